@@ -1,0 +1,52 @@
+"""A bookable service: what is done, for how long, for how much."""
+
+from __future__ import annotations
+
+import attrs
+
+from booking_core.catalog.category import _non_blank
+from booking_core.errors import InvalidInput
+from booking_core.ids import CategoryId, ServiceId
+from booking_core.money import Money
+
+__all__ = ["Service"]
+
+_MAX_MINUTES = 24 * 60
+
+
+def _minutes(*, minimum: int) -> object:
+    def check(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+        if type(value) is not int or not minimum <= value <= _MAX_MINUTES:
+            raise InvalidInput(
+                f"The {attribute.name} is a whole number of minutes from {minimum} to "
+                f"{_MAX_MINUTES}; got {value!r}.",
+                details={"field": attribute.name},
+            )
+
+    return check
+
+
+def _price(_: object, attribute: attrs.Attribute[Money], value: Money) -> None:
+    if value.is_negative:
+        raise InvalidInput(
+            f"A service price cannot be negative; got {value}.",
+            details={"field": "price"},
+        )
+
+
+@attrs.frozen
+class Service:
+    """A service in the catalog (e.g. a 60-minute Chinese tuina at 199.00 CNY).
+
+    Buffers are minutes the technician needs before (preparation, travel set-up) and after
+    (clean-up) the service; they block the technician's time but are not sold.
+    """
+
+    id: ServiceId
+    category_id: CategoryId
+    name: str = attrs.field(validator=_non_blank)
+    duration_minutes: int = attrs.field(validator=_minutes(minimum=1))  # type: ignore[arg-type]
+    price: Money = attrs.field(validator=_price)
+    description: str = ""
+    buffer_before_minutes: int = attrs.field(default=0, validator=_minutes(minimum=0))  # type: ignore[arg-type]
+    buffer_after_minutes: int = attrs.field(default=0, validator=_minutes(minimum=0))  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Ports: the typing.Protocols through which the core reaches the world."""

@@ -1,0 +1,1 @@
+"""Application services (use cases): each command runs in one unit of work."""

@@ -1,0 +1,85 @@
+"""Catalog use cases: categories and services (FEATURES C3, P4)."""
+
+from __future__ import annotations
+
+import attrs
+
+from booking_core.catalog import Category, Service
+from booking_core.ids import CategoryId, ServiceId
+from booking_core.money import Money
+from booking_core.ports.ids import IdSource
+from booking_core.ports.storage import UnitOfWorkFactory
+
+__all__ = ["CatalogService", "CreateCategory", "CreateService"]
+
+
+@attrs.frozen
+class CreateCategory:
+    """Create a catalog category."""
+
+    name: str
+    parent_id: CategoryId | None = None
+
+
+@attrs.frozen
+class CreateService:
+    """Create a service in a category."""
+
+    category_id: CategoryId
+    name: str
+    duration_minutes: int
+    price: Money
+    description: str = ""
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+
+
+class CatalogService:
+    """Creates and reads categories and services."""
+
+    def __init__(self, uow: UnitOfWorkFactory, ids: IdSource) -> None:
+        self._uow = uow
+        self._ids = ids
+
+    def create_category(self, command: CreateCategory) -> Category:
+        """Create a category. Raises NotFound if the parent does not exist."""
+        category = Category(CategoryId(self._ids.new_id("cat")), command.name, command.parent_id)
+        with self._uow() as uow:
+            if command.parent_id is not None:
+                uow.categories.get(command.parent_id)
+            uow.categories.add(category)
+            uow.commit()
+        return category
+
+    def create_service(self, command: CreateService) -> Service:
+        """Create a service. Raises NotFound if the category does not exist."""
+        service = Service(
+            id=ServiceId(self._ids.new_id("svc")),
+            category_id=command.category_id,
+            name=command.name,
+            duration_minutes=command.duration_minutes,
+            price=command.price,
+            description=command.description,
+            buffer_before_minutes=command.buffer_before_minutes,
+            buffer_after_minutes=command.buffer_after_minutes,
+        )
+        with self._uow() as uow:
+            uow.categories.get(command.category_id)
+            uow.services.add(service)
+            uow.commit()
+        return service
+
+    def get_service(self, service_id: ServiceId) -> Service:
+        """One service. Raises NotFound."""
+        with self._uow() as uow:
+            return uow.services.get(service_id)
+
+    def list_categories(self) -> list[Category]:
+        """All categories."""
+        with self._uow() as uow:
+            return uow.categories.list()
+
+    def list_services(self, category_id: CategoryId | None = None) -> list[Service]:
+        """All services, or those of one category."""
+        with self._uow() as uow:
+            return uow.services.list(category_id)

@@ -1,0 +1,84 @@
+"""Review use cases (FEATURES C11)."""
+
+from __future__ import annotations
+
+import attrs
+import cattrs
+
+from booking_core.errors import NotFound, ReviewNotAllowed
+from booking_core.ids import CustomerId, OrderId, ReviewId, TechnicianId
+from booking_core.orders import OrderState, Review
+from booking_core.orders.events import OrderReviewed
+from booking_core.ports.clock import Clock
+from booking_core.ports.ids import IdSource
+from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.services.outbox import record_events
+
+__all__ = ["ReviewService", "SubmitReview"]
+
+
+@attrs.frozen
+class SubmitReview:
+    """A customer reviews one of his completed orders."""
+
+    order_id: OrderId
+    customer_id: CustomerId
+    stars: int
+    text: str = ""
+
+
+class ReviewService:
+    """Takes and lists reviews."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource, converter: cattrs.Converter
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._converter = converter
+
+    def submit(self, command: SubmitReview) -> Review:
+        """Store the review.
+
+        Raises:
+            NotFound: the order does not exist or is not the customer's.
+            ReviewNotAllowed: the order is not completed.
+            DuplicateEntity: the order was reviewed already (``review_exists``).
+            InvalidInput: stars outside 1–5 or text too long.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            order = uow.orders.get(command.order_id)
+            if order.customer_id != command.customer_id:
+                raise NotFound("order", command.order_id)
+            if order.state != OrderState.COMPLETED:
+                raise ReviewNotAllowed(
+                    f"Order {order.id} is {order.state.replace('_', ' ')}; only completed "
+                    "orders can be reviewed.",
+                    details={"state": order.state},
+                )
+            review = Review(
+                id=ReviewId(self._ids.new_id("rev")),
+                order_id=order.id,
+                customer_id=order.customer_id,
+                technician_id=order.technician_id,
+                stars=command.stars,
+                text=command.text,
+                created_at=now,
+            )
+            uow.reviews.add(review)
+            event = OrderReviewed(
+                occurred_at=now,
+                order_id=order.id,
+                technician_id=order.technician_id,
+                stars=review.stars,
+            )
+            record_events(uow, [event], converter=self._converter, ids=self._ids)
+            uow.commit()
+        return review
+
+    def for_technician(self, technician_id: TechnicianId) -> list[Review]:
+        """The technician's reviews, newest first."""
+        with self._uow() as uow:
+            return uow.reviews.list_for_technician(technician_id)

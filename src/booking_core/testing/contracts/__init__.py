@@ -1,0 +1,13 @@
+"""Contract suites: pytest mix-ins every implementation of a port must pass.
+
+Subclass one in a ``Test*`` class and provide its fixtures::
+
+    class TestMyStorage(StorageContract):
+        @pytest.fixture
+        def uow_factory(self) -> UnitOfWorkFactory:
+            return MyStorage(fresh_database()).unit_of_work
+"""
+
+from booking_core.testing.contracts.storage import StorageContract
+
+__all__ = ["StorageContract"]

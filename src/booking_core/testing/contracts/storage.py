@@ -1,0 +1,355 @@
+"""The storage contract: what every UnitOfWork and its repositories guarantee."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pendulum
+import pytest
+from pendulum import DateTime
+
+from booking_core.catalog import Category, Service
+from booking_core.errors import (
+    ConcurrentUpdate,
+    DuplicateEntity,
+    NotFound,
+    SlotTaken,
+)
+from booking_core.ids import (
+    BookingId,
+    CategoryId,
+    CustomerId,
+    OrderId,
+    ReviewId,
+    ServiceId,
+    TechnicianId,
+)
+from booking_core.money import Money
+from booking_core.orders import Actor, Order, Review
+from booking_core.outbox import OutboxMessage
+from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.scheduling import Booking, Technician, WeeklyHours
+from booking_core.timerange import TimeRange
+
+__all__ = ["StorageContract"]
+
+T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="Asia/Shanghai")
+TECH = TechnicianId("tec_1")
+OTHER_TECH = TechnicianId("tec_2")
+SERVICE = ServiceId("svc_1")
+CATEGORY = CategoryId("cat_1")
+
+
+def _range(start_minute: int, end_minute: int) -> TimeRange:
+    return TimeRange(T0.add(minutes=start_minute), T0.add(minutes=end_minute))
+
+
+def _booking(n: int, start: int, end: int, technician: TechnicianId = TECH) -> Booking:
+    return Booking(BookingId(f"bkg_{n}"), technician, None, _range(start, end), _range(start, end))
+
+
+def _order(n: int, *, customer: str = "cus_1", at: DateTime = T0) -> Order:
+    return Order.place(
+        order_id=OrderId(f"ord_{n}"),
+        customer_id=CustomerId(customer),
+        technician_id=TECH,
+        service_id=SERVICE,
+        booking_id=BookingId(f"bkg_{n}"),
+        slot=_range(60, 120),
+        time_zone="Asia/Shanghai",
+        price=Money(19900, "CNY"),
+        at=at,
+    )
+
+
+class StorageContract:
+    """Mix into a ``Test*`` class that provides a ``uow_factory`` fixture over empty storage.
+
+    ``concurrency_workers`` is how many threads the race tests start.
+    """
+
+    concurrency_workers = 20
+
+    @pytest.fixture
+    def seeded(self, uow_factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+        with uow_factory() as uow:
+            uow.categories.add(Category(CATEGORY, "Massage"))
+            uow.services.add(
+                Service(SERVICE, CATEGORY, "Tuina 60", 60, Money(19900, "CNY"),
+                        buffer_before_minutes=10, buffer_after_minutes=15)
+            )
+            for tid, name in ((TECH, "Li"), (OTHER_TECH, "Wang")):
+                uow.technicians.add(
+                    Technician(tid, name, "Asia/Shanghai", WeeklyHours.every_day("09:00", "18:00"),
+                               frozenset({SERVICE}))
+                )
+            uow.commit()
+        return uow_factory
+
+    # -- catalog and technicians -------------------------------------------------------
+
+    def test_added_entities_read_back_equal(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            service = uow.services.get(SERVICE)
+            technician = uow.technicians.get(TECH)
+            category = uow.categories.get(CATEGORY)
+
+        assert service == Service(SERVICE, CATEGORY, "Tuina 60", 60, Money(19900, "CNY"),
+                                  buffer_before_minutes=10, buffer_after_minutes=15)
+        assert technician.weekly_hours == WeeklyHours.every_day("09:00", "18:00")
+        assert technician.time_zone == "Asia/Shanghai"
+        assert technician.service_ids == frozenset({SERVICE})
+        assert category == Category(CATEGORY, "Massage")
+
+    def test_lists_are_ordered_and_filtered(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.categories.add(Category(CategoryId("cat_2"), "Beauty"))
+            uow.services.add(Service(ServiceId("svc_2"), CategoryId("cat_2"), "Facial", 45,
+                                     Money(9900, "CNY")))
+            uow.commit()
+
+        with seeded() as uow:
+            assert [c.name for c in uow.categories.list()] == ["Beauty", "Massage"]
+            assert [s.id for s in uow.services.list()] == ["svc_2", "svc_1"]
+            assert [s.id for s in uow.services.list(CATEGORY)] == ["svc_1"]
+            assert [t.name for t in uow.technicians.list()] == ["Li", "Wang"]
+
+    def test_missing_entities_raise_not_found_with_entity_code(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        with seeded() as uow:
+            for lookup, code in (
+                (lambda: uow.services.get(ServiceId("nope")), "service_not_found"),
+                (lambda: uow.categories.get(CategoryId("nope")), "category_not_found"),
+                (lambda: uow.technicians.get(TechnicianId("nope")), "technician_not_found"),
+                (lambda: uow.orders.get(OrderId("nope")), "order_not_found"),
+                (lambda: uow.bookings.get(BookingId("nope")), "booking_not_found"),
+            ):
+                with pytest.raises(NotFound) as caught:
+                    lookup()
+                assert caught.value.error_code == code
+
+    def test_duplicate_ids_are_refused(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow, pytest.raises(DuplicateEntity):
+            uow.categories.add(Category(CATEGORY, "Again"))
+
+    # -- transactions ------------------------------------------------------------------
+
+    def test_uncommitted_changes_are_discarded(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.categories.add(Category(CategoryId("cat_x"), "Hair"))
+
+        with seeded() as uow, pytest.raises(NotFound):
+            uow.categories.get(CategoryId("cat_x"))
+
+    def test_rollback_discards_and_commit_keeps(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.categories.add(Category(CategoryId("cat_x"), "Hair"))
+            uow.rollback()
+            uow.categories.add(Category(CategoryId("cat_y"), "Nails"))
+            uow.commit()
+
+        with seeded() as uow:
+            assert [c.id for c in uow.categories.list()] == ["cat_1", "cat_y"]
+
+    def test_an_error_inside_the_unit_of_work_stores_nothing(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        with pytest.raises(RuntimeError), seeded() as uow:
+            uow.categories.add(Category(CategoryId("cat_x"), "Hair"))
+            raise RuntimeError("crash mid-command")
+
+        with seeded() as uow, pytest.raises(NotFound):
+            uow.categories.get(CategoryId("cat_x"))
+
+    # -- bookings: no overlap (I1) -----------------------------------------------------
+
+    def test_overlapping_active_booking_is_refused(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.bookings.add(_booking(1, 0, 60))
+            uow.commit()
+
+        with seeded() as uow, pytest.raises(SlotTaken) as caught:
+            uow.bookings.add(_booking(2, 59, 120))
+        assert caught.value.error_code == "slot_taken"
+        with seeded() as uow:
+            with pytest.raises(NotFound):
+                uow.bookings.get(BookingId("bkg_2"))
+
+    def test_touching_bookings_and_other_technicians_do_not_conflict(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        with seeded() as uow:
+            uow.bookings.add(_booking(1, 0, 60))
+            uow.bookings.add(_booking(2, 60, 120))
+            uow.bookings.add(_booking(3, -60, 0))
+            uow.bookings.add(_booking(4, 0, 60, OTHER_TECH))
+            uow.commit()
+
+        with seeded() as uow:
+            found = uow.bookings.list_active(TECH, _range(-120, 240))
+        assert [b.id for b in found] == ["bkg_3", "bkg_1", "bkg_2"]
+
+    def test_released_booking_frees_its_time(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.bookings.add(_booking(1, 0, 60))
+            uow.commit()
+
+        with seeded() as uow:
+            uow.bookings.release(BookingId("bkg_1"))
+            uow.bookings.add(_booking(2, 0, 60))
+            uow.commit()
+
+        with seeded() as uow:
+            assert uow.bookings.get(BookingId("bkg_1")).active is False
+            assert [b.id for b in uow.bookings.list_active(TECH, _range(0, 60))] == ["bkg_2"]
+
+    def test_list_active_keeps_zone_aware_ranges(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.bookings.add(_booking(1, 0, 60))
+            uow.commit()
+
+        with seeded() as uow:
+            (booking,) = uow.bookings.list_active(TECH, _range(30, 31))
+        assert booking.slot == _range(0, 60)
+        assert booking.slot.start.tzinfo is not None
+
+    def test_concurrent_overlapping_bookings_exactly_one_wins(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        results = _race(
+            self.concurrency_workers,
+            lambda n: _add_committed(seeded, _booking(100 + n, n, 60 + n)),
+        )
+
+        assert results.count("ok") == 1, results
+        assert results.count("slot_taken") == self.concurrency_workers - 1, results
+        with seeded() as uow:
+            assert len(uow.bookings.list_active(TECH, _range(-60, 200))) == 1
+
+    # -- orders: timeline and compare-and-set ------------------------------------------
+
+    def test_order_round_trips_with_timeline(self, seeded: UnitOfWorkFactory) -> None:
+        order = _order(1)
+        order.transition("pay", actor=Actor.system(), at=T0.add(minutes=1), reason="paid")
+        order.paid = Money(19900, "CNY")
+
+        with seeded() as uow:
+            uow.orders.add(order)
+            uow.commit()
+        with seeded() as uow:
+            loaded = uow.orders.get(OrderId("ord_1"))
+
+        assert loaded.state == "pending_acceptance"
+        assert loaded.paid == Money(19900, "CNY")
+        assert loaded.slot == order.slot
+        assert loaded.price == order.price
+        assert loaded.time_zone == "Asia/Shanghai"
+        assert loaded.timeline == order.timeline
+        assert loaded.version == 0
+
+    def test_save_is_compare_and_set_on_version(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.orders.add(_order(1))
+            uow.commit()
+        with seeded() as uow:
+            first = uow.orders.get(OrderId("ord_1"))
+        with seeded() as uow:
+            second = uow.orders.get(OrderId("ord_1"))
+
+        first.transition("cancel", actor=Actor.system(), at=T0)
+        with seeded() as uow:
+            uow.orders.save(first)
+            uow.commit()
+        second.transition("pay", actor=Actor.system(), at=T0)
+        with seeded() as uow, pytest.raises(ConcurrentUpdate):
+            uow.orders.save(second)
+
+        with seeded() as uow:
+            stored = uow.orders.get(OrderId("ord_1"))
+        assert (stored.state, stored.version, len(stored.timeline)) == ("cancelled", 1, 1)
+
+    def test_orders_list_for_customer_newest_first(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.orders.add(_order(1, at=T0))
+            uow.orders.add(_order(2, at=T0.add(minutes=5)))
+            uow.orders.add(_order(3, customer="cus_2"))
+            uow.commit()
+
+        with seeded() as uow:
+            found = uow.orders.list_for_customer(CustomerId("cus_1"))
+        assert [o.id for o in found] == ["ord_2", "ord_1"]
+
+    # -- reviews and outbox ------------------------------------------------------------
+
+    def test_one_review_per_order(self, seeded: UnitOfWorkFactory) -> None:
+        review = Review(ReviewId("rev_1"), OrderId("ord_1"), CustomerId("cus_1"), TECH, 5,
+                        "Great", T0)
+        with seeded() as uow:
+            uow.reviews.add(review)
+            uow.commit()
+
+        with seeded() as uow:
+            with pytest.raises(DuplicateEntity) as caught:
+                uow.reviews.add(Review(ReviewId("rev_2"), OrderId("ord_1"), CustomerId("cus_1"),
+                                       TECH, 1, "Again", T0))
+            assert caught.value.error_code == "review_exists"
+            assert uow.reviews.for_order(OrderId("ord_1")) == review
+            assert uow.reviews.list_for_technician(TECH) == [review]
+
+    def test_outbox_keeps_pending_messages_in_order(self, seeded: UnitOfWorkFactory) -> None:
+        first = OutboxMessage("msg_1", "OrderPlaced", {"order_id": "ord_1"}, T0)
+        second = OutboxMessage("msg_2", "OrderPlaced", {"order_id": "ord_2"}, T0.add(seconds=1))
+        with seeded() as uow:
+            uow.outbox.add(second)
+            uow.outbox.add(first)
+            uow.commit()
+
+        with seeded() as uow:
+            uow.outbox.mark_delivered(
+                OutboxMessage("msg_1", "OrderPlaced", {"order_id": "ord_1"}, T0,
+                              delivered_at=T0.add(seconds=5))
+            )
+            uow.outbox.mark_failed(
+                OutboxMessage("msg_2", "OrderPlaced", {"order_id": "ord_2"}, T0.add(seconds=1),
+                              attempts=1, last_error="timeout")
+            )
+            uow.commit()
+
+        with seeded() as uow:
+            pending = uow.outbox.pending(10)
+        assert [(m.id, m.attempts, m.last_error) for m in pending] == [("msg_2", 1, "timeout")]
+        assert pending[0].payload == {"order_id": "ord_2"}
+
+
+def _add_committed(uow_factory: UnitOfWorkFactory, booking: Booking) -> None:
+    with uow_factory() as uow:
+        uow.bookings.add(booking)
+        uow.commit()
+
+
+def _race(workers: int, attempt: Callable[[int], None]) -> list[str]:
+    """Run ``attempt(n)`` in ``workers`` threads released at once; collect outcomes."""
+    barrier = threading.Barrier(workers)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        barrier.wait()
+        try:
+            attempt(n)
+            outcome = "ok"
+        except SlotTaken as exc:
+            outcome = exc.error_code
+        except Exception as exc:  # noqa: BLE001 - reported, then asserted on
+            outcome = f"unexpected {exc!r}"
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

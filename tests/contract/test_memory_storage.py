@@ -1,0 +1,13 @@
+"""The in-memory storage passes the storage contract."""
+
+import pytest
+
+from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.testing import InMemoryStore
+from booking_core.testing.contracts import StorageContract
+
+
+class TestInMemoryStorage(StorageContract):
+    @pytest.fixture
+    def uow_factory(self) -> UnitOfWorkFactory:
+        return InMemoryStore().unit_of_work
