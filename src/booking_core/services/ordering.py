@@ -28,6 +28,10 @@ from booking_core.timerange import ensure_aware
 __all__ = ["OrderingService", "PlaceOrder"]
 
 
+def _aware(value: object) -> DateTime:
+    return ensure_aware(value, "start")
+
+
 @attrs.frozen
 class PlaceOrder:
     """Book ``service_id`` with ``technician_id`` starting at ``start`` (one offered slot)."""
@@ -35,7 +39,7 @@ class PlaceOrder:
     customer_id: CustomerId
     technician_id: TechnicianId
     service_id: ServiceId
-    start: DateTime = attrs.field(converter=lambda v: ensure_aware(v, "start"))
+    start: DateTime = attrs.field(converter=_aware)
 
 
 class OrderingService:
@@ -149,9 +153,7 @@ class OrderingService:
             self._record(uow, order)
             uow.commit()
 
-    def transition(
-        self, order_id: OrderId, event: str, actor: Actor, *, reason: str = ""
-    ) -> Order:
+    def transition(self, order_id: OrderId, event: str, actor: Actor, *, reason: str = "") -> Order:
         """Fire a lifecycle event (accept, depart, arrive, start_service, complete, cancel).
 
         Cancelling releases the technician's time in the same transaction.
@@ -165,7 +167,8 @@ class OrderingService:
         with self._uow() as uow:
             order = self._visible(uow, order_id, actor)
             order.transition(event, actor=actor, at=self._clock.now(), reason=reason)
-            if not order.is_active:
+            if order.state == OrderState.CANCELLED:
+                # Only a cancellation gives the time back; a completed order used it.
                 uow.bookings.release(order.booking_id)
             uow.orders.save(order)
             self._record(uow, order)

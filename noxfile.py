@@ -1,0 +1,92 @@
+"""Every routine task of booking_core is a nox session.
+
+`nox` with no arguments runs what CI runs: lint, typing, tests and docs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "typing", "tests", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+LOCK = "requirements/dev.txt"
+LOCAL = ["-e", ".", "-e", "adapters/sqlalchemy", "-e", "examples/reference_server"]
+PYTHON = "3.11"
+
+
+def install(session: nox.Session) -> None:
+    """The pinned environment, then the three local distributions without re-resolving."""
+    session.install("-r", LOCK)
+    session.install("--no-deps", *LOCAL)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """All tests, PostgreSQL included (they fail in CI when PostgreSQL is unreachable)."""
+    install(session)
+    session.run("lint-imports")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("-r", LOCK)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typing(session: nox.Session) -> None:
+    """mypy --strict over the core, the adapters and the examples."""
+    install(session)
+    session.run(
+        "mypy",
+        "--strict",
+        "src",
+        "adapters/sqlalchemy/src",
+        "examples/reference_server/booking_server",
+    )
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site strictly (broken links and references fail)."""
+    install(session)
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"))
+
+
+@nox.session(python=PYTHON)
+def serve(session: nox.Session) -> None:
+    """The reference server on an embedded SQLite file, seeded with demo data on first start."""
+    install(session)
+    session.run("python", "-m", "booking_server", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Walk the whole booking flow over HTTP and print a readable transcript."""
+    install(session)
+    session.run("python", "-m", "booking_server.demo", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: each prints `name: value unit` lines."""
+    install(session)
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script))
+
+
+@nox.session(python=PYTHON)
+def lock(session: nox.Session) -> None:
+    """Re-pin requirements/dev.txt from requirements/dev.in."""
+    session.install("uv")
+    session.run(
+        "uv", "pip", "compile", "requirements/dev.in", "-o", LOCK, "--python-version", PYTHON
+    )
