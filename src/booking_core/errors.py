@@ -13,16 +13,38 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── InvalidTimeRange          invalid_time_range
     │   ├── InvalidTimeZone           invalid_time_zone
     │   ├── InvalidSchedule           invalid_schedule
-    │   └── ServiceNotOffered         service_not_offered
+    │   ├── ServiceNotOffered         service_not_offered
+    │   ├── OutsideServiceArea        outside_service_area
+    │   ├── InvalidOrderPolicy        invalid_order_policy
+    │   ├── InvalidWebhook            invalid_webhook
+    │   ├── InvalidCart               invalid_cart
+    │   ├── InvalidPromotion          invalid_promotion
+    │   ├── InvalidRates              invalid_rates
+    │   ├── CouponNotApplicable       coupon_not_applicable
+    │   ├── PointsNotRedeemable       points_not_redeemable
+    │   └── InvalidLedgerEntry        invalid_ledger_entry
+    │       └── UnbalancedTransaction unbalanced_transaction
     ├── NotFound                      <entity>_not_found
     ├── Conflict                      conflict       the request lost to the stored state
     │   ├── SlotTaken                 slot_taken
+    │   ├── SlotHeld                  slot_held
     │   ├── SlotUnavailable           slot_unavailable
+    │   ├── DailyCapReached           daily_cap_reached
     │   ├── TransitionNotAllowed      transition_not_allowed
+    │   │   └── NothingToPay          nothing_to_pay
     │   ├── ConcurrentUpdate          concurrent_update
     │   ├── IdempotencyConflict       idempotency_conflict
     │   ├── ReviewNotAllowed          review_not_allowed
-    │   └── DuplicateEntity           <entity>_exists
+    │   ├── DuplicateEntity           <entity>_exists
+    │   ├── CouponUnavailable         coupon_unavailable
+    │   ├── CouponNotClaimable        coupon_not_claimable
+    │   ├── CouponOutOfStock          coupon_out_of_stock
+    │   ├── CouponLimitReached        coupon_limit_reached
+    │   ├── CampaignBudgetExceeded    campaign_budget_exceeded
+    │   ├── RefundExceedsCaptured     refund_exceeds_captured
+    │   ├── TransactionAlreadyReversed transaction_already_reversed
+    │   ├── ComplaintNotAllowed       complaint_not_allowed
+    │   └── TrackingUnavailable       tracking_unavailable
     ├── PermissionDenied              permission_denied
     └── PaymentError                  payment_error  a dependency failed or refused
 """
@@ -34,24 +56,46 @@ from typing import Any, ClassVar
 
 __all__ = [
     "BookingError",
-    "Conflict",
+    "CampaignBudgetExceeded",
+    "ComplaintNotAllowed",
     "ConcurrentUpdate",
+    "Conflict",
+    "CouponLimitReached",
+    "CouponNotApplicable",
+    "CouponNotClaimable",
+    "CouponOutOfStock",
+    "CouponUnavailable",
     "CurrencyMismatch",
+    "DailyCapReached",
     "DuplicateEntity",
     "IdempotencyConflict",
+    "InvalidCart",
     "InvalidInput",
+    "InvalidLedgerEntry",
     "InvalidMoney",
+    "InvalidOrderPolicy",
+    "InvalidPromotion",
+    "InvalidRates",
     "InvalidSchedule",
     "InvalidTimeRange",
     "InvalidTimeZone",
+    "InvalidWebhook",
     "NotFound",
+    "NothingToPay",
+    "OutsideServiceArea",
     "PaymentError",
     "PermissionDenied",
+    "PointsNotRedeemable",
+    "RefundExceedsCaptured",
     "ReviewNotAllowed",
     "ServiceNotOffered",
+    "SlotHeld",
     "SlotTaken",
     "SlotUnavailable",
+    "TrackingUnavailable",
+    "TransactionAlreadyReversed",
     "TransitionNotAllowed",
+    "UnbalancedTransaction",
 ]
 
 
@@ -122,6 +166,12 @@ class ServiceNotOffered(InvalidInput):
     code = "service_not_offered"
 
 
+class OutsideServiceArea(InvalidInput):
+    """The address lies outside the technician's service area for that time."""
+
+    code = "outside_service_area"
+
+
 class NotFound(BookingError):
     """A referenced entity does not exist (or is not visible to the caller)."""
 
@@ -150,6 +200,18 @@ class SlotTaken(Conflict):
     """The technician already has an active booking overlapping the requested time."""
 
     code = "slot_taken"
+
+
+class SlotHeld(Conflict):
+    """Another customer holds the slot during checkout; it frees when the hold expires."""
+
+    code = "slot_held"
+
+
+class DailyCapReached(Conflict):
+    """The technician already has as many bookings on that local day as his cap allows."""
+
+    code = "daily_cap_reached"
 
 
 class SlotUnavailable(Conflict):
@@ -209,3 +271,124 @@ class PaymentError(BookingError):
     """The payment gateway refused or failed in a way the caller must handle."""
 
     code = "payment_error"
+
+
+# --- Money: pricing, promotions and the ledger --------------------------------------------
+
+
+class InvalidCart(InvalidInput):
+    """A cart cannot be priced: no lines, a bad quantity, or mixed currencies."""
+
+    code = "invalid_cart"
+
+
+class InvalidPromotion(InvalidInput):
+    """A coupon, campaign, threshold offer, tier discount or points policy contradicts itself."""
+
+    code = "invalid_promotion"
+
+
+class InvalidRates(InvalidInput):
+    """Split rates are negative, or together give away more than the whole amount."""
+
+    code = "invalid_rates"
+
+
+class CouponNotApplicable(InvalidInput):
+    """The chosen coupon does not apply to this cart; ``details["reason"]`` says why."""
+
+    code = "coupon_not_applicable"
+
+
+class PointsNotRedeemable(InvalidInput):
+    """The points asked for cannot be spent (negative, more than held, or not allowed)."""
+
+    code = "points_not_redeemable"
+
+
+class InvalidLedgerEntry(InvalidInput):
+    """A journal entry is malformed or does not match the order's books."""
+
+    code = "invalid_ledger_entry"
+
+
+class UnbalancedTransaction(InvalidLedgerEntry):
+    """A journal transaction's debits and credits differ in some currency."""
+
+    code = "unbalanced_transaction"
+
+
+class CouponUnavailable(Conflict):
+    """The coupon's state does not allow this step (already used, reserved, expired)."""
+
+    code = "coupon_unavailable"
+
+
+class CouponNotClaimable(Conflict):
+    """The coupon template cannot be issued now (inactive, closed, wrong channel)."""
+
+    code = "coupon_not_claimable"
+
+
+class CouponOutOfStock(Conflict):
+    """Every coupon of the template has been issued."""
+
+    code = "coupon_out_of_stock"
+
+
+class CouponLimitReached(Conflict):
+    """The customer already holds as many coupons of the template as one person may."""
+
+    code = "coupon_limit_reached"
+
+
+class CampaignBudgetExceeded(Conflict):
+    """The campaign's remaining budget cannot cover the discount."""
+
+    code = "campaign_budget_exceeded"
+
+
+class RefundExceedsCaptured(Conflict):
+    """A refund would return more than was captured and not yet refunded."""
+
+    code = "refund_exceeds_captured"
+
+
+class TransactionAlreadyReversed(Conflict):
+    """A journal transaction may be reversed once; this one already was."""
+
+    code = "transaction_already_reversed"
+
+
+# --- Orders: lifecycle, payments, after-sales ------------------------------------------------
+
+
+class InvalidOrderPolicy(InvalidInput):
+    """An order policy contradicts itself (e.g. a cancellation fee that falls as the start
+    approaches, a rate outside 0–100 %, a negative timeout)."""
+
+    code = "invalid_order_policy"
+
+
+class InvalidWebhook(InvalidInput):
+    """A payment notification's signature is missing or wrong, or its body is not one."""
+
+    code = "invalid_webhook"
+
+
+class NothingToPay(TransitionNotAllowed):
+    """The order owes nothing at this point (already paid, or not due yet)."""
+
+    code = "nothing_to_pay"
+
+
+class ComplaintNotAllowed(Conflict):
+    """The order cannot take a complaint now (wrong state, window closed, one already open)."""
+
+    code = "complaint_not_allowed"
+
+
+class TrackingUnavailable(Conflict):
+    """Positions are only taken and shown while the technician is on the way."""
+
+    code = "tracking_unavailable"

@@ -11,6 +11,7 @@ __all__ = [
     "OrderId",
     "ReviewId",
     "ServiceId",
+    "StoreId",
     "TechnicianId",
 ]
 
@@ -21,3 +22,4 @@ CustomerId = NewType("CustomerId", str)
 OrderId = NewType("OrderId", str)
 BookingId = NewType("BookingId", str)
 ReviewId = NewType("ReviewId", str)
+StoreId = NewType("StoreId", str)

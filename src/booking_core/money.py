@@ -17,8 +17,18 @@ __all__ = ["Money", "allocate_units"]
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 # Minor-unit exponents of the currencies whose exponent is not 2 (ISO 4217).
-_EXPONENTS: Final = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3,
-                     "OMR": 3, "JOD": 3, "TND": 3}
+_EXPONENTS: Final = {
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+}
 
 # The rounding modes this library names; anything else is refused so that no rounding
 # happens by accident (Decimal's default is HALF_EVEN).
@@ -70,9 +80,7 @@ class Money:
             raise InvalidMoney(f"{major!r} is not a decimal amount.") from exc
         minor = value.scaleb(exponent)
         if minor != minor.to_integral_value():
-            raise InvalidMoney(
-                f"{major!r} has more decimals than {currency} allows ({exponent})."
-            )
+            raise InvalidMoney(f"{major!r} has more decimals than {currency} allows ({exponent}).")
         return cls(int(minor), currency)
 
     @staticmethod

@@ -12,6 +12,8 @@ Adapters (storage rows, outbox payloads) and the reference server all go through
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import cattrs
 import pendulum
 from pendulum import Date, DateTime
+from pendulum.parsing.exceptions import ParserError
 
 from booking_core.errors import InvalidInput, InvalidTimeRange
 from booking_core.money import Money
@@ -33,7 +36,7 @@ def parse_datetime(value: Any) -> DateTime:
     if isinstance(value, str):
         try:
             parsed = pendulum.parse(value, exact=True)
-        except (ValueError, pendulum.parsing.ParserError) as exc:
+        except (ValueError, ParserError) as exc:
             raise InvalidTimeRange(f"{value!r} is not an ISO 8601 date-time.") from exc
         if not isinstance(parsed, DateTime):
             raise InvalidTimeRange(f"{value!r} is not a date-time with a time zone offset.")
@@ -55,7 +58,7 @@ def _parse_date(value: Any) -> Date:
         return pendulum.Date(value.year, value.month, value.day)
     try:
         parsed = pendulum.parse(str(value), exact=True)
-    except (ValueError, pendulum.parsing.ParserError) as exc:
+    except (ValueError, ParserError) as exc:
         raise InvalidInput(f"{value!r} is not a date such as '2026-03-01'.") from exc
     if not isinstance(parsed, Date) or isinstance(parsed, DateTime):
         raise InvalidInput(f"{value!r} is not a date such as '2026-03-01'.")
@@ -73,7 +76,11 @@ def _parse_decimal(value: Any) -> Decimal:
 
 def make_converter() -> cattrs.Converter:
     """A converter that knows every booking_core type (build once, share freely)."""
-    converter = cattrs.Converter(forbid_extra_keys=True)
+    # Sets go out as sorted lists so that every unstructured value is plain JSON:
+    # adapters store outbox payloads and documents as JSON.
+    converter = cattrs.Converter(
+        forbid_extra_keys=True, unstruct_collection_overrides={AbstractSet: _sorted_list}
+    )
     converter.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, Enum), lambda e: e.value
     )
@@ -83,9 +90,12 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(Date, lambda v, _: _parse_date(v))
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(Decimal, lambda v, _: _parse_decimal(v))
-    converter.register_unstructure_hook(Money, lambda m: {"amount": m.amount, "currency": m.currency})
+    converter.register_unstructure_hook(
+        Money, lambda m: {"amount": m.amount, "currency": m.currency}
+    )
     converter.register_structure_hook(
-        Money, lambda v, _: Money(v["amount"], v["currency"]) if isinstance(v, dict) else _bad_money(v)
+        Money,
+        lambda v, _: Money(v["amount"], v["currency"]) if isinstance(v, dict) else _bad_money(v),
     )
     converter.register_unstructure_hook(
         TimeRange, lambda r: {"start": r.start.isoformat(), "end": r.end.isoformat()}
@@ -96,6 +106,10 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(WeeklyHours, lambda w: w.to_spec())
     converter.register_structure_hook(WeeklyHours, lambda v, _: WeeklyHours.parse(v))
     return converter
+
+
+def _sorted_list(items: Iterable[Any]) -> list[Any]:
+    return sorted(items)
 
 
 def _bad_money(value: Any) -> Money:

@@ -47,12 +47,25 @@ def zone(name: str) -> pendulum.Timezone:
     return tz
 
 
+def _instant(value: DateTime) -> tuple[int, int]:
+    return value.int_timestamp, value.microsecond
+
+
+def _aware_start(value: object) -> DateTime:
+    return ensure_aware(value, "start")
+
+
+def _aware_end(value: object) -> DateTime:
+    return ensure_aware(value, "end")
+
+
 @attrs.frozen
 class TimeRange:
     """A half-open interval ``[start, end)`` of aware instants; touching is not overlapping."""
 
-    start: DateTime = attrs.field(converter=lambda v: ensure_aware(v, "start"))
-    end: DateTime = attrs.field(converter=lambda v: ensure_aware(v, "end"))
+    # Equality by instant: PEP 495 makes == between zones False at an ambiguous (fold) time.
+    start: DateTime = attrs.field(converter=_aware_start, eq=_instant)
+    end: DateTime = attrs.field(converter=_aware_end, eq=_instant)
 
     def __attrs_post_init__(self) -> None:
         if self.end <= self.start:

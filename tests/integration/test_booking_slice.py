@@ -237,7 +237,7 @@ def test_paying_twice_is_refused_without_charging_again(world: World) -> None:
         world.app.ordering.pay_in_full(order_id, CUSTOMER)
 
     assert [c for c in world.gateway.calls if c.startswith("create_payment")] == [
-        f"create_payment {order_id}:pay:1"
+        f"create_payment {order_id}:ful:1"
     ]
 
 
@@ -265,9 +265,9 @@ def test_every_change_writes_its_events_to_the_outbox(world: World) -> None:
 
     with world.store.unit_of_work() as uow:
         pending = uow.outbox.pending(10)
-    assert [m.name for m in pending] == ["OrderPlaced", "OrderStateChanged"]
+    assert [m.name for m in pending] == ["OrderPlaced", "PaymentCaptured", "OrderStateChanged"]
     assert pending[0].payload["price"] == {"amount": 19900, "currency": "CNY"}
-    assert pending[1].payload["to_state"] == "pending_acceptance"
+    assert pending[2].payload["to_state"] == "pending_acceptance"
 
 
 def test_bad_input_is_refused_with_specific_codes_and_stores_nothing(world: World) -> None:

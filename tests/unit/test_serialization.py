@@ -81,3 +81,19 @@ def test_bad_money_and_decimals_are_refused() -> None:
         converter.structure(0.3, Decimal)
     with pytest.raises(InvalidInput):
         converter.structure("abc", Decimal)
+
+
+def test_unstructured_values_are_plain_json() -> None:
+    import json
+
+    import attrs
+
+    @attrs.frozen
+    class Document:
+        role: Role | None
+        tags: frozenset[str]
+
+    payload = converter.unstructure(Document(Role.CUSTOMER, frozenset({"b", "a"})))
+
+    assert json.loads(json.dumps(payload)) == {"role": "customer", "tags": ["a", "b"]}
+    assert converter.structure(payload, Document) == Document(Role.CUSTOMER, frozenset({"a", "b"}))

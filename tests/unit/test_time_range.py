@@ -48,3 +48,15 @@ def test_half_open_semantics() -> None:
 def test_unknown_zones_are_refused(name: object) -> None:
     with pytest.raises(InvalidTimeZone):
         zone(name)  # type: ignore[arg-type]
+
+
+def test_ranges_are_equal_by_instant_even_at_an_ambiguous_local_time() -> None:
+    # 01:00 BST on 2026-10-25 is repeated; PEP 495 makes inter-zone == False there.
+    start = pendulum.datetime(2026, 10, 24, 1, tz="Europe/London")
+    end = pendulum.datetime(2026, 10, 25, 1, tz="Europe/London")
+    same_instants = TimeRange(
+        start.in_timezone("UTC"), end.in_timezone(pendulum.fixed_timezone(3600))
+    )
+
+    assert TimeRange(start, end) == same_instants
+    assert hash(TimeRange(start, end)) == hash(same_instants)

@@ -12,7 +12,9 @@ __all__ = ["Category"]
 
 def _non_blank(_: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"The {attribute.name} must not be blank.", details={"field": attribute.name})
+        raise InvalidInput(
+            f"The {attribute.name} must not be blank.", details={"field": attribute.name}
+        )
 
 
 @attrs.frozen

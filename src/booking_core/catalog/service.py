@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import attrs
 
 from booking_core.catalog.category import _non_blank
@@ -14,8 +17,8 @@ __all__ = ["Service"]
 _MAX_MINUTES = 24 * 60
 
 
-def _minutes(*, minimum: int) -> object:
-    def check(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+def _minutes(*, minimum: int) -> Callable[[Any, attrs.Attribute[int], int], None]:
+    def check(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
         if type(value) is not int or not minimum <= value <= _MAX_MINUTES:
             raise InvalidInput(
                 f"The {attribute.name} is a whole number of minutes from {minimum} to "
@@ -45,8 +48,8 @@ class Service:
     id: ServiceId
     category_id: CategoryId
     name: str = attrs.field(validator=_non_blank)
-    duration_minutes: int = attrs.field(validator=_minutes(minimum=1))  # type: ignore[arg-type]
+    duration_minutes: int = attrs.field(validator=_minutes(minimum=1))
     price: Money = attrs.field(validator=_price)
     description: str = ""
-    buffer_before_minutes: int = attrs.field(default=0, validator=_minutes(minimum=0))  # type: ignore[arg-type]
-    buffer_after_minutes: int = attrs.field(default=0, validator=_minutes(minimum=0))  # type: ignore[arg-type]
+    buffer_before_minutes: int = attrs.field(default=0, validator=_minutes(minimum=0))
+    buffer_after_minutes: int = attrs.field(default=0, validator=_minutes(minimum=0))

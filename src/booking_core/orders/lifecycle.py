@@ -1,17 +1,38 @@
 """The order lifecycle as a python-statemachine chart.
 
-The chart only decides which transitions exist; :class:`~booking_core.orders.order.Order`
-owns the state (a plain string), the guards on actors and the timeline.
+The chart decides which transitions exist and checks the guards that depend only on the
+order's own facts (money captured, technician assigned). :class:`~booking_core.orders.order.Order`
+owns the state (a plain string), the roles allowed per event and the timeline; guards that
+depend on policy and time (notice, lateness, no-show wait) live in the services.
+
+Guards (methods of the model, :class:`~booking_core.orders.order.Order`):
+
+* ``upfront_covered`` — what is due at checkout (full price, deposit or nothing) is captured;
+* ``has_technician`` — a technician is assigned (not after a rejection until reassigned);
+* ``arrival_settled`` — a pay-on-arrival order is paid in full before the service starts;
+* ``fully_paid`` — the whole price is captured (the balance of a deposit order, too);
+* ``fully_refunded`` — everything captured has been refunded.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from statemachine import State, StateChart
 
-__all__ = ["OrderLifecycle"]
+__all__ = ["GUARD_EXPLANATIONS", "OrderLifecycle"]
+
+#: What a failed guard means, in words a person can act on.
+GUARD_EXPLANATIONS: Final[dict[str, str]] = {
+    "upfront_covered": "the amount due at checkout has not been captured",
+    "has_technician": "no technician is assigned (it was rejected; reassign it first)",
+    "arrival_settled": "a pay-on-arrival order must be paid in full before the service starts",
+    "fully_paid": "the balance has not been paid",
+    "fully_refunded": "not everything captured has been refunded",
+}
 
 
-class OrderLifecycle(StateChart):  # type: ignore[misc]
+class OrderLifecycle(StateChart):  # type: ignore[type-arg]
     """States and transitions of an at-home order.
 
     Built per command around one order (``OrderLifecycle(model=order)``); building costs
@@ -28,20 +49,44 @@ class OrderLifecycle(StateChart):  # type: ignore[misc]
     departed = State("Technician departed", value="departed")
     arrived = State("Technician arrived", value="arrived")
     in_service = State("In service", value="in_service")
-    # Final for now; after-sales (complaints, refunds) will lead out of both.
-    completed = State("Completed", value="completed", final=True)
-    cancelled = State("Cancelled", value="cancelled", final=True)
+    completed = State("Completed", value="completed")
+    cancelled = State("Cancelled", value="cancelled")
+    refunding = State("Refunding", value="refunding")
+    partially_refunded = State("Partially refunded", value="partially_refunded")
+    refunded = State("Refunded", value="refunded", final=True)
 
-    pay = pending_payment.to(pending_acceptance)
-    accept = pending_acceptance.to(accepted)
+    pay = pending_payment.to(pending_acceptance, cond="upfront_covered")
+    accept = pending_acceptance.to(accepted, cond="has_technician")
+    # A refusal sends the order back to wait for a technician; the refusal is on the timeline.
+    reject = (
+        pending_acceptance.to.itself(internal=True, cond="has_technician")  # type: ignore[no-untyped-call]
+        | accepted.to(pending_acceptance)
+    )
+    # Another technician: before payment nothing changes; otherwise the new one must accept.
+    reassign = (
+        pending_payment.to.itself(internal=True)  # type: ignore[no-untyped-call]
+        | pending_acceptance.to.itself(internal=True)  # type: ignore[no-untyped-call]
+        | accepted.to(pending_acceptance)
+    )
+    # A new time or another service, before the technician sets off.
+    modify = (
+        pending_payment.to.itself(internal=True)  # type: ignore[no-untyped-call]
+        | pending_acceptance.to.itself(internal=True)  # type: ignore[no-untyped-call]
+        | accepted.to.itself(internal=True)  # type: ignore[no-untyped-call]
+    )
     depart = accepted.to(departed)
     arrive = departed.to(arrived)
-    start_service = arrived.to(in_service)
-    complete = in_service.to(completed)
+    start_service = arrived.to(in_service, cond="arrival_settled")
+    complete = in_service.to(completed, cond="fully_paid")
     cancel = (
         pending_payment.to(cancelled)
         | pending_acceptance.to(cancelled)
         | accepted.to(cancelled)
         | departed.to(cancelled)
         | arrived.to(cancelled)
+    )
+    no_show = arrived.to(cancelled)
+    refund = cancelled.to(refunding) | completed.to(refunding) | partially_refunded.to(refunding)
+    settle_refund = refunding.to(refunded, cond="fully_refunded") | refunding.to(
+        partially_refunded, unless="fully_refunded"
     )

@@ -9,16 +9,30 @@ import attrs
 from pendulum import DateTime
 from statemachine.exceptions import TransitionNotAllowed as _MachineRefused
 
-from booking_core.errors import PermissionDenied, TransitionNotAllowed
+from booking_core.errors import (
+    ConcurrentUpdate,
+    PermissionDenied,
+    RefundExceedsCaptured,
+    TransitionNotAllowed,
+)
 from booking_core.events import DomainEvent
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
-from booking_core.orders.events import OrderPlaced, OrderStateChanged
-from booking_core.orders.lifecycle import OrderLifecycle
+from booking_core.orders.events import OrderModified, OrderPlaced, OrderStateChanged
+from booking_core.orders.lifecycle import GUARD_EXPLANATIONS, OrderLifecycle
+from booking_core.orders.policy import PaymentMode
+from booking_core.scheduling.geo import GeoPoint
 from booking_core.timerange import TimeRange
 
-__all__ = ["EVENT_ROLES", "Order", "OrderState", "TransitionRecord"]
+__all__ = [
+    "ACTIVE_STATES",
+    "EVENT_ROLES",
+    "NOT_STARTED_STATES",
+    "Order",
+    "OrderState",
+    "TransitionRecord",
+]
 
 
 class OrderState(StrEnum):
@@ -32,18 +46,29 @@ class OrderState(StrEnum):
     IN_SERVICE = "in_service"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    REFUNDING = "refunding"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
 
+
+_CUSTOMER, _TECH, _PLATFORM, _SYSTEM = Role.CUSTOMER, Role.TECHNICIAN, Role.PLATFORM, Role.SYSTEM
 
 #: Which roles may fire which lifecycle event. Customers and technicians act only on their
 #: own orders; the platform and the system (jobs, payment callbacks) on any.
 EVENT_ROLES: Final[dict[str, frozenset[Role]]] = {
-    "pay": frozenset({Role.SYSTEM, Role.PLATFORM}),
-    "accept": frozenset({Role.TECHNICIAN, Role.PLATFORM}),
-    "depart": frozenset({Role.TECHNICIAN, Role.PLATFORM}),
-    "arrive": frozenset({Role.TECHNICIAN, Role.PLATFORM}),
-    "start_service": frozenset({Role.TECHNICIAN, Role.PLATFORM}),
-    "complete": frozenset({Role.TECHNICIAN, Role.PLATFORM, Role.SYSTEM}),
-    "cancel": frozenset({Role.CUSTOMER, Role.PLATFORM, Role.SYSTEM}),
+    "pay": frozenset({_SYSTEM, _PLATFORM}),
+    "accept": frozenset({_TECH, _PLATFORM}),
+    "reject": frozenset({_TECH, _PLATFORM}),
+    "reassign": frozenset({_CUSTOMER, _PLATFORM}),
+    "modify": frozenset({_CUSTOMER, _PLATFORM}),
+    "depart": frozenset({_TECH, _PLATFORM}),
+    "arrive": frozenset({_TECH, _PLATFORM}),
+    "start_service": frozenset({_TECH, _PLATFORM}),
+    "complete": frozenset({_TECH, _PLATFORM, _SYSTEM}),
+    "cancel": frozenset({_CUSTOMER, _TECH, _PLATFORM, _SYSTEM}),
+    "no_show": frozenset({_TECH, _PLATFORM}),
+    "refund": frozenset({_SYSTEM, _PLATFORM}),
+    "settle_refund": frozenset({_SYSTEM, _PLATFORM}),
 }
 
 #: The states in which an order still holds the technician's time.
@@ -57,6 +82,23 @@ ACTIVE_STATES: Final = frozenset(
         OrderState.IN_SERVICE,
     }
 )
+
+#: The states in which the order can still be changed (time, service, technician).
+NOT_STARTED_STATES: Final = frozenset(
+    {OrderState.PENDING_PAYMENT, OrderState.PENDING_ACCEPTANCE, OrderState.ACCEPTED}
+)
+
+
+def _guards_by_state_and_event() -> dict[tuple[str, str], tuple[str, ...]]:
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for state in OrderLifecycle.states:
+        for transition in state.transitions:
+            key = (str(state.value), str(transition.event))
+            found[key] = found.get(key, ()) + tuple(str(c) for c in transition.cond)
+    return found
+
+
+_GUARDS: Final = _guards_by_state_and_event()
 
 
 @attrs.frozen
@@ -72,17 +114,25 @@ class TransitionRecord:
     reason: str = ""
 
 
+def _price(order: Order) -> Money:
+    return order.price
+
+
 @attrs.define(eq=False)
 class Order:
     """An at-home order of one service from one technician at one time.
 
     ``state`` is a plain string driven by :class:`OrderLifecycle`; ``version`` is the
     optimistic-concurrency counter storage compares on save.
+
+    Money: ``upfront`` is what is due at checkout (the price, a deposit or nothing);
+    ``paid`` is everything captured so far and ``refunded`` every refund asked for and not
+    failed, so ``refunded <= paid`` always (I13).
     """
 
     id: OrderId
     customer_id: CustomerId
-    technician_id: TechnicianId
+    technician_id: TechnicianId | None
     service_id: ServiceId
     booking_id: BookingId
     slot: TimeRange
@@ -93,6 +143,15 @@ class Order:
     paid: Money | None = None
     version: int = 0
     timeline: list[TransitionRecord] = attrs.field(factory=list)
+    number: str = ""
+    payment_mode: PaymentMode = PaymentMode.FULL
+    upfront: Money = attrs.field(default=attrs.Factory(_price, takes_self=True))
+    refunded: Money | None = None
+    destination: GeoPoint | None = None
+    late_minutes: int | None = None
+    cancel_cause: str | None = None
+    cancellation_fee: Money | None = None
+    review_closed: bool = False
     _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
 
     @classmethod
@@ -108,6 +167,10 @@ class Order:
         time_zone: str,
         price: Money,
         at: DateTime,
+        number: str = "",
+        payment_mode: PaymentMode = PaymentMode.FULL,
+        upfront: Money | None = None,
+        destination: GeoPoint | None = None,
     ) -> Order:
         """A new order awaiting payment; raises the ``OrderPlaced`` event."""
         order = cls(
@@ -120,6 +183,10 @@ class Order:
             time_zone=time_zone,
             price=price,
             placed_at=at,
+            number=number,
+            payment_mode=payment_mode,
+            upfront=price if upfront is None else upfront,
+            destination=destination,
         )
         order._events.append(
             OrderPlaced(
@@ -132,10 +199,104 @@ class Order:
         )
         return order
 
+    # -- money ---------------------------------------------------------------------------
+
+    @property
+    def paid_amount(self) -> Money:
+        """Everything captured so far (zero when nothing)."""
+        return self.paid if self.paid is not None else Money.zero(self.price.currency)
+
+    @property
+    def refunded_amount(self) -> Money:
+        """Every refund asked for and not failed (zero when none)."""
+        return self.refunded if self.refunded is not None else Money.zero(self.price.currency)
+
+    @property
+    def refundable(self) -> Money:
+        """Captured and not yet refunded."""
+        return self.paid_amount - self.refunded_amount
+
+    def due_now(self) -> Money:
+        """What the customer owes at this point: the upfront part before the technician is
+        there, the whole price from his arrival on; never negative."""
+        if self.state in (OrderState.ARRIVED, OrderState.IN_SERVICE):
+            target = self.price
+        elif self.state in NOT_STARTED_STATES or self.state == OrderState.DEPARTED:
+            target = self.upfront
+        else:
+            return Money.zero(self.price.currency)
+        return (target - self.paid_amount).max(Money.zero(self.price.currency))
+
+    def record_capture(self, amount: Money) -> None:
+        """Add a captured amount (the payment service applies each capture once)."""
+        self.paid = self.paid_amount + amount
+
+    def reserve_refund(self, amount: Money) -> None:
+        """Count a refund being asked for against what was captured.
+
+        Raises:
+            RefundExceedsCaptured: if refunds would exceed captures (I13).
+        """
+        if amount > self.refundable:
+            raise RefundExceedsCaptured(
+                f"Cannot refund {amount} on order {self.id}: only {self.refundable} of what "
+                "was captured remains.",
+                details={"order_id": self.id, "refundable": self.refundable.amount},
+            )
+        self.refunded = self.refunded_amount + amount
+
+    def release_refund(self, amount: Money) -> None:
+        """Give back a reservation whose refund failed."""
+        self.refunded = self.refunded_amount - amount
+
+    # -- guards (read by the chart) ------------------------------------------------------
+
+    def upfront_covered(self) -> bool:
+        """Guard: what is due at checkout is captured."""
+        return self.paid_amount >= self.upfront
+
+    def has_technician(self) -> bool:
+        """Guard: a technician is assigned."""
+        return self.technician_id is not None
+
+    def arrival_settled(self) -> bool:
+        """Guard: a pay-on-arrival order is paid in full before the service starts."""
+        return self.payment_mode is not PaymentMode.ON_ARRIVAL or self.fully_paid()
+
+    def fully_paid(self) -> bool:
+        """Guard: the whole price is captured."""
+        return self.paid_amount >= self.price
+
+    def fully_refunded(self) -> bool:
+        """Guard: everything captured has been refunded."""
+        return self.refunded_amount >= self.paid_amount
+
+    # -- state ---------------------------------------------------------------------------
+
     @property
     def is_active(self) -> bool:
         """True while the order holds the technician's time."""
         return self.state in ACTIVE_STATES
+
+    def entered_at(self, *states: str) -> DateTime | None:
+        """When the order last entered one of ``states`` (None if never)."""
+        for record in reversed(self.timeline):
+            if record.to_state in states and record.from_state != record.to_state:
+                return record.at
+        return None
+
+    def ensure_version(self, expected: int | None) -> None:
+        """Refuse to act on an order that changed since the caller saw it (``None``: any).
+
+        Raises:
+            ConcurrentUpdate: if ``expected`` differs from the order's version.
+        """
+        if expected is not None and self.version != expected:
+            raise ConcurrentUpdate(
+                f"Order {self.id} changed since you saw it (version {expected}, now "
+                f"{self.version}); reload it and decide again.",
+                details={"order_id": self.id, "version": self.version},
+            )
 
     def can_be_seen_by(self, actor: Actor) -> bool:
         """Whether ``actor`` may see this order at all (INVARIANTS I25)."""
@@ -144,16 +305,104 @@ class Order:
         if actor.role is Role.CUSTOMER:
             return actor.id == self.customer_id
         if actor.role is Role.TECHNICIAN:
-            return actor.id == self.technician_id
+            return self.technician_id is not None and actor.id == self.technician_id
         return False
 
     def transition(self, event: str, *, actor: Actor, at: DateTime, reason: str = "") -> None:
         """Fire lifecycle ``event`` on behalf of ``actor``; a refusal changes nothing.
 
+        Side effects that need no outside facts happen here too: a rejection unassigns the
+        technician; an arrival records how late it was.
+
         Raises:
             PermissionDenied: if the actor's role may not fire the event on this order.
-            TransitionNotAllowed: if the event is unknown or not allowed in this state.
+            TransitionNotAllowed: if the event is unknown or not allowed in this state (the
+                message names the failed guard, if that is the reason).
         """
+        self._fire(event, actor=actor, at=at, reason=reason)
+        if event == "reject":
+            self.technician_id = None
+        elif event == "arrive":
+            self.late_minutes = max(0, int((at - self.slot.start).total_seconds() // 60))
+
+    def reassign(
+        self,
+        technician_id: TechnicianId,
+        booking_id: BookingId,
+        *,
+        actor: Actor,
+        at: DateTime,
+        reason: str = "",
+    ) -> None:
+        """Give the order to another technician (holding ``booking_id``); he must accept."""
+        previous = self.technician_id
+        self._fire("reassign", actor=actor, at=at, reason=reason)
+        self.technician_id = technician_id
+        self.booking_id = booking_id
+        self._events.append(
+            OrderModified(
+                occurred_at=at,
+                order_id=self.id,
+                change="technician",
+                before=previous or "",
+                after=technician_id,
+                actor_id=actor.id,
+            )
+        )
+
+    def modify(
+        self,
+        *,
+        actor: Actor,
+        at: DateTime,
+        change: str,
+        before: str,
+        after: str,
+        booking_id: BookingId,
+        slot: TimeRange,
+        service_id: ServiceId | None = None,
+        price: Money | None = None,
+        upfront: Money | None = None,
+    ) -> None:
+        """Change the time or the service of an order that has not started."""
+        self._fire("modify", actor=actor, at=at, reason=f"{change}: {before} → {after}")
+        self.booking_id = booking_id
+        self.slot = slot
+        if service_id is not None:
+            self.service_id = service_id
+        if price is not None:
+            self.price = price
+        if upfront is not None:
+            self.upfront = upfront
+        self._events.append(
+            OrderModified(
+                occurred_at=at,
+                order_id=self.id,
+                change=change,
+                before=before,
+                after=after,
+                actor_id=actor.id,
+            )
+        )
+
+    def cancel(
+        self,
+        *,
+        event: str,
+        cause: str,
+        fee: Money,
+        actor: Actor,
+        at: DateTime,
+        reason: str = "",
+    ) -> None:
+        """Cancel (``cancel`` or ``no_show``) recording the cause and the fee kept."""
+        if event not in ("cancel", "no_show"):
+            raise TransitionNotAllowed(f"{event!r} does not cancel an order.")
+        self._fire(event, actor=actor, at=at, reason=reason)
+        self.cancel_cause = cause
+        self.cancellation_fee = fee
+
+    def _fire(self, event: str, *, actor: Actor, at: DateTime, reason: str) -> None:
         roles = EVENT_ROLES.get(event)
         if roles is None:
             raise TransitionNotAllowed(
@@ -171,11 +420,7 @@ class Order:
             machine.send(event)
         except _MachineRefused as exc:
             self.state = before
-            raise TransitionNotAllowed(
-                f"Cannot {event.replace('_', ' ')} order {self.id} while it is "
-                f"{before.replace('_', ' ')}.",
-                details={"event": event, "state": before, "order_id": self.id},
-            ) from exc
+            raise self._refusal(event, before) from exc
         self.timeline.append(
             TransitionRecord(
                 sequence=len(self.timeline) + 1,
@@ -199,6 +444,25 @@ class Order:
                 reason=reason,
             )
         )
+
+    def _refusal(self, event: str, state: str) -> TransitionNotAllowed:
+        guards = _GUARDS.get((state, event))
+        action, where = event.replace("_", " "), state.replace("_", " ")
+        if guards is None:
+            return TransitionNotAllowed(
+                f"Cannot {action} order {self.id} while it is {where}.",
+                details={"event": event, "state": state, "order_id": self.id},
+            )
+        failed = [g for g in guards if not g.startswith("!") and not getattr(self, g)()]
+        why = "; ".join(GUARD_EXPLANATIONS[g] for g in failed) or "its conditions are not met"
+        return TransitionNotAllowed(
+            f"Cannot {action} order {self.id} now: {why}.",
+            details={"event": event, "state": state, "order_id": self.id, "guards": failed},
+        )
+
+    def raise_event(self, event: DomainEvent) -> None:
+        """Add a domain event raised about this order by a service (lateness, refunds)."""
+        self._events.append(event)
 
     def pull_events(self) -> list[DomainEvent]:
         """The events raised since the last pull (the service writes them to the outbox)."""

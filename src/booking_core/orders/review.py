@@ -15,14 +15,16 @@ MAX_REVIEW_TEXT = 2000
 
 def _stars(_: object, attribute: attrs.Attribute[int], value: object) -> None:
     if type(value) is not int or not 1 <= value <= 5:
-        raise InvalidInput(f"Stars are a whole number from 1 to 5; got {value!r}.",
-                           details={"field": "stars"})
+        raise InvalidInput(
+            f"Stars are a whole number from 1 to 5; got {value!r}.", details={"field": "stars"}
+        )
 
 
 def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or len(value) > MAX_REVIEW_TEXT:
-        raise InvalidInput(f"Review text is at most {MAX_REVIEW_TEXT} characters.",
-                           details={"field": "text"})
+        raise InvalidInput(
+            f"Review text is at most {MAX_REVIEW_TEXT} characters.", details={"field": "text"}
+        )
 
 
 @attrs.frozen

@@ -7,21 +7,28 @@ provider's own key (``out_trade_no``, ``Idempotency-Key`` …).
 
 A timeout or a 5xx on a call that moves money is :attr:`PaymentStatus.UNKNOWN`, never a
 failure: the caller reconciles with :meth:`PaymentGateway.get_payment` and retries with the
-same key. Capture, cancel and webhooks join this port with the order lifecycle.
+same key.
+
+Webhooks: :meth:`PaymentGateway.parse_webhook` verifies the signature and returns normalized
+:class:`WebhookEvent` s plus the exact acknowledgement the provider expects; the application
+deduplicates them by ``(gateway, event_id)`` and applies them so that order does not matter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Protocol
 
 import attrs
 
 from booking_core.money import Money
+from booking_core.orders.payments import PaymentPurpose, PaymentStatus, RefundStatus
 
 __all__ = [
     "Capabilities",
     "NextAction",
+    "ParsedWebhook",
     "PaymentGateway",
     "PaymentPurpose",
     "PaymentRequest",
@@ -30,36 +37,10 @@ __all__ = [
     "RefundRequest",
     "RefundResult",
     "RefundStatus",
+    "WebhookAck",
+    "WebhookEvent",
+    "WebhookKind",
 ]
-
-
-class PaymentStatus(StrEnum):
-    """Where a payment attempt stands, as the gateway last said."""
-
-    REQUIRES_ACTION = "requires_action"  # the customer must scan, confirm or redirect
-    AUTHORIZED = "authorized"
-    CAPTURED = "captured"
-    DECLINED = "declined"
-    CANCELLED = "cancelled"
-    UNKNOWN = "unknown"  # timeout or 5xx: reconcile, never assume failure
-
-
-class PaymentPurpose(StrEnum):
-    """What a payment is for."""
-
-    FULL = "full"
-    DEPOSIT = "deposit"
-    BALANCE = "balance"
-    FEE = "fee"
-
-
-class RefundStatus(StrEnum):
-    """Where a refund stands."""
-
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
 
 
 @attrs.frozen
@@ -126,6 +107,57 @@ class RefundResult:
     status: RefundStatus
     amount: Money
     gateway_reference: str | None = None
+    failure_message: str | None = None
+
+
+class WebhookKind(StrEnum):
+    """What a provider notification says happened."""
+
+    PAYMENT_CAPTURED = "payment_captured"
+    PAYMENT_AUTHORIZED = "payment_authorized"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_CANCELLED = "payment_cancelled"
+    REFUND_SUCCEEDED = "refund_succeeded"
+    REFUND_FAILED = "refund_failed"
+
+
+@attrs.frozen
+class WebhookEvent:
+    """One normalized provider notification.
+
+    Attributes:
+        event_id: The provider's id of the notification (the dedupe key with the gateway).
+        kind: What happened.
+        payment_key: The idempotency key of the payment concerned.
+        amount: The amount the provider reports (checked against our records).
+        refund_key: For refund notices, the refund's idempotency key.
+    """
+
+    event_id: str
+    kind: WebhookKind
+    payment_key: str
+    amount: Money
+    refund_key: str | None = None
+
+
+@attrs.frozen
+class WebhookAck:
+    """The exact HTTP answer the provider expects (Stripe 200; Alipay ``success``;
+    WeChat Pay 204, or 500 with a FAIL body)."""
+
+    status_code: int
+    body: str = ""
+    content_type: str = "text/plain"
+
+
+@attrs.frozen
+class ParsedWebhook:
+    """A verified notification: its events, the ack to send, and the raw body to store."""
+
+    gateway: str
+    events: tuple[WebhookEvent, ...]
+    ack: WebhookAck
+    raw: str
 
 
 class PaymentGateway(Protocol):
@@ -154,6 +186,27 @@ class PaymentGateway(Protocol):
         """
         ...
 
+    def capture(self, idempotency_key: str, amount: Money | None = None) -> PaymentResult:
+        """Capture an authorized payment, all of it (``None``) or part where
+        ``capabilities.partial_capture``; capturing a captured payment returns it unchanged.
+
+        Raises:
+            NotFound: (``payment_not_found``) if no such payment exists.
+            PaymentError: if it is not authorized, or the amount exceeds what is authorized.
+        """
+        ...
+
+    def cancel(self, idempotency_key: str) -> PaymentResult:
+        """Void an authorization or close an unpaid payment so it can no longer be paid.
+
+        Cancelling a cancelled or declined payment returns it unchanged. A payment that was
+        captured meanwhile stays captured (the result says so): the caller refunds it.
+
+        Raises:
+            NotFound: (``payment_not_found``) if no such payment exists.
+        """
+        ...
+
     def refund(self, request: RefundRequest) -> RefundResult:
         """Refund part or all of a captured payment; same key, same result.
 
@@ -165,4 +218,15 @@ class PaymentGateway(Protocol):
 
     def get_refund(self, idempotency_key: str) -> RefundResult:
         """The authoritative status of a refund. Raises NotFound (``refund_not_found``)."""
+        ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> ParsedWebhook:
+        """Verify a provider notification and normalize it.
+
+        Header names are matched case-insensitively.
+
+        Raises:
+            InvalidWebhook: if the signature is missing, forged or the body tampered with,
+                or the body is not a notification of this provider.
+        """
         ...

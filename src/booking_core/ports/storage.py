@@ -5,32 +5,73 @@ adapter runs it. Guarantees it proves under concurrency:
 
 * no two active bookings of one technician have overlapping blocked ranges
   (:meth:`BookingRepository.add` raises :class:`~booking_core.errors.SlotTaken`);
-* :meth:`OrderRepository.save` is compare-and-set on ``version`` (one winner per version).
+* :meth:`OrderRepository.save` is compare-and-set on ``version`` (one winner per version);
+* :meth:`ScheduleRepository.save` likewise;
+* :meth:`CouponTemplateRepository.issue` never issues beyond a template's stock nor beyond
+  its per-customer limit, :meth:`CouponRepository.replace` is compare-and-set on a coupon's
+  status and order (a coupon is reserved, used and returned at most once per order), and
+  :meth:`CampaignRepository.spend` never takes a budget below zero (INVARIANTS I16);
+* :meth:`LedgerRepository.record` stores a transaction once per id, a reversal once per
+  reversed transaction, and one entry per order position (INVARIANTS I8, I13, I15).
+
+Checkout holds are active bookings (``Booking.hold_expires_at`` set), so the no-overlap
+guarantee covers them; an expired hold keeps blocking in storage until a command releases it
+(the services release the expired holds in their way before adding a booking).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from types import TracebackType
 from typing import Protocol, Self
 
+from pendulum import DateTime
+
 from booking_core.catalog import Category, Service
 from booking_core.ids import BookingId, CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.ledger import Account, Transaction, TransactionId
+from booking_core.money import Money
+from booking_core.orders.complaint import Complaint
 from booking_core.orders.order import Order
+from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
 from booking_core.orders.review import Review
+from booking_core.orders.tracking import PositionReport
 from booking_core.outbox import OutboxMessage
+from booking_core.ports.jobs import JobRepository
+from booking_core.promotions import (
+    Campaign,
+    CampaignId,
+    Coupon,
+    CouponId,
+    CouponTemplate,
+    CouponTemplateId,
+    IssueChannel,
+)
 from booking_core.scheduling import Booking, Technician
+from booking_core.scheduling.schedule import WorkSchedule
 from booking_core.timerange import TimeRange
 
 __all__ = [
     "BookingRepository",
+    "CampaignRepository",
     "CategoryRepository",
+    "ComplaintRepository",
+    "CouponRepository",
+    "CouponTemplateRepository",
+    "LedgerRepository",
+    "MoneyMovementRepository",
     "OrderRepository",
     "OutboxRepository",
+    "PaymentRepository",
+    "PositionRepository",
+    "RefundRepository",
     "ReviewRepository",
+    "ScheduleRepository",
     "ServiceRepository",
     "TechnicianRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "WebhookInbox",
 ]
 
 
@@ -107,6 +148,37 @@ class BookingRepository(Protocol):
         """Active bookings whose blocked range overlaps ``within``, by blocked start."""
         ...
 
+    def list_active_many(
+        self, technician_ids: Collection[TechnicianId], within: TimeRange
+    ) -> list[Booking]:
+        """Active bookings of any of ``technician_ids`` whose blocked range overlaps
+        ``within``, ordered by technician id then blocked start (one query for a search)."""
+        ...
+
+
+class ScheduleRepository(Protocol):
+    """Each technician's work schedule: date overrides, time off, rota shifts, cap, status."""
+
+    def get(self, technician_id: TechnicianId) -> WorkSchedule:
+        """The technician's schedule, or ``WorkSchedule.empty(technician_id)`` (version 0)
+        if none was saved. Does not check that the technician exists."""
+        ...
+
+    def get_many(
+        self, technician_ids: Collection[TechnicianId]
+    ) -> dict[TechnicianId, WorkSchedule]:
+        """The schedules of ``technician_ids`` (an empty one for each without)."""
+        ...
+
+    def save(self, schedule: WorkSchedule) -> WorkSchedule:
+        """Store ``schedule`` if the stored version (0 when none) equals
+        ``schedule.version``; return it with the version incremented.
+
+        Raises:
+            ConcurrentUpdate: if someone saved the technician's schedule since it was read.
+        """
+        ...
+
 
 class OrderRepository(Protocol):
     """Orders, saved with optimistic concurrency."""
@@ -131,6 +203,128 @@ class OrderRepository(Protocol):
 
     def list_for_customer(self, customer_id: CustomerId) -> list[Order]:
         """The customer's orders, newest first."""
+        ...
+
+    def next_sequence(self) -> int:
+        """A positive number never handed out before, for an order number; numbers grow,
+        gaps are allowed (a rolled-back transaction may lose one)."""
+        ...
+
+    def get_by_number(self, number: str) -> Order:
+        """The order with this human-friendly number (canonical form).
+
+        Raises:
+            NotFound: (code ``order_not_found``) if no order has it.
+        """
+        ...
+
+
+class PaymentRepository(Protocol):
+    """Payment attempts, one per idempotency key."""
+
+    def add(self, attempt: PaymentAttempt) -> None:
+        """Store a new attempt. Raises DuplicateEntity (``payment_exists``) for a known key."""
+        ...
+
+    def get(self, key: str) -> PaymentAttempt:
+        """The attempt. Raises NotFound (code ``payment_not_found``)."""
+        ...
+
+    def save(self, attempt: PaymentAttempt) -> None:
+        """Replace the stored attempt with the same key. Raises NotFound."""
+        ...
+
+    def for_order(self, order_id: OrderId) -> list[PaymentAttempt]:
+        """The order's attempts, oldest first (then by key)."""
+        ...
+
+
+class RefundRepository(Protocol):
+    """Refunds asked of the gateway, one per idempotency key."""
+
+    def add(self, refund: RefundRecord) -> None:
+        """Store a new refund. Raises DuplicateEntity (``refund_exists``) for a known key."""
+        ...
+
+    def get(self, key: str) -> RefundRecord:
+        """The refund. Raises NotFound (code ``refund_not_found``)."""
+        ...
+
+    def save(self, refund: RefundRecord) -> None:
+        """Replace the stored refund with the same key. Raises NotFound."""
+        ...
+
+    def for_order(self, order_id: OrderId) -> list[RefundRecord]:
+        """The order's refunds, oldest first (then by key)."""
+        ...
+
+
+class MoneyMovementRepository(Protocol):
+    """The append-only list of money applied to orders; one entry per key (I15)."""
+
+    def append(self, movement: MoneyMovement) -> bool:
+        """Store ``movement`` unless its key is known.
+
+        Returns:
+            True if stored; False if the same fact (key, kind, amount) was stored already —
+            also when another unit of work stores it concurrently.
+
+        Raises:
+            IdempotencyConflict: if the key is stored with another kind or amount.
+        """
+        ...
+
+    def for_order(self, order_id: OrderId) -> list[MoneyMovement]:
+        """The order's movements, in the order they were applied."""
+        ...
+
+
+class WebhookInbox(Protocol):
+    """Raw payment notifications, deduplicated by (gateway, event id)."""
+
+    def record(self, gateway: str, event_id: str, raw: str, received_at: DateTime) -> bool:
+        """Store a notification; True if new, False if (gateway, event id) was seen before
+        (also when stored concurrently by another unit of work)."""
+        ...
+
+
+class ComplaintRepository(Protocol):
+    """Complaints, saved with optimistic concurrency like orders."""
+
+    def add(self, complaint: Complaint) -> None:
+        """Store a new complaint. Raises DuplicateEntity (``complaint_exists``)."""
+        ...
+
+    def get(self, complaint_id: str) -> Complaint:
+        """The complaint with its timeline. Raises NotFound (``complaint_not_found``)."""
+        ...
+
+    def save(self, complaint: Complaint) -> None:
+        """Compare-and-set on ``version`` as :meth:`OrderRepository.save`.
+
+        Raises:
+            ConcurrentUpdate: if someone saved the complaint since it was loaded.
+        """
+        ...
+
+    def for_order(self, order_id: OrderId) -> list[Complaint]:
+        """The order's complaints, oldest first."""
+        ...
+
+    def list_pending(self) -> list[Complaint]:
+        """Open and arbitrating complaints, oldest first (the platform's queue)."""
+        ...
+
+
+class PositionRepository(Protocol):
+    """Technician positions reported while on the way to an order."""
+
+    def add(self, report: PositionReport) -> None:
+        """Store a report."""
+        ...
+
+    def latest(self, order_id: OrderId) -> PositionReport | None:
+        """The most recently reported position for the order (latest ``reported_at``)."""
         ...
 
 
@@ -170,6 +364,183 @@ class OutboxRepository(Protocol):
         ...
 
 
+class CouponTemplateRepository(Protocol):
+    """Coupon templates and their issue counters: the home of the stock and per-customer
+    limits (INVARIANTS I16)."""
+
+    def add(self, template: CouponTemplate) -> None:
+        """Store a new template (nothing issued yet).
+
+        Raises:
+            DuplicateEntity: (code ``coupon_template_exists``) if the id exists.
+        """
+        ...
+
+    def get(self, template_id: CouponTemplateId) -> CouponTemplate:
+        """The template. Raises NotFound (code ``coupon_template_not_found``)."""
+        ...
+
+    def save(self, template: CouponTemplate) -> None:
+        """Replace the stored template's definition (e.g. deactivate it); what was issued
+        stays issued and keeps counting against the stock.
+
+        Raises:
+            NotFound: (code ``coupon_template_not_found``) if it was never added.
+        """
+        ...
+
+    def list(self) -> list[CouponTemplate]:
+        """All templates, ordered by id."""
+        ...
+
+    def issued_count(self, template_id: CouponTemplateId) -> int:
+        """How many coupons of the template were issued, ever. Raises NotFound."""
+        ...
+
+    def issue(
+        self,
+        template_id: CouponTemplateId,
+        *,
+        coupon_id: CouponId,
+        customer_id: CustomerId,
+        channel: IssueChannel,
+        at: DateTime,
+    ) -> Coupon:
+        """Issue one coupon of the template to ``customer_id`` and store it, atomically.
+
+        The decision is :meth:`CouponTemplate.issue` over the counts read under the
+        template's lock, so under any number of concurrent issues the stock and the
+        per-customer limit hold (I16): the issue waits for, or is serialized after, every
+        other issue of the same template.
+
+        Raises:
+            NotFound: (code ``coupon_template_not_found``) if there is no such template.
+            CouponNotClaimable: the template is inactive, not issued by ``channel``, outside
+                its issue window, or its coupons would already have expired.
+            CouponOutOfStock: the stock is issued.
+            CouponLimitReached: the customer holds the per-customer limit (not for ADMIN).
+            DuplicateEntity: (code ``coupon_exists``) if ``coupon_id`` is taken.
+        """
+        ...
+
+
+class CouponRepository(Protocol):
+    """Coupons in customers' wallets; every change is a compare-and-set (I16)."""
+
+    def get(self, coupon_id: CouponId) -> Coupon:
+        """The coupon. Raises NotFound (code ``coupon_not_found``)."""
+        ...
+
+    def list_for_customer(self, customer_id: CustomerId) -> list[Coupon]:
+        """The customer's coupons, whatever their status, ordered by issue time then id."""
+        ...
+
+    def for_order(self, order_id: OrderId) -> list[Coupon]:
+        """The coupons reserved or used by ``order_id``, ordered by id."""
+        ...
+
+    def replace(self, before: Coupon, after: Coupon) -> None:
+        """Store ``after`` (a lifecycle step of ``before``) if the stored coupon still has
+        ``before``'s status and order — compare-and-set, so of concurrent reservations,
+        consumptions or releases of one coupon exactly one succeeds.
+
+        Raises:
+            NotFound: (code ``coupon_not_found``) if there is no such coupon.
+            ConcurrentUpdate: if the coupon's status or order changed since it was read.
+            InvalidInput: if ``after`` is not the same coupon as ``before``.
+        """
+        ...
+
+
+class CampaignRepository(Protocol):
+    """Campaigns and their budgets; spending is atomic (a budget is never overspent)."""
+
+    def add(self, campaign: Campaign) -> None:
+        """Store a new campaign. Raises DuplicateEntity (code ``campaign_exists``)."""
+        ...
+
+    def get(self, campaign_id: CampaignId) -> Campaign:
+        """The campaign with what it has spent. Raises NotFound (``campaign_not_found``)."""
+        ...
+
+    def save(self, campaign: Campaign) -> None:
+        """Replace the campaign's definition; its stored ``spent`` is kept (only
+        :meth:`spend` and :meth:`give_back` change it).
+
+        Raises:
+            NotFound: (code ``campaign_not_found``) if it was never added.
+            CampaignBudgetExceeded: if the new budget is below what was spent.
+        """
+        ...
+
+    def list(self) -> list[Campaign]:
+        """All campaigns, ordered by start then id."""
+        ...
+
+    def spend(self, campaign_id: CampaignId, amount: Money) -> Campaign:
+        """Charge ``amount`` to the campaign's budget, atomically (concurrent spends are
+        serialized on the campaign), and return the campaign as stored.
+
+        Raises:
+            NotFound: (code ``campaign_not_found``).
+            CampaignBudgetExceeded: if less than ``amount`` is left.
+            InvalidPromotion: if ``amount`` is negative.
+        """
+        ...
+
+    def give_back(self, campaign_id: CampaignId, amount: Money) -> Campaign:
+        """Return ``amount`` to the budget, atomically; the campaign as stored.
+
+        Raises:
+            NotFound: (code ``campaign_not_found``).
+            InvalidPromotion: if ``amount`` is negative or more than was spent.
+        """
+        ...
+
+
+class LedgerRepository(Protocol):
+    """The journal: immutable balanced transactions; balances are sums over postings."""
+
+    def record(self, transaction: Transaction, *, after: int | None = None) -> bool:
+        """Append ``transaction`` to the journal.
+
+        Idempotent by id: recording the same transaction again is a no-op (False), also
+        when another unit of work records it concurrently.
+
+        Args:
+            transaction: The balanced entry.
+            after: For an order's entry built from its history, how many of the order's
+                transactions that history had; if the journal holds another number now
+                (a concurrent entry for the same order), nothing is stored. None: no check.
+
+        Returns:
+            True if stored; False if this very transaction was stored before.
+
+        Raises:
+            IdempotencyConflict: the id is stored with other content.
+            ConcurrentUpdate: ``after`` is not the order's current number of transactions,
+                or another entry of the same order was recorded concurrently.
+            InvalidLedgerEntry: a reversal names a transaction not recorded, or does not
+                mirror it.
+            TransactionAlreadyReversed: a reversal names a transaction reversed before
+                (also concurrently).
+        """
+        ...
+
+    def get(self, transaction_id: TransactionId) -> Transaction:
+        """The transaction. Raises NotFound (code ``transaction_not_found``)."""
+        ...
+
+    def for_order(self, order_id: OrderId) -> list[Transaction]:
+        """The order's transactions, in recording order."""
+        ...
+
+    def balances(self, currency: str | None = None) -> dict[tuple[Account, str], Money]:
+        """Debit-minus-credit of every (account, currency) with a non-zero balance (of one
+        currency if given), summed over postings; the values of a currency sum to zero."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back."""
 
@@ -182,11 +553,35 @@ class UnitOfWork(Protocol):
     @property
     def bookings(self) -> BookingRepository: ...
     @property
+    def schedules(self) -> ScheduleRepository: ...
+    @property
     def orders(self) -> OrderRepository: ...
     @property
     def reviews(self) -> ReviewRepository: ...
     @property
     def outbox(self) -> OutboxRepository: ...
+    @property
+    def payments(self) -> PaymentRepository: ...
+    @property
+    def refunds(self) -> RefundRepository: ...
+    @property
+    def movements(self) -> MoneyMovementRepository: ...
+    @property
+    def webhooks(self) -> WebhookInbox: ...
+    @property
+    def complaints(self) -> ComplaintRepository: ...
+    @property
+    def positions(self) -> PositionRepository: ...
+    @property
+    def jobs(self) -> JobRepository: ...
+    @property
+    def coupon_templates(self) -> CouponTemplateRepository: ...
+    @property
+    def coupons(self) -> CouponRepository: ...
+    @property
+    def campaigns(self) -> CampaignRepository: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

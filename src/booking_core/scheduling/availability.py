@@ -2,54 +2,135 @@
 
 The engine works on integer minutes since the Unix epoch (UTC). Callers convert aware
 datetimes once at its edge; the inner loop never touches datetime objects.
+
+Every rule lives here, and :meth:`TechnicianAgenda.offered` is the single function that
+applies them. Listing slots returns its result; accepting a booking at ``t`` asks whether
+``t`` is in its result for the same inputs (INVARIANTS I2). Semantics (docs/availability.md):
+
+* intervals are half-open ``[start, end)``; touching is not overlapping;
+* the slot grid is aligned to the step in the technician's (business) zone, counted from
+  local midnight, and restarts right after a busy block when the policy says so;
+* the minimum notice is strict (a start exactly at ``now + notice`` is not offered); the
+  window is inclusive (a start exactly at ``now + window`` is);
+* buffers add up: a booking's blocked range is ``[start - before - travel, end + after)``
+  and blocked ranges never overlap, so neighbours are separated by the sum of their buffers;
+* travel time comes from the previous job's address to the new one, and from the new one
+  to the next job's address.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Sequence
+import datetime as _dt
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 import attrs
 import pendulum
 from pendulum import Date, DateTime
 
 from booking_core.errors import InvalidSchedule, InvalidTimeRange
-from booking_core.scheduling.weekly_hours import WeeklyHours
+from booking_core.ids import BookingId, CustomerId
+from booking_core.scheduling.booking import Booking
+from booking_core.scheduling.geo import GeoPoint, ServiceArea
+from booking_core.scheduling.schedule import WorkSchedule
+from booking_core.scheduling.technician import Technician
+from booking_core.scheduling.weekly_hours import Ranges, WeeklyHours
 from booking_core.timerange import TimeRange, zone
 
 __all__ = [
     "BookingPolicy",
+    "BusyIndex",
+    "ServiceTiming",
     "SlotRequest",
+    "TechnicianAgenda",
+    "WorkRange",
+    "busy_intervals",
+    "day_ranges",
     "epoch_minutes",
     "free_slot_minutes",
     "from_epoch_minutes",
+    "local_midnight",
     "working_intervals",
 ]
 
 Interval = tuple[int, int]
+TravelEstimate = Callable[[GeoPoint, GeoPoint], int]
+
+_DAY = 24 * 60
+_MAX_STEP = 24 * 60
 
 
 @attrs.frozen
 class BookingPolicy:
-    """Platform-wide booking rules.
+    """Platform-wide booking rules (FEATURES P10).
 
     Attributes:
         notice_minutes: Minimum notice; strict — a slot starting exactly at
             ``now + notice`` is not offered.
-        window_days: How many days ahead (rolling, from now) a slot may start.
+        window_days: How far ahead a slot may start: at most ``window_days × 24 h`` after
+            now (rolling, inclusive).
+        slot_step_minutes: Minutes between offered starts; None means the service's
+            duration.
+        restart_after_busy: After a busy block the next start is the first free minute
+            (then every step from there) rather than the next grid point.
+        hold_minutes: How long a checkout hold keeps a slot.
     """
 
     notice_minutes: int = 60
     window_days: int = 30
+    slot_step_minutes: int | None = None
+    restart_after_busy: bool = True
+    hold_minutes: int = 10
 
     def __attrs_post_init__(self) -> None:
+        for name in ("notice_minutes", "window_days", "hold_minutes"):
+            if type(getattr(self, name)) is not int:
+                raise InvalidSchedule(
+                    f"The {name} is a whole number; got {getattr(self, name)!r}.",
+                    details={"field": name},
+                )
         if self.notice_minutes < 0 or self.window_days < 1:
-            raise InvalidSchedule("Notice is ≥ 0 minutes and the window at least one day.")
-        if self.notice_minutes >= self.window_days * 24 * 60:
             raise InvalidSchedule(
-                "The minimum notice is as long as the booking window: nothing could be booked.",
+                "The notice is ≥ 0 minutes and the window at least one day; "
+                f"got notice {self.notice_minutes} min, window {self.window_days} days.",
                 details={"notice_minutes": self.notice_minutes, "window_days": self.window_days},
             )
+        if self.notice_minutes >= self.window_days * _DAY:
+            raise InvalidSchedule(
+                f"The minimum notice ({self.notice_minutes} min) is as long as the booking "
+                f"window ({self.window_days} days): nothing could be booked. Shorten the "
+                "notice or lengthen the window.",
+                details={"notice_minutes": self.notice_minutes, "window_days": self.window_days},
+            )
+        step = self.slot_step_minutes
+        if step is not None and (type(step) is not int or not 1 <= step <= _MAX_STEP):
+            raise InvalidSchedule(
+                f"The slot step is a whole number of minutes from 1 to {_MAX_STEP} (or none "
+                f"for the service's duration); got {step!r}.",
+                details={"slot_step_minutes": step},
+            )
+        if not 1 <= self.hold_minutes <= _DAY:
+            raise InvalidSchedule(
+                f"A hold lasts 1 to {_DAY} minutes; got {self.hold_minutes}.",
+                details={"hold_minutes": self.hold_minutes},
+            )
+
+    def timing(self, duration: int, buffer_before: int = 0, buffer_after: int = 0) -> ServiceTiming:
+        """The integer timing of a service under this policy."""
+        return ServiceTiming(
+            duration, self.slot_step_minutes or duration, buffer_before, buffer_after
+        )
+
+
+@attrs.frozen
+class ServiceTiming:
+    """Integer minutes of one service: its duration, the slot step and its buffers."""
+
+    duration: int
+    step: int
+    buffer_before: int = 0
+    buffer_after: int = 0
 
 
 def epoch_minutes(instant: DateTime) -> int:
@@ -62,38 +143,179 @@ def epoch_minutes(instant: DateTime) -> int:
 
 def from_epoch_minutes(minutes: int, time_zone: str = "UTC") -> DateTime:
     """The instant ``minutes`` after the epoch, shown in ``time_zone``."""
-    return pendulum.from_timestamp(minutes * 60, tz=zone(time_zone))
+    return pendulum.from_timestamp(minutes * 60, tz=_zone(time_zone))
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> pendulum.Timezone:
+    return zone(name)
+
+
+@lru_cache(maxsize=1 << 16)
+def _local_epoch(time_zone: str, ordinal: int, minute_of_day: int) -> int:
+    # A wall-clock time on a local date, as epoch minutes. fold=0: an ambiguous time (the
+    # repeated hour when clocks go back) is its first occurrence; a time that does not exist
+    # (the skipped hour when clocks go forward) moves forward by the gap (02:30 → 03:30).
+    day = _dt.date.fromordinal(ordinal + minute_of_day // _DAY)
+    minute = minute_of_day % _DAY
+    local = _dt.datetime(
+        day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=_zone(time_zone), fold=0
+    )
+    return int(local.timestamp()) // 60
+
+
+def local_midnight(time_zone: str, day: _dt.date) -> int:
+    """Epoch minute of the local midnight that starts ``day`` in ``time_zone``."""
+    return _local_epoch(time_zone, day.toordinal(), 0)
+
+
+# -- working time of one local day ----------------------------------------------------------
+
+#: ``(start, end, origin, area)``: epoch minutes of a working range, the epoch minute its
+#: local slot grid counts from (the wall-clock midnight of its day, shifted so that the
+#: range's local start keeps its local alignment on DST days), and where the technician
+#: serves during it (None: his profile's service area).
+WorkRange = tuple[int, int, int, ServiceArea | None]
+
+
+def _local_ranges(
+    technician: Technician, schedule: WorkSchedule | None, day: Date
+) -> list[tuple[int, int, ServiceArea | None]]:
+    if schedule is not None:
+        shifts = schedule.shifts_on(day)
+        if shifts:  # the store's rota wins over the technician's own hours
+            return [(s.start, s.end, s.area) for s in shifts]
+        override = schedule.override_on(day)
+        if override is not None:
+            return [(s, e, None) for s, e in override.ranges]
+    return [(s, e, None) for s, e in technician.weekly_hours.ranges_on(day.weekday())]
+
+
+def day_ranges(technician: Technician, schedule: WorkSchedule | None, day: Date) -> list[WorkRange]:
+    """The working ranges that start on local ``day``, as epoch minutes, minus time off.
+
+    Precedence: time off > the store's rota > the technician's date override > weekly
+    hours. A range running past midnight belongs to the day it starts on.
+    """
+    tz = technician.time_zone
+    ordinal = day.toordinal()
+    result: list[WorkRange] = []
+    for start, end, area in _local_ranges(technician, schedule, day):
+        begin = _local_epoch(tz, ordinal, start)
+        finish = _local_epoch(tz, ordinal, end)
+        if finish > begin:
+            result.append((begin, finish, begin - start, area))
+    if schedule is not None and schedule.time_off_minutes and result:
+        result = _subtract(result, schedule.time_off_minutes)
+    return result
+
+
+def _subtract(ranges: list[WorkRange], cuts: Sequence[Interval]) -> list[WorkRange]:
+    out: list[WorkRange] = []
+    for start, end, origin, area in ranges:
+        pieces = [(start, end)]
+        for cut_start, cut_end in cuts:
+            if cut_start >= end:
+                break
+            if cut_end <= start:
+                continue
+            next_pieces: list[Interval] = []
+            for a, b in pieces:
+                if cut_end <= a or cut_start >= b:
+                    next_pieces.append((a, b))
+                    continue
+                if a < cut_start:
+                    next_pieces.append((a, cut_start))
+                if cut_end < b:
+                    next_pieces.append((cut_end, b))
+            pieces = next_pieces
+        out.extend((a, b, origin, area) for a, b in pieces)
+    return out
 
 
 def working_intervals(hours: WeeklyHours, time_zone: str, day: Date) -> list[Interval]:
-    """The working ranges of local ``day`` as epoch-minute intervals.
+    """The weekly working ranges of local ``day`` as epoch-minute intervals.
 
     Wall-clock times are resolved in ``time_zone`` on that very day, so a shift keeps its
     local hours across daylight-saving changes (and is shorter or longer in absolute time).
     """
-    tz = zone(time_zone)
-    midnight = pendulum.datetime(day.year, day.month, day.day, tz=tz)
+    ordinal = day.toordinal()
+    ranges: Ranges = hours.ranges_on(day.weekday())
     intervals: list[Interval] = []
-    for start, end in hours.ranges_on(day.weekday()):
-        begin = _local(midnight, start)
-        finish = _local(midnight, end)
+    for start, end in ranges:
+        begin = _local_epoch(time_zone, ordinal, start)
+        finish = _local_epoch(time_zone, ordinal, end)
         if finish > begin:
             intervals.append((begin, finish))
     return intervals
 
 
-def _local(midnight: DateTime, minute_of_day: int) -> int:
-    # Resolve the wall-clock time on that calendar date (not "midnight + N minutes", which
-    # would drift by the DST shift); 24:00 is the next day's midnight.
-    day = midnight.date()
-    if minute_of_day == 24 * 60:
-        nxt = day.add(days=1)
-        local = pendulum.datetime(nxt.year, nxt.month, nxt.day, tz=midnight.tz)
-    else:
-        local = pendulum.datetime(
-            day.year, day.month, day.day, minute_of_day // 60, minute_of_day % 60, tz=midnight.tz
+# -- busy time ------------------------------------------------------------------------------
+
+
+class BusyIndex:
+    """A technician's busy blocks as sorted integer arrays, built once and queried often.
+
+    Built from the active bookings (and live holds) that take his time; expired holds, the
+    requesting customer's own holds and the bookings named in ``exclude`` (the one being
+    rescheduled) are left out, so they free their time for this request.
+    """
+
+    __slots__ = ("bookings", "cores", "ends", "locations", "service_starts", "starts")
+
+    def __init__(self, bookings: Sequence[Booking]) -> None:
+        ordered = sorted(bookings, key=lambda b: (b.minutes[0], b.id))
+        self.bookings: list[Booking] = ordered
+        self.starts: list[int] = [b.minutes[0] for b in ordered]
+        self.ends: list[int] = [b.minutes[1] for b in ordered]
+        # Where the block starts without its own travel: the next job's travel from a new
+        # booking placed before it is counted from here.
+        self.cores: list[int] = [b.minutes[0] + b.travel_minutes for b in ordered]
+        self.locations: list[GeoPoint | None] = [b.location for b in ordered]
+        self.service_starts: list[int] = sorted(b.minutes[2] for b in ordered)
+
+    @classmethod
+    def build(
+        cls,
+        bookings: Iterable[Booking],
+        *,
+        now: DateTime,
+        customer_id: CustomerId | None = None,
+        exclude: Iterable[BookingId] = (),
+    ) -> BusyIndex:
+        """The index of the bookings that take time for this request at ``now``."""
+        excluded = set(exclude)
+        return cls(
+            [
+                b
+                for b in bookings
+                if b.counts_at(now)
+                and b.id not in excluded
+                and not (customer_id is not None and b.is_hold and b.holder == customer_id)
+            ]
         )
-    return local.int_timestamp // 60
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def count_starting(self, start: int, end: int) -> int:
+        """How many blocks have their service start in ``[start, end)``."""
+        return bisect_left(self.service_starts, end) - bisect_left(self.service_starts, start)
+
+    def window(self, start: int, end: int) -> tuple[int, int]:
+        """Indexes ``[i, j)`` of the blocks overlapping ``[start, end)`` plus one neighbour
+        on each side (whose address decides travel time)."""
+        i = max(bisect_right(self.ends, start) - 1, 0)
+        j = min(bisect_left(self.starts, end) + 1, len(self.starts))
+        return i, j
+
+
+def busy_intervals(blocked: Sequence[TimeRange]) -> list[Interval]:
+    """Blocked ranges as sorted epoch-minute intervals."""
+    return sorted((epoch_minutes(r.start), epoch_minutes(r.end)) for r in blocked)
+
+
+# -- the inner loop -------------------------------------------------------------------------
 
 
 @attrs.frozen
@@ -101,14 +323,21 @@ class SlotRequest:
     """Everything that decides which starts are free, in epoch minutes.
 
     Attributes:
-        working: Working intervals of the day, sorted, not overlapping.
+        working: Working intervals, sorted, not overlapping.
         busy: Blocked intervals of active bookings, sorted by start, not overlapping.
         duration: Service minutes (must fit inside a working interval).
-        step: Minutes between candidate starts, counted from each working interval's start.
+        step: Minutes between candidate starts.
         buffer_before: Minutes blocked before the service (need not be working time).
         buffer_after: Minutes blocked after the service (need not be working time).
         not_before: Starts must be strictly after this minute (now + notice).
         not_after: Starts must be at or before this minute (end of the booking window).
+        origins: Per working interval, an epoch minute the step grid counts from (None:
+            each interval's own start).
+        restart_after_busy: After a busy block, restart the grid at the first free minute.
+        cores: Per busy block, its start without its own travel time (None: its start).
+        travel_from: Per busy block, minutes to travel from it to the new booking.
+        travel_to: Per busy block, minutes to travel from the new booking to it.
+        closed: Sorted intervals in which no start may fall (days at their booking cap).
     """
 
     working: Sequence[Interval]
@@ -119,28 +348,202 @@ class SlotRequest:
     buffer_after: int
     not_before: int
     not_after: int
+    origins: Sequence[int] | None = None
+    restart_after_busy: bool = False
+    cores: Sequence[int] | None = None
+    travel_from: Sequence[int] | None = None
+    travel_to: Sequence[int] | None = None
+    closed: Sequence[Interval] = ()
+
+
+def _grid_at_or_after(origin: int, step: int, minute: int) -> int:
+    if minute <= origin:
+        return origin - ((origin - minute) // step) * step
+    return origin + -(-(minute - origin) // step) * step
 
 
 def free_slot_minutes(request: SlotRequest) -> list[int]:
-    """Start minutes of every free slot for ``request``; the single source of truth (I2)."""
-    busy_ends = [end for _, end in request.busy]
+    """Start minutes of every free slot for ``request``; the single source of truth (I2).
+
+    A start ``t`` is free when the service ``[t, t + duration)`` lies inside a working
+    interval, ``not_before < t <= not_after``, ``t`` is on the grid, ``t`` is in no closed
+    interval, and ``[t - buffer_before - travel_in, t + duration + buffer_after)`` overlaps
+    no busy block, where ``travel_in`` is the travel time from the previous block; and the
+    next block still has its travel time from the new booking before its core start.
+    """
     busy = request.busy
+    n = len(busy)
+    ends = [end for _, end in busy]
+    cores = request.cores if request.cores is not None else [start for start, _ in busy]
+    travel_from = request.travel_from
+    travel_to = request.travel_to
+    closed = request.closed
+    closed_ends = [end for _, end in closed]
+    duration = request.duration
+    step = request.step
+    before = request.buffer_before
+    tail = duration + request.buffer_after
+    not_before = request.not_before
+    restart = request.restart_after_busy
     slots: list[int] = []
-    for work_start, work_end in request.working:
-        t = work_start
-        last = min(work_end - request.duration, request.not_after)
+    for index, (work_start, work_end) in enumerate(request.working):
+        origin = request.origins[index] if request.origins is not None else work_start
+        t = _grid_at_or_after(origin, step, work_start)
+        last = min(work_end - duration, request.not_after)
         while t <= last:
-            if t > request.not_before:
-                lo = t - request.buffer_before
-                hi = t + request.duration + request.buffer_after
-                # The first busy interval ending after lo is the only one that can overlap.
-                i = bisect_right(busy_ends, lo)
-                if i == len(busy) or busy[i][0] >= hi:
-                    slots.append(t)
-            t += request.step
+            if t <= not_before:
+                t = _grid_at_or_after(origin, step, not_before + 1)
+                continue
+            if closed:
+                c = bisect_right(closed_ends, t)
+                if c < len(closed) and closed[c][0] <= t:
+                    t = _grid_at_or_after(origin, step, closed[c][1])
+                    continue
+            lo = t - before
+            hi = t + tail
+            # The first busy block ending after lo is the only one that can overlap.
+            i = bisect_right(ends, lo)
+            free_from = -1
+            if travel_from is not None and i > 0 and ends[i - 1] > lo - travel_from[i - 1]:
+                free_from = ends[i - 1] + travel_from[i - 1] + before
+            elif i < n and (
+                busy[i][0] < hi or (travel_to is not None and cores[i] - travel_to[i] < hi)
+            ):
+                # Nothing before this block fits any later: jump past it.
+                free_from = ends[i] + before + (travel_from[i] if travel_from is not None else 0)
+            if free_from < 0:
+                slots.append(t)
+                t += step
+            elif restart:
+                origin = free_from
+                t = free_from
+            else:
+                t = _grid_at_or_after(origin, step, free_from)
     return slots
 
 
-def busy_intervals(blocked: Sequence[TimeRange]) -> list[Interval]:
-    """Blocked ranges as sorted epoch-minute intervals."""
-    return sorted((epoch_minutes(r.start), epoch_minutes(r.end)) for r in blocked)
+# -- one technician -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class TechnicianAgenda:
+    """One technician with his schedule and busy time: the engine's unit of work.
+
+    Build it once per request (or once per benchmark) and ask for as many days as needed.
+    """
+
+    technician: Technician
+    schedule: WorkSchedule | None
+    busy: BusyIndex
+
+    def ranges(self, day: Date, location: GeoPoint | None = None) -> list[WorkRange]:
+        """Working ranges of ``day``; with ``location``, only those whose service area
+        (the shift's, else the profile's; none means anywhere) contains it."""
+        ranges = day_ranges(self.technician, self.schedule, day)
+        if location is None:
+            return ranges
+        default = self.technician.profile.service_area
+        return [
+            r
+            for r in ranges
+            if (area := r[3] if r[3] is not None else default) is None or area.contains(location)
+        ]
+
+    def offered(
+        self,
+        timing: ServiceTiming,
+        day: Date,
+        *,
+        now_minute: int,
+        policy: BookingPolicy,
+        location: GeoPoint | None = None,
+        travel: TravelEstimate | None = None,
+    ) -> list[int]:
+        """Epoch-minute starts offered on the working ranges that start on local ``day``.
+
+        ``location`` is the address of an at-home booking: it filters ranges by service
+        area and, with ``travel``, adds travel time from and to the neighbouring jobs.
+        """
+        ranges = self.ranges(day, location)
+        if not ranges:
+            return []
+        not_before = now_minute + policy.notice_minutes
+        not_after = now_minute + policy.window_days * _DAY
+        if ranges[-1][1] - timing.duration <= not_before or ranges[0][0] > not_after:
+            return []
+        busy = self.busy
+        i, j = busy.window(ranges[0][0] - timing.buffer_before, ranges[-1][1] + timing.buffer_after)
+        starts, ends, cores = busy.starts[i:j], busy.ends[i:j], busy.cores[i:j]
+        travel_from: list[int] | None = None
+        travel_to: list[int] | None = None
+        if travel is not None and location is not None:
+            locations = busy.locations[i:j]
+            travel_from = [0 if p is None else travel(p, location) for p in locations]
+            travel_to = [0 if p is None else travel(location, p) for p in locations]
+        return free_slot_minutes(
+            SlotRequest(
+                working=[(r[0], r[1]) for r in ranges],
+                busy=list(zip(starts, ends, strict=True)),
+                duration=timing.duration,
+                step=timing.step,
+                buffer_before=timing.buffer_before,
+                buffer_after=timing.buffer_after,
+                not_before=not_before,
+                not_after=not_after,
+                origins=[r[2] for r in ranges],
+                restart_after_busy=policy.restart_after_busy,
+                cores=cores,
+                travel_from=travel_from,
+                travel_to=travel_to,
+                closed=self._capped_days(day, ranges),
+            )
+        )
+
+    def _capped_days(self, day: Date, ranges: list[WorkRange]) -> list[Interval]:
+        cap = self.schedule.daily_cap if self.schedule is not None else None
+        if cap is None:
+            return []
+        tz = self.technician.time_zone
+        closed: list[Interval] = []
+        # A range that runs past midnight offers starts on the next local date too.
+        last = day.add(days=1) if ranges[-1][1] > local_midnight(tz, day.add(days=1)) else day
+        current = day
+        while current <= last:
+            start = local_midnight(tz, current)
+            end = local_midnight(tz, current.add(days=1))
+            if self.busy.count_starting(start, end) >= cap:
+                closed.append((start, end))
+            current = current.add(days=1)
+        return closed
+
+    def is_capped(self, minute: int) -> bool:
+        """True when the local date of ``minute`` already has the cap's number of bookings."""
+        cap = self.schedule.daily_cap if self.schedule is not None else None
+        if cap is None:
+            return False
+        local = from_epoch_minutes(minute, self.technician.time_zone).date()
+        tz = self.technician.time_zone
+        start, end = local_midnight(tz, local), local_midnight(tz, local.add(days=1))
+        return self.busy.count_starting(start, end) >= cap
+
+    def travel_before(
+        self,
+        minute: int,
+        timing: ServiceTiming,
+        location: GeoPoint | None,
+        travel: TravelEstimate | None,
+    ) -> int:
+        """Travel minutes before a booking at ``minute``: from the previous block's address."""
+        if travel is None or location is None:
+            return 0
+        i = bisect_right(self.busy.ends, minute - timing.buffer_before)
+        if i == 0:
+            return 0
+        previous = self.busy.locations[i - 1]
+        return 0 if previous is None else travel(previous, location)
+
+    def days_to_check(self, minute: int) -> list[Date]:
+        """The local days whose ranges may offer ``minute``: its date and the day before
+        (whose range may run past midnight)."""
+        local = from_epoch_minutes(minute, self.technician.time_zone).date()
+        return [local.subtract(days=1), local]

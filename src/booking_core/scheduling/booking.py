@@ -1,10 +1,12 @@
-"""A booking: a technician's time taken by an order."""
+"""A booking: a technician's time taken by an order, or held during checkout."""
 
 from __future__ import annotations
 
 import attrs
+from pendulum import DateTime
 
-from booking_core.ids import BookingId, OrderId, TechnicianId
+from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.scheduling.geo import GeoPoint
 from booking_core.timerange import TimeRange
 
 __all__ = ["Booking"]
@@ -12,11 +14,21 @@ __all__ = ["Booking"]
 
 @attrs.frozen
 class Booking:
-    """The technician's time an order holds.
+    """The technician's time an order (or a checkout hold) takes.
 
-    ``slot`` is the service time the customer bought; ``blocked`` adds the service's buffers
-    (and, later, travel time). No two *active* bookings of one technician have overlapping
-    ``blocked`` ranges — storage guarantees it under concurrency (INVARIANTS I1).
+    ``slot`` is the service time the customer bought; ``blocked`` is the whole time it takes
+    from the technician: ``[slot.start - buffer_before - travel_minutes,
+    slot.end + buffer_after)``. No two *active* bookings of one technician have overlapping
+    ``blocked`` ranges — storage guarantees it under concurrency (INVARIANTS I1). Holds are
+    active bookings too, so the same guarantee covers them.
+
+    Attributes:
+        service_id: The service booked (None for bookings made before it was recorded).
+        holder: For a hold, the customer holding it during checkout.
+        hold_expires_at: For a hold, the instant it stops counting (it is then free for
+            everyone, even though storage still marks it active until someone releases it).
+        location: The address the service is performed at (at-home), if known.
+        travel_minutes: Travel time before the buffer, from the previous job's address.
     """
 
     id: BookingId
@@ -25,6 +37,43 @@ class Booking:
     slot: TimeRange
     blocked: TimeRange
     active: bool = True
+    service_id: ServiceId | None = None
+    holder: CustomerId | None = None
+    hold_expires_at: DateTime | None = None
+    location: GeoPoint | None = None
+    travel_minutes: int = 0
+    _minutes: tuple[int, int, int] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Epoch minutes, computed once per booking: the engine reads them in its hot path.
+        object.__setattr__(
+            self,
+            "_minutes",
+            (
+                self.blocked.start.int_timestamp // 60,
+                -(-self.blocked.end.int_timestamp // 60),
+                self.slot.start.int_timestamp // 60,
+            ),
+        )
+
+    @property
+    def minutes(self) -> tuple[int, int, int]:
+        """``(blocked start, blocked end, service start)`` in epoch minutes (rounded out)."""
+        return self._minutes
+
+    @property
+    def is_hold(self) -> bool:
+        """True for a checkout hold (not yet an order)."""
+        return self.hold_expires_at is not None
+
+    def counts_at(self, now: DateTime) -> bool:
+        """True if the booking takes the technician's time at ``now``.
+
+        An inactive booking never does; a hold stops at its expiry (``expires_at <= now``).
+        """
+        if not self.active:
+            return False
+        return self.hold_expires_at is None or self.hold_expires_at > now
 
     def release(self) -> Booking:
         """The same booking, no longer holding time."""

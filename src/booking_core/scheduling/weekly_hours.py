@@ -9,7 +9,14 @@ import attrs
 
 from booking_core.errors import InvalidSchedule
 
-__all__ = ["DAY_NAMES", "WeeklyHours", "parse_clock"]
+__all__ = [
+    "DAY_NAMES",
+    "WeeklyHours",
+    "check_ranges",
+    "format_clock",
+    "parse_clock",
+    "parse_ranges",
+]
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -30,21 +37,74 @@ def parse_clock(text: str) -> int:
 def _check_days(_: object, attribute: attrs.Attribute[tuple[Ranges, ...]], value: object) -> None:
     if not isinstance(value, tuple) or len(value) != 7:
         raise InvalidSchedule("Weekly hours list exactly seven days, Monday first.")
-    for name, ranges in zip(DAY_NAMES, value, strict=True):
-        previous_end = -1
-        for start, end in ranges:
-            if not 0 <= start < end <= _DAY:
-                raise InvalidSchedule(
-                    f"On {name} a working range must end after it starts, within the day; "
-                    f"got {start // 60:02d}:{start % 60:02d}–{end // 60:02d}:{end % 60:02d}.",
-                    details={"day": name},
-                )
-            if start < previous_end:
-                raise InvalidSchedule(
-                    f"On {name} two working ranges overlap; list them in order without overlap.",
-                    details={"day": name},
-                )
-            previous_end = end
+    for index, (name, ranges) in enumerate(zip(DAY_NAMES, value, strict=True)):
+        check_ranges(ranges, name)
+        # A range that runs past midnight must not run into the next day's first range.
+        following = value[(index + 1) % 7]
+        if ranges and following and ranges[-1][1] - _DAY > following[0][0]:
+            raise InvalidSchedule(
+                f"The last range of {name} runs past midnight into the first range of "
+                f"{DAY_NAMES[(index + 1) % 7]}; shorten one of them.",
+                details={"day": name},
+            )
+
+
+def check_ranges(ranges: Ranges, name: str) -> None:
+    """Refuse ranges of one day that are malformed, unordered or overlapping.
+
+    A range is ``(start, end)`` in minutes after local midnight with ``0 <= start < 1440``
+    and ``start < end <= start + 1440``; ``end > 1440`` means it ends the next day.
+
+    Raises:
+        InvalidSchedule: naming the day (``name``) and the bad range.
+    """
+    previous_end = -1
+    for start, end in ranges:
+        if not (type(start) is int and type(end) is int and 0 <= start < _DAY):
+            raise InvalidSchedule(
+                f"On {name} a working range starts at a time of that day; got {start!r}.",
+                details={"day": name},
+            )
+        if not start < end <= start + _DAY:
+            raise InvalidSchedule(
+                f"On {name} a working range must end after it starts and within 24 hours; "
+                f"got {format_clock(start)}–{format_clock(end)}.",
+                details={"day": name},
+            )
+        if start < previous_end:
+            raise InvalidSchedule(
+                f"On {name} two working ranges overlap; list them in order without overlap.",
+                details={"day": name},
+            )
+        previous_end = end
+
+
+def format_clock(minute: int) -> str:
+    """``HH:MM`` of a minute after midnight (a minute past 24:00 shows the next day's time)."""
+    if minute > _DAY:
+        minute -= _DAY
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def parse_ranges(texts: Iterable[str], name: str) -> Ranges:
+    """Ranges of one day from ``["09:00-12:00", "22:00-02:00"]``, sorted and checked.
+
+    An end at or before the start means the next day (``22:00-02:00`` runs past midnight).
+    """
+    ranges: list[tuple[int, int]] = []
+    for text in texts:
+        start_text, sep, end_text = str(text).partition("-")
+        if not sep:
+            raise InvalidSchedule(f"{text!r} is not a range such as '09:00-18:00'.")
+        start, end = parse_clock(start_text.strip()), parse_clock(end_text.strip())
+        if start == _DAY:
+            raise InvalidSchedule(f"{text!r} starts at 24:00; write it as the next day's 00:00.")
+        if end <= start:
+            end += _DAY  # across midnight: ends on the next day
+        ranges.append((start, end))
+    result = tuple(sorted(ranges))
+    check_ranges(result, name)
+    return result
 
 
 @attrs.frozen
@@ -52,7 +112,8 @@ class WeeklyHours:
     """Working ranges per weekday (index 0 = Monday), in minutes after local midnight.
 
     Times are wall-clock times in the owner's IANA zone, so 09:00–18:00 stays 09:00–18:00
-    local on daylight-saving days.
+    local on daylight-saving days. A range may run past midnight (``22:00-02:00`` is stored
+    as ``(1320, 1560)``); it belongs to the day it starts on.
     """
 
     days: tuple[Ranges, ...] = attrs.field(validator=_check_days)
@@ -65,15 +126,7 @@ class WeeklyHours:
             raise InvalidSchedule(
                 f"Unknown day names {sorted(unknown)}; use {', '.join(DAY_NAMES)}."
             )
-        days: list[Ranges] = []
-        for name in DAY_NAMES:
-            ranges: list[tuple[int, int]] = []
-            for text in spec.get(name, ()):
-                start, sep, end = str(text).partition("-")
-                if not sep:
-                    raise InvalidSchedule(f"{text!r} is not a range such as '09:00-18:00'.")
-                ranges.append((parse_clock(start.strip()), parse_clock(end.strip())))
-            days.append(tuple(sorted(ranges)))
+        days = [parse_ranges(spec.get(name, ()), name) for name in DAY_NAMES]
         return cls(tuple(days))
 
     @classmethod
@@ -88,7 +141,7 @@ class WeeklyHours:
     def to_spec(self) -> dict[str, list[str]]:
         """The inverse of :meth:`parse` (for serialization and display)."""
         return {
-            name: [f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in ranges]
+            name: [f"{format_clock(s)}-{format_clock(e)}" for s, e in ranges]
             for name, ranges in zip(DAY_NAMES, self.days, strict=True)
             if ranges
         }

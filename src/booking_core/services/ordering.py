@@ -1,31 +1,53 @@
-"""Ordering use cases: place, pay, move through the lifecycle, cancel (FEATURES C6–C8, T7)."""
+"""Ordering use cases: place, pay, move through the lifecycle (FEATURES C6–C8, T5, T7).
+
+Each command loads the order, fires one lifecycle event through a machine built for that
+command, and saves with compare-and-set on the order's version, so of two conflicting
+commands (two accepts, a cancel racing an accept) exactly one wins and the other gets
+``TransitionNotAllowed`` (it saw the new state) or ``ConcurrentUpdate`` (it lost the save).
+"""
 
 from __future__ import annotations
 
 import attrs
 import cattrs
+import pendulum
 from pendulum import DateTime
 
 from booking_core.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.orders import Actor, Order, OrderState, Role
+from booking_core.orders.events import (
+    OrderNeedsAttention,
+    ReviewWindowClosed,
+    TechnicianLate,
+)
+from booking_core.orders.numbers import format_order_number, normalize_order_number
+from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
-from booking_core.ports.payments import (
-    PaymentGateway,
-    PaymentPurpose,
-    PaymentRequest,
-    PaymentResult,
-    PaymentStatus,
-)
+from booking_core.ports.jobs import Job
+from booking_core.ports.payments import PaymentGateway, PaymentResult
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
-from booking_core.scheduling import Booking
+from booking_core.ports.travel import TravelTime
 from booking_core.scheduling.availability import BookingPolicy
-from booking_core.services.availability import check_bookable
+from booking_core.scheduling.geo import GeoPoint, StraightLineTravel
+from booking_core.services.availability import reserve
+from booking_core.services.cancellation import CancellationService
+from booking_core.services.jobs import JobKind
 from booking_core.services.outbox import record_events
+from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.timerange import ensure_aware
 
-__all__ = ["OrderingService", "PlaceOrder"]
+__all__ = ["DEDICATED_COMMANDS", "OrderingService", "PlaceOrder"]
+
+#: Lifecycle events that have their own command (they need more than a reason).
+DEDICATED_COMMANDS = {
+    "pay": "pay for the order (payments)",
+    "modify": "change the time or service (modification)",
+    "reassign": "change the technician (modification)",
+    "refund": "refund through a cancellation or an arbitration",
+    "settle_refund": "wait for the gateway to settle the refunds",
+}
 
 
 def _aware(value: object) -> DateTime:
@@ -40,10 +62,17 @@ class PlaceOrder:
     technician_id: TechnicianId
     service_id: ServiceId
     start: DateTime = attrs.field(converter=_aware)
+    location: GeoPoint | None = None  # the at-home address (service area, travel time)
+    payment_mode: PaymentMode = PaymentMode.FULL
 
 
 class OrderingService:
-    """Places orders and moves them through their lifecycle."""
+    """Places orders and moves them through their lifecycle.
+
+    Attributes:
+        payments: The payment use cases this service charges and refunds through.
+        cancellation: The cancellation use cases (``cancel`` and ``no_show`` go there).
+    """
 
     def __init__(
         self,
@@ -53,22 +82,40 @@ class OrderingService:
         payments: PaymentGateway,
         policy: BookingPolicy,
         converter: cattrs.Converter,
+        travel: TravelTime | None = None,
+        *,
+        order_policy: OrderPolicy | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
-        self._payments = payments
         self._policy = policy
         self._converter = converter
+        self._travel: TravelTime = travel if travel is not None else StraightLineTravel()
+        self._orders = order_policy if order_policy is not None else OrderPolicy()
+        self.payments = PaymentService(uow, clock, ids, payments, converter, self._orders)
+        self.cancellation = CancellationService(
+            uow, clock, ids, self.payments, converter, self._orders
+        )
+
+    @property
+    def order_policy(self) -> OrderPolicy:
+        """The order rules in force."""
+        return self._orders
 
     def place_order(self, command: PlaceOrder) -> Order:
         """Reserve the slot and create an order awaiting payment, in one transaction.
+
+        The order gets a human-friendly number; an unpaid order is scheduled to expire after
+        ``unpaid_timeout_minutes``; a pay-on-arrival order needs nothing up front and goes
+        straight to waiting for acceptance.
 
         Raises:
             NotFound: unknown technician or service.
             ServiceNotOffered: the technician does not perform the service.
             SlotUnavailable: the start is not an offered slot.
             SlotTaken: the time is taken (also when another order wins a race for it).
+            SlotHeld, DailyCapReached, OutsideServiceArea: see ``plan_booking``.
         """
         now = self._clock.now()
         order_id = OrderId(self._ids.new_id("ord"))
@@ -76,21 +123,45 @@ class OrderingService:
         with self._uow() as uow:
             technician = uow.technicians.get(command.technician_id)
             service = uow.services.get(command.service_id)
-            slot, blocked = check_bookable(
-                uow, technician, service, command.start, now=now, policy=self._policy
+            booking = reserve(
+                uow,
+                technician,
+                service,
+                command.start,
+                booking_id=booking_id,
+                order_id=order_id,
+                now=now,
+                policy=self._policy,
+                customer_id=command.customer_id,  # converts his own checkout hold
+                location=command.location,
+                travel=self._travel,
             )
-            uow.bookings.add(Booking(booking_id, technician.id, order_id, slot, blocked))
+            price = technician.profile.price_for(service.id, service.price)
+            number = format_order_number(
+                now.in_timezone(technician.time_zone).date(), uow.orders.next_sequence()
+            )
             order = Order.place(
                 order_id=order_id,
                 customer_id=command.customer_id,
                 technician_id=technician.id,
                 service_id=service.id,
                 booking_id=booking_id,
-                slot=slot,
+                slot=booking.slot,
                 time_zone=technician.time_zone,
-                price=service.price,
+                price=price,
                 at=now,
+                number=number,
+                payment_mode=command.payment_mode,
+                upfront=self._orders.upfront(command.payment_mode, price),
+                destination=command.location,
             )
+            if order.upfront_covered():
+                order.transition(
+                    "pay", actor=Actor.system("checkout"), at=now, reason="nothing due up front"
+                )
+            else:
+                due = now + pendulum.duration(minutes=self._orders.unpaid_timeout_minutes)
+                uow.jobs.schedule(_job(JobKind.EXPIRE_UNPAID, order_id, due))
             uow.orders.add(order)
             self._record(uow, order)
             uow.commit()
@@ -101,6 +172,20 @@ class OrderingService:
         with self._uow() as uow:
             return self._visible(uow, order_id, actor)
 
+    def find_by_number(self, number: str, actor: Actor) -> Order:
+        """The order with a human-friendly number (typed with or without dashes).
+
+        Raises:
+            InvalidInput: it is not an order number (or has a typo: the check digit fails).
+            NotFound: no such order, or the actor may not see it.
+        """
+        canonical = normalize_order_number(number)
+        with self._uow() as uow:
+            order = uow.orders.get_by_number(canonical)
+        if not order.can_be_seen_by(actor):
+            raise NotFound("order", canonical)
+        return order
+
     def list_orders(self, actor: Actor) -> list[Order]:
         """A customer's own orders, newest first."""
         if actor.role is not Role.CUSTOMER:
@@ -109,71 +194,143 @@ class OrderingService:
             return uow.orders.list_for_customer(CustomerId(actor.id))
 
     def pay_in_full(self, order_id: OrderId, actor: Actor) -> PaymentResult:
-        """Charge the whole price through the gateway; on capture the order awaits acceptance.
+        """Charge what the order owes now (see :meth:`PaymentService.pay`); on capture of
+        the upfront amount the order awaits acceptance.
 
-        The gateway is called outside any transaction. A declined payment leaves the order
-        unpaid; an ``UNKNOWN`` outcome waits for :meth:`reconcile_payment`.
+        Raises:
+            NothingToPay: nothing is due (e.g. paid already); a ``TransitionNotAllowed``.
         """
-        with self._uow() as uow:
-            order = self._visible(uow, order_id, actor)
-            if actor.role is not Role.CUSTOMER and actor.role is not Role.PLATFORM:
-                raise PermissionDenied("Only the customer or the platform pays an order.")
-            if order.state != OrderState.PENDING_PAYMENT:
-                raise TransitionNotAllowed(
-                    f"Order {order.id} is {order.state.replace('_', ' ')}; it cannot be paid.",
-                    details={"state": order.state},
-                )
-        result = self._payments.create_payment(
-            PaymentRequest(
-                idempotency_key=_payment_key(order.id),
-                order_id=order.id,
-                amount=order.price,
-                purpose=PaymentPurpose.FULL,
-            )
-        )
-        self._apply_payment(order.id, result)
-        return result
+        return self.payments.pay(order_id, actor)
 
-    def reconcile_payment(self, order_id: OrderId) -> PaymentResult:
-        """Ask the gateway for the authoritative status and apply it (jobs, webhooks)."""
-        result = self._payments.get_payment(_payment_key(order_id))
-        self._apply_payment(order_id, result)
-        return result
+    def reconcile_payment(self, order_id: OrderId) -> ReconcileReport:
+        """Ask the gateway about the order's open payments and refunds and apply the answers."""
+        return self.payments.reconcile(order_id)
 
-    def _apply_payment(self, order_id: OrderId, result: PaymentResult) -> None:
-        if result.status is not PaymentStatus.CAPTURED:
-            return
-        with self._uow() as uow:
-            order = uow.orders.get(order_id)
-            if order.paid is not None:
-                return  # applied already: a replayed callback has one effect
-            order.paid = result.amount
-            order.transition("pay", actor=Actor.system("payments"), at=self._clock.now())
-            uow.orders.save(order)
-            self._record(uow, order)
-            uow.commit()
+    def transition(
+        self,
+        order_id: OrderId,
+        event: str,
+        actor: Actor,
+        *,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> Order:
+        """Fire a lifecycle event: accept, reject, depart, arrive, start_service, complete;
+        ``cancel`` and ``no_show`` go through the cancellation policy (and refund).
 
-    def transition(self, order_id: OrderId, event: str, actor: Actor, *, reason: str = "") -> Order:
-        """Fire a lifecycle event (accept, depart, arrive, start_service, complete, cancel).
-
-        Cancelling releases the technician's time in the same transaction.
+        A rejection frees the technician's time and sends the order back to wait for a
+        technician; an arrival past the lateness grace raises ``TechnicianLate``; starting
+        the service schedules its automatic completion; completing it schedules the end of
+        the review window. With ``expected_version`` (what the caller last saw, as an HTTP
+        ``If-Match``) the command fails unless the order is still at that version, so of
+        several conflicting commands sent from one view exactly one wins.
 
         Raises:
             NotFound: the order does not exist or is not visible to ``actor``.
             PermissionDenied: the actor's role may not fire this event.
-            TransitionNotAllowed: the event is not allowed in the order's state.
-            ConcurrentUpdate: another command changed the order first.
+            TransitionNotAllowed: the event is not allowed in the order's state, a guard
+                failed, or the event has its own command.
+            ConcurrentUpdate: another command changed the order first (or it is no longer at
+                ``expected_version``).
         """
+        if event == "cancel":
+            return self.cancellation.cancel(
+                order_id, actor, reason=reason, expected_version=expected_version
+            ).order
+        if event == "no_show":
+            return self.cancellation.record_no_show(
+                order_id, actor, reason=reason, expected_version=expected_version
+            ).order
+        if event in DEDICATED_COMMANDS:
+            raise TransitionNotAllowed(
+                f"{event!r} is not fired directly: {DEDICATED_COMMANDS[event]}.",
+                details={"event": event},
+            )
+        now = self._clock.now()
         with self._uow() as uow:
             order = self._visible(uow, order_id, actor)
-            order.transition(event, actor=actor, at=self._clock.now(), reason=reason)
-            if order.state == OrderState.CANCELLED:
-                # Only a cancellation gives the time back; a completed order used it.
-                uow.bookings.release(order.booking_id)
+            order.ensure_version(expected_version)
+            booking = order.booking_id
+            order.transition(event, actor=actor, at=now, reason=reason)
+            self._after(uow, order, event, booking, now)
             uow.orders.save(order)
             self._record(uow, order)
             uow.commit()
         return order
+
+    def _after(
+        self, uow: UnitOfWork, order: Order, event: str, booking: BookingId, now: DateTime
+    ) -> None:
+        if event == "reject":
+            uow.bookings.release(booking)
+        elif event == "arrive":
+            late = order.late_minutes or 0
+            if late > self._orders.lateness_grace_minutes and order.technician_id is not None:
+                order.raise_event(
+                    TechnicianLate(
+                        occurred_at=now,
+                        order_id=order.id,
+                        technician_id=order.technician_id,
+                        minutes_late=late,
+                    )
+                )
+        elif event == "start_service":
+            due = order.slot.end + pendulum.duration(
+                minutes=self._orders.auto_complete_grace_minutes
+            )
+            uow.jobs.schedule(_job(JobKind.AUTO_COMPLETE, order.id, max(due, now)))
+        elif event == "complete":
+            due = now + pendulum.duration(days=self._orders.review_window_days)
+            uow.jobs.schedule(_job(JobKind.CLOSE_REVIEW_WINDOW, order.id, due))
+
+    # -- time-driven work ----------------------------------------------------------------
+
+    def auto_complete(self, job: Job, now: DateTime) -> DateTime | None:
+        """Job handler: complete an order still in service past its end plus the grace.
+
+        Re-checks the order; one whose balance is unpaid is not completed (the guard holds)
+        but raises ``OrderNeedsAttention`` for the platform.
+        """
+        with self._uow() as uow:
+            order = uow.orders.get(OrderId(job.subject))
+            if order.state != OrderState.IN_SERVICE:
+                return None
+            if not order.fully_paid():
+                order.raise_event(
+                    OrderNeedsAttention(
+                        occurred_at=now,
+                        order_id=order.id,
+                        problem="overdue_unpaid",
+                        detail=f"Still in service past its end with "
+                        f"{order.price - order.paid_amount} unpaid; not completed automatically.",
+                    )
+                )
+            else:
+                grace = self._orders.auto_complete_grace_minutes
+                order.transition(
+                    "complete",
+                    actor=Actor.system("auto-complete"),
+                    at=now,
+                    reason=f"still in service {grace} minutes after its end",
+                )
+                self._after(uow, order, "complete", order.booking_id, now)
+            uow.orders.save(order)
+            self._record(uow, order)
+            uow.commit()
+        return None
+
+    def close_review_window(self, job: Job, now: DateTime) -> DateTime | None:
+        """Job handler: the customer can no longer review the order (re-checked first)."""
+        with self._uow() as uow:
+            order = uow.orders.get(OrderId(job.subject))
+            if order.review_closed:
+                return None
+            order.review_closed = True
+            order.raise_event(ReviewWindowClosed(occurred_at=now, order_id=order.id))
+            uow.orders.save(order)
+            self._record(uow, order)
+            uow.commit()
+        return None
 
     def _visible(self, uow: UnitOfWork, order_id: OrderId, actor: Actor) -> Order:
         order = uow.orders.get(order_id)
@@ -185,6 +342,5 @@ class OrderingService:
         record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
 
 
-def _payment_key(order_id: str) -> str:
-    # Deterministic per (order, operation, sequence): a retry reuses it.
-    return f"{order_id}:pay:1"
+def _job(kind: JobKind, order_id: str, due: DateTime) -> Job:
+    return Job(id=f"{kind.value}:{order_id}", kind=kind.value, subject=order_id, due_at=due)

@@ -43,7 +43,7 @@ class ReviewService:
 
         Raises:
             NotFound: the order does not exist or is not the customer's.
-            ReviewNotAllowed: the order is not completed.
+            ReviewNotAllowed: the order is not completed, or its review window closed.
             DuplicateEntity: the order was reviewed already (``review_exists``).
             InvalidInput: stars outside 1–5 or text too long.
         """
@@ -52,11 +52,16 @@ class ReviewService:
             order = uow.orders.get(command.order_id)
             if order.customer_id != command.customer_id:
                 raise NotFound("order", command.order_id)
-            if order.state != OrderState.COMPLETED:
+            if order.state != OrderState.COMPLETED or order.technician_id is None:
                 raise ReviewNotAllowed(
                     f"Order {order.id} is {order.state.replace('_', ' ')}; only completed "
                     "orders can be reviewed.",
                     details={"state": order.state},
+                )
+            if order.review_closed:
+                raise ReviewNotAllowed(
+                    f"The review window of order {order.id} has closed.",
+                    details={"state": order.state, "review_closed": True},
                 )
             review = Review(
                 id=ReviewId(self._ids.new_id("rev")),

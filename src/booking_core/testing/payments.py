@@ -2,34 +2,55 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import threading
 from collections import deque
+from collections.abc import Mapping
 from enum import StrEnum
 
 import attrs
 
-from booking_core.errors import IdempotencyConflict, NotFound, PaymentError
+from booking_core.errors import IdempotencyConflict, InvalidWebhook, NotFound, PaymentError
 from booking_core.money import Money
 from booking_core.ports.payments import (
     Capabilities,
+    NextAction,
+    ParsedWebhook,
     PaymentRequest,
     PaymentResult,
     PaymentStatus,
     RefundRequest,
     RefundResult,
     RefundStatus,
+    WebhookAck,
+    WebhookEvent,
+    WebhookKind,
 )
 
-__all__ = ["Outcome", "ScriptedPaymentGateway"]
+__all__ = ["FAKE_SIGNATURE_HEADER", "Outcome", "RefundOutcome", "ScriptedPaymentGateway"]
+
+FAKE_SIGNATURE_HEADER = "X-Fake-Signature"
 
 
 class Outcome(StrEnum):
     """What the next payment does."""
 
-    APPROVE = "approve"  # captured at once
+    APPROVE = "approve"  # captured at once (authorized, with manual capture)
     DECLINE = "decline"  # refused by the bank
     UNKNOWN_THEN_APPROVE = "unknown_then_approve"  # the call times out; it did go through
     UNKNOWN_THEN_DECLINE = "unknown_then_decline"  # the call times out; it did not
+    REQUIRES_ACTION = "requires_action"  # the customer must scan a QR code; see complete_action
+
+
+class RefundOutcome(StrEnum):
+    """What the next refund does."""
+
+    SUCCEED = "succeed"  # at once
+    UNKNOWN_THEN_SUCCEED = "unknown_then_succeed"  # the call times out; it did go through
+    PENDING = "pending"  # asynchronous, as WeChat Pay: succeeds on settle_refunds()
+    FAIL = "fail"  # the bank refuses it (a closed card)
 
 
 @attrs.frozen
@@ -44,34 +65,52 @@ class ScriptedPaymentGateway:
 
     Same key, same result; the same key with another amount or order is refused. An
     ``UNKNOWN_*`` outcome answers ``UNKNOWN`` to the create call while :meth:`get_payment`
-    tells the truth, as a real gateway does after a timeout.
+    tells the truth, as a real gateway does after a timeout. Refunds likewise
+    (:meth:`script_refunds`). Webhooks are JSON signed with HMAC-SHA256 under ``secret`` in
+    the :data:`FAKE_SIGNATURE_HEADER` header; :meth:`notification` makes one.
     """
 
-    def __init__(self, currencies: frozenset[str] = frozenset({"CNY"})) -> None:
+    name = "fake"
+
+    def __init__(
+        self,
+        currencies: frozenset[str] = frozenset({"CNY"}),
+        *,
+        manual_capture: bool = False,
+        secret: bytes = b"fake-webhook-secret",
+    ) -> None:
         self._script: deque[Outcome] = deque()
+        self._refund_script: deque[RefundOutcome] = deque()
         self._payments: dict[str, _Payment] = {}
         self._refunds: dict[str, tuple[RefundRequest, RefundResult]] = {}
         self._lock = threading.Lock()
+        self._secret = secret
+        self._events = 0
         self._capabilities = Capabilities(
-            manual_capture=False,
-            partial_capture=False,
+            manual_capture=manual_capture,
+            partial_capture=manual_capture,
             partial_refund=True,
-            asynchronous_refund=False,
-            preauthorization=False,
-            authorization_ttl_minutes=None,
+            asynchronous_refund=True,
+            preauthorization=manual_capture,
+            authorization_ttl_minutes=7 * 24 * 60 if manual_capture else None,
             currencies=currencies,
         )
         self.calls: list[str] = []
 
     @property
     def capabilities(self) -> Capabilities:
-        """Captures at once, refunds synchronously and in part."""
+        """Captures at once (or on :meth:`capture` with manual capture); refunds in part."""
         return self._capabilities
 
     def script(self, *outcomes: Outcome) -> None:
         """Queue outcomes for the next new payments (then back to approving)."""
         with self._lock:
             self._script.extend(outcomes)
+
+    def script_refunds(self, *outcomes: RefundOutcome) -> None:
+        """Queue outcomes for the next new refunds (then back to succeeding at once)."""
+        with self._lock:
+            self._refund_script.extend(outcomes)
 
     def create_payment(self, request: PaymentRequest) -> PaymentResult:
         """See :meth:`booking_core.ports.payments.PaymentGateway.create_payment`."""
@@ -92,13 +131,26 @@ class ScriptedPaymentGateway:
                 raise PaymentError(f"This gateway does not take {request.amount.currency}.")
             outcome = self._script.popleft() if self._script else Outcome.APPROVE
             approved = outcome in (Outcome.APPROVE, Outcome.UNKNOWN_THEN_APPROVE)
+            success = (
+                PaymentStatus.AUTHORIZED
+                if self._capabilities.manual_capture
+                else PaymentStatus.CAPTURED
+            )
+            if outcome is Outcome.REQUIRES_ACTION:
+                status = PaymentStatus.REQUIRES_ACTION
+            else:
+                status = success if approved else PaymentStatus.DECLINED
+            declined = status is PaymentStatus.DECLINED
             truth = PaymentResult(
                 idempotency_key=request.idempotency_key,
-                status=PaymentStatus.CAPTURED if approved else PaymentStatus.DECLINED,
+                status=status,
                 amount=request.amount,
                 gateway_reference=f"fake-{len(self._payments) + 1}",
-                failure_code=None if approved else "card_declined",
-                failure_message=None if approved else "The bank declined the payment.",
+                next_action=NextAction("qr_code", {"url": f"fake://pay/{request.idempotency_key}"})
+                if status is PaymentStatus.REQUIRES_ACTION
+                else None,
+                failure_code="card_declined" if declined else None,
+                failure_message="The bank declined the payment." if declined else None,
             )
             self._payments[request.idempotency_key] = _Payment(request, truth)
             if outcome in (Outcome.UNKNOWN_THEN_APPROVE, Outcome.UNKNOWN_THEN_DECLINE):
@@ -107,17 +159,60 @@ class ScriptedPaymentGateway:
                 )
             return truth
 
+    def complete_action(self, idempotency_key: str, *, approve: bool = True) -> PaymentResult:
+        """The customer finished (or abandoned) a payment that required action."""
+        with self._lock:
+            known = self._known(idempotency_key)
+            if known.result.status is not PaymentStatus.REQUIRES_ACTION:
+                raise PaymentError(f"Payment {idempotency_key!r} awaits no action.")
+            if approve:
+                status = (
+                    PaymentStatus.AUTHORIZED
+                    if self._capabilities.manual_capture
+                    else PaymentStatus.CAPTURED
+                )
+            else:
+                status = PaymentStatus.DECLINED
+            return self._set(known, status)
+
     def get_payment(self, idempotency_key: str) -> PaymentResult:
         """The authoritative status. Raises NotFound (``payment_not_found``)."""
         with self._lock:
             self.calls.append(f"get_payment {idempotency_key}")
-            known = self._payments.get(idempotency_key)
-            if known is None:
-                raise NotFound("payment", idempotency_key)
+            return self._known(idempotency_key).result
+
+    def capture(self, idempotency_key: str, amount: Money | None = None) -> PaymentResult:
+        """Capture an authorized payment (all of it, or part with manual capture)."""
+        with self._lock:
+            self.calls.append(f"capture {idempotency_key}")
+            known = self._known(idempotency_key)
+            if known.result.status is PaymentStatus.CAPTURED:
+                return known.result
+            if known.result.status is not PaymentStatus.AUTHORIZED:
+                raise PaymentError(f"Payment {idempotency_key!r} is not authorized.")
+            target = known.result.amount if amount is None else amount
+            if target > known.result.amount or target.amount <= 0:
+                raise PaymentError(f"Cannot capture {target} of {known.result.amount}.")
+            if target != known.result.amount and not self._capabilities.partial_capture:
+                raise PaymentError("This gateway captures all of an authorization or nothing.")
+            updated = attrs.evolve(
+                known,
+                result=attrs.evolve(known.result, status=PaymentStatus.CAPTURED, amount=target),
+            )
+            self._payments[idempotency_key] = updated
+            return updated.result
+
+    def cancel(self, idempotency_key: str) -> PaymentResult:
+        """Void an authorization or close an unpaid payment; a captured one stays captured."""
+        with self._lock:
+            self.calls.append(f"cancel {idempotency_key}")
+            known = self._known(idempotency_key)
+            if known.result.status in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.AUTHORIZED):
+                return self._set(known, PaymentStatus.CANCELLED)
             return known.result
 
     def refund(self, request: RefundRequest) -> RefundResult:
-        """Refund synchronously; never more than what remains captured."""
+        """Refund per the script; never more than what remains captured."""
         with self._lock:
             self.calls.append(f"refund {request.idempotency_key}")
             known_refund = self._refunds.get(request.idempotency_key)
@@ -136,22 +231,120 @@ class ScriptedPaymentGateway:
                     f"Cannot refund {request.amount}: {remaining} remains refundable.",
                     details={"remaining": remaining.amount},
                 )
+            outcome = self._refund_script.popleft() if self._refund_script else None
+            outcome = outcome or RefundOutcome.SUCCEED
+            status = {
+                RefundOutcome.SUCCEED: RefundStatus.SUCCEEDED,
+                RefundOutcome.UNKNOWN_THEN_SUCCEED: RefundStatus.SUCCEEDED,
+                RefundOutcome.PENDING: RefundStatus.PENDING,
+                RefundOutcome.FAIL: RefundStatus.FAILED,
+            }[outcome]
             result = RefundResult(
                 request.idempotency_key,
-                RefundStatus.SUCCEEDED,
+                status,
                 request.amount,
                 gateway_reference=f"fake-refund-{len(self._refunds) + 1}",
+                failure_message="The card was closed." if status is RefundStatus.FAILED else None,
             )
-            self._payments[request.payment_key] = attrs.evolve(
-                payment, refunded=payment.refunded + request.amount.amount
-            )
+            if status is not RefundStatus.FAILED:
+                self._payments[request.payment_key] = attrs.evolve(
+                    payment, refunded=payment.refunded + request.amount.amount
+                )
             self._refunds[request.idempotency_key] = (request, result)
+            if outcome is RefundOutcome.UNKNOWN_THEN_SUCCEED:
+                return attrs.evolve(result, status=RefundStatus.UNKNOWN)
             return result
+
+    def settle_refunds(self) -> list[str]:
+        """Let every pending (asynchronous) refund succeed; the keys settled."""
+        with self._lock:
+            settled = []
+            for key, (request, result) in list(self._refunds.items()):
+                if result.status is RefundStatus.PENDING:
+                    self._refunds[key] = (
+                        request,
+                        attrs.evolve(result, status=RefundStatus.SUCCEEDED),
+                    )
+                    settled.append(key)
+            return settled
 
     def get_refund(self, idempotency_key: str) -> RefundResult:
         """The refund's status. Raises NotFound (``refund_not_found``)."""
         with self._lock:
+            self.calls.append(f"get_refund {idempotency_key}")
             known = self._refunds.get(idempotency_key)
             if known is None:
                 raise NotFound("refund", idempotency_key)
             return known[1]
+
+    # -- webhooks ------------------------------------------------------------------------
+
+    def notification(
+        self, kind: WebhookKind, payment_key: str, *, refund_key: str | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """A signed notification (headers, body) about a payment or refund, as the provider
+        would post it; the amount is the gateway's own record."""
+        with self._lock:
+            self._events += 1
+            payment = self._known(payment_key)
+            amount = payment.result.amount
+            if refund_key is not None:
+                known = self._refunds.get(refund_key)
+                if known is None:
+                    raise NotFound("refund", refund_key)
+                amount = known[1].amount
+            body = json.dumps(
+                {
+                    "id": f"evt_{self._events}",
+                    "type": kind.value,
+                    "payment_key": payment_key,
+                    "refund_key": refund_key,
+                    "amount": amount.amount,
+                    "currency": amount.currency,
+                },
+                sort_keys=True,
+            ).encode()
+        return {FAKE_SIGNATURE_HEADER: self.sign(body)}, body
+
+    def sign(self, body: bytes) -> str:
+        """The signature the fake provider puts on ``body``."""
+        return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> ParsedWebhook:
+        """Verify the HMAC signature and normalize the notification.
+
+        Raises:
+            InvalidWebhook: a missing or wrong signature, or a body that is not ours.
+        """
+        lowered = {k.lower(): v for k, v in headers.items()}
+        signature = lowered.get(FAKE_SIGNATURE_HEADER.lower(), "")
+        if not hmac.compare_digest(signature, self.sign(body)):
+            raise InvalidWebhook("The notification's signature does not match; ignored.")
+        try:
+            data = json.loads(body)
+            event = WebhookEvent(
+                event_id=str(data["id"]),
+                kind=WebhookKind(data["type"]),
+                payment_key=str(data["payment_key"]),
+                amount=Money(int(data["amount"]), str(data["currency"])),
+                refund_key=None if data.get("refund_key") is None else str(data["refund_key"]),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidWebhook("The notification is not one of this gateway's.") from exc
+        return ParsedWebhook(
+            gateway=self.name,
+            events=(event,),
+            ack=WebhookAck(200, "success"),
+            raw=body.decode(),
+        )
+
+    def _known(self, key: str) -> _Payment:
+        known = self._payments.get(key)
+        if known is None:
+            raise NotFound("payment", key)
+        return known
+
+    def _set(self, known: _Payment, status: PaymentStatus) -> PaymentResult:
+        result = attrs.evolve(known.result, status=status, next_action=None)
+        self._payments[known.request.idempotency_key] = attrs.evolve(known, result=result)
+        return result

@@ -8,6 +8,16 @@ Subclass one in a ``Test*`` class and provide its fixtures::
             return MyStorage(fresh_database()).unit_of_work
 """
 
+from booking_core.testing.contracts.jobs import JobQueueContract
+from booking_core.testing.contracts.money import MoneyStorageContract
+from booking_core.testing.contracts.orders import OrderRaceContract
+from booking_core.testing.contracts.payments import PaymentGatewayContract
 from booking_core.testing.contracts.storage import StorageContract
 
-__all__ = ["StorageContract"]
+__all__ = [
+    "JobQueueContract",
+    "MoneyStorageContract",
+    "OrderRaceContract",
+    "PaymentGatewayContract",
+    "StorageContract",
+]

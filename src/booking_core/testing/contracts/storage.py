@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 
+import attrs
 import pendulum
 import pytest
 from pendulum import DateTime
@@ -23,6 +26,7 @@ from booking_core.ids import (
     OrderId,
     ReviewId,
     ServiceId,
+    StoreId,
     TechnicianId,
 )
 from booking_core.money import Money
@@ -30,6 +34,9 @@ from booking_core.orders import Actor, Order, Review
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.scheduling import Booking, Technician, WeeklyHours
+from booking_core.scheduling.geo import GeoPoint, ServiceArea
+from booking_core.scheduling.profile import Gender, TechnicianProfile
+from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
 from booking_core.timerange import TimeRange
 
 __all__ = ["StorageContract"]
@@ -76,13 +83,25 @@ class StorageContract:
         with uow_factory() as uow:
             uow.categories.add(Category(CATEGORY, "Massage"))
             uow.services.add(
-                Service(SERVICE, CATEGORY, "Tuina 60", 60, Money(19900, "CNY"),
-                        buffer_before_minutes=10, buffer_after_minutes=15)
+                Service(
+                    SERVICE,
+                    CATEGORY,
+                    "Tuina 60",
+                    60,
+                    Money(19900, "CNY"),
+                    buffer_before_minutes=10,
+                    buffer_after_minutes=15,
+                )
             )
             for tid, name in ((TECH, "Li"), (OTHER_TECH, "Wang")):
                 uow.technicians.add(
-                    Technician(tid, name, "Asia/Shanghai", WeeklyHours.every_day("09:00", "18:00"),
-                               frozenset({SERVICE}))
+                    Technician(
+                        tid,
+                        name,
+                        "Asia/Shanghai",
+                        WeeklyHours.every_day("09:00", "18:00"),
+                        frozenset({SERVICE}),
+                    )
                 )
             uow.commit()
         return uow_factory
@@ -95,8 +114,15 @@ class StorageContract:
             technician = uow.technicians.get(TECH)
             category = uow.categories.get(CATEGORY)
 
-        assert service == Service(SERVICE, CATEGORY, "Tuina 60", 60, Money(19900, "CNY"),
-                                  buffer_before_minutes=10, buffer_after_minutes=15)
+        assert service == Service(
+            SERVICE,
+            CATEGORY,
+            "Tuina 60",
+            60,
+            Money(19900, "CNY"),
+            buffer_before_minutes=10,
+            buffer_after_minutes=15,
+        )
         assert technician.weekly_hours == WeeklyHours.every_day("09:00", "18:00")
         assert technician.time_zone == "Asia/Shanghai"
         assert technician.service_ids == frozenset({SERVICE})
@@ -105,8 +131,9 @@ class StorageContract:
     def test_lists_are_ordered_and_filtered(self, seeded: UnitOfWorkFactory) -> None:
         with seeded() as uow:
             uow.categories.add(Category(CategoryId("cat_2"), "Beauty"))
-            uow.services.add(Service(ServiceId("svc_2"), CategoryId("cat_2"), "Facial", 45,
-                                     Money(9900, "CNY")))
+            uow.services.add(
+                Service(ServiceId("svc_2"), CategoryId("cat_2"), "Facial", 45, Money(9900, "CNY"))
+            )
             uow.commit()
 
         with seeded() as uow:
@@ -156,9 +183,13 @@ class StorageContract:
     def test_an_error_inside_the_unit_of_work_stores_nothing(
         self, seeded: UnitOfWorkFactory
     ) -> None:
-        with pytest.raises(RuntimeError), seeded() as uow:
-            uow.categories.add(Category(CategoryId("cat_x"), "Hair"))
-            raise RuntimeError("crash mid-command")
+        def crash() -> None:
+            with seeded() as uow:
+                uow.categories.add(Category(CategoryId("cat_x"), "Hair"))
+                raise RuntimeError("crash mid-command")
+
+        with pytest.raises(RuntimeError):
+            crash()
 
         with seeded() as uow, pytest.raises(NotFound):
             uow.categories.get(CategoryId("cat_x"))
@@ -173,9 +204,8 @@ class StorageContract:
         with seeded() as uow, pytest.raises(SlotTaken) as caught:
             uow.bookings.add(_booking(2, 59, 120))
         assert caught.value.error_code == "slot_taken"
-        with seeded() as uow:
-            with pytest.raises(NotFound):
-                uow.bookings.get(BookingId("bkg_2"))
+        with seeded() as uow, pytest.raises(NotFound):
+            uow.bookings.get(BookingId("bkg_2"))
 
     def test_touching_bookings_and_other_technicians_do_not_conflict(
         self, seeded: UnitOfWorkFactory
@@ -232,8 +262,8 @@ class StorageContract:
 
     def test_order_round_trips_with_timeline(self, seeded: UnitOfWorkFactory) -> None:
         order = _order(1)
-        order.transition("pay", actor=Actor.system(), at=T0.add(minutes=1), reason="paid")
         order.paid = Money(19900, "CNY")
+        order.transition("pay", actor=Actor.system(), at=T0.add(minutes=1), reason="paid")
 
         with seeded() as uow:
             uow.orders.add(order)
@@ -262,7 +292,7 @@ class StorageContract:
         with seeded() as uow:
             uow.orders.save(first)
             uow.commit()
-        second.transition("pay", actor=Actor.system(), at=T0)
+        second.transition("cancel", actor=Actor.system(), at=T0.add(minutes=1))
         with seeded() as uow, pytest.raises(ConcurrentUpdate):
             uow.orders.save(second)
 
@@ -284,16 +314,26 @@ class StorageContract:
     # -- reviews and outbox ------------------------------------------------------------
 
     def test_one_review_per_order(self, seeded: UnitOfWorkFactory) -> None:
-        review = Review(ReviewId("rev_1"), OrderId("ord_1"), CustomerId("cus_1"), TECH, 5,
-                        "Great", T0)
+        review = Review(
+            ReviewId("rev_1"), OrderId("ord_1"), CustomerId("cus_1"), TECH, 5, "Great", T0
+        )
         with seeded() as uow:
             uow.reviews.add(review)
             uow.commit()
 
         with seeded() as uow:
             with pytest.raises(DuplicateEntity) as caught:
-                uow.reviews.add(Review(ReviewId("rev_2"), OrderId("ord_1"), CustomerId("cus_1"),
-                                       TECH, 1, "Again", T0))
+                uow.reviews.add(
+                    Review(
+                        ReviewId("rev_2"),
+                        OrderId("ord_1"),
+                        CustomerId("cus_1"),
+                        TECH,
+                        1,
+                        "Again",
+                        T0,
+                    )
+                )
             assert caught.value.error_code == "review_exists"
             assert uow.reviews.for_order(OrderId("ord_1")) == review
             assert uow.reviews.list_for_technician(TECH) == [review]
@@ -308,12 +348,23 @@ class StorageContract:
 
         with seeded() as uow:
             uow.outbox.mark_delivered(
-                OutboxMessage("msg_1", "OrderPlaced", {"order_id": "ord_1"}, T0,
-                              delivered_at=T0.add(seconds=5))
+                OutboxMessage(
+                    "msg_1",
+                    "OrderPlaced",
+                    {"order_id": "ord_1"},
+                    T0,
+                    delivered_at=T0.add(seconds=5),
+                )
             )
             uow.outbox.mark_failed(
-                OutboxMessage("msg_2", "OrderPlaced", {"order_id": "ord_2"}, T0.add(seconds=1),
-                              attempts=1, last_error="timeout")
+                OutboxMessage(
+                    "msg_2",
+                    "OrderPlaced",
+                    {"order_id": "ord_2"},
+                    T0.add(seconds=1),
+                    attempts=1,
+                    last_error="timeout",
+                )
             )
             uow.commit()
 
@@ -321,6 +372,184 @@ class StorageContract:
             pending = uow.outbox.pending(10)
         assert [(m.id, m.attempts, m.last_error) for m in pending] == [("msg_2", 1, "timeout")]
         assert pending[0].payload == {"order_id": "ord_2"}
+
+    # -- scheduling: holds, booking details, schedules (availability) -------------------
+
+    def test_booking_details_and_holds_round_trip(self, seeded: UnitOfWorkFactory) -> None:
+        hold = attrs.evolve(
+            _booking(1, 0, 60),
+            blocked=_range(-25, 75),
+            service_id=SERVICE,
+            holder=CustomerId("cus_1"),
+            hold_expires_at=T0.add(minutes=-50),
+            location=GeoPoint(31.2304, 121.4737),
+            travel_minutes=15,
+        )
+        with seeded() as uow:
+            uow.bookings.add(hold)
+            uow.commit()
+
+        with seeded() as uow:
+            loaded = uow.bookings.get(BookingId("bkg_1"))
+        assert loaded == hold
+        assert loaded.hold_expires_at is not None
+        assert loaded.hold_expires_at.tzinfo is not None
+
+    def test_a_hold_is_active_and_blocks_overlapping_bookings(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        hold = attrs.evolve(
+            _booking(1, 0, 60), holder=CustomerId("cus_1"), hold_expires_at=T0.add(minutes=-50)
+        )
+        with seeded() as uow:
+            uow.bookings.add(hold)
+            uow.commit()
+
+        with seeded() as uow, pytest.raises(SlotTaken):
+            uow.bookings.add(_booking(2, 30, 90))
+
+    def test_list_active_many_covers_several_technicians(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.bookings.add(_booking(1, 0, 60))
+            uow.bookings.add(_booking(2, 0, 60, OTHER_TECH))
+            uow.bookings.add(_booking(3, 600, 660))
+            uow.bookings.add(_booking(4, 60, 120))
+            uow.bookings.release(BookingId("bkg_4"))
+            uow.commit()
+
+        with seeded() as uow:
+            both = uow.bookings.list_active_many([TECH, OTHER_TECH], _range(-10, 300))
+            none = uow.bookings.list_active_many([], _range(-10, 300))
+        assert [b.id for b in both] == ["bkg_1", "bkg_2"]
+        assert none == []
+
+    def test_schedule_defaults_to_empty_and_round_trips(self, seeded: UnitOfWorkFactory) -> None:
+        day = T0.date()
+        schedule = WorkSchedule(
+            TECH,
+            overrides=[DateOverride.parse(day, ["10:00-14:00", "22:00-02:00"])],
+            time_off=[TimeOff(_range(0, 60), "dentist")],
+            shifts=[
+                Shift.parse(
+                    "sh_1",
+                    StoreId("sto_1"),
+                    day.add(days=1),
+                    "09:00-12:00",
+                    ServiceArea(GeoPoint(31.2, 121.4), 5.5),
+                )
+            ],
+            daily_cap=6,
+            status=WorkStatus.ONLINE,
+        )
+        with seeded() as uow:
+            assert uow.schedules.get(TECH) == WorkSchedule.empty(TECH)
+            saved = uow.schedules.save(schedule)
+            uow.commit()
+
+        with seeded() as uow:
+            loaded = uow.schedules.get(TECH)
+            many = uow.schedules.get_many([TECH, OTHER_TECH])
+        assert saved.version == 1
+        assert loaded == saved
+        assert many == {TECH: saved, OTHER_TECH: WorkSchedule.empty(OTHER_TECH)}
+
+    def test_schedule_save_is_compare_and_set_on_version(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            first = uow.schedules.get(TECH)
+        with seeded() as uow:
+            second = uow.schedules.get(TECH)
+        with seeded() as uow:
+            uow.schedules.save(first.with_daily_cap(3))
+            uow.commit()
+
+        with seeded() as uow, pytest.raises(ConcurrentUpdate):
+            uow.schedules.save(second.with_daily_cap(5))
+        with seeded() as uow:
+            assert uow.schedules.get(TECH).daily_cap == 3
+
+    def test_technician_profile_round_trips(self, seeded: UnitOfWorkFactory) -> None:
+        profile = TechnicianProfile(
+            gender=Gender.FEMALE,
+            skills={"tuina", "thai"},
+            rating=Decimal("4.75"),
+            prices={SERVICE: Money(25900, "CNY")},
+            store_id=StoreId("sto_1"),
+            service_area=ServiceArea(GeoPoint(31.2304, 121.4737), 8.0),
+        )
+        technician = Technician(
+            TechnicianId("tec_3"),
+            "Zhao",
+            "Europe/London",
+            WeeklyHours.parse({"fri": ["22:00-02:00"]}),
+            {SERVICE},
+            profile,
+        )
+        with seeded() as uow:
+            uow.technicians.add(technician)
+            uow.commit()
+
+        with seeded() as uow:
+            assert uow.technicians.get(TechnicianId("tec_3")) == technician
+
+    def test_a_saved_order_keeps_its_new_booking_and_slot(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            uow.orders.add(_order(1))
+            uow.commit()
+        with seeded() as uow:
+            order = uow.orders.get(OrderId("ord_1"))
+            order.booking_id = BookingId("bkg_9")
+            order.slot = _range(180, 240)
+            uow.orders.save(order)
+            uow.commit()
+
+        with seeded() as uow:
+            loaded = uow.orders.get(OrderId("ord_1"))
+        assert (loaded.booking_id, loaded.slot) == ("bkg_9", _range(180, 240))
+
+    def test_concurrent_holds_and_bookings_exactly_one_wins(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        def attempt(n: int) -> None:
+            booking = _booking(200 + n, n, 60 + n)
+            if n % 2:
+                booking = attrs.evolve(
+                    booking, holder=CustomerId(f"cus_{n}"), hold_expires_at=T0.add(hours=1)
+                )
+            _add_committed(seeded, booking)
+
+        results = _race(self.concurrency_workers, attempt)
+
+        assert results.count("ok") == 1, results
+        assert results.count("slot_taken") == self.concurrency_workers - 1, results
+
+    def test_concurrent_moves_into_the_same_time_exactly_one_wins(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        # Each worker moves its own booking (release + add, one transaction) onto one time.
+        with seeded() as uow:
+            for n in range(self.concurrency_workers):
+                uow.bookings.add(_booking(300 + n, 1000 + 100 * n, 1060 + 100 * n))
+            uow.commit()
+
+        def move(n: int) -> None:
+            with seeded() as uow:
+                uow.bookings.release(BookingId(f"bkg_{300 + n}"))
+                uow.bookings.add(_booking(400 + n, n, 60 + n))
+                uow.commit()
+
+        results = _race(self.concurrency_workers, move)
+
+        assert results.count("ok") == 1, results
+        with seeded() as uow:
+            active = uow.bookings.list_active(TECH, _range(-100, 10_000))
+        assert len(active) == self.concurrency_workers  # the winner moved, the rest stayed
+        _assert_no_overlap(active)
+
+
+def _assert_no_overlap(bookings: list[Booking]) -> None:
+    ordered = sorted(bookings, key=lambda b: b.blocked.start)
+    for first, second in itertools.pairwise(ordered):
+        assert not first.blocked.overlaps(second.blocked), (first, second)
 
 
 def _add_committed(uow_factory: UnitOfWorkFactory, booking: Booking) -> None:
@@ -342,7 +571,7 @@ def _race(workers: int, attempt: Callable[[int], None]) -> list[str]:
             outcome = "ok"
         except SlotTaken as exc:
             outcome = exc.error_code
-        except Exception as exc:  # noqa: BLE001 - reported, then asserted on
+        except Exception as exc:
             outcome = f"unexpected {exc!r}"
         with lock:
             results.append(outcome)

@@ -1,0 +1,96 @@
+"""The chart of accounts: what money is held, owed, earned and spent."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import attrs
+
+from booking_core.errors import InvalidLedgerEntry
+from booking_core.ids import StoreId, TechnicianId
+
+__all__ = ["Account", "AccountKind"]
+
+
+class AccountKind(StrEnum):
+    """The kinds of account, in the order reports and tie-breaks list them."""
+
+    PAYMENTS_CLEARING = "payments_clearing"
+    """Asset: customer money captured through the gateway and not refunded."""
+    CUSTOMER_FUNDS = "customer_funds"
+    """Liability: money paid for orders not yet completed (owed back or to be settled)."""
+    TECHNICIAN_PAYABLE = "technician_payable"
+    """Liability, per technician: earnings owed to the technician."""
+    STORE_PAYABLE = "store_payable"
+    """Liability, per store: earnings owed to the store."""
+    PLATFORM_REVENUE = "platform_revenue"
+    """Revenue: the platform's share of completed orders."""
+    PROMOTION_EXPENSE = "promotion_expense"
+    """Expense: platform-funded discounts (coupons, campaigns, 满减, points as cash)."""
+
+    @property
+    def debit_normal(self) -> bool:
+        """True for assets and expenses, whose balance grows with debits."""
+        return self in (AccountKind.PAYMENTS_CLEARING, AccountKind.PROMOTION_EXPENSE)
+
+    @property
+    def per_owner(self) -> bool:
+        """True for the payables, kept one account per technician or store."""
+        return self in (AccountKind.TECHNICIAN_PAYABLE, AccountKind.STORE_PAYABLE)
+
+
+_ORDER = {kind: position for position, kind in enumerate(AccountKind)}
+
+
+@attrs.frozen
+class Account:
+    """One account: a kind, and for payables the technician or store it is owed to."""
+
+    kind: AccountKind
+    owner: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.kind, AccountKind):
+            raise InvalidLedgerEntry(f"Unknown account kind {self.kind!r}.")
+        if self.kind.per_owner and not (isinstance(self.owner, str) and self.owner.strip()):
+            raise InvalidLedgerEntry(f"A {self.kind.value} account names whom it is owed to.")
+        if not self.kind.per_owner and self.owner:
+            raise InvalidLedgerEntry(f"The {self.kind.value} account has no owner.")
+
+    @classmethod
+    def payments_clearing(cls) -> Account:
+        """Captured customer money."""
+        return cls(AccountKind.PAYMENTS_CLEARING)
+
+    @classmethod
+    def customer_funds(cls) -> Account:
+        """Money held for orders not yet completed."""
+        return cls(AccountKind.CUSTOMER_FUNDS)
+
+    @classmethod
+    def technician_payable(cls, technician_id: TechnicianId) -> Account:
+        """What the platform owes ``technician_id``."""
+        return cls(AccountKind.TECHNICIAN_PAYABLE, technician_id)
+
+    @classmethod
+    def store_payable(cls, store_id: StoreId) -> Account:
+        """What the platform owes ``store_id``."""
+        return cls(AccountKind.STORE_PAYABLE, store_id)
+
+    @classmethod
+    def platform_revenue(cls) -> Account:
+        """The platform's earnings."""
+        return cls(AccountKind.PLATFORM_REVENUE)
+
+    @classmethod
+    def promotion_expense(cls) -> Account:
+        """What platform-funded discounts cost."""
+        return cls(AccountKind.PROMOTION_EXPENSE)
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        """A stable order: by kind as listed in :class:`AccountKind`, then owner."""
+        return _ORDER[self.kind], self.owner
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.owner}" if self.owner else self.kind.value

@@ -1,0 +1,285 @@
+"""Build the journal entries of an order's money: capture, completion, refund, correction.
+
+Each builder is a pure function of its inputs and the order's history, and returns one
+balanced :class:`Transaction`; the caller records it (and a storage adapter later makes it
+idempotent by transaction id).
+
+::
+
+    payment captured   Dr payments_clearing          Cr customer_funds
+    order completed    Dr customer_funds             Cr technician_payable:<id>
+                       Dr promotion_expense          Cr store_payable:<id>
+                                                     Cr platform_revenue
+    refund             Dr <each account the order holds, in proportion>
+                                                     Cr payments_clearing
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+
+import attrs
+from pendulum import DateTime
+
+from booking_core.errors import InvalidLedgerEntry, RefundExceedsCaptured
+from booking_core.ids import OrderId, StoreId, TechnicianId
+from booking_core.ledger.accounts import Account
+from booking_core.ledger.balances import order_position
+from booking_core.ledger.rates import SplitRates
+from booking_core.ledger.split import allocate_signed, split_by_rates
+from booking_core.ledger.transaction import Posting, Transaction, TransactionId, TransactionKind
+from booking_core.money import Money
+from booking_core.pricing import Quote, QuoteLine
+
+_ALL_TO_TECHNICIAN = SplitRates(Decimal(1))
+
+__all__ = [
+    "OrderParties",
+    "SettlementLine",
+    "order_completed",
+    "payment_captured",
+    "refund_issued",
+    "refundable",
+    "settlement_lines",
+]
+
+
+@attrs.frozen
+class OrderParties:
+    """Who shares in an order besides the platform."""
+
+    technician_id: TechnicianId
+    store_id: StoreId | None = None
+
+
+@attrs.frozen
+class SettlementLine:
+    """One line of a completed order, as the split sees it.
+
+    The settlement base is ``paid + platform_funded``: a platform-funded discount is paid
+    by the platform (a promotion expense), so the technician and store earn as if the
+    customer had paid it; a seller-funded discount lowers the base for everyone.
+
+    Attributes:
+        paid: What the customer paid for the line (net of refunds before completion).
+        platform_funded: The platform-funded part of the line's discounts.
+        rates: How the base is shared.
+    """
+
+    paid: Money
+    platform_funded: Money
+    rates: SplitRates
+
+    def __attrs_post_init__(self) -> None:
+        if self.paid.is_negative or self.platform_funded.is_negative:
+            raise InvalidLedgerEntry("Settlement amounts are zero or more.")
+        if self.paid.currency != self.platform_funded.currency:
+            raise InvalidLedgerEntry("A settlement line is in one currency.")
+
+    @property
+    def base(self) -> Money:
+        """What the line is split on."""
+        return self.paid + self.platform_funded
+
+
+def settlement_lines(
+    quote: Quote,
+    rates_for: Callable[[QuoteLine], SplitRates],
+    *,
+    travel_fee_rates: SplitRates | None = None,
+) -> list[SettlementLine]:
+    """Settlement lines for an order paid as ``quote`` says, one per line.
+
+    The travel fee, when there is one, becomes a last line with ``travel_fee_rates``
+    (default: all of it to the technician, who made the trip).
+    """
+    lines = [SettlementLine(q.payable, q.platform_funded, rates_for(q)) for q in quote.lines]
+    if quote.travel_fee:
+        fee_rates = travel_fee_rates if travel_fee_rates is not None else _ALL_TO_TECHNICIAN
+        lines.append(SettlementLine(quote.travel_fee, Money.zero(quote.currency), fee_rates))
+    return lines
+
+
+def payment_captured(
+    *, transaction_id: TransactionId, order_id: OrderId, amount: Money, at: DateTime
+) -> Transaction:
+    """The customer's payment for ``order_id`` was captured: it is held until completion.
+
+    Raises:
+        InvalidLedgerEntry: if ``amount`` is not above zero.
+    """
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.PAYMENT_CAPTURED,
+        at=at,
+        postings=(
+            Posting.debit(Account.payments_clearing(), amount),
+            Posting.credit(Account.customer_funds(), amount),
+        ),
+        order_id=order_id,
+    )
+
+
+def order_completed(
+    *,
+    transaction_id: TransactionId,
+    order_id: OrderId,
+    parties: OrderParties,
+    lines: Sequence[SettlementLine],
+    at: DateTime,
+    history: Iterable[Transaction],
+) -> Transaction:
+    """Settle a completed order: release what is held and share it out by the rates.
+
+    Each line's base is split between technician, store and platform by its own rates
+    (largest remainder); the platform-funded discounts are booked as promotion expense.
+
+    Args:
+        transaction_id: Id of the new entry.
+        order_id: The order.
+        parties: Its technician and store.
+        lines: One per order line (see :func:`settlement_lines`); what they say was paid
+            must equal what the books hold for the order.
+        at: When it completed.
+        history: Transactions so far (those of other orders are ignored).
+
+    Raises:
+        InvalidLedgerEntry: the order is already settled, it was fully refunded before
+            completion (``details["reason"] == "fully_refunded"``), the lines do not add up
+            to what is held, a store share has no store, or there is nothing to settle.
+    """
+    history = [t for t in history if t.order_id == order_id]
+    position = order_position(history, order_id)
+    if not lines:
+        raise InvalidLedgerEntry("An order settles at least one line.")
+    currency = lines[0].paid.currency
+    if any(line.paid.currency != currency for line in lines):
+        raise InvalidLedgerEntry("All settlement lines are in one currency.")
+    held = -position.get((Account.customer_funds(), currency), 0)
+    completions = {t.id for t in history if t.kind is TransactionKind.ORDER_COMPLETED}
+    if completions - {t.reverses for t in history}:
+        raise InvalidLedgerEntry(
+            f"Order {order_id} is already settled.", details={"order_id": order_id}
+        )
+    if held == 0 and _captured_and_not_voided(history):
+        # Everything the customer paid went back before completion. A platform subsidy
+        # booked now could never be reversed (a refund is bounded by what is captured and
+        # not refunded, which is zero), so the order's accounts would never return to zero
+        # (I13). A fully refunded order has nothing to settle.
+        raise InvalidLedgerEntry(
+            f"Order {order_id} was fully refunded before completion; there is nothing to settle.",
+            details={"order_id": order_id, "reason": "fully_refunded"},
+        )
+    paid = sum(line.paid.amount for line in lines)
+    if paid != held:
+        raise InvalidLedgerEntry(
+            f"The settlement lines say {Money(paid, currency)} was paid for order {order_id}; "
+            f"the books hold {Money(held, currency)}.",
+            details={"order_id": order_id, "paid": paid, "held": held},
+        )
+    technician = store = platform = expense = 0
+    for line in lines:
+        shares = split_by_rates(line.base, line.rates)
+        technician += shares.technician.amount
+        store += shares.store.amount
+        platform += shares.platform.amount
+        expense += line.platform_funded.amount
+    if store and parties.store_id is None:
+        raise InvalidLedgerEntry(
+            f"The rates give a store share of order {order_id}, but it has no store.",
+            details={"order_id": order_id},
+        )
+    amounts = [
+        (Account.customer_funds(), paid),
+        (Account.promotion_expense(), expense),
+        (Account.technician_payable(parties.technician_id), -technician),
+        (Account.platform_revenue(), -platform),
+    ]
+    if parties.store_id is not None:
+        amounts.insert(3, (Account.store_payable(parties.store_id), -store))
+    postings = tuple(Posting(a, Money(v, currency)) for a, v in amounts if v)
+    if not postings:
+        raise InvalidLedgerEntry(
+            f"Order {order_id} has nothing to settle: nothing paid, nothing subsidised.",
+            details={"order_id": order_id},
+        )
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.ORDER_COMPLETED,
+        at=at,
+        postings=postings,
+        order_id=order_id,
+    )
+
+
+def _captured_and_not_voided(history: Iterable[Transaction]) -> bool:
+    """Whether a capture of the order stands (one not cancelled by a reversal)."""
+    history = list(history)
+    reversed_ids = {t.reverses for t in history if t.reverses is not None}
+    return any(
+        t.kind is TransactionKind.PAYMENT_CAPTURED and t.id not in reversed_ids for t in history
+    )
+
+
+def refundable(history: Iterable[Transaction], order_id: OrderId, currency: str) -> Money:
+    """What was captured for ``order_id`` and not yet refunded."""
+    position = order_position(history, order_id)
+    return Money(position.get((Account.payments_clearing(), currency), 0), currency)
+
+
+def refund_issued(
+    *,
+    transaction_id: TransactionId,
+    order_id: OrderId,
+    amount: Money,
+    at: DateTime,
+    history: Iterable[Transaction],
+) -> Transaction:
+    """Refund ``amount`` of ``order_id``, reversing everything it created in proportion.
+
+    Before completion that is the money held for the order; after it, each party's share
+    and the promotion expense, each in proportion to what the order still holds in it
+    (largest remainder, ties in account order). The reversals sum exactly to the refund, no
+    account gives back more than the order holds in it, and a series of partial refunds
+    adding up to the whole payment leaves every account of the order at zero (I13).
+
+    Raises:
+        InvalidLedgerEntry: if ``amount`` is not above zero.
+        RefundExceedsCaptured: if ``amount`` is more than was captured and not refunded.
+    """
+    if amount.amount <= 0:
+        raise InvalidLedgerEntry(f"A refund is above zero; got {amount}.")
+    history = list(history)
+    position = order_position(history, order_id)
+    currency = amount.currency
+    clearing = Account.payments_clearing()
+    left = position.get((clearing, currency), 0)
+    if amount.amount > left:
+        raise RefundExceedsCaptured(
+            f"Order {order_id} has {Money(left, currency)} captured and not refunded; "
+            f"cannot refund {amount}.",
+            details={"order_id": order_id, "refundable": left, "requested": amount.amount},
+        )
+    held = sorted(
+        (
+            (account, -value)
+            for (account, cur), value in position.items()
+            if cur == currency and account != clearing
+        ),
+        key=lambda item: item[0].sort_key,
+    )
+    parts = allocate_signed(amount.amount, [weight for _, weight in held])
+    postings = [
+        Posting(account, Money(part, currency))
+        for (account, _), part in zip(held, parts, strict=True)
+        if part
+    ]
+    postings.append(Posting.credit(clearing, amount))
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.REFUND,
+        at=at,
+        postings=tuple(postings),
+        order_id=order_id,
+    )

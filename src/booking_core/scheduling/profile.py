@@ -1,0 +1,79 @@
+"""What customers filter technicians by: gender, skills, rating, prices, store, area."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from enum import StrEnum
+
+import attrs
+
+from booking_core.errors import InvalidInput
+from booking_core.ids import ServiceId, StoreId
+from booking_core.money import Money
+from booking_core.scheduling.geo import ServiceArea
+
+__all__ = ["Gender", "TechnicianProfile"]
+
+
+class Gender(StrEnum):
+    """A technician's gender, as customers filter by it."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+def _skills(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _prices(value: Mapping[ServiceId, Money]) -> dict[ServiceId, Money]:
+    return dict(sorted(value.items()))
+
+
+def _rating(_: object, attribute: attrs.Attribute[Decimal | None], value: Decimal | None) -> None:
+    if value is not None and (not isinstance(value, Decimal) or not 0 <= value <= 5):
+        raise InvalidInput(
+            f"A rating is a Decimal from 0 to 5 (or none yet); got {value!r}.",
+            details={"field": "rating"},
+        )
+
+
+def _price_map(
+    _: object, attribute: attrs.Attribute[dict[ServiceId, Money]], value: dict[ServiceId, Money]
+) -> None:
+    for service_id, price in value.items():
+        if price.is_negative:
+            raise InvalidInput(
+                f"The technician's price for {service_id} cannot be negative; got {price}.",
+                details={"field": "prices", "service_id": service_id},
+            )
+
+
+@attrs.frozen
+class TechnicianProfile:
+    """The searchable facts about a technician (FEATURES C4, C5, T2).
+
+    Attributes:
+        gender: For the gender filter (None: not given, never matches a gender filter).
+        skills: Free-form skill tags ("tuina", "thai", "deep_cleaning").
+        rating: Average stars, kept up to date by whoever records reviews (None: unrated).
+        prices: The technician's own price per service; a service without one sells at the
+            catalog price.
+        store_id: The store that employs him (None: independent).
+        service_area: Where he serves from; customers outside it are not offered his slots.
+    """
+
+    gender: Gender | None = None
+    skills: frozenset[str] = attrs.field(default=frozenset(), converter=_skills)
+    rating: Decimal | None = attrs.field(default=None, validator=_rating)
+    prices: dict[ServiceId, Money] = attrs.field(
+        factory=dict, converter=_prices, validator=_price_map, hash=False
+    )
+    store_id: StoreId | None = None
+    service_area: ServiceArea | None = None
+
+    def price_for(self, service_id: ServiceId, catalog_price: Money) -> Money:
+        """What he charges for ``service_id``."""
+        return self.prices.get(service_id, catalog_price)

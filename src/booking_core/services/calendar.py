@@ -1,0 +1,322 @@
+"""The technician's schedule, status and calendar (FEATURES T3, T4, S3, C5).
+
+:class:`ScheduleService` changes what shapes availability: date overrides and time off
+(the technician), rota shifts (his store's manager), the daily cap, the self-set status.
+:class:`CalendarService` shows the day/week calendar of booked and free time and the
+real-time status customers see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+
+import attrs
+from pendulum import Date, DateTime
+
+from booking_core.errors import InvalidInput, PermissionDenied
+from booking_core.ids import BookingId, OrderId, TechnicianId
+from booking_core.orders import Actor, Role
+from booking_core.ports.clock import Clock
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.scheduling import Booking, Technician
+from booking_core.scheduling.availability import day_ranges, from_epoch_minutes, local_midnight
+from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
+from booking_core.timerange import TimeRange
+
+__all__ = [
+    "CalendarDay",
+    "CalendarEntry",
+    "CalendarService",
+    "EntryKind",
+    "Presence",
+    "ScheduleService",
+    "TechnicianStatus",
+]
+
+_Change = Callable[[WorkSchedule], WorkSchedule]
+
+
+def _may_manage(actor: Actor, technician: Technician, *, rota: bool = False) -> None:
+    if actor.role in (Role.PLATFORM, Role.SYSTEM):
+        return
+    if actor.role is Role.TECHNICIAN and actor.id == technician.id and not rota:
+        return
+    if (
+        actor.role is Role.STORE
+        and technician.profile.store_id is not None
+        and actor.id == technician.profile.store_id
+    ):
+        return
+    what = "the rota" if rota else "the schedule"
+    raise PermissionDenied(
+        f"A {actor.role.value} cannot change {what} of {technician.name}"
+        + ("; only his store's manager or the platform can." if rota else "."),
+        details={"technician_id": technician.id},
+    )
+
+
+class ScheduleService:
+    """Changes technicians' schedules; each change is one compare-and-set transaction."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    def get(self, technician_id: TechnicianId) -> WorkSchedule:
+        """The technician's schedule (an empty one if none was set). Raises NotFound."""
+        with self._uow() as uow:
+            uow.technicians.get(technician_id)
+            return uow.schedules.get(technician_id)
+
+    def set_override(
+        self, actor: Actor, technician_id: TechnicianId, override: DateOverride
+    ) -> WorkSchedule:
+        """Replace the technician's hours on one date (no ranges: the day off)."""
+        return self._change(actor, technician_id, lambda s: s.with_override(override))
+
+    def clear_override(self, actor: Actor, technician_id: TechnicianId, day: Date) -> WorkSchedule:
+        """Go back to the weekly hours on ``day``."""
+        return self._change(actor, technician_id, lambda s: s.without_override(day))
+
+    def add_time_off(
+        self, actor: Actor, technician_id: TechnicianId, time_off: TimeOff
+    ) -> WorkSchedule:
+        """Add leave or a holiday; existing bookings in it stay (cancel them explicitly)."""
+        return self._change(actor, technician_id, lambda s: s.with_time_off(time_off))
+
+    def set_daily_cap(
+        self, actor: Actor, technician_id: TechnicianId, cap: int | None
+    ) -> WorkSchedule:
+        """At most ``cap`` bookings per local day (None: no cap)."""
+        return self._change(actor, technician_id, lambda s: s.with_daily_cap(cap))
+
+    def set_status(
+        self, actor: Actor, technician_id: TechnicianId, status: WorkStatus
+    ) -> WorkSchedule:
+        """Online, offline, resting or in service (FEATURES T3)."""
+        return self._change(actor, technician_id, lambda s: s.with_status(status))
+
+    def assign_shift(self, actor: Actor, technician_id: TechnicianId, shift: Shift) -> WorkSchedule:
+        """Put the technician on a rota shift of his store (store manager or platform).
+
+        Raises:
+            PermissionDenied: the actor is not his store's manager or the platform.
+            InvalidInput: the shift's store is not the technician's store.
+        """
+
+        def change(schedule: WorkSchedule) -> WorkSchedule:
+            return schedule.with_shift(shift)
+
+        return self._change(actor, technician_id, change, rota=True, store=shift)
+
+    def remove_shift(
+        self, actor: Actor, technician_id: TechnicianId, shift_id: str
+    ) -> WorkSchedule:
+        """Take the technician off a rota shift."""
+        return self._change(actor, technician_id, lambda s: s.without_shift(shift_id), rota=True)
+
+    def _change(
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        change: _Change,
+        *,
+        rota: bool = False,
+        store: Shift | None = None,
+    ) -> WorkSchedule:
+        with self._uow() as uow:
+            technician = uow.technicians.get(technician_id)
+            _may_manage(actor, technician, rota=rota)
+            if store is not None and store.store_id != technician.profile.store_id:
+                raise InvalidInput(
+                    f"{technician.name} does not work for store {store.store_id}; assign "
+                    "shifts only to the store's own technicians.",
+                    details={"technician_id": technician_id, "store_id": store.store_id},
+                )
+            saved = uow.schedules.save(change(uow.schedules.get(technician_id)))
+            uow.commit()
+        return saved
+
+
+class EntryKind(StrEnum):
+    """What takes a piece of the technician's time on his calendar."""
+
+    BOOKING = "booking"
+    HOLD = "hold"
+
+
+@attrs.frozen
+class CalendarEntry:
+    """A booking or live hold on the calendar: its whole blocked time and service time."""
+
+    kind: EntryKind
+    blocked: TimeRange
+    slot: TimeRange
+    booking_id: BookingId
+    order_id: OrderId | None
+
+
+@attrs.frozen
+class CalendarDay:
+    """One local day of a technician's calendar, in his zone.
+
+    ``working`` is his working time that day (after rota, overrides and time off), ``busy``
+    what takes his time, ``free`` the working time nothing takes (not the same as the
+    bookable slots: those also need the service to fit, the notice and the grid).
+    """
+
+    day: Date
+    working: tuple[TimeRange, ...]
+    busy: tuple[CalendarEntry, ...]
+    free: tuple[TimeRange, ...]
+    time_off: tuple[TimeOff, ...]
+
+
+class Presence(StrEnum):
+    """What customers see about a technician right now (FEATURES C5)."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    RESTING = "resting"
+    IN_SERVICE = "in_service"
+    BOOKED = "booked"
+
+
+@attrs.frozen
+class TechnicianStatus:
+    """The real-time status: what he set, and what his bookings say now."""
+
+    technician_id: TechnicianId
+    presence: Presence
+    set_status: WorkStatus
+    current_booking_id: BookingId | None
+    next_booking: TimeRange | None
+
+
+class CalendarService:
+    """Read models for the technician app and the technician page."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def day(self, technician_id: TechnicianId, day: Date) -> CalendarDay:
+        """The calendar of one local day."""
+        return self.days(technician_id, day, day)[0]
+
+    def week(self, technician_id: TechnicianId, first_day: Date) -> list[CalendarDay]:
+        """Seven days from ``first_day``."""
+        return self.days(technician_id, first_day, first_day.add(days=6))
+
+    def days(
+        self, technician_id: TechnicianId, first_day: Date, last_day: Date
+    ) -> list[CalendarDay]:
+        """The calendar of local days ``first_day``…``last_day`` (at most 62)."""
+        if last_day < first_day or (last_day - first_day).in_days() > 61:
+            raise InvalidInput(
+                f"A calendar covers 1 to 62 days in order; got {first_day} to {last_day}.",
+                details={"first_day": first_day.isoformat(), "last_day": last_day.isoformat()},
+            )
+        now = self._clock.now()
+        with self._uow() as uow:
+            technician = uow.technicians.get(technician_id)
+            schedule = uow.schedules.get(technician_id)
+            tz = technician.time_zone
+            within = TimeRange(
+                from_epoch_minutes(local_midnight(tz, first_day)),
+                from_epoch_minutes(local_midnight(tz, last_day.add(days=1))),
+            )
+            bookings = [
+                b for b in uow.bookings.list_active(technician_id, within) if b.counts_at(now)
+            ]
+        result = []
+        day = first_day
+        while day <= last_day:
+            result.append(_calendar_day(technician, schedule, bookings, day))
+            day = day.add(days=1)
+        return result
+
+    def status(self, technician_id: TechnicianId) -> TechnicianStatus:
+        """Offline/resting as he set it; in service while a booking's blocked time runs
+        (travel, preparation, service, clean-up) or he says so; booked when online with a
+        booking later that local day; otherwise online."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            technician = uow.technicians.get(technician_id)
+            return _status(uow, technician, now)
+
+
+def _status(uow: UnitOfWork, technician: Technician, now: DateTime) -> TechnicianStatus:
+    schedule = uow.schedules.get(technician.id)
+    tz = technician.time_zone
+    local = now.in_timezone(tz).date()
+    end_of_day = from_epoch_minutes(local_midnight(tz, local.add(days=1)))
+    upcoming = [
+        b
+        for b in uow.bookings.list_active(technician.id, TimeRange(now, end_of_day.add(minutes=1)))
+        if b.counts_at(now) and not b.is_hold
+    ]
+    current = next((b for b in upcoming if b.blocked.contains(now)), None)
+    later = [b for b in upcoming if b.slot.start >= now and b.slot.start < end_of_day]
+    set_status = schedule.status
+    if set_status is WorkStatus.OFFLINE:
+        presence = Presence.OFFLINE
+    elif set_status is WorkStatus.RESTING:
+        presence = Presence.RESTING
+    elif set_status is WorkStatus.IN_SERVICE or current is not None:
+        presence = Presence.IN_SERVICE
+    elif later:
+        presence = Presence.BOOKED
+    else:
+        presence = Presence.ONLINE
+    return TechnicianStatus(
+        technician.id,
+        presence,
+        set_status,
+        current.id if current is not None else None,
+        later[0].slot if later else None,
+    )
+
+
+def _calendar_day(
+    technician: Technician, schedule: WorkSchedule, bookings: list[Booking], day: Date
+) -> CalendarDay:
+    tz = technician.time_zone
+    ranges = day_ranges(technician, schedule, day)
+    start, end = local_midnight(tz, day), local_midnight(tz, day.add(days=1))
+    mine = [b for b in bookings if b.blocked.overlaps(_range(start, end, tz))]
+    blocks = sorted(
+        (b.blocked.start.int_timestamp // 60, -(-b.blocked.end.int_timestamp // 60)) for b in mine
+    )
+    free: list[TimeRange] = []
+    for work_start, work_end, _, _ in ranges:
+        cursor = work_start
+        for block_start, block_end in blocks:
+            if block_end <= cursor or block_start >= work_end:
+                continue
+            if block_start > cursor:
+                free.append(_range(cursor, block_start, tz))
+            cursor = max(cursor, block_end)
+        if cursor < work_end:
+            free.append(_range(cursor, work_end, tz))
+    day_range = _range(start, end, tz)
+    return CalendarDay(
+        day=day,
+        working=tuple(_range(r[0], r[1], tz) for r in ranges),
+        busy=tuple(
+            CalendarEntry(
+                EntryKind.HOLD if b.is_hold else EntryKind.BOOKING,
+                TimeRange(b.blocked.start.in_timezone(tz), b.blocked.end.in_timezone(tz)),
+                TimeRange(b.slot.start.in_timezone(tz), b.slot.end.in_timezone(tz)),
+                b.id,
+                b.order_id,
+            )
+            for b in sorted(mine, key=lambda b: (b.blocked.start, b.id))
+        ),
+        free=tuple(free),
+        time_off=tuple(t for t in schedule.time_off if t.period.overlaps(day_range)),
+    )
+
+
+def _range(start: int, end: int, tz: str) -> TimeRange:
+    return TimeRange(from_epoch_minutes(start, tz), from_epoch_minutes(end, tz))

@@ -1,0 +1,261 @@
+"""Cancellation use cases: preview, cancel, no-show, and expiring unpaid orders (C9, M3).
+
+Who caused a cancellation decides the money:
+
+* the customer — the fee schedule of the order's payment mode, by notice before the start;
+* the technician or the platform — always a full refund; a customer who cancels once the
+  technician is late (not there ``lateness_grace_minutes`` after the start, or arrived that
+  late) cancels *because of* the technician;
+* a no-show — charged as a customer cancellation at the very start;
+* nobody paid in time — nothing to refund.
+
+The cancellation, the release of the technician's time and the refund records are one
+transaction; the gateway is asked after commit (and again by the reconciliation job if the
+process dies in between).
+"""
+
+from __future__ import annotations
+
+import attrs
+import cattrs
+import pendulum
+from pendulum import DateTime
+
+from booking_core.errors import NotFound, TransitionNotAllowed
+from booking_core.ids import OrderId
+from booking_core.orders import Actor, Order, OrderState, Role
+from booking_core.orders.cancellation import CancellationCause, CancellationQuote
+from booking_core.orders.policy import OrderPolicy, PaymentMode
+from booking_core.ports.clock import Clock
+from booking_core.ports.ids import IdSource
+from booking_core.ports.jobs import Job
+from booking_core.ports.payments import RefundResult
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.services.outbox import record_events
+from booking_core.services.payments import PaymentService
+
+__all__ = ["CancellationResult", "CancellationService"]
+
+_CANCELLABLE = frozenset(
+    {
+        OrderState.PENDING_PAYMENT,
+        OrderState.PENDING_ACCEPTANCE,
+        OrderState.ACCEPTED,
+        OrderState.DEPARTED,
+        OrderState.ARRIVED,
+    }
+)
+
+
+@attrs.frozen
+class CancellationResult:
+    """The cancelled order, the quote it was cancelled under, and the refunds sent."""
+
+    order: Order
+    quote: CancellationQuote
+    refunds: tuple[RefundResult, ...]
+
+
+class CancellationService:
+    """Cancels orders under the configured policy and refunds what it says."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdSource,
+        payments: PaymentService,
+        converter: cattrs.Converter,
+        policy: OrderPolicy,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._payments = payments
+        self._converter = converter
+        self._policy = policy
+
+    def preview(self, order_id: OrderId, actor: Actor) -> CancellationQuote:
+        """The rule and the amounts if ``actor`` cancelled now; nothing changes.
+
+        Raises:
+            NotFound: the order does not exist or is not the actor's.
+            TransitionNotAllowed: the order can no longer be cancelled.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            order = _visible(uow, order_id, actor)
+        _ensure_cancellable(order)
+        return self._quote(order, self.cause_for(order, actor, now), now)
+
+    def cancel(
+        self,
+        order_id: OrderId,
+        actor: Actor,
+        *,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> CancellationResult:
+        """Cancel the order, free the technician's time, refund what the quote says.
+
+        Raises:
+            NotFound: the order does not exist or is not the actor's.
+            PermissionDenied: the actor's role may not cancel.
+            TransitionNotAllowed: the order can no longer be cancelled.
+            ConcurrentUpdate: another command changed the order first, or it is no longer at
+                ``expected_version`` (nothing happened).
+        """
+        return self._cancel(
+            order_id, actor, "cancel", reason=reason, cause=None, expected=expected_version
+        )
+
+    def record_no_show(
+        self,
+        order_id: OrderId,
+        actor: Actor,
+        *,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> CancellationResult:
+        """The technician waited and the customer did not come: cancel, charged as a
+        cancellation at the start.
+
+        Raises:
+            TransitionNotAllowed: not arrived, or the wait (``no_show_wait_minutes`` past the
+                start or the arrival, whichever is later) is not over.
+            NotFound, PermissionDenied, ConcurrentUpdate: as :meth:`cancel`.
+        """
+        return self._cancel(
+            order_id, actor, "no_show", reason=reason, cause=None, expected=expected_version
+        )
+
+    def expire_unpaid(self, order_id: OrderId) -> DateTime | None:
+        """Job handler: cancel an order still unpaid after the timeout.
+
+        Re-checks the order first. Open payments are closed at the gateway and their answer
+        applied — one that went through after all pays the order instead. While the gateway
+        cannot say, the order is left alone and the job comes back (never assumed failed).
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+        if order.state != OrderState.PENDING_PAYMENT:
+            return None
+        report = self._payments.close_open_payments(order_id)
+        if report.open_payments:
+            return now + pendulum.duration(minutes=max(1, self._policy.reconcile_after_minutes))
+        with self._uow() as uow:
+            if uow.orders.get(order_id).state != OrderState.PENDING_PAYMENT:
+                return None
+        minutes = self._policy.unpaid_timeout_minutes
+        self._cancel(
+            order_id,
+            Actor.system("unpaid-timeout"),
+            "cancel",
+            reason=f"not paid within {minutes} minutes",
+            cause=CancellationCause.UNPAID,
+        )
+        return None
+
+    def run_expire_job(self, job: Job, now: DateTime) -> DateTime | None:
+        """Job adapter for :meth:`expire_unpaid`."""
+        return self.expire_unpaid(OrderId(job.subject))
+
+    def cause_for(self, order: Order, actor: Actor, at: DateTime) -> CancellationCause:
+        """Who a cancellation by ``actor`` at ``at`` is attributed to."""
+        if actor.role is Role.PLATFORM:
+            return CancellationCause.PLATFORM
+        if actor.role is Role.TECHNICIAN:
+            return CancellationCause.TECHNICIAN
+        if actor.role is Role.SYSTEM:
+            return CancellationCause.UNPAID
+        grace = pendulum.duration(minutes=self._policy.lateness_grace_minutes)
+        not_there = order.state in (
+            OrderState.PENDING_ACCEPTANCE,
+            OrderState.ACCEPTED,
+            OrderState.DEPARTED,
+        )
+        if not_there and at >= order.slot.start + grace:
+            return CancellationCause.TECHNICIAN
+        if (order.late_minutes or 0) > self._policy.lateness_grace_minutes:
+            return CancellationCause.TECHNICIAN
+        return CancellationCause.CUSTOMER
+
+    def _quote(self, order: Order, cause: CancellationCause, at: DateTime) -> CancellationQuote:
+        return self._policy.cancellation.quote(
+            cause=cause,
+            paid=order.refundable,
+            by_deposit=order.payment_mode is PaymentMode.DEPOSIT,
+            start=order.slot.start,
+            at=at,
+        )
+
+    def _cancel(
+        self,
+        order_id: OrderId,
+        actor: Actor,
+        event: str,
+        *,
+        reason: str,
+        cause: CancellationCause | None,
+        expected: int | None = None,
+    ) -> CancellationResult:
+        now = self._clock.now()
+        with self._uow() as uow:
+            order = _visible(uow, order_id, actor)
+            order.ensure_version(expected)
+            if event == "no_show":
+                cause = CancellationCause.NO_SHOW
+                self._ensure_waited(order, now)
+            elif cause is None:
+                cause = self.cause_for(order, actor, now)
+            quote = self._quote(order, cause, now)
+            order.cancel(
+                event=event,
+                cause=cause.value,
+                fee=quote.fee,
+                actor=actor,
+                at=now,
+                reason=reason or quote.rule,
+            )
+            # The booking may be released already (after a rejection); releasing is harmless.
+            uow.bookings.release(order.booking_id)
+            records = self._payments.plan_refunds(
+                uow, order, quote.refund, reason=f"cancelled ({cause.value})", actor=actor, at=now
+            )
+            uow.orders.save(order)
+            record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
+            uow.commit()
+        refunds = self._payments.send_refunds(records)
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+        return CancellationResult(order, quote, tuple(refunds))
+
+    def _ensure_waited(self, order: Order, now: DateTime) -> None:
+        if order.state != OrderState.ARRIVED:
+            return  # the machine refuses it with the state in the message
+        arrived = order.entered_at(OrderState.ARRIVED) or order.slot.start
+        ready = max(order.slot.start, arrived) + pendulum.duration(
+            minutes=self._policy.no_show_wait_minutes
+        )
+        if now < ready:
+            raise TransitionNotAllowed(
+                f"A no-show can be recorded from {ready.in_timezone(order.time_zone)} on "
+                f"(after waiting {self._policy.no_show_wait_minutes} minutes).",
+                details={"order_id": order.id, "not_before": ready.isoformat()},
+            )
+
+
+def _visible(uow: UnitOfWork, order_id: OrderId, actor: Actor) -> Order:
+    order = uow.orders.get(order_id)
+    if not order.can_be_seen_by(actor):
+        raise NotFound("order", order_id)
+    return order
+
+
+def _ensure_cancellable(order: Order) -> None:
+    if order.state not in _CANCELLABLE:
+        raise TransitionNotAllowed(
+            f"Order {order.id} is {order.state.replace('_', ' ')}; it can no longer be cancelled.",
+            details={"state": order.state, "order_id": order.id},
+        )

@@ -1,0 +1,251 @@
+"""Coupon use cases (FEATURES C17, P8): templates, claiming and issuing, the wallet, and the
+coupon's part in an order — reserved at checkout, used on payment, returned on cancellation.
+
+The order flow calls :meth:`CouponService.reserve_for_order`,
+:meth:`~CouponService.consume_for_order` and :meth:`~CouponService.release_for_order` (or,
+inside a unit of work it already has open, the functions :func:`reserve_coupon`,
+:func:`consume_order_coupons` and :func:`release_order_coupons`). Every step is a
+compare-and-set in storage, so a coupon is reserved, used and returned at most once (I16).
+"""
+
+from __future__ import annotations
+
+import attrs
+from pendulum import DateTime
+
+from booking_core.errors import NotFound
+from booking_core.ids import CustomerId, OrderId
+from booking_core.orders.actor import Actor, Role
+from booking_core.ports.clock import Clock
+from booking_core.ports.ids import IdSource
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.promotions import (
+    Coupon,
+    CouponId,
+    CouponStatus,
+    CouponTemplate,
+    CouponTemplateId,
+    IssueChannel,
+)
+from booking_core.services._access import require_role
+
+__all__ = [
+    "CouponService",
+    "TemplateStock",
+    "WalletCoupon",
+    "consume_order_coupons",
+    "release_order_coupons",
+    "reserve_coupon",
+]
+
+
+@attrs.frozen
+class TemplateStock:
+    """A template and how many of its coupons were issued."""
+
+    template: CouponTemplate
+    issued: int
+
+    @property
+    def left(self) -> int | None:
+        """Coupons still to issue (None: unlimited stock)."""
+        stock = self.template.stock
+        return None if stock is None else max(stock - self.issued, 0)
+
+
+@attrs.frozen
+class WalletCoupon:
+    """A coupon as its holder sees it: ``status`` is EXPIRED for an available coupon past
+    its end even before a job marks it so."""
+
+    coupon: Coupon
+    status: CouponStatus
+
+
+def _shown_status(coupon: Coupon, now: DateTime) -> CouponStatus:
+    if coupon.status is CouponStatus.AVAILABLE and now > coupon.valid_until:
+        return CouponStatus.EXPIRED
+    return coupon.status
+
+
+def reserve_coupon(
+    uow: UnitOfWork,
+    *,
+    coupon_id: CouponId,
+    customer_id: CustomerId,
+    order_id: OrderId,
+    at: DateTime,
+) -> Coupon:
+    """Reserve the customer's coupon for ``order_id`` in ``uow`` (a retry for the same order
+    returns the coupon as it is).
+
+    Raises:
+        NotFound: (``coupon_not_found``) no such coupon, or it is someone else's.
+        CouponUnavailable: it is used, expired, or reserved by another order.
+        ConcurrentUpdate: it changed while this step ran (another checkout won).
+    """
+    coupon = uow.coupons.get(coupon_id)
+    if coupon.customer_id != customer_id:
+        raise NotFound("coupon", coupon_id)
+    if coupon.status is CouponStatus.RESERVED and coupon.order_id == order_id:
+        return coupon
+    reserved = coupon.reserve(order_id, at)
+    uow.coupons.replace(coupon, reserved)
+    return reserved
+
+
+def consume_order_coupons(uow: UnitOfWork, order_id: OrderId, at: DateTime) -> list[Coupon]:
+    """Mark the coupons reserved by ``order_id`` used (none reserved: nothing happens, so a
+    replayed payment changes nothing). Returns the coupons used now.
+
+    Raises:
+        ConcurrentUpdate: a coupon changed while this step ran.
+    """
+    used = []
+    for coupon in uow.coupons.for_order(order_id):
+        if coupon.status is CouponStatus.RESERVED:
+            after = coupon.consume(order_id, at)
+            uow.coupons.replace(coupon, after)
+            used.append(after)
+    return used
+
+
+def release_order_coupons(uow: UnitOfWork, order_id: OrderId, at: DateTime) -> list[Coupon]:
+    """Return the coupons ``order_id`` reserved or used (a coupon past its end comes back
+    expired). A second call finds none and returns nothing: each is returned once.
+
+    Raises:
+        ConcurrentUpdate: a coupon changed while this step ran.
+    """
+    returned = []
+    for coupon in uow.coupons.for_order(order_id):
+        after = coupon.release(order_id, at)
+        uow.coupons.replace(coupon, after)
+        returned.append(after)
+    return returned
+
+
+class CouponService:
+    """Coupon templates (platform), claims (customers), issues (platform), wallets, and the
+    coupon steps of an order."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+
+    # -- templates (platform) ----------------------------------------------------------
+
+    def create_template(self, actor: Actor, template: CouponTemplate) -> CouponTemplate:
+        """Store a new template.
+
+        Raises:
+            PermissionDenied: the actor is not the platform.
+            DuplicateEntity: (``coupon_template_exists``) the id is taken.
+        """
+        require_role(actor, Role.PLATFORM, "creates coupon templates")
+        with self._uow() as uow:
+            uow.coupon_templates.add(template)
+            uow.commit()
+        return template
+
+    def set_template_active(
+        self, actor: Actor, template_id: CouponTemplateId, *, active: bool
+    ) -> CouponTemplate:
+        """Start or stop issuing a template (coupons already held stay valid).
+
+        Raises:
+            PermissionDenied: the actor is not the platform.
+            NotFound: (``coupon_template_not_found``).
+        """
+        require_role(actor, Role.PLATFORM, "starts and stops coupon templates")
+        with self._uow() as uow:
+            template = attrs.evolve(uow.coupon_templates.get(template_id), active=active)
+            uow.coupon_templates.save(template)
+            uow.commit()
+        return template
+
+    def templates(self) -> list[TemplateStock]:
+        """Every template with what it issued, ordered by id."""
+        with self._uow() as uow:
+            return [
+                TemplateStock(t, uow.coupon_templates.issued_count(t.id))
+                for t in uow.coupon_templates.list()
+            ]
+
+    # -- issuing -----------------------------------------------------------------------
+
+    def claim(self, actor: Actor, template_id: CouponTemplateId) -> Coupon:
+        """The customer claims a coupon of the template (领券).
+
+        Raises:
+            PermissionDenied: the actor is not a customer.
+            NotFound: (``coupon_template_not_found``).
+            CouponNotClaimable, CouponOutOfStock, CouponLimitReached: as
+                :meth:`CouponTemplate.check_issue`; under concurrency too (I16).
+        """
+        require_role(actor, Role.CUSTOMER, "claims coupons")
+        return self._issue(template_id, CustomerId(actor.id), IssueChannel.CLAIM)
+
+    def issue(self, actor: Actor, template_id: CouponTemplateId, customer_id: CustomerId) -> Coupon:
+        """The platform issues a coupon to ``customer_id`` (定向发放; no per-customer limit).
+
+        Raises:
+            PermissionDenied: the actor is not the platform.
+            NotFound, CouponNotClaimable, CouponOutOfStock: as :meth:`claim`.
+        """
+        require_role(actor, Role.PLATFORM, "issues coupons to customers")
+        return self._issue(template_id, customer_id, IssueChannel.ADMIN)
+
+    def _issue(
+        self, template_id: CouponTemplateId, customer_id: CustomerId, channel: IssueChannel
+    ) -> Coupon:
+        now = self._clock.now()
+        with self._uow() as uow:
+            coupon = uow.coupon_templates.issue(
+                template_id,
+                coupon_id=CouponId(self._ids.new_id("cpn")),
+                customer_id=customer_id,
+                channel=channel,
+                at=now,
+            )
+            uow.commit()
+        return coupon
+
+    def wallet(self, customer_id: CustomerId) -> list[WalletCoupon]:
+        """The customer's coupons with their status now, in issue order."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            coupons = uow.coupons.list_for_customer(customer_id)
+        return [WalletCoupon(c, _shown_status(c, now)) for c in coupons]
+
+    # -- the order flow ----------------------------------------------------------------
+
+    def reserve_for_order(
+        self, *, order_id: OrderId, customer_id: CustomerId, coupon_id: CouponId
+    ) -> Coupon:
+        """At checkout: hold the customer's coupon for the order (see :func:`reserve_coupon`)."""
+        with self._uow() as uow:
+            coupon = reserve_coupon(
+                uow,
+                coupon_id=coupon_id,
+                customer_id=customer_id,
+                order_id=order_id,
+                at=self._clock.now(),
+            )
+            uow.commit()
+        return coupon
+
+    def consume_for_order(self, order_id: OrderId) -> list[Coupon]:
+        """On payment: use the order's reserved coupons (see :func:`consume_order_coupons`)."""
+        with self._uow() as uow:
+            used = consume_order_coupons(uow, order_id, self._clock.now())
+            uow.commit()
+        return used
+
+    def release_for_order(self, order_id: OrderId) -> list[Coupon]:
+        """On cancellation: return the order's coupons once (see :func:`release_order_coupons`)."""
+        with self._uow() as uow:
+            returned = release_order_coupons(uow, order_id, self._clock.now())
+            uow.commit()
+        return returned

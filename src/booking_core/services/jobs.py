@@ -1,0 +1,107 @@
+"""Running time-driven work: workers claim due jobs and hand them to their handlers.
+
+Any number of :class:`JobRunner` s (threads, processes, machines) may run over one storage:
+claiming is safe (see :class:`~booking_core.ports.jobs.JobRepository`). A handler re-checks
+what it acts on, does its work in its own units of work, and returns ``None`` when done or
+an instant to come back at. A handler that raises is retried with backoff and, after
+``max_attempts`` claims, buried for an operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+
+import attrs
+import pendulum
+from pendulum import DateTime, Duration
+
+from booking_core.errors import ConcurrentUpdate
+from booking_core.ports.clock import Clock
+from booking_core.ports.jobs import Job
+from booking_core.ports.storage import UnitOfWorkFactory
+
+__all__ = ["JobHandler", "JobKind", "JobRun", "JobRunner"]
+
+
+class JobKind(StrEnum):
+    """The kinds of order work the services schedule."""
+
+    EXPIRE_UNPAID = "expire_unpaid"  # cancel an order still unpaid after the timeout
+    AUTO_COMPLETE = "auto_complete"  # complete an order left in service past its end
+    CLOSE_REVIEW_WINDOW = "close_review_window"  # the customer can no longer review
+    RECONCILE_PAYMENTS = "reconcile_payments"  # ask the gateway about open money
+
+
+JobHandler = Callable[[Job, DateTime], DateTime | None]
+"""Does a job at ``now``; returns None when done, or when to run it again."""
+
+
+@attrs.frozen
+class JobRun:
+    """What happened to one claimed job: ``done``, ``again``, ``failed``, ``dead`` or
+    ``lost`` (its lease expired and another worker took it)."""
+
+    job_id: str
+    outcome: str
+    error: str | None = None
+
+
+class JobRunner:
+    """Claims due jobs for one worker and runs them."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        handlers: Mapping[str, JobHandler],
+        *,
+        worker: str,
+        lease: Duration | None = None,
+        max_attempts: int = 5,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._handlers = dict(handlers)
+        self._worker = worker
+        self._lease = lease if lease is not None else pendulum.duration(minutes=5)
+        self._max_attempts = max_attempts
+
+    def run_due(self, limit: int = 20) -> list[JobRun]:
+        """Claim up to ``limit`` due jobs, run each, and record the outcome."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            jobs = uow.jobs.claim_due(now, worker=self._worker, limit=limit, lease=self._lease)
+            uow.commit()
+        return [self._run(job) for job in jobs]
+
+    def _run(self, job: Job) -> JobRun:
+        handler = self._handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            again = handler(job, self._clock.now())
+        except Exception as exc:  # a job's failure must not stop the worker
+            error = f"{type(exc).__name__}: {exc}"
+            if job.attempts >= self._max_attempts:
+                return self._settle(job, "dead", error, None)
+            backoff = pendulum.duration(minutes=2 ** min(job.attempts, 6))
+            return self._settle(job, "failed", error, self._clock.now() + backoff)
+        if again is None:
+            return self._settle(job, "done", None, None)
+        return self._settle(job, "again", None, again)
+
+    def _settle(self, job: Job, outcome: str, error: str | None, due: DateTime | None) -> JobRun:
+        try:
+            with self._uow() as uow:
+                if outcome == "done":
+                    uow.jobs.finish(job.id, worker=self._worker)
+                elif outcome == "dead":
+                    uow.jobs.bury(job.id, worker=self._worker, error=error or "")
+                else:
+                    assert due is not None
+                    uow.jobs.retry(job.id, worker=self._worker, due_at=due, error=error)
+                uow.commit()
+        except ConcurrentUpdate:
+            return JobRun(job.id, "lost", error)
+        return JobRun(job.id, outcome, error)

@@ -1,0 +1,248 @@
+"""Ledger use cases (FEATURES M2, M3, T9): post an order's money to the journal, and show
+balances to the platform.
+
+The order flow calls :meth:`LedgerService.record_payment_captured` when a payment is
+captured, :meth:`~LedgerService.record_order_completed` when the order completes and
+:meth:`~LedgerService.record_refund` when a refund succeeds. Each derives a transaction id
+from its idempotency key, so a replayed callback records nothing new (I15), and records the
+entry against the order's history it was built from, so two concurrent entries of one order
+cannot both use the same history (the loser is rebuilt from the new history and retried).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from booking_core.errors import ConcurrentUpdate, IdempotencyConflict
+from booking_core.ids import OrderId
+from booking_core.ledger import (
+    Account,
+    OrderParties,
+    RateTable,
+    SettlementLine,
+    SplitRates,
+    Transaction,
+    TransactionId,
+    TransactionKind,
+    order_completed,
+    payment_captured,
+    refund_issued,
+    settlement_lines,
+)
+from booking_core.money import Money, allocate_units
+from booking_core.orders.actor import Actor, Role
+from booking_core.ports.clock import Clock
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.pricing import Quote, QuoteLine
+from booking_core.services._access import require_role
+
+__all__ = ["DEFAULT_RATES", "LedgerService"]
+
+#: The split used when :func:`booking_core.bootstrap.build` gets no ``rates``: 70 % of a
+#: line to the technician, the rest to the platform. Configure your own.
+DEFAULT_RATES = RateTable(SplitRates(Decimal("0.7")))
+
+_ATTEMPTS = 3
+
+
+def _clearing(transaction: Transaction) -> Money | None:
+    return next(
+        (-p.amount for p in transaction.postings if p.account == Account.payments_clearing()),
+        None,
+    )
+
+
+class LedgerService:
+    """Posts captures, completions and refunds; shows balances and an order's position."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, rates: RateTable) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._rates = rates
+
+    # -- posting (called by the order flow) ----------------------------------------------
+
+    def record_payment_captured(self, order_id: OrderId, amount: Money, *, key: str) -> Transaction:
+        """Post a captured payment (Dr payments clearing, Cr customer funds).
+
+        Args:
+            order_id: The order paid for.
+            amount: What was captured.
+            key: The payment's idempotency key; the transaction id is ``pay:<key>``.
+
+        Raises:
+            IdempotencyConflict: ``key`` was posted with another amount.
+            InvalidLedgerEntry: ``amount`` is not above zero.
+        """
+        transaction_id = TransactionId(f"pay:{key}")
+
+        def build(uow: UnitOfWork, history: list[Transaction]) -> Transaction:
+            return payment_captured(
+                transaction_id=transaction_id,
+                order_id=order_id,
+                amount=amount,
+                at=self._clock.now(),
+            )
+
+        return self._post(
+            order_id, transaction_id, build, same=lambda t: t.postings[0].amount == amount
+        )
+
+    def record_refund(self, order_id: OrderId, amount: Money, *, key: str) -> Transaction:
+        """Post a refund, reversing every account of the order in proportion (I13).
+
+        Args:
+            order_id: The order refunded.
+            amount: What went back to the customer.
+            key: The refund's idempotency key; the transaction id is ``refund:<key>``.
+
+        Raises:
+            RefundExceedsCaptured: more than was captured and not refunded.
+            IdempotencyConflict: ``key`` was posted with another amount.
+        """
+        transaction_id = TransactionId(f"refund:{key}")
+
+        def build(uow: UnitOfWork, history: list[Transaction]) -> Transaction:
+            return refund_issued(
+                transaction_id=transaction_id,
+                order_id=order_id,
+                amount=amount,
+                at=self._clock.now(),
+                history=history,
+            )
+
+        return self._post(order_id, transaction_id, build, same=lambda t: _clearing(t) == -amount)
+
+    def record_order_completed(
+        self,
+        order_id: OrderId,
+        parties: OrderParties,
+        quote: Quote,
+        *,
+        technician_level: str | None = None,
+    ) -> Transaction:
+        """Settle a completed order priced by ``quote``: what the books hold for it (the
+        payment less refunds before completion, shared over the lines in proportion to what
+        each paid) plus the platform-funded discounts, split by the configured rates.
+
+        Settling is once per order: called again, it returns the settlement recorded.
+
+        Raises:
+            InvalidLedgerEntry: nothing was captured for a paid quote, the order was fully
+                refunded before completion (``details["reason"] == "fully_refunded"``), or
+                the rates give a store share to an order without a store.
+        """
+
+        def rates_for(line: QuoteLine) -> SplitRates:
+            return self._rates.rates_for(
+                service_id=line.service_id,
+                store_id=parties.store_id,
+                technician_level=technician_level,
+            )
+
+        for _ in range(_ATTEMPTS):
+            with self._uow() as uow:
+                history = uow.ledger.for_order(order_id)
+                reversed_ids = {t.reverses for t in history}
+                settled = [
+                    t
+                    for t in history
+                    if t.kind is TransactionKind.ORDER_COMPLETED and t.id not in reversed_ids
+                ]
+                if settled:
+                    return settled[0]
+                count = sum(1 for t in history if t.kind is TransactionKind.ORDER_COMPLETED)
+                held = -sum(
+                    p.amount.amount
+                    for t in history
+                    for p in t.postings
+                    if p.account == Account.customer_funds() and p.amount.currency == quote.currency
+                )
+                lines = _held_lines(settlement_lines(quote, rates_for), held)
+                entry = order_completed(
+                    transaction_id=TransactionId(f"done:{order_id}:{count + 1}"),
+                    order_id=order_id,
+                    parties=parties,
+                    lines=lines,
+                    at=self._clock.now(),
+                    history=history,
+                )
+                try:
+                    uow.ledger.record(entry, after=len(history))
+                except ConcurrentUpdate:
+                    continue
+                uow.commit()
+                return entry
+        raise ConcurrentUpdate(
+            f"The books of order {order_id} kept changing; try again.",
+            details={"order_id": order_id},
+        )
+
+    def _post(
+        self,
+        order_id: OrderId,
+        transaction_id: TransactionId,
+        build: Callable[[UnitOfWork, list[Transaction]], Transaction],
+        *,
+        same: Callable[[Transaction], bool],
+    ) -> Transaction:
+        for _ in range(_ATTEMPTS):
+            with self._uow() as uow:
+                history = uow.ledger.for_order(order_id)
+                known = next((t for t in history if t.id == transaction_id), None)
+                if known is not None:
+                    if same(known):
+                        return known
+                    raise IdempotencyConflict(
+                        f"Transaction {transaction_id} was posted with another amount.",
+                        details={"transaction_id": transaction_id},
+                    )
+                entry = build(uow, history)
+                try:
+                    uow.ledger.record(entry, after=len(history))
+                except ConcurrentUpdate:
+                    continue  # another entry of the order landed first: rebuild from it
+                uow.commit()
+                return entry
+        raise ConcurrentUpdate(
+            f"The books of order {order_id} kept changing; try again.",
+            details={"order_id": order_id},
+        )
+
+    # -- reading (platform) -------------------------------------------------------------
+
+    def balances(
+        self, actor: Actor, currency: str | None = None
+    ) -> dict[tuple[Account, str], Money]:
+        """Every non-zero balance, debit positive (the values of a currency sum to zero).
+
+        Raises:
+            PermissionDenied: the actor is not the platform.
+        """
+        require_role(actor, Role.PLATFORM, "sees the books")
+        with self._uow() as uow:
+            return uow.ledger.balances(currency)
+
+    def order_position(self, actor: Actor, order_id: OrderId) -> list[Transaction]:
+        """The order's journal entries in recording order (its position is their sum).
+
+        Raises:
+            PermissionDenied: the actor is not the platform.
+        """
+        require_role(actor, Role.PLATFORM, "sees the books")
+        with self._uow() as uow:
+            return uow.ledger.for_order(order_id)
+
+
+def _held_lines(lines: list[SettlementLine], held: int) -> list[SettlementLine]:
+    """``lines`` with what each paid scaled down to ``held`` (refunds before completion came
+    off the lines in proportion to what they paid; largest remainder)."""
+    paid = [line.paid.amount for line in lines]
+    if held == sum(paid) or held < 0 or not any(paid):
+        return lines
+    shares = allocate_units(held, paid)
+    return [
+        SettlementLine(Money(share, line.paid.currency), line.platform_funded, line.rates)
+        for line, share in zip(lines, shares, strict=True)
+    ]

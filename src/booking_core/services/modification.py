@@ -1,0 +1,209 @@
+"""Changing an order that has not started: time, service, technician (FEATURES C9).
+
+Every change re-checks the new booking through the availability engine's one rule path
+(:func:`~booking_core.services.availability.reserve` with ``replaces=``), which frees the
+old time and takes the new one in the same transaction (INVARIANTS I4); a refusal changes
+nothing. A change of price is settled after commit: a cheaper order gets the difference
+back at once, a dearer one is charged the difference (a ``supplement`` payment, or simply
+a larger amount due while the order is still unpaid).
+
+What is due up front follows the new price (``OrderPolicy.upfront``); a change while a
+payment is still in flight is refused, so no attempt is ever for a stale amount.
+"""
+
+from __future__ import annotations
+
+import attrs
+import cattrs
+from pendulum import DateTime
+
+from booking_core.errors import NotFound, TransitionNotAllowed
+from booking_core.ids import BookingId, OrderId, ServiceId, TechnicianId
+from booking_core.orders import Actor, Order, OrderState
+from booking_core.orders.order import NOT_STARTED_STATES
+from booking_core.orders.policy import OrderPolicy
+from booking_core.ports.clock import Clock
+from booking_core.ports.ids import IdSource
+from booking_core.ports.payments import PaymentResult, RefundResult
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.ports.travel import TravelTime
+from booking_core.scheduling.availability import BookingPolicy
+from booking_core.scheduling.geo import StraightLineTravel
+from booking_core.services.availability import reserve
+from booking_core.services.outbox import record_events
+from booking_core.services.payments import PaymentService
+from booking_core.timerange import ensure_aware
+
+__all__ = ["ModificationResult", "ModificationService"]
+
+
+@attrs.frozen
+class ModificationResult:
+    """The changed order and any money that moved because of the change."""
+
+    order: Order
+    payment: PaymentResult | None = None
+    refunds: tuple[RefundResult, ...] = ()
+
+
+class ModificationService:
+    """Changes the time, service or technician of orders that have not started."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdSource,
+        payments: PaymentService,
+        converter: cattrs.Converter,
+        booking_policy: BookingPolicy,
+        order_policy: OrderPolicy,
+        travel: TravelTime | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._payments = payments
+        self._converter = converter
+        self._booking_policy = booking_policy
+        self._orders = order_policy
+        self._travel: TravelTime = travel if travel is not None else StraightLineTravel()
+
+    def change_time(self, order_id: OrderId, actor: Actor, new_start: DateTime) -> Order:
+        """Move the order to another offered start with the same technician and service.
+
+        Raises:
+            NotFound: the order is not the actor's.
+            PermissionDenied: only the customer or the platform changes an order.
+            TransitionNotAllowed: the order has started (or is closed).
+            SlotTaken, SlotHeld, SlotUnavailable, DailyCapReached, OutsideServiceArea:
+                the new start is not offered; nothing changed.
+        """
+        start = ensure_aware(new_start, "new start")
+        return self._change(order_id, actor, "time", start=start).order
+
+    def change_service(
+        self, order_id: OrderId, actor: Actor, service_id: ServiceId
+    ) -> ModificationResult:
+        """Another service at the same start; the price difference is charged or refunded.
+
+        Raises:
+            ServiceNotOffered: the technician does not perform it.
+            The errors of :meth:`change_time`; payment errors of the difference's charge.
+        """
+        return self._change(order_id, actor, "service", service_id=service_id)
+
+    def change_technician(
+        self, order_id: OrderId, actor: Actor, technician_id: TechnicianId
+    ) -> ModificationResult:
+        """Another technician at the same start (also how the platform reassigns an order a
+        technician rejected); the new one must accept. His price applies.
+
+        Raises:
+            The errors of :meth:`change_service`.
+        """
+        return self._change(order_id, actor, "technician", technician_id=technician_id)
+
+    def _change(
+        self,
+        order_id: OrderId,
+        actor: Actor,
+        change: str,
+        *,
+        start: DateTime | None = None,
+        service_id: ServiceId | None = None,
+        technician_id: TechnicianId | None = None,
+    ) -> ModificationResult:
+        now = self._clock.now()
+        new_booking = BookingId(self._ids.new_id("bkg"))
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+            if not order.can_be_seen_by(actor):
+                raise NotFound("order", order_id)
+            self._ensure_changeable(uow, order)
+            technician = uow.technicians.get(technician_id or _assigned(order))
+            service = uow.services.get(service_id or order.service_id)
+            booking = reserve(
+                uow,
+                technician,
+                service,
+                start or order.slot.start,
+                booking_id=new_booking,
+                order_id=order.id,
+                now=now,
+                policy=self._booking_policy,
+                customer_id=order.customer_id,
+                location=order.destination,
+                travel=self._travel,
+                replaces=order.booking_id,
+            )
+            price = technician.profile.price_for(service.id, service.price)
+            if change == "technician":
+                order.reassign(technician.id, booking.id, actor=actor, at=now,
+                               reason=f"technician → {technician.name}")  # fmt: skip
+                order.slot = booking.slot
+                order.price = price
+                order.upfront = self._orders.upfront(order.payment_mode, price)
+            else:
+                before, after = _describe(order, change, booking.slot.start, service.id)
+                order.modify(
+                    actor=actor,
+                    at=now,
+                    change=change,
+                    before=before,
+                    after=after,
+                    booking_id=booking.id,
+                    slot=booking.slot,
+                    service_id=service.id,
+                    price=price,
+                    upfront=self._orders.upfront(order.payment_mode, price),
+                )
+            excess = order.paid_amount - order.upfront
+            records = []
+            if excess.amount > 0 and order.state != OrderState.PENDING_PAYMENT:
+                records = self._payments.plan_refunds(
+                    uow, order, excess.min(order.refundable), reason=f"{change} changed: "
+                    "price difference", actor=actor, at=now, close=False,
+                )  # fmt: skip
+            uow.orders.save(order)
+            record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
+            uow.commit()
+        refunds = tuple(self._payments.send_refunds(records))
+        payment = None
+        if order.state != OrderState.PENDING_PAYMENT and order.due_now():
+            payment = self._payments.pay(order.id, actor)
+        with self._uow() as uow:
+            order = uow.orders.get(order.id)
+        return ModificationResult(order, payment, refunds)
+
+    def _ensure_changeable(self, uow: UnitOfWork, order: Order) -> None:
+        if order.state not in NOT_STARTED_STATES:
+            raise TransitionNotAllowed(
+                f"Order {order.id} is {order.state.replace('_', ' ')}; only an order whose "
+                "technician has not set off can be changed.",
+                details={"state": order.state, "order_id": order.id},
+            )
+        if any(a.is_open for a in uow.payments.for_order(order.id)):
+            raise TransitionNotAllowed(
+                f"A payment of order {order.id} is in progress; change it once it settles.",
+                details={"order_id": order.id},
+            )
+
+
+def _assigned(order: Order) -> TechnicianId:
+    if order.technician_id is None:
+        raise TransitionNotAllowed(
+            f"Order {order.id} has no technician (it was rejected); assign one first.",
+            details={"order_id": order.id},
+        )
+    return order.technician_id
+
+
+def _describe(order: Order, change: str, start: DateTime, service_id: str) -> tuple[str, str]:
+    if change == "time":
+        zone = order.time_zone
+        return (
+            order.slot.start.in_timezone(zone).isoformat(),
+            start.in_timezone(zone).isoformat(),
+        )
+    return order.service_id, service_id

@@ -1,0 +1,604 @@
+"""Payment use cases: charge what is due, refund, reconcile, take webhooks (C7, M3, I13, I15).
+
+Rules:
+
+* The gateway is never called inside a transaction. Before a call that moves money the
+  attempt (or refund) is stored with status ``unknown`` together with a reconciliation job,
+  so a crash between the two leaves something that will ask the gateway what happened.
+* A timeout is ``unknown`` and is settled by asking the gateway (:meth:`reconcile`), never
+  assumed failed; a retry reuses the same key.
+* Every capture and every successful refund is applied once per key through the append-only
+  money movements (I15), whether it comes from the API answer, a webhook or a reconciliation,
+  in any order.
+* Refunds never exceed what was captured (I13): each refund is reserved on the order (a
+  compare-and-set save) before the gateway is asked.
+* Money that arrives for an order already cancelled is refunded automatically; so is any
+  amount paid beyond the price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final, TypeVar
+
+import attrs
+import cattrs
+import pendulum
+from pendulum import DateTime
+
+from booking_core.errors import (
+    ConcurrentUpdate,
+    IdempotencyConflict,
+    NotFound,
+    NothingToPay,
+    PaymentError,
+    PermissionDenied,
+)
+from booking_core.ids import OrderId
+from booking_core.money import Money
+from booking_core.orders import Actor, Order, OrderState, Role
+from booking_core.orders.events import OrderNeedsAttention, OrderRefunded, PaymentCaptured
+from booking_core.orders.payments import (
+    MoneyMovement,
+    PaymentAttempt,
+    PaymentPurpose,
+    PaymentStatus,
+    RefundRecord,
+    RefundStatus,
+    payment_key,
+    plan_refund,
+    refund_key,
+)
+from booking_core.orders.policy import OrderPolicy, PaymentMode
+from booking_core.ports.clock import Clock
+from booking_core.ports.ids import IdSource
+from booking_core.ports.jobs import Job
+from booking_core.ports.payments import (
+    PaymentGateway,
+    PaymentRequest,
+    PaymentResult,
+    RefundRequest,
+    RefundResult,
+    WebhookAck,
+    WebhookEvent,
+    WebhookKind,
+)
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.services.jobs import JobKind
+from booking_core.services.outbox import record_events
+
+__all__ = ["CLOSED_STATES", "PaymentService", "ReconcileReport"]
+
+#: States in which an order takes no more money: anything captured now goes back.
+CLOSED_STATES: Final = frozenset(
+    {
+        OrderState.CANCELLED,
+        OrderState.REFUNDING,
+        OrderState.PARTIALLY_REFUNDED,
+        OrderState.REFUNDED,
+    }
+)
+
+_PAYMENTS: Final = Actor.system("payments")
+_T = TypeVar("_T")
+
+
+@attrs.frozen
+class ReconcileReport:
+    """What a reconciliation learned: how many attempts and refunds are still open."""
+
+    open_payments: int
+    open_refunds: int
+
+    @property
+    def settled(self) -> bool:
+        """Nothing is waiting on the gateway any more."""
+        return self.open_payments == 0 and self.open_refunds == 0
+
+
+class PaymentService:
+    """Charges, refunds and reconciles the money of orders through the payment gateway."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdSource,
+        gateway: PaymentGateway,
+        converter: cattrs.Converter,
+        policy: OrderPolicy,
+        *,
+        gateway_name: str = "default",
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._gateway = gateway
+        self._converter = converter
+        self._policy = policy
+        self._gateway_name = gateway_name
+
+    # -- paying ---------------------------------------------------------------------------
+
+    def pay(self, order_id: OrderId, actor: Actor) -> PaymentResult:
+        """Charge what the order owes now: the full price or the deposit at checkout, the
+        balance once the technician is there, a price difference after a change.
+
+        A declined payment is a result (pay again: a new attempt with a new key). An
+        attempt still waiting on the gateway is asked about instead of charging twice.
+
+        Raises:
+            NotFound: the order does not exist or is not the actor's.
+            PermissionDenied: only the customer or the platform pays.
+            NothingToPay: nothing is due now (already paid, or the order is closed).
+            IdempotencyConflict, PaymentError: the gateway refused the request itself.
+        """
+        if actor.role not in (Role.CUSTOMER, Role.PLATFORM):
+            raise PermissionDenied("Only the customer or the platform pays an order.")
+        now = self._clock.now()
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+            if not order.can_be_seen_by(actor):
+                raise NotFound("order", order_id)
+            attempts = uow.payments.for_order(order.id)
+            waiting = next((a for a in attempts if a.is_open), None)
+            if waiting is None:
+                due = order.due_now()
+                if not due:
+                    raise NothingToPay(
+                        f"Order {order.id} owes nothing now (it is "
+                        f"{order.state.replace('_', ' ')}; {order.paid_amount} paid).",
+                        details={"state": order.state, "order_id": order.id},
+                    )
+                purpose = _purpose(order)
+                sequence = 1 + sum(1 for a in attempts if a.purpose is purpose)
+                waiting = PaymentAttempt(
+                    key=payment_key(order.id, purpose, sequence),
+                    order_id=order.id,
+                    purpose=purpose,
+                    amount=due,
+                    status=PaymentStatus.UNKNOWN,
+                    created_at=now,
+                    updated_at=now,
+                )
+                uow.payments.add(waiting)
+                self._schedule_reconcile(uow, order.id, now, attempt=0)
+                uow.commit()
+                fresh = True
+            else:
+                fresh = False
+        if fresh:
+            result = self._gateway.create_payment(
+                PaymentRequest(
+                    idempotency_key=waiting.key,
+                    order_id=order.id,
+                    amount=waiting.amount,
+                    purpose=waiting.purpose,
+                    description=f"Order {order.number or order.id}",
+                )
+            )
+        else:
+            result = self._query_payment(waiting)
+        self.apply_payment(result, source="api")
+        return result
+
+    def apply_payment(self, result: PaymentResult, *, source: str) -> None:
+        """Apply the gateway's word about a payment (idempotent, any order).
+
+        A capture counts once per key; it moves an unpaid order on once the upfront amount
+        is covered; money for a closed order, or beyond the price, is refunded at once.
+
+        Raises:
+            NotFound: (``payment_not_found``) the key is not one of ours.
+            IdempotencyConflict: the gateway reports another amount for the key.
+        """
+        refund = self._retrying(lambda: self._apply_payment_once(result, source))
+        if refund is not None:
+            order_id, amount, reason = refund
+            self.refund(order_id, amount, reason=reason, actor=_PAYMENTS)
+
+    def _apply_payment_once(
+        self, result: PaymentResult, source: str
+    ) -> tuple[OrderId, Money, str] | None:
+        now = self._clock.now()
+        with self._uow() as uow:
+            attempt = uow.payments.get(result.idempotency_key)
+            updated = attempt.advanced_to(
+                result.status,
+                result.amount,
+                at=now,
+                reference=result.gateway_reference,
+                failure_code=result.failure_code,
+            )
+            if updated != attempt:
+                uow.payments.save(updated)
+            give_back: tuple[OrderId, Money, str] | None = None
+            if updated.status is PaymentStatus.CAPTURED and uow.movements.append(
+                MoneyMovement.capture(updated, at=now, source=source)
+            ):
+                order = uow.orders.get(updated.order_id)
+                give_back = self._take_capture(order, updated, now)
+                uow.orders.save(order)
+                self._record(uow, order)
+            uow.commit()
+        return give_back
+
+    def _take_capture(
+        self, order: Order, attempt: PaymentAttempt, now: DateTime
+    ) -> tuple[OrderId, Money, str] | None:
+        order.record_capture(attempt.amount)
+        order.raise_event(
+            PaymentCaptured(
+                occurred_at=now,
+                order_id=order.id,
+                payment_key=attempt.key,
+                purpose=attempt.purpose.value,
+                amount=attempt.amount,
+            )
+        )
+        if order.state in CLOSED_STATES:
+            order.raise_event(
+                OrderNeedsAttention(
+                    occurred_at=now,
+                    order_id=order.id,
+                    problem="payment_after_close",
+                    detail=f"{attempt.amount} arrived after the order was "
+                    f"{order.state.replace('_', ' ')}; refunded automatically.",
+                )
+            )
+            return order.id, attempt.amount, "payment arrived after the order was closed"
+        if order.state == OrderState.PENDING_PAYMENT and order.upfront_covered():
+            order.transition(
+                "pay", actor=_PAYMENTS, at=now, reason=f"{attempt.purpose.value} captured"
+            )
+        excess = order.paid_amount - order.price
+        if excess.amount > 0:
+            return order.id, excess, "paid more than the price"
+        return None
+
+    # -- refunding ------------------------------------------------------------------------
+
+    def refund(
+        self, order_id: OrderId, amount: Money, *, reason: str, actor: Actor, close: bool = True
+    ) -> list[RefundResult]:
+        """Refund ``amount`` of an order now, split over its captured payments.
+
+        With ``close`` a cancelled, completed or partially refunded order moves to
+        ``refunding`` and, once every refund succeeded, to ``refunded`` or
+        ``partially_refunded``; without it (a price difference) the state stays.
+
+        Raises:
+            RefundExceedsCaptured: the amount exceeds what remains refundable (I13).
+            ConcurrentUpdate: another command changed the order first (nothing happened).
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+            records = self.plan_refunds(uow, order, amount, reason=reason, actor=actor, at=now,
+                                        close=close)  # fmt: skip
+            uow.orders.save(order)
+            self._record(uow, order)
+            uow.commit()
+        return self.send_refunds(records)
+
+    def plan_refunds(
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        amount: Money,
+        *,
+        reason: str,
+        actor: Actor,
+        at: DateTime,
+        close: bool = True,
+    ) -> list[RefundRecord]:
+        """Inside the caller's unit of work: reserve ``amount`` on the order, store one
+        refund per payment it comes from, schedule a reconciliation, and (with ``close``)
+        move the order to ``refunding``. The caller saves the order, commits, then calls
+        :meth:`send_refunds`.
+
+        Raises:
+            RefundExceedsCaptured: the amount exceeds what remains refundable (I13).
+        """
+        if amount.amount <= 0:
+            return []
+        existing = uow.refunds.for_order(order.id)
+        plan = plan_refund(amount, uow.payments.for_order(order.id), existing)
+        order.reserve_refund(amount)
+        if close and order.state in (
+            OrderState.CANCELLED,
+            OrderState.COMPLETED,
+            OrderState.PARTIALLY_REFUNDED,
+        ):
+            # A customer's cancellation leads to a refund, but the refund is the platform's act.
+            by = actor if actor.role in (Role.PLATFORM, Role.SYSTEM) else _PAYMENTS
+            order.transition("refund", actor=by, at=at, reason=reason)
+        records = [
+            RefundRecord(
+                key=refund_key(order.id, len(existing) + n),
+                order_id=order.id,
+                payment_key=attempt.key,
+                amount=part,
+                status=RefundStatus.UNKNOWN,
+                reason=reason,
+                requested_at=at,
+                updated_at=at,
+            )
+            for n, (attempt, part) in enumerate(plan, start=1)
+        ]
+        for record in records:
+            uow.refunds.add(record)
+        self._schedule_reconcile(uow, order.id, at, attempt=0)
+        return records
+
+    def send_refunds(self, records: list[RefundRecord]) -> list[RefundResult]:
+        """Ask the gateway for each stored refund (same key on every retry) and apply it."""
+        results = []
+        for record in records:
+            result = self._send_refund(record)
+            self.apply_refund(result, source="api")
+            results.append(result)
+        return results
+
+    def _send_refund(self, record: RefundRecord) -> RefundResult:
+        try:
+            return self._gateway.refund(
+                RefundRequest(record.key, record.payment_key, record.amount, record.reason)
+            )
+        except PaymentError as exc:
+            return RefundResult(record.key, RefundStatus.FAILED, record.amount,
+                                failure_message=exc.message)  # fmt: skip
+
+    def apply_refund(self, result: RefundResult, *, source: str) -> None:
+        """Apply the gateway's word about a refund (idempotent, any order).
+
+        Raises:
+            NotFound: (``refund_not_found``) the key is not one of ours.
+        """
+        self._retrying(lambda: self._apply_refund_once(result, source))
+
+    def _apply_refund_once(self, result: RefundResult, source: str) -> None:
+        now = self._clock.now()
+        with self._uow() as uow:
+            record = uow.refunds.get(result.idempotency_key)
+            if result.amount != record.amount:
+                raise IdempotencyConflict(
+                    f"The gateway reports {result.amount} for refund {record.key}, which was "
+                    f"for {record.amount}; nothing was applied.",
+                    details={"key": record.key},
+                )
+            order = uow.orders.get(record.order_id)
+            changed = False
+            if result.status is RefundStatus.SUCCEEDED:
+                if record.status is not RefundStatus.SUCCEEDED:
+                    record = attrs.evolve(record, status=RefundStatus.SUCCEEDED, updated_at=now)
+                    uow.refunds.save(record)
+                if uow.movements.append(MoneyMovement.refund(record, at=now, source=source)):
+                    refunded = sum(
+                        (m.amount.amount for m in uow.movements.for_order(order.id)
+                         if m.kind.value == "refunded"),
+                        0,
+                    )  # fmt: skip
+                    order.raise_event(
+                        OrderRefunded(
+                            occurred_at=now,
+                            order_id=order.id,
+                            refund_key=record.key,
+                            payment_key=record.payment_key,
+                            amount=record.amount,
+                            total_refunded=Money(refunded, record.amount.currency),
+                            captured=order.paid_amount,
+                            reason=record.reason,
+                        )
+                    )
+                    changed = True
+            elif result.status is RefundStatus.FAILED and record.is_open:
+                uow.refunds.save(attrs.evolve(record, status=RefundStatus.FAILED, updated_at=now))
+                order.release_refund(record.amount)
+                order.raise_event(
+                    OrderNeedsAttention(
+                        occurred_at=now,
+                        order_id=order.id,
+                        problem="refund_failed",
+                        detail=f"The gateway refused refund {record.key} of {record.amount}: "
+                        f"{result.failure_message or 'no reason given'}.",
+                    )
+                )
+                changed = True
+            elif result.status is RefundStatus.PENDING and record.status is RefundStatus.UNKNOWN:
+                uow.refunds.save(attrs.evolve(record, status=RefundStatus.PENDING, updated_at=now))
+            if changed:
+                self._settle_if_done(uow, order, now)
+                uow.orders.save(order)
+                self._record(uow, order)
+            uow.commit()
+
+    def _settle_if_done(self, uow: UnitOfWork, order: Order, now: DateTime) -> None:
+        if order.state != OrderState.REFUNDING:
+            return
+        refunds = uow.refunds.for_order(order.id)
+        if any(r.is_open or r.status is RefundStatus.FAILED for r in refunds):
+            return  # still waiting, or a failed refund awaits the platform
+        order.transition("settle_refund", actor=_PAYMENTS, at=now, reason="refunds settled")
+
+    # -- reconciling ----------------------------------------------------------------------
+
+    def reconcile(self, order_id: OrderId) -> ReconcileReport:
+        """Ask the gateway about every open attempt and refund of the order and apply the
+        answers. A payment the gateway never received is closed (``cancelled``); a refund it
+        never received is sent again under its key."""
+        with self._uow() as uow:
+            attempts = [a for a in uow.payments.for_order(order_id) if a.is_open]
+            refunds = [r for r in uow.refunds.for_order(order_id) if r.is_open]
+        for attempt in attempts:
+            self.apply_payment(self._query_payment(attempt), source="reconciliation")
+        for record in refunds:
+            try:
+                result = self._gateway.get_refund(record.key)
+            except NotFound:
+                result = self._send_refund(record)
+            self.apply_refund(result, source="reconciliation")
+        with self._uow() as uow:
+            return ReconcileReport(
+                sum(1 for a in uow.payments.for_order(order_id) if a.is_open),
+                sum(1 for r in uow.refunds.for_order(order_id) if r.is_open),
+            )
+
+    def run_reconcile_job(self, job: Job, now: DateTime) -> DateTime | None:
+        """Job handler: reconcile; while something is still open, come back later
+        (backing off: 1, 2, 4 … minutes, at most an hour)."""
+        report = self.reconcile(OrderId(job.subject))
+        if report.settled:
+            return None
+        minutes = min(60, self._policy.reconcile_after_minutes * 2 ** min(job.attempts, 6))
+        return now + pendulum.duration(minutes=max(1, minutes))
+
+    def close_open_payments(self, order_id: OrderId) -> ReconcileReport:
+        """Cancel at the gateway every attempt still open (an unpaid order is closing), and
+        apply what it says — a payment that went through after all counts as captured."""
+        with self._uow() as uow:
+            attempts = [a for a in uow.payments.for_order(order_id) if a.is_open]
+        for attempt in attempts:
+            try:
+                result = self._gateway.cancel(attempt.key)
+            except NotFound:
+                result = _never_created(attempt)
+            self.apply_payment(result, source="reconciliation")
+        with self._uow() as uow:
+            return ReconcileReport(
+                sum(1 for a in uow.payments.for_order(order_id) if a.is_open),
+                sum(1 for r in uow.refunds.for_order(order_id) if r.is_open),
+            )
+
+    def _query_payment(self, attempt: PaymentAttempt) -> PaymentResult:
+        try:
+            return self._gateway.get_payment(attempt.key)
+        except NotFound:
+            return _never_created(attempt)
+
+    # -- webhooks -------------------------------------------------------------------------
+
+    def handle_webhook(self, headers: dict[str, str], body: bytes) -> WebhookAck:
+        """Verify, store and apply a provider notification; answer what the provider wants.
+
+        Each (gateway, event id) is applied once; events about unknown keys are stored and
+        acknowledged (they are not ours to apply); an amount that does not match our record
+        is not applied and raises an ``OrderNeedsAttention`` event.
+
+        Raises:
+            InvalidWebhook: the signature is missing or wrong (nothing stored).
+        """
+        parsed = self._gateway.parse_webhook(headers, body)
+        now = self._clock.now()
+        for event in parsed.events:
+            with self._uow() as uow:
+                new = uow.webhooks.record(parsed.gateway, event.event_id, parsed.raw, now)
+                uow.commit()
+            if new:
+                self._apply_webhook_event(event, now)
+        return parsed.ack
+
+    def _apply_webhook_event(self, event: WebhookEvent, now: DateTime) -> None:
+        try:
+            if (
+                event.kind is WebhookKind.REFUND_SUCCEEDED
+                or event.kind is WebhookKind.REFUND_FAILED
+            ):
+                status = (
+                    RefundStatus.SUCCEEDED
+                    if event.kind is WebhookKind.REFUND_SUCCEEDED
+                    else RefundStatus.FAILED
+                )
+                self.apply_refund(
+                    RefundResult(event.refund_key or "", status, event.amount), source="webhook"
+                )
+            else:
+                self.apply_payment(
+                    PaymentResult(event.payment_key, _WEBHOOK_STATUS[event.kind], event.amount),
+                    source="webhook",
+                )
+        except NotFound:
+            return  # not one of our payments
+        except IdempotencyConflict as exc:
+            with self._uow() as uow:
+                record_events(
+                    uow,
+                    [
+                        OrderNeedsAttention(
+                            occurred_at=now,
+                            order_id=event.payment_key.split(":", 1)[0],
+                            problem="webhook_amount_mismatch",
+                            detail=exc.message,
+                        )
+                    ],
+                    converter=self._converter,
+                    ids=self._ids,
+                )
+                uow.commit()
+
+    def money_of(
+        self, order_id: OrderId, actor: Actor
+    ) -> tuple[list[PaymentAttempt], list[RefundRecord]]:
+        """The order's payment attempts and refunds (the refund's progress, C9), for whoever
+        may see the order.
+
+        Raises:
+            NotFound: the order does not exist or is not visible to ``actor``.
+        """
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+            if not order.can_be_seen_by(actor):
+                raise NotFound("order", order_id)
+            return uow.payments.for_order(order_id), uow.refunds.for_order(order_id)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _schedule_reconcile(
+        self, uow: UnitOfWork, order_id: str, now: DateTime, *, attempt: int
+    ) -> None:
+        due = now + pendulum.duration(minutes=self._policy.reconcile_after_minutes)
+        kind = JobKind.RECONCILE_PAYMENTS.value
+        job_id = f"{kind}:{order_id}:{self._ids.new_id('job')}"
+        uow.jobs.schedule(Job(id=job_id, kind=kind, subject=order_id, due_at=due))
+
+    def _record(self, uow: UnitOfWork, order: Order) -> None:
+        record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
+
+    @staticmethod
+    def _retrying(command: Callable[[], _T], attempts: int = 5) -> _T:
+        # System-driven applies lose compare-and-set races to customer commands now and then;
+        # each retry reloads, so the outcome is the same as running after the winner.
+        for _ in range(attempts - 1):
+            try:
+                return command()
+            except ConcurrentUpdate:
+                continue
+        return command()
+
+
+_WEBHOOK_STATUS: Final = {
+    WebhookKind.PAYMENT_CAPTURED: PaymentStatus.CAPTURED,
+    WebhookKind.PAYMENT_AUTHORIZED: PaymentStatus.AUTHORIZED,
+    WebhookKind.PAYMENT_DECLINED: PaymentStatus.DECLINED,
+    WebhookKind.PAYMENT_CANCELLED: PaymentStatus.CANCELLED,
+}
+
+
+def _purpose(order: Order) -> PaymentPurpose:
+    if order.state == OrderState.PENDING_PAYMENT:
+        return (
+            PaymentPurpose.DEPOSIT
+            if order.payment_mode is PaymentMode.DEPOSIT
+            else (PaymentPurpose.FULL)
+        )
+    if order.state in (OrderState.ARRIVED, OrderState.IN_SERVICE):
+        return PaymentPurpose.BALANCE
+    return PaymentPurpose.SUPPLEMENT
+
+
+def _never_created(attempt: PaymentAttempt) -> PaymentResult:
+    # The gateway has no payment under this key: it was never created (we crashed before
+    # the call), so it can be closed safely — this is knowledge, not an assumption.
+    return PaymentResult(
+        attempt.key, PaymentStatus.CANCELLED, attempt.amount, failure_code="not_created"
+    )

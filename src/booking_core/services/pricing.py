@@ -1,0 +1,128 @@
+"""Quote use cases (FEATURES C6, C15–C17, P8): price a cart with the rules in force, and
+say for each of the customer's coupons what it would take off or why it does not apply."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+from pendulum import DateTime
+
+from booking_core.errors import NotFound
+from booking_core.ids import OrderId
+from booking_core.ports.clock import Clock
+from booking_core.ports.pricing import PricingRulesSource
+from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.pricing import (
+    Cart,
+    CouponEvaluation,
+    CustomerProfile,
+    PricingRules,
+    Quote,
+    best_coupon,
+    evaluate_coupons,
+    quote,
+)
+from booking_core.promotions import Campaign, Coupon, CouponId, CouponStatus
+
+__all__ = ["PricedCart", "QuoteService", "StaticPricingRules", "rules_with_campaigns"]
+
+
+class StaticPricingRules:
+    """A :class:`~booking_core.ports.pricing.PricingRulesSource` over fixed rules, one per
+    currency (the default of :func:`booking_core.bootstrap.build`: no discounts at all)."""
+
+    def __init__(self, *rules: PricingRules) -> None:
+        self._rules = {r.currency: r for r in rules}
+
+    def rules_for(self, currency: str, at: DateTime) -> PricingRules:
+        """The configured rules for ``currency``, or rules without discounts."""
+        return self._rules.get(currency) or PricingRules(currency)
+
+
+def rules_with_campaigns(rules: PricingRules, campaigns: Iterable[Campaign]) -> PricingRules:
+    """``rules`` plus the stored ``campaigns`` priced in their currency (or in none)."""
+    currency = rules.currency
+    matching = tuple(
+        c
+        for c in campaigns
+        if all(
+            m.currency == currency for m in (c.budget, c.spent, c.offer.unit_price) if m is not None
+        )
+    )
+    return attrs.evolve(rules, campaigns=rules.campaigns + matching)
+
+
+@attrs.frozen
+class PricedCart:
+    """A quote and the explanation of every coupon the customer could use.
+
+    Attributes:
+        quote: The itemized price (with the chosen coupon, if any).
+        coupons: For each available coupon of the customer (and any held by the order), what
+            it would take off this cart or why it does not apply; soonest to expire first.
+        best_coupon_id: The applicable coupon taking the most off (None if none applies).
+    """
+
+    quote: Quote
+    coupons: tuple[CouponEvaluation, ...]
+    best_coupon_id: CouponId | None
+
+
+def _usable_now(coupon: Coupon, order_id: OrderId | None) -> bool:
+    held = coupon.status in (CouponStatus.RESERVED, CouponStatus.USED)
+    return coupon.status is CouponStatus.AVAILABLE or (held and coupon.order_id == order_id)
+
+
+class QuoteService:
+    """Prices carts: rules from the :class:`PricingRulesSource`, campaigns and coupons from
+    storage, the time from the clock."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, rules: PricingRulesSource) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._rules = rules
+
+    def rules(self, currency: str) -> PricingRules:
+        """The rules in force now for ``currency``, stored campaigns included."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            campaigns = uow.campaigns.list()
+        return rules_with_campaigns(self._rules.rules_for(currency, now), campaigns)
+
+    def price(
+        self,
+        cart: Cart,
+        customer: CustomerProfile,
+        *,
+        coupon_id: CouponId | None = None,
+        points: int = 0,
+        order_id: OrderId | None = None,
+    ) -> PricedCart:
+        """Price ``cart`` for ``customer`` now, with ``coupon_id`` if given.
+
+        Raises:
+            NotFound: (``coupon_not_found``) the coupon does not exist or is someone else's.
+            CouponNotApplicable: the chosen coupon does not apply (``details["reason"]``).
+            PointsNotRedeemable, CurrencyMismatch: as :func:`booking_core.pricing.quote`.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            campaigns = uow.campaigns.list()
+            wallet = uow.coupons.list_for_customer(customer.id)
+        coupon = None
+        if coupon_id is not None:
+            coupon = next((c for c in wallet if c.id == coupon_id), None)
+            if coupon is None:
+                raise NotFound("coupon", coupon_id)
+        rules = rules_with_campaigns(self._rules.rules_for(cart.currency, now), campaigns)
+        priced = quote(
+            cart, customer, rules, at=now, coupon=coupon, points=points, order_id=order_id
+        )
+        candidates = sorted(
+            (c for c in wallet if _usable_now(c, order_id)), key=lambda c: (c.valid_until, c.id)
+        )
+        evaluations = evaluate_coupons(
+            cart, customer, rules, at=now, coupons=candidates, order_id=order_id
+        )
+        return PricedCart(priced, evaluations, best_coupon(evaluations))

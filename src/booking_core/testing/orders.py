@@ -1,0 +1,168 @@
+"""A ready world for testing orders: a catalog, two technicians, the fake gateway, a clock.
+
+Every service runs over the in-memory storage (or any unit-of-work factory you pass), with
+a frozen clock on Monday 2 March 2026, 08:00 Shanghai, and sequential ids::
+
+    world = order_world()
+    order_id = world.paid_order()
+    world.fire(order_id, "accept", "depart")
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CUSTOMER",
+    "HOME",
+    "LIST_PRICE",
+    "LOCAL_ZONE",
+    "OPERATOR",
+    "OrderWorld",
+    "at",
+    "order_world",
+]
+
+import attrs
+import pendulum
+from pendulum import DateTime
+
+from booking_core import Money
+from booking_core.bootstrap import BookingApp, build
+from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.orders import Actor, Order, Role
+from booking_core.orders.policy import OrderPolicy, PaymentMode
+from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.scheduling import WeeklyHours
+from booking_core.scheduling.availability import BookingPolicy
+from booking_core.scheduling.geo import GeoPoint
+from booking_core.services.catalog import CreateCategory, CreateService
+from booking_core.services.ordering import PlaceOrder
+from booking_core.services.technicians import RegisterTechnician
+from booking_core.testing.clock import FrozenClock
+from booking_core.testing.ids import SequentialIds
+from booking_core.testing.memory import InMemoryStore
+from booking_core.testing.payments import ScriptedPaymentGateway
+
+LOCAL_ZONE = "Asia/Shanghai"
+CUSTOMER = Actor("cus_1", Role.CUSTOMER)
+OPERATOR = Actor("ops_1", Role.PLATFORM)
+HOME = GeoPoint(31.2304, 121.4737)  # People's Square, Shanghai
+LIST_PRICE = Money(19900, "CNY")
+
+
+def at(day: int, hour: int, minute: int = 0) -> DateTime:
+    """An instant in March 2026, Shanghai time (day 2 is a Monday)."""
+    return pendulum.datetime(2026, 3, day, hour, minute, tz=LOCAL_ZONE)
+
+
+@attrs.define
+class OrderWorld:
+    """The wired app and the handles tests steer it with."""
+
+    app: BookingApp
+    uow: UnitOfWorkFactory
+    clock: FrozenClock
+    gateway: ScriptedPaymentGateway
+    li: TechnicianId
+    wang: TechnicianId
+    tuina: ServiceId  # 60 min, 199.00
+    spa: ServiceId  # 90 min, 299.00
+    foot: ServiceId  # 60 min, 99.00
+
+    @property
+    def tech(self) -> Actor:
+        """Li, acting."""
+        return Actor(self.li, Role.TECHNICIAN)
+
+    def place(
+        self,
+        start: DateTime | None = None,
+        *,
+        mode: PaymentMode = PaymentMode.FULL,
+        customer: str = "cus_1",
+        service: ServiceId | None = None,
+    ) -> OrderId:
+        """Place an order with Li (Tuesday 10:00 by default)."""
+        order = self.app.ordering.place_order(
+            PlaceOrder(
+                CustomerId(customer),
+                self.li,
+                service or self.tuina,
+                start or at(3, 10),
+                location=HOME,
+                payment_mode=mode,
+            )
+        )
+        return order.id
+
+    def paid_order(
+        self,
+        start: DateTime | None = None,
+        *,
+        mode: PaymentMode = PaymentMode.FULL,
+        customer: str = "cus_1",
+        service: ServiceId | None = None,
+    ) -> OrderId:
+        """A placed order with what is due at checkout paid."""
+        order_id = self.place(start, mode=mode, customer=customer, service=service)
+        self.app.payments.pay(order_id, Actor(customer, Role.CUSTOMER))
+        return order_id
+
+    def fire(self, order_id: OrderId, *events: str, actor: Actor | None = None) -> Order:
+        """Fire lifecycle events in turn (as Li by default)."""
+        order = self.get(order_id)
+        for event in events:
+            order = self.app.ordering.transition(order_id, event, actor or self.tech)
+        return order
+
+    def get(self, order_id: OrderId) -> Order:
+        """The stored order."""
+        with self.uow() as uow:
+            return uow.orders.get(order_id)
+
+    def outbox(self) -> list[str]:
+        """Names of the events waiting in the outbox."""
+        with self.uow() as uow:
+            return [m.name for m in uow.outbox.pending(10_000)]
+
+    def run_jobs(self) -> list[str]:
+        """Run every due job once; ``kind:outcome`` of each."""
+        runs = self.app.worker("w1").run_due(limit=100)
+        with self.uow() as uow:
+            return [f"{uow.jobs.get(r.job_id).kind}:{r.outcome}" for r in runs]
+
+    def movements(self, order_id: OrderId) -> list[tuple[str, int]]:
+        """``(kind, minor units)`` of every money movement applied to the order."""
+        with self.uow() as uow:
+            return [(m.kind.value, m.amount.amount) for m in uow.movements.for_order(order_id)]
+
+
+def order_world(
+    policy: OrderPolicy | None = None,
+    *,
+    store: InMemoryStore | None = None,
+    uow: UnitOfWorkFactory | None = None,
+    gateway: ScriptedPaymentGateway | None = None,
+) -> OrderWorld:
+    """A fresh world on Monday 2 March 2026, 08:00 Shanghai."""
+    factory = uow if uow is not None else (store or InMemoryStore()).unit_of_work
+    clock = FrozenClock(at(2, 8))
+    gateway = gateway or ScriptedPaymentGateway()
+    app = build(
+        uow=factory,
+        payments=gateway,
+        clock=clock,
+        ids=SequentialIds(),
+        policy=BookingPolicy(notice_minutes=60, window_days=14),
+        order_policy=policy or OrderPolicy(),
+    )
+    category = app.catalog.create_category(CreateCategory("按摩 Massage"))
+    tuina = app.catalog.create_service(CreateService(category.id, "Chinese tuina", 60, LIST_PRICE))
+    spa = app.catalog.create_service(
+        CreateService(category.id, "Full-body SPA", 90, Money(29900, "CNY"))
+    )
+    foot = app.catalog.create_service(CreateService(category.id, "Foot", 60, Money(9900, "CNY")))
+    offered = frozenset({tuina.id, spa.id, foot.id})
+    hours = WeeklyHours.every_day("09:00", "21:00")
+    li = app.technicians.register(RegisterTechnician("Li", LOCAL_ZONE, hours, offered))
+    wang = app.technicians.register(RegisterTechnician("Wang", LOCAL_ZONE, hours, offered))
+    return OrderWorld(app, factory, clock, gateway, li.id, wang.id, tuina.id, spa.id, foot.id)

@@ -1,0 +1,245 @@
+"""Random sequences of customer, technician, platform and clock actions on orders.
+
+After every step: each order is in a state the chart defines, reached by defined
+transitions recorded once (I5, I6); what was refused changed nothing; refunds never exceed
+captures, and the order's totals equal its money movements (I13); replayed notifications
+and reconciliations have one effect (I15).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pendulum
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from booking_core import Money
+from booking_core.errors import BookingError
+from booking_core.ids import CustomerId, OrderId
+from booking_core.orders import Actor, OrderState, Role
+from booking_core.orders.complaint import Decision, Remedy
+from booking_core.orders.lifecycle import OrderLifecycle
+from booking_core.orders.payments import MovementKind
+from booking_core.orders.policy import PaymentMode
+from booking_core.ports.payments import WebhookKind
+from booking_core.services.aftersales import FileComplaint
+from booking_core.testing.orders import CUSTOMER, OPERATOR, OrderWorld, at, order_world
+from booking_core.testing.payments import Outcome, RefundOutcome
+
+TRANSITIONS = {
+    (str(s.value), str(t.event), str(t.target.value))
+    for s in OrderLifecycle.states
+    for t in s.transitions
+}
+NEXT = {
+    "pending_acceptance": "accept",
+    "accepted": "depart",
+    "departed": "arrive",
+    "arrived": "start_service",
+    "in_service": "complete",
+}
+TECH_EVENTS = ("accept", "reject", "depart", "arrive", "start_service", "complete")
+
+
+class OrderLife(RuleBasedStateMachine):
+    """Drives one world; each rule is one command that may be refused."""
+
+    world: OrderWorld
+    orders: list[OrderId]
+    webhooks: list[tuple[dict[str, str], bytes]]
+
+    @initialize()
+    def start(self) -> None:
+        self.world = order_world()
+        self.webhooks = []
+        # Two orders to start with (one paid), so every rule has something to act on.
+        self.orders = [self.world.paid_order(at(2, 10)), self.world.place(at(3, 10))]
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def snapshot(self, order_id: OrderId) -> tuple[object, ...]:
+        o = self.world.get(order_id)
+        return (o.state, o.version, len(o.timeline), o.paid, o.refunded, o.technician_id, o.slot)
+
+    def attempt(self, order_id: OrderId, command: object) -> None:
+        before = self.snapshot(order_id)
+        movements = self.world.movements(order_id)
+        try:
+            command()  # type: ignore[operator]
+        except BookingError:
+            assert self.snapshot(order_id) == before, "a refused command changed the order"
+            assert self.world.movements(order_id) == movements
+
+    def pick(self, n: int) -> OrderId:
+        return self.orders[n % len(self.orders)]
+
+    def technician_of(self, order_id: OrderId) -> Actor:
+        tid = self.world.get(order_id).technician_id
+        return Actor(tid or "nobody", Role.TECHNICIAN)
+
+    # -- customers -------------------------------------------------------------------------
+
+    @rule(
+        hour=st.integers(9, 19),
+        day=st.integers(2, 4),
+        mode=st.sampled_from(PaymentMode),
+    )
+    def place(self, hour: int, day: int, mode: PaymentMode) -> None:
+        # Taken or not offered: nothing to check on an order that does not exist.
+        with contextlib.suppress(BookingError):
+            self.orders.append(self.world.place(at(day, hour), mode=mode))
+
+    @rule(n=st.integers(0, 50), outcome=st.sampled_from(Outcome))
+    def pay(self, n: int, outcome: Outcome) -> None:
+        order_id = self.pick(n)
+        self.world.gateway.script(outcome)
+        self.attempt(order_id, lambda: self.world.app.payments.pay(order_id, CUSTOMER))
+
+    @rule(n=st.integers(0, 50), approve=st.booleans())
+    def customer_finishes_paying(self, n: int, approve: bool) -> None:
+        order_id = self.pick(n)
+        with self.world.uow() as uow:
+            keys = [a.key for a in uow.payments.for_order(order_id)]
+        # The gateway's own view decides what still awaits the customer.
+        waiting = [
+            k for k in keys if self.world.gateway.get_payment(k).status.value == "requires_action"
+        ]
+        for key in waiting:
+            self.world.gateway.complete_action(key, approve=approve)
+            if approve:
+                self.webhooks.append(
+                    self.world.gateway.notification(WebhookKind.PAYMENT_CAPTURED, key)
+                )
+
+    @precondition(lambda self: self.webhooks)
+    @rule(n=st.integers(0, 50))
+    def provider_posts_a_webhook(self, n: int) -> None:
+        headers, body = self.webhooks[n % len(self.webhooks)]
+        self.world.app.payments.handle_webhook(headers, body)
+
+    @rule(n=st.integers(0, 50))
+    def reconcile_twice(self, n: int) -> None:
+        order_id = self.pick(n)
+        self.world.app.payments.reconcile(order_id)
+        once = (self.snapshot(order_id), self.world.movements(order_id))
+        self.world.app.payments.reconcile(order_id)
+        assert (self.snapshot(order_id), self.world.movements(order_id)) == once
+
+    @rule(n=st.integers(0, 50), who=st.sampled_from(["customer", "technician", "platform"]),
+          refund=st.sampled_from(RefundOutcome))  # fmt: skip
+    def cancel(self, n: int, who: str, refund: RefundOutcome) -> None:
+        order_id = self.pick(n)
+        actor = {"customer": CUSTOMER, "platform": OPERATOR}.get(who) or self.technician_of(
+            order_id
+        )
+        self.world.gateway.script_refunds(refund)
+        self.attempt(order_id, lambda: self.world.app.cancellation.cancel(order_id, actor))
+
+    @rule(n=st.integers(0, 50), change=st.sampled_from(["time", "service", "technician"]),
+          hour=st.integers(9, 19))  # fmt: skip
+    def modify(self, n: int, change: str, hour: int) -> None:
+        order_id = self.pick(n)
+        m = self.world.app.modification
+        command = {
+            "time": lambda: m.change_time(order_id, CUSTOMER, at(4, hour)),
+            "service": lambda: m.change_service(order_id, CUSTOMER, self.world.foot),
+            "technician": lambda: m.change_technician(order_id, OPERATOR, self.world.wang),
+        }[change]
+        self.attempt(order_id, command)
+
+    @rule(n=st.integers(0, 50), partial=st.booleans())
+    def complain_and_arbitrate(self, n: int, partial: bool) -> None:
+        order_id = self.pick(n)
+        aftersales = self.world.app.aftersales
+
+        def run() -> None:
+            complaint = aftersales.file(
+                FileComplaint(order_id, CustomerId("cus_1"), "not as promised", Remedy.FULL_REFUND)
+            )
+            aftersales.take_up(complaint.id, OPERATOR)
+            refundable = self.world.get(order_id).refundable
+            if partial and refundable.amount > 1:
+                half = Money(refundable.amount // 2, refundable.currency)
+                aftersales.resolve(
+                    complaint.id, OPERATOR, decision=Decision.PARTIAL_REFUND, refund=half
+                )
+            else:
+                aftersales.resolve(complaint.id, OPERATOR, decision=Decision.FULL_REFUND)
+
+        # A complaint may be refused at any of its steps; the order invariants hold regardless.
+        with contextlib.suppress(BookingError):
+            run()
+
+    # -- technicians -----------------------------------------------------------------------
+
+    @rule(n=st.integers(0, 50), event=st.sampled_from(TECH_EVENTS))
+    def technician_acts(self, n: int, event: str) -> None:
+        order_id = self.pick(n)
+        actor = self.technician_of(order_id)
+        self.attempt(order_id, lambda: self.world.app.ordering.transition(order_id, event, actor))
+
+    @rule(n=st.integers(0, 50))
+    def technician_moves_on(self, n: int) -> None:
+        order_id = self.pick(n)
+        following = NEXT.get(self.world.get(order_id).state)
+        if following is None:
+            return
+        if following in ("start_service", "complete"):
+            with contextlib.suppress(BookingError):  # the balance, when it is due
+                self.world.app.payments.pay(order_id, CUSTOMER)
+        actor = self.technician_of(order_id)
+        self.attempt(
+            order_id, lambda: self.world.app.ordering.transition(order_id, following, actor)
+        )
+
+    @rule(n=st.integers(0, 50))
+    def technician_records_a_no_show(self, n: int) -> None:
+        order_id = self.pick(n)
+        actor = self.technician_of(order_id)
+        self.attempt(order_id, lambda: self.world.app.cancellation.record_no_show(order_id, actor))
+
+    @rule(n=st.integers(0, 50))
+    def balance_is_paid(self, n: int) -> None:
+        order_id = self.pick(n)
+        self.attempt(order_id, lambda: self.world.app.payments.pay(order_id, CUSTOMER))
+
+    # -- the clock -------------------------------------------------------------------------
+
+    @rule(minutes=st.sampled_from([1, 10, 20, 45, 120, 600]))
+    def time_passes(self, minutes: int) -> None:
+        self.world.clock.advance(pendulum.duration(minutes=minutes))
+        self.world.gateway.settle_refunds()
+        self.world.run_jobs()
+
+    # -- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def every_order_is_consistent(self) -> None:
+        for order_id in getattr(self, "orders", []):
+            order = self.world.get(order_id)
+            assert order.state in set(OrderState)
+            assert [r.sequence for r in order.timeline] == list(range(1, len(order.timeline) + 1))
+            state = OrderState.PENDING_PAYMENT.value
+            for record in order.timeline:
+                assert record.from_state == state
+                assert (record.from_state, record.event, record.to_state) in TRANSITIONS
+                state = record.to_state
+            assert state == order.state
+            moved = self.world.movements(order_id)
+            captured = sum(a for k, a in moved if k == MovementKind.CAPTURED.value)
+            refunded = sum(a for k, a in moved if k == MovementKind.REFUNDED.value)
+            assert order.paid_amount.amount == captured
+            assert refunded <= order.refunded_amount.amount <= captured
+            assert len({k for k, _ in moved}) <= 2
+            event(f"reached {order.state}")
+
+
+OrderLife.TestCase.settings = settings(
+    max_examples=80,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestOrderLife = OrderLife.TestCase

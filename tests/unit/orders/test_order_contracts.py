@@ -1,0 +1,72 @@
+"""The shipped contract suites run against the in-memory storage and the fake gateway."""
+
+from __future__ import annotations
+
+import pytest
+
+from booking_core.money import Money
+from booking_core.ports.payments import (
+    PaymentGateway,
+    PaymentPurpose,
+    PaymentRequest,
+    PaymentResult,
+    PaymentStatus,
+)
+from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.testing import InMemoryStore, ScriptedPaymentGateway
+from booking_core.testing.contracts import (
+    JobQueueContract,
+    OrderRaceContract,
+    PaymentGatewayContract,
+)
+from booking_core.testing.payments import Outcome
+
+
+class TestInMemoryJobQueue(JobQueueContract):
+    @pytest.fixture
+    def uow_factory(self) -> UnitOfWorkFactory:
+        return InMemoryStore().unit_of_work
+
+
+class TestInMemoryOrderRaces(OrderRaceContract):
+    @pytest.fixture
+    def uow_factory(self) -> UnitOfWorkFactory:
+        return InMemoryStore().unit_of_work
+
+
+class TestScriptedGateway(PaymentGatewayContract):
+    @pytest.fixture
+    def gateway(self) -> PaymentGateway:
+        return ScriptedPaymentGateway()
+
+
+class TestScriptedGatewayWithManualCapture(PaymentGatewayContract):
+    @pytest.fixture
+    def gateway(self) -> PaymentGateway:
+        return ScriptedPaymentGateway(manual_capture=True)
+
+    def settle(self, gateway: PaymentGateway, key: str) -> PaymentResult:
+        return gateway.capture(key)
+
+
+def test_manual_capture_authorizes_then_captures_all_or_part() -> None:
+    gateway = ScriptedPaymentGateway(manual_capture=True)
+    gateway.create_payment(PaymentRequest("k", "o", Money(1000, "CNY"), PaymentPurpose.DEPOSIT))
+    authorized = gateway.get_payment("k")
+    captured = gateway.capture("k", Money(600, "CNY"))
+
+    assert authorized.status is PaymentStatus.AUTHORIZED
+    assert (captured.status, captured.amount) == (PaymentStatus.CAPTURED, Money(600, "CNY"))
+
+
+def test_a_payment_requiring_action_can_be_closed_before_the_customer_pays() -> None:
+    gateway = ScriptedPaymentGateway()
+    gateway.script(Outcome.REQUIRES_ACTION)
+    pending = gateway.create_payment(
+        PaymentRequest("k", "o", Money(1000, "CNY"), PaymentPurpose.FULL)
+    )
+
+    closed = gateway.cancel("k")
+
+    assert pending.next_action is not None
+    assert closed.status is PaymentStatus.CANCELLED

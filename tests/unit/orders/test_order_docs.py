@@ -1,0 +1,54 @@
+"""docs/orders.md draws the real charts and its examples print what it says."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from booking_core.orders.complaint import ComplaintLifecycle
+from booking_core.orders.diagram import mermaid
+from booking_core.orders.lifecycle import OrderLifecycle
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "orders.md"
+
+
+def blocks(kind: str) -> list[str]:
+    return re.findall(rf"```{kind}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+
+
+def test_the_diagrams_match_the_charts() -> None:
+    order_chart, complaint_chart = blocks("mermaid")
+
+    assert order_chart == mermaid(OrderLifecycle)
+    assert complaint_chart == mermaid(ComplaintLifecycle)
+
+
+def test_every_event_and_state_of_the_chart_is_drawn() -> None:
+    drawn = mermaid(OrderLifecycle)
+
+    for state in OrderLifecycle.states:
+        assert f" {state.value} " in drawn or f" {state.value}\n" in drawn
+    for event in OrderLifecycle.events:
+        assert f": {event.id}" in drawn
+
+
+EXPECTED = [
+    "59.70 CNY pending_acceptance",
+    "Free with at least 24 h notice; 30 % fee with at least 2 h notice; 100 % fee after that.\n"
+    "59.70 CNY 139.30 CNY\npartially_refunded",
+    "Free with at least 48 h notice; 50 % fee with at least 6 h notice; 80 % fee after that.\n"
+    "159.20 CNY\ninvalid_order_policy",
+    "partially_refunded [('captured', 19900), ('refunded', 6600)]",
+]
+
+
+@pytest.mark.parametrize(("n", "expected"), list(enumerate(EXPECTED)))
+def test_the_examples_print_what_the_page_says(
+    n: int, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exec(blocks("python")[n], {})
+
+    assert capsys.readouterr().out.strip() == expected
+    assert expected.splitlines()[0] in DOC.read_text(encoding="utf-8")
