@@ -1,0 +1,1 @@
+"""Alembic migrations of the booking_core schema (run them with ``migrate()``)."""

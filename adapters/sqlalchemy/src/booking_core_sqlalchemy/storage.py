@@ -1,0 +1,201 @@
+"""The storage: an engine and the units of work made from it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import URL, Connection, Engine
+
+from booking_core_sqlalchemy.engine import engine_from, is_memory_sqlite
+from booking_core_sqlalchemy.migration import migrate
+from booking_core_sqlalchemy.repositories import (
+    SqlAlchemyBookingRepository,
+    SqlAlchemyCampaignRepository,
+    SqlAlchemyCategoryRepository,
+    SqlAlchemyComplaintRepository,
+    SqlAlchemyCouponRepository,
+    SqlAlchemyCouponTemplateRepository,
+    SqlAlchemyJobRepository,
+    SqlAlchemyLedgerRepository,
+    SqlAlchemyMoneyMovementRepository,
+    SqlAlchemyOrderRepository,
+    SqlAlchemyOutboxRepository,
+    SqlAlchemyPaymentRepository,
+    SqlAlchemyPositionRepository,
+    SqlAlchemyRefundRepository,
+    SqlAlchemyReviewRepository,
+    SqlAlchemyScheduleRepository,
+    SqlAlchemyServiceRepository,
+    SqlAlchemyTechnicianRepository,
+    SqlAlchemyWebhookInbox,
+)
+
+__all__ = ["SqlAlchemyStorage", "SqlAlchemyUnitOfWork"]
+
+
+class SqlAlchemyStorage:
+    """booking_core's storage on SQLite or PostgreSQL.
+
+    The schema must exist (run :func:`~booking_core_sqlalchemy.migrate` first, or use
+    :meth:`create_sqlite`, which does). Give :attr:`unit_of_work` to
+    ``booking_core.bootstrap.build(uow=...)``.
+
+    Args:
+        url_or_engine: A database URL (``sqlite:///app.db``,
+            ``postgresql+psycopg://user@host/db``) — the storage then owns its engine — or an
+            Engine you made (configure nothing on it; it is configured here, and
+            :meth:`dispose` leaves it to you).
+        engine_options: Extra ``create_engine`` arguments (pool size, echo …), URL only.
+    """
+
+    def __init__(
+        self,
+        url_or_engine: str | URL | Engine,
+        *,
+        engine_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._owns_engine = not isinstance(url_or_engine, Engine)
+        self.engine: Engine = engine_from(url_or_engine, engine_options)
+        self._postgres = self.engine.dialect.name == "postgresql"
+        # In-memory SQLite is one connection shared by every thread: serialize its users.
+        self._lock: AbstractContextManager[Any] = (
+            threading.RLock() if is_memory_sqlite(self.engine.url) else nullcontext()
+        )
+
+    @classmethod
+    def create_sqlite(
+        cls, path: str | os.PathLike[str] | None = None, *, migrate_schema: bool = True
+    ) -> SqlAlchemyStorage:
+        """Storage in the SQLite file at ``path`` (in memory when None), migrated to head.
+
+        A file is what to use with several threads or processes; in memory, units of work
+        take turns on one connection.
+        """
+        url = URL.create("sqlite", database=None if path is None else os.fspath(path))
+        storage = cls(url)
+        if migrate_schema:
+            with storage._lock:
+                migrate(storage.engine)
+        return storage
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        """A new unit of work (this bound method is the services' ``UnitOfWorkFactory``)."""
+        return SqlAlchemyUnitOfWork(self.engine, postgres=self._postgres, lock=self._lock)
+
+    def dispose(self) -> None:
+        """Close the pooled connections of the engine this storage made (not one given)."""
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlAlchemyStorage({self.engine.url!r})"
+
+
+class SqlAlchemyUnitOfWork:
+    """One database transaction: ``with uow: ...; uow.commit()``.
+
+    Entering checks out a connection and begins (``BEGIN IMMEDIATE`` on SQLite: the write
+    lock is held until the unit of work ends); leaving rolls back whatever was not committed
+    and returns the connection. After :meth:`commit` or :meth:`rollback` the next statement
+    begins a new transaction. One unit of work serves one thread and one command.
+    """
+
+    def __init__(
+        self, engine: Engine, *, postgres: bool, lock: AbstractContextManager[Any]
+    ) -> None:
+        self._engine = engine
+        self._lock = lock
+        self._connection: Connection | None = None
+        self.categories = SqlAlchemyCategoryRepository(self, postgres=postgres)
+        self.services = SqlAlchemyServiceRepository(self, postgres=postgres)
+        self.technicians = SqlAlchemyTechnicianRepository(self, postgres=postgres)
+        self.bookings = SqlAlchemyBookingRepository(self, postgres=postgres)
+        self.schedules = SqlAlchemyScheduleRepository(self, postgres=postgres)
+        self.orders = SqlAlchemyOrderRepository(self, postgres=postgres)
+        self.reviews = SqlAlchemyReviewRepository(self, postgres=postgres)
+        self.outbox = SqlAlchemyOutboxRepository(self, postgres=postgres)
+        self.jobs = SqlAlchemyJobRepository(self, postgres=postgres)
+        self.payments = SqlAlchemyPaymentRepository(self, postgres=postgres)
+        self.refunds = SqlAlchemyRefundRepository(self, postgres=postgres)
+        self.movements = SqlAlchemyMoneyMovementRepository(self, postgres=postgres)
+        self.webhooks = SqlAlchemyWebhookInbox(self, postgres=postgres)
+        self.complaints = SqlAlchemyComplaintRepository(self, postgres=postgres)
+        self.positions = SqlAlchemyPositionRepository(self, postgres=postgres)
+        self.coupon_templates = SqlAlchemyCouponTemplateRepository(self, postgres=postgres)
+        self.coupons = SqlAlchemyCouponRepository(self, postgres=postgres)
+        self.campaigns = SqlAlchemyCampaignRepository(self, postgres=postgres)
+        self.ledger = SqlAlchemyLedgerRepository(self, postgres=postgres)
+
+    @property
+    def connection(self) -> Connection:
+        """The connection of the open transaction (for your own statements in it)."""
+        if self._connection is None:
+            raise RuntimeError("Use the unit of work inside 'with uow:'.")
+        return self._connection
+
+    def __enter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("This unit of work is in use; make a new one per command.")
+        self._lock.__enter__()
+        try:
+            connection = self._engine.connect()
+            try:
+                connection.begin()
+            except BaseException:
+                connection.close()
+                raise
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        self._connection = connection
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        try:
+            if connection is not None:
+                connection.close()  # rolls back anything not committed
+        finally:
+            self._lock.__exit__(None, None, None)
+
+    def commit(self) -> None:
+        """Make every change of this unit of work durable, atomically."""
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        """Discard every change since the last commit."""
+        self.connection.rollback()
+
+
+if TYPE_CHECKING:
+    # The unit of work implements the port (checked by mypy, not at run time).
+    from booking_core.ports.storage import UnitOfWorkFactory
+
+    def _implements_the_port(storage: SqlAlchemyStorage) -> UnitOfWorkFactory:
+        return storage.unit_of_work

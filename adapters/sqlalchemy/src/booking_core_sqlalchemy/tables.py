@@ -1,0 +1,615 @@
+"""The schema: one typed declarative row class per table, all on one :data:`metadata`.
+
+Row classes describe the tables; the repositories run SQLAlchemy Core statements against
+their ``__table__`` (no ORM unit of work on the hot paths). The schema in a database is
+created and changed only by the Alembic migrations in ``booking_core_sqlalchemy.migrations``;
+a test keeps them and this module in step.
+
+Conventions:
+
+* instants are :class:`UtcDateTime`: ``timestamp with time zone`` on PostgreSQL, fixed-width
+  ISO 8601 text in UTC on SQLite (so text order is time order); read back as aware pendulum
+  ``DateTime`` in UTC;
+* money is two columns, ``<name>_amount`` (BIGINT minor units) and ``<name>_currency`` (CHAR 3);
+* ids and names compare byte-wise (``COLLATE "C"`` on PostgreSQL), so "ordered by name" means
+  the same on every database as in the in-memory reference;
+* JSON-ish values (weekly hours, outbox payloads) are written in the core converter's wire form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final, cast
+
+import pendulum
+from pendulum import DateTime
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Sequence,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+    literal_column,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Base",
+    "BookingRow",
+    "CampaignRow",
+    "CategoryRow",
+    "ComplaintRow",
+    "CounterRow",
+    "CouponRow",
+    "CouponTemplateRow",
+    "JobRow",
+    "LedgerPostingRow",
+    "LedgerTransactionRow",
+    "MoneyMovementRow",
+    "OrderRow",
+    "OrderTransitionRow",
+    "OutboxMessageRow",
+    "PaymentAttemptRow",
+    "PositionReportRow",
+    "RefundRow",
+    "ReviewRow",
+    "ServiceRow",
+    "TechnicianRow",
+    "UtcDateTime",
+    "WebhookEventRow",
+    "WorkScheduleRow",
+    "bookings",
+    "campaigns",
+    "categories",
+    "complaints",
+    "counters",
+    "coupon_templates",
+    "coupons",
+    "jobs",
+    "ledger_postings",
+    "ledger_transactions",
+    "metadata",
+    "money_movements",
+    "order_number_seq",
+    "order_transitions",
+    "orders",
+    "outbox_messages",
+    "payment_attempts",
+    "position_reports",
+    "refunds",
+    "reviews",
+    "services",
+    "technicians",
+    "webhook_events",
+    "work_schedules",
+]
+
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_UTC = dt.UTC
+
+
+def key_type() -> TypeEngine[str]:
+    """Ids and names: byte-wise comparison everywhere (``COLLATE "C"`` on PostgreSQL)."""
+    return Text().with_variant(Text(collation="C"), "postgresql")
+
+
+def json_type() -> TypeEngine[Any]:
+    """JSON text on SQLite, ``jsonb`` on PostgreSQL."""
+    return JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[DateTime]):
+    """An aware instant stored in UTC; naive datetimes are refused.
+
+    PostgreSQL: ``timestamp with time zone``. SQLite: ``YYYY-MM-DD HH:MM:SS.ffffff+00:00``
+    text — fixed width, so comparing the text compares the instants.
+    """
+
+    impl = postgresql.TIMESTAMP(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+
+    def process_bind_param(self, value: DateTime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+            raise ValueError(f"booking_core stores aware datetimes only; got {value!r}")
+        utc = value.astimezone(_UTC)
+        # A plain stdlib datetime: drivers need not know pendulum.
+        plain = dt.datetime(
+            utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, _UTC
+        )
+        if dialect.name == "sqlite":
+            return plain.isoformat(sep=" ", timespec="microseconds")
+        return plain
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> DateTime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return pendulum.instance(cast(dt.datetime, value)).in_timezone("UTC")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every row class; carries the constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+metadata: Final = Base.metadata
+
+
+class CategoryRow(Base):
+    """A row of ``categories``."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    name: Mapped[str] = mapped_column(key_type())
+    parent_id: Mapped[str | None] = mapped_column(key_type())
+
+
+class ServiceRow(Base):
+    """A row of ``services``; the price is ``price_amount`` + ``price_currency``."""
+
+    __tablename__ = "services"
+    __table_args__ = (Index(None, "category_id"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    category_id: Mapped[str] = mapped_column(key_type())
+    name: Mapped[str] = mapped_column(key_type())
+    description: Mapped[str] = mapped_column(Text)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer)
+    price_amount: Mapped[int] = mapped_column(BigInteger)
+    price_currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+
+
+class TechnicianRow(Base):
+    """A row of ``technicians``; weekly hours and profile in the converter's wire form."""
+
+    __tablename__ = "technicians"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    name: Mapped[str] = mapped_column(key_type())
+    time_zone: Mapped[str] = mapped_column(Text)
+    weekly_hours: Mapped[dict[str, Any]] = mapped_column(json_type())
+    service_ids: Mapped[list[str]] = mapped_column(json_type())
+    profile: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class BookingRow(Base):
+    """A row of ``bookings`` (checkout holds included: ``hold_expires_at`` is set).
+
+    On PostgreSQL the exclusion constraint ``ex_bookings_no_overlap`` refuses two active rows
+    of one technician whose ``[blocked_start, blocked_end)`` ranges overlap (INVARIANTS I1).
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("slot_end > slot_start", name="slot_not_empty"),
+        CheckConstraint("blocked_end > blocked_start", name="blocked_not_empty"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    technician_id: Mapped[str] = mapped_column(key_type())
+    order_id: Mapped[str | None] = mapped_column(key_type())
+    slot_start: Mapped[DateTime] = mapped_column(UtcDateTime())
+    slot_end: Mapped[DateTime] = mapped_column(UtcDateTime())
+    blocked_start: Mapped[DateTime] = mapped_column(UtcDateTime())
+    blocked_end: Mapped[DateTime] = mapped_column(UtcDateTime())
+    active: Mapped[bool] = mapped_column(Boolean)
+    service_id: Mapped[str | None] = mapped_column(key_type())
+    holder: Mapped[str | None] = mapped_column(key_type())
+    hold_expires_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    location_lat: Mapped[float | None] = mapped_column(Double())
+    location_lon: Mapped[float | None] = mapped_column(Double())
+    travel_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class WorkScheduleRow(Base):
+    """A row of ``work_schedules``: a technician's schedule as a converter document.
+
+    ``version`` is the compare-and-set counter (a technician without a row is at version 0).
+    """
+
+    __tablename__ = "work_schedules"
+
+    technician_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class OrderRow(Base):
+    """A row of ``orders``; ``version`` is the compare-and-set counter of ``save``.
+
+    Money columns come in pairs (``price_*``, ``upfront_*``, ``paid_*``, ``refunded_*``,
+    ``cancellation_fee_*``); the destination is ``destination_lat``/``destination_lon``.
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (Index(None, "customer_id", "placed_at"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    number: Mapped[str] = mapped_column(key_type())
+    customer_id: Mapped[str] = mapped_column(key_type())
+    technician_id: Mapped[str | None] = mapped_column(key_type())
+    service_id: Mapped[str] = mapped_column(key_type())
+    booking_id: Mapped[str] = mapped_column(key_type())
+    slot_start: Mapped[DateTime] = mapped_column(UtcDateTime())
+    slot_end: Mapped[DateTime] = mapped_column(UtcDateTime())
+    time_zone: Mapped[str] = mapped_column(Text)
+    placed_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(Text)
+    payment_mode: Mapped[str] = mapped_column(Text)
+    price_amount: Mapped[int] = mapped_column(BigInteger)
+    price_currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    upfront_amount: Mapped[int] = mapped_column(BigInteger)
+    upfront_currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    paid_amount: Mapped[int | None] = mapped_column(BigInteger)
+    paid_currency: Mapped[str | None] = mapped_column(postgresql.CHAR(3))
+    refunded_amount: Mapped[int | None] = mapped_column(BigInteger)
+    refunded_currency: Mapped[str | None] = mapped_column(postgresql.CHAR(3))
+    cancellation_fee_amount: Mapped[int | None] = mapped_column(BigInteger)
+    cancellation_fee_currency: Mapped[str | None] = mapped_column(postgresql.CHAR(3))
+    destination_lat: Mapped[float | None] = mapped_column(Double())
+    destination_lon: Mapped[float | None] = mapped_column(Double())
+    late_minutes: Mapped[int | None] = mapped_column(Integer)
+    cancel_cause: Mapped[str | None] = mapped_column(Text)
+    review_closed: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class CounterRow(Base):
+    """A row of ``counters``: named increasing numbers (SQLite's order numbers; PostgreSQL
+    uses the sequence ``order_number_seq`` instead, which never blocks concurrent orders)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class JobRow(Base):
+    """A row of ``jobs``: time-driven work, claimed by one worker at a time (a lease)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index(None, "subject"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(key_type())
+    due_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_by: Mapped[str | None] = mapped_column(Text)
+    locked_until: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def _serial() -> TypeEngine[int]:
+    # BIGSERIAL on PostgreSQL; SQLite autoincrements only an INTEGER PRIMARY KEY.
+    return BigInteger().with_variant(Integer(), "sqlite")
+
+
+class PaymentAttemptRow(Base):
+    """A row of ``payment_attempts``, one per idempotency key."""
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (Index(None, "order_id"),)
+
+    key: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    order_id: Mapped[str] = mapped_column(key_type())
+    purpose: Mapped[str] = mapped_column(Text)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    status: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    gateway_reference: Mapped[str | None] = mapped_column(Text)
+    failure_code: Mapped[str | None] = mapped_column(Text)
+
+
+class RefundRow(Base):
+    """A row of ``refunds``, one per idempotency key."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (Index(None, "order_id"),)
+
+    key: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    order_id: Mapped[str] = mapped_column(key_type())
+    payment_key: Mapped[str] = mapped_column(key_type())
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    status: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+
+
+class MoneyMovementRow(Base):
+    """A row of the append-only ``money_movements``; ``position`` is the order applied."""
+
+    __tablename__ = "money_movements"
+    __table_args__ = (Index(None, "order_id"),)
+
+    position: Mapped[int] = mapped_column(_serial(), primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(key_type(), unique=True)
+    order_id: Mapped[str] = mapped_column(key_type())
+    kind: Mapped[str] = mapped_column(Text)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    source: Mapped[str] = mapped_column(Text)
+
+
+class WebhookEventRow(Base):
+    """A row of ``webhook_events``: a raw payment notification, once per (gateway, id)."""
+
+    __tablename__ = "webhook_events"
+
+    gateway: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    event_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    raw: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+
+
+class ComplaintRow(Base):
+    """A row of ``complaints``: key columns plus the converter document of the complaint."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index(None, "order_id"), Index(None, "state", "filed_at"))
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    order_id: Mapped[str] = mapped_column(key_type())
+    state: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class PositionReportRow(Base):
+    """A row of ``position_reports``: where a technician was on the way to an order."""
+
+    __tablename__ = "position_reports"
+    __table_args__ = (Index(None, "order_id", "reported_at"),)
+
+    id: Mapped[int] = mapped_column(_serial(), primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(key_type())
+    technician_id: Mapped[str] = mapped_column(key_type())
+    lat: Mapped[float] = mapped_column(Double())
+    lon: Mapped[float] = mapped_column(Double())
+    reported_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+
+
+class OrderTransitionRow(Base):
+    """A row of ``order_transitions``: one timeline record, appended once, never updated."""
+
+    __tablename__ = "order_transitions"
+
+    order_id: Mapped[str] = mapped_column(key_type(), ForeignKey("orders.id"), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event: Mapped[str] = mapped_column(Text)
+    from_state: Mapped[str] = mapped_column(Text)
+    to_state: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str] = mapped_column(Text)
+    actor_role: Mapped[str] = mapped_column(Text)
+    at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ReviewRow(Base):
+    """A row of ``reviews``; at most one per order."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index(None, "technician_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    order_id: Mapped[str] = mapped_column(key_type(), unique=True)
+    customer_id: Mapped[str] = mapped_column(key_type())
+    technician_id: Mapped[str] = mapped_column(key_type())
+    stars: Mapped[int] = mapped_column(SmallInteger)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+
+
+class OutboxMessageRow(Base):
+    """A row of ``outbox_messages``; ``payload`` is the event unstructured by the converter."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(json_type())
+    created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CouponTemplateRow(Base):
+    """A row of ``coupon_templates``: the template as a converter document and ``issued``, the
+    number of coupons issued from it ever (read and raised under the row's lock)."""
+
+    __tablename__ = "coupon_templates"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    issued: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class CouponRow(Base):
+    """A row of ``coupons``: key columns plus the converter document of the coupon.
+
+    ``status`` and ``order_id`` are what :meth:`replace` compares and sets.
+    """
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        Index(None, "template_id", "customer_id"),
+        Index(None, "customer_id", "issued_at"),
+        Index(None, "order_id"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    template_id: Mapped[str] = mapped_column(key_type())
+    customer_id: Mapped[str] = mapped_column(key_type())
+    status: Mapped[str] = mapped_column(Text)
+    order_id: Mapped[str | None] = mapped_column(key_type())
+    issued_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class CampaignRow(Base):
+    """A row of ``campaigns``: the campaign (with what it spent) as a converter document."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    starts_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class LedgerTransactionRow(Base):
+    """A row of the append-only ``ledger_transactions`` (a trigger refuses UPDATE and DELETE).
+
+    ``position`` is the recording order. ``id`` is unique (idempotent recording), ``reverses``
+    is unique (a transaction is reversed once), and ``(order_id, order_sequence)`` is unique
+    (two entries built from the same history of an order cannot both be recorded).
+    """
+
+    __tablename__ = "ledger_transactions"
+    __table_args__ = (
+        UniqueConstraint("order_id", "order_sequence"),
+        UniqueConstraint("reverses"),
+    )
+
+    position: Mapped[int] = mapped_column(_serial(), primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(key_type(), unique=True)
+    kind: Mapped[str] = mapped_column(Text)
+    at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    order_id: Mapped[str | None] = mapped_column(key_type())
+    order_sequence: Mapped[int | None] = mapped_column(Integer)
+    reverses: Mapped[str | None] = mapped_column(key_type())
+    memo: Mapped[str] = mapped_column(Text)
+
+
+class LedgerPostingRow(Base):
+    """A row of the append-only ``ledger_postings``: one posting (debit positive) of a
+    transaction; balances are sums over these rows."""
+
+    __tablename__ = "ledger_postings"
+    __table_args__ = (Index(None, "account_kind", "account_owner", "currency"),)
+
+    transaction_id: Mapped[str] = mapped_column(
+        key_type(), ForeignKey("ledger_transactions.id"), primary_key=True
+    )
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_kind: Mapped[str] = mapped_column(Text)
+    account_owner: Mapped[str] = mapped_column(key_type())
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+
+
+def _table(row_class: type[Base]) -> Table:
+    table = row_class.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+categories: Final = _table(CategoryRow)
+services: Final = _table(ServiceRow)
+technicians: Final = _table(TechnicianRow)
+bookings: Final = _table(BookingRow)
+work_schedules: Final = _table(WorkScheduleRow)
+orders: Final = _table(OrderRow)
+order_transitions: Final = _table(OrderTransitionRow)
+counters: Final = _table(CounterRow)
+jobs: Final = _table(JobRow)
+payment_attempts: Final = _table(PaymentAttemptRow)
+refunds: Final = _table(RefundRow)
+money_movements: Final = _table(MoneyMovementRow)
+webhook_events: Final = _table(WebhookEventRow)
+complaints: Final = _table(ComplaintRow)
+position_reports: Final = _table(PositionReportRow)
+reviews: Final = _table(ReviewRow)
+outbox_messages: Final = _table(OutboxMessageRow)
+coupon_templates: Final = _table(CouponTemplateRow)
+coupons: Final = _table(CouponRow)
+campaigns: Final = _table(CampaignRow)
+ledger_transactions: Final = _table(LedgerTransactionRow)
+ledger_postings: Final = _table(LedgerPostingRow)
+
+# Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
+Index(
+    "ix_bookings_active_technician_blocked_start",
+    bookings.c.technician_id,
+    bookings.c.blocked_start,
+    sqlite_where=bookings.c.active,
+).ddl_if(dialect="sqlite")
+bookings.append_constraint(
+    postgresql.ExcludeConstraint(
+        (bookings.c.technician_id, "="),
+        (
+            func.tstzrange(
+                bookings.c.blocked_start, bookings.c.blocked_end, literal_column("'[)'")
+            ),
+            "&&",
+        ),
+        name="ex_bookings_no_overlap",
+        using="gist",
+        where=bookings.c.active,
+    ).ddl_if(dialect="postgresql")
+)
+# PostgreSQL only (SQLite has no sequences; SQLAlchemy skips it there).
+order_number_seq: Final = Sequence("order_number_seq", metadata=metadata)
+Index(
+    "uq_orders_number",
+    orders.c.number,
+    unique=True,
+    sqlite_where=orders.c.number != "",
+    postgresql_where=orders.c.number != "",
+)
+Index(
+    "ix_jobs_claimable",
+    jobs.c.due_at,
+    jobs.c.id,
+    sqlite_where=jobs.c.status.in_(["pending", "running"]),
+    postgresql_where=jobs.c.status.in_(["pending", "running"]),
+)
+Index(
+    "ix_outbox_messages_pending",
+    outbox_messages.c.created_at,
+    outbox_messages.c.id,
+    sqlite_where=outbox_messages.c.delivered_at.is_(None),
+    postgresql_where=outbox_messages.c.delivered_at.is_(None),
+)
