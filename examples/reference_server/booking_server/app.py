@@ -1,0 +1,107 @@
+"""The FastAPI application factory.
+
+``create_app`` takes a ready :class:`~booking_core.bootstrap.BookingApp` (constructor
+injection): the server holds no module-level state and opens no engine at import time, so
+tests build it over the in-memory storage and ``booking_server.main`` over SQLite.
+
+Endpoints are plain ``def`` functions: the application services are synchronous, so
+FastAPI runs them in its thread pool (DESIGN: "the reference server calls the services from
+a thread pool").
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Final
+
+from fastapi import APIRouter, FastAPI
+
+from booking_core.bootstrap import BookingApp
+from booking_server.problems import DEFAULT_PROBLEM_BASE, Problem, install_problem_handlers
+from booking_server.routers import ROUTERS
+
+__all__ = ["DESCRIPTION", "create_app"]
+
+DESCRIPTION: Final = """\
+The reference HTTP API of **booking_core**, an SDK for at-home service booking platforms
+(上门按摩 / 家政 / 美容美发): catalog, technicians and their free slots, orders through
+their lifecycle, payment through the configured gateway, and reviews.
+
+* **Who is acting** — headers `X-Actor-Id` and `X-Actor-Role`
+  (`customer`, `technician`, `store`, `platform`). *This reference server trusts them:
+  a real deployment puts its authentication here.* Browsing the catalog, technicians,
+  slots and reviews needs no actor.
+* **Money** — `{"amount": <integer minor units>, "currency": "CNY"}`; 19900 is 199.00 CNY.
+* **Time** — ISO 8601 with an offset; answers show times in the technician's zone.
+* **Errors** — RFC 9457 `application/problem+json` with a stable `code`.
+"""
+
+_TAGS: Final = [
+    {"name": "catalog", "description": "Categories and services (platform manages)."},
+    {"name": "technicians", "description": "Technicians, weekly hours and free slots."},
+    {"name": "orders", "description": "Place, pay and move orders through their lifecycle."},
+    {"name": "reviews", "description": "Reviews of completed orders."},
+]
+
+
+def create_app(
+    booking_app: BookingApp,
+    *,
+    title: str = "booking_core reference server",
+    version: str = "0.1.0",
+    problem_base: str = DEFAULT_PROBLEM_BASE,
+    routers: Iterable[APIRouter] = ROUTERS,
+    on_shutdown: Sequence[Callable[[], None]] = (),
+) -> FastAPI:
+    """A FastAPI app serving ``booking_app``.
+
+    Args:
+        booking_app: The wired services (see :func:`booking_core.bootstrap.build`).
+        title: The API title in the OpenAPI document.
+        version: The API version in the OpenAPI document.
+        problem_base: Prefix of every problem ``type`` URI (the error code is appended).
+        routers: The area routers to mount (default: every router of this package).
+        on_shutdown: Called when the server stops (e.g. the storage's ``dispose``).
+    """
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            for callback in on_shutdown:
+                callback()
+
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=DESCRIPTION,
+        openapi_tags=_TAGS,
+        lifespan=lifespan,
+    )
+    app.state.booking_app = booking_app
+    install_problem_handlers(app, base=problem_base)
+    for router in routers:
+        app.include_router(router)
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    # The routes reference the Problem schema in their problem+json responses; FastAPI only
+    # collects schemas of models it serializes, so add it to the components ourselves.
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = default_openapi()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem.pop("$defs", {}))
+        schemas["Problem"] = problem
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

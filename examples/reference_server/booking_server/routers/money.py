@@ -1,0 +1,227 @@
+"""Money: quotes with their breakdown and coupon explanations, coupons, campaigns and the
+ledger (FEATURES C6, C15–C17, P8, M2).
+
+Customers price carts, claim coupons and read their wallet; the platform manages coupon
+templates and campaigns, issues coupons to customers and reads the books.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from booking_core.errors import PermissionDenied
+from booking_core.ids import CustomerId, OrderId, ServiceId
+from booking_core.orders import Actor, Role
+from booking_core.pricing import Cart, CartLine, CustomerProfile
+from booking_core.promotions import CampaignId, CouponId, CouponTemplateId
+from booking_core.services.coupons import TemplateStock
+from booking_server.actors import CurrentActor, PlatformActor
+from booking_server.dependencies import Booking
+from booking_server.money_schemas import (
+    BalanceOut,
+    BalancesOut,
+    CampaignIn,
+    CampaignList,
+    CampaignOut,
+    CouponList,
+    CouponOut,
+    CouponTemplateIn,
+    CouponTemplateList,
+    CouponTemplateOut,
+    IssueCouponIn,
+    JournalOut,
+    QuoteIn,
+    QuoteOut,
+    TemplateActiveIn,
+    TransactionOut,
+)
+from booking_server.problems import problem_responses
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["money"], responses=problem_responses(422))
+
+
+def _customer(actor: Actor, doing: str) -> CustomerId:
+    if actor.role is not Role.CUSTOMER:
+        raise PermissionDenied(
+            f"Only a customer {doing}; you act as a {actor.role.value}.",
+            details={"role": actor.role.value, "required_role": Role.CUSTOMER.value},
+        )
+    return CustomerId(actor.id)
+
+
+# --- quotes ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/quotes",
+    summary="Price a cart (customer)",
+    responses=problem_responses(401, 403, 404),
+)
+def price_cart(body: QuoteIn, app: Booking, actor: CurrentActor) -> QuoteOut:
+    """The cart priced now with the rules in force: per line the tier or campaign price,
+    满减, the chosen coupon, and what the customer pays; plus, for every coupon in the
+    customer's wallet, what it would take off or why it does not apply.
+
+    422 ``coupon_not_applicable`` when the chosen coupon does not apply (``reason`` says why).
+    """
+    customer = _customer(actor, "prices a cart")
+    lines = []
+    for line in body.lines:
+        service = app.catalog.get_service(ServiceId(line.service_id))
+        lines.append(CartLine(service.id, service.category_id, service.price, line.quantity))
+    travel_fee = None if body.travel_fee is None else body.travel_fee.to_domain()
+    cart = Cart.of(*lines, travel_fee=travel_fee)
+    coupon_id = None if body.coupon_id is None else CouponId(body.coupon_id)
+    priced = app.quotes.price(cart, CustomerProfile(customer), coupon_id=coupon_id)
+    return QuoteOut.from_domain(priced)
+
+
+# --- coupons -----------------------------------------------------------------------------
+
+
+@router.get("/coupon-templates", summary="List coupon templates")
+def list_coupon_templates(app: Booking) -> CouponTemplateList:
+    """Every template with what it issued and has left (public: the 领券中心)."""
+    return CouponTemplateList(
+        items=[CouponTemplateOut.from_domain(s) for s in app.coupons.templates()]
+    )
+
+
+@router.post(
+    "/coupon-templates",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a coupon template (platform)",
+    responses=problem_responses(401, 403, 409),
+)
+def create_coupon_template(
+    body: CouponTemplateIn, app: Booking, actor: PlatformActor
+) -> CouponTemplateOut:
+    """A template with its benefit, scope, eligibility, validity, stock and limit.
+
+    409 ``coupon_template_exists`` when the id is taken.
+    """
+    template = app.coupons.create_template(actor, body.to_domain())
+    return CouponTemplateOut.from_domain(TemplateStock(template, 0))
+
+
+@router.patch(
+    "/coupon-templates/{template_id}",
+    summary="Start or stop issuing a coupon template (platform)",
+    responses=problem_responses(401, 403, 404),
+)
+def set_coupon_template_active(
+    template_id: str, body: TemplateActiveIn, app: Booking, actor: PlatformActor
+) -> CouponTemplateOut:
+    """Coupons already held stay valid when a template stops."""
+    app.coupons.set_template_active(actor, CouponTemplateId(template_id), active=body.active)
+    found = next(s for s in app.coupons.templates() if s.template.id == template_id)
+    return CouponTemplateOut.from_domain(found)
+
+
+@router.post(
+    "/coupon-templates/{template_id}/claims",
+    status_code=status.HTTP_201_CREATED,
+    summary="Claim a coupon (customer)",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def claim_coupon(template_id: str, app: Booking, actor: CurrentActor) -> CouponOut:
+    """One coupon of the template into the customer's wallet (领券).
+
+    409 ``coupon_out_of_stock``, ``coupon_limit_reached`` or ``coupon_not_claimable``.
+    """
+    _customer(actor, "claims coupons")
+    return CouponOut.from_domain(app.coupons.claim(actor, CouponTemplateId(template_id)))
+
+
+@router.post(
+    "/coupon-templates/{template_id}/issues",
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue a coupon to a customer (platform)",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def issue_coupon(
+    template_id: str, body: IssueCouponIn, app: Booking, actor: PlatformActor
+) -> CouponOut:
+    """A coupon for ``customer_id`` (定向发放): the stock holds, the per-customer limit does
+    not apply."""
+    coupon = app.coupons.issue(actor, CouponTemplateId(template_id), CustomerId(body.customer_id))
+    return CouponOut.from_domain(coupon)
+
+
+@router.get("/me/coupons", summary="My coupons (customer)", responses=problem_responses(401, 403))
+def my_coupons(app: Booking, actor: CurrentActor) -> CouponList:
+    """The customer's coupons with their status now (available, reserved, used, expired)."""
+    customer = _customer(actor, "has a coupon wallet")
+    return CouponList(items=[CouponOut.from_wallet(w) for w in app.coupons.wallet(customer)])
+
+
+# --- campaigns ---------------------------------------------------------------------------
+
+
+@router.get("/campaigns", summary="List campaigns")
+def list_campaigns(app: Booking) -> CampaignList:
+    """Every campaign with its budget, what it spent and what is left (public)."""
+    return CampaignList(items=[CampaignOut.from_domain(c) for c in app.campaigns.all()])
+
+
+@router.post(
+    "/campaigns",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a campaign (platform)",
+    responses=problem_responses(401, 403, 409),
+)
+def create_campaign(body: CampaignIn, app: Booking, actor: PlatformActor) -> CampaignOut:
+    """A time-limited campaign price on the services in its scope, paid from a budget.
+
+    409 ``campaign_exists`` when the id is taken.
+    """
+    return CampaignOut.from_domain(app.campaigns.create(actor, body.to_domain()))
+
+
+@router.put(
+    "/campaigns/{campaign_id}",
+    summary="Change a campaign (platform)",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def update_campaign(
+    campaign_id: str, body: CampaignIn, app: Booking, actor: PlatformActor
+) -> CampaignOut:
+    """Replace the campaign's definition; what it spent is kept.
+
+    409 ``campaign_budget_exceeded`` when the new budget is below what was spent.
+    """
+    campaign = app.campaigns.update(actor, body.to_domain(CampaignId(campaign_id)))
+    return CampaignOut.from_domain(campaign)
+
+
+# --- the ledger --------------------------------------------------------------------------
+
+
+@router.get(
+    "/ledger/balances",
+    summary="Account balances (platform)",
+    responses=problem_responses(401, 403),
+)
+def ledger_balances(
+    app: Booking,
+    actor: PlatformActor,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+) -> BalancesOut:
+    """Every non-zero balance, derived from the postings; ``net`` values sum to zero."""
+    balances = app.ledger.balances(actor, currency)
+    return BalancesOut(items=[BalanceOut.from_domain(a, m) for (a, _), m in balances.items()])
+
+
+@router.get(
+    "/ledger/orders/{order_id}",
+    summary="An order's journal entries (platform)",
+    responses=problem_responses(401, 403),
+)
+def ledger_for_order(order_id: str, app: Booking, actor: PlatformActor) -> JournalOut:
+    """The order's captures, settlement, refunds and reversals, in recording order."""
+    entries = app.ledger.order_position(actor, OrderId(order_id))
+    return JournalOut(order_id=order_id, items=[TransactionOut.from_domain(t) for t in entries])

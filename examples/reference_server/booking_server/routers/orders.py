@@ -1,0 +1,122 @@
+"""Orders: place, read, pay, and move through the lifecycle (FEATURES C6–C9, T5, T7).
+
+An order is visible only to its customer, its technician and the platform; anyone else gets
+404 (not 403), so ids of other people's orders leak nothing (INVARIANTS I25).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from fastapi import APIRouter, status
+
+from booking_core.errors import PermissionDenied
+from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.orders import Role
+from booking_core.services.ordering import PlaceOrder
+from booking_server.actors import CurrentActor
+from booking_server.dependencies import Booking
+from booking_server.problems import problem_responses
+from booking_server.schemas import OrderList, OrderOut, PaymentOut, PlaceOrderIn, TransitionIn
+
+__all__ = ["ACTIONS", "router"]
+
+router = APIRouter(tags=["orders"], responses=problem_responses(401, 403, 404, 422))
+
+
+@router.post(
+    "/orders",
+    status_code=status.HTTP_201_CREATED,
+    summary="Place an order (customer)",
+    responses=problem_responses(409),
+)
+def place_order(body: PlaceOrderIn, app: Booking, actor: CurrentActor) -> OrderOut:
+    """Reserve an offered slot and create an order awaiting payment, in one transaction.
+
+    409 ``slot_taken`` when someone else holds the time, 409 ``slot_unavailable`` when the
+    start is not an offered slot (hours, notice, window, alignment), 422
+    ``service_not_offered`` when the technician does not perform the service.
+    """
+    if actor.role is not Role.CUSTOMER:
+        raise PermissionDenied(
+            f"Only customers place orders; you act as a {actor.role.value}.",
+            details={"role": actor.role.value, "required_role": Role.CUSTOMER.value},
+        )
+    order = app.ordering.place_order(
+        PlaceOrder(
+            customer_id=CustomerId(actor.id),
+            technician_id=TechnicianId(body.technician_id),
+            service_id=ServiceId(body.service_id),
+            start=body.start_instant(),
+        )
+    )
+    return OrderOut.from_domain(order)
+
+
+@router.get("/orders", summary="My orders (customer)")
+def list_orders(app: Booking, actor: CurrentActor) -> OrderList:
+    """The acting customer's own orders, newest first."""
+    return OrderList(items=[OrderOut.from_domain(o) for o in app.ordering.list_orders(actor)])
+
+
+@router.get("/orders/{order_id}", summary="Get an order")
+def get_order(order_id: str, app: Booking, actor: CurrentActor) -> OrderOut:
+    """One order, with its timeline, if the actor may see it."""
+    return OrderOut.from_domain(app.ordering.get_order(OrderId(order_id), actor))
+
+
+@router.post(
+    "/orders/{order_id}/payments",
+    summary="Pay an order in full (customer)",
+    responses=problem_responses(402, 409),
+)
+def pay_order(order_id: str, app: Booking, actor: CurrentActor) -> PaymentOut:
+    """Charge the whole price through the payment gateway.
+
+    A declined payment is an answer (200, ``status: declined``), not an error; a captured one
+    moves the order to ``pending_acceptance``. Paying twice is 409 ``transition_not_allowed``.
+    """
+    result = app.ordering.pay_in_full(OrderId(order_id), actor)
+    return PaymentOut.from_domain(result, app.ordering.get_order(OrderId(order_id), actor))
+
+
+#: URL slug → (lifecycle event, summary, description).
+ACTIONS: Final[dict[str, tuple[str, str, str]]] = {
+    "accept": ("accept", "Accept an order (technician)", "The technician takes a paid order."),
+    "depart": ("depart", "Set off (technician)", "The technician is on the way."),
+    "arrive": ("arrive", "Arrive (technician)", "The technician is at the address."),
+    "start-service": ("start_service", "Start the service (technician)", "Service begins."),
+    "complete": ("complete", "Complete (technician)", "The service is done."),
+    "cancel": (
+        "cancel",
+        "Cancel an order (customer)",
+        "Cancel before the service starts; the technician's time is released at once.",
+    ),
+}
+
+
+def _action(event: str) -> Callable[..., OrderOut]:
+    def fire(
+        order_id: str, app: Booking, actor: CurrentActor, body: TransitionIn | None = None
+    ) -> OrderOut:
+        reason = body.reason if body is not None else ""
+        order = app.ordering.transition(OrderId(order_id), event, actor, reason=reason)
+        return OrderOut.from_domain(order)
+
+    fire.__name__ = f"{event}_order"
+    return fire
+
+
+for _slug, (_event, _summary, _description) in ACTIONS.items():
+    router.add_api_route(
+        f"/orders/{{order_id}}/{_slug}",
+        _action(_event),
+        methods=["POST"],
+        response_model=OrderOut,
+        summary=_summary,
+        description=f"{_description} Body (optional): a reason kept on the timeline. "
+        "409 `transition_not_allowed` when the order's state does not allow it; 403 "
+        "`permission_denied` when the actor's role may not do it.",
+        responses=problem_responses(409),
+    )

@@ -1,0 +1,52 @@
+"""Reviews of completed orders, shown on the technician's page (FEATURES C11, C5)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from booking_core.errors import PermissionDenied
+from booking_core.ids import CustomerId, OrderId, TechnicianId
+from booking_core.orders import Role
+from booking_core.services.reviews import SubmitReview
+from booking_server.actors import CurrentActor
+from booking_server.dependencies import Booking
+from booking_server.problems import problem_responses
+from booking_server.schemas import ReviewIn, ReviewList, ReviewOut
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["reviews"], responses=problem_responses(404, 422))
+
+
+@router.post(
+    "/orders/{order_id}/review",
+    status_code=status.HTTP_201_CREATED,
+    summary="Review a completed order (customer)",
+    responses=problem_responses(401, 403, 409),
+)
+def review_order(order_id: str, body: ReviewIn, app: Booking, actor: CurrentActor) -> ReviewOut:
+    """1–5 stars and optional text, once per completed order.
+
+    409 ``review_not_allowed`` before completion, 409 ``review_exists`` the second time.
+    """
+    if actor.role is not Role.CUSTOMER:
+        raise PermissionDenied(
+            f"Only the customer reviews an order; you act as a {actor.role.value}.",
+            details={"role": actor.role.value, "required_role": Role.CUSTOMER.value},
+        )
+    review = app.reviews.submit(
+        SubmitReview(
+            order_id=OrderId(order_id),
+            customer_id=CustomerId(actor.id),
+            stars=body.stars,
+            text=body.text,
+        )
+    )
+    return ReviewOut.from_domain(review)
+
+
+@router.get("/technicians/{technician_id}/reviews", summary="A technician's reviews")
+def technician_reviews(technician_id: str, app: Booking) -> ReviewList:
+    """The technician's reviews, newest first, with the average stars (public)."""
+    technician = app.technicians.get(TechnicianId(technician_id))
+    return ReviewList.from_domain(technician.id, app.reviews.for_technician(technician.id))

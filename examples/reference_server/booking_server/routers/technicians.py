@@ -1,0 +1,88 @@
+"""Technicians and their free slots (FEATURES C5, C6, T4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import pendulum
+from fastapi import APIRouter, Query, status
+
+from booking_core.ids import ServiceId, TechnicianId
+from booking_server.actors import PlatformActor
+from booking_server.dependencies import Booking
+from booking_server.problems import problem_responses
+from booking_server.schemas import (
+    MAX_YEAR,
+    MIN_YEAR,
+    SlotOut,
+    SlotsOut,
+    TechnicianIn,
+    TechnicianList,
+    TechnicianOut,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["technicians"], responses=problem_responses(422))
+
+
+@router.post(
+    "/technicians",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a technician (platform)",
+    responses=problem_responses(401, 403, 404),
+)
+def register_technician(body: TechnicianIn, app: Booking, _: PlatformActor) -> TechnicianOut:
+    """Register a technician with weekly hours (local wall-clock) in his IANA time zone."""
+    return TechnicianOut.from_domain(app.technicians.register(body.to_command()))
+
+
+@router.get("/technicians", summary="List technicians")
+def list_technicians(app: Booking) -> TechnicianList:
+    """Every technician (public)."""
+    return TechnicianList(items=[TechnicianOut.from_domain(t) for t in app.technicians.list()])
+
+
+@router.get(
+    "/technicians/{technician_id}",
+    summary="Get a technician",
+    responses=problem_responses(404),
+)
+def get_technician(technician_id: str, app: Booking) -> TechnicianOut:
+    """One technician."""
+    return TechnicianOut.from_domain(app.technicians.get(TechnicianId(technician_id)))
+
+
+@router.get(
+    "/technicians/{technician_id}/slots",
+    summary="Free slots of a technician on a day",
+    responses=problem_responses(404),
+)
+def free_slots(
+    technician_id: str,
+    app: Booking,
+    service_id: Annotated[str, Query(max_length=128, description="The service to book.")],
+    date: Annotated[
+        dt.date,
+        Query(
+            description="The technician's local day, YYYY-MM-DD.",
+            ge=dt.date(MIN_YEAR, 1, 1),
+            le=dt.date(MAX_YEAR, 12, 31),
+        ),
+    ],
+) -> SlotsOut:
+    """The starts a customer can book, computed by the same rules that accept a booking.
+
+    Times are in the technician's zone; past the notice and inside the booking window only.
+    """
+    technician = app.technicians.get(TechnicianId(technician_id))
+    day = pendulum.Date(date.year, date.month, date.day)
+    slots = app.availability.free_slots(technician.id, ServiceId(service_id), day)
+    return SlotsOut(
+        technician_id=technician.id,
+        service_id=service_id,
+        date=date,
+        time_zone=technician.time_zone,
+        items=[SlotOut.from_domain(s, technician.time_zone) for s in slots],
+    )

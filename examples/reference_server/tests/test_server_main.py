@@ -1,0 +1,126 @@
+"""Settings, start-up and demo seeding of the runnable server."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from booking_core.bootstrap import BookingApp
+from booking_server.demo_data import CATEGORIES, TECHNICIANS, seed_if_empty
+from booking_server.main import create_server
+from booking_server.settings import DEFAULT_DB_URL, MEMORY_URL, Settings
+
+HAS_ADAPTER = importlib.util.find_spec("booking_core_sqlalchemy") is not None
+
+
+def test_settings_default_to_a_local_sqlite_file() -> None:
+    # given an empty environment
+
+    # when settings are read
+    settings = Settings.from_env({})
+
+    # then they name the embedded defaults
+    assert settings == Settings(DEFAULT_DB_URL, "127.0.0.1", 8000, seed_demo_data=True)
+    assert DEFAULT_DB_URL == "sqlite:///./booking_core_demo.sqlite3"
+
+
+def test_settings_come_from_the_environment() -> None:
+    # given every variable set
+    env = {
+        "BOOKING_CORE_DB_URL": "sqlite:////tmp/x.sqlite3",
+        "BOOKING_CORE_HOST": "0.0.0.0",
+        "BOOKING_CORE_PORT": "9000",
+        "BOOKING_CORE_SEED": "0",
+    }
+
+    # when settings are read
+    settings = Settings.from_env(env)
+
+    # then they follow it
+    assert settings == Settings("sqlite:////tmp/x.sqlite3", "0.0.0.0", 9000, seed_demo_data=False)
+
+
+@pytest.mark.parametrize("port", ["http", "0", "70000", "-1"])
+def test_a_bad_port_is_refused_clearly(port: str) -> None:
+    # given a port that is not one
+
+    # when settings are read
+    with pytest.raises(ValueError, match="BOOKING_CORE_PORT"):
+        Settings.from_env({"BOOKING_CORE_PORT": port})
+
+    # then the message names the variable
+
+
+def test_a_fresh_server_is_seeded_with_the_demo_catalog() -> None:
+    # given in-memory storage
+    app = create_server(Settings(db_url=MEMORY_URL))
+
+    # when the catalog is browsed
+    with TestClient(app) as client:
+        categories = client.get("/categories").json()["items"]
+        services = client.get("/services").json()["items"]
+        technicians = client.get("/technicians").json()["items"]
+
+    # then it holds the demo data
+    assert sorted(c["name"] for c in categories) == sorted(c.name for c in CATEGORIES)
+    assert {s["name"] for s in services} == {s.name for c in CATEGORIES for s in c.services}
+    tuina = next(s for s in services if "tuina" in s["name"])
+    assert (tuina["duration_minutes"], tuina["price"]) == (60, {"amount": 19900, "currency": "CNY"})
+    assert sorted(t["name"] for t in technicians) == sorted(t.name for t in TECHNICIANS)
+    assert {t["time_zone"] for t in technicians} == {"Asia/Shanghai"}
+
+
+def test_seeding_can_be_turned_off() -> None:
+    # given a server told not to seed
+    app = create_server(Settings(db_url=MEMORY_URL, seed_demo_data=False))
+
+    # when the catalog is browsed
+    with TestClient(app) as client:
+        categories = client.get("/categories").json()["items"]
+
+    # then it is empty
+    assert categories == []
+
+
+def test_seeding_happens_only_on_an_empty_database(booking_app: BookingApp) -> None:
+    # given a database seeded once
+    first = seed_if_empty(booking_app)
+
+    # when seeding is tried again
+    second = seed_if_empty(booking_app)
+
+    # then nothing is added
+    assert first is not None
+    assert second is None
+    assert len(booking_app.catalog.list_categories()) == len(CATEGORIES)
+
+
+@pytest.mark.skipif(not HAS_ADAPTER, reason="booking-core-sqlalchemy is not installed")
+def test_a_sqlite_server_keeps_its_data_across_restarts(tmp_path: Path) -> None:
+    # given a server started on a new SQLite file, where a customer books
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    with TestClient(create_server(settings)) as client:
+        categories_before = client.get("/categories").json()
+
+    # when it is started again on the same file
+    with TestClient(create_server(settings)) as client:
+        categories_after = client.get("/categories").json()
+
+    # then the data is there, seeded once
+    assert len(categories_before["items"]) == len(CATEGORIES)
+    assert categories_after == categories_before
+
+
+@pytest.mark.skipif(HAS_ADAPTER, reason="booking-core-sqlalchemy is installed")
+def test_a_database_url_without_the_adapter_says_what_to_install(tmp_path: Path) -> None:
+    # given a SQLite URL but no adapter
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+
+    # when the server is created
+    with pytest.raises(RuntimeError, match="booking-core-sqlalchemy"):
+        create_server(settings)
+
+    # then the error says what to install
