@@ -88,15 +88,29 @@ def build(
     """Build the services over the given ports (system clock, UUID ids and straight-line
     travel times by default; pricing without tier discounts, 满减 or points unless
     ``pricing_rules`` gives them; settlement by ``rates``, default
-    :data:`~booking_core.services.ledger.DEFAULT_RATES`)."""
+    :data:`~booking_core.services.ledger.DEFAULT_RATES`).
+
+    Checkout (``ordering``) and quotes (``quotes``) price with the same rules, so an order
+    costs what its quote showed; the order flow posts to the journal ``ledger`` reads."""
     clock = clock or SystemClock()
     ids = ids or UuidIds()
     policy = policy or BookingPolicy()
     converter = converter or make_converter()
     travel = travel or StraightLineTravel()
     order_policy = order_policy or OrderPolicy()
+    pricing_rules = pricing_rules or StaticPricingRules()
+    rates = rates or DEFAULT_RATES
     ordering = OrderingService(
-        uow, clock, ids, payments, policy, converter, travel, order_policy=order_policy
+        uow,
+        clock,
+        ids,
+        payments,
+        policy,
+        converter,
+        travel,
+        order_policy=order_policy,
+        pricing_rules=pricing_rules,
+        rates=rates,
     )
     return BookingApp(
         catalog=CatalogService(uow, ids),
@@ -124,8 +138,8 @@ def build(
         },
         uow=uow,
         clock=clock,
-        quotes=QuoteService(uow, clock, pricing_rules or StaticPricingRules()),
+        quotes=QuoteService(uow, clock, pricing_rules),
         coupons=CouponService(uow, clock, ids),
         campaigns=CampaignService(uow),
-        ledger=LedgerService(uow, clock, rates or DEFAULT_RATES),
+        ledger=LedgerService(uow, clock, rates),
     )

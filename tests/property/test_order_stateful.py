@@ -1,9 +1,16 @@
-"""Random sequences of customer, technician, platform and clock actions on orders.
+"""Random sequences of customer, technician, platform and clock actions on orders, some
+booked with a platform-funded coupon.
 
 After every step: each order is in a state the chart defines, reached by defined
-transitions recorded once (I5, I6); what was refused changed nothing; refunds never exceed
-captures, and the order's totals equal its money movements (I13); replayed notifications
-and reconciliations have one effect (I15).
+transitions recorded once (I5, I6); what was refused changed nothing (the books and the
+coupons included); refunds never exceed captures, and the order's totals equal its money
+movements (I13); replayed notifications, gateway answers and reconciliations have one effect
+and post nothing new (I15). The books: every balance of a currency sums to zero (I8); each
+order's journal holds exactly one entry per capture and per successful refund, with their
+amounts, and one settlement once it completed; what the books hold for an order is what was
+captured less what was refunded. Coupons: an order holds its coupon while it lives (reserved
+until money is captured or it completes, used after), and a cancelled order has given it
+back (I16).
 """
 
 from __future__ import annotations
@@ -18,15 +25,34 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from booking_core import Money
 from booking_core.errors import BookingError
 from booking_core.ids import CustomerId, OrderId
+from booking_core.ledger import Account, Transaction, TransactionKind
 from booking_core.orders import Actor, OrderState, Role
 from booking_core.orders.complaint import Decision, Remedy
 from booking_core.orders.lifecycle import OrderLifecycle
 from booking_core.orders.payments import MovementKind
 from booking_core.orders.policy import PaymentMode
 from booking_core.ports.payments import WebhookKind
+from booking_core.promotions import (
+    CouponBenefit,
+    CouponStatus,
+    CouponTemplate,
+    CouponTemplateId,
+    CouponTerms,
+    Validity,
+)
 from booking_core.services.aftersales import FileComplaint
 from booking_core.testing.orders import CUSTOMER, OPERATOR, OrderWorld, at, order_world
 from booking_core.testing.payments import Outcome, RefundOutcome
+
+CNY = "CNY"
+#: 满150减20, paid by the platform; one coupon per order that uses it.
+TWENTY_OFF = CouponTemplate(
+    CouponTemplateId("tpl_150_20"),
+    "满150减20",
+    CouponTerms(CouponBenefit.threshold(min_spend=Money(15000, CNY), amount=Money(2000, CNY))),
+    Validity.days_after_issue(30),
+    per_customer_limit=None,
+)
 
 TRANSITIONS = {
     (str(s.value), str(t.event), str(t.target.value))
@@ -49,28 +75,50 @@ class OrderLife(RuleBasedStateMachine):
     world: OrderWorld
     orders: list[OrderId]
     webhooks: list[tuple[dict[str, str], bytes]]
+    delivered: set[bytes]
 
     @initialize()
     def start(self) -> None:
         self.world = order_world()
         self.webhooks = []
-        # Two orders to start with (one paid), so every rule has something to act on.
-        self.orders = [self.world.paid_order(at(2, 10)), self.world.place(at(3, 10))]
+        self.delivered = set()
+        self.world.app.coupons.create_template(OPERATOR, TWENTY_OFF)
+        # Two orders to start with (one paid, one with a coupon), so every rule has
+        # something to act on.
+        self.orders = [
+            self.world.paid_order(at(2, 10)),
+            self.world.place(at(3, 10), coupon=self.claim()),
+        ]
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def claim(self) -> str:
+        return self.world.app.coupons.claim(CUSTOMER, TWENTY_OFF.id).id
+
     def snapshot(self, order_id: OrderId) -> tuple[object, ...]:
         o = self.world.get(order_id)
-        return (o.state, o.version, len(o.timeline), o.paid, o.refunded, o.technician_id, o.slot)
+        return (o.state, o.version, len(o.timeline), o.paid, o.refunded, o.technician_id, o.slot,
+                o.price, o.quote)  # fmt: skip
+
+    def books(self) -> tuple[object, ...]:
+        """Every order's journal, every coupon and every campaign, as stored."""
+        with self.world.uow() as uow:
+            coupons = uow.coupons.list_for_customer(CustomerId(CUSTOMER.id))
+        return (
+            [self.world.journal(order_id) for order_id in self.orders],
+            [(c.id, c.status, c.order_id) for c in coupons],
+        )
 
     def attempt(self, order_id: OrderId, command: object) -> None:
         before = self.snapshot(order_id)
         movements = self.world.movements(order_id)
+        books = self.books()
         try:
             command()  # type: ignore[operator]
         except BookingError:
             assert self.snapshot(order_id) == before, "a refused command changed the order"
             assert self.world.movements(order_id) == movements
+            assert self.books() == books, "a refused command moved money or coupons"
 
     def pick(self, n: int) -> OrderId:
         return self.orders[n % len(self.orders)]
@@ -85,11 +133,16 @@ class OrderLife(RuleBasedStateMachine):
         hour=st.integers(9, 19),
         day=st.integers(2, 4),
         mode=st.sampled_from(PaymentMode),
+        with_coupon=st.booleans(),
     )
-    def place(self, hour: int, day: int, mode: PaymentMode) -> None:
-        # Taken or not offered: nothing to check on an order that does not exist.
-        with contextlib.suppress(BookingError):
-            self.orders.append(self.world.place(at(day, hour), mode=mode))
+    def place(self, hour: int, day: int, mode: PaymentMode, with_coupon: bool) -> None:
+        coupon = self.claim() if with_coupon else None
+        books = self.books()
+        try:
+            self.orders.append(self.world.place(at(day, hour), mode=mode, coupon=coupon))
+        except BookingError:
+            # Taken or not offered: no order, and the coupon is still free.
+            assert self.books() == books
 
     @rule(n=st.integers(0, 50), outcome=st.sampled_from(Outcome))
     def pay(self, n: int, outcome: Outcome) -> None:
@@ -117,15 +170,53 @@ class OrderLife(RuleBasedStateMachine):
     @rule(n=st.integers(0, 50))
     def provider_posts_a_webhook(self, n: int) -> None:
         headers, body = self.webhooks[n % len(self.webhooks)]
+        books = self.books()
         self.world.app.payments.handle_webhook(headers, body)
+        if body in self.delivered:
+            assert self.books() == books, "a replayed webhook posted again"
+        self.delivered.add(body)
+
+    @rule(n=st.integers(0, 50))
+    def provider_reports_refunds(self, n: int) -> None:
+        order_id = self.pick(n)
+        with self.world.uow() as uow:
+            refunds = [(r.payment_key, r.key) for r in uow.refunds.for_order(order_id)]
+        for payment, refund in refunds:
+            if self.world.gateway.get_refund(refund).status.value == "succeeded":
+                self.webhooks.append(
+                    self.world.gateway.notification(
+                        WebhookKind.REFUND_SUCCEEDED, payment, refund_key=refund
+                    )
+                )
 
     @rule(n=st.integers(0, 50))
     def reconcile_twice(self, n: int) -> None:
         order_id = self.pick(n)
         self.world.app.payments.reconcile(order_id)
-        once = (self.snapshot(order_id), self.world.movements(order_id))
+        once = (self.snapshot(order_id), self.world.movements(order_id), self.books())
         self.world.app.payments.reconcile(order_id)
-        assert (self.snapshot(order_id), self.world.movements(order_id)) == once
+        assert (self.snapshot(order_id), self.world.movements(order_id), self.books()) == once
+
+    @rule(n=st.integers(0, 50))
+    def gateway_answers_arrive_twice(self, n: int) -> None:
+        order_id = self.pick(n)
+        payments = self.world.app.payments
+        with self.world.uow() as uow:
+            keys = [a.key for a in uow.payments.for_order(order_id)]
+            refunds = [r.key for r in uow.refunds.for_order(order_id)]
+        answers = [self.world.gateway.get_payment(k) for k in keys]
+        settled = [self.world.gateway.get_refund(k) for k in refunds]
+
+        def apply_all() -> None:
+            for answer in answers:
+                payments.apply_payment(answer, source="webhook")
+            for result in settled:
+                payments.apply_refund(result, source="webhook")
+
+        apply_all()
+        once = (self.snapshot(order_id), self.world.movements(order_id), self.books())
+        apply_all()
+        assert (self.snapshot(order_id), self.world.movements(order_id), self.books()) == once
 
     @rule(n=st.integers(0, 50), who=st.sampled_from(["customer", "technician", "platform"]),
           refund=st.sampled_from(RefundOutcome))  # fmt: skip
@@ -195,6 +286,12 @@ class OrderLife(RuleBasedStateMachine):
         )
 
     @rule(n=st.integers(0, 50))
+    def technician_works_it_through(self, n: int) -> None:
+        # The whole visit at once, so that completions (and refunds after them) happen often.
+        for _ in NEXT:
+            self.technician_moves_on(n)
+
+    @rule(n=st.integers(0, 50))
     def technician_records_a_no_show(self, n: int) -> None:
         order_id = self.pick(n)
         actor = self.technician_of(order_id)
@@ -234,6 +331,69 @@ class OrderLife(RuleBasedStateMachine):
             assert refunded <= order.refunded_amount.amount <= captured
             assert len({k for k, _ in moved}) <= 2
             event(f"reached {order.state}")
+
+    @invariant()
+    def the_books_balance_and_mirror_the_money(self) -> None:
+        if not hasattr(self, "world"):
+            return
+        with self.world.uow() as uow:
+            balances = uow.ledger.balances()
+            for currency in {c for _, c in balances}:
+                assert sum(m.amount for (_, c), m in balances.items() if c == currency) == 0
+            for order_id in self.orders:
+                order = uow.orders.get(order_id)
+                journal = uow.ledger.for_order(order_id)
+                moved = uow.movements.for_order(order_id)
+                # Movement keys are "<payment or refund key>:<kind>"; entries "pay:<key>"
+                # and "refund:<key>", with what went through payments clearing.
+                captures = {
+                    f"pay:{m.key.removesuffix(':captured')}": m.amount.amount
+                    for m in moved
+                    if m.kind is MovementKind.CAPTURED
+                }
+                refunds = {
+                    f"refund:{m.key.removesuffix(':refunded')}": -m.amount.amount
+                    for m in moved
+                    if m.kind is MovementKind.REFUNDED
+                }
+                assert _through_clearing(journal, TransactionKind.PAYMENT_CAPTURED) == captures
+                assert _through_clearing(journal, TransactionKind.REFUND) == refunds
+                assert -sum(refunds.values()) <= sum(captures.values())
+                settled = _through_clearing(journal, TransactionKind.ORDER_COMPLETED)
+                completed = any(r.event == "complete" for r in order.timeline)
+                assert len(settled) == (1 if completed else 0)
+                assert order.quote is not None
+                assert order.price == order.quote.payable
+
+    @invariant()
+    def an_order_holds_its_coupon_while_it_lives(self) -> None:
+        if not hasattr(self, "world"):
+            return
+        with self.world.uow() as uow:
+            for order_id in self.orders:
+                order = uow.orders.get(order_id)
+                if order.coupon_id is None:
+                    assert uow.coupons.for_order(order_id) == []
+                    continue
+                coupon = uow.coupons.get(order.coupon_id)
+                events = {r.event for r in order.timeline}
+                if events & {"cancel", "no_show"}:
+                    assert coupon.order_id is None
+                    assert coupon.status is CouponStatus.AVAILABLE
+                else:
+                    assert coupon.order_id == order_id
+                    used = order.paid_amount.amount > 0 or "complete" in events
+                    assert coupon.status is (CouponStatus.USED if used else CouponStatus.RESERVED)
+
+
+def _through_clearing(journal: list[Transaction], kind: TransactionKind) -> dict[str, int]:
+    """Id → what went through payments clearing, for the entries of ``kind``."""
+    clearing = Account.payments_clearing()
+    return {
+        t.id: sum(p.amount.amount for p in t.postings if p.account == clearing)
+        for t in journal
+        if t.kind is kind
+    }
 
 
 OrderLife.TestCase.settings = settings(

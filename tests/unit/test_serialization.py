@@ -97,3 +97,19 @@ def test_unstructured_values_are_plain_json() -> None:
 
     assert json.loads(json.dumps(payload)) == {"role": "customer", "tags": ["a", "b"]}
     assert converter.structure(payload, Document) == Document(Role.CUSTOMER, frozenset({"a", "b"}))
+
+
+def test_strategies_are_registered_for_from_type() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    seen: list[object] = []
+
+    @given(st.from_type(Money), st.from_type(TimeRange), st.from_type(WeeklyHours))
+    def collect(money: Money, time_range: TimeRange, hours: WeeklyHours) -> None:
+        seen.append((money, time_range, hours))
+
+    collect()
+
+    assert seen
+    assert all(isinstance(m, Money) and isinstance(t, TimeRange) for m, t, _ in seen)

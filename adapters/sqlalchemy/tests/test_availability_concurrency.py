@@ -6,6 +6,11 @@ wins; every loser gets ``slot_taken`` or ``slot_held`` and changes nothing (a lo
 reschedule keeps its old time); no two active bookings of the technician ever overlap in
 storage (INVARIANTS I1, I4). SQLite serializes the writers; on PostgreSQL the exclusion
 constraint over the blocked range decides.
+
+Rules over several bookings (the daily cap) have no constraint to lean on: ``reserve``
+takes the technician's lock first (``BookingRepository.lock_technician``, an advisory lock
+on PostgreSQL), so twenty reservations of different times on a day capped at one still
+leave exactly one booking (INVARIANTS I2).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import pytest
 
 from booking_core.bootstrap import BookingApp, build
 from booking_core.catalog import Category, Service
-from booking_core.errors import BookingError
+from booking_core.errors import BookingError, DailyCapReached
 from booking_core.ids import BookingId, CategoryId, CustomerId, ServiceId, TechnicianId
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
@@ -174,3 +179,53 @@ def test_reschedules_racing_each_other_and_a_hold_release(storage: SqlAlchemySto
         assert not uow.bookings.get(hold.id).active
     for first, second in itertools.pairwise(active):
         assert first.blocked.end <= second.blocked.start, (first, second)
+
+
+CAPPED = TechnicianId("tec_capped")
+SHORT = ServiceId("svc_short")
+
+
+def _seed_capped(storage: SqlAlchemyStorage, app: BookingApp) -> None:
+    """A technician working 09:00–21:00 doing a 15-minute service, at most one a day."""
+    with storage.unit_of_work() as uow:
+        uow.categories.add(Category(CategoryId("cat_1"), "Massage"))
+        uow.services.add(Service(SHORT, CategoryId("cat_1"), "Foot 15", 15, Money(5900, "CNY")))
+        uow.technicians.add(
+            Technician(CAPPED, "Zhao", ZONE, WeeklyHours.every_day("09:00", "21:00"), {SHORT})
+        )
+        uow.commit()
+    app.schedules.set_daily_cap(Actor("ops", Role.PLATFORM), CAPPED, 1)
+
+
+def _reserve_short(storage: SqlAlchemyStorage, n: int, clock: FrozenClock) -> None:
+    with storage.unit_of_work() as uow:
+        reserve(
+            uow,
+            uow.technicians.get(CAPPED),
+            uow.services.get(SHORT),
+            TOMORROW.add(minutes=30 * n),  # 09:00, 09:30, … 18:30: never overlapping
+            booking_id=BookingId(f"bkg_cap_{n}"),
+            order_id=None,
+            now=clock.now(),
+            policy=BookingPolicy(slot_step_minutes=15),
+        )
+        uow.commit()
+
+
+def test_reservations_racing_for_a_day_capped_at_one_exactly_one_wins(
+    storage: SqlAlchemyStorage,
+) -> None:
+    # given a technician who takes at most one booking a day, free all of tomorrow
+    clock = FrozenClock(NOW)
+    _seed_capped(storage, _app(storage, clock))
+    workers = 20
+
+    # when twenty customers reserve twenty different times of tomorrow at once
+    outcomes = _race([lambda n=n: _reserve_short(storage, n, clock) for n in range(workers)])
+
+    # then one reservation is stored and every other one is refused by the cap
+    assert outcomes.count("ok") == 1, outcomes
+    assert outcomes.count(DailyCapReached.code) == workers - 1, outcomes
+    with storage.unit_of_work() as uow:
+        stored = uow.bookings.list_active(CAPPED, TimeRange(NOW, NOW.add(days=3)))
+    assert len(stored) == 1

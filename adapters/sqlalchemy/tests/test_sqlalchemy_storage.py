@@ -25,6 +25,8 @@ from booking_core.orders.tracking import PositionReport
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.jobs import Job
 from booking_core.ports.storage import UnitOfWork
+from booking_core.pricing import Quote, QuoteLine
+from booking_core.promotions import CouponId
 from booking_core.scheduling import Booking, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
@@ -234,6 +236,24 @@ def test_naive_datetimes_are_refused(storage: SqlAlchemyStorage) -> None:
         UtcDateTime().process_bind_param(naive, storage.engine.dialect)  # type: ignore[arg-type]
 
 
+def _coupon_quote() -> Quote:
+    cny = lambda amount: Money(amount, "CNY")  # noqa: E731
+    line = QuoteLine(
+        index=0,
+        service_id=ServiceId("svc_tuina"),
+        quantity=1,
+        base=cny(19900),
+        tier=cny(0),
+        campaign=cny(0),
+        threshold=cny(0),
+        coupon=cny(2000),
+        points=cny(0),
+        payable=cny(17900),
+        platform_funded=cny(2000),
+    )
+    return Quote("CNY", T0, (line,), cny(0), coupon_id=CouponId("cpn_1"))
+
+
 def test_every_order_field_round_trips(storage: SqlAlchemyStorage) -> None:
     order = attrs.evolve(
         _order(),
@@ -248,6 +268,8 @@ def test_every_order_field_round_trips(storage: SqlAlchemyStorage) -> None:
         cancellation_fee=Money(2000, "CNY"),
         review_closed=True,
         technician_id=None,
+        price=Money(17900, "CNY"),
+        quote=_coupon_quote(),
     )
     with storage.unit_of_work() as uow:
         uow.orders.add(order)
@@ -286,7 +308,7 @@ STORED_FIELDS = {
     Order: {"id", "customer_id", "technician_id", "service_id", "booking_id", "slot",
             "time_zone", "price", "placed_at", "state", "paid", "version", "timeline", "number",
             "payment_mode", "upfront", "refunded", "destination", "late_minutes",
-            "cancel_cause", "cancellation_fee", "review_closed"},
+            "cancel_cause", "cancellation_fee", "review_closed", "quote"},
     TransitionRecord: {"sequence", "event", "from_state", "to_state", "actor", "at", "reason"},
     Review: {"id", "order_id", "customer_id", "technician_id", "stars", "text", "created_at"},
     OutboxMessage: {"id", "name", "payload", "created_at", "attempts", "delivered_at",

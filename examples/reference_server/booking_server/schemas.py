@@ -7,6 +7,8 @@ converts to and from the domain here (and only here). Wire conventions:
   Floats, numeric strings and negative amounts are refused (422).
 * **Instants** are ISO 8601 with an offset (``2026-03-03T10:00:00+08:00``); a naive time is
   refused (422). Answers show an order's or a technician's times in that technician's zone.
+* **Ratings** are decimal strings with one decimal (``"4.8"``), the mean stars of the
+  technician's reviews rounded half up; null while unrated.
 * **Weekly hours** are ``{"mon": ["09:00-12:00", "13:00-21:00"], ...}``; absent days are off.
 * Lists come wrapped as ``{"items": [...]}`` so that paging can be added without a break.
 """
@@ -14,7 +16,7 @@ converts to and from the domain here (and only here). Wire conventions:
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Any, Final
 
 import pendulum
@@ -30,11 +32,19 @@ from pydantic import (
 )
 
 from booking_core.catalog import Category, Service
-from booking_core.ids import CategoryId, ServiceId
+from booking_core.ids import CategoryId, ServiceId, StoreId
 from booking_core.money import Money
 from booking_core.orders import Order, Review, TransitionRecord
 from booking_core.ports.payments import PaymentResult
 from booking_core.scheduling import Technician, WeeklyHours
+from booking_core.scheduling.geo import GeoPoint, ServiceArea
+from booking_core.scheduling.profile import (
+    RATING_QUANTUM,
+    RATING_ROUNDING,
+    Gender,
+    TechnicianProfile,
+    average_rating,
+)
 from booking_core.services.catalog import CreateCategory, CreateService
 from booking_core.services.technicians import RegisterTechnician
 from booking_core.timerange import TimeRange
@@ -52,9 +62,13 @@ __all__ = [
     "OrderOut",
     "PaymentOut",
     "PlaceOrderIn",
+    "ProfileIn",
+    "ProfileOut",
     "ReviewIn",
     "ReviewList",
     "ReviewOut",
+    "ServiceAreaIn",
+    "ServiceAreaOut",
     "ServiceIn",
     "ServiceList",
     "ServiceOut",
@@ -249,32 +263,139 @@ WeeklyHoursSpec = Annotated[
 ]
 
 
+#: The widest service area the server takes (a city and its suburbs, generously).
+MAX_RADIUS_KM: Final = 500
+Skill = Annotated[str, Field(min_length=1, max_length=50, examples=["tuina"])]
+Rating = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        le=5,
+        decimal_places=1,
+        description="Average stars, 0–5 with at most one decimal (a number or a string).",
+        examples=["4.8"],
+    ),
+]
+
+
+class ServiceAreaIn(_In):
+    """A circle the technician serves: ``radius_km`` around (``lat``, ``lon``)."""
+
+    lat: float = Field(ge=-90, le=90, examples=[31.2304])
+    lon: float = Field(ge=-180, le=180, examples=[121.4737])
+    radius_km: float = Field(gt=0, le=MAX_RADIUS_KM, examples=[8])
+
+    def to_domain(self) -> ServiceArea:
+        """The domain ServiceArea."""
+        return ServiceArea(GeoPoint(self.lat, self.lon), self.radius_km)
+
+
+class ServiceAreaOut(_Out):
+    """A circle the technician serves."""
+
+    lat: float
+    lon: float
+    radius_km: float
+
+    @classmethod
+    def from_domain(cls, area: ServiceArea) -> ServiceAreaOut:
+        """From the domain ServiceArea."""
+        return cls(lat=area.center.lat, lon=area.center.lon, radius_km=area.radius_km)
+
+
+class ProfileIn(_In):
+    """What customers filter technicians by (the whole profile: absent fields are cleared).
+
+    ``rating`` and ``store_id`` are the platform's to set: for the technician himself and
+    his store the stored rating is kept whatever is sent, and a different ``store_id`` is
+    refused (403).
+    """
+
+    gender: Gender | None = None
+    skills: list[Skill] = Field(default_factory=list, max_length=50)
+    prices: dict[EntityId, MoneyIn] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="His own price per service id; other services sell at the catalog price.",
+        examples=[{"svc_0002": {"amount": 25900, "currency": "CNY"}}],
+    )
+    store_id: EntityId | None = None
+    service_area: ServiceAreaIn | None = None
+    rating: Rating | None = None
+
+    def to_domain(self) -> TechnicianProfile:
+        """The domain profile."""
+        return TechnicianProfile(
+            gender=self.gender,
+            skills=frozenset(self.skills),
+            # Shown as "5.0", not "5": the one-decimal form reviews give (exact here).
+            rating=None
+            if self.rating is None
+            else self.rating.quantize(RATING_QUANTUM, rounding=RATING_ROUNDING),
+            prices={ServiceId(k): v.to_domain() for k, v in self.prices.items()},
+            store_id=StoreId(self.store_id) if self.store_id is not None else None,
+            service_area=self.service_area.to_domain() if self.service_area else None,
+        )
+
+
+class ProfileOut(_Out):
+    """A technician's searchable profile, with his rating."""
+
+    gender: Gender | None
+    skills: list[str]
+    prices: dict[str, MoneyOut]
+    store_id: str | None
+    service_area: ServiceAreaOut | None
+    rating: str | None = Field(
+        description="Mean stars of his reviews to one decimal (half up), as a string; null "
+        "while unrated.",
+        examples=["4.8"],
+    )
+
+    @classmethod
+    def from_domain(cls, profile: TechnicianProfile) -> ProfileOut:
+        """From the domain profile."""
+        area = profile.service_area
+        return cls(
+            gender=profile.gender,
+            skills=sorted(profile.skills),
+            prices={k: MoneyOut.from_domain(v) for k, v in profile.prices.items()},
+            store_id=profile.store_id,
+            service_area=ServiceAreaOut.from_domain(area) if area is not None else None,
+            rating=str(profile.rating) if profile.rating is not None else None,
+        )
+
+
 class TechnicianIn(_In):
-    """Register a technician with weekly hours in his IANA time zone."""
+    """Register a technician with weekly hours in his IANA time zone, and his profile."""
 
     name: Name = Field(examples=["李师傅 Master Li"])
     time_zone: str = Field(max_length=64, description="IANA zone name.", examples=["Asia/Shanghai"])
     weekly_hours: WeeklyHoursSpec
     service_ids: list[EntityId] = Field(default_factory=list, max_length=200)
+    profile: ProfileIn | None = None
 
     def to_command(self) -> RegisterTechnician:
         """The core command (parsing the hours raises InvalidSchedule → 422)."""
+        profile = self.profile.to_domain() if self.profile else TechnicianProfile()
         return RegisterTechnician(
             name=self.name,
             time_zone=self.time_zone,
             weekly_hours=WeeklyHours.parse(self.weekly_hours),
             service_ids=frozenset(ServiceId(s) for s in self.service_ids),
+            profile=profile,
         )
 
 
 class TechnicianOut(_Out):
-    """A technician: zone, weekly hours and the services he performs."""
+    """A technician: zone, weekly hours, the services he performs and his profile."""
 
     id: str
     name: str
     time_zone: str
     weekly_hours: dict[str, list[str]]
     service_ids: list[str]
+    profile: ProfileOut
 
     @classmethod
     def from_domain(cls, technician: Technician) -> TechnicianOut:
@@ -285,6 +406,7 @@ class TechnicianOut(_Out):
             time_zone=technician.time_zone,
             weekly_hours=technician.weekly_hours.to_spec(),
             service_ids=sorted(technician.service_ids),
+            profile=ProfileOut.from_domain(technician.profile),
         )
 
 
@@ -320,13 +442,20 @@ class SlotsOut(_Out):
 
 
 class PlaceOrderIn(_In):
-    """Book a service with a technician at one of the offered slot starts."""
+    """Book a service with a technician at one of the offered slot starts, optionally with
+    a coupon."""
 
     technician_id: EntityId
     service_id: EntityId
     start: Instant = Field(
         description="A start from GET /technicians/{id}/slots, ISO 8601 with offset.",
         examples=["2026-03-03T10:00:00+08:00"],
+    )
+    coupon_id: EntityId | None = Field(
+        default=None,
+        description="One of the customer's coupons (GET /me/coupons) to price the order "
+        "with; it is reserved for the order. 422 coupon_not_applicable when it does not "
+        "apply (POST /quotes says why).",
     )
 
     def start_instant(self) -> DateTime:
@@ -388,7 +517,8 @@ class OrderOut(_Out):
     booking_id: str = Field(description="The technician's time it holds (for rescheduling).")
     slot: SlotOut
     time_zone: str
-    price: MoneyOut
+    price: MoneyOut = Field(description="What the customer pays, after every discount.")
+    coupon_id: str | None = Field(default=None, description="The coupon the order holds.")
     paid: MoneyOut | None
     placed_at: AwareDatetime
     timeline: list[TransitionOut]
@@ -407,6 +537,7 @@ class OrderOut(_Out):
             slot=SlotOut.from_domain(order.slot, zone),
             time_zone=zone,
             price=MoneyOut.from_domain(order.price),
+            coupon_id=order.coupon_id,
             paid=MoneyOut.from_domain(order.paid) if order.paid is not None else None,
             placed_at=_local(order.placed_at, zone),
             timeline=[TransitionOut.from_domain(r, zone) for r in order.timeline],
@@ -509,10 +640,9 @@ class ReviewList(_Out):
     @classmethod
     def from_domain(cls, technician_id: str, reviews: list[Review]) -> ReviewList:
         """From the technician's domain reviews."""
-        average = None
-        if reviews:
-            mean = Decimal(sum(r.stars for r in reviews)) / Decimal(len(reviews))
-            average = str(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        # The core's one rule (one decimal, half up), as the technician's rating.
+        rating = average_rating([r.stars for r in reviews])
+        average = str(rating) if rating is not None else None
         return cls(
             technician_id=technician_id,
             count=len(reviews),

@@ -3,6 +3,7 @@ explanations, and the ledger balances the platform reads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -273,3 +274,79 @@ def test_the_platform_reads_balances_and_an_orders_journal(
         "refund:refund-1",
     ]
     assert refused.status_code == 403
+
+
+def test_an_order_placed_with_a_coupon_is_priced_reserved_paid_and_settled(
+    client: TestClient,
+    alice: dict[str, str],
+    platform: dict[str, str],
+    technician: dict[str, str],
+    shop: dict[str, str],
+    order_body: Callable[..., dict[str, Any]],
+    promotions: dict[str, str],
+) -> None:
+    # given the 20 % weekend campaign and Alice's 满150减20 coupon; the clock stands on
+    # Monday 08:00, so a Monday 10:00 booking can be served today
+
+    # when she books the 199.00 tuina with the coupon and pays, and Li does the service
+    placed = client.post(
+        "/orders",
+        json={**order_body("2026-03-02T10:00:00+08:00"), "coupon_id": promotions["fits"]},
+        headers=alice,
+    )
+    order_id = placed.json()["id"]
+    wallet = {c["id"]: (c["status"], c["order_id"]) for c in client.get(
+        "/me/coupons", headers=alice).json()["items"]}  # fmt: skip
+    paid = client.post(f"/orders/{order_id}/payments", headers=alice)
+    for action in ("accept", "depart", "arrive", "start-service", "complete"):
+        moved = client.post(f"/orders/{order_id}/{action}", headers=technician)
+        assert moved.status_code == 200, moved.json()
+    journal = client.get(f"/ledger/orders/{order_id}", headers=platform).json()["items"]
+
+    # then she pays 199.00 - 39.80 (campaign) - 20.00 (coupon) = 139.20, the coupon is held
+    # by the order, and the books split 199.00 (70 % to Li) with 59.80 as promotion expense
+    assert placed.status_code == 201, placed.json()
+    assert (placed.json()["price"], placed.json()["coupon_id"]) == (cny(13920), promotions["fits"])
+    assert wallet[promotions["fits"]] == ("reserved", order_id)
+    assert paid.json()["amount"] == cny(13920)
+    assert [
+        (t["id"], {p["account"]: p["amount"]["amount"] for p in t["postings"]}) for t in journal
+    ] == [
+        (f"pay:{order_id}:ful:1", {"payments_clearing": 13920, "customer_funds": -13920}),
+        (
+            f"done:{order_id}:1",
+            {
+                "customer_funds": 13920,
+                "promotion_expense": 5980,
+                f"technician_payable:{shop['technician_id']}": -13930,
+                "platform_revenue": -5970,
+            },
+        ),
+    ]
+    (campaign,) = client.get("/campaigns").json()["items"]
+    assert campaign["spent"] == cny(3980)
+
+
+def test_placing_an_order_with_a_coupon_that_does_not_apply_stores_nothing(
+    client: TestClient,
+    alice: dict[str, str],
+    order_body: Callable[..., dict[str, Any]],
+    promotions: dict[str, str],
+) -> None:
+    # given Alice's 满200减30 coupon, which a 159.20 tuina does not reach
+
+    # when she books with it
+    refused = client.post(
+        "/orders", json={**order_body(), "coupon_id": promotions["too_big"]}, headers=alice
+    )
+
+    # then it is a 422 problem with the reason, and there is no order and no held coupon
+    assert refused.status_code == 422
+    assert (refused.json()["code"], refused.json()["details"]["reason"]) == (
+        "coupon_not_applicable",
+        "min_spend_not_met",
+    )
+    assert client.get("/orders", headers=alice).json()["items"] == []
+    statuses = {c["status"] for c in client.get("/me/coupons", headers=alice).json()["items"]}
+    assert statuses == {"available"}
+    assert client.post("/orders", json=order_body(), headers=alice).status_code == 201

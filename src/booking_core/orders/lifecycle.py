@@ -10,7 +10,8 @@ Guards (methods of the model, :class:`~booking_core.orders.order.Order`):
 * ``upfront_covered`` — what is due at checkout (full price, deposit or nothing) is captured;
 * ``has_technician`` — a technician is assigned (not after a rejection until reassigned);
 * ``arrival_settled`` — a pay-on-arrival order is paid in full before the service starts;
-* ``fully_paid`` — the whole price is captured (the balance of a deposit order, too);
+* ``fully_paid`` — the whole price is captured and not refunded (the balance of a deposit
+  order, too);
 * ``fully_refunded`` — everything captured has been refunded.
 """
 

@@ -11,6 +11,7 @@ from statemachine.exceptions import TransitionNotAllowed as _MachineRefused
 
 from booking_core.errors import (
     ConcurrentUpdate,
+    InvalidInput,
     PermissionDenied,
     RefundExceedsCaptured,
     TransitionNotAllowed,
@@ -22,6 +23,8 @@ from booking_core.orders.actor import Actor, Role
 from booking_core.orders.events import OrderModified, OrderPlaced, OrderStateChanged
 from booking_core.orders.lifecycle import GUARD_EXPLANATIONS, OrderLifecycle
 from booking_core.orders.policy import PaymentMode
+from booking_core.pricing import Quote
+from booking_core.promotions import CouponId
 from booking_core.scheduling.geo import GeoPoint
 from booking_core.timerange import TimeRange
 
@@ -127,7 +130,10 @@ class Order:
 
     Money: ``upfront`` is what is due at checkout (the price, a deposit or nothing);
     ``paid`` is everything captured so far and ``refunded`` every refund asked for and not
-    failed, so ``refunded <= paid`` always (I13).
+    failed, so ``refunded <= paid`` always (I13). ``quote`` is how the price was made (per
+    line: base, each discount, payable, what the platform funds; the coupon): ``price`` is
+    its ``payable``, and the books settle and refund the order by it. Orders stored before
+    quotes were kept have none.
     """
 
     id: OrderId
@@ -152,6 +158,7 @@ class Order:
     cancel_cause: str | None = None
     cancellation_fee: Money | None = None
     review_closed: bool = False
+    quote: Quote | None = None
     _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
 
     @classmethod
@@ -171,8 +178,18 @@ class Order:
         payment_mode: PaymentMode = PaymentMode.FULL,
         upfront: Money | None = None,
         destination: GeoPoint | None = None,
+        quote: Quote | None = None,
     ) -> Order:
-        """A new order awaiting payment; raises the ``OrderPlaced`` event."""
+        """A new order awaiting payment; raises the ``OrderPlaced`` event.
+
+        Raises:
+            InvalidInput: ``quote`` does not price the order at ``price``.
+        """
+        if quote is not None and quote.payable != price:
+            raise InvalidInput(
+                f"The quote prices order {order_id} at {quote.payable}, not {price}.",
+                details={"order_id": order_id},
+            )
         order = cls(
             id=order_id,
             customer_id=customer_id,
@@ -187,6 +204,7 @@ class Order:
             payment_mode=payment_mode,
             upfront=price if upfront is None else upfront,
             destination=destination,
+            quote=quote,
         )
         order._events.append(
             OrderPlaced(
@@ -200,6 +218,11 @@ class Order:
         return order
 
     # -- money ---------------------------------------------------------------------------
+
+    @property
+    def coupon_id(self) -> CouponId | None:
+        """The coupon the order was priced with (None: none)."""
+        return self.quote.coupon_id if self.quote is not None else None
 
     @property
     def paid_amount(self) -> Money:
@@ -218,14 +241,16 @@ class Order:
 
     def due_now(self) -> Money:
         """What the customer owes at this point: the upfront part before the technician is
-        there, the whole price from his arrival on; never negative."""
+        there, the whole price from his arrival on, less what he paid and was not refunded
+        (a price difference given back after a change counts as given back); never
+        negative."""
         if self.state in (OrderState.ARRIVED, OrderState.IN_SERVICE):
             target = self.price
         elif self.state in NOT_STARTED_STATES or self.state == OrderState.DEPARTED:
             target = self.upfront
         else:
             return Money.zero(self.price.currency)
-        return (target - self.paid_amount).max(Money.zero(self.price.currency))
+        return (target - self.refundable).max(Money.zero(self.price.currency))
 
     def record_capture(self, amount: Money) -> None:
         """Add a captured amount (the payment service applies each capture once)."""
@@ -264,8 +289,8 @@ class Order:
         return self.payment_mode is not PaymentMode.ON_ARRIVAL or self.fully_paid()
 
     def fully_paid(self) -> bool:
-        """Guard: the whole price is captured."""
-        return self.paid_amount >= self.price
+        """Guard: the whole price is captured and not refunded."""
+        return self.refundable >= self.price
 
     def fully_refunded(self) -> bool:
         """Guard: everything captured has been refunded."""
@@ -363,8 +388,10 @@ class Order:
         service_id: ServiceId | None = None,
         price: Money | None = None,
         upfront: Money | None = None,
+        quote: Quote | None = None,
     ) -> None:
-        """Change the time or the service of an order that has not started."""
+        """Change the time or the service of an order that has not started (``quote``: how
+        the new ``price`` was made)."""
         self._fire("modify", actor=actor, at=at, reason=f"{change}: {before} → {after}")
         self.booking_id = booking_id
         self.slot = slot
@@ -374,6 +401,8 @@ class Order:
             self.price = price
         if upfront is not None:
             self.upfront = upfront
+        if quote is not None:
+            self.quote = quote
         self._events.append(
             OrderModified(
                 occurred_at=at,

@@ -122,6 +122,15 @@ class TechnicianRepository(Protocol):
         """All technicians, ordered by name then id."""
         ...
 
+    def save(self, technician: Technician) -> None:
+        """Replace the stored technician with the same id (name, zone, hours, services,
+        profile); last writer wins.
+
+        Raises:
+            NotFound: (code ``technician_not_found``) if no technician has the id.
+        """
+        ...
+
 
 class BookingRepository(Protocol):
     """Bookings of technicians' time; the home of the no-overlap guarantee (I1)."""
@@ -153,6 +162,19 @@ class BookingRepository(Protocol):
     ) -> list[Booking]:
         """Active bookings of any of ``technician_ids`` whose blocked range overlaps
         ``within``, ordered by technician id then blocked start (one query for a search)."""
+        ...
+
+    def lock_technician(self, technician_id: TechnicianId) -> None:
+        """Serialize reservations of one technician until the unit of work ends.
+
+        Call it before reading what a reservation is checked against (his bookings, his
+        schedule): a second unit of work locking the same technician waits until the first
+        commits or rolls back, then reads what it stored. Rules spanning more than one
+        booking (the daily cap, travel to the next job) hold under concurrency only so; the
+        services also take it before rewriting his record (profile, hours, rating), so no
+        update is lost. A no-op where writers are already serialized for the whole unit of
+        work. Does not check that the technician exists; raises nothing of its own.
+        """
         ...
 
 

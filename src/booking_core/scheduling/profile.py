@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from collections.abc import Collection, Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 import attrs
@@ -13,7 +13,12 @@ from booking_core.ids import ServiceId, StoreId
 from booking_core.money import Money
 from booking_core.scheduling.geo import ServiceArea
 
-__all__ = ["Gender", "TechnicianProfile"]
+__all__ = ["Gender", "TechnicianProfile", "average_rating"]
+
+#: A technician's rating is kept to one decimal (4.7) ...
+RATING_QUANTUM = Decimal("0.1")
+#: ... rounded half up, as customers expect (4.25 shows as 4.3, not 4.2).
+RATING_ROUNDING = ROUND_HALF_UP
 
 
 class Gender(StrEnum):
@@ -58,7 +63,8 @@ class TechnicianProfile:
     Attributes:
         gender: For the gender filter (None: not given, never matches a gender filter).
         skills: Free-form skill tags ("tuina", "thai", "deep_cleaning").
-        rating: Average stars, kept up to date by whoever records reviews (None: unrated).
+        rating: Average stars of his reviews (:func:`average_rating`: one decimal, half
+            up), recomputed by ``ReviewService.submit`` with every review (None: unrated).
         prices: The technician's own price per service; a service without one sells at the
             catalog price.
         store_id: The store that employs him (None: independent).
@@ -77,3 +83,15 @@ class TechnicianProfile:
     def price_for(self, service_id: ServiceId, catalog_price: Money) -> Money:
         """What he charges for ``service_id``."""
         return self.prices.get(service_id, catalog_price)
+
+
+def average_rating(stars: Collection[int]) -> Decimal | None:
+    """The rating ``stars`` (each 1–5) earn: their mean to :data:`RATING_QUANTUM`, rounded
+    with :data:`RATING_ROUNDING`; None when there are none (unrated).
+
+    Exact: the mean is a Decimal division of integers, never a float.
+    """
+    if not stars:
+        return None
+    mean = Decimal(sum(stars)) / Decimal(len(stars))
+    return mean.quantize(RATING_QUANTUM, rounding=RATING_ROUNDING)

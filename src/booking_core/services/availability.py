@@ -328,10 +328,16 @@ def reserve(
     (a holder converts his hold into the booking). With ``hold_until`` the new booking is a
     checkout hold of ``customer_id``.
 
+    The technician's lock (:meth:`~booking_core.ports.storage.BookingRepository.lock_technician`)
+    is taken before anything is read, so the rules over several bookings — the daily cap,
+    travel time to the next job — hold under concurrent reservations too, not only the
+    no-overlap rule storage enforces by itself.
+
     Raises:
         The errors of :func:`plan_booking`; ``SlotTaken`` also when a concurrent command
         took the time first (storage refuses the overlap).
     """
+    uow.bookings.lock_technician(technician.id)
     excluded = (replaces,) if replaces is not None else ()
     plan = plan_booking(
         uow,

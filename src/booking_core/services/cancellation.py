@@ -9,9 +9,10 @@ Who caused a cancellation decides the money:
 * a no-show — charged as a customer cancellation at the very start;
 * nobody paid in time — nothing to refund.
 
-The cancellation, the release of the technician's time and the refund records are one
-transaction; the gateway is asked after commit (and again by the reconciliation job if the
-process dies in between).
+The cancellation, the release of the technician's time, the return of the order's coupon
+(once; one past its end comes back expired), the return of its campaign discounts to their
+budgets and the refund records are one transaction; the gateway is asked after commit (and
+again by the reconciliation job if the process dies in between).
 """
 
 from __future__ import annotations
@@ -220,6 +221,7 @@ class CancellationService:
             )
             # The booking may be released already (after a rejection); releasing is harmless.
             uow.bookings.release(order.booking_id)
+            self._payments.books.cancelled(uow, order, now)
             records = self._payments.plan_refunds(
                 uow, order, quote.refund, reason=f"cancelled ({cause.value})", actor=actor, at=now
             )

@@ -1,18 +1,22 @@
 """Ledger use cases (FEATURES M2, M3, T9): post an order's money to the journal, and show
 balances to the platform.
 
-The order flow calls :meth:`LedgerService.record_payment_captured` when a payment is
-captured, :meth:`~LedgerService.record_order_completed` when the order completes and
-:meth:`~LedgerService.record_refund` when a refund succeeds. Each derives a transaction id
-from its idempotency key, so a replayed callback records nothing new (I15), and records the
-entry against the order's history it was built from, so two concurrent entries of one order
-cannot both use the same history (the loser is rebuilt from the new history and retried).
+The order flow posts with :func:`post_payment_captured` when a payment is captured,
+:func:`post_order_completed` when the order completes and :func:`post_refund` when a refund
+succeeds, each inside the unit of work that applies the movement (see
+:mod:`booking_core.services.books`); :class:`LedgerService` offers the same postings in a
+unit of work of their own. Each derives a transaction id from its idempotency key, so a
+replayed callback records nothing new (I15), and records the entry against the order's
+history it was built from, so two concurrent entries of one order cannot both use the same
+history (the loser's unit of work fails with ``ConcurrentUpdate`` and is retried).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+
+from pendulum import DateTime
 
 from booking_core.errors import ConcurrentUpdate, IdempotencyConflict
 from booking_core.ids import OrderId
@@ -37,7 +41,14 @@ from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.pricing import Quote, QuoteLine
 from booking_core.services._access import require_role
 
-__all__ = ["DEFAULT_RATES", "LedgerService"]
+__all__ = [
+    "DEFAULT_RATES",
+    "LedgerService",
+    "held_for_order",
+    "post_order_completed",
+    "post_payment_captured",
+    "post_refund",
+]
 
 #: The split used when :func:`booking_core.bootstrap.build` gets no ``rates``: 70 % of a
 #: line to the technician, the rest to the platform. Configure your own.
@@ -53,6 +64,138 @@ def _clearing(transaction: Transaction) -> Money | None:
     )
 
 
+def _post_once(
+    uow: UnitOfWork,
+    order_id: OrderId,
+    transaction_id: TransactionId,
+    build: Callable[[list[Transaction]], Transaction],
+    *,
+    same: Callable[[Transaction], bool],
+) -> tuple[Transaction, bool]:
+    history = uow.ledger.for_order(order_id)
+    known = next((t for t in history if t.id == transaction_id), None)
+    if known is not None:
+        if same(known):
+            return known, False
+        raise IdempotencyConflict(
+            f"Transaction {transaction_id} was posted with another amount.",
+            details={"transaction_id": transaction_id},
+        )
+    entry = build(history)
+    uow.ledger.record(entry, after=len(history))
+    return entry, True
+
+
+def post_payment_captured(
+    uow: UnitOfWork, order_id: OrderId, amount: Money, *, key: str, at: DateTime
+) -> tuple[Transaction, bool]:
+    """Inside ``uow``: post a captured payment (Dr payments clearing, Cr customer funds)
+    under the id ``pay:<key>``. Returns the transaction and whether it is new (a replay of
+    the key posts nothing and returns the recorded one).
+
+    Raises:
+        IdempotencyConflict: ``key`` was posted with another amount.
+        InvalidLedgerEntry: ``amount`` is not above zero.
+        ConcurrentUpdate: another entry of the order was recorded meanwhile (retry the
+            whole unit of work).
+    """
+    transaction_id = TransactionId(f"pay:{key}")
+    return _post_once(
+        uow,
+        order_id,
+        transaction_id,
+        lambda history: payment_captured(
+            transaction_id=transaction_id, order_id=order_id, amount=amount, at=at
+        ),
+        same=lambda t: t.postings[0].amount == amount,
+    )
+
+
+def post_refund(
+    uow: UnitOfWork, order_id: OrderId, amount: Money, *, key: str, at: DateTime
+) -> tuple[Transaction, bool]:
+    """Inside ``uow``: post a refund under the id ``refund:<key>``, reversing every account
+    of the order in proportion (I13). Returns the transaction and whether it is new.
+
+    Raises:
+        RefundExceedsCaptured: more than was captured and not refunded.
+        IdempotencyConflict: ``key`` was posted with another amount.
+        ConcurrentUpdate: as :func:`post_payment_captured`.
+    """
+    transaction_id = TransactionId(f"refund:{key}")
+    return _post_once(
+        uow,
+        order_id,
+        transaction_id,
+        lambda history: refund_issued(
+            transaction_id=transaction_id,
+            order_id=order_id,
+            amount=amount,
+            at=at,
+            history=history,
+        ),
+        same=lambda t: _clearing(t) == -amount,
+    )
+
+
+def post_order_completed(
+    uow: UnitOfWork,
+    order_id: OrderId,
+    parties: OrderParties,
+    quote: Quote,
+    *,
+    rates: RateTable,
+    at: DateTime,
+    technician_level: str | None = None,
+) -> Transaction:
+    """Inside ``uow``: settle a completed order priced by ``quote`` (see
+    :meth:`LedgerService.record_order_completed`); the id is ``done:<order>:<n>``. Called
+    again, it returns the settlement recorded.
+
+    Raises:
+        InvalidLedgerEntry: as :meth:`LedgerService.record_order_completed`.
+        ConcurrentUpdate: as :func:`post_payment_captured`.
+    """
+
+    def rates_for(line: QuoteLine) -> SplitRates:
+        return rates.rates_for(
+            service_id=line.service_id,
+            store_id=parties.store_id,
+            technician_level=technician_level,
+        )
+
+    history = uow.ledger.for_order(order_id)
+    reversed_ids = {t.reverses for t in history}
+    settled = [
+        t for t in history if t.kind is TransactionKind.ORDER_COMPLETED and t.id not in reversed_ids
+    ]
+    if settled:
+        return settled[0]
+    count = sum(1 for t in history if t.kind is TransactionKind.ORDER_COMPLETED)
+    lines = _held_lines(settlement_lines(quote, rates_for), held_for_order(history, quote.currency))
+    entry = order_completed(
+        transaction_id=TransactionId(f"done:{order_id}:{count + 1}"),
+        order_id=order_id,
+        parties=parties,
+        lines=lines,
+        at=at,
+        history=history,
+    )
+    uow.ledger.record(entry, after=len(history))
+    return entry
+
+
+def held_for_order(history: list[Transaction], currency: str) -> int:
+    """Minor units the books hold for an order in customer funds (paid, not yet settled or
+    refunded), from the order's ``history``."""
+    return -sum(
+        p.amount.amount
+        for t in history
+        for p in t.postings
+        if p.account == Account.customer_funds() and p.amount.currency == currency
+    )
+
+
 class LedgerService:
     """Posts captures, completions and refunds; shows balances and an order's position."""
 
@@ -61,7 +204,10 @@ class LedgerService:
         self._clock = clock
         self._rates = rates
 
-    # -- posting (called by the order flow) ----------------------------------------------
+    # -- posting ------------------------------------------------------------------------
+    # The order flow posts through the module functions inside its own units of work
+    # (see booking_core.services.books); these methods post in a unit of work of their own,
+    # for money that moves outside the order flow and for tools.
 
     def record_payment_captured(self, order_id: OrderId, amount: Money, *, key: str) -> Transaction:
         """Post a captured payment (Dr payments clearing, Cr customer funds).
@@ -75,18 +221,11 @@ class LedgerService:
             IdempotencyConflict: ``key`` was posted with another amount.
             InvalidLedgerEntry: ``amount`` is not above zero.
         """
-        transaction_id = TransactionId(f"pay:{key}")
-
-        def build(uow: UnitOfWork, history: list[Transaction]) -> Transaction:
-            return payment_captured(
-                transaction_id=transaction_id,
-                order_id=order_id,
-                amount=amount,
-                at=self._clock.now(),
-            )
-
-        return self._post(
-            order_id, transaction_id, build, same=lambda t: t.postings[0].amount == amount
+        return self._retrying(
+            order_id,
+            lambda uow: post_payment_captured(uow, order_id, amount, key=key, at=self._clock.now())[
+                0
+            ],
         )
 
     def record_refund(self, order_id: OrderId, amount: Money, *, key: str) -> Transaction:
@@ -101,18 +240,10 @@ class LedgerService:
             RefundExceedsCaptured: more than was captured and not refunded.
             IdempotencyConflict: ``key`` was posted with another amount.
         """
-        transaction_id = TransactionId(f"refund:{key}")
-
-        def build(uow: UnitOfWork, history: list[Transaction]) -> Transaction:
-            return refund_issued(
-                transaction_id=transaction_id,
-                order_id=order_id,
-                amount=amount,
-                at=self._clock.now(),
-                history=history,
-            )
-
-        return self._post(order_id, transaction_id, build, same=lambda t: _clearing(t) == -amount)
+        return self._retrying(
+            order_id,
+            lambda uow: post_refund(uow, order_id, amount, key=key, at=self._clock.now())[0],
+        )
 
     def record_order_completed(
         self,
@@ -133,74 +264,26 @@ class LedgerService:
                 refunded before completion (``details["reason"] == "fully_refunded"``), or
                 the rates give a store share to an order without a store.
         """
-
-        def rates_for(line: QuoteLine) -> SplitRates:
-            return self._rates.rates_for(
-                service_id=line.service_id,
-                store_id=parties.store_id,
+        return self._retrying(
+            order_id,
+            lambda uow: post_order_completed(
+                uow,
+                order_id,
+                parties,
+                quote,
+                rates=self._rates,
+                at=self._clock.now(),
                 technician_level=technician_level,
-            )
-
-        for _ in range(_ATTEMPTS):
-            with self._uow() as uow:
-                history = uow.ledger.for_order(order_id)
-                reversed_ids = {t.reverses for t in history}
-                settled = [
-                    t
-                    for t in history
-                    if t.kind is TransactionKind.ORDER_COMPLETED and t.id not in reversed_ids
-                ]
-                if settled:
-                    return settled[0]
-                count = sum(1 for t in history if t.kind is TransactionKind.ORDER_COMPLETED)
-                held = -sum(
-                    p.amount.amount
-                    for t in history
-                    for p in t.postings
-                    if p.account == Account.customer_funds() and p.amount.currency == quote.currency
-                )
-                lines = _held_lines(settlement_lines(quote, rates_for), held)
-                entry = order_completed(
-                    transaction_id=TransactionId(f"done:{order_id}:{count + 1}"),
-                    order_id=order_id,
-                    parties=parties,
-                    lines=lines,
-                    at=self._clock.now(),
-                    history=history,
-                )
-                try:
-                    uow.ledger.record(entry, after=len(history))
-                except ConcurrentUpdate:
-                    continue
-                uow.commit()
-                return entry
-        raise ConcurrentUpdate(
-            f"The books of order {order_id} kept changing; try again.",
-            details={"order_id": order_id},
+            ),
         )
 
-    def _post(
-        self,
-        order_id: OrderId,
-        transaction_id: TransactionId,
-        build: Callable[[UnitOfWork, list[Transaction]], Transaction],
-        *,
-        same: Callable[[Transaction], bool],
+    def _retrying(
+        self, order_id: OrderId, post: Callable[[UnitOfWork], Transaction]
     ) -> Transaction:
         for _ in range(_ATTEMPTS):
             with self._uow() as uow:
-                history = uow.ledger.for_order(order_id)
-                known = next((t for t in history if t.id == transaction_id), None)
-                if known is not None:
-                    if same(known):
-                        return known
-                    raise IdempotencyConflict(
-                        f"Transaction {transaction_id} was posted with another amount.",
-                        details={"transaction_id": transaction_id},
-                    )
-                entry = build(uow, history)
                 try:
-                    uow.ledger.record(entry, after=len(history))
+                    entry = post(uow)
                 except ConcurrentUpdate:
                     continue  # another entry of the order landed first: rebuild from it
                 uow.commit()

@@ -9,6 +9,13 @@ a larger amount due while the order is still unpaid).
 
 What is due up front follows the new price (``OrderPolicy.upfront``); a change while a
 payment is still in flight is refused, so no attempt is ever for a stale amount.
+
+A new time keeps the order's quote. Another service or technician is priced again
+(:meth:`OrderBooks.reprice <booking_core.services.books.OrderBooks.reprice>`) with the
+order's coupon, in the same transaction: a change the coupon does not apply to (e.g. a
+cheaper service below its minimum spend) is refused with ``CouponNotApplicable`` and
+changes nothing — cancel and book again instead. The campaign discounts of the old quote
+go back to their budgets and those of the new one are charged.
 """
 
 from __future__ import annotations
@@ -89,6 +96,8 @@ class ModificationService:
 
         Raises:
             ServiceNotOffered: the technician does not perform it.
+            CouponNotApplicable: the order's coupon does not apply to the new service.
+            CampaignBudgetExceeded: a campaign's budget ran out for the new price.
             The errors of :meth:`change_time`; payment errors of the difference's charge.
         """
         return self._change(order_id, actor, "service", service_id=service_id)
@@ -137,13 +146,18 @@ class ModificationService:
                 travel=self._travel,
                 replaces=order.booking_id,
             )
-            price = technician.profile.price_for(service.id, service.price)
+            if change == "time" and order.quote is not None:
+                quote = order.quote  # same service, same technician: the price stands
+            else:
+                quote = self._payments.books.reprice(uow, order, technician, service, now)
+            price = quote.payable
             if change == "technician":
                 order.reassign(technician.id, booking.id, actor=actor, at=now,
                                reason=f"technician → {technician.name}")  # fmt: skip
                 order.slot = booking.slot
                 order.price = price
                 order.upfront = self._orders.upfront(order.payment_mode, price)
+                order.quote = quote
             else:
                 before, after = _describe(order, change, booking.slot.start, service.id)
                 order.modify(
@@ -157,8 +171,9 @@ class ModificationService:
                     service_id=service.id,
                     price=price,
                     upfront=self._orders.upfront(order.payment_mode, price),
+                    quote=quote,
                 )
-            excess = order.paid_amount - order.upfront
+            excess = order.refundable - order.upfront  # what it holds beyond what is due
             records = []
             if excess.amount > 0 and order.state != OrderState.PENDING_PAYMENT:
                 records = self._payments.plan_refunds(

@@ -15,6 +15,7 @@ from pendulum import DateTime
 
 from booking_core.errors import NotFound, PermissionDenied, TransitionNotAllowed
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.ledger import RateTable
 from booking_core.orders import Actor, Order, OrderState, Role
 from booking_core.orders.events import (
     OrderNeedsAttention,
@@ -27,11 +28,14 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import PaymentGateway, PaymentResult
+from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
+from booking_core.promotions import CouponId
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import GeoPoint, StraightLineTravel
 from booking_core.services.availability import reserve
+from booking_core.services.books import OrderBooks
 from booking_core.services.cancellation import CancellationService
 from booking_core.services.jobs import JobKind
 from booking_core.services.outbox import record_events
@@ -56,7 +60,8 @@ def _aware(value: object) -> DateTime:
 
 @attrs.frozen
 class PlaceOrder:
-    """Book ``service_id`` with ``technician_id`` starting at ``start`` (one offered slot)."""
+    """Book ``service_id`` with ``technician_id`` starting at ``start`` (one offered slot),
+    with one of the customer's coupons if ``coupon_id`` is given."""
 
     customer_id: CustomerId
     technician_id: TechnicianId
@@ -64,6 +69,7 @@ class PlaceOrder:
     start: DateTime = attrs.field(converter=_aware)
     location: GeoPoint | None = None  # the at-home address (service area, travel time)
     payment_mode: PaymentMode = PaymentMode.FULL
+    coupon_id: CouponId | None = None
 
 
 class OrderingService:
@@ -72,6 +78,8 @@ class OrderingService:
     Attributes:
         payments: The payment use cases this service charges and refunds through.
         cancellation: The cancellation use cases (``cancel`` and ``no_show`` go there).
+        books: The money side of the order flow: prices, coupons, campaign budgets and the
+            journal (``pricing_rules`` and ``rates`` configure it).
     """
 
     def __init__(
@@ -85,6 +93,8 @@ class OrderingService:
         travel: TravelTime | None = None,
         *,
         order_policy: OrderPolicy | None = None,
+        pricing_rules: PricingRulesSource | None = None,
+        rates: RateTable | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -93,7 +103,10 @@ class OrderingService:
         self._converter = converter
         self._travel: TravelTime = travel if travel is not None else StraightLineTravel()
         self._orders = order_policy if order_policy is not None else OrderPolicy()
-        self.payments = PaymentService(uow, clock, ids, payments, converter, self._orders)
+        self.books = OrderBooks(pricing_rules, rates)
+        self.payments = PaymentService(
+            uow, clock, ids, payments, converter, self._orders, books=self.books
+        )
         self.cancellation = CancellationService(
             uow, clock, ids, self.payments, converter, self._orders
         )
@@ -104,14 +117,24 @@ class OrderingService:
         return self._orders
 
     def place_order(self, command: PlaceOrder) -> Order:
-        """Reserve the slot and create an order awaiting payment, in one transaction.
+        """Reserve the slot, price the order and create it awaiting payment, in one
+        transaction.
 
-        The order gets a human-friendly number; an unpaid order is scheduled to expire after
-        ``unpaid_timeout_minutes``; a pay-on-arrival order needs nothing up front and goes
-        straight to waiting for acceptance.
+        The price is a quote (:class:`~booking_core.pricing.Quote`, kept on the order) of one
+        unit of the service at the technician's price, under the rules in force, the stored
+        campaigns and the customer's coupon if one is given; in the same transaction the
+        coupon is reserved for the order and the campaign discounts are charged to their
+        budgets. The order gets a human-friendly number; an unpaid order is scheduled to
+        expire after ``unpaid_timeout_minutes``; a pay-on-arrival order (or one with nothing
+        to pay) needs nothing up front and goes straight to waiting for acceptance.
 
         Raises:
-            NotFound: unknown technician or service.
+            NotFound: unknown technician or service; (``coupon_not_found``) no such coupon,
+                or it is someone else's.
+            CouponNotApplicable: the coupon does not apply (``details["reason"]``); nothing
+                is stored.
+            CouponUnavailable: the coupon is used, or held by another order.
+            CampaignBudgetExceeded: a campaign's budget ran out meanwhile (price again).
             ServiceNotOffered: the technician does not perform the service.
             SlotUnavailable: the start is not an offered slot.
             SlotTaken: the time is taken (also when another order wins a race for it).
@@ -136,7 +159,16 @@ class OrderingService:
                 location=command.location,
                 travel=self._travel,
             )
-            price = technician.profile.price_for(service.id, service.price)
+            quote = self.books.checkout(
+                uow,
+                order_id=order_id,
+                customer_id=command.customer_id,
+                technician=technician,
+                service=service,
+                coupon_id=command.coupon_id,
+                at=now,
+            )
+            price = quote.payable
             number = format_order_number(
                 now.in_timezone(technician.time_zone).date(), uow.orders.next_sequence()
             )
@@ -154,6 +186,7 @@ class OrderingService:
                 payment_mode=command.payment_mode,
                 upfront=self._orders.upfront(command.payment_mode, price),
                 destination=command.location,
+                quote=quote,
             )
             if order.upfront_covered():
                 order.transition(
@@ -220,8 +253,10 @@ class OrderingService:
 
         A rejection frees the technician's time and sends the order back to wait for a
         technician; an arrival past the lateness grace raises ``TechnicianLate``; starting
-        the service schedules its automatic completion; completing it schedules the end of
-        the review window. With ``expected_version`` (what the caller last saw, as an HTTP
+        the service schedules its automatic completion; completing it settles the order in
+        the books (``order_completed``: technician, store and platform shares by the rates,
+        platform-funded discounts as promotion expense) and schedules the end of the review
+        window. With ``expected_version`` (what the caller last saw, as an HTTP
         ``If-Match``) the command fails unless the order is still at that version, so of
         several conflicting commands sent from one view exactly one wins.
 
@@ -280,6 +315,7 @@ class OrderingService:
             )
             uow.jobs.schedule(_job(JobKind.AUTO_COMPLETE, order.id, max(due, now)))
         elif event == "complete":
+            self.books.completed(uow, order, now)
             due = now + pendulum.duration(days=self._orders.review_window_days)
             uow.jobs.schedule(_job(JobKind.CLOSE_REVIEW_WINDOW, order.id, due))
 
@@ -289,7 +325,8 @@ class OrderingService:
         """Job handler: complete an order still in service past its end plus the grace.
 
         Re-checks the order; one whose balance is unpaid is not completed (the guard holds)
-        but raises ``OrderNeedsAttention`` for the platform.
+        but raises ``OrderNeedsAttention`` for the platform. A completion is settled in the
+        books in the same transaction, as when the technician completes.
         """
         with self._uow() as uow:
             order = uow.orders.get(OrderId(job.subject))
@@ -302,7 +339,7 @@ class OrderingService:
                         order_id=order.id,
                         problem="overdue_unpaid",
                         detail=f"Still in service past its end with "
-                        f"{order.price - order.paid_amount} unpaid; not completed automatically.",
+                        f"{order.price - order.refundable} unpaid; not completed automatically.",
                     )
                 )
             else:

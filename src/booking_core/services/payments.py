@@ -14,6 +14,10 @@ Rules:
   compare-and-set save) before the gateway is asked.
 * Money that arrives for an order already cancelled is refunded automatically; so is any
   amount paid beyond the price.
+* The books move with the money (:class:`~booking_core.services.books.OrderBooks`): the
+  unit of work that applies a capture for the first time also uses the order's coupon and
+  posts ``payment_captured``; the one that applies a successful refund posts
+  ``refund_issued``.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ from booking_core.ports.payments import (
     WebhookKind,
 )
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.services.books import OrderBooks
 from booking_core.services.jobs import JobKind
 from booking_core.services.outbox import record_events
 
@@ -97,7 +102,12 @@ class ReconcileReport:
 
 
 class PaymentService:
-    """Charges, refunds and reconciles the money of orders through the payment gateway."""
+    """Charges, refunds and reconciles the money of orders through the payment gateway.
+
+    Attributes:
+        books: The money side of the order flow (coupons, campaign budgets, the journal)
+            this service and the other order services post through.
+    """
 
     def __init__(
         self,
@@ -109,8 +119,10 @@ class PaymentService:
         policy: OrderPolicy,
         *,
         gateway_name: str = "default",
+        books: OrderBooks | None = None,
     ) -> None:
         self._uow = uow
+        self.books = books if books is not None else OrderBooks()
         self._clock = clock
         self._ids = ids
         self._gateway = gateway
@@ -218,6 +230,7 @@ class PaymentService:
             ):
                 order = uow.orders.get(updated.order_id)
                 give_back = self._take_capture(order, updated, now)
+                self.books.captured(uow, order, updated, now)
                 uow.orders.save(order)
                 self._record(uow, order)
             uow.commit()
@@ -251,7 +264,7 @@ class PaymentService:
             order.transition(
                 "pay", actor=_PAYMENTS, at=now, reason=f"{attempt.purpose.value} captured"
             )
-        excess = order.paid_amount - order.price
+        excess = order.refundable - order.price
         if excess.amount > 0:
             return order.id, excess, "paid more than the price"
         return None
@@ -374,6 +387,7 @@ class PaymentService:
                     record = attrs.evolve(record, status=RefundStatus.SUCCEEDED, updated_at=now)
                     uow.refunds.save(record)
                 if uow.movements.append(MoneyMovement.refund(record, at=now, source=source)):
+                    self.books.refunded(uow, record, now)
                     refunded = sum(
                         (m.amount.amount for m in uow.movements.for_order(order.id)
                          if m.kind.value == "refunded"),

@@ -11,7 +11,8 @@ from booking_core.orders import OrderState, Review
 from booking_core.orders.events import OrderReviewed
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
-from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.scheduling.profile import average_rating
 from booking_core.services.outbox import record_events
 
 __all__ = ["ReviewService", "SubmitReview"]
@@ -27,6 +28,16 @@ class SubmitReview:
     text: str = ""
 
 
+def _update_rating(uow: UnitOfWork, technician_id: TechnicianId) -> None:
+    # Under the technician's lock a concurrent review waits, then counts this one: no
+    # review is ever left out of the average (and profile edits cannot undo the rating).
+    uow.bookings.lock_technician(technician_id)
+    technician = uow.technicians.get(technician_id)
+    stars = [r.stars for r in uow.reviews.list_for_technician(technician_id)]
+    profile = attrs.evolve(technician.profile, rating=average_rating(stars))
+    uow.technicians.save(attrs.evolve(technician, profile=profile))
+
+
 class ReviewService:
     """Takes and lists reviews."""
 
@@ -39,7 +50,11 @@ class ReviewService:
         self._converter = converter
 
     def submit(self, command: SubmitReview) -> Review:
-        """Store the review.
+        """Store the review and, in the same transaction, the technician's new rating.
+
+        The rating is the mean of the stars of all his reviews, kept to one decimal and
+        rounded half up (:func:`~booking_core.scheduling.profile.average_rating`); the
+        "minimum rating" search filter sees it at once.
 
         Raises:
             NotFound: the order does not exist or is not the customer's.
@@ -73,6 +88,7 @@ class ReviewService:
                 created_at=now,
             )
             uow.reviews.add(review)
+            _update_rating(uow, order.technician_id)
             event = OrderReviewed(
                 occurred_at=now,
                 order_id=order.id,

@@ -1,46 +1,96 @@
-"""Technician use cases: registration and weekly hours (FEATURES T2, T4)."""
+"""Technician use cases: registration, profile, weekly hours (FEATURES T2, T4).
+
+Who may change a technician (INVARIANTS I25): the technician himself, the platform, or
+the store named in his current profile. Two facts are the platform's alone: the rating
+(earned from reviews, see :class:`~booking_core.services.reviews.ReviewService`) and which
+store employs him.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import attrs
 
+from booking_core.errors import CurrencyMismatch, PermissionDenied
 from booking_core.ids import ServiceId, TechnicianId
+from booking_core.orders import Actor, Role
 from booking_core.ports.ids import IdSource
-from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling import Technician, WeeklyHours
+from booking_core.scheduling.profile import TechnicianProfile
 
 __all__ = ["RegisterTechnician", "TechnicianService"]
 
 
 @attrs.frozen
 class RegisterTechnician:
-    """Register a technician with weekly hours in his IANA zone."""
+    """Register a technician with weekly hours in his IANA zone, and his profile."""
 
     name: str
     time_zone: str
     weekly_hours: WeeklyHours
     service_ids: frozenset[ServiceId] = frozenset()
+    profile: TechnicianProfile = attrs.field(factory=TechnicianProfile)
+
+
+def _check_services(uow: UnitOfWork, service_ids: Iterable[ServiceId]) -> None:
+    for service_id in sorted(service_ids):
+        uow.services.get(service_id)
+
+
+def _check_prices(uow: UnitOfWork, profile: TechnicianProfile) -> None:
+    for service_id, price in profile.prices.items():
+        catalog = uow.services.get(service_id).price
+        if price.currency != catalog.currency:
+            # The price filters compare amounts: a price in another currency cannot be ranked.
+            raise CurrencyMismatch(
+                f"The price for {service_id} is in {price.currency}; the service sells in "
+                f"{catalog.currency}.",
+                details={"field": "prices", "service_id": service_id},
+            )
+
+
+def _may_edit(actor: Actor, technician: Technician) -> None:
+    if actor.role is Role.PLATFORM:
+        return
+    if actor.role is Role.TECHNICIAN and actor.id == technician.id:
+        return
+    store_id = technician.profile.store_id
+    if actor.role is Role.STORE and store_id is not None and actor.id == store_id:
+        return
+    raise PermissionDenied(
+        f"A {actor.role.value} cannot change {technician.name}'s profile or hours; only he, "
+        "his store or the platform can.",
+        details={"technician_id": technician.id, "role": actor.role.value},
+    )
 
 
 class TechnicianService:
-    """Registers and reads technicians."""
+    """Registers, reads and edits technicians."""
 
     def __init__(self, uow: UnitOfWorkFactory, ids: IdSource) -> None:
         self._uow = uow
         self._ids = ids
 
     def register(self, command: RegisterTechnician) -> Technician:
-        """Register a technician. Raises NotFound for an unknown service id."""
+        """Register a technician (the caller is the platform).
+
+        Raises:
+            NotFound: an unknown service id (offered or priced).
+            CurrencyMismatch: an own price is not in the service's currency.
+        """
         technician = Technician(
             id=TechnicianId(self._ids.new_id("tec")),
             name=command.name,
             time_zone=command.time_zone,
             weekly_hours=command.weekly_hours,
             service_ids=command.service_ids,
+            profile=command.profile,
         )
         with self._uow() as uow:
-            for service_id in sorted(command.service_ids):
-                uow.services.get(service_id)
+            _check_services(uow, command.service_ids)
+            _check_prices(uow, command.profile)
             uow.technicians.add(technician)
             uow.commit()
         return technician
@@ -54,3 +104,68 @@ class TechnicianService:
         """All technicians."""
         with self._uow() as uow:
             return uow.technicians.list()
+
+    def update_profile(
+        self, technician_id: TechnicianId, profile: TechnicianProfile, actor: Actor
+    ) -> Technician:
+        """Replace the technician's profile (FEATURES T2): gender, skills, own prices,
+        service area — and, for the platform only, his rating and store.
+
+        The technician himself and his store cannot set the rating: their ``profile.rating``
+        is ignored and the stored rating kept (it is earned from reviews; a platform-set
+        rating lasts until the next review recomputes it). Neither can they move him to
+        another store.
+
+        Raises:
+            NotFound: unknown technician or a priced service that does not exist.
+            PermissionDenied: the actor is not the technician, the store named in his
+                current profile, or the platform; or a non-platform actor changes his store.
+            CurrencyMismatch: an own price is not in the service's currency.
+        """
+        with self._uow() as uow:
+            # Edits, rating updates and reservations of one technician queue here, so a
+            # review's new rating and this edit never overwrite each other.
+            uow.bookings.lock_technician(technician_id)
+            technician = uow.technicians.get(technician_id)
+            _may_edit(actor, technician)
+            if actor.role is not Role.PLATFORM:
+                if profile.store_id != technician.profile.store_id:
+                    raise PermissionDenied(
+                        f"Only the platform moves {technician.name} to another store.",
+                        details={"technician_id": technician.id, "field": "store_id"},
+                    )
+                profile = attrs.evolve(profile, rating=technician.profile.rating)
+            _check_prices(uow, profile)
+            changed = attrs.evolve(technician, profile=profile)
+            uow.technicians.save(changed)
+            uow.commit()
+        return changed
+
+    def update_hours(
+        self,
+        technician_id: TechnicianId,
+        weekly_hours: WeeklyHours,
+        service_ids: frozenset[ServiceId],
+        actor: Actor,
+    ) -> Technician:
+        """Replace the technician's weekly hours and the services he performs (FEATURES T4).
+
+        Existing bookings stay as they are (cancel or move them explicitly); new ones follow
+        the new hours at once. Day-by-day changes go through ``ScheduleService`` instead.
+
+        Raises:
+            NotFound: unknown technician or service id.
+            PermissionDenied: the actor is not the technician, his store or the platform.
+        """
+        with self._uow() as uow:
+            # Queued behind his reservations in flight, like every change to him.
+            uow.bookings.lock_technician(technician_id)
+            technician = uow.technicians.get(technician_id)
+            _may_edit(actor, technician)
+            _check_services(uow, service_ids)
+            changed = attrs.evolve(
+                technician, weekly_hours=weekly_hours, service_ids=frozenset(service_ids)
+            )
+            uow.technicians.save(changed)
+            uow.commit()
+        return changed

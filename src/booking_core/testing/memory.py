@@ -150,6 +150,10 @@ class _Technicians(_Table):
     def list(self) -> list[Technician]:
         return sorted(self.rows.values(), key=lambda t: (t.name, t.id))
 
+    def save(self, technician: Technician) -> None:
+        self._get(technician.id)
+        self.rows[technician.id] = technician
+
 
 class _Bookings(_Table):
     def add(self, booking: Booking) -> None:
@@ -185,6 +189,11 @@ class _Bookings(_Table):
             if b.active and b.technician_id in wanted and b.blocked.overlaps(within)
         ]
         return sorted(found, key=lambda b: (b.technician_id, b.blocked.start, b.id))
+
+    def lock_technician(self, technician_id: TechnicianId) -> None:
+        # Nothing to do: the unit of work holds the store's lock for its whole life, so no
+        # other reservation (of any technician) can interleave with this one.
+        return None
 
 
 class _Schedules(_Table):

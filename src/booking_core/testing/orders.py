@@ -28,9 +28,12 @@ from pendulum import DateTime
 from booking_core import Money
 from booking_core.bootstrap import BookingApp, build
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.ledger import RateTable
 from booking_core.orders import Actor, Order, Role
 from booking_core.orders.policy import OrderPolicy, PaymentMode
+from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.promotions import CouponId
 from booking_core.scheduling import WeeklyHours
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import GeoPoint
@@ -80,8 +83,9 @@ class OrderWorld:
         mode: PaymentMode = PaymentMode.FULL,
         customer: str = "cus_1",
         service: ServiceId | None = None,
+        coupon: CouponId | None = None,
     ) -> OrderId:
-        """Place an order with Li (Tuesday 10:00 by default)."""
+        """Place an order with Li (Tuesday 10:00 by default), with ``coupon`` if given."""
         order = self.app.ordering.place_order(
             PlaceOrder(
                 CustomerId(customer),
@@ -90,6 +94,7 @@ class OrderWorld:
                 start or at(3, 10),
                 location=HOME,
                 payment_mode=mode,
+                coupon_id=coupon,
             )
         )
         return order.id
@@ -101,9 +106,10 @@ class OrderWorld:
         mode: PaymentMode = PaymentMode.FULL,
         customer: str = "cus_1",
         service: ServiceId | None = None,
+        coupon: CouponId | None = None,
     ) -> OrderId:
         """A placed order with what is due at checkout paid."""
-        order_id = self.place(start, mode=mode, customer=customer, service=service)
+        order_id = self.place(start, mode=mode, customer=customer, service=service, coupon=coupon)
         self.app.payments.pay(order_id, Actor(customer, Role.CUSTOMER))
         return order_id
 
@@ -135,6 +141,23 @@ class OrderWorld:
         with self.uow() as uow:
             return [(m.kind.value, m.amount.amount) for m in uow.movements.for_order(order_id)]
 
+    def journal(self, order_id: OrderId) -> list[tuple[str, dict[str, int]]]:
+        """The order's journal entries: ``(transaction id, {account: minor units})``, debits
+        positive, in recording order."""
+        with self.uow() as uow:
+            return [
+                (t.id, {str(p.account): p.amount.amount for p in t.postings})
+                for t in uow.ledger.for_order(order_id)
+            ]
+
+    def balances(self, currency: str = "CNY") -> dict[str, int]:
+        """Every non-zero balance of the books in ``currency`` (debit positive)."""
+        with self.uow() as uow:
+            return {
+                str(account): net.amount
+                for (account, _), net in uow.ledger.balances(currency).items()
+            }
+
 
 def order_world(
     policy: OrderPolicy | None = None,
@@ -142,8 +165,11 @@ def order_world(
     store: InMemoryStore | None = None,
     uow: UnitOfWorkFactory | None = None,
     gateway: ScriptedPaymentGateway | None = None,
+    pricing_rules: PricingRulesSource | None = None,
+    rates: RateTable | None = None,
 ) -> OrderWorld:
-    """A fresh world on Monday 2 March 2026, 08:00 Shanghai."""
+    """A fresh world on Monday 2 March 2026, 08:00 Shanghai (pricing without discounts and
+    the default rates unless ``pricing_rules`` and ``rates`` say otherwise)."""
     factory = uow if uow is not None else (store or InMemoryStore()).unit_of_work
     clock = FrozenClock(at(2, 8))
     gateway = gateway or ScriptedPaymentGateway()
@@ -154,6 +180,8 @@ def order_world(
         ids=SequentialIds(),
         policy=BookingPolicy(notice_minutes=60, window_days=14),
         order_policy=policy or OrderPolicy(),
+        pricing_rules=pricing_rules,
+        rates=rates,
     )
     category = app.catalog.create_category(CreateCategory("按摩 Massage"))
     tuina = app.catalog.create_service(CreateService(category.id, "Chinese tuina", 60, LIST_PRICE))

@@ -1,7 +1,8 @@
 """Hypothesis strategies for booking_core's value types (plural nouns, keyword-only).
 
-Registered for ``st.from_type`` through the ``hypothesis`` entry point, so a user's
-``@given(st.from_type(Money))`` works without importing this module.
+Registered for ``st.from_type`` through the ``hypothesis`` entry point
+(``booking_core.testing._hypothesis_plugin``), so a user's ``@given(st.from_type(Money))``
+works without importing this module.
 """
 
 from __future__ import annotations
@@ -72,9 +73,3 @@ def _day_ranges(draw: st.DrawFn) -> tuple[tuple[int, int], ...]:
 def weekly_hours() -> st.SearchStrategy[WeeklyHours]:
     """Valid weekly hours: up to three ranges a day on a 15-minute grid."""
     return st.builds(WeeklyHours, st.tuples(*[_day_ranges() for _ in range(7)]))
-
-
-def _hypothesis_setup_hook() -> None:
-    st.register_type_strategy(Money, moneys())
-    st.register_type_strategy(TimeRange, time_ranges())
-    st.register_type_strategy(WeeklyHours, weekly_hours())

@@ -41,6 +41,8 @@ EXPECTED = [
     "Free with at least 48 h notice; 50 % fee with at least 6 h notice; 80 % fee after that.\n"
     "159.20 CNY\ninvalid_order_policy",
     "partially_refunded [('captured', 19900), ('refunded', 6600)]",
+    "179.00 CNY used\npayments_clearing: 179.00 CNY\ntechnician_payable:tec_0005: -139.30 CNY\n"
+    "platform_revenue: -59.70 CNY\npromotion_expense: 20.00 CNY",
 ]
 
 

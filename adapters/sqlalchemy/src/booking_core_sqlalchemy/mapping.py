@@ -44,6 +44,7 @@ from booking_core.orders.policy import PaymentMode
 from booking_core.orders.tracking import PositionReport
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.jobs import Job, JobStatus
+from booking_core.pricing import Quote
 from booking_core.promotions import Campaign, Coupon, CouponTemplate
 from booking_core.scheduling import Booking, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint
@@ -275,6 +276,9 @@ def order_to_row(order: Order) -> Values:
         "cancel_cause": order.cancel_cause,
         "review_closed": order.review_closed,
         "version": order.version,
+        "quote": None
+        if order.quote is None
+        else json_safe(_converter.unstructure(order.quote, Quote)),
     }
 
 
@@ -333,6 +337,7 @@ def order_to_domain(row: Row[Any], timeline: list[Row[Any]]) -> Order:
         cancel_cause=row.cancel_cause,
         cancellation_fee=_money(row.cancellation_fee_amount, row.cancellation_fee_currency),
         review_closed=bool(row.review_closed),
+        quote=None if row.quote is None else _converter.structure(row.quote, Quote),
     )
 
 

@@ -248,6 +248,18 @@ class SqlAlchemyTechnicianRepository(_Repository):
         query = select(technicians).order_by(technicians.c.name, technicians.c.id)
         return [mapping.technician_to_domain(row) for row in self._conn.execute(query)]
 
+    def save(self, technician: Technician) -> None:
+        """Replace the stored technician with the same id (last writer wins).
+
+        Raises:
+            NotFound: (code ``technician_not_found``) if no technician has the id.
+        """
+        values = mapping.technician_to_row(technician)
+        del values["id"]
+        statement = update(technicians).where(technicians.c.id == technician.id).values(values)
+        if not _rowcount(self._conn.execute(statement)):
+            raise NotFound(self.entity, technician.id)
+
 
 # -- bookings: the no-overlap guarantee (I1) ----------------------------------------------
 
@@ -407,6 +419,17 @@ class SqlAlchemyBookingRepository(_Repository):
         """Active bookings whose blocked range overlaps ``within``, by blocked start."""
         rows = self._conn.execute(self._overlapping, self._params(technician_id, within))
         return [mapping.booking_to_domain(row) for row in rows]
+
+    def lock_technician(self, technician_id: TechnicianId) -> None:
+        """Serialize reservations of one technician until the transaction ends.
+
+        PostgreSQL: takes the transaction-level advisory lock that queues the technician's
+        booking inserts, so a concurrent reservation waits, then (READ COMMITTED: a new
+        snapshot per statement) reads the winner's booking before checking the rules.
+        SQLite: nothing to do; the unit of work already holds the database's write lock.
+        """
+        if self._postgres:
+            self._conn.execute(_PG_QUEUE_FOR_TECHNICIAN, {"technician_id": technician_id})
 
     def list_active_many(
         self, technician_ids: Collection[TechnicianId], within: TimeRange

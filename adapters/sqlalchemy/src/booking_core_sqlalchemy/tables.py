@@ -253,7 +253,9 @@ class OrderRow(Base):
     """A row of ``orders``; ``version`` is the compare-and-set counter of ``save``.
 
     Money columns come in pairs (``price_*``, ``upfront_*``, ``paid_*``, ``refunded_*``,
-    ``cancellation_fee_*``); the destination is ``destination_lat``/``destination_lon``.
+    ``cancellation_fee_*``); the destination is ``destination_lat``/``destination_lon``;
+    ``quote`` is how the price was made, as a converter document (null for orders stored
+    before revision 0003).
     """
 
     __tablename__ = "orders"
@@ -287,6 +289,7 @@ class OrderRow(Base):
     cancel_cause: Mapped[str | None] = mapped_column(Text)
     review_closed: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[dict[str, Any] | None] = mapped_column(json_type())
 
 
 class CounterRow(Base):

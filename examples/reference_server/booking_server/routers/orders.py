@@ -14,6 +14,7 @@ from fastapi import APIRouter, status
 from booking_core.errors import PermissionDenied
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.orders import Role
+from booking_core.promotions import CouponId
 from booking_core.services.ordering import PlaceOrder
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
@@ -32,11 +33,15 @@ router = APIRouter(tags=["orders"], responses=problem_responses(401, 403, 404, 4
     responses=problem_responses(409),
 )
 def place_order(body: PlaceOrderIn, app: Booking, actor: CurrentActor) -> OrderOut:
-    """Reserve an offered slot and create an order awaiting payment, in one transaction.
+    """Reserve an offered slot and create an order awaiting payment, in one transaction,
+    priced as ``POST /quotes`` prices it (with ``coupon_id``, that coupon is reserved for the
+    order in the same transaction).
 
     409 ``slot_taken`` when someone else holds the time, 409 ``slot_unavailable`` when the
     start is not an offered slot (hours, notice, window, alignment), 422
-    ``service_not_offered`` when the technician does not perform the service.
+    ``service_not_offered`` when the technician does not perform the service, 422
+    ``coupon_not_applicable`` when the coupon does not apply (nothing is stored), 404
+    ``coupon_not_found`` when it is not the customer's.
     """
     if actor.role is not Role.CUSTOMER:
         raise PermissionDenied(
@@ -49,6 +54,7 @@ def place_order(body: PlaceOrderIn, app: Booking, actor: CurrentActor) -> OrderO
             technician_id=TechnicianId(body.technician_id),
             service_id=ServiceId(body.service_id),
             start=body.start_instant(),
+            coupon_id=None if body.coupon_id is None else CouponId(body.coupon_id),
         )
     )
     return OrderOut.from_domain(order)

@@ -1,4 +1,4 @@
-"""Technicians and their free slots (FEATURES C5, C6, T4)."""
+"""Technicians, their profiles and their free slots (FEATURES C5, C6, T2, T4)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import pendulum
 from fastapi import APIRouter, Query, status
 
 from booking_core.ids import ServiceId, TechnicianId
-from booking_server.actors import PlatformActor
+from booking_server.actors import CurrentActor, PlatformActor
 from booking_server.dependencies import Booking
 from booking_server.problems import problem_responses
 from booking_server.schemas import (
     MAX_YEAR,
     MIN_YEAR,
+    ProfileIn,
     SlotOut,
     SlotsOut,
     TechnicianIn,
@@ -34,7 +35,8 @@ router = APIRouter(tags=["technicians"], responses=problem_responses(422))
     responses=problem_responses(401, 403, 404),
 )
 def register_technician(body: TechnicianIn, app: Booking, _: PlatformActor) -> TechnicianOut:
-    """Register a technician with weekly hours (local wall-clock) in his IANA time zone."""
+    """Register a technician with weekly hours (local wall-clock) in his IANA time zone and,
+    optionally, his profile (gender, skills, own prices, store, service area, rating)."""
     return TechnicianOut.from_domain(app.technicians.register(body.to_command()))
 
 
@@ -50,8 +52,26 @@ def list_technicians(app: Booking) -> TechnicianList:
     responses=problem_responses(404),
 )
 def get_technician(technician_id: str, app: Booking) -> TechnicianOut:
-    """One technician."""
+    """One technician, with his profile and rating (public)."""
     return TechnicianOut.from_domain(app.technicians.get(TechnicianId(technician_id)))
+
+
+@router.put(
+    "/technicians/{technician_id}/profile",
+    summary="Replace a technician's profile (he, his store or the platform)",
+    responses=problem_responses(401, 403, 404),
+)
+def update_profile(
+    technician_id: str, body: ProfileIn, app: Booking, actor: CurrentActor
+) -> TechnicianOut:
+    """Gender, skills, own prices, service area (FEATURES T2); the whole profile is replaced.
+
+    The technician himself, the store named in his profile, or the platform; anyone else
+    gets 403. Only the platform sets ``rating`` and ``store_id``: for the others the stored
+    rating is kept and a different store is refused (403).
+    """
+    changed = app.technicians.update_profile(TechnicianId(technician_id), body.to_domain(), actor)
+    return TechnicianOut.from_domain(changed)
 
 
 @router.get(

@@ -491,6 +491,63 @@ class StorageContract:
         with seeded() as uow:
             assert uow.technicians.get(TechnicianId("tec_3")) == technician
 
+    def test_saved_technician_replaces_the_stored_one(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            before = uow.technicians.get(TECH)
+        changed = attrs.evolve(
+            before,
+            weekly_hours=WeeklyHours.parse({"sat": ["10:00-16:00"]}),
+            service_ids=frozenset(),
+            profile=TechnicianProfile(
+                gender=Gender.MALE,
+                skills={"tuina"},
+                rating=Decimal("4.5"),
+                prices={SERVICE: Money(15900, "CNY")},
+                store_id=StoreId("sto_1"),
+                service_area=ServiceArea(GeoPoint(31.2, 121.4), 5.0),
+            ),
+        )
+
+        with seeded() as uow:
+            uow.technicians.save(changed)
+            uow.commit()
+
+        with seeded() as uow:
+            assert uow.technicians.get(TECH) == changed
+            assert uow.technicians.get(OTHER_TECH).profile == TechnicianProfile()
+
+    def test_saving_an_unknown_technician_raises_not_found(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            stranger = attrs.evolve(uow.technicians.get(TECH), id=TechnicianId("tec_nope"))
+
+        with seeded() as uow, pytest.raises(NotFound) as caught:
+            uow.technicians.save(stranger)
+
+        assert caught.value.error_code == "technician_not_found"
+        with seeded() as uow:
+            assert [t.id for t in uow.technicians.list()] == [TECH, OTHER_TECH]
+
+    def test_lock_technician_serializes_check_then_add(self, seeded: UnitOfWorkFactory) -> None:
+        # Each worker takes the lock, then books only if the technician has nothing that day
+        # (a rule over several bookings, like the daily cap): exactly one may book.
+        capped: list[int] = []
+
+        def book_if_day_is_free(n: int) -> None:
+            with seeded() as uow:
+                uow.bookings.lock_technician(TECH)
+                if uow.bookings.list_active(TECH, _range(-540, 900)):
+                    capped.append(n)
+                    return
+                uow.bookings.add(_booking(500 + n, 10 * n, 10 * n + 5))
+                uow.commit()
+
+        results = _race(self.concurrency_workers, book_if_day_is_free)
+
+        assert results.count("ok") == self.concurrency_workers, results
+        assert len(capped) == self.concurrency_workers - 1
+        with seeded() as uow:
+            assert len(uow.bookings.list_active(TECH, _range(-540, 900))) == 1
+
     def test_a_saved_order_keeps_its_new_booking_and_slot(self, seeded: UnitOfWorkFactory) -> None:
         with seeded() as uow:
             uow.orders.add(_order(1))
