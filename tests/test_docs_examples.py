@@ -1,25 +1,18 @@
 """The examples in README.md and docs/getting-started.md run as written."""
 
-import re
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def python_blocks(path: Path) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+from tests.docs_examples import DOCS, ROOT, blocks
 
 
 def test_readme_embedding_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    exec(python_blocks(ROOT / "README.md")[0], {})
+    exec(blocks(ROOT / "README.md")[0], {})
 
     assert capsys.readouterr().out.strip() == "pending_acceptance"
 
 
 def test_getting_started_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    first, _storage, errors, _contract = python_blocks(ROOT / "docs" / "getting-started.md")
+    first, _storage, errors, _contract = blocks(DOCS / "getting-started.md")
     namespace: dict[str, object] = {}
 
     exec(first, namespace)

@@ -16,7 +16,6 @@ leave exactly one booking (INVARIANTS I2).
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable
 
 import pendulum
@@ -24,7 +23,7 @@ import pytest
 
 from booking_core.bootstrap import BookingApp, build
 from booking_core.catalog import Category, Service
-from booking_core.errors import BookingError, DailyCapReached
+from booking_core.errors import DailyCapReached
 from booking_core.ids import BookingId, CategoryId, CustomerId, ServiceId, TechnicianId
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
@@ -35,6 +34,7 @@ from booking_core.services.holds import HoldSlot
 from booking_core.services.rescheduling import RescheduleBooking
 from booking_core.system import UuidIds
 from booking_core.testing import FrozenClock, ScriptedPaymentGateway
+from booking_core.testing.contracts.orders import race
 from booking_core.timerange import TimeRange
 from booking_core_sqlalchemy import SqlAlchemyStorage
 
@@ -92,28 +92,7 @@ def _book(
 
 
 def _race(attempts: list[Callable[[], object]]) -> list[str]:
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(attempt: Callable[[], object]) -> None:
-        barrier.wait()
-        try:
-            attempt()
-            outcome = "ok"
-        except BookingError as exc:
-            outcome = exc.error_code
-        except Exception as exc:  # reported in the assertion message
-            outcome = f"unexpected {exc!r}"
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return race(len(attempts), lambda n: attempts[n]())
 
 
 def test_bookings_holds_and_reschedules_racing_for_one_slot(storage: SqlAlchemyStorage) -> None:

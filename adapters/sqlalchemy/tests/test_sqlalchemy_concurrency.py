@@ -8,21 +8,19 @@ order and one active booking exist afterwards, and every loser gets ``slot_taken
 
 from __future__ import annotations
 
-import threading
-
 import pendulum
 import pytest
 from sqlalchemy import func, select
 
 from booking_core.bootstrap import build
 from booking_core.catalog import Category, Service
-from booking_core.errors import BookingError
 from booking_core.ids import CategoryId, CustomerId, ServiceId, TechnicianId
 from booking_core.money import Money
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.services.ordering import PlaceOrder
 from booking_core.system import UuidIds
 from booking_core.testing import FrozenClock, ScriptedPaymentGateway
+from booking_core.testing.contracts.orders import race
 from booking_core.timerange import TimeRange
 from booking_core_sqlalchemy import SqlAlchemyStorage
 from booking_core_sqlalchemy.tables import bookings, orders
@@ -57,29 +55,12 @@ def _place_at_once(storage: SqlAlchemyStorage) -> list[str]:
         clock=FrozenClock(NOW),
         ids=UuidIds(),
     )
-    barrier = threading.Barrier(WORKERS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def attempt(n: int) -> None:
-        command = PlaceOrder(CustomerId(f"cus_{n}"), TECH, SERVICE, START)
-        barrier.wait()
-        try:
-            app.ordering.place_order(command)
-            outcome = "ok"
-        except BookingError as exc:
-            outcome = exc.error_code
-        except Exception as exc:  # reported in the assertion message
-            outcome = f"unexpected {exc!r}"
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    return race(
+        WORKERS,
+        lambda n: app.ordering.place_order(
+            PlaceOrder(CustomerId(f"cus_{n}"), TECH, SERVICE, START)
+        ),
+    )
 
 
 def test_exactly_one_of_twenty_concurrent_orders_wins(storage: SqlAlchemyStorage) -> None:

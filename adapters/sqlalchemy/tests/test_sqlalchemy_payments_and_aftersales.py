@@ -3,9 +3,6 @@ idempotency under concurrency (I15) and compare-and-set."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import attrs
 import pendulum
 import pytest
@@ -32,32 +29,11 @@ from booking_core.orders.payments import (
 )
 from booking_core.orders.tracking import PositionReport
 from booking_core.scheduling.geo import GeoPoint
+from booking_core.testing.contracts.orders import at_once
 from booking_core_sqlalchemy import SqlAlchemyStorage
 
 T0 = pendulum.datetime(2026, 3, 2, 9, 0, tz="Asia/Shanghai")
 ORDER = OrderId("ord_1")
-
-
-def _at_once(workers: int, attempt: Callable[[int], object]) -> list[object]:
-    barrier = threading.Barrier(workers)
-    results: list[object] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        barrier.wait()
-        try:
-            outcome = attempt(n)
-        except Exception as exc:  # reported in the assertion
-            outcome = repr(exc)
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_payments_and_refunds_round_trip(storage: SqlAlchemyStorage) -> None:
@@ -98,7 +74,7 @@ def test_money_movements_apply_once_per_key(storage: SqlAlchemyStorage) -> None:
     refunded = MoneyMovement("re_1:refunded", ORDER, MovementKind.REFUNDED, Money(900, "CNY"),
                              T0.add(hours=1), "api")  # fmt: skip
 
-    results = _at_once(10, lambda n: _append(storage, attrs.evolve(captured, source=f"s{n}")))
+    results = at_once(10, lambda n: _append(storage, attrs.evolve(captured, source=f"s{n}")))
 
     assert sorted(map(str, results)) == ["False"] * 9 + ["True"]
     with storage.unit_of_work() as uow:
@@ -124,7 +100,7 @@ def test_webhooks_are_recorded_once_even_concurrently(storage: SqlAlchemyStorage
             uow.commit()
         return new
 
-    results = _at_once(10, record)
+    results = at_once(10, record)
 
     assert sorted(map(str, results)) == ["False"] * 9 + ["True"]
     with storage.unit_of_work() as uow:

@@ -23,7 +23,7 @@ from booking_core.orders.policy import OrderPolicy
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.payments import RefundResult
-from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.services.outbox import record_events
 from booking_core.services.payments import PaymentService
 
@@ -123,10 +123,7 @@ class AfterSalesService:
     def get(self, complaint_id: str, actor: Actor) -> Complaint:
         """The complaint, if the actor may see it (NotFound otherwise)."""
         with self._uow() as uow:
-            complaint = uow.complaints.get(complaint_id)
-        if not complaint.can_be_seen_by(actor):
-            raise NotFound("complaint", complaint_id)
-        return complaint
+            return _visible(uow, complaint_id, actor)
 
     def pending(self, actor: Actor) -> list[Complaint]:
         """The platform's queue: open and arbitrating complaints, oldest first."""
@@ -206,11 +203,16 @@ class AfterSalesService:
     def _move(self, complaint_id: str, actor: Actor, event: str, note: str) -> Complaint:
         now = self._clock.now()
         with self._uow() as uow:
-            complaint = uow.complaints.get(complaint_id)
-            if not complaint.can_be_seen_by(actor):
-                raise NotFound("complaint", complaint_id)
+            complaint = _visible(uow, complaint_id, actor)
             complaint.transition(event, actor=actor, at=now, reason=note)
             uow.complaints.save(complaint)
             record_events(uow, complaint.pull_events(), converter=self._converter, ids=self._ids)
             uow.commit()
         return complaint
+
+
+def _visible(uow: UnitOfWork, complaint_id: str, actor: Actor) -> Complaint:
+    complaint = uow.complaints.get(complaint_id)
+    if not complaint.can_be_seen_by(actor):
+        raise NotFound("complaint", complaint_id)
+    return complaint

@@ -22,7 +22,7 @@ import cattrs
 import pendulum
 from pendulum import DateTime
 
-from booking_core.errors import NotFound, TransitionNotAllowed
+from booking_core.errors import TransitionNotAllowed
 from booking_core.ids import OrderId
 from booking_core.orders import Actor, Order, OrderState, Role
 from booking_core.orders.cancellation import CancellationCause, CancellationQuote
@@ -31,8 +31,8 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import RefundResult
-from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
-from booking_core.services.outbox import record_events
+from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.services._orders import save_order, visible_order
 from booking_core.services.payments import PaymentService
 
 __all__ = ["CancellationResult", "CancellationService"]
@@ -85,7 +85,7 @@ class CancellationService:
         """
         now = self._clock.now()
         with self._uow() as uow:
-            order = _visible(uow, order_id, actor)
+            order = visible_order(uow, order_id, actor)
         _ensure_cancellable(order)
         return self._quote(order, self.cause_for(order, actor, now), now)
 
@@ -203,7 +203,7 @@ class CancellationService:
     ) -> CancellationResult:
         now = self._clock.now()
         with self._uow() as uow:
-            order = _visible(uow, order_id, actor)
+            order = visible_order(uow, order_id, actor)
             order.ensure_version(expected)
             if event == "no_show":
                 cause = CancellationCause.NO_SHOW
@@ -225,8 +225,7 @@ class CancellationService:
             records = self._payments.plan_refunds(
                 uow, order, quote.refund, reason=f"cancelled ({cause.value})", actor=actor, at=now
             )
-            uow.orders.save(order)
-            record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         refunds = self._payments.send_refunds(records)
         with self._uow() as uow:
@@ -246,13 +245,6 @@ class CancellationService:
                 f"(after waiting {self._policy.no_show_wait_minutes} minutes).",
                 details={"order_id": order.id, "not_before": ready.isoformat()},
             )
-
-
-def _visible(uow: UnitOfWork, order_id: OrderId, actor: Actor) -> Order:
-    order = uow.orders.get(order_id)
-    if not order.can_be_seen_by(actor):
-        raise NotFound("order", order_id)
-    return order
 
 
 def _ensure_cancellable(order: Order) -> None:

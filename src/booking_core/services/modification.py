@@ -24,7 +24,7 @@ import attrs
 import cattrs
 from pendulum import DateTime
 
-from booking_core.errors import NotFound, TransitionNotAllowed
+from booking_core.errors import TransitionNotAllowed
 from booking_core.ids import BookingId, OrderId, ServiceId, TechnicianId
 from booking_core.orders import Actor, Order, OrderState
 from booking_core.orders.order import NOT_STARTED_STATES
@@ -36,8 +36,8 @@ from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import StraightLineTravel
+from booking_core.services._orders import save_order, visible_order
 from booking_core.services.availability import reserve
-from booking_core.services.outbox import record_events
 from booking_core.services.payments import PaymentService
 from booking_core.timerange import ensure_aware
 
@@ -126,9 +126,7 @@ class ModificationService:
         now = self._clock.now()
         new_booking = BookingId(self._ids.new_id("bkg"))
         with self._uow() as uow:
-            order = uow.orders.get(order_id)
-            if not order.can_be_seen_by(actor):
-                raise NotFound("order", order_id)
+            order = visible_order(uow, order_id, actor)
             self._ensure_changeable(uow, order)
             technician = uow.technicians.get(technician_id or _assigned(order))
             service = uow.services.get(service_id or order.service_id)
@@ -180,8 +178,7 @@ class ModificationService:
                     uow, order, excess.min(order.refundable), reason=f"{change} changed: "
                     "price difference", actor=actor, at=now, close=False,
                 )  # fmt: skip
-            uow.orders.save(order)
-            record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         refunds = tuple(self._payments.send_refunds(records))
         payment = None

@@ -34,6 +34,7 @@ from booking_core.ports.travel import TravelTime
 from booking_core.promotions import CouponId
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import GeoPoint, StraightLineTravel
+from booking_core.services._orders import save_order, visible_order
 from booking_core.services.availability import reserve
 from booking_core.services.books import OrderBooks
 from booking_core.services.cancellation import CancellationService
@@ -196,14 +197,14 @@ class OrderingService:
                 due = now + pendulum.duration(minutes=self._orders.unpaid_timeout_minutes)
                 uow.jobs.schedule(_job(JobKind.EXPIRE_UNPAID, order_id, due))
             uow.orders.add(order)
-            self._record(uow, order)
+            record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
             uow.commit()
         return order
 
     def get_order(self, order_id: OrderId, actor: Actor) -> Order:
         """The order, if ``actor`` may see it (others get NotFound, not a hint it exists)."""
         with self._uow() as uow:
-            return self._visible(uow, order_id, actor)
+            return visible_order(uow, order_id, actor)
 
     def find_by_number(self, number: str, actor: Actor) -> Order:
         """The order with a human-friendly number (typed with or without dashes).
@@ -283,13 +284,12 @@ class OrderingService:
             )
         now = self._clock.now()
         with self._uow() as uow:
-            order = self._visible(uow, order_id, actor)
+            order = visible_order(uow, order_id, actor)
             order.ensure_version(expected_version)
             booking = order.booking_id
             order.transition(event, actor=actor, at=now, reason=reason)
             self._after(uow, order, event, booking, now)
-            uow.orders.save(order)
-            self._record(uow, order)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         return order
 
@@ -351,8 +351,7 @@ class OrderingService:
                     reason=f"still in service {grace} minutes after its end",
                 )
                 self._after(uow, order, "complete", order.booking_id, now)
-            uow.orders.save(order)
-            self._record(uow, order)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         return None
 
@@ -364,19 +363,9 @@ class OrderingService:
                 return None
             order.review_closed = True
             order.raise_event(ReviewWindowClosed(occurred_at=now, order_id=order.id))
-            uow.orders.save(order)
-            self._record(uow, order)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         return None
-
-    def _visible(self, uow: UnitOfWork, order_id: OrderId, actor: Actor) -> Order:
-        order = uow.orders.get(order_id)
-        if not order.can_be_seen_by(actor):
-            raise NotFound("order", order_id)
-        return order
-
-    def _record(self, uow: UnitOfWork, order: Order) -> None:
-        record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
 
 
 def _job(kind: JobKind, order_id: str, due: DateTime) -> Job:

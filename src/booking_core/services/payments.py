@@ -68,6 +68,7 @@ from booking_core.ports.payments import (
     WebhookKind,
 )
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.services._orders import save_order, visible_order
 from booking_core.services.books import OrderBooks
 from booking_core.services.jobs import JobKind
 from booking_core.services.outbox import record_events
@@ -149,9 +150,7 @@ class PaymentService:
             raise PermissionDenied("Only the customer or the platform pays an order.")
         now = self._clock.now()
         with self._uow() as uow:
-            order = uow.orders.get(order_id)
-            if not order.can_be_seen_by(actor):
-                raise NotFound("order", order_id)
+            order = visible_order(uow, order_id, actor)
             attempts = uow.payments.for_order(order.id)
             waiting = next((a for a in attempts if a.is_open), None)
             if waiting is None:
@@ -231,8 +230,7 @@ class PaymentService:
                 order = uow.orders.get(updated.order_id)
                 give_back = self._take_capture(order, updated, now)
                 self.books.captured(uow, order, updated, now)
-                uow.orders.save(order)
-                self._record(uow, order)
+                save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         return give_back
 
@@ -289,8 +287,7 @@ class PaymentService:
             order = uow.orders.get(order_id)
             records = self.plan_refunds(uow, order, amount, reason=reason, actor=actor, at=now,
                                         close=close)  # fmt: skip
-            uow.orders.save(order)
-            self._record(uow, order)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         return self.send_refunds(records)
 
@@ -423,8 +420,7 @@ class PaymentService:
                 uow.refunds.save(attrs.evolve(record, status=RefundStatus.PENDING, updated_at=now))
             if changed:
                 self._settle_if_done(uow, order, now)
-                uow.orders.save(order)
-                self._record(uow, order)
+                save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
 
     def _settle_if_done(self, uow: UnitOfWork, order: Order, now: DateTime) -> None:
@@ -560,9 +556,7 @@ class PaymentService:
             NotFound: the order does not exist or is not visible to ``actor``.
         """
         with self._uow() as uow:
-            order = uow.orders.get(order_id)
-            if not order.can_be_seen_by(actor):
-                raise NotFound("order", order_id)
+            visible_order(uow, order_id, actor)
             return uow.payments.for_order(order_id), uow.refunds.for_order(order_id)
 
     # -- helpers --------------------------------------------------------------------------
@@ -574,9 +568,6 @@ class PaymentService:
         kind = JobKind.RECONCILE_PAYMENTS.value
         job_id = f"{kind}:{order_id}:{self._ids.new_id('job')}"
         uow.jobs.schedule(Job(id=job_id, kind=kind, subject=order_id, due_at=due))
-
-    def _record(self, uow: UnitOfWork, order: Order) -> None:
-        record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
 
     @staticmethod
     def _retrying(command: Callable[[], _T], attempts: int = 5) -> _T:

@@ -18,6 +18,7 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
 from booking_core.scheduling.geo import GeoPoint, StraightLineTravel
+from booking_core.services._orders import visible_order
 
 __all__ = ["TrackingService"]
 
@@ -68,9 +69,7 @@ class TrackingService:
             TrackingUnavailable: the order is not accepted, departed or arrived.
         """
         with self._uow() as uow:
-            order = uow.orders.get(order_id)
-            if not order.can_be_seen_by(actor):
-                raise NotFound("order", order_id)
+            order = visible_order(uow, order_id, actor)
             if order.state not in _SHOWN:
                 raise TrackingUnavailable(
                     f"Order {order.id} is {order.state.replace('_', ' ')}; there is nothing to "

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 from booking_core.orders.complaint import ComplaintLifecycle
 from booking_core.orders.diagram import mermaid
 from booking_core.orders.lifecycle import OrderLifecycle
+from tests.docs_examples import DOCS, blocks
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "orders.md"
-
-
-def blocks(kind: str) -> list[str]:
-    return re.findall(rf"```{kind}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+DOC = DOCS / "orders.md"
 
 
 def test_the_diagrams_match_the_charts() -> None:
-    order_chart, complaint_chart = blocks("mermaid")
+    order_chart, complaint_chart = blocks(DOC, "mermaid")
 
     assert order_chart == mermaid(OrderLifecycle)
     assert complaint_chart == mermaid(ComplaintLifecycle)
@@ -50,7 +44,7 @@ EXPECTED = [
 def test_the_examples_print_what_the_page_says(
     n: int, expected: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    exec(blocks("python")[n], {})
+    exec(blocks(DOC)[n], {})
 
     assert capsys.readouterr().out.strip() == expected
     assert expected.splitlines()[0] in DOC.read_text(encoding="utf-8")

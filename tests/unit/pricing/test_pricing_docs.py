@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "pricing.md"
+from tests.docs_examples import DOCS, examples
 
-# A python block, optionally followed by "prints" and the text block it prints.
-EXAMPLE = re.compile(r"```python\n(.*?)```(?:\n\nprints\n\n```text\n(.*?)```)?", re.S)
-
-
-def examples(path: Path) -> list[tuple[str, str | None]]:
-    return [(code, printed or None) for code, printed in EXAMPLE.findall(path.read_text("utf-8"))]
+DOC = DOCS / "pricing.md"
 
 
 def test_every_pricing_example_runs_and_prints_what_the_page_shows(
@@ -26,7 +18,7 @@ def test_every_pricing_example_runs_and_prints_what_the_page_shows(
     for code, printed in blocks:
         exec(code, namespace)
         out = capsys.readouterr().out
-        if printed is not None:
+        if printed:
             assert out == printed
 
     assert len(blocks) == 4

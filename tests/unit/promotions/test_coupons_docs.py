@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "coupons.md"
-EXAMPLE = re.compile(r"```python\n(.*?)```(?:\n\nprints\n\n```text\n(.*?)```)?", re.S)
+from tests.docs_examples import DOCS, examples
+
+DOC = DOCS / "coupons.md"
 
 
 def test_every_coupons_example_runs_and_prints_what_the_page_shows(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     namespace: dict[str, object] = {}
-    blocks = EXAMPLE.findall(DOC.read_text("utf-8"))
+    blocks = examples(DOC)
 
     for code, printed in blocks:
         exec(code, namespace)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+from tests.docs_examples import DOCS, blocks
 
-DOC = Path(__file__).resolve().parents[3] / "docs" / "availability.md"
+DOC = DOCS / "availability.md"
 
 
 def test_every_example_in_the_availability_guide_runs() -> None:
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    python = blocks(DOC)
     namespace: dict[str, object] = {}
 
-    for block in blocks:
+    for block in python:
         exec(compile(block, str(DOC), "exec"), namespace)  # our own document
 
-    assert len(blocks) >= 10
+    assert len(python) >= 10

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
@@ -18,25 +19,25 @@ from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.testing.orders import CUSTOMER, OPERATOR, OrderWorld, at, order_world
 from booking_core.testing.payments import Outcome
 
-__all__ = ["OrderRaceContract", "race"]
+__all__ = ["OrderRaceContract", "at_once", "race"]
+
+_T = TypeVar("_T")
 
 
-def race(workers: int, attempt: Callable[[int], object]) -> list[str]:
-    """Run ``attempt(n)`` in ``workers`` threads released at once; ``ok`` or the error code
-    of each (anything that is not a BookingError is reported as ``unexpected …``)."""
+def at_once(workers: int, attempt: Callable[[int], _T]) -> list[_T | Exception]:
+    """Run ``attempt(n)`` in ``workers`` threads released at once; what each returned, or
+    the exception it raised."""
     barrier = threading.Barrier(workers)
-    results: list[str] = []
+    results: list[_T | Exception] = []
     lock = threading.Lock()
 
     def run(n: int) -> None:
         barrier.wait()
+        outcome: _T | Exception
         try:
-            attempt(n)
-            outcome = "ok"
-        except BookingError as exc:
-            outcome = exc.error_code
-        except Exception as exc:
-            outcome = f"unexpected {exc!r}"
+            outcome = attempt(n)
+        except Exception as exc:  # reported by the caller
+            outcome = exc
         with lock:
             results.append(outcome)
 
@@ -46,6 +47,20 @@ def race(workers: int, attempt: Callable[[int], object]) -> list[str]:
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+def race(workers: int, attempt: Callable[[int], object]) -> list[str]:
+    """Run ``attempt(n)`` in ``workers`` threads released at once; ``ok`` or the error code
+    of each (anything that is not a BookingError is reported as ``unexpected …``)."""
+
+    def outcome(n: int) -> str:
+        try:
+            attempt(n)
+        except BookingError as exc:
+            return exc.error_code
+        return "ok"
+
+    return [r if isinstance(r, str) else f"unexpected {r!r}" for r in at_once(workers, outcome)]
 
 
 _LOSERS = {"transition_not_allowed", "concurrent_update"}

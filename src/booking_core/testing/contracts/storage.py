@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -37,6 +35,7 @@ from booking_core.scheduling import Booking, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
+from booking_core.testing.contracts.orders import race
 from booking_core.timerange import TimeRange
 
 __all__ = ["StorageContract"]
@@ -248,7 +247,7 @@ class StorageContract:
     def test_concurrent_overlapping_bookings_exactly_one_wins(
         self, seeded: UnitOfWorkFactory
     ) -> None:
-        results = _race(
+        results = race(
             self.concurrency_workers,
             lambda n: _add_committed(seeded, _booking(100 + n, n, 60 + n)),
         )
@@ -541,7 +540,7 @@ class StorageContract:
                 uow.bookings.add(_booking(500 + n, 10 * n, 10 * n + 5))
                 uow.commit()
 
-        results = _race(self.concurrency_workers, book_if_day_is_free)
+        results = race(self.concurrency_workers, book_if_day_is_free)
 
         assert results.count("ok") == self.concurrency_workers, results
         assert len(capped) == self.concurrency_workers - 1
@@ -574,7 +573,7 @@ class StorageContract:
                 )
             _add_committed(seeded, booking)
 
-        results = _race(self.concurrency_workers, attempt)
+        results = race(self.concurrency_workers, attempt)
 
         assert results.count("ok") == 1, results
         assert results.count("slot_taken") == self.concurrency_workers - 1, results
@@ -594,7 +593,7 @@ class StorageContract:
                 uow.bookings.add(_booking(400 + n, n, 60 + n))
                 uow.commit()
 
-        results = _race(self.concurrency_workers, move)
+        results = race(self.concurrency_workers, move)
 
         assert results.count("ok") == 1, results
         with seeded() as uow:
@@ -613,29 +612,3 @@ def _add_committed(uow_factory: UnitOfWorkFactory, booking: Booking) -> None:
     with uow_factory() as uow:
         uow.bookings.add(booking)
         uow.commit()
-
-
-def _race(workers: int, attempt: Callable[[int], None]) -> list[str]:
-    """Run ``attempt(n)`` in ``workers`` threads released at once; collect outcomes."""
-    barrier = threading.Barrier(workers)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        barrier.wait()
-        try:
-            attempt(n)
-            outcome = "ok"
-        except SlotTaken as exc:
-            outcome = exc.error_code
-        except Exception as exc:
-            outcome = f"unexpected {exc!r}"
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
