@@ -338,16 +338,150 @@ def test_a_customer_cancellation_with_a_fee_refunds_the_rest_and_returns_the_cou
     key = refund_key(world, order_id)
     world.app.payments.apply_refund(world.gateway.get_refund(key), source="webhook")
 
-    # then 53.70 is kept, 125.30 goes back and is posted once, and the coupon is free again
+    # then 53.70 is kept and earned (Li 37.59, the platform 16.11 — nothing subsidised),
+    # 125.30 goes back and is posted once, and the coupon is free again
+    technician = f"technician_payable:{world.li}"
     assert (result.quote.fee, result.quote.refund) == (cny(5370), cny(12530))
     assert world.journal(order_id)[1:] == [
-        (f"refund:{key}", {"customer_funds": 12530, "payments_clearing": -12530})
+        (
+            f"fee:{order_id}:1",
+            {"customer_funds": 5370, technician: -3759, "platform_revenue": -1611},
+        ),
+        (f"refund:{key}", {"customer_funds": 12530, "payments_clearing": -12530}),
     ]
-    assert world.balances() == {"payments_clearing": 5370, "customer_funds": -5370}
+    assert world.balances() == {
+        "payments_clearing": 5370,
+        technician: -3759,
+        "platform_revenue": -1611,
+    }
     returned = coupon(world, coupon_id)
     assert (returned.status, returned.order_id) == (CouponStatus.AVAILABLE, None)
     # and it prices the next order
     assert world.get(world.place(at(4, 10), coupon=coupon_id)).price == cny(17900)
+
+
+def order_funds(world: OrderWorld, order_id: OrderId) -> int:
+    """What the books hold for the order in customer funds (credit negative)."""
+    return sum(entry.get("customer_funds", 0) for _, entry in world.journal(order_id))
+
+
+def test_a_retained_cancellation_fee_is_earned_by_the_technician_and_the_platform(
+    world: OrderWorld,
+) -> None:
+    # given a 199.00 tuina with Li, paid in full, cancelled 3 hours before the start (30 %)
+    order_id = world.paid_order(at(3, 10))
+    world.clock.set(at(3, 7))
+
+    # when the customer cancels, and the refund's answer arrives twice
+    result = world.app.cancellation.cancel(order_id, CUSTOMER)
+    technician = f"technician_payable:{world.li}"
+    fee_entry = (
+        f"fee:{order_id}:1",
+        {"customer_funds": 5970, technician: -4179, "platform_revenue": -1791},
+    )
+    assert world.journal(order_id)[1] == fee_entry  # posted with the cancellation
+    key = refund_key(world, order_id)
+    for _ in range(2):
+        world.app.payments.apply_refund(world.gateway.get_refund(key), source="webhook")
+
+    # then 59.70 is kept and shared by the 70/30 rates (Li 41.79, the platform 17.91),
+    # 139.30 goes back out of customer funds only, each posted once
+    assert (result.quote.fee, result.quote.refund) == (cny(5970), cny(13930))
+    assert world.journal(order_id) == [
+        (
+            f"pay:{payment_key(world, order_id)}",
+            {"payments_clearing": 19900, "customer_funds": -19900},
+        ),
+        fee_entry,
+        (f"refund:{key}", {"customer_funds": 13930, "payments_clearing": -13930}),
+    ]
+    assert world.get(order_id).state == "partially_refunded"
+    assert order_funds(world, order_id) == 0
+    assert world.balances() == {
+        "payments_clearing": 5970,
+        technician: -4179,
+        "platform_revenue": -1791,
+    }
+
+
+def test_a_no_show_fee_is_earned_like_a_completed_order() -> None:
+    # given rates giving Li 60 % of tuina, and a paid 199.00 order Li arrived for
+    tuina = order_world().tuina
+    rates = RateTable(
+        SplitRates(Decimal("0.7")), (RateRule(SplitRates(Decimal("0.6")), service_id=tuina),)
+    )
+    world = order_world(rates=rates)
+    order_id = world.paid_order(at(2, 10))
+    world.fire(order_id, "accept", "depart", "arrive")
+    world.clock.set(at(2, 10, 30))
+
+    # when Li records a no-show (charged as a cancellation at the start: 100 %)
+    result = world.app.cancellation.record_no_show(order_id, world.tech)
+
+    # then all 199.00 is kept, nothing goes back, and it is shared 119.40 / 79.60
+    technician = f"technician_payable:{world.li}"
+    assert (result.quote.fee, result.quote.refund, result.refunds) == (cny(19900), cny(0), ())
+    assert world.journal(order_id)[1:] == [
+        (
+            f"fee:{order_id}:1",
+            {"customer_funds": 19900, technician: -11940, "platform_revenue": -7960},
+        )
+    ]
+    assert order_funds(world, order_id) == 0
+    assert world.balances() == {
+        "payments_clearing": 19900,
+        technician: -11940,
+        "platform_revenue": -7960,
+    }
+
+
+def test_a_fee_kept_when_no_technician_is_assigned_is_platform_revenue(world: OrderWorld) -> None:
+    # given a paid 199.00 order Li rejected, waiting for another technician
+    order_id = world.paid_order(at(3, 10))
+    world.fire(order_id, "reject")
+    assert world.get(order_id).technician_id is None
+
+    # when the customer cancels 3 hours before the start and the refund succeeds
+    world.clock.set(at(3, 7))
+    world.app.cancellation.cancel(order_id, CUSTOMER)
+    key = refund_key(world, order_id)
+    world.app.payments.apply_refund(world.gateway.get_refund(key), source="webhook")
+
+    # then the 59.70 kept is all the platform's
+    assert world.journal(order_id)[1:] == [
+        (f"fee:{order_id}:1", {"customer_funds": 5970, "platform_revenue": -5970}),
+        (f"refund:{key}", {"customer_funds": 13930, "payments_clearing": -13930}),
+    ]
+    assert world.balances() == {"payments_clearing": 5970, "platform_revenue": -5970}
+
+
+def test_a_complaint_refunding_a_kept_fee_reverses_its_shares(world: OrderWorld) -> None:
+    # given a 199.00 order cancelled 3 hours before the start, 139.30 refunded, 59.70 kept
+    order_id = world.paid_order(at(3, 10))
+    world.clock.set(at(3, 7))
+    world.app.cancellation.cancel(order_id, CUSTOMER)
+    world.app.payments.apply_refund(
+        world.gateway.get_refund(refund_key(world, order_id)), source="webhook"
+    )
+
+    # when the platform decides a complaint for the customer: everything still refundable
+    complaint = world.app.aftersales.file(
+        FileComplaint(order_id, CustomerId("cus_1"), "I had no choice", Remedy.FULL_REFUND)
+    )
+    world.app.aftersales.take_up(complaint.id, OPERATOR)
+    world.app.aftersales.resolve(complaint.id, OPERATOR, decision=Decision.FULL_REFUND)
+
+    # then the fee is given back by Li and the platform in their shares; the books are empty
+    key = refund_key(world, order_id, 1)
+    assert world.journal(order_id)[-1] == (
+        f"refund:{key}",
+        {
+            f"technician_payable:{world.li}": 4179,
+            "platform_revenue": 1791,
+            "payments_clearing": -5970,
+        },
+    )
+    assert world.balances() == {}
 
 
 def test_a_refund_after_completion_reverses_every_party_in_proportion(

@@ -1,4 +1,4 @@
-"""Ledger invariants I8, I9 and I13, including a stateful pay/complete/refund machine."""
+"""Ledger invariants I8, I9 and I13, including a stateful pay/complete/cancel/refund machine."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from booking_core.ledger import (
     TransactionId,
     TransactionKind,
     allocate_signed,
+    cancellation_fee_retained,
     order_completed,
     order_position,
     payment_captured,
@@ -105,6 +106,8 @@ class Story:
     captured: int = 0
     refunded: int = 0
     completed: bool = False
+    fee: int = 0  # kept by a cancellation (then never completed)
+    cancelled: bool = False
 
 
 class Books(RuleBasedStateMachine):
@@ -169,7 +172,7 @@ class Books(RuleBasedStateMachine):
     def complete(self, order_id: str) -> None:
         story = self.stories[order_id]
         held = story.captured - story.refunded
-        if story.completed or (held == 0 and not any(story.subsidies)):
+        if story.completed or story.cancelled or (held == 0 and not any(story.subsidies)):
             return
         # Refunds before completion came off the lines in proportion to what they paid.
         paid = allocate_units(held, story.paid) if sum(story.paid) else [0] * len(story.paid)
@@ -210,6 +213,63 @@ class Books(RuleBasedStateMachine):
         )
         assert credited == held + sum(story.subsidies)
 
+    @rule(order_id=orders, rate=st.fractions(0, 1), assigned=st.booleans())
+    def cancel_with_a_fee(self, order_id: str, rate: Fraction, assigned: bool) -> None:
+        story = self.stories[order_id]
+        if story.completed or story.cancelled:
+            return
+        story.cancelled = True
+        held = story.captured - story.refunded
+        fee = int(held * rate)
+        if fee == 0:
+            return  # nothing captured, or nothing kept: nothing is posted
+        # The fee comes off the lines in proportion to what they paid, each shared by its rates.
+        parts = allocate_units(fee, story.paid)
+        lines = [
+            SettlementLine(Money(p, story.currency), Money.zero(story.currency), r)
+            for p, r in zip(parts, story.rates, strict=True)
+        ]
+        parties = story.parties if assigned else None
+
+        entry = cancellation_fee_retained(
+            transaction_id=TransactionId(f"fee:{order_id}:1"),
+            order_id=story.order_id,
+            fee=Money(fee, story.currency),
+            parties=parties,
+            lines=lines,
+            at=AT,
+            history=self.history,
+        )
+
+        self.ledger = self.ledger.record(entry)
+        story.fee = fee
+        shares = [split_by_rates(line.paid, line.rates) for line in lines]
+        expected = {Account.customer_funds(): fee}
+        if parties is not None:
+            expected[Account.technician_payable(parties.technician_id)] = -sum(
+                s.technician.amount for s in shares
+            )
+            if parties.store_id is not None:
+                expected[Account.store_payable(parties.store_id)] = -sum(
+                    s.store.amount for s in shares
+                )
+        expected[Account.platform_revenue()] = -(fee + sum(v for v in expected.values() if v < 0))
+        assert {p.account: p.amount.amount for p in entry.postings} == {
+            a: v for a, v in expected.items() if v
+        }
+        # A second fee for the order is refused.
+        with pytest.raises(InvalidLedgerEntry, match="already retained"):
+            cancellation_fee_retained(
+                transaction_id=TransactionId(f"fee:{order_id}:2"),
+                order_id=story.order_id,
+                fee=Money(1, story.currency),
+                parties=parties,
+                lines=[SettlementLine(Money(1, story.currency), Money.zero(story.currency),
+                                      story.rates[0])],
+                at=AT,
+                history=self.history,
+            )  # fmt: skip
+
     @rule(order_id=orders, share=st.fractions(0, 1))
     def refund(self, order_id: str, share: Fraction) -> None:
         story = self.stories[order_id]
@@ -230,9 +290,18 @@ class Books(RuleBasedStateMachine):
         self.ledger = self.ledger.record(entry)
         story.refunded += amount
         clearing = Account.payments_clearing()
+        funds = Account.customer_funds()
         reversals = {p.account: p.amount.amount for p in entry.postings if p.account != clearing}
         # The reversals sum exactly to the refund ...
         assert sum(reversals.values()) == amount
+        if story.fee:
+            # ... after a kept fee, customer funds give back first, the fee's shares only
+            # what is refunded beyond them ...
+            in_funds = -before.get((funds, story.currency), 0)
+            first = min(amount, in_funds)
+            assert reversals.get(funds, 0) == first
+            amount, left = amount - first, left - in_funds
+            reversals.pop(funds, None)
         for account, part in reversals.items():
             held = -before[account, story.currency]
             # ... each is its account's proportional share, within one unit ...
@@ -321,6 +390,10 @@ class Books(RuleBasedStateMachine):
             position = order_position(self.history, story.order_id)
             funds = position.get((Account.customer_funds(), story.currency), 0)
             assert funds <= 0
+            if story.fee:
+                # Customer funds still hold what the cancellation left refundable (refunds
+                # take from them first; only the fee's shares can have given back more).
+                assert -funds >= story.captured - story.fee - story.refunded
             for (account, _), value in position.items():
                 if account.kind in (AccountKind.TECHNICIAN_PAYABLE, AccountKind.STORE_PAYABLE):
                     assert value <= 0, account

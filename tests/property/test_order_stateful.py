@@ -7,10 +7,12 @@ coupons included); refunds never exceed captures, and the order's totals equal i
 movements (I13); replayed notifications, gateway answers and reconciliations have one effect
 and post nothing new (I15). The books: every balance of a currency sums to zero (I8); each
 order's journal holds exactly one entry per capture and per successful refund, with their
-amounts, and one settlement once it completed; what the books hold for an order is what was
-captured less what was refunded. Coupons: an order holds its coupon while it lives (reserved
-until money is captured or it completes, used after), and a cancelled order has given it
-back (I16).
+amounts, one settlement once it completed, and one fee entry, of the fee the cancellation
+kept, once it was cancelled with a fee; what the books hold for an order is what was captured
+less what was refunded, and a cancelled order whose refunds all succeeded holds nothing in
+customer funds (the fee was earned, the rest went back). Coupons: an order holds its coupon
+while it lives (reserved until money is captured or it completes, used after), and a
+cancelled order has given it back (I16).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from booking_core.ledger import Account, Transaction, TransactionKind
 from booking_core.orders import Actor, OrderState, Role
 from booking_core.orders.complaint import Decision, Remedy
 from booking_core.orders.lifecycle import OrderLifecycle
-from booking_core.orders.payments import MovementKind
+from booking_core.orders.payments import MovementKind, RefundStatus
 from booking_core.orders.policy import PaymentMode
 from booking_core.ports.payments import WebhookKind
 from booking_core.promotions import (
@@ -366,6 +368,29 @@ class OrderLife(RuleBasedStateMachine):
                 assert order.price == order.quote.payable
 
     @invariant()
+    def a_cancelled_order_keeps_only_its_fee_and_has_earned_it(self) -> None:
+        if not hasattr(self, "world"):
+            return
+        with self.world.uow() as uow:
+            for order_id in self.orders:
+                order = uow.orders.get(order_id)
+                journal = uow.ledger.for_order(order_id)
+                fees = [t for t in journal if t.kind is TransactionKind.CANCELLATION_FEE]
+                if not {r.event for r in order.timeline} & {"cancel", "no_show"}:
+                    assert fees == []
+                    continue
+                kept = order.cancellation_fee
+                if kept is None or not kept:
+                    assert fees == []
+                else:
+                    (fee,) = fees
+                    assert fee.id == f"fee:{order_id}:1"
+                    assert _in(fee, Account.customer_funds()) == kept.amount
+                    event("cancelled with a fee")
+                if all(r.status is RefundStatus.SUCCEEDED for r in uow.refunds.for_order(order_id)):
+                    assert sum(_in(t, Account.customer_funds()) for t in journal) == 0
+
+    @invariant()
     def an_order_holds_its_coupon_while_it_lives(self) -> None:
         if not hasattr(self, "world"):
             return
@@ -384,6 +409,11 @@ class OrderLife(RuleBasedStateMachine):
                     assert coupon.order_id == order_id
                     used = order.paid_amount.amount > 0 or "complete" in events
                     assert coupon.status is (CouponStatus.USED if used else CouponStatus.RESERVED)
+
+
+def _in(transaction: Transaction, account: Account) -> int:
+    """What ``transaction`` posts to ``account`` (debit positive)."""
+    return sum(p.amount.amount for p in transaction.postings if p.account == account)
 
 
 def _through_clearing(journal: list[Transaction], kind: TransactionKind) -> dict[str, int]:

@@ -87,9 +87,14 @@ def test_a_coupon_order_is_paid_completed_and_refunded_in_balanced_books(
             },
         ),
     ]
-    # and so are the second's: 125.30 back, 53.70 kept
+    # and so are the second's: 53.70 kept and earned (Li 37.59, the platform 16.11), 125.30
+    # back out of customer funds
     assert world.journal(cancelled) == [
         (f"pay:{cancelled}:ful:1", {"payments_clearing": 17900, "customer_funds": -17900}),
+        (
+            f"fee:{cancelled}:1",
+            {"customer_funds": 5370, technician: -3759, "platform_revenue": -1611},
+        ),
         (
             f"refund:{_refund_key(world, cancelled)}",
             {"customer_funds": 12530, "payments_clearing": -12530},
@@ -98,9 +103,8 @@ def test_a_coupon_order_is_paid_completed_and_refunded_in_balanced_books(
     balances = world.balances()
     assert balances == {
         "payments_clearing": 11300 + 5370,
-        "customer_funds": -5370,
-        technician: -8794,
-        "platform_revenue": -3769,
+        technician: -8794 - 3759,
+        "platform_revenue": -3769 - 1611,
         "promotion_expense": 1263,
     }
     assert sum(balances.values()) == 0

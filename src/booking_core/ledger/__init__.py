@@ -10,6 +10,7 @@ from booking_core.ledger.balances import net_balances, order_position
 from booking_core.ledger.entries import (
     OrderParties,
     SettlementLine,
+    cancellation_fee_retained,
     order_completed,
     payment_captured,
     refund_issued,
@@ -36,6 +37,7 @@ __all__ = [
     "TransactionId",
     "TransactionKind",
     "allocate_signed",
+    "cancellation_fee_retained",
     "net_balances",
     "order_completed",
     "order_position",

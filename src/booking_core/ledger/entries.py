@@ -10,8 +10,14 @@ idempotent by transaction id).
     order completed    Dr customer_funds             Cr technician_payable:<id>
                        Dr promotion_expense          Cr store_payable:<id>
                                                      Cr platform_revenue
+    cancellation fee   Dr customer_funds             Cr technician_payable:<id>
+    retained                                         Cr store_payable:<id>
+                                                     Cr platform_revenue
     refund             Dr <each account the order holds, in proportion>
                                                      Cr payments_clearing
+
+After a cancellation fee was retained, a refund comes out of customer funds first (what the
+cancellation left refundable) and only beyond that out of the fee's shares, in proportion.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ _ALL_TO_TECHNICIAN = SplitRates(Decimal(1))
 __all__ = [
     "OrderParties",
     "SettlementLine",
+    "cancellation_fee_retained",
     "order_completed",
     "payment_captured",
     "refund_issued",
@@ -215,17 +222,117 @@ def order_completed(
 
 def _captured_and_not_voided(history: Iterable[Transaction]) -> bool:
     """Whether a capture of the order stands (one not cancelled by a reversal)."""
-    history = list(history)
-    reversed_ids = {t.reverses for t in history if t.reverses is not None}
-    return any(
-        t.kind is TransactionKind.PAYMENT_CAPTURED and t.id not in reversed_ids for t in history
+    return _standing(history, TransactionKind.PAYMENT_CAPTURED)
+
+
+def cancellation_fee_retained(
+    *,
+    transaction_id: TransactionId,
+    order_id: OrderId,
+    fee: Money,
+    parties: OrderParties | None,
+    lines: Sequence[SettlementLine],
+    at: DateTime,
+    history: Iterable[Transaction],
+) -> Transaction:
+    """A cancelled order keeps ``fee`` of what the customer paid: release it from customer
+    funds and share it out like a completed order.
+
+    Each line's part of the fee is split between technician, store and platform by its
+    rates (largest remainder) — the technician's compensation for a late cancellation or
+    a no-show. An order no technician was assigned to (``parties`` is None) gives the whole
+    fee to the platform. Nothing is subsidised: the lines' platform-funded parts are ignored.
+
+    Args:
+        transaction_id: Id of the new entry.
+        order_id: The order.
+        fee: What the cancellation keeps (above zero).
+        parties: The order's technician and store, or None when none was assigned.
+        lines: The fee over the order's lines (their ``paid`` sums to ``fee``); ignored
+            without ``parties``.
+        at: When it was cancelled.
+        history: Transactions so far (those of other orders are ignored).
+
+    Raises:
+        InvalidLedgerEntry: the fee is not above zero, a fee was already retained, the
+            books hold less than the fee for the order, the lines do not add up to the fee,
+            or a store share has no store.
+    """
+    if fee.amount <= 0:
+        raise InvalidLedgerEntry(f"A cancellation fee is above zero; got {fee}.")
+    history = [t for t in history if t.order_id == order_id]
+    if _standing(history, TransactionKind.CANCELLATION_FEE):
+        raise InvalidLedgerEntry(
+            f"Order {order_id} already retained a cancellation fee.",
+            details={"order_id": order_id},
+        )
+    currency = fee.currency
+    held = -order_position(history, order_id).get((Account.customer_funds(), currency), 0)
+    if fee.amount > held:
+        raise InvalidLedgerEntry(
+            f"Order {order_id} holds {Money(held, currency)}; cannot retain a fee of {fee}.",
+            details={"order_id": order_id, "held": held, "fee": fee.amount},
+        )
+    technician = store = 0
+    if parties is not None:
+        if sum(line.paid.amount for line in lines) != fee.amount or any(
+            line.paid.currency != currency for line in lines
+        ):
+            raise InvalidLedgerEntry(
+                f"The fee lines of order {order_id} do not add up to {fee}.",
+                details={"order_id": order_id},
+            )
+        for line in lines:
+            shares = split_by_rates(line.paid, line.rates)
+            technician += shares.technician.amount
+            store += shares.store.amount
+        if store and parties.store_id is None:
+            raise InvalidLedgerEntry(
+                f"The rates give a store share of order {order_id}, but it has no store.",
+                details={"order_id": order_id},
+            )
+    amounts = [(Account.customer_funds(), fee.amount)]
+    if parties is not None:
+        amounts.append((Account.technician_payable(parties.technician_id), -technician))
+        if parties.store_id is not None:
+            amounts.append((Account.store_payable(parties.store_id), -store))
+    amounts.append((Account.platform_revenue(), -(fee.amount - technician - store)))
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.CANCELLATION_FEE,
+        at=at,
+        postings=tuple(Posting(a, Money(v, currency)) for a, v in amounts if v),
+        order_id=order_id,
     )
 
 
+def _standing(history: Iterable[Transaction], kind: TransactionKind) -> bool:
+    """Whether an entry of ``kind`` stands (one not cancelled by a reversal)."""
+    history = list(history)
+    reversed_ids = {t.reverses for t in history if t.reverses is not None}
+    return any(t.kind is kind and t.id not in reversed_ids for t in history)
+
+
 def refundable(history: Iterable[Transaction], order_id: OrderId, currency: str) -> Money:
-    """What was captured for ``order_id`` and not yet refunded."""
+    """What was captured for ``order_id`` and not yet refunded.
+
+    A retained cancellation fee counts: the books still hold it for the order (in its
+    shares), and a refund beyond what customer funds hold waives it. What the cancellation
+    itself left refundable is what customer funds hold (``held_for_order``)."""
     position = order_position(history, order_id)
     return Money(position.get((Account.payments_clearing(), currency), 0), currency)
+
+
+def _fee_retained_parts(total: int, held: Sequence[tuple[Account, int]]) -> list[int]:
+    """How a refund of ``total`` comes out of an order that retained a cancellation fee:
+    customer funds first (what the cancellation left refundable), then the fee's shares in
+    proportion (the fee waived, e.g. by a complaint decided for the customer)."""
+    funds = Account.customer_funds()
+    in_funds = max(next((w for a, w in held if a == funds), 0), 0)
+    first = min(total, in_funds)
+    others = [w if a != funds else 0 for a, w in held]
+    rest = allocate_signed(total - first, others) if total > first else [0] * len(held)
+    return [first if a == funds else part for (a, _), part in zip(held, rest, strict=True)]
 
 
 def refund_issued(
@@ -242,7 +349,9 @@ def refund_issued(
     and the promotion expense, each in proportion to what the order still holds in it
     (largest remainder, ties in account order). The reversals sum exactly to the refund, no
     account gives back more than the order holds in it, and a series of partial refunds
-    adding up to the whole payment leaves every account of the order at zero (I13).
+    adding up to the whole payment leaves every account of the order at zero (I13). After a
+    retained cancellation fee, customer funds give back first and the fee's shares only
+    what is refunded beyond them, in proportion.
 
     Raises:
         InvalidLedgerEntry: if ``amount`` is not above zero.
@@ -269,7 +378,10 @@ def refund_issued(
         ),
         key=lambda item: item[0].sort_key,
     )
-    parts = allocate_signed(amount.amount, [weight for _, weight in held])
+    if _standing((t for t in history if t.order_id == order_id), TransactionKind.CANCELLATION_FEE):
+        parts = _fee_retained_parts(amount.amount, held)
+    else:
+        parts = allocate_signed(amount.amount, [weight for _, weight in held])
     postings = [
         Posting(account, Money(part, currency))
         for (account, _), part in zip(held, parts, strict=True)

@@ -26,6 +26,7 @@ class TransactionKind(StrEnum):
     PAYMENT_CAPTURED = "payment_captured"
     ORDER_COMPLETED = "order_completed"
     REFUND = "refund"
+    CANCELLATION_FEE = "cancellation_fee"
     REVERSAL = "reversal"
 
 

@@ -19,7 +19,10 @@ completed                   post ``order_completed`` (id ``done:<order>:1``): te
 refund succeeded            post ``refund_issued`` (id ``refund:<refund key>``), reversing
                             every party in proportion
 cancelled (also unpaid,     return the coupon (once; past its end it comes back expired)
-no-show)                    and give the campaign discounts back
+no-show)                    and give the campaign discounts back; a fee kept (customer
+                            cancellation, no-show) posts ``cancellation_fee_retained`` (id
+                            ``fee:<order>:1``): technician, store and platform by the
+                            :class:`RateTable`, all platform when no technician was assigned
 ==========================  ===============================================================
 
 Each posting is idempotent by its transaction id, and each runs only when the order flow
@@ -52,6 +55,7 @@ from booking_core.services.coupons import (
 from booking_core.services.ledger import (
     DEFAULT_RATES,
     held_for_order,
+    post_cancellation_fee,
     post_order_completed,
     post_payment_captured,
     post_refund,
@@ -219,10 +223,33 @@ class OrderBooks:
                 return None
             raise
 
-    def cancelled(self, uow: UnitOfWork, order: Order, at: DateTime) -> None:
+    def cancelled(self, uow: UnitOfWork, order: Order, at: DateTime) -> Transaction | None:
         """The order was cancelled (by anyone, unpaid or as a no-show): return its coupon
-        once and give its campaign discounts back to the budgets. Money captured stays in
-        the books until its refund succeeds."""
+        once, give its campaign discounts back to the budgets and post the fee it keeps.
+
+        The fee (``order.cancellation_fee``, when above zero) is earned as if the order had
+        completed for that amount: shared by the rates between its technician, his store and
+        the platform — all of it to the platform when no technician was assigned (see
+        :func:`~booking_core.services.ledger.post_cancellation_fee`, id ``fee:<order>:1``).
+        The rest of what was captured stays in customer funds until its refund succeeds.
+        Returns the fee's entry, or None when nothing is kept.
+
+        Raises:
+            InvalidLedgerEntry: the books hold less than the fee, or the rates give a store
+                share to a technician without a store.
+            ConcurrentUpdate: as :meth:`captured`.
+        """
         release_order_coupons(uow, order.id, at)
         if order.quote is not None:
             self._give_back_campaigns(uow, order.quote)
+        fee = order.cancellation_fee
+        if fee is None or fee.amount <= 0:
+            return None  # nothing captured, nothing kept, or caused by the technician/platform
+        parties = None
+        if order.technician_id is not None:
+            technician = uow.technicians.get(order.technician_id)
+            parties = OrderParties(technician.id, technician.profile.store_id)
+        priced = order.quote if order.quote is not None else list_price_quote(order)
+        return post_cancellation_fee(uow, order.id, fee, parties, priced, rates=self._rates, at=at)[
+            0
+        ]

@@ -2,13 +2,14 @@
 balances to the platform.
 
 The order flow posts with :func:`post_payment_captured` when a payment is captured,
-:func:`post_order_completed` when the order completes and :func:`post_refund` when a refund
-succeeds, each inside the unit of work that applies the movement (see
-:mod:`booking_core.services.books`); :class:`LedgerService` offers the same postings in a
-unit of work of their own. Each derives a transaction id from its idempotency key, so a
-replayed callback records nothing new (I15), and records the entry against the order's
-history it was built from, so two concurrent entries of one order cannot both use the same
-history (the loser's unit of work fails with ``ConcurrentUpdate`` and is retried).
+:func:`post_order_completed` when the order completes, :func:`post_cancellation_fee` when a
+cancellation keeps a fee and :func:`post_refund` when a refund succeeds, each inside the unit
+of work that applies the movement (see :mod:`booking_core.services.books`);
+:class:`LedgerService` offers the same postings in a unit of work of their own. Each
+derives a transaction id from its idempotency key, so a replayed callback records nothing
+new (I15), and records the entry against the order's history it was built from, so two
+concurrent entries of one order cannot both use the same history (the loser's unit of work
+fails with ``ConcurrentUpdate`` and is retried).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from booking_core.ledger import (
     Transaction,
     TransactionId,
     TransactionKind,
+    cancellation_fee_retained,
     order_completed,
     payment_captured,
     refund_issued,
@@ -45,6 +47,7 @@ __all__ = [
     "DEFAULT_RATES",
     "LedgerService",
     "held_for_order",
+    "post_cancellation_fee",
     "post_order_completed",
     "post_payment_captured",
     "post_refund",
@@ -185,9 +188,85 @@ def post_order_completed(
     return entry
 
 
+def post_cancellation_fee(
+    uow: UnitOfWork,
+    order_id: OrderId,
+    fee: Money,
+    parties: OrderParties | None,
+    quote: Quote,
+    *,
+    rates: RateTable,
+    at: DateTime,
+    technician_level: str | None = None,
+) -> tuple[Transaction, bool]:
+    """Inside ``uow``: post the fee a cancelled order keeps under the id ``fee:<order>:1``,
+    shared like a completed order priced by ``quote`` (the fee over its lines in proportion
+    to what each paid, each part split by its rates); with no ``parties`` (no technician was
+    assigned) all of it is platform revenue. Returns the transaction and whether it is new
+    (called again, it returns the one recorded).
+
+    Raises:
+        IdempotencyConflict: a fee of another amount was posted for the order.
+        InvalidLedgerEntry: as :func:`booking_core.ledger.cancellation_fee_retained`.
+        ConcurrentUpdate: as :func:`post_payment_captured`.
+    """
+
+    def build(history: list[Transaction]) -> Transaction:
+        lines: list[SettlementLine] = []
+        if parties is not None:
+            store_id = parties.store_id
+            lines = _fee_lines(
+                settlement_lines(
+                    quote,
+                    lambda line: rates.rates_for(
+                        service_id=line.service_id,
+                        store_id=store_id,
+                        technician_level=technician_level,
+                    ),
+                ),
+                fee,
+            )
+        return cancellation_fee_retained(
+            transaction_id=transaction_id,
+            order_id=order_id,
+            fee=fee,
+            parties=parties,
+            lines=lines,
+            at=at,
+            history=history,
+        )
+
+    transaction_id = TransactionId(f"fee:{order_id}:1")
+    return _post_once(
+        uow,
+        order_id,
+        transaction_id,
+        build,
+        same=lambda t: _fee(t) == fee,
+    )
+
+
+def _fee(transaction: Transaction) -> Money | None:
+    return next(
+        (p.amount for p in transaction.postings if p.account == Account.customer_funds()), None
+    )
+
+
+def _fee_lines(lines: list[SettlementLine], fee: Money) -> list[SettlementLine]:
+    """The fee over ``lines`` in proportion to what each paid (largest remainder; evenly
+    when none paid anything), with nothing platform-funded."""
+    paid = [line.paid.amount for line in lines]
+    shares = allocate_units(fee.amount, paid if any(paid) else [1] * len(lines))
+    zero = Money.zero(fee.currency)
+    return [
+        SettlementLine(Money(share, fee.currency), zero, line.rates)
+        for line, share in zip(lines, shares, strict=True)
+    ]
+
+
 def held_for_order(history: list[Transaction], currency: str) -> int:
-    """Minor units the books hold for an order in customer funds (paid, not yet settled or
-    refunded), from the order's ``history``."""
+    """Minor units the books hold for an order in customer funds (paid, not yet settled,
+    retained as a cancellation fee or refunded), from the order's ``history``."""
     return -sum(
         p.amount.amount
         for t in history

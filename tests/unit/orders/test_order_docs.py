@@ -37,6 +37,10 @@ EXPECTED = [
     "partially_refunded [('captured', 19900), ('refunded', 6600)]",
     "179.00 CNY used\npayments_clearing: 179.00 CNY\ntechnician_payable:tec_0005: -139.30 CNY\n"
     "platform_revenue: -59.70 CNY\npromotion_expense: 20.00 CNY",
+    "pay:ord_0007:ful:1 {'payments_clearing': 19900, 'customer_funds': -19900}\n"
+    "fee:ord_0007:1 {'customer_funds': 5970, 'technician_payable:tec_0005': -4179, "
+    "'platform_revenue': -1791}\n"
+    "refund:ord_0007:rf:1 {'customer_funds': 13930, 'payments_clearing': -13930}",
 ]
 
 
