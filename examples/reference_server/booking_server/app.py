@@ -18,8 +18,11 @@ from typing import Any, Final
 from fastapi import APIRouter, FastAPI
 
 from booking_core.bootstrap import BookingApp
+from booking_server.edge import RequestGuard
+from booking_server.openapi import complete_openapi
 from booking_server.problems import DEFAULT_PROBLEM_BASE, Problem, install_problem_handlers
 from booking_server.routers import ROUTERS
+from booking_server.settings import DEFAULT_MAX_BODY_BYTES
 
 __all__ = ["DESCRIPTION", "create_app"]
 
@@ -34,7 +37,11 @@ their lifecycle, payment through the configured gateway, and reviews.
   slots and reviews needs no actor.
 * **Money** — `{"amount": <integer minor units>, "currency": "CNY"}`; 19900 is 199.00 CNY.
 * **Time** — ISO 8601 with an offset; answers show times in the technician's zone.
-* **Errors** — RFC 9457 `application/problem+json` with a stable `code`.
+* **Errors** — RFC 9457 `application/problem+json` with a stable `code` and the
+  `request_id` that the `X-Request-ID` header carries too.
+* **Limits** — request bodies up to 1 MiB (413 beyond); no NUL or lone surrogate in any
+  text (422 `invalid_text`); dates and instants within 2000–2100 (422 `date_out_of_range`);
+  long lists come in pages (`limit`, `cursor`, `next_cursor`).
 """
 
 _TAGS: Final = [
@@ -53,6 +60,7 @@ def create_app(
     problem_base: str = DEFAULT_PROBLEM_BASE,
     routers: Iterable[APIRouter] = ROUTERS,
     on_shutdown: Sequence[Callable[[], None]] = (),
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """A FastAPI app serving ``booking_app``.
 
@@ -63,6 +71,8 @@ def create_app(
         problem_base: Prefix of every problem ``type`` URI (the error code is appended).
         routers: The area routers to mount (default: every router of this package).
         on_shutdown: Called when the server stops (e.g. the storage's ``dispose``).
+        max_body_bytes: The largest request body taken (413 ``request_too_large`` beyond);
+            see :class:`~booking_server.edge.RequestGuard` for every check at the edge.
     """
 
     @asynccontextmanager
@@ -82,6 +92,7 @@ def create_app(
     )
     app.state.booking_app = booking_app
     install_problem_handlers(app, base=problem_base)
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes, problem_base=problem_base)
     for router in routers:
         app.include_router(router)
     _document_problems(app)
@@ -90,13 +101,14 @@ def create_app(
 
 def _document_problems(app: FastAPI) -> None:
     # The routes reference the Problem schema in their problem+json responses; FastAPI only
-    # collects schemas of models it serializes, so add it to the components ourselves.
+    # collects schemas of models it serializes, so add it to the components ourselves. The
+    # answers of the layers below the routes are declared by booking_server.openapi.
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
-        schema = default_openapi()
+        schema = complete_openapi(default_openapi())
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(problem.pop("$defs", {}))

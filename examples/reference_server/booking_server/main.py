@@ -5,14 +5,17 @@
     BOOKING_CORE_DB_URL=memory: python -m booking_server   # no database at all
 
 On start the database is migrated, and demo data is seeded when it holds no catalog and
-no technicians yet. The SQLAlchemy adapter is imported only here, when a database URL is
-used, so the server package itself (and its tests) work without it.
+no technicians yet. Without ``BOOKING_CORE_WEBHOOK_SECRET`` the server runs in demo mode: a
+random webhook secret is made at each start and never printed. The database URL is only
+ever shown with its password masked. The SQLAlchemy adapter is imported only here, when a
+database URL is used, so the server package itself (and its tests) work without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import secrets
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -23,9 +26,17 @@ from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.testing import InMemoryStore, ScriptedPaymentGateway
 from booking_server.app import create_app
 from booking_server.demo_data import seed_if_empty
-from booking_server.settings import Settings
+from booking_server.settings import Settings, mask_url
 
-__all__ = ["Storage", "app", "build_booking_app", "create_server", "main", "open_storage"]
+__all__ = [
+    "Storage",
+    "app",
+    "build_booking_app",
+    "create_server",
+    "main",
+    "open_storage",
+    "resolve_webhook_secret",
+]
 
 logger = logging.getLogger("booking_server")
 
@@ -60,21 +71,36 @@ def open_storage(settings: Settings) -> Storage:
     return Storage(storage.unit_of_work, storage.dispose)
 
 
-def build_booking_app(storage: Storage) -> BookingApp:
-    """The services over ``storage``, the system clock and the fake payment gateway."""
+def build_booking_app(storage: Storage, *, webhook_secret: bytes) -> BookingApp:
+    """The services over ``storage``, the system clock and the fake payment gateway, which
+    verifies webhooks with ``webhook_secret``."""
     # The embedded default takes payments through the deterministic fake gateway (DESIGN:
     # "Running it"); a production server wires a real payment adapter here instead.
-    return build(uow=storage.unit_of_work, payments=ScriptedPaymentGateway())
+    gateway = ScriptedPaymentGateway(secret=webhook_secret)
+    return build(uow=storage.unit_of_work, payments=gateway)
+
+
+def resolve_webhook_secret(settings: Settings) -> bytes:
+    """The configured webhook secret, or in demo mode a random one made now (never shown)."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.encode()
+    logger.info(
+        "demo mode: no BOOKING_CORE_WEBHOOK_SECRET, so webhooks are verified with a random "
+        "secret made for this run"
+    )
+    return secrets.token_bytes(32)
 
 
 def create_server(settings: Settings | None = None) -> FastAPI:
     """The ASGI app for ``settings`` (from the environment by default), seeded if empty."""
     settings = settings if settings is not None else Settings.from_env()
     storage = open_storage(settings)
-    booking_app = build_booking_app(storage)
+    booking_app = build_booking_app(storage, webhook_secret=resolve_webhook_secret(settings))
     if settings.seed_demo_data and seed_if_empty(booking_app) is not None:
-        logger.info("seeded demo data into %s", settings.db_url)
-    return create_app(booking_app, on_shutdown=[storage.close])
+        logger.info("seeded demo data into %s", mask_url(settings.db_url))
+    return create_app(
+        booking_app, on_shutdown=[storage.close], max_body_bytes=settings.max_body_bytes
+    )
 
 
 def app() -> FastAPI:
@@ -92,7 +118,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--host", default=defaults.host, help="default: %(default)s")
     parser.add_argument("--port", type=int, default=defaults.port, help="default: %(default)s")
-    parser.add_argument("--db-url", default=defaults.db_url, help="default: %(default)s")
+    parser.add_argument(
+        "--db-url",
+        default=defaults.db_url,
+        help=f"default: {mask_url(defaults.db_url).replace('%', '%%')} (BOOKING_CORE_DB_URL)",
+    )
     parser.add_argument(
         "--no-seed", action="store_true", help="do not seed demo data into an empty database"
     )
@@ -102,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         seed_demo_data=defaults.seed_demo_data and not args.no_seed,
+        webhook_secret=defaults.webhook_secret,
+        max_body_bytes=defaults.max_body_bytes,
     )
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:     %(name)s - %(message)s")
     logger.setLevel(logging.INFO)

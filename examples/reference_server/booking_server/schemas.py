@@ -30,8 +30,10 @@ from pydantic import (
     Field,
     StrictInt,
 )
+from pydantic_core import PydanticCustomError
 
 from booking_core.catalog import Category, Service
+from booking_core.errors import DateOutOfRange
 from booking_core.ids import CategoryId, ServiceId, StoreId
 from booking_core.money import Money
 from booking_core.orders import Order, Review, TransitionRecord
@@ -56,6 +58,8 @@ __all__ = [
     "CategoryIn",
     "CategoryList",
     "CategoryOut",
+    "Day",
+    "Instant",
     "MoneyIn",
     "MoneyOut",
     "OrderList",
@@ -84,9 +88,10 @@ __all__ = [
 #: The largest amount the server takes (10 billion yuan in fen): far above any real price,
 #: far below what a 64-bit database column holds.
 MAX_AMOUNT: Final = 10**12
-#: The years an instant may fall in (see ``_in_range``).
-MIN_YEAR: Final = 1970
-MAX_YEAR: Final = 9000
+#: The years a date or an instant may fall in (422 ``date_out_of_range`` outside): far
+#: wider than any booking window, far inside what date arithmetic and databases handle.
+MIN_YEAR: Final = 2000
+MAX_YEAR: Final = 2100
 _MINUTES_PER_DAY: Final = 24 * 60
 _ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 
@@ -98,6 +103,14 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _out_of_range(what: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        DateOutOfRange.code,
+        "{what} must lie in the years {first} to {last}",
+        {"what": what, "first": MIN_YEAR, "last": MAX_YEAR},
+    )
+
+
 def _in_range(value: dt.datetime) -> dt.datetime:
     # Near year 1 or 9999 shifting an instant into another zone overflows the datetime type;
     # nothing bookable lies out there, so refuse it here rather than fail deeper down.
@@ -106,11 +119,19 @@ def _in_range(value: dt.datetime) -> dt.datetime:
     except OverflowError:
         year = value.year
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"an instant lies between the years {MIN_YEAR} and {MAX_YEAR}")
+        raise _out_of_range("an instant")
+    return value
+
+
+def _day_in_range(value: dt.date) -> dt.date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise _out_of_range("a day")
     return value
 
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_range)]
+#: A calendar day ``YYYY-MM-DD`` in the years MIN_YEAR…MAX_YEAR.
+Day = Annotated[dt.date, AfterValidator(_day_in_range)]
 EntityId = Annotated[str, Field(pattern=_ID_PATTERN, examples=["svc_0002"])]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -545,9 +566,12 @@ class OrderOut(_Out):
 
 
 class OrderList(_Out):
-    """Orders, newest first."""
+    """Orders, newest first, one page (see ``booking_server.paging``)."""
 
     items: list[OrderOut]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last."
+    )
 
 
 class NextActionOut(_Out):

@@ -123,10 +123,10 @@ CASES: list[tuple[str, str, str, dict[str, str] | None, Any, int, str]] = [
      422, "invalid_input"),
     ("slots in year 1", "GET",
      "/technicians/{technician_id}/slots?service_id={service_id}&date=0001-01-01", None, None,
-     422, "invalid_input"),
+     422, "date_out_of_range"),
     ("slots in year 9999", "GET",
      "/technicians/{technician_id}/slots?service_id={service_id}&date=9999-12-31", None, None,
-     422, "invalid_input"),
+     422, "date_out_of_range"),
     ("slots without a service", "GET", f"/technicians/{{technician_id}}/slots?date={DAY}", None,
      None, 422, "invalid_input"),
     # orders
@@ -137,9 +137,9 @@ CASES: list[tuple[str, str, str, dict[str, str] | None, Any, int, str]] = [
     ("impossible offset", "POST", "/orders", ALICE, _order(f"{DAY}T10:00:00+25:00"), 422,
      "invalid_input"),
     ("start in year 1", "POST", "/orders", ALICE, _order("0001-01-01T00:00:00+08:00"), 422,
-     "invalid_input"),
+     "date_out_of_range"),
     ("start in year 9999", "POST", "/orders", ALICE, _order("9999-12-31T23:59:00-12:00"), 422,
-     "invalid_input"),
+     "date_out_of_range"),
     ("start off the minute", "POST", "/orders", ALICE, _order(f"{DAY}T10:00:30+08:00"), 422,
      "invalid_time_range"),
     ("unknown service for an order", "POST", "/orders", ALICE, _order(service_id="svc_nope"),
@@ -224,10 +224,10 @@ def test_field_errors_name_the_field(client: TestClient, shop: dict[str, str]) -
 def test_slots_of_a_day_far_away_are_none(client: TestClient, shop: dict[str, str]) -> None:
     # given the shop's technician
 
-    # when the slots of a day long past are listed
+    # when the slots of a day long past (the first day the server takes) are listed
     response = client.get(
         f"/technicians/{shop['technician_id']}/slots",
-        params={"service_id": shop["service_id"], "date": "1970-01-01"},
+        params={"service_id": shop["service_id"], "date": "2000-01-01"},
     )
 
     # then there are none (and no error)
@@ -275,10 +275,10 @@ def test_bad_reviews_are_refused(
     paid_order: dict[str, Any],
     technician: dict[str, str],
     body: dict[str, Any],
+    walk: Callable[..., dict[str, Any]],
 ) -> None:
     # given Alice's completed order
-    for action in ("accept", "depart", "arrive", "start-service", "complete"):
-        client.post(f"/orders/{paid_order['id']}/{action}", headers=technician)
+    walk(paid_order["id"], technician)
 
     # when she sends a bad review
     response = client.post(f"/orders/{paid_order['id']}/review", json=body, headers=ALICE)
@@ -290,15 +290,17 @@ def test_bad_reviews_are_refused(
 
 
 def test_an_order_is_reviewed_only_once_and_only_when_completed(
-    client: TestClient, paid_order: dict[str, Any], technician: dict[str, str]
+    client: TestClient,
+    paid_order: dict[str, Any],
+    technician: dict[str, str],
+    walk: Callable[..., dict[str, Any]],
 ) -> None:
     # given Alice's paid order, not yet completed
     url = f"/orders/{paid_order['id']}/review"
 
     # when she reviews it too early, then after completion twice
     early = client.post(url, json={"stars": 5}, headers=ALICE)
-    for action in ("accept", "depart", "arrive", "start-service", "complete"):
-        client.post(f"/orders/{paid_order['id']}/{action}", headers=technician)
+    walk(paid_order["id"], technician)
     first = client.post(url, json={"stars": 4}, headers=ALICE)
     second = client.post(url, json={"stars": 1}, headers=ALICE)
 

@@ -24,7 +24,7 @@ from booking_core.testing import ScriptedPaymentGateway
 from booking_server import create_app
 from booking_server.problems import status_for
 
-PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "details"}
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "details", "request_id"}
 
 
 def test_a_problem_has_every_rfc_9457_member_and_our_code(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Final
 
 import pendulum
 from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from booking_core.errors import InvalidInput, PermissionDenied
+from booking_core.errors import DateOutOfRange, InvalidInput, InvalidTimeRange, PermissionDenied
 from booking_core.ids import BookingId, CustomerId, ServiceId, StoreId, TechnicianId
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
@@ -27,13 +27,17 @@ from booking_core.services.rescheduling import RescheduleBooking
 from booking_core.timerange import TimeRange
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
+from booking_server.paging import DEFAULT_PAGE_SIZE, Cursor, Limit, SortKey, page_of
 from booking_server.problems import problem_responses
+from booking_server.schemas import Day, Instant
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["availability"], responses=problem_responses(422))
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+#: The most days one slot search covers (first_day…last_day inclusive).
+MAX_SEARCH_DAYS: Final = 31
 Latitude = Annotated[float | None, Query(ge=-90, le=90, description="Address latitude (WGS 84).")]
 Longitude = Annotated[
     float | None, Query(ge=-180, le=180, description="Address longitude (WGS 84).")
@@ -69,6 +73,9 @@ class TechnicianSlotsOut(_Out):
     last_day: dt.date
     time_zone: str
     items: list[RangeOut]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last."
+    )
 
 
 class OfferOut(_Out):
@@ -92,6 +99,9 @@ class AnySlotsOut(_Out):
 
     service_id: str
     items: list[AnySlotOut]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last."
+    )
 
 
 class Address(_In):
@@ -106,7 +116,7 @@ class HoldIn(_In):
 
     technician_id: str = Field(pattern=_ID)
     service_id: str = Field(pattern=_ID)
-    start: AwareDatetime = Field(examples=["2026-03-03T10:00:00+08:00"])
+    start: Instant = Field(examples=["2026-03-03T10:00:00+08:00"])
     address: Address | None = None
 
 
@@ -136,7 +146,7 @@ class BookingOut(_Out):
 class RescheduleIn(_In):
     """Move a booking to another offered start."""
 
-    start: AwareDatetime = Field(examples=["2026-03-03T14:00:00+08:00"])
+    start: Instant = Field(examples=["2026-03-03T14:00:00+08:00"])
 
 
 def _point(lat: float | None, lon: float | None) -> GeoPoint | None:
@@ -147,6 +157,27 @@ def _point(lat: float | None, lon: float | None) -> GeoPoint | None:
 
 def _date(value: dt.date) -> pendulum.Date:
     return pendulum.Date(value.year, value.month, value.day)
+
+
+def _days(first: dt.date, last: dt.date | None) -> tuple[pendulum.Date, pendulum.Date]:
+    # Bounded so that one answer stays small (the pages then split it further).
+    last = last or first
+    if last < first:
+        raise InvalidTimeRange(
+            f"last_day {last} is before first_day {first}.",
+            details={"first_day": first.isoformat(), "last_day": last.isoformat()},
+        )
+    if (last - first).days + 1 > MAX_SEARCH_DAYS:
+        raise DateOutOfRange(
+            f"A search covers at most {MAX_SEARCH_DAYS} days; {first}…{last} is "
+            f"{(last - first).days + 1}. Search a shorter range.",
+            details={"max_days": MAX_SEARCH_DAYS},
+        )
+    return _date(first), _date(last)
+
+
+def _by_start(slot: TimeRange) -> SortKey:
+    return (int(slot.start.timestamp()),)
 
 
 def _customer(actor: Actor) -> CustomerId:
@@ -164,26 +195,32 @@ def technician_slots(
     technician_id: str,
     app: Booking,
     service_id: Annotated[str, Query(pattern=_ID)],
-    first_day: Annotated[dt.date, Query(description="His local day, YYYY-MM-DD.")],
-    last_day: Annotated[dt.date | None, Query(description="Inclusive; default first_day.")] = None,
+    first_day: Annotated[Day, Query(description="His local day, YYYY-MM-DD.")],
+    last_day: Annotated[
+        Day | None, Query(description="Inclusive; default first_day; at most 31 days on.")
+    ] = None,
     lat: Latitude = None,
     lon: Longitude = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
 ) -> TechnicianSlotsOut:
     """Free slots in the technician's zone; with an address, only where he serves, with
     travel time from and to his other jobs counted."""
-    technician = app.technicians.get(TechnicianId(technician_id))
+    first, last_date = _days(first_day, last_day)
     last = last_day or first_day
+    technician = app.technicians.get(TechnicianId(technician_id))
     slots = app.availability.free_slots_between(
-        technician.id, ServiceId(service_id), _date(first_day), _date(last),
-        location=_point(lat, lon),
-    )  # fmt: skip
+        technician.id, ServiceId(service_id), first, last_date, location=_point(lat, lon)
+    )
+    shown, next_cursor = page_of(slots, _by_start, limit=limit, cursor=cursor)
     return TechnicianSlotsOut(
         technician_id=technician.id,
         service_id=service_id,
         first_day=first_day,
         last_day=last,
         time_zone=technician.time_zone,
-        items=[RangeOut.of(s, technician.time_zone) for s in slots],
+        items=[RangeOut.of(s, technician.time_zone) for s in shown],
+        next_cursor=next_cursor,
     )
 
 
@@ -191,8 +228,10 @@ def technician_slots(
 def any_technician_slots(
     app: Booking,
     service_id: Annotated[str, Query(pattern=_ID)],
-    first_day: Annotated[dt.date, Query()],
-    last_day: Annotated[dt.date | None, Query()] = None,
+    first_day: Annotated[Day, Query(description="YYYY-MM-DD.")],
+    last_day: Annotated[
+        Day | None, Query(description="Inclusive; default first_day; at most 31 days on.")
+    ] = None,
     lat: Latitude = None,
     lon: Longitude = None,
     max_distance_km: Annotated[float | None, Query(gt=0, le=1000)] = None,
@@ -203,14 +242,17 @@ def any_technician_slots(
     max_price: Annotated[int | None, Query(ge=0, description="Minor units.")] = None,
     currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CNY",
     store_id: Annotated[str | None, Query(pattern=_ID)] = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    cursor: Cursor = None,
 ) -> AnySlotsOut:
     """Each slot lists the technicians who can take it (filters: gender, skills, rating,
     price range, store, distance from the address within their service area)."""
+    first, last = _days(first_day, last_day)
     found = app.availability.search(
         SlotSearch(
             service_id=ServiceId(service_id),
-            first_day=_date(first_day),
-            last_day=_date(last_day) if last_day else None,
+            first_day=first,
+            last_day=last,
             location=_point(lat, lon),
             max_distance_km=max_distance_km,
             gender=gender,
@@ -221,6 +263,7 @@ def any_technician_slots(
             store_id=StoreId(store_id) if store_id else None,
         )
     )
+    shown, next_cursor = page_of(found, lambda s: _by_start(s.slot), limit=limit, cursor=cursor)
     return AnySlotsOut(
         service_id=service_id,
         items=[
@@ -236,8 +279,9 @@ def any_technician_slots(
                     for o in s.technicians
                 ],
             )
-            for s in found
+            for s in shown
         ],
+        next_cursor=next_cursor,
     )
 
 

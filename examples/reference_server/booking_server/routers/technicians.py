@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import pendulum
@@ -13,8 +12,7 @@ from booking_server.actors import CurrentActor, PlatformActor
 from booking_server.dependencies import Booking
 from booking_server.problems import problem_responses
 from booking_server.schemas import (
-    MAX_YEAR,
-    MIN_YEAR,
+    Day,
     ProfileIn,
     SlotOut,
     SlotsOut,
@@ -84,12 +82,7 @@ def free_slots(
     app: Booking,
     service_id: Annotated[str, Query(max_length=128, description="The service to book.")],
     date: Annotated[
-        dt.date,
-        Query(
-            description="The technician's local day, YYYY-MM-DD.",
-            ge=dt.date(MIN_YEAR, 1, 1),
-            le=dt.date(MAX_YEAR, 12, 31),
-        ),
+        Day, Query(description="The technician's local day, YYYY-MM-DD (years 2000–2100).")
     ],
 ) -> SlotsOut:
     """The starts a customer can book, computed by the same rules that accept a booking.
