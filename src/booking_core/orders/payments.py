@@ -20,7 +20,7 @@ from typing import Final
 import attrs
 from pendulum import DateTime
 
-from booking_core.errors import IdempotencyConflict, RefundExceedsCaptured
+from booking_core.errors import ConcurrentUpdate, IdempotencyConflict, RefundExceedsCaptured
 from booking_core.ids import OrderId
 from booking_core.money import Money
 
@@ -32,6 +32,7 @@ __all__ = [
     "PaymentStatus",
     "RefundRecord",
     "RefundStatus",
+    "open_attempt_exists",
     "payment_key",
     "plan_refund",
     "refund_key",
@@ -86,6 +87,16 @@ _OPEN: Final = frozenset(
 def payment_key(order_id: str, purpose: PaymentPurpose, sequence: int) -> str:
     """The idempotency key of the ``sequence``-th ``purpose`` payment of an order."""
     return f"{order_id}:{purpose.value[:3]}:{sequence}"
+
+
+def open_attempt_exists(attempt: PaymentAttempt) -> ConcurrentUpdate:
+    """The error of storage that refuses ``attempt`` because another attempt of its order
+    is still open (at most one is, per order)."""
+    return ConcurrentUpdate(
+        f"Order {attempt.order_id} has a payment on its way already; ask about it (pay "
+        "again) instead of opening another.",
+        details={"order_id": attempt.order_id, "key": attempt.key},
+    )
 
 
 def refund_key(order_id: str, sequence: int) -> str:

@@ -22,7 +22,7 @@ import cattrs
 import pendulum
 from pendulum import DateTime
 
-from booking_core.errors import TransitionNotAllowed
+from booking_core.errors import AlreadyCancelled, TransitionNotAllowed
 from booking_core.ids import OrderId
 from booking_core.orders import Actor, Order, OrderState, Role
 from booking_core.orders.cancellation import CancellationCause, CancellationQuote
@@ -99,9 +99,14 @@ class CancellationService:
     ) -> CancellationResult:
         """Cancel the order, free the technician's time, refund what the quote says.
 
+        Cancellations of one order are serialized (the order's row is locked for the
+        command): of two at once — a double-clicked button — one cancels and refunds, the
+        other is told the order is cancelled already.
+
         Raises:
             NotFound: the order does not exist or is not the actor's.
             PermissionDenied: the actor's role may not cancel.
+            AlreadyCancelled: the order was cancelled already (nothing happened).
             TransitionNotAllowed: the order can no longer be cancelled.
             ConcurrentUpdate: another command changed the order first, or it is no longer at
                 ``expected_version`` (nothing happened).
@@ -149,13 +154,16 @@ class CancellationService:
             if uow.orders.get(order_id).state != OrderState.PENDING_PAYMENT:
                 return None
         minutes = self._policy.unpaid_timeout_minutes
-        self._cancel(
-            order_id,
-            Actor.system("unpaid-timeout"),
-            "cancel",
-            reason=f"not paid within {minutes} minutes",
-            cause=CancellationCause.UNPAID,
-        )
+        try:
+            self._cancel(
+                order_id,
+                Actor.system("unpaid-timeout"),
+                "cancel",
+                reason=f"not paid within {minutes} minutes",
+                cause=CancellationCause.UNPAID,
+            )
+        except TransitionNotAllowed:
+            return None  # paid or cancelled meanwhile: nothing left to expire
         return None
 
     def run_expire_job(self, job: Job, now: DateTime) -> DateTime | None:
@@ -203,8 +211,17 @@ class CancellationService:
     ) -> CancellationResult:
         now = self._clock.now()
         with self._uow() as uow:
+            # Locked before reading: a concurrent cancellation waits here, then sees this one.
+            uow.orders.lock(order_id)
             order = visible_order(uow, order_id, actor)
             order.ensure_version(expected)
+            _ensure_not_cancelled(order)
+            if cause is CancellationCause.UNPAID and order.state != OrderState.PENDING_PAYMENT:
+                # Checked again under the lock: a payment may have landed since the job looked.
+                raise TransitionNotAllowed(
+                    f"Order {order.id} is {order.state.replace('_', ' ')}, no longer unpaid.",
+                    details={"state": order.state, "order_id": order.id},
+                )
             if event == "no_show":
                 cause = CancellationCause.NO_SHOW
                 self._ensure_waited(order, now)
@@ -247,7 +264,17 @@ class CancellationService:
             )
 
 
+def _ensure_not_cancelled(order: Order) -> None:
+    if order.state == OrderState.CANCELLED or order.cancel_cause is not None:
+        raise AlreadyCancelled(
+            f"Order {order.id} is cancelled already (it is {order.state.replace('_', ' ')}); "
+            "its refund, if any, is on its way — see the order's payments.",
+            details={"state": order.state, "order_id": order.id},
+        )
+
+
 def _ensure_cancellable(order: Order) -> None:
+    _ensure_not_cancelled(order)
     if order.state not in _CANCELLABLE:
         raise TransitionNotAllowed(
             f"Order {order.id} is {order.state.replace('_', ' ')}; it can no longer be cancelled.",

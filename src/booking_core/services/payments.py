@@ -22,6 +22,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Final, TypeVar
 
@@ -58,6 +59,7 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import (
+    ParsedWebhook,
     PaymentGateway,
     PaymentRequest,
     PaymentResult,
@@ -138,7 +140,11 @@ class PaymentService:
         balance once the technician is there, a price difference after a change.
 
         A declined payment is a result (pay again: a new attempt with a new key). An
-        attempt still waiting on the gateway is asked about instead of charging twice.
+        attempt still waiting on the gateway is asked about instead of charging twice; one
+        the gateway does not know yet is still on its way (status ``unknown``: only the
+        reconciliation, minutes later, may conclude it was never created). Pays of one order
+        are serialized (its row is locked while the attempt is chosen), so at most one
+        attempt is open and at most one capture per amount due ever exists.
 
         Raises:
             NotFound: the order does not exist or is not the actor's.
@@ -150,6 +156,8 @@ class PaymentService:
             raise PermissionDenied("Only the customer or the platform pays an order.")
         now = self._clock.now()
         with self._uow() as uow:
+            # Locked before reading: a concurrent pay waits here, then sees this attempt.
+            uow.orders.lock(order_id)
             order = visible_order(uow, order_id, actor)
             attempts = uow.payments.for_order(order.id)
             waiting = next((a for a in attempts if a.is_open), None)
@@ -189,7 +197,7 @@ class PaymentService:
                 )
             )
         else:
-            result = self._query_payment(waiting)
+            result = self._ask_about_waiting(waiting)
         self.apply_payment(result, source="api")
         return result
 
@@ -211,27 +219,37 @@ class PaymentService:
     def _apply_payment_once(
         self, result: PaymentResult, source: str
     ) -> tuple[OrderId, Money, str] | None:
-        now = self._clock.now()
         with self._uow() as uow:
-            attempt = uow.payments.get(result.idempotency_key)
-            updated = attempt.advanced_to(
-                result.status,
-                result.amount,
-                at=now,
-                reference=result.gateway_reference,
-                failure_code=result.failure_code,
-            )
-            if updated != attempt:
-                uow.payments.save(updated)
-            give_back: tuple[OrderId, Money, str] | None = None
-            if updated.status is PaymentStatus.CAPTURED and uow.movements.append(
-                MoneyMovement.capture(updated, at=now, source=source)
-            ):
-                order = uow.orders.get(updated.order_id)
-                give_back = self._take_capture(order, updated, now)
-                self.books.captured(uow, order, updated, now)
-                save_order(uow, order, converter=self._converter, ids=self._ids)
+            give_back = self._apply_payment_in(uow, result, source, self._clock.now())
             uow.commit()
+        return give_back
+
+    def _apply_payment_in(
+        self, uow: UnitOfWork, result: PaymentResult, source: str, now: DateTime
+    ) -> tuple[OrderId, Money, str] | None:
+        # Inside the caller's unit of work; the caller commits. Nothing is written before
+        # NotFound or IdempotencyConflict can be raised.
+        attempt = uow.payments.get(result.idempotency_key)
+        uow.orders.lock(attempt.order_id)
+        # Read again under the lock: an apply that committed meanwhile is not overwritten.
+        attempt = uow.payments.get(result.idempotency_key)
+        updated = attempt.advanced_to(
+            result.status,
+            result.amount,
+            at=now,
+            reference=result.gateway_reference,
+            failure_code=result.failure_code,
+        )
+        if updated != attempt:
+            uow.payments.save(updated)
+        give_back: tuple[OrderId, Money, str] | None = None
+        if updated.status is PaymentStatus.CAPTURED and uow.movements.append(
+            MoneyMovement.capture(updated, at=now, source=source)
+        ):
+            order = uow.orders.get(updated.order_id)
+            give_back = self._take_capture(order, updated, now)
+            self.books.captured(uow, order, updated, now)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
         return give_back
 
     def _take_capture(
@@ -284,6 +302,7 @@ class PaymentService:
         """
         now = self._clock.now()
         with self._uow() as uow:
+            uow.orders.lock(order_id)
             order = uow.orders.get(order_id)
             records = self.plan_refunds(uow, order, amount, reason=reason, actor=actor, at=now,
                                         close=close)  # fmt: skip
@@ -304,8 +323,9 @@ class PaymentService:
     ) -> list[RefundRecord]:
         """Inside the caller's unit of work: reserve ``amount`` on the order, store one
         refund per payment it comes from, schedule a reconciliation, and (with ``close``)
-        move the order to ``refunding``. The caller saves the order, commits, then calls
-        :meth:`send_refunds`.
+        move the order to ``refunding``. The caller locks the order
+        (:meth:`~booking_core.ports.storage.OrderRepository.lock`) before loading it, saves
+        it, commits, then calls :meth:`send_refunds`.
 
         Raises:
             RefundExceedsCaptured: the amount exceeds what remains refundable (I13).
@@ -368,60 +388,67 @@ class PaymentService:
         self._retrying(lambda: self._apply_refund_once(result, source))
 
     def _apply_refund_once(self, result: RefundResult, source: str) -> None:
-        now = self._clock.now()
         with self._uow() as uow:
-            record = uow.refunds.get(result.idempotency_key)
-            if result.amount != record.amount:
-                raise IdempotencyConflict(
-                    f"The gateway reports {result.amount} for refund {record.key}, which was "
-                    f"for {record.amount}; nothing was applied.",
-                    details={"key": record.key},
-                )
-            order = uow.orders.get(record.order_id)
-            changed = False
-            if result.status is RefundStatus.SUCCEEDED:
-                if record.status is not RefundStatus.SUCCEEDED:
-                    record = attrs.evolve(record, status=RefundStatus.SUCCEEDED, updated_at=now)
-                    uow.refunds.save(record)
-                if uow.movements.append(MoneyMovement.refund(record, at=now, source=source)):
-                    self.books.refunded(uow, record, now)
-                    refunded = sum(
-                        (m.amount.amount for m in uow.movements.for_order(order.id)
-                         if m.kind.value == "refunded"),
-                        0,
-                    )  # fmt: skip
-                    order.raise_event(
-                        OrderRefunded(
-                            occurred_at=now,
-                            order_id=order.id,
-                            refund_key=record.key,
-                            payment_key=record.payment_key,
-                            amount=record.amount,
-                            total_refunded=Money(refunded, record.amount.currency),
-                            captured=order.paid_amount,
-                            reason=record.reason,
-                        )
-                    )
-                    changed = True
-            elif result.status is RefundStatus.FAILED and record.is_open:
-                uow.refunds.save(attrs.evolve(record, status=RefundStatus.FAILED, updated_at=now))
-                order.release_refund(record.amount)
+            self._apply_refund_in(uow, result, source, self._clock.now())
+            uow.commit()
+
+    def _apply_refund_in(
+        self, uow: UnitOfWork, result: RefundResult, source: str, now: DateTime
+    ) -> None:
+        # Inside the caller's unit of work, as _apply_payment_in.
+        record = uow.refunds.get(result.idempotency_key)
+        uow.orders.lock(record.order_id)
+        record = uow.refunds.get(result.idempotency_key)
+        if result.amount != record.amount:
+            raise IdempotencyConflict(
+                f"The gateway reports {result.amount} for refund {record.key}, which was "
+                f"for {record.amount}; nothing was applied.",
+                details={"key": record.key},
+            )
+        order = uow.orders.get(record.order_id)
+        changed = False
+        if result.status is RefundStatus.SUCCEEDED:
+            if record.status is not RefundStatus.SUCCEEDED:
+                record = attrs.evolve(record, status=RefundStatus.SUCCEEDED, updated_at=now)
+                uow.refunds.save(record)
+            if uow.movements.append(MoneyMovement.refund(record, at=now, source=source)):
+                self.books.refunded(uow, record, now)
+                refunded = sum(
+                    (m.amount.amount for m in uow.movements.for_order(order.id)
+                     if m.kind.value == "refunded"),
+                    0,
+                )  # fmt: skip
                 order.raise_event(
-                    OrderNeedsAttention(
+                    OrderRefunded(
                         occurred_at=now,
                         order_id=order.id,
-                        problem="refund_failed",
-                        detail=f"The gateway refused refund {record.key} of {record.amount}: "
-                        f"{result.failure_message or 'no reason given'}.",
+                        refund_key=record.key,
+                        payment_key=record.payment_key,
+                        amount=record.amount,
+                        total_refunded=Money(refunded, record.amount.currency),
+                        captured=order.paid_amount,
+                        reason=record.reason,
                     )
                 )
                 changed = True
-            elif result.status is RefundStatus.PENDING and record.status is RefundStatus.UNKNOWN:
-                uow.refunds.save(attrs.evolve(record, status=RefundStatus.PENDING, updated_at=now))
-            if changed:
-                self._settle_if_done(uow, order, now)
-                save_order(uow, order, converter=self._converter, ids=self._ids)
-            uow.commit()
+        elif result.status is RefundStatus.FAILED and record.is_open:
+            uow.refunds.save(attrs.evolve(record, status=RefundStatus.FAILED, updated_at=now))
+            order.release_refund(record.amount)
+            order.raise_event(
+                OrderNeedsAttention(
+                    occurred_at=now,
+                    order_id=order.id,
+                    problem="refund_failed",
+                    detail=f"The gateway refused refund {record.key} of {record.amount}: "
+                    f"{result.failure_message or 'no reason given'}.",
+                )
+            )
+            changed = True
+        elif result.status is RefundStatus.PENDING and record.status is RefundStatus.UNKNOWN:
+            uow.refunds.save(attrs.evolve(record, status=RefundStatus.PENDING, updated_at=now))
+        if changed:
+            self._settle_if_done(uow, order, now)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
 
     def _settle_if_done(self, uow: UnitOfWork, order: Order, now: DateTime) -> None:
         if order.state != OrderState.REFUNDING:
@@ -486,14 +513,26 @@ class PaymentService:
         except NotFound:
             return _never_created(attempt)
 
+    def _ask_about_waiting(self, attempt: PaymentAttempt) -> PaymentResult:
+        # Another caller may have stored the attempt and be asking the gateway right now:
+        # "not found" means "not yet", never "never created" (closing it here would let a
+        # third caller open a second attempt while the first one still captures).
+        try:
+            return self._gateway.get_payment(attempt.key)
+        except NotFound:
+            return PaymentResult(attempt.key, PaymentStatus.UNKNOWN, attempt.amount)
+
     # -- webhooks -------------------------------------------------------------------------
 
     def handle_webhook(self, headers: dict[str, str], body: bytes) -> WebhookAck:
         """Verify, store and apply a provider notification; answer what the provider wants.
 
-        Each (gateway, event id) is applied once; events about unknown keys are stored and
-        acknowledged (they are not ours to apply); an amount that does not match our record
-        is not applied and raises an ``OrderNeedsAttention`` event.
+        Each (gateway, event id) is recorded and applied in one transaction, so it is
+        applied exactly once: if applying fails, nothing is recorded and the error
+        propagates (the server answers 5xx, the provider retries, the retry applies it).
+        Events about unknown keys are recorded and acknowledged (they are not ours to
+        apply); an amount that does not match our record is not applied: the event is
+        recorded with an ``OrderNeedsAttention`` event.
 
         Raises:
             InvalidWebhook: the signature is missing or wrong (nothing stored).
@@ -501,50 +540,56 @@ class PaymentService:
         parsed = self._gateway.parse_webhook(headers, body)
         now = self._clock.now()
         for event in parsed.events:
-            with self._uow() as uow:
-                new = uow.webhooks.record(parsed.gateway, event.event_id, parsed.raw, now)
-                uow.commit()
-            if new:
-                self._apply_webhook_event(event, now)
+            give_back = self._retrying(functools.partial(self._take_webhook, parsed, event, now))
+            if give_back is not None:
+                order_id, amount, reason = give_back
+                self.refund(order_id, amount, reason=reason, actor=_PAYMENTS)
         return parsed.ack
 
-    def _apply_webhook_event(self, event: WebhookEvent, now: DateTime) -> None:
+    def _take_webhook(
+        self, parsed: ParsedWebhook, event: WebhookEvent, now: DateTime
+    ) -> tuple[OrderId, Money, str] | None:
         try:
-            if (
-                event.kind is WebhookKind.REFUND_SUCCEEDED
-                or event.kind is WebhookKind.REFUND_FAILED
-            ):
-                status = (
-                    RefundStatus.SUCCEEDED
-                    if event.kind is WebhookKind.REFUND_SUCCEEDED
-                    else RefundStatus.FAILED
-                )
-                self.apply_refund(
-                    RefundResult(event.refund_key or "", status, event.amount), source="webhook"
-                )
-            else:
-                self.apply_payment(
-                    PaymentResult(event.payment_key, _WEBHOOK_STATUS[event.kind], event.amount),
-                    source="webhook",
-                )
-        except NotFound:
-            return  # not one of our payments
-        except IdempotencyConflict as exc:
             with self._uow() as uow:
-                record_events(
-                    uow,
-                    [
-                        OrderNeedsAttention(
-                            occurred_at=now,
-                            order_id=event.payment_key.split(":", 1)[0],
-                            problem="webhook_amount_mismatch",
-                            detail=exc.message,
-                        )
-                    ],
-                    converter=self._converter,
-                    ids=self._ids,
-                )
+                if not uow.webhooks.record(parsed.gateway, event.event_id, parsed.raw, now):
+                    return None  # seen before: it was applied with its record
+                give_back = None
+                try:
+                    give_back = self._apply_webhook_in(uow, event, now)
+                except NotFound:
+                    # Not one of our payments: keep the record alone, apply nothing.
+                    uow.rollback()
+                    uow.webhooks.record(parsed.gateway, event.event_id, parsed.raw, now)
                 uow.commit()
+                return give_back
+        except IdempotencyConflict as exc:
+            # Rolled back; record the event with the alert instead of the wrong amount.
+            with self._uow() as uow:
+                if uow.webhooks.record(parsed.gateway, event.event_id, parsed.raw, now):
+                    attention = OrderNeedsAttention(
+                        occurred_at=now,
+                        order_id=event.payment_key.split(":", 1)[0],
+                        problem="webhook_amount_mismatch",
+                        detail=exc.message,
+                    )
+                    record_events(uow, [attention], converter=self._converter, ids=self._ids)
+                    uow.commit()
+            return None
+
+    def _apply_webhook_in(
+        self, uow: UnitOfWork, event: WebhookEvent, now: DateTime
+    ) -> tuple[OrderId, Money, str] | None:
+        if event.kind in (WebhookKind.REFUND_SUCCEEDED, WebhookKind.REFUND_FAILED):
+            status = (
+                RefundStatus.SUCCEEDED
+                if event.kind is WebhookKind.REFUND_SUCCEEDED
+                else RefundStatus.FAILED
+            )
+            refund = RefundResult(event.refund_key or "", status, event.amount)
+            self._apply_refund_in(uow, refund, "webhook", now)
+            return None
+        payment = PaymentResult(event.payment_key, _WEBHOOK_STATUS[event.kind], event.amount)
+        return self._apply_payment_in(uow, payment, "webhook", now)
 
     def money_of(
         self, order_id: OrderId, actor: Actor

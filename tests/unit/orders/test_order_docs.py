@@ -29,7 +29,9 @@ def test_every_event_and_state_of_the_chart_is_drawn() -> None:
 
 
 EXPECTED = [
+    "too_early ['lead_time_reached'] 2026-03-03T07:00:00+08:00\ndeparted",
     "59.70 CNY pending_acceptance",
+    "order_already_cancelled\n[('captured', 19900), ('refunded', 19900)]",
     "Free with at least 24 h notice; 30 % fee with at least 2 h notice; 100 % fee after that.\n"
     "59.70 CNY 139.30 CNY\npartially_refunded",
     "Free with at least 48 h notice; 50 % fee with at least 6 h notice; 80 % fee after that.\n"

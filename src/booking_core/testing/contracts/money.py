@@ -4,11 +4,14 @@ Mix :class:`MoneyStorageContract` into a ``Test*`` class that provides a ``uow_f
 fixture over empty storage. Besides round trips and error codes it proves, with
 ``money_workers`` threads released together, the guarantees of INVARIANTS I16 (stock,
 per-customer limit, single use, a coupon returned once) and that the journal records an
-entry once per id and one entry per order history (I13, I15).
+entry once per id and one entry per order history (I13, I15); and that an order has at
+most one open payment attempt and its lock makes the next locker wait (issue 8).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
 import attrs
@@ -27,7 +30,7 @@ from booking_core.errors import (
     NotFound,
     TransactionAlreadyReversed,
 )
-from booking_core.ids import CustomerId, OrderId, StoreId, TechnicianId
+from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, StoreId, TechnicianId
 from booking_core.ledger import (
     Account,
     OrderParties,
@@ -40,6 +43,8 @@ from booking_core.ledger import (
     refund_issued,
 )
 from booking_core.money import Money
+from booking_core.orders.order import Order
+from booking_core.orders.payments import PaymentAttempt, PaymentPurpose, PaymentStatus, payment_key
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.promotions import (
     Campaign,
@@ -57,6 +62,7 @@ from booking_core.promotions import (
     Validity,
 )
 from booking_core.testing.contracts.orders import race
+from booking_core.timerange import TimeRange
 
 __all__ = ["MoneyStorageContract"]
 
@@ -641,3 +647,126 @@ class MoneyStorageContract:
         with uow_factory() as uow:
             assert len(uow.ledger.for_order(ORDER)) == 2
             assert uow.ledger.balances() == {}
+
+    # -- payment attempts and the order lock (issue 8: at most one capture per amount due) --
+
+    def test_an_order_has_at_most_one_open_payment_attempt(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        with uow_factory() as uow:
+            uow.payments.add(attempt(1, PaymentStatus.UNKNOWN))
+            uow.payments.add(attempt(1, PaymentStatus.UNKNOWN, order_id=OrderId("ord_2")))
+            uow.commit()
+
+        with uow_factory() as uow, pytest.raises(ConcurrentUpdate) as refused:
+            uow.payments.add(attempt(2, PaymentStatus.REQUIRES_ACTION))
+        with uow_factory() as uow:
+            uow.payments.save(attrs.evolve(attempt(1), status=PaymentStatus.DECLINED))
+            uow.payments.add(attempt(2, PaymentStatus.AUTHORIZED))  # the first one is closed
+            uow.commit()
+        with uow_factory() as uow:
+            stored = [(a.key, a.status) for a in uow.payments.for_order(ORDER)]
+
+        assert refused.value.details == {"order_id": ORDER, "key": f"{ORDER}:ful:2"}
+        assert stored == [
+            (f"{ORDER}:ful:1", PaymentStatus.DECLINED),
+            (f"{ORDER}:ful:2", PaymentStatus.AUTHORIZED),
+        ]
+
+    def test_closed_attempts_are_not_limited(self, uow_factory: UnitOfWorkFactory) -> None:
+        # Captures are the gateway's facts: a second one is stored (and refunded), never lost.
+        with uow_factory() as uow:
+            uow.payments.add(attempt(1, PaymentStatus.CAPTURED))
+            uow.payments.add(attempt(2, PaymentStatus.CAPTURED))
+            uow.payments.add(attempt(3, PaymentStatus.UNKNOWN))
+            uow.commit()
+        with uow_factory() as uow, pytest.raises(DuplicateEntity) as duplicate:
+            uow.payments.add(attempt(3, PaymentStatus.UNKNOWN))
+
+        assert duplicate.value.error_code == "payment_exists"
+        with uow_factory() as uow:
+            assert len(uow.payments.for_order(ORDER)) == 3
+
+    def test_concurrent_attempts_of_one_order_open_one(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        def open_one(n: int) -> None:
+            with uow_factory() as uow:
+                uow.payments.add(attempt(n + 1, PaymentStatus.UNKNOWN))
+                uow.commit()
+
+        results = race(self.money_workers, open_one)
+
+        assert sorted(results) == sorted(
+            ["ok"] + ["concurrent_update"] * (self.money_workers - 1)
+        ), results
+        with uow_factory() as uow:
+            assert [a.is_open for a in uow.payments.for_order(ORDER)] == [True]
+
+    def test_locking_a_missing_order_is_not_found(self, uow_factory: UnitOfWorkFactory) -> None:
+        with uow_factory() as uow, pytest.raises(NotFound) as missing:
+            uow.orders.lock(OrderId("ord_nope"))
+
+        assert missing.value.error_code == "order_not_found"
+
+    def test_the_next_locker_of_an_order_waits_and_reads_what_the_first_stored(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        with uow_factory() as uow:
+            uow.orders.add(_placed_order())
+            uow.commit()
+        locked, seen = threading.Event(), list[str]()
+
+        def first() -> None:
+            with uow_factory() as uow:
+                uow.orders.lock(ORDER)
+                locked.set()
+                time.sleep(0.3)  # the second locker is waiting meanwhile
+                uow.payments.add(attempt(1, PaymentStatus.UNKNOWN))
+                uow.commit()
+
+        def second() -> None:
+            locked.wait(10)
+            with uow_factory() as uow:
+                uow.orders.lock(ORDER)
+                seen.extend(a.key for a in uow.payments.for_order(ORDER))
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+
+        assert seen == [f"{ORDER}:ful:1"]
+
+
+def attempt(
+    n: int, status: PaymentStatus = PaymentStatus.UNKNOWN, *, order_id: OrderId = ORDER
+) -> PaymentAttempt:
+    """The ``n``-th attempt to pay the full price of ``order_id``."""
+    return PaymentAttempt(
+        key=payment_key(order_id, PaymentPurpose.FULL, n),
+        order_id=order_id,
+        purpose=PaymentPurpose.FULL,
+        amount=cny(19900),
+        status=status,
+        created_at=AT.add(minutes=n),
+        updated_at=AT.add(minutes=n),
+    )
+
+
+def _placed_order() -> Order:
+    start = AT.add(days=1)
+    order = Order.place(
+        order_id=ORDER,
+        customer_id=ALICE,
+        technician_id=TECH,
+        service_id=ServiceId("svc_1"),
+        booking_id=BookingId("bkg_1"),
+        slot=TimeRange(start, start.add(hours=1)),
+        time_zone="Asia/Shanghai",
+        price=cny(19900),
+        at=AT,
+    )
+    order.pull_events()
+    return order
