@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import pendulum
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from booking_core.errors import InvalidPromotion
 from booking_core.ids import CategoryId, ServiceId, StoreId
@@ -39,7 +39,8 @@ from booking_core.promotions import (
 )
 from booking_core.services.coupons import TemplateStock, WalletCoupon
 from booking_core.services.pricing import PricedCart
-from booking_server.schemas import EntityId, Instant, MoneyIn, MoneyOut, Name
+from booking_server.paging import NextCursor
+from booking_server.schemas import EntityId, Instant, MoneyIn, MoneyOut, Name, WholeNumber
 
 __all__ = [
     "BalanceOut",
@@ -146,7 +147,7 @@ class BenefitIn(_In):
     rate: Rate | None = None
     max_discount: MoneyIn | None = None
     min_spend: MoneyIn | None = None
-    nth: StrictInt | None = Field(default=None, ge=2, le=100)
+    nth: WholeNumber | None = Field(default=None, ge=2, le=100)
 
     def to_domain(self) -> CouponBenefit:
         """The domain benefit (its rules checked there)."""
@@ -172,11 +173,11 @@ class CouponTemplateIn(_In):
     member_tiers: list[Name] = Field(default_factory=list, max_length=20)
     funded_by: Funding = Funding.PLATFORM
     excludes_campaign_lines: bool = False
-    valid_days: StrictInt | None = Field(default=None, ge=1, le=3660)
+    valid_days: WholeNumber | None = Field(default=None, ge=1, le=3660)
     valid_from: Instant | None = None
     valid_until: Instant | None = None
-    stock: StrictInt | None = Field(default=None, ge=1, le=10**9)
-    per_customer_limit: StrictInt | None = Field(default=1, ge=1, le=10**6)
+    stock: WholeNumber | None = Field(default=None, ge=1, le=10**9)
+    per_customer_limit: WholeNumber | None = Field(default=1, ge=1, le=10**6)
     channels: list[IssueChannel] = Field(default_factory=lambda: [IssueChannel.CLAIM], min_length=1)
 
     def _validity(self) -> Validity:
@@ -261,9 +262,10 @@ class CouponTemplateOut(_Out):
 
 
 class CouponTemplateList(_Out):
-    """Coupon templates, by id."""
+    """Coupon templates, by id, one page."""
 
     items: list[CouponTemplateOut]
+    next_cursor: NextCursor = None
 
 
 class TemplateActiveIn(_In):
@@ -311,9 +313,10 @@ class CouponOut(_Out):
 
 
 class CouponList(_Out):
-    """Coupons, in issue order."""
+    """Coupons, in issue order (then by id), one page."""
 
     items: list[CouponOut]
+    next_cursor: NextCursor = None
 
 
 # --- campaigns ---------------------------------------------------------------------------
@@ -398,9 +401,10 @@ class CampaignOut(_Out):
 
 
 class CampaignList(_Out):
-    """Campaigns, by start."""
+    """Campaigns, by start then id, one page."""
 
     items: list[CampaignOut]
+    next_cursor: NextCursor = None
 
 
 # --- quotes ------------------------------------------------------------------------------
@@ -410,7 +414,7 @@ class QuoteLineIn(_In):
     """A service and how many units; the price comes from the catalog."""
 
     service_id: EntityId
-    quantity: StrictInt = Field(default=1, ge=1, le=999)
+    quantity: WholeNumber = Field(default=1, ge=1, le=999)
 
 
 class QuoteIn(_In):
@@ -543,9 +547,11 @@ class BalanceOut(_Out):
 
 
 class BalancesOut(_Out):
-    """Every non-zero balance; the ``net`` values of a currency sum to zero."""
+    """Non-zero balances by currency, then account, one page; the ``net`` values of a
+    currency sum to zero over all pages."""
 
     items: list[BalanceOut]
+    next_cursor: NextCursor = None
 
 
 class PostingOut(_Out):

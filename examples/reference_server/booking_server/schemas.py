@@ -10,7 +10,8 @@ converts to and from the domain here (and only here). Wire conventions:
 * **Ratings** are decimal strings with one decimal (``"4.8"``), the mean stars of the
   technician's reviews rounded half up; null while unrated.
 * **Weekly hours** are ``{"mon": ["09:00-12:00", "13:00-21:00"], ...}``; absent days are off.
-* Lists come wrapped as ``{"items": [...]}`` so that paging can be added without a break.
+* Lists come as ``{"items": [...], "next_cursor": ...}``, one page at a time (see
+  :mod:`booking_server.paging`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Final
 
 import pendulum
+from annotated_types import Interval
 from pendulum import DateTime
 from pydantic import (
     AfterValidator,
@@ -29,6 +31,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    StringConstraints,
 )
 from pydantic_core import PydanticCustomError
 
@@ -50,10 +53,12 @@ from booking_core.scheduling.profile import (
 from booking_core.services.catalog import CreateCategory, CreateService
 from booking_core.services.technicians import RegisterTechnician
 from booking_core.timerange import TimeRange
+from booking_server.paging import NextCursor
 
 __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
+    "RATING_PATTERN",
     "ActorOut",
     "CategoryIn",
     "CategoryList",
@@ -83,7 +88,22 @@ __all__ = [
     "TechnicianOut",
     "TransitionIn",
     "TransitionOut",
+    "WholeNumber",
 ]
+
+
+def _whole_number(value: object) -> object:
+    # JSON Schema's "integer" includes 60.0 (a number whose fraction is zero), and clients
+    # that keep every number as a float send it: take it as 60. Text and booleans reach
+    # StrictInt unchanged, which refuses them.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: An integer as the OpenAPI document (JSON Schema) means it: ``60`` or ``60.0``, never
+#: ``"60"``, ``true`` or ``60.5``.
+WholeNumber = Annotated[StrictInt, BeforeValidator(_whole_number)]
 
 #: The largest amount the server takes (10 billion yuan in fen): far above any real price,
 #: far below what a 64-bit database column holds.
@@ -154,7 +174,7 @@ def _local(instant: DateTime, time_zone: str) -> dt.datetime:
 class MoneyIn(_In):
     """An exact, non-negative amount: integer minor units plus an ISO 4217 currency."""
 
-    amount: StrictInt = Field(
+    amount: WholeNumber = Field(
         ge=0, le=MAX_AMOUNT, description="Integer minor units (fen for CNY).", examples=[19900]
     )
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["CNY"])
@@ -205,9 +225,10 @@ class CategoryOut(_Out):
 
 
 class CategoryList(_Out):
-    """Categories."""
+    """Categories by name then id, one page (see ``booking_server.paging``)."""
 
     items: list[CategoryOut]
+    next_cursor: NextCursor = None
 
 
 class ServiceIn(_In):
@@ -215,13 +236,13 @@ class ServiceIn(_In):
 
     category_id: EntityId
     name: Name = Field(examples=["中式推拿 Chinese tuina"])
-    duration_minutes: StrictInt = Field(ge=1, le=_MINUTES_PER_DAY, examples=[60])
+    duration_minutes: WholeNumber = Field(ge=1, le=_MINUTES_PER_DAY, examples=[60])
     price: MoneyIn
     description: str = Field(default="", max_length=4000)
-    buffer_before_minutes: StrictInt = Field(
+    buffer_before_minutes: WholeNumber = Field(
         default=0, ge=0, le=_MINUTES_PER_DAY, description="Time blocked before, not sold."
     )
-    buffer_after_minutes: StrictInt = Field(
+    buffer_after_minutes: WholeNumber = Field(
         default=0, ge=0, le=_MINUTES_PER_DAY, description="Time blocked after, not sold."
     )
 
@@ -266,9 +287,10 @@ class ServiceOut(_Out):
 
 
 class ServiceList(_Out):
-    """Services."""
+    """Services by name then id, one page."""
 
     items: list[ServiceOut]
+    next_cursor: NextCursor = None
 
 
 # --- technicians and slots ---------------------------------------------------------------
@@ -287,13 +309,17 @@ WeeklyHoursSpec = Annotated[
 #: The widest service area the server takes (a city and its suburbs, generously).
 MAX_RADIUS_KM: Final = 500
 Skill = Annotated[str, Field(min_length=1, max_length=50, examples=["tuina"])]
+#: "0" … "5" with at most one decimal, as ratings are shown.
+RATING_PATTERN: Final = r"^(?:[0-4](?:\.[0-9])?|5(?:\.0)?)$"
+# A decimal is a string, as answers show it; a JSON number only when whole. JSON Schema
+# cannot say "a number with at most one decimal" in a way every client computes alike
+# (4.8 is no exact multiple of 0.1 in binary floating point), so 4.8 is written "4.8".
 Rating = Annotated[
-    Decimal,
+    Annotated[StrictInt, Interval(ge=0, le=5), BeforeValidator(_whole_number)]
+    | Annotated[str, StringConstraints(pattern=RATING_PATTERN)],
     Field(
-        ge=0,
-        le=5,
-        decimal_places=1,
-        description="Average stars, 0–5 with at most one decimal (a number or a string).",
+        description='Average stars, 0–5 with at most one decimal: a string ("4.8") or a '
+        "whole number (5).",
         examples=["4.8"],
     ),
 ]
@@ -352,7 +378,7 @@ class ProfileIn(_In):
             # Shown as "5.0", not "5": the one-decimal form reviews give (exact here).
             rating=None
             if self.rating is None
-            else self.rating.quantize(RATING_QUANTUM, rounding=RATING_ROUNDING),
+            else Decimal(self.rating).quantize(RATING_QUANTUM, rounding=RATING_ROUNDING),
             prices={ServiceId(k): v.to_domain() for k, v in self.prices.items()},
             store_id=StoreId(self.store_id) if self.store_id is not None else None,
             service_area=self.service_area.to_domain() if self.service_area else None,
@@ -432,9 +458,10 @@ class TechnicianOut(_Out):
 
 
 class TechnicianList(_Out):
-    """Technicians."""
+    """Technicians by name then id, one page."""
 
     items: list[TechnicianOut]
+    next_cursor: NextCursor = None
 
 
 class SlotOut(_Out):
@@ -457,6 +484,7 @@ class SlotsOut(_Out):
     date: dt.date
     time_zone: str
     items: list[SlotOut]
+    next_cursor: NextCursor = None
 
 
 # --- orders ------------------------------------------------------------------------------
@@ -566,12 +594,10 @@ class OrderOut(_Out):
 
 
 class OrderList(_Out):
-    """Orders, newest first, one page (see ``booking_server.paging``)."""
+    """Orders, newest first, one page."""
 
     items: list[OrderOut]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` for the next page; null on the last."
-    )
+    next_cursor: NextCursor = None
 
 
 class NextActionOut(_Out):
@@ -623,7 +649,7 @@ class PaymentOut(_Out):
 class ReviewIn(_In):
     """Review a completed order: 1–5 stars and optional text."""
 
-    stars: StrictInt = Field(ge=1, le=5, examples=[5])
+    stars: WholeNumber = Field(ge=1, le=5, examples=[5])
     text: str = Field(default="", max_length=2000)
 
 
@@ -651,7 +677,8 @@ class ReviewOut(_Out):
 
 
 class ReviewList(_Out):
-    """A technician's reviews, newest first, with the average rating."""
+    """A technician's reviews, newest first, one page; ``count`` and ``average_stars``
+    cover all of them."""
 
     technician_id: str
     count: int
@@ -660,10 +687,18 @@ class ReviewList(_Out):
         examples=["4.8"],
     )
     items: list[ReviewOut]
+    next_cursor: NextCursor = None
 
     @classmethod
-    def from_domain(cls, technician_id: str, reviews: list[Review]) -> ReviewList:
-        """From the technician's domain reviews."""
+    def from_domain(
+        cls,
+        technician_id: str,
+        reviews: list[Review],
+        *,
+        shown: list[Review],
+        next_cursor: str | None,
+    ) -> ReviewList:
+        """From all the technician's domain reviews, and the page ``shown`` of them."""
         # The core's one rule (one decimal, half up), as the technician's rating.
         rating = average_rating([r.stars for r in reviews])
         average = str(rating) if rating is not None else None
@@ -671,5 +706,6 @@ class ReviewList(_Out):
             technician_id=technician_id,
             count=len(reviews),
             average_stars=average,
-            items=[ReviewOut.from_domain(r) for r in reviews],
+            items=[ReviewOut.from_domain(r) for r in shown],
+            next_cursor=next_cursor,
         )

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pendulum
 import pytest
 from fastapi.testclient import TestClient
+from pendulum import DateTime
 
 from booking_core.bootstrap import BookingApp, build
+from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
 from booking_server import create_app
 
 ZONE = "Asia/Shanghai"
 DAY = "2026-03-03"  # a Tuesday; the clock stands on the Monday before
+HAS_ADAPTER = importlib.util.find_spec("booking_core_sqlalchemy") is not None
+PG_URL = (
+    os.environ.get("BOOKING_CORE_PG_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture
@@ -148,6 +157,53 @@ def paid_order(
     return order
 
 
+#: Where a punctual technician takes each timed step, from the slot's start and end (the
+#: order's time guards refuse setting off, starting and completing too early).
+_ON_TIME: dict[str, Callable[[DateTime, DateTime], DateTime]] = {
+    "depart": lambda start, _: start.subtract(hours=1),
+    "arrive": lambda start, _: start.subtract(minutes=10),
+    "start-service": lambda start, _: start,
+    "complete": lambda _, end: end,
+}
+WHOLE_WAY = ("accept", "depart", "arrive", "start-service", "complete")
+
+
+@pytest.fixture
+def walk(client: TestClient, clock: FrozenClock) -> Callable[..., dict[str, Any]]:
+    """Move an order along as ``headers`` (its technician), each step at its time.
+
+    Before each action (``WHOLE_WAY`` by default) the frozen clock moves forward, never
+    back, to when a punctual technician takes it: set off an hour before the start, arrive
+    ten minutes before, start at the start, complete at the end. Asserts every step answered
+    200; returns the last answer's body. With ``transitions=True`` each step goes through
+    ``POST /orders/{id}/transitions/{event}`` instead of ``POST /orders/{id}/{action}``.
+    """
+
+    def walk_order(
+        order_id: str, headers: dict[str, str], *actions: str, transitions: bool = False
+    ) -> dict[str, Any]:
+        slot = client.get(f"/orders/{order_id}", headers=headers).json()["slot"]
+        start, end = pendulum.parse(slot["start"]), pendulum.parse(slot["end"])
+        assert isinstance(start, DateTime)
+        assert isinstance(end, DateTime)
+        body: dict[str, Any] = {}
+        for action in actions or WHOLE_WAY:
+            when = _ON_TIME.get(action)
+            if when is not None:
+                clock.set(max(clock.now(), when(start, end)))
+            if transitions:
+                event = action.replace("-", "_")
+                url = f"/orders/{order_id}/transitions/{event}"
+                response = client.post(url, json={}, headers=headers)
+            else:
+                response = client.post(f"/orders/{order_id}/{action}", headers=headers)
+            assert response.status_code == 200, (action, response.json())
+            body = response.json()
+        return body
+
+    return walk_order
+
+
 @pytest.fixture
 def snapshot(
     client: TestClient, shop: dict[str, str], alice: dict[str, str], bob: dict[str, str]
@@ -170,3 +226,58 @@ def snapshot(
         }
 
     return take
+
+
+# --- every backend the server runs on ------------------------------------------------------
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("sqlite", marks=pytest.mark.skipif(not HAS_ADAPTER, reason="no adapter")),
+        pytest.param("postgres", marks=pytest.mark.skipif(not HAS_ADAPTER, reason="no adapter")),
+    ]
+)
+def any_backend(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[UnitOfWorkFactory]:
+    """The storage of each backend the server runs on."""
+    if request.param == "memory":
+        from booking_core.testing import InMemoryStore
+
+        yield InMemoryStore().unit_of_work
+        return
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from booking_core_sqlalchemy import SqlAlchemyStorage, create_engine, migrate
+
+    if request.param == "sqlite":
+        with SqlAlchemyStorage.create_sqlite(tmp_path / "edge.sqlite3") as storage:
+            yield storage.unit_of_work
+        return
+    schema = f"bc_edge_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, connect_args={"connect_timeout": 5})
+    try:
+        with admin.begin() as connection:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except SQLAlchemyError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL is unreachable: {exc.__class__.__name__}")
+    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema},public"})
+    try:
+        migrate(engine)
+        yield SqlAlchemyStorage(engine).unit_of_work
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def backend_client(any_backend: UnitOfWorkFactory, clock: FrozenClock) -> Iterator[TestClient]:
+    booking_app = build(
+        uow=any_backend, payments=ScriptedPaymentGateway(), clock=clock, ids=SequentialIds()
+    )
+    with TestClient(create_app(booking_app)) as client:
+        yield client

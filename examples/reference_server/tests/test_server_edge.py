@@ -4,11 +4,8 @@ dates out of range, body size, pages, request ids, and errors logged once withou
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import logging
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,72 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from booking_core.bootstrap import BookingApp, build
-from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
-from booking_core.testing import FrozenClock, ScriptedPaymentGateway, SequentialIds
+from booking_core.ports.storage import UnitOfWork
+from booking_core.testing import ScriptedPaymentGateway
 from booking_server import create_app
 from booking_server.main import main
 from booking_server.settings import Settings, mask_url
 
-HAS_ADAPTER = importlib.util.find_spec("booking_core_sqlalchemy") is not None
 DAY = "2026-03-03"
-PG_URL = (
-    os.environ.get("BOOKING_CORE_PG_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 # --- text no database stores, on every backend -------------------------------------------
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        pytest.param("sqlite", marks=pytest.mark.skipif(not HAS_ADAPTER, reason="no adapter")),
-        pytest.param("postgres", marks=pytest.mark.skipif(not HAS_ADAPTER, reason="no adapter")),
-    ]
-)
-def any_backend(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[UnitOfWorkFactory]:
-    """The storage of each backend the server runs on."""
-    if request.param == "memory":
-        from booking_core.testing import InMemoryStore
-
-        yield InMemoryStore().unit_of_work
-        return
-    from sqlalchemy import text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from booking_core_sqlalchemy import SqlAlchemyStorage, create_engine, migrate
-
-    if request.param == "sqlite":
-        with SqlAlchemyStorage.create_sqlite(tmp_path / "edge.sqlite3") as storage:
-            yield storage.unit_of_work
-        return
-    schema = f"bc_edge_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, connect_args={"connect_timeout": 5})
-    try:
-        with admin.begin() as connection:
-            connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except SQLAlchemyError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is unreachable: {exc.__class__.__name__}")
-    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema},public"})
-    try:
-        migrate(engine)
-        yield SqlAlchemyStorage(engine).unit_of_work
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture
-def backend_client(any_backend: UnitOfWorkFactory, clock: FrozenClock) -> Iterator[TestClient]:
-    booking_app = build(
-        uow=any_backend, payments=ScriptedPaymentGateway(), clock=clock, ids=SequentialIds()
-    )
-    with TestClient(create_app(booking_app)) as client:
-        yield client
 
 
 PLATFORM = {"X-Actor-Id": "admin-1", "X-Actor-Role": "platform"}

@@ -15,6 +15,21 @@ ZONE = "Asia/Shanghai"
 DAY = "2026-03-03"  # a Tuesday; the clock stands on the Monday before 08:00
 
 
+def _tuesday(hour: int, minute: int = 0) -> pendulum.DateTime:
+    return pendulum.datetime(2026, 3, 3, hour, minute, tz=ZONE)
+
+
+#: When a punctual technician takes each step of the 10:00-11:00 order (the order's time
+#: guards refuse setting off, starting and completing earlier).
+ON_TIME = {
+    "accept": pendulum.datetime(2026, 3, 2, 8, 10, tz=ZONE),
+    "depart": _tuesday(9),
+    "arrive": _tuesday(9, 50),
+    "start-service": _tuesday(10),
+    "complete": _tuesday(11),
+}
+
+
 def test_the_whole_slice_over_http(
     client: TestClient,
     clock: FrozenClock,
@@ -73,7 +88,7 @@ def test_the_whole_slice_over_http(
     payment = client.post(f"{order_url}/payments", headers=alice)
     states = []
     for action in ("accept", "depart", "arrive", "start-service", "complete"):
-        clock.advance(pendulum.duration(minutes=10))
+        clock.set(ON_TIME[action])  # each step when a punctual technician takes it
         states.append(client.post(f"{order_url}/{action}", headers=tech).json()["state"])
     review = client.post(f"{order_url}/review", json={"stars": 5, "text": "好"}, headers=alice)
     reviews = client.get(f"/technicians/{technician['id']}/reviews").json()
@@ -118,7 +133,13 @@ def test_the_whole_slice_over_http(
         "completed",
     ]
     assert final["timeline"][1]["actor"] == {"id": technician["id"], "role": "technician"}
-    assert final["timeline"][1]["at"] == "2026-03-02T08:10:00+08:00"
+    assert [r["at"] for r in final["timeline"][1:]] == [
+        "2026-03-02T08:10:00+08:00",
+        f"{DAY}T09:00:00+08:00",
+        f"{DAY}T09:50:00+08:00",
+        f"{DAY}T10:00:00+08:00",
+        f"{DAY}T11:00:00+08:00",
+    ]
 
 
 def test_the_catalog_reads_back_what_the_platform_created(
@@ -323,4 +344,5 @@ def test_reviews_of_a_technician_without_any(client: TestClient, shop: dict[str,
         "count": 0,
         "average_stars": None,
         "items": [],
+        "next_cursor": None,
     }

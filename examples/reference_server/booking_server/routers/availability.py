@@ -27,7 +27,7 @@ from booking_core.services.rescheduling import RescheduleBooking
 from booking_core.timerange import TimeRange
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
-from booking_server.paging import DEFAULT_PAGE_SIZE, Cursor, Limit, SortKey, page_of
+from booking_server.paging import NextCursor, Page, by_start
 from booking_server.problems import problem_responses
 from booking_server.schemas import Day, Instant
 
@@ -73,9 +73,7 @@ class TechnicianSlotsOut(_Out):
     last_day: dt.date
     time_zone: str
     items: list[RangeOut]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` for the next page; null on the last."
-    )
+    next_cursor: NextCursor = None
 
 
 class OfferOut(_Out):
@@ -99,9 +97,7 @@ class AnySlotsOut(_Out):
 
     service_id: str
     items: list[AnySlotOut]
-    next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` for the next page; null on the last."
-    )
+    next_cursor: NextCursor = None
 
 
 class Address(_In):
@@ -176,10 +172,6 @@ def _days(first: dt.date, last: dt.date | None) -> tuple[pendulum.Date, pendulum
     return _date(first), _date(last)
 
 
-def _by_start(slot: TimeRange) -> SortKey:
-    return (int(slot.start.timestamp()),)
-
-
 def _customer(actor: Actor) -> CustomerId:
     if actor.role is not Role.CUSTOMER:
         raise PermissionDenied("Only customers hold slots during checkout.")
@@ -194,6 +186,7 @@ def _customer(actor: Actor) -> CustomerId:
 def technician_slots(
     technician_id: str,
     app: Booking,
+    page: Page,
     service_id: Annotated[str, Query(pattern=_ID)],
     first_day: Annotated[Day, Query(description="His local day, YYYY-MM-DD.")],
     last_day: Annotated[
@@ -201,8 +194,6 @@ def technician_slots(
     ] = None,
     lat: Latitude = None,
     lon: Longitude = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
 ) -> TechnicianSlotsOut:
     """Free slots in the technician's zone; with an address, only where he serves, with
     travel time from and to his other jobs counted."""
@@ -212,7 +203,7 @@ def technician_slots(
     slots = app.availability.free_slots_between(
         technician.id, ServiceId(service_id), first, last_date, location=_point(lat, lon)
     )
-    shown, next_cursor = page_of(slots, _by_start, limit=limit, cursor=cursor)
+    shown, next_cursor = page.of(slots, by_start)
     return TechnicianSlotsOut(
         technician_id=technician.id,
         service_id=service_id,
@@ -224,9 +215,14 @@ def technician_slots(
     )
 
 
-@router.get("/slots", summary="Free slots of any technician for a service")
+@router.get(
+    "/slots",
+    summary="Free slots of any technician for a service",
+    responses=problem_responses(404),
+)
 def any_technician_slots(
     app: Booking,
+    page: Page,
     service_id: Annotated[str, Query(pattern=_ID)],
     first_day: Annotated[Day, Query(description="YYYY-MM-DD.")],
     last_day: Annotated[
@@ -237,13 +233,11 @@ def any_technician_slots(
     max_distance_km: Annotated[float | None, Query(gt=0, le=1000)] = None,
     gender: Gender | None = None,
     skills: Annotated[list[str] | None, Query(max_length=20)] = None,
-    min_rating: Annotated[Decimal | None, Query(ge=0, le=5)] = None,
+    min_rating: Annotated[float | None, Query(ge=0, le=5)] = None,
     min_price: Annotated[int | None, Query(ge=0, description="Minor units.")] = None,
     max_price: Annotated[int | None, Query(ge=0, description="Minor units.")] = None,
     currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CNY",
     store_id: Annotated[str | None, Query(pattern=_ID)] = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    cursor: Cursor = None,
 ) -> AnySlotsOut:
     """Each slot lists the technicians who can take it (filters: gender, skills, rating,
     price range, store, distance from the address within their service area)."""
@@ -257,13 +251,15 @@ def any_technician_slots(
             max_distance_km=max_distance_km,
             gender=gender,
             skills=frozenset(skills) if skills else frozenset(),
-            min_rating=min_rating,
+            # A number in the document (a string there could not say "a decimal"); the core
+            # compares ratings as exact decimals.
+            min_rating=None if min_rating is None else Decimal(str(min_rating)),
             min_price=Money(min_price, currency) if min_price is not None else None,
             max_price=Money(max_price, currency) if max_price is not None else None,
             store_id=StoreId(store_id) if store_id else None,
         )
     )
-    shown, next_cursor = page_of(found, lambda s: _by_start(s.slot), limit=limit, cursor=cursor)
+    shown, next_cursor = page.of(found, lambda s: by_start(s.slot))
     return AnySlotsOut(
         service_id=service_id,
         items=[

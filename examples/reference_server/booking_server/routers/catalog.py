@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from booking_core.catalog import Category, Service
 from booking_core.ids import CategoryId, ServiceId
 from booking_server.actors import PlatformActor
 from booking_server.dependencies import Booking
+from booking_server.paging import Page, SortKey
 from booking_server.problems import problem_responses
 from booking_server.schemas import (
     CategoryIn,
@@ -36,9 +38,15 @@ def create_category(body: CategoryIn, app: Booking, _: PlatformActor) -> Categor
 
 
 @router.get("/categories", summary="List categories")
-def list_categories(app: Booking) -> CategoryList:
-    """Every category (public: browsing needs no actor)."""
-    return CategoryList(items=[CategoryOut.from_domain(c) for c in app.catalog.list_categories()])
+def list_categories(app: Booking, page: Page) -> CategoryList:
+    """Every category, by name then id, a page at a time (public: browsing needs no
+    actor)."""
+    shown, next_cursor = page.of(app.catalog.list_categories(), _by_name)
+    return CategoryList(items=[CategoryOut.from_domain(c) for c in shown], next_cursor=next_cursor)
+
+
+def _by_name(entry: Category | Service) -> SortKey:
+    return (entry.name, entry.id)
 
 
 @router.post(
@@ -55,13 +63,13 @@ def create_service(body: ServiceIn, app: Booking, _: PlatformActor) -> ServiceOu
 @router.get("/services", summary="List services")
 def list_services(
     app: Booking,
+    page: Page,
     category_id: Annotated[str | None, Query(max_length=128)] = None,
 ) -> ServiceList:
-    """Every service, or those of one category."""
+    """Every service, or those of one category, by name then id, a page at a time."""
     category = CategoryId(category_id) if category_id is not None else None
-    return ServiceList(
-        items=[ServiceOut.from_domain(s) for s in app.catalog.list_services(category)]
-    )
+    shown, next_cursor = page.of(app.catalog.list_services(category), _by_name)
+    return ServiceList(items=[ServiceOut.from_domain(s) for s in shown], next_cursor=next_cursor)
 
 
 @router.get("/services/{service_id}", summary="Get a service", responses=problem_responses(404))

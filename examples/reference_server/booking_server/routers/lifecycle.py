@@ -26,8 +26,9 @@ from booking_core.scheduling.geo import GeoPoint
 from booking_core.services.aftersales import FileComplaint
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
+from booking_server.paging import NextCursor, Page, SortKey, micros
 from booking_server.problems import problem_responses
-from booking_server.schemas import MoneyIn, MoneyOut, OrderOut, TransitionOut
+from booking_server.schemas import Instant, MoneyIn, MoneyOut, OrderOut, TransitionOut
 
 __all__ = ["router"]
 
@@ -170,7 +171,7 @@ class MoneyViewOut(_Out):
 class TimeChangeIn(_In):
     """A new start, one of the offered slots."""
 
-    start: AwareDatetime
+    start: Instant
 
 
 class ServiceChangeIn(_In):
@@ -293,9 +294,10 @@ class ComplaintOut(_Out):
 
 
 class ComplaintList(_Out):
-    """Complaints, oldest first."""
+    """Complaints, oldest first (then by id), one page."""
 
     items: list[ComplaintOut]
+    next_cursor: NextCursor = None
 
 
 def _money(value: MoneyIn | None) -> Money | None:
@@ -366,7 +368,9 @@ def fire(
     return LifecycleOrderOut.from_domain(order)
 
 
-@router.get("/orders/{order_id}/cancellation", summary="Preview a cancellation")
+@router.get(
+    "/orders/{order_id}/cancellation", summary="Preview a cancellation", responses=_CONFLICT
+)
 def preview_cancellation(order_id: str, app: Booking, actor: CurrentActor) -> QuoteOut:
     """The rule and the amounts if the actor cancelled now; nothing changes."""
     return QuoteOut.from_domain(app.cancellation.preview(OrderId(order_id), actor))
@@ -506,9 +510,16 @@ def file_complaint(
 
 
 @router.get("/complaints", summary="The arbitration queue (platform)")
-def pending_complaints(app: Booking, actor: CurrentActor) -> ComplaintList:
-    """Open and arbitrating complaints, oldest first."""
-    return ComplaintList(items=[ComplaintOut.from_domain(c) for c in app.aftersales.pending(actor)])
+def pending_complaints(app: Booking, actor: CurrentActor, page: Page) -> ComplaintList:
+    """Open and arbitrating complaints, oldest first, a page at a time."""
+    shown, next_cursor = page.of(app.aftersales.pending(actor), _oldest_first)
+    return ComplaintList(
+        items=[ComplaintOut.from_domain(c) for c in shown], next_cursor=next_cursor
+    )
+
+
+def _oldest_first(complaint: Complaint) -> SortKey:
+    return (micros(complaint.filed_at), complaint.id)
 
 
 @router.get("/complaints/{complaint_id}", summary="A complaint")
@@ -558,8 +569,10 @@ def withdraw(complaint_id: str, body: NoteIn, app: Booking, actor: CurrentActor)
 )
 async def payment_webhook(request: Request, app: Booking) -> Response:
     """Verify, store and apply a provider notification; answer exactly what the provider
-    expects. A forged or tampered one is 422 ``invalid_webhook`` and changes nothing. No
-    actor headers: the signature is the authentication."""
+    expects. A forged or tampered one is 422 ``invalid_webhook`` and changes nothing. The
+    event is stored and applied in one transaction: if applying fails nothing is stored and
+    the answer is a 5xx problem, so the provider retries and the retry applies it. No actor
+    headers: the signature is the authentication."""
     body = await request.body()
     headers = dict(request.headers)
     ack = await run_in_threadpool(app.payments.handle_webhook, headers, body)

@@ -13,10 +13,12 @@ from fastapi import APIRouter, Query, status
 
 from booking_core.errors import PermissionDenied
 from booking_core.ids import CustomerId, OrderId, ServiceId
+from booking_core.ledger import Account
+from booking_core.money import Money
 from booking_core.orders import Actor, Role
 from booking_core.pricing import Cart, CartLine, CustomerProfile
-from booking_core.promotions import CampaignId, CouponId, CouponTemplateId
-from booking_core.services.coupons import TemplateStock
+from booking_core.promotions import Campaign, CampaignId, CouponId, CouponTemplateId
+from booking_core.services.coupons import TemplateStock, WalletCoupon
 from booking_server.actors import CurrentActor, PlatformActor
 from booking_server.dependencies import Booking
 from booking_server.money_schemas import (
@@ -37,6 +39,7 @@ from booking_server.money_schemas import (
     TemplateActiveIn,
     TransactionOut,
 )
+from booking_server.paging import Page, SortKey, micros
 from booking_server.problems import problem_responses
 
 __all__ = ["router"]
@@ -84,11 +87,17 @@ def price_cart(body: QuoteIn, app: Booking, actor: CurrentActor) -> QuoteOut:
 
 
 @router.get("/coupon-templates", summary="List coupon templates")
-def list_coupon_templates(app: Booking) -> CouponTemplateList:
-    """Every template with what it issued and has left (public: the 领券中心)."""
+def list_coupon_templates(app: Booking, page: Page) -> CouponTemplateList:
+    """Every template with what it issued and has left, by id, a page at a time (public:
+    the 领券中心)."""
+    shown, next_cursor = page.of(app.coupons.templates(), _by_template_id)
     return CouponTemplateList(
-        items=[CouponTemplateOut.from_domain(s) for s in app.coupons.templates()]
+        items=[CouponTemplateOut.from_domain(s) for s in shown], next_cursor=next_cursor
     )
+
+
+def _by_template_id(stock: TemplateStock) -> SortKey:
+    return (stock.template.id,)
 
 
 @router.post(
@@ -153,19 +162,31 @@ def issue_coupon(
 
 
 @router.get("/me/coupons", summary="My coupons (customer)", responses=problem_responses(401, 403))
-def my_coupons(app: Booking, actor: CurrentActor) -> CouponList:
-    """The customer's coupons with their status now (available, reserved, used, expired)."""
+def my_coupons(app: Booking, actor: CurrentActor, page: Page) -> CouponList:
+    """The customer's coupons with their status now (available, reserved, used, expired),
+    in issue order, a page at a time."""
     customer = _customer(actor, "has a coupon wallet")
-    return CouponList(items=[CouponOut.from_wallet(w) for w in app.coupons.wallet(customer)])
+    shown, next_cursor = page.of(app.coupons.wallet(customer), _in_issue_order)
+    return CouponList(items=[CouponOut.from_wallet(w) for w in shown], next_cursor=next_cursor)
+
+
+def _in_issue_order(entry: WalletCoupon) -> SortKey:
+    return (micros(entry.coupon.issued_at), entry.coupon.id)
 
 
 # --- campaigns ---------------------------------------------------------------------------
 
 
 @router.get("/campaigns", summary="List campaigns")
-def list_campaigns(app: Booking) -> CampaignList:
-    """Every campaign with its budget, what it spent and what is left (public)."""
-    return CampaignList(items=[CampaignOut.from_domain(c) for c in app.campaigns.all()])
+def list_campaigns(app: Booking, page: Page) -> CampaignList:
+    """Every campaign with its budget, what it spent and what is left, by start then id,
+    a page at a time (public)."""
+    shown, next_cursor = page.of(app.campaigns.all(), _by_start)
+    return CampaignList(items=[CampaignOut.from_domain(c) for c in shown], next_cursor=next_cursor)
+
+
+def _by_start(campaign: Campaign) -> SortKey:
+    return (micros(campaign.starts_at), campaign.id)
 
 
 @router.post(
@@ -209,11 +230,21 @@ def update_campaign(
 def ledger_balances(
     app: Booking,
     actor: PlatformActor,
+    page: Page,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
 ) -> BalancesOut:
-    """Every non-zero balance, derived from the postings; ``net`` values sum to zero."""
+    """Every non-zero balance, derived from the postings, by currency then account, a page
+    at a time; the ``net`` values of a currency sum to zero over all pages."""
     balances = app.ledger.balances(actor, currency)
-    return BalancesOut(items=[BalanceOut.from_domain(a, m) for (a, _), m in balances.items()])
+    shown, next_cursor = page.of(balances.items(), _by_account)
+    return BalancesOut(
+        items=[BalanceOut.from_domain(a, m) for (a, _), m in shown], next_cursor=next_cursor
+    )
+
+
+def _by_account(entry: tuple[tuple[Account, str], Money]) -> SortKey:
+    (account, currency), _ = entry
+    return (currency, *account.sort_key)
 
 
 @router.get(

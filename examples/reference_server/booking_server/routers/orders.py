@@ -7,32 +7,68 @@ An order is visible only to its customer, its technician and the platform; anyon
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Annotated, Final
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Header, Response, status
 
 from booking_core.errors import PermissionDenied
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
-from booking_core.orders import Role
+from booking_core.orders import Order, Role
 from booking_core.promotions import CouponId
 from booking_core.services.ordering import PlaceOrder
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
+from booking_server.paging import Page, SortKey, micros
 from booking_server.problems import problem_responses
 from booking_server.schemas import OrderList, OrderOut, PaymentOut, PlaceOrderIn, TransitionIn
 
-__all__ = ["ACTIONS", "router"]
+__all__ = ["ACTIONS", "REPLAYED_HEADER", "router"]
 
 router = APIRouter(tags=["orders"], responses=problem_responses(401, 403, 404, 422))
+
+
+#: Response header set on the answer to a retry (the order was placed by the first request).
+REPLAYED_HEADER: Final = "Idempotent-Replayed"
+
+_IDEMPOTENCY_KEY_DOC = (
+    "Optional. A key you make up (a UUID; 1–255 visible ASCII characters, an RFC 8941 "
+    "string in quotes is accepted too) to send the same request again safely — after a "
+    "timeout, a crash. Within 24 hours the same key with the same body returns the same "
+    "order (200, header `Idempotent-Replayed: true`); with another body it is 422 "
+    "`idempotency_key_reused`; while the first request still runs, 409 "
+    "`idempotency_key_in_flight` (retry shortly). Keys are per customer."
+)
+
+
+def _unquoted(key: str | None) -> str | None:
+    # The IETF draft sends the key as a structured-field string: "abc" means abc.
+    if key is not None and len(key) >= 2 and key[0] == key[-1] == '"':
+        return key[1:-1]
+    return key
 
 
 @router.post(
     "/orders",
     status_code=status.HTTP_201_CREATED,
     summary="Place an order (customer)",
-    responses=problem_responses(409),
+    responses={
+        status.HTTP_200_OK: {
+            "model": OrderOut,
+            "description": "A retry with the same `Idempotency-Key` and body: the order the "
+            "first request placed, as it is now (nothing new is booked).",
+        },
+        **problem_responses(409),
+    },
 )
-def place_order(body: PlaceOrderIn, app: Booking, actor: CurrentActor) -> OrderOut:
+def place_order(
+    body: PlaceOrderIn,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", description=_IDEMPOTENCY_KEY_DOC)
+    ] = None,
+) -> OrderOut:
     """Reserve an offered slot and create an order awaiting payment, in one transaction,
     priced as ``POST /quotes`` prices it (with ``coupon_id``, that coupon is reserved for the
     order in the same transaction).
@@ -41,29 +77,45 @@ def place_order(body: PlaceOrderIn, app: Booking, actor: CurrentActor) -> OrderO
     start is not an offered slot (hours, notice, window, alignment), 422
     ``service_not_offered`` when the technician does not perform the service, 422
     ``coupon_not_applicable`` when the coupon does not apply (nothing is stored), 404
-    ``coupon_not_found`` when it is not the customer's.
+    ``coupon_not_found`` when it is not the customer's, 409 ``too_many_unpaid_orders`` when
+    the customer already holds as many open unpaid orders as the platform allows (in all, or
+    with this technician; ``details.limit`` says which).
+
+    With an ``Idempotency-Key`` header the request can be retried without booking twice:
+    200 with the first request's order for the same body, 422 ``idempotency_key_reused`` for
+    another body, 409 ``idempotency_key_in_flight`` while the first is still running, 422
+    ``invalid_idempotency_key`` for a malformed key.
     """
     if actor.role is not Role.CUSTOMER:
         raise PermissionDenied(
             f"Only customers place orders; you act as a {actor.role.value}.",
             details={"role": actor.role.value, "required_role": Role.CUSTOMER.value},
         )
-    order = app.ordering.place_order(
+    placement = app.ordering.place(
         PlaceOrder(
             customer_id=CustomerId(actor.id),
             technician_id=TechnicianId(body.technician_id),
             service_id=ServiceId(body.service_id),
             start=body.start_instant(),
             coupon_id=None if body.coupon_id is None else CouponId(body.coupon_id),
+            idempotency_key=_unquoted(idempotency_key),
         )
     )
-    return OrderOut.from_domain(order)
+    if placement.replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers[REPLAYED_HEADER] = "true"
+    return OrderOut.from_domain(placement.order)
 
 
 @router.get("/orders", summary="My orders (customer)")
-def list_orders(app: Booking, actor: CurrentActor) -> OrderList:
-    """The acting customer's own orders, newest first."""
-    return OrderList(items=[OrderOut.from_domain(o) for o in app.ordering.list_orders(actor)])
+def list_orders(app: Booking, actor: CurrentActor, page: Page) -> OrderList:
+    """The acting customer's own orders, newest first, a page at a time."""
+    shown, next_cursor = page.of(app.ordering.list_orders(actor), _newest_first, descending=True)
+    return OrderList(items=[OrderOut.from_domain(o) for o in shown], next_cursor=next_cursor)
+
+
+def _newest_first(order: Order) -> SortKey:
+    return (micros(order.placed_at), order.id)
 
 
 @router.get("/orders/{order_id}", summary="Get an order")

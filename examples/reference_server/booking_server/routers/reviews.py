@@ -6,10 +6,11 @@ from fastapi import APIRouter, status
 
 from booking_core.errors import PermissionDenied
 from booking_core.ids import CustomerId, OrderId, TechnicianId
-from booking_core.orders import Role
+from booking_core.orders import Review, Role
 from booking_core.services.reviews import SubmitReview
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
+from booking_server.paging import Page, SortKey, micros
 from booking_server.problems import problem_responses
 from booking_server.schemas import ReviewIn, ReviewList, ReviewOut
 
@@ -46,7 +47,14 @@ def review_order(order_id: str, body: ReviewIn, app: Booking, actor: CurrentActo
 
 
 @router.get("/technicians/{technician_id}/reviews", summary="A technician's reviews")
-def technician_reviews(technician_id: str, app: Booking) -> ReviewList:
-    """The technician's reviews, newest first, with the average stars (public)."""
+def technician_reviews(technician_id: str, app: Booking, page: Page) -> ReviewList:
+    """The technician's reviews, newest first, a page at a time, with their count and
+    average stars over all of them (public)."""
     technician = app.technicians.get(TechnicianId(technician_id))
-    return ReviewList.from_domain(technician.id, app.reviews.for_technician(technician.id))
+    reviews = app.reviews.for_technician(technician.id)
+    shown, next_cursor = page.of(reviews, _newest_first, descending=True)
+    return ReviewList.from_domain(technician.id, reviews, shown=shown, next_cursor=next_cursor)
+
+
+def _newest_first(review: Review) -> SortKey:
+    return (micros(review.created_at), review.id)

@@ -8,8 +8,10 @@ import pendulum
 from fastapi import APIRouter, Query, status
 
 from booking_core.ids import ServiceId, TechnicianId
+from booking_core.scheduling import Technician
 from booking_server.actors import CurrentActor, PlatformActor
 from booking_server.dependencies import Booking
+from booking_server.paging import Page, SortKey, by_start
 from booking_server.problems import problem_responses
 from booking_server.schemas import (
     Day,
@@ -39,9 +41,16 @@ def register_technician(body: TechnicianIn, app: Booking, _: PlatformActor) -> T
 
 
 @router.get("/technicians", summary="List technicians")
-def list_technicians(app: Booking) -> TechnicianList:
-    """Every technician (public)."""
-    return TechnicianList(items=[TechnicianOut.from_domain(t) for t in app.technicians.list()])
+def list_technicians(app: Booking, page: Page) -> TechnicianList:
+    """Every technician, by name then id, a page at a time (public)."""
+    shown, next_cursor = page.of(app.technicians.list(), _by_name)
+    return TechnicianList(
+        items=[TechnicianOut.from_domain(t) for t in shown], next_cursor=next_cursor
+    )
+
+
+def _by_name(technician: Technician) -> SortKey:
+    return (technician.name, technician.id)
 
 
 @router.get(
@@ -84,18 +93,22 @@ def free_slots(
     date: Annotated[
         Day, Query(description="The technician's local day, YYYY-MM-DD (years 2000–2100).")
     ],
+    page: Page,
 ) -> SlotsOut:
     """The starts a customer can book, computed by the same rules that accept a booking.
 
-    Times are in the technician's zone; past the notice and inside the booking window only.
+    Times are in the technician's zone; past the notice and inside the booking window only;
+    by start, a page at a time.
     """
     technician = app.technicians.get(TechnicianId(technician_id))
     day = pendulum.Date(date.year, date.month, date.day)
     slots = app.availability.free_slots(technician.id, ServiceId(service_id), day)
+    shown, next_cursor = page.of(slots, by_start)
     return SlotsOut(
         technician_id=technician.id,
         service_id=service_id,
         date=date,
         time_zone=technician.time_zone,
-        items=[SlotOut.from_domain(s, technician.time_zone) for s in slots],
+        items=[SlotOut.from_domain(s, technician.time_zone) for s in shown],
+        next_cursor=next_cursor,
     )

@@ -1,0 +1,415 @@
+"""Every list that can grow comes in pages (issue 8 item 11): at most ``limit`` items, a
+``next_cursor`` that walks the whole list once in a stable order, 422 ``invalid_cursor``
+for a cursor that is not this list's, and 422 for a page larger than the maximum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import pytest
+from fastapi.testclient import TestClient
+
+from booking_core.bootstrap import BookingApp
+from booking_core.ids import CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.ledger import OrderParties
+from booking_core.money import Money
+from booking_core.pricing import Cart, CartLine, CustomerProfile
+from booking_server.paging import MAX_PAGE_SIZE
+
+DAY = "2026-03-03"
+ZONE = "Asia/Shanghai"
+Json = dict[str, Any]
+Headers = dict[str, str]
+#: A name as long as a name may be, in characters that take three bytes in UTF-8: a
+#: cursor that holds it must still be accepted.
+LONGEST_NAME = "按" * 200
+
+
+@attrs.frozen
+class Listing:
+    """A list endpoint with a few items in it, and the order they must come in."""
+
+    path: str
+    params: dict[str, str]
+    headers: Headers | None
+    expected: list[str]
+    ident: str = "id"
+
+
+def _created(client: TestClient, path: str, bodies: list[Json], headers: Headers) -> list[str]:
+    responses = [client.post(path, json=body, headers=headers) for body in bodies]
+    assert [r.status_code for r in responses] == [201] * len(bodies), [r.json() for r in responses]
+    return [r.json()["id"] for r in responses]
+
+
+def _by_name(names: list[str], ids: list[str]) -> list[str]:
+    return [i for _, i in sorted(zip(names, ids, strict=True))]
+
+
+def _cny(amount: int) -> Json:
+    return {"amount": amount, "currency": "CNY"}
+
+
+@pytest.fixture
+def completed(
+    client: TestClient,
+    place: Callable[..., Json],
+    walk: Callable[..., Json],
+    alice: Headers,
+    technician: Headers,
+) -> list[str]:
+    """Four of Alice's orders with the shop's first technician, paid and completed."""
+    orders = []
+    for hour in (9, 11, 14, 16):
+        order_id = place(f"{DAY}T{hour:02d}:00:00+08:00")["id"]
+        assert client.post(f"/orders/{order_id}/payments", headers=alice).status_code == 200
+        orders.append(order_id)
+    for order_id in orders:
+        walk(order_id, technician)
+    return orders
+
+
+def _categories(client: TestClient, platform: Headers, **_: Any) -> Listing:
+    names = [LONGEST_NAME, "b", "a", "b"]
+    ids = _created(client, "/categories", [{"name": n} for n in names], platform)
+    return Listing("/categories", {}, None, _by_name(names, ids))
+
+
+def _services(client: TestClient, platform: Headers, **_: Any) -> Listing:
+    (category,) = _created(client, "/categories", [{"name": "按摩"}], platform)
+    names = ["z", "y", LONGEST_NAME, "y"]
+    bodies = [
+        {"category_id": category, "name": n, "duration_minutes": 30, "price": _cny(100)}
+        for n in names
+    ]
+    ids = _created(client, "/services", bodies, platform)
+    return Listing("/services", {"category_id": category}, None, _by_name(names, ids))
+
+
+def _technicians(client: TestClient, platform: Headers, **_: Any) -> Listing:
+    names = ["王芳", "李伟", "李伟", "Anna"]
+    bodies = [
+        {"name": n, "time_zone": ZONE, "weekly_hours": {"mon": ["09:00-10:00"]}} for n in names
+    ]
+    ids = _created(client, "/technicians", bodies, platform)
+    return Listing("/technicians", {}, None, _by_name(names, ids))
+
+
+def _technician_slots(shop: dict[str, str], route: str, day: dict[str, str]) -> Listing:
+    hours = [9, 10, 11, *range(13, 21)]  # 09–12 and 13–21, a 60-minute service
+    return Listing(
+        f"/technicians/{shop['technician_id']}/{route}",
+        {"service_id": shop["service_id"], **day},
+        None,
+        [f"{DAY}T{h:02d}:00:00+08:00" for h in hours],
+        ident="start",
+    )
+
+
+def _day_slots(shop: dict[str, str], **_: Any) -> Listing:
+    return _technician_slots(shop, "slots", {"date": DAY})
+
+
+def _reviews(
+    client: TestClient, shop: dict[str, str], alice: Headers, completed: list[str], **_: Any
+) -> Listing:
+    ids = [
+        client.post(f"/orders/{o}/review", json={"stars": 1 + n}, headers=alice).json()["id"]
+        for n, o in enumerate(completed)
+    ]
+    # newest first: the later review (and, at the same instant, the larger id) first
+    return Listing(f"/technicians/{shop['technician_id']}/reviews", {}, None, ids[::-1])
+
+
+def _complaints(
+    client: TestClient, alice: Headers, platform: Headers, completed: list[str], **_: Any
+) -> Listing:
+    body = {"reason": "Ended early", "requested_remedy": "apology"}
+    ids = [
+        client.post(f"/orders/{o}/complaints", json=body, headers=alice).json()["id"]
+        for o in completed
+    ]
+    # filed at one instant: oldest first, then by id
+    return Listing("/complaints", {}, platform, sorted(ids))
+
+
+def _coupons(client: TestClient, platform: Headers, alice: Headers, **_: Any) -> Listing:
+    templates = [
+        {
+            "id": template_id,
+            "name": "满100减10",
+            "benefit": {"kind": "threshold", "min_spend": _cny(10000), "amount": _cny(1000)},
+            "valid_days": 7,
+            "per_customer_limit": 3,
+        }
+        for template_id in ("tpl_b", "tpl_a")
+    ]
+    _created(client, "/coupon-templates", templates, platform)
+    claims = [
+        client.post(f"/coupon-templates/{t}/claims", headers=alice)
+        for t in ("tpl_b", "tpl_a", "tpl_b", "tpl_b")
+    ]
+    assert [c.status_code for c in claims] == [201] * 4
+    # in issue order (all at one instant here, so by id)
+    return Listing("/me/coupons", {}, alice, sorted(c.json()["id"] for c in claims))
+
+
+def _coupon_templates(client: TestClient, platform: Headers, **_: Any) -> Listing:
+    ids = ["tpl_d", "tpl_b", "tpl_c", "tpl_a"]
+    bodies = [
+        {
+            "id": i,
+            "name": "满100减10",
+            "benefit": {"kind": "threshold", "min_spend": _cny(10000), "amount": _cny(1000)},
+            "valid_days": 7,
+        }
+        for i in ids
+    ]
+    _created(client, "/coupon-templates", bodies, platform)
+    return Listing("/coupon-templates", {}, None, sorted(ids))
+
+
+def _campaigns(client: TestClient, platform: Headers, **_: Any) -> Listing:
+    starts = {
+        "cmp_late": "2026-03-05T00:00:00+08:00",
+        "cmp_b": "2026-03-02T00:00:00+08:00",
+        "cmp_a": "2026-03-02T00:00:00+08:00",
+        "cmp_early": "2026-03-01T00:00:00+08:00",
+    }
+    bodies = [
+        {
+            "id": i,
+            "name": "8折",
+            "offer": {"kind": "percent_off", "rate": "0.2"},
+            "starts_at": start,
+            "ends_at": "2026-03-08T23:59:59+08:00",
+            "budget": _cny(10000),
+        }
+        for i, start in starts.items()
+    ]
+    _created(client, "/campaigns", bodies, platform)
+    return Listing("/campaigns", {}, None, ["cmp_early", "cmp_a", "cmp_b", "cmp_late"])
+
+
+def _balances(booking_app: BookingApp, platform: Headers, **_: Any) -> Listing:
+    for n, technician in enumerate(("tec_c", "tec_a", "tec_b")):
+        order = OrderId(f"ord_{n}")
+        booking_app.ledger.record_payment_captured(order, Money(10000, "CNY"), key=f"pay-{n}")
+        priced = booking_app.quotes.price(
+            Cart.of(CartLine(ServiceId("svc_x"), CategoryId("cat_x"), Money(10000, "CNY"))),
+            CustomerProfile(CustomerId("cus-alice")),
+        )
+        booking_app.ledger.record_order_completed(
+            order, OrderParties(TechnicianId(technician)), priced.quote
+        )
+    accounts = [
+        "payments_clearing",
+        "technician_payable:tec_a",
+        "technician_payable:tec_b",
+        "technician_payable:tec_c",
+        "platform_revenue",
+    ]
+    return Listing("/ledger/balances", {}, platform, accounts, ident="account")
+
+
+def _orders(place: Callable[..., Json], alice: Headers, **_: Any) -> Listing:
+    ids = [place(f"{DAY}T{hour}:00:00+08:00")["id"] for hour in (10, 14, 16)]
+    # placed at one instant: newest first, then the larger id first
+    return Listing("/orders", {}, alice, sorted(ids, reverse=True))
+
+
+def _slots(shop: dict[str, str], **_: Any) -> Listing:
+    hours = [1, 2, 3, *range(5, 13)]  # 09–12 and 13–21 in Shanghai, in UTC
+    return Listing(
+        "/slots",
+        {"service_id": shop["service_id"], "first_day": DAY},
+        None,
+        [f"{DAY}T{h:02d}:00:00Z" for h in hours],
+        ident="start",
+    )
+
+
+def _free_slots(shop: dict[str, str], **_: Any) -> Listing:
+    return _technician_slots(shop, "free-slots", {"first_day": DAY})
+
+
+LISTINGS: dict[str, Callable[..., Listing]] = {
+    "categories": _categories,
+    "services": _services,
+    "technicians": _technicians,
+    "day slots": _day_slots,
+    "reviews": _reviews,
+    "complaints": _complaints,
+    "coupons": _coupons,
+    "coupon templates": _coupon_templates,
+    "campaigns": _campaigns,
+    "balances": _balances,
+    "orders": _orders,
+    "slots": _slots,
+    "free slots": _free_slots,
+}
+#: Lists left whole: each is bounded by one order's life (a handful of entries).
+UNPAGED = {"/ledger/orders/{order_id}"}
+
+
+@pytest.fixture(params=list(LISTINGS))
+def listing(request: pytest.FixtureRequest) -> Listing:
+    seed = LISTINGS[request.param]
+    needs = seed.__code__.co_varnames[: seed.__code__.co_argcount]
+    return seed(**{name: request.getfixturevalue(name) for name in needs})
+
+
+def _get(client: TestClient, listing: Listing, **params: Any) -> Any:
+    return client.get(listing.path, params={**listing.params, **params}, headers=listing.headers)
+
+
+def test_the_cursor_walks_every_item_once_in_order_two_at_a_time(
+    client: TestClient, listing: Listing
+) -> None:
+    # given a list of a few items
+    whole = _get(client, listing, limit=MAX_PAGE_SIZE)
+
+    # when it is read two at a time, following next_cursor
+    pages: list[list[Json]] = []
+    cursor = None
+    while len(pages) <= len(listing.expected):
+        page = _get(client, listing, limit=2, **({"cursor": cursor} if cursor else {}))
+        assert page.status_code == 200, page.json()
+        pages.append(page.json()["items"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+
+    # then every page holds at most two, and together they are the whole list, in order
+    assert whole.status_code == 200, whole.json()
+    assert whole.json()["next_cursor"] is None
+    assert [i[listing.ident] for i in whole.json()["items"]] == listing.expected
+    assert [len(p) for p in pages[:-1]] == [2] * (len(pages) - 1)
+    assert 1 <= len(pages[-1]) <= 2
+    assert [i for p in pages for i in p] == whole.json()["items"]
+
+
+def test_a_cursor_that_is_not_this_lists_is_invalid_cursor(
+    client: TestClient, listing: Listing, platform: Headers
+) -> None:
+    # given a cursor of this list, and one of another list
+    own = _get(client, listing, limit=1).json()["next_cursor"]
+    other = "/technicians" if listing.path == "/categories" else "/categories"
+    bodies = {
+        "/technicians": {"name": "x", "time_zone": ZONE, "weekly_hours": {}},
+        "/categories": {"name": "x"},
+    }
+    _created(client, other, [bodies[other]] * 2, platform)
+    foreign = client.get(other, params={"limit": 1}).json()["next_cursor"]
+
+    # when the list is read with a made-up cursor, and with the other list's
+    made_up = _get(client, listing, cursor="bm90LWEtY3Vyc29y")
+    borrowed = _get(client, listing, cursor=foreign)
+    lent = client.get(other, params={"cursor": own})
+
+    # then each is 422 invalid_cursor
+    assert own is not None
+    assert foreign is not None
+    for refused in (made_up, borrowed, lent):
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_cursor")
+    assert (
+        borrowed.json()["detail"] == "The cursor belongs to another list; start again without it."
+    )
+
+
+def test_a_page_larger_than_the_maximum_is_refused(client: TestClient, listing: Listing) -> None:
+    # given a list
+
+    # when a page one larger than the maximum, and an empty one, are asked for
+    too_large = _get(client, listing, limit=MAX_PAGE_SIZE + 1)
+    empty = _get(client, listing, limit=0)
+
+    # then both are 422 naming the limit
+    for refused in (too_large, empty):
+        assert (refused.status_code, refused.json()["code"]) == (422, "invalid_input")
+        (error,) = refused.json()["details"]["errors"]
+        assert error["location"] == ["query", "limit"]
+
+
+def test_every_list_that_can_grow_is_paged(client: TestClient) -> None:
+    # given the server's API document
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    # when its GET operations answering a list are collected
+    lists: dict[str, set[str]] = {}
+    for path, operations in document["paths"].items():
+        get = operations.get("get")
+        if get is None:
+            continue
+        ok = get["responses"]["200"].get("content", {}).get("application/json", {})
+        ref = ok.get("schema", {}).get("$ref", "")
+        fields = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+        if fields.get("items", {}).get("type") == "array":
+            lists[path] = {p["name"] for p in get.get("parameters", [])} | {
+                f"answer:{f}" for f in fields
+            }
+
+    # then each takes limit and cursor and answers next_cursor, but the bounded ones
+    paged = {
+        path for path, names in lists.items() if {"limit", "cursor", "answer:next_cursor"} <= names
+    }
+    assert set(lists) - paged == UNPAGED
+    assert len(paged) == len(LISTINGS)
+
+
+def test_without_a_limit_a_page_holds_a_hundred(client: TestClient, platform: Headers) -> None:
+    # given 101 categories
+    ids = _created(client, "/categories", [{"name": f"c{n:03d}"} for n in range(101)], platform)
+
+    # when the first page is read without a limit, and then the next one
+    first = client.get("/categories").json()
+    rest = client.get("/categories", params={"cursor": first["next_cursor"]}).json()
+
+    # then the first holds a hundred, the second the last one
+    assert [c["id"] for c in first["items"]] == ids[:100]
+    assert [c["id"] for c in rest["items"]] == ids[100:]
+    assert rest["next_cursor"] is None
+
+
+def test_a_page_continues_after_its_cursor_when_the_list_changed(
+    client: TestClient, platform: Headers
+) -> None:
+    # given the first page of three categories, two at a time
+    b, d, f = _created(client, "/categories", [{"name": n} for n in "bdf"], platform)
+    first = client.get("/categories", params={"limit": 2}).json()
+
+    # when one category is added before the cursor and one after it, and the next page read
+    a, e = _created(client, "/categories", [{"name": n} for n in "ae"], platform)
+    second = client.get("/categories", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+
+    # then the next page starts after the last one shown: nothing twice, and all that
+    # sorts after the cursor, the new one included
+    assert [c["id"] for c in first["items"]] == [b, d]
+    assert [c["id"] for c in second["items"]] == [e, f]
+    assert second["next_cursor"] is None
+    assert a not in {c["id"] for c in first["items"] + second["items"]}
+
+
+def test_pages_walk_names_once_on_every_backend(
+    backend_client: TestClient, platform: Headers
+) -> None:
+    # given names a database collation may order otherwise than Python does
+    names = ["b", "B", "a", "A", "á", "Ä", "_x", "10", "9", "李", "a b", "ab"]
+    ids = _created(backend_client, "/categories", [{"name": n} for n in names], platform)
+
+    # when they are read three at a time
+    seen: list[str] = []
+    cursor = None
+    for _ in names:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = backend_client.get("/categories", params=params).json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    # then each comes once, by name then id as Python compares them
+    assert seen == _by_name(names, ids)
