@@ -12,7 +12,12 @@ adapter runs it. Guarantees it proves under concurrency:
   status and order (a coupon is reserved, used and returned at most once per order), and
   :meth:`CampaignRepository.spend` never takes a budget below zero (INVARIANTS I16);
 * :meth:`LedgerRepository.record` stores a transaction once per id, a reversal once per
-  reversed transaction, and one entry per order position (INVARIANTS I8, I13, I15).
+  reversed transaction, and one entry per order position (INVARIANTS I8, I13, I15);
+* :meth:`IdempotencyKeyRepository.claim` lets one unit of work at a time hold an (actor,
+  key) pair: of concurrent claims one stores its record, the others find it (committed) or
+  are refused as in flight — never two records, so never two orders for one key;
+* :meth:`OrderRepository.lock_customer` serializes one customer's placements, so a limit
+  counted with :meth:`OrderRepository.count_unpaid` holds under concurrency.
 
 Checkout holds are active bookings (``Booking.hold_expires_at`` set), so the no-overlap
 guarantee covers them; an expired hold keeps blocking in storage until a command releases it
@@ -32,6 +37,8 @@ from booking_core.ids import BookingId, CategoryId, CustomerId, OrderId, Service
 from booking_core.ledger import Account, Transaction, TransactionId
 from booking_core.money import Money
 from booking_core.orders.complaint import Complaint
+from booking_core.orders.hoarding import UnpaidCount
+from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.order import Order
 from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
 from booking_core.orders.review import Review
@@ -58,6 +65,7 @@ __all__ = [
     "ComplaintRepository",
     "CouponRepository",
     "CouponTemplateRepository",
+    "IdempotencyKeyRepository",
     "LedgerRepository",
     "MoneyMovementRepository",
     "OrderRepository",
@@ -213,6 +221,21 @@ class OrderRepository(Protocol):
         """The order with its timeline. Raises NotFound (code ``order_not_found``)."""
         ...
 
+    def lock(self, order_id: OrderId) -> None:
+        """Serialize the money commands of one order until the unit of work ends.
+
+        Call it before reading the order, its payment attempts or its refunds: a second unit
+        of work locking the same order waits until the first commits or rolls back, then
+        reads what it stored (so two pays never both see the order unpaid, two cancellations
+        never both see it open). PostgreSQL: ``SELECT ... FOR UPDATE`` on the order's row; a
+        no-op where writers are already serialized for the whole unit of work (SQLite with
+        ``BEGIN IMMEDIATE``, the in-memory store).
+
+        Raises:
+            NotFound: (code ``order_not_found``) if the order does not exist.
+        """
+        ...
+
     def save(self, order: Order) -> None:
         """Store the changed order if its stored version still equals ``order.version``,
         then increment ``order.version``; new timeline records are appended, old ones are
@@ -240,12 +263,64 @@ class OrderRepository(Protocol):
         """
         ...
 
+    def lock_customer(self, customer_id: CustomerId) -> None:
+        """Serialize order placements of one customer until the unit of work ends.
+
+        Call it before :meth:`count_unpaid`: a second unit of work locking the same customer
+        waits until the first commits or rolls back, then counts what it stored, so a limit
+        on the count holds under concurrent placements. A no-op where writers are already
+        serialized for the whole unit of work. Raises nothing of its own.
+        """
+        ...
+
+    def count_unpaid(self, customer_id: CustomerId, technician_id: TechnicianId) -> UnpaidCount:
+        """How many of the customer's open orders (``ACTIVE_STATES``: from awaiting payment
+        to in service) have nothing captured yet (``paid`` none or zero), in all and with
+        ``technician_id`` — one query."""
+        ...
+
+
+class IdempotencyKeyRepository(Protocol):
+    """Idempotency keys of order placement: one live record per (actor, key)."""
+
+    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Hold ``record``'s (actor, key) for this unit of work by storing ``record``.
+
+        A record that expired by ``record.created_at`` is replaced; committing the unit of
+        work keeps the new record, rolling back frees the key again.
+
+        Returns:
+            None if ``record`` was stored; otherwise the live record already stored for the
+            pair (committed by an earlier unit of work) — its fingerprint tells a retry of
+            the same request from a reuse of the key.
+
+        Raises:
+            IdempotencyKeyInFlight: another unit of work holds the pair and has not ended
+                yet (never raised where whole units of work are serialized: there the claim
+                waits for the other to end).
+        """
+        ...
+
+    def get(self, actor_id: str, key: str, at: DateTime) -> IdempotencyRecord | None:
+        """The record of (actor, key) if one is stored and live at ``at``."""
+        ...
+
+    def purge_expired(self, at: DateTime) -> int:
+        """Delete the records expired by ``at``; how many were deleted."""
+        ...
+
 
 class PaymentRepository(Protocol):
     """Payment attempts, one per idempotency key."""
 
     def add(self, attempt: PaymentAttempt) -> None:
-        """Store a new attempt. Raises DuplicateEntity (``payment_exists``) for a known key."""
+        """Store a new attempt.
+
+        Raises:
+            DuplicateEntity: (``payment_exists``) for a known key.
+            ConcurrentUpdate: if ``attempt`` is open and another attempt of its order is
+                open too: at most one is, per order (the database states it where it can).
+        """
         ...
 
     def get(self, key: str) -> PaymentAttempt:
@@ -604,6 +679,8 @@ class UnitOfWork(Protocol):
     def campaigns(self) -> CampaignRepository: ...
     @property
     def ledger(self) -> LedgerRepository: ...
+    @property
+    def idempotency_keys(self) -> IdempotencyKeyRepository: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

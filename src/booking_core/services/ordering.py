@@ -13,7 +13,12 @@ import cattrs
 import pendulum
 from pendulum import DateTime
 
-from booking_core.errors import NotFound, PermissionDenied, TransitionNotAllowed
+from booking_core.errors import (
+    IdempotencyKeyReused,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import RateTable
 from booking_core.orders import Actor, Order, OrderState, Role
@@ -22,6 +27,8 @@ from booking_core.orders.events import (
     ReviewWindowClosed,
     TechnicianLate,
 )
+from booking_core.orders.hoarding import check_unpaid_limits
+from booking_core.orders.idempotency import IdempotencyRecord, fingerprint, valid_key
 from booking_core.orders.numbers import format_order_number, normalize_order_number
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.ports.clock import Clock
@@ -43,7 +50,7 @@ from booking_core.services.outbox import record_events
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.timerange import ensure_aware
 
-__all__ = ["DEDICATED_COMMANDS", "OrderingService", "PlaceOrder"]
+__all__ = ["DEDICATED_COMMANDS", "OrderingService", "PlaceOrder", "Placement"]
 
 #: Lifecycle events that have their own command (they need more than a reason).
 DEDICATED_COMMANDS = {
@@ -59,10 +66,19 @@ def _aware(value: object) -> DateTime:
     return ensure_aware(value, "start")
 
 
+def _key(value: str | None) -> str | None:
+    return None if value is None else valid_key(value)
+
+
 @attrs.frozen
 class PlaceOrder:
     """Book ``service_id`` with ``technician_id`` starting at ``start`` (one offered slot),
-    with one of the customer's coupons if ``coupon_id`` is given."""
+    with one of the customer's coupons if ``coupon_id`` is given.
+
+    With ``idempotency_key`` (1–255 visible ASCII characters the client made up, a UUID say)
+    the command may be sent again — after a timeout, a crash — without booking twice: see
+    :meth:`OrderingService.place`. A malformed key raises ``InvalidIdempotencyKey``.
+    """
 
     customer_id: CustomerId
     technician_id: TechnicianId
@@ -71,6 +87,22 @@ class PlaceOrder:
     location: GeoPoint | None = None  # the at-home address (service area, travel time)
     payment_mode: PaymentMode = PaymentMode.FULL
     coupon_id: CouponId | None = None
+    idempotency_key: str | None = attrs.field(default=None, converter=_key)
+
+
+@attrs.frozen
+class Placement:
+    """What :meth:`OrderingService.place` did.
+
+    Attributes:
+        order: The order placed — or, for a retry, the one the first request placed, as it
+            is now.
+        replayed: True when the order was placed by an earlier request with the same
+            idempotency key (nothing was booked this time).
+    """
+
+    order: Order
+    replayed: bool
 
 
 class OrderingService:
@@ -118,6 +150,10 @@ class OrderingService:
         return self._orders
 
     def place_order(self, command: PlaceOrder) -> Order:
+        """The order :meth:`place` placed, or found placed under the idempotency key."""
+        return self.place(command).order
+
+    def place(self, command: PlaceOrder) -> Placement:
         """Reserve the slot, price the order and create it awaiting payment, in one
         transaction.
 
@@ -129,7 +165,20 @@ class OrderingService:
         expire after ``unpaid_timeout_minutes``; a pay-on-arrival order (or one with nothing
         to pay) needs nothing up front and goes straight to waiting for acceptance.
 
+        Anti-hoarding: a customer holding ``max_unpaid_orders_per_customer`` open orders
+        with nothing captured (or ``max_unpaid_orders_per_customer_technician`` with this
+        technician) is refused; the count and the new order are serialized per customer.
+
+        Idempotency: with ``command.idempotency_key`` the key is claimed for the customer
+        first, in the same transaction (so a failure or a crash leaves neither the order nor
+        the key). A key used within ``idempotency_key_hours`` by the same request returns
+        its order (``replayed``; nothing else happens), by another request raises
+        ``IdempotencyKeyReused``, and one still in flight ``IdempotencyKeyInFlight``.
+
         Raises:
+            IdempotencyKeyReused: the key was used for another request; nothing is stored.
+            IdempotencyKeyInFlight: the first request with the key is still running.
+            TooManyUnpaidOrders: a limit of open unpaid orders is reached; nothing stored.
             NotFound: unknown technician or service; (``coupon_not_found``) no such coupon,
                 or it is someone else's.
             CouponNotApplicable: the coupon does not apply (``details["reason"]``); nothing
@@ -145,6 +194,11 @@ class OrderingService:
         order_id = OrderId(self._ids.new_id("ord"))
         booking_id = BookingId(self._ids.new_id("bkg"))
         with self._uow() as uow:
+            if command.idempotency_key is not None:
+                earlier = self._claim_key(uow, command, order_id, now)
+                if earlier is not None:
+                    return Placement(earlier, replayed=True)
+            self._check_unpaid_limits(uow, command)
             technician = uow.technicians.get(command.technician_id)
             service = uow.services.get(command.service_id)
             booking = reserve(
@@ -199,7 +253,57 @@ class OrderingService:
             uow.orders.add(order)
             record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
             uow.commit()
-        return order
+        return Placement(order, replayed=False)
+
+    def _claim_key(
+        self, uow: UnitOfWork, command: PlaceOrder, order_id: OrderId, now: DateTime
+    ) -> Order | None:
+        """Claim the command's key for ``order_id``; the earlier order if it was used."""
+        assert command.idempotency_key is not None
+        # The canonical request: the key itself aside, the start as a UTC instant (the
+        # same moment written with another offset is the same request), fields left unset
+        # (None) out — so an optional field added to the command later does not turn the
+        # retries of requests sent before the upgrade into "another request".
+        request = attrs.evolve(
+            command, idempotency_key=None, start=command.start.in_timezone("UTC")
+        )
+        document = {
+            name: value
+            for name, value in self._converter.unstructure(request).items()
+            if value is not None
+        }
+        record = IdempotencyRecord(
+            actor_id=command.customer_id,
+            key=command.idempotency_key,
+            fingerprint=fingerprint(document),
+            order_id=order_id,
+            created_at=now,
+            expires_at=now + pendulum.duration(hours=self._orders.idempotency_key_hours),
+        )
+        held = uow.idempotency_keys.claim(record)
+        if held is None:
+            return None
+        if not held.same_request(record):
+            raise IdempotencyKeyReused(
+                f"The idempotency key {command.idempotency_key!r} was used for another "
+                f"request (order {held.order_id}) until {held.expires_at.isoformat()}; "
+                "send a new key with a new request.",
+                details={"idempotency_key": command.idempotency_key, "order_id": held.order_id},
+            )
+        return uow.orders.get(held.order_id)
+
+    def _check_unpaid_limits(self, uow: UnitOfWork, command: PlaceOrder) -> None:
+        policy = self._orders
+        if (
+            policy.max_unpaid_orders_per_customer is None
+            and policy.max_unpaid_orders_per_customer_technician is None
+        ):
+            return
+        # Serialize this customer's placements: the count must include an order a
+        # concurrent placement is about to commit.
+        uow.orders.lock_customer(command.customer_id)
+        count = uow.orders.count_unpaid(command.customer_id, command.technician_id)
+        check_unpaid_limits(policy, count)
 
     def get_order(self, order_id: OrderId, actor: Actor) -> Order:
         """The order, if ``actor`` may see it (others get NotFound, not a hint it exists)."""
@@ -287,7 +391,7 @@ class OrderingService:
             order = visible_order(uow, order_id, actor)
             order.ensure_version(expected_version)
             booking = order.booking_id
-            order.transition(event, actor=actor, at=now, reason=reason)
+            order.transition(event, actor=actor, at=now, reason=reason, policy=self._orders)
             self._after(uow, order, event, booking, now)
             save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
@@ -313,7 +417,9 @@ class OrderingService:
             due = order.slot.end + pendulum.duration(
                 minutes=self._orders.auto_complete_grace_minutes
             )
-            uow.jobs.schedule(_job(JobKind.AUTO_COMPLETE, order.id, max(due, now)))
+            # A late start is completed no earlier than its own time guard allows.
+            allowed = order.not_before("complete", self._orders) or now
+            uow.jobs.schedule(_job(JobKind.AUTO_COMPLETE, order.id, max(due, now, allowed)))
         elif event == "complete":
             self.books.completed(uow, order, now)
             due = now + pendulum.duration(days=self._orders.review_window_days)
@@ -332,6 +438,9 @@ class OrderingService:
             order = uow.orders.get(OrderId(job.subject))
             if order.state != OrderState.IN_SERVICE:
                 return None
+            allowed = order.not_before("complete", self._orders)
+            if allowed is not None and now < allowed:
+                return allowed  # the minimum service time is not over: come back then
             if not order.fully_paid():
                 order.raise_event(
                     OrderNeedsAttention(
@@ -349,6 +458,7 @@ class OrderingService:
                     actor=Actor.system("auto-complete"),
                     at=now,
                     reason=f"still in service {grace} minutes after its end",
+                    policy=self._orders,
                 )
                 self._after(uow, order, "complete", order.booking_id, now)
             save_order(uow, order, converter=self._converter, ids=self._ids)

@@ -30,7 +30,15 @@ from booking_core.ledger import Account, Ledger, Transaction, TransactionId, net
 from booking_core.money import Money
 from booking_core.orders import Order, Review
 from booking_core.orders.complaint import Complaint
-from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
+from booking_core.orders.hoarding import UnpaidCount
+from booking_core.orders.idempotency import IdempotencyRecord
+from booking_core.orders.order import ACTIVE_STATES
+from booking_core.orders.payments import (
+    MoneyMovement,
+    PaymentAttempt,
+    RefundRecord,
+    open_attempt_exists,
+)
 from booking_core.orders.tracking import PositionReport
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.jobs import Job, JobStatus
@@ -72,6 +80,7 @@ _TABLES = (
     "coupons",
     "campaigns",
     "ledger",
+    "idempotency_keys",
 )
 
 
@@ -225,6 +234,11 @@ class _Orders(_Table):
     def get(self, order_id: OrderId) -> Order:
         return _copy_order(self._get(order_id))
 
+    def lock(self, order_id: OrderId) -> None:
+        # The unit of work holds the store's lock for its whole life: checking that the
+        # order exists is all there is to do.
+        self._get(order_id)
+
     def save(self, order: Order) -> None:
         stored: Order = self._get(order.id)
         if stored.version != order.version:
@@ -255,9 +269,50 @@ class _OrderNumbers(_Orders):
             raise NotFound("order", number)
         return _copy_order(found)
 
+    def lock_customer(self, customer_id: CustomerId) -> None:
+        # Nothing to do: the unit of work holds the store's lock for its whole life.
+        return None
+
+    def count_unpaid(self, customer_id: CustomerId, technician_id: TechnicianId) -> UnpaidCount:
+        unpaid = [
+            o
+            for o in self.rows.values()
+            if o.customer_id == customer_id
+            and o.state in ACTIVE_STATES
+            and (o.paid is None or o.paid.amount == 0)
+        ]
+        mine = sum(1 for o in unpaid if o.technician_id == technician_id)
+        return UnpaidCount(total=len(unpaid), with_technician=mine)
+
+
+class _IdempotencyKeys(_Table):
+    # Units of work are serialized, so a claim never meets one in flight.
+    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        held = self.get(record.actor_id, record.key, record.created_at)
+        if held is not None:
+            return held
+        self.rows[f"{record.actor_id}\x00{record.key}"] = record
+        return None
+
+    def get(self, actor_id: str, key: str, at: DateTime) -> IdempotencyRecord | None:
+        found: IdempotencyRecord | None = self.rows.get(f"{actor_id}\x00{key}")
+        return found if found is not None and found.is_live(at) else None
+
+    def purge_expired(self, at: DateTime) -> int:
+        expired = [k for k, record in self.rows.items() if not record.is_live(at)]
+        for key in expired:
+            del self.rows[key]
+        return len(expired)
+
 
 class _Payments(_Table):
     def add(self, attempt: PaymentAttempt) -> None:
+        # At most one open attempt per order, as the SQL adapter's partial unique index.
+        fresh_and_open = attempt.key not in self.rows and attempt.is_open
+        if fresh_and_open and any(
+            a.is_open and a.order_id == attempt.order_id for a in self.rows.values()
+        ):
+            raise open_attempt_exists(attempt)
         self._insert(attempt.key, attempt)
 
     def get(self, key: str) -> PaymentAttempt:
@@ -645,6 +700,7 @@ class InMemoryUnitOfWork:
         self.coupons = _Coupons(self, "coupons", "coupon")
         self.campaigns = _Campaigns(self, "campaigns", "campaign")
         self.ledger = _Journal(self, "ledger", "transaction")
+        self.idempotency_keys = _IdempotencyKeys(self, "idempotency_keys", "idempotency_key")
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -21,9 +21,11 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    delete,
     func,
     insert,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -36,6 +38,7 @@ from booking_core.errors import (
     ConcurrentUpdate,
     DuplicateEntity,
     IdempotencyConflict,
+    IdempotencyKeyInFlight,
     InvalidInput,
     InvalidLedgerEntry,
     NotFound,
@@ -47,7 +50,15 @@ from booking_core.ledger import Account, Transaction, TransactionId
 from booking_core.money import Money
 from booking_core.orders import Order, Review
 from booking_core.orders.complaint import Complaint, ComplaintState
-from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
+from booking_core.orders.hoarding import UnpaidCount
+from booking_core.orders.idempotency import IdempotencyRecord
+from booking_core.orders.order import ACTIVE_STATES
+from booking_core.orders.payments import (
+    MoneyMovement,
+    PaymentAttempt,
+    RefundRecord,
+    open_attempt_exists,
+)
 from booking_core.orders.tracking import PositionReport
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.jobs import Job, JobStatus
@@ -74,6 +85,7 @@ from booking_core_sqlalchemy.tables import (
     counters,
     coupon_templates,
     coupons,
+    idempotency_keys,
     jobs,
     ledger_postings,
     ledger_transactions,
@@ -100,6 +112,7 @@ __all__ = [
     "SqlAlchemyComplaintRepository",
     "SqlAlchemyCouponRepository",
     "SqlAlchemyCouponTemplateRepository",
+    "SqlAlchemyIdempotencyKeyRepository",
     "SqlAlchemyJobRepository",
     "SqlAlchemyLedgerRepository",
     "SqlAlchemyMoneyMovementRepository",
@@ -123,6 +136,10 @@ DEADLOCK_DETECTED = "40P01"
 #: First key of the transaction-level advisory locks that queue one technician's booking
 #: inserts (the second key is ``hashtext(technician_id)``).
 BOOKING_LOCK_CLASS = 0x626B67  # "bkg"
+#: First key of the advisory locks that serialize one customer's order placements.
+CUSTOMER_LOCK_CLASS = 0x637573  # "cus"
+#: First key of the advisory locks held by the unit of work that claimed an idempotency key.
+IDEMPOTENCY_LOCK_CLASS = 0x69646B  # "idk"
 
 
 class ConnectionSource(Protocol):
@@ -559,7 +576,47 @@ _SQLITE_NEXT_ORDER_NUMBER = (
 )
 
 
-class SqlAlchemyOrderRepository(_Repository):
+# SQLite's compiler leaves FOR UPDATE out: there the unit of work's write lock serializes.
+_LOCK_ORDER = select(orders.c.id).where(orders.c.id == bindparam("order_id")).with_for_update()
+
+
+_PG_LOCK_CUSTOMER: Select[Any] = select(
+    func.pg_advisory_xact_lock(
+        literal_column(str(CUSTOMER_LOCK_CLASS)), func.hashtext(bindparam("customer_id"))
+    )
+)
+_COUNT_UNPAID = select(
+    func.count(),
+    func.count().filter(orders.c.technician_id == bindparam("technician_id")),
+).where(
+    orders.c.customer_id == bindparam("customer_id"),
+    orders.c.state.in_(sorted(state.value for state in ACTIVE_STATES)),
+    or_(orders.c.paid_amount.is_(None), orders.c.paid_amount == 0),
+)
+
+
+class _OrderLimits(_Repository):
+    """The anti-hoarding part of the order repository (mixed into it)."""
+
+    def lock_customer(self, customer_id: CustomerId) -> None:
+        """Serialize the customer's placements until the transaction ends.
+
+        PostgreSQL: a transaction-level advisory lock per customer; a second placement
+        waits, then (READ COMMITTED) counts what the first committed. SQLite: nothing to do,
+        the unit of work holds the write lock.
+        """
+        if self._postgres:
+            self._conn.execute(_PG_LOCK_CUSTOMER, {"customer_id": customer_id})
+
+    def count_unpaid(self, customer_id: CustomerId, technician_id: TechnicianId) -> UnpaidCount:
+        """Open orders of the customer with nothing captured, in all and with the
+        technician: one ``count(*) ... FILTER`` query over the (customer, placed) index."""
+        params = {"customer_id": customer_id, "technician_id": technician_id}
+        total, mine = self._conn.execute(_COUNT_UNPAID, params).one()
+        return UnpaidCount(total=int(total), with_technician=int(mine))
+
+
+class SqlAlchemyOrderRepository(_OrderLimits):
     """Orders in ``orders``, their timelines in the append-only ``order_transitions``."""
 
     entity = "order"
@@ -588,6 +645,16 @@ class SqlAlchemyOrderRepository(_Repository):
             .order_by(order_transitions.c.sequence)
         ).all()
         return mapping.order_to_domain(row, list(timeline))
+
+    def lock(self, order_id: OrderId) -> None:
+        """Hold the order's row until the transaction ends. Raises NotFound.
+
+        PostgreSQL: ``SELECT ... FOR UPDATE`` (a second locker waits, then reads what the
+        first committed: READ COMMITTED takes a new snapshot per statement). SQLite: the
+        same statement without ``FOR UPDATE``; the unit of work already holds the write lock.
+        """
+        if self._conn.execute(_LOCK_ORDER, {"order_id": order_id}).first() is None:
+            raise NotFound(self.entity, order_id)
 
     def save(self, order: Order) -> None:
         """``UPDATE ... WHERE id = :id AND version = :v``, then append new timeline records.
@@ -850,9 +917,19 @@ class SqlAlchemyPaymentRepository(_Repository):
         self._insert = _insert_or_nothing(payment_attempts, postgres)
 
     def add(self, attempt: PaymentAttempt) -> None:
-        """Store a new attempt. Raises DuplicateEntity (``payment_exists``)."""
-        if not _rowcount(self._conn.execute(self._insert, mapping.payment_to_row(attempt))):
+        """Store a new attempt.
+
+        Raises:
+            DuplicateEntity: (``payment_exists``) for a known key.
+            ConcurrentUpdate: if another attempt of the order is open (the partial unique
+                index ``uq_payment_attempts_one_open`` refused it).
+        """
+        if _rowcount(self._conn.execute(self._insert, mapping.payment_to_row(attempt))):
+            return
+        known = select(payment_attempts.c.key).where(payment_attempts.c.key == attempt.key)
+        if self._conn.execute(known).first() is not None:
             raise DuplicateEntity(self.entity, attempt.key)
+        raise open_attempt_exists(attempt)
 
     def get(self, key: str) -> PaymentAttempt:
         """The attempt. Raises NotFound (code ``payment_not_found``)."""
@@ -1480,3 +1557,100 @@ class SqlAlchemyLedgerRepository(_Repository):
             for row in self._conn.execute(query)
         }
         return dict(sorted(found.items(), key=lambda item: (item[0][1], item[0][0].sort_key)))
+
+
+# -- idempotency keys: the primary key (actor, key) decides ----------------------------------
+
+_KEY_COLUMNS = ("actor_id", "key", "fingerprint", "order_id", "created_at", "expires_at")
+
+
+def _claim(postgres: bool) -> Any:
+    """``INSERT ... ON CONFLICT (actor_id, key) DO UPDATE ... WHERE expired RETURNING``:
+    stores a new record or replaces an expired one, and returns nothing when a live record
+    holds the pair — one statement on the common path.
+
+    PostgreSQL: the row is inserted only if ``pg_try_advisory_xact_lock`` on the pair
+    succeeds, so a claim never waits behind another transaction's uncommitted row (which
+    would hold it until that transaction ends): the caller finds out at once that the key
+    is in flight. The primary key still decides; the lock only keeps the loser from waiting.
+    """
+    table = idempotency_keys
+    params = [bindparam(name, type_=table.c[name].type) for name in _KEY_COLUMNS]
+    keys = [table.c.actor_id, table.c.key]
+    if postgres:
+        got_lock = func.pg_try_advisory_xact_lock(
+            literal_column(str(IDEMPOTENCY_LOCK_CLASS)), func.hashtext(bindparam("lock_key"))
+        )
+        on_pg = postgresql.insert(table).from_select(
+            list(_KEY_COLUMNS), select(*params).where(got_lock)
+        )
+        return on_pg.on_conflict_do_update(
+            index_elements=keys,
+            set_={name: on_pg.excluded[name] for name in _KEY_COLUMNS[2:]},
+            where=table.c.expires_at <= on_pg.excluded.created_at,
+        ).returning(table.c.order_id)
+    on_sqlite = sqlite.insert(table).values(dict(zip(_KEY_COLUMNS, params, strict=True)))
+    return on_sqlite.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: on_sqlite.excluded[name] for name in _KEY_COLUMNS[2:]},
+        where=table.c.expires_at <= on_sqlite.excluded.created_at,
+    ).returning(table.c.order_id)
+
+
+_LIVE_KEY = select(idempotency_keys).where(
+    idempotency_keys.c.actor_id == bindparam("actor_id"),
+    idempotency_keys.c.key == bindparam("key"),
+    idempotency_keys.c.expires_at > bindparam("at", type_=UtcDateTime()),
+)
+
+
+class SqlAlchemyIdempotencyKeyRepository(_Repository):
+    """Idempotency records in ``idempotency_keys`` (primary key: actor, key)."""
+
+    entity = "idempotency_key"
+
+    def __init__(self, source: ConnectionSource, *, postgres: bool) -> None:
+        super().__init__(source, postgres=postgres)
+        self._claim = _claim(postgres)
+
+    def claim(self, record: IdempotencyRecord) -> IdempotencyRecord | None:
+        """Store ``record`` unless a live record holds its pair (an expired one is replaced).
+
+        Returns:
+            None if stored; else the live record stored before.
+
+        Raises:
+            IdempotencyKeyInFlight: (PostgreSQL) another transaction claimed the pair and
+                has not ended. SQLite serializes writers, so there a claim waits instead.
+        """
+        values: dict[str, Any] = {name: getattr(record, name) for name in _KEY_COLUMNS}
+        values["lock_key"] = f"{record.actor_id} {record.key}"
+        if self._conn.execute(self._claim, values).first() is not None:
+            return None
+        held = self.get(record.actor_id, record.key, record.created_at)
+        if held is not None:
+            return held
+        raise IdempotencyKeyInFlight(
+            f"A request with the idempotency key {record.key!r} is still being processed; "
+            "retry in a moment to get its result.",
+            details={"idempotency_key": record.key},
+        )
+
+    def get(self, actor_id: str, key: str, at: DateTime) -> IdempotencyRecord | None:
+        """The live record of (actor, key), if any."""
+        row = self._conn.execute(_LIVE_KEY, {"actor_id": actor_id, "key": key, "at": at}).first()
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            actor_id=row.actor_id,
+            key=row.key,
+            fingerprint=row.fingerprint,
+            order_id=OrderId(row.order_id),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+        )
+
+    def purge_expired(self, at: DateTime) -> int:
+        """``DELETE`` the records expired by ``at``; how many."""
+        statement = delete(idempotency_keys).where(idempotency_keys.c.expires_at <= at)
+        return _rowcount(self._conn.execute(statement))

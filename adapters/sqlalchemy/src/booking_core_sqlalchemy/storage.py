@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import URL, Connection, Engine
+from sqlalchemy.exc import TimeoutError as SqlAlchemyTimeout
 
 from booking_core_sqlalchemy.engine import engine_from, is_memory_sqlite
 from booking_core_sqlalchemy.migration import migrate
@@ -20,6 +21,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyComplaintRepository,
     SqlAlchemyCouponRepository,
     SqlAlchemyCouponTemplateRepository,
+    SqlAlchemyIdempotencyKeyRepository,
     SqlAlchemyJobRepository,
     SqlAlchemyLedgerRepository,
     SqlAlchemyMoneyMovementRepository,
@@ -34,6 +36,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyTechnicianRepository,
     SqlAlchemyWebhookInbox,
 )
+from booking_core_sqlalchemy.timeouts import DatabaseTimeouts, pool_exhausted
 
 __all__ = ["SqlAlchemyStorage", "SqlAlchemyUnitOfWork"]
 
@@ -51,6 +54,9 @@ class SqlAlchemyStorage:
             Engine you made (configure nothing on it; it is configured here, and
             :meth:`dispose` leaves it to you).
         engine_options: Extra ``create_engine`` arguments (pool size, echo …), URL only.
+        timeouts: Statement, lock, busy and connect timeouts (default
+            :class:`~booking_core_sqlalchemy.DatabaseTimeouts`); running out of one raises
+            ``StorageUnavailable``. Ignored for an Engine already configured.
     """
 
     def __init__(
@@ -58,9 +64,10 @@ class SqlAlchemyStorage:
         url_or_engine: str | URL | Engine,
         *,
         engine_options: Mapping[str, Any] | None = None,
+        timeouts: DatabaseTimeouts | None = None,
     ) -> None:
         self._owns_engine = not isinstance(url_or_engine, Engine)
-        self.engine: Engine = engine_from(url_or_engine, engine_options)
+        self.engine: Engine = engine_from(url_or_engine, engine_options, timeouts)
         self._postgres = self.engine.dialect.name == "postgresql"
         # In-memory SQLite is one connection shared by every thread: serialize its users.
         self._lock: AbstractContextManager[Any] = (
@@ -146,6 +153,7 @@ class SqlAlchemyUnitOfWork:
         self.coupons = SqlAlchemyCouponRepository(self, postgres=postgres)
         self.campaigns = SqlAlchemyCampaignRepository(self, postgres=postgres)
         self.ledger = SqlAlchemyLedgerRepository(self, postgres=postgres)
+        self.idempotency_keys = SqlAlchemyIdempotencyKeyRepository(self, postgres=postgres)
 
     @property
     def connection(self) -> Connection:
@@ -159,7 +167,10 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("This unit of work is in use; make a new one per command.")
         self._lock.__enter__()
         try:
-            connection = self._engine.connect()
+            try:
+                connection = self._engine.connect()
+            except SqlAlchemyTimeout as exc:  # no pooled connection came free in time
+                raise pool_exhausted(self._engine) from exc
             try:
                 connection.begin()
             except BaseException:

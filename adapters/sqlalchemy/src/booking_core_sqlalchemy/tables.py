@@ -58,6 +58,7 @@ __all__ = [
     "CounterRow",
     "CouponRow",
     "CouponTemplateRow",
+    "IdempotencyKeyRow",
     "JobRow",
     "LedgerPostingRow",
     "LedgerTransactionRow",
@@ -81,6 +82,7 @@ __all__ = [
     "counters",
     "coupon_templates",
     "coupons",
+    "idempotency_keys",
     "jobs",
     "ledger_postings",
     "ledger_transactions",
@@ -386,6 +388,24 @@ class WebhookEventRow(Base):
     received_at: Mapped[DateTime] = mapped_column(UtcDateTime())
 
 
+class IdempotencyKeyRow(Base):
+    """A row of ``idempotency_keys``: an order placed under a client's idempotency key.
+
+    The primary key (actor, key) decides between concurrent requests with the same key;
+    the row is written in the transaction that stores the order (revision 0004).
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    actor_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    key: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    order_id: Mapped[str] = mapped_column(key_type())
+    created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+
+
 class ComplaintRow(Base):
     """A row of ``complaints``: key columns plus the converter document of the complaint."""
 
@@ -562,6 +582,7 @@ payment_attempts: Final = _table(PaymentAttemptRow)
 refunds: Final = _table(RefundRow)
 money_movements: Final = _table(MoneyMovementRow)
 webhook_events: Final = _table(WebhookEventRow)
+idempotency_keys: Final = _table(IdempotencyKeyRow)
 complaints: Final = _table(ComplaintRow)
 position_reports: Final = _table(PositionReportRow)
 reviews: Final = _table(ReviewRow)
@@ -608,6 +629,17 @@ Index(
     jobs.c.id,
     sqlite_where=jobs.c.status.in_(["pending", "running"]),
     postgresql_where=jobs.c.status.in_(["pending", "running"]),
+)
+# At most one payment attempt of an order is open (unknown, requires_action, authorized):
+# the pay command locks the order and asks about an open attempt instead of opening another;
+# this is the database's last line of defence (issue 8). Captures are not constrained: a
+# capture is the gateway's fact, stored even when it is one too many (and refunded).
+Index(
+    "uq_payment_attempts_one_open",
+    payment_attempts.c.order_id,
+    unique=True,
+    sqlite_where=payment_attempts.c.status.in_(["unknown", "requires_action", "authorized"]),
+    postgresql_where=payment_attempts.c.status.in_(["unknown", "requires_action", "authorized"]),
 )
 Index(
     "ix_outbox_messages_pending",

@@ -12,6 +12,7 @@ from booking_core.testing.contracts.jobs import JobQueueContract
 from booking_core.testing.contracts.money import MoneyStorageContract
 from booking_core.testing.contracts.orders import OrderRaceContract
 from booking_core.testing.contracts.payments import PaymentGatewayContract
+from booking_core.testing.contracts.placement import PlacementStorageContract
 from booking_core.testing.contracts.storage import StorageContract
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "MoneyStorageContract",
     "OrderRaceContract",
     "PaymentGatewayContract",
+    "PlacementStorageContract",
     "StorageContract",
 ]
