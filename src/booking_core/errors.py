@@ -12,6 +12,8 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── CurrencyMismatch          currency_mismatch
     │   ├── InvalidTimeRange          invalid_time_range
     │   ├── InvalidTimeZone           invalid_time_zone
+    │   ├── InvalidText               invalid_text
+    │   ├── DateOutOfRange            date_out_of_range
     │   ├── InvalidSchedule           invalid_schedule
     │   ├── ServiceNotOffered         service_not_offered
     │   ├── OutsideServiceArea        outside_service_area
@@ -21,6 +23,8 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── InvalidPromotion          invalid_promotion
     │   ├── InvalidRates              invalid_rates
     │   ├── CouponNotApplicable       coupon_not_applicable
+    │   ├── InvalidIdempotencyKey     invalid_idempotency_key
+    │   ├── IdempotencyKeyReused      idempotency_key_reused
     │   ├── PointsNotRedeemable       points_not_redeemable
     │   └── InvalidLedgerEntry        invalid_ledger_entry
     │       └── UnbalancedTransaction unbalanced_transaction
@@ -31,9 +35,13 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── SlotUnavailable           slot_unavailable
     │   ├── DailyCapReached           daily_cap_reached
     │   ├── TransitionNotAllowed      transition_not_allowed
-    │   │   └── NothingToPay          nothing_to_pay
+    │   │   ├── AlreadyCancelled      order_already_cancelled
+    │   │   ├── NothingToPay          nothing_to_pay
+    │   │   └── TooEarly              too_early
     │   ├── ConcurrentUpdate          concurrent_update
     │   ├── IdempotencyConflict       idempotency_conflict
+    │   ├── IdempotencyKeyInFlight    idempotency_key_in_flight
+    │   ├── TooManyUnpaidOrders       too_many_unpaid_orders
     │   ├── ReviewNotAllowed          review_not_allowed
     │   ├── DuplicateEntity           <entity>_exists
     │   ├── CouponUnavailable         coupon_unavailable
@@ -46,7 +54,8 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── ComplaintNotAllowed       complaint_not_allowed
     │   └── TrackingUnavailable       tracking_unavailable
     ├── PermissionDenied              permission_denied
-    └── PaymentError                  payment_error  a dependency failed or refused
+    ├── PaymentError                  payment_error  a dependency failed or refused
+    └── StorageUnavailable            storage_unavailable  the database did not answer in time
 """
 
 from __future__ import annotations
@@ -55,6 +64,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 __all__ = [
+    "AlreadyCancelled",
     "BookingError",
     "CampaignBudgetExceeded",
     "ComplaintNotAllowed",
@@ -67,9 +77,13 @@ __all__ = [
     "CouponUnavailable",
     "CurrencyMismatch",
     "DailyCapReached",
+    "DateOutOfRange",
     "DuplicateEntity",
     "IdempotencyConflict",
+    "IdempotencyKeyInFlight",
+    "IdempotencyKeyReused",
     "InvalidCart",
+    "InvalidIdempotencyKey",
     "InvalidInput",
     "InvalidLedgerEntry",
     "InvalidMoney",
@@ -77,6 +91,7 @@ __all__ = [
     "InvalidPromotion",
     "InvalidRates",
     "InvalidSchedule",
+    "InvalidText",
     "InvalidTimeRange",
     "InvalidTimeZone",
     "InvalidWebhook",
@@ -92,6 +107,9 @@ __all__ = [
     "SlotHeld",
     "SlotTaken",
     "SlotUnavailable",
+    "StorageUnavailable",
+    "TooEarly",
+    "TooManyUnpaidOrders",
     "TrackingUnavailable",
     "TransactionAlreadyReversed",
     "TransitionNotAllowed",
@@ -152,6 +170,18 @@ class InvalidTimeZone(InvalidInput):
     """A time zone name is not a known IANA zone."""
 
     code = "invalid_time_zone"
+
+
+class InvalidText(InvalidInput):
+    """A text holds a character no database stores (NUL, or a lone UTF-16 surrogate)."""
+
+    code = "invalid_text"
+
+
+class DateOutOfRange(InvalidInput):
+    """A date or an instant lies outside the range the application accepts."""
+
+    code = "date_out_of_range"
 
 
 class InvalidSchedule(InvalidInput):
@@ -273,6 +303,31 @@ class PaymentError(BookingError):
     code = "payment_error"
 
 
+class StorageUnavailable(BookingError):
+    """The database did not answer in time: a lock held too long, a statement over its
+    time limit, or no connection. The command's transaction was rolled back (only a
+    connection lost in the middle of a commit leaves its outcome unknown); retry it after
+    ``retry_after_seconds`` (commands are safe to retry with their idempotency keys).
+
+    Storage adapters raise it from the driver's error (``raise ... from exc``); the
+    reference server answers 503 with a ``Retry-After`` header.
+    """
+
+    code = "storage_unavailable"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_seconds: int = 1,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            message, details={**(details or {}), "retry_after_seconds": retry_after_seconds}
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
 # --- Money: pricing, promotions and the ledger --------------------------------------------
 
 
@@ -376,10 +431,56 @@ class InvalidWebhook(InvalidInput):
     code = "invalid_webhook"
 
 
+class AlreadyCancelled(TransitionNotAllowed):
+    """The order was cancelled already (its refund may still be on its way): a repeated
+    cancellation, e.g. a double-clicked button, changes nothing."""
+
+    code = "order_already_cancelled"
+
+
 class NothingToPay(TransitionNotAllowed):
     """The order owes nothing at this point (already paid, or not due yet)."""
 
     code = "nothing_to_pay"
+
+
+class TooEarly(TransitionNotAllowed):
+    """A time guard of the order chart refused the event: it is allowed later.
+
+    ``details["not_before"]`` is the earliest allowed instant (ISO 8601) and
+    ``details["guards"]`` names the guards that failed.
+    """
+
+    code = "too_early"
+
+
+class InvalidIdempotencyKey(InvalidInput):
+    """An idempotency key is empty, too long, or holds a character other than visible ASCII."""
+
+    code = "invalid_idempotency_key"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """An idempotency key was used before for another request (another body); nothing was
+    done. Use a new key for a new request."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """The first request with this idempotency key is still running; retry after it ends."""
+
+    code = "idempotency_key_in_flight"
+
+
+class TooManyUnpaidOrders(Conflict):
+    """The customer has as many open orders with nothing paid as a limit allows.
+
+    ``details["limit"]`` names the :class:`~booking_core.orders.policy.OrderPolicy` field,
+    ``details["max"]`` its value and ``details["open_unpaid"]`` what was counted.
+    """
+
+    code = "too_many_unpaid_orders"
 
 
 class ComplaintNotAllowed(Conflict):

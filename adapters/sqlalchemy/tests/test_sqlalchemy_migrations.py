@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -71,3 +72,56 @@ def test_migrate_accepts_a_url(tmp_path: Path) -> None:
         assert set(inspect(engine).get_table_names()) >= TABLES
     finally:
         engine.dispose()
+
+
+def _definitions(engine: Engine) -> set[tuple[str, ...]]:
+    # What alembic's compare_metadata never looks at. PostgreSQL: every constraint as
+    # pg_get_constraintdef spells it, above all the exclusion constraint over the blocked
+    # range (kind "x"). SQLite: the SQL of every index (the partial one over active rows).
+    if engine.dialect.name == "postgresql":
+        query = text(
+            "SELECT rel.relname, con.conname, con.contype::text, pg_get_constraintdef(con.oid) "
+            "FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid "
+            "WHERE rel.relnamespace = current_schema()::regnamespace "
+            f"AND rel.relname <> '{VERSION_TABLE}'"
+        )
+    else:
+        query = text(
+            "SELECT tbl_name, name, type, sql FROM sqlite_master "
+            "WHERE type = 'index' AND sql IS NOT NULL"
+        )
+    with engine.connect() as connection:
+        return {tuple(row) for row in connection.execute(query)}
+
+
+#: The one rule of INVARIANTS I1 that the database itself enforces on PostgreSQL.
+EXCLUSION = (
+    "bookings",
+    "ex_bookings_no_overlap",
+    "x",
+    "EXCLUDE USING gist (technician_id WITH =, "
+    "tstzrange(blocked_start, blocked_end, '[)'::text) WITH &&) WHERE (active)",
+)
+
+
+def test_migrated_constraints_and_indexes_match_the_table_definitions(
+    empty_engine: Engine, request: pytest.FixtureRequest
+) -> None:
+    postgres = empty_engine.dialect.name == "postgresql"
+    migrated: Engine = (
+        request.getfixturevalue("pg_engine")
+        if postgres
+        else request.getfixturevalue("sqlite_storage").engine
+    )
+
+    with empty_engine.begin() as connection:
+        metadata.create_all(connection)
+    from_migrations = _definitions(migrated)
+    from_tables = _definitions(empty_engine)
+
+    if postgres:
+        assert {c for c in from_migrations if c[2] == "x"} == {EXCLUSION}
+    else:
+        assert any("WHERE active" in c[3] for c in from_migrations), from_migrations
+    assert from_migrations - from_tables == set()
+    assert from_tables - from_migrations == set()

@@ -8,7 +8,8 @@ Every error response of the server has the same shape::
       "status": 409,
       "detail": "Li Wei is already booked around 2026-03-03T10:00:00+08:00; pick another slot.",
       "code": "slot_taken",
-      "details": {"technician_id": "tec_0003", "start": "2026-03-03T10:00:00+08:00"}
+      "details": {"technician_id": "tec_0003", "start": "2026-03-03T10:00:00+08:00"},
+      "request_id": "5f0c8e6b9a2d4c71b3e4f0a1d2c3b4a5"
     }
 
 * ``code`` is the stable ``error_code`` of the booking_core error (or one of the server's own
@@ -17,18 +18,23 @@ Every error response of the server has the same shape::
   :func:`booking_server.app.create_app` (default ``https://booking-core.dev/problems/``).
 * ``title`` is the same for every problem of one ``type``; ``detail`` says what went wrong
   with this request and what to do about it.
+* ``request_id`` is the id of the request (also in the ``X-Request-ID`` response header); the
+  server's log names it next to any error it logs, so a report can be matched to the log.
 
 Family → status: InvalidInput 422, NotFound 404, Conflict 409, PermissionDenied 403,
-PaymentError 402. The server's own codes: ``invalid_input`` (422, request validation, with
-``details.errors``), ``unauthenticated`` (401), ``not_found`` (404, no such route),
-``method_not_allowed`` (405), ``http_error`` (other HTTP errors) and ``internal_error``
-(500, no internals disclosed).
+PaymentError 402, StorageUnavailable 503 (with ``Retry-After``). The server's own codes:
+``invalid_input`` (422, request validation, with ``details.errors``), ``unauthenticated``
+(401), ``not_found`` (404, no such route), ``method_not_allowed`` (405, its ``Allow``
+naming every method of the path), ``http_error`` (other HTTP errors) and
+``internal_error`` (500, no internals disclosed);
+:mod:`booking_server.edge` adds ``request_too_large`` (413) and ``invalid_text`` (422).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -37,32 +43,54 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from booking_core.errors import (
     BookingError,
     Conflict,
+    DateOutOfRange,
     InvalidInput,
+    InvalidText,
     NotFound,
     PaymentError,
     PermissionDenied,
+    StorageUnavailable,
 )
 
 __all__ = [
     "DEFAULT_PROBLEM_BASE",
     "PROBLEM_MEDIA_TYPE",
+    "SPECIFIC_VALIDATION_CODES",
     "FieldError",
     "Problem",
     "ProblemResponse",
     "Unauthenticated",
+    "allowed_methods",
+    "current_request_id",
     "install_problem_handlers",
+    "problem_response",
     "problem_responses",
+    "request_id_var",
     "status_for",
 ]
 
 logger = logging.getLogger("booking_server")
 
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+_HTTP_METHODS: Final = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
 DEFAULT_PROBLEM_BASE: Final = "https://booking-core.dev/problems/"
+
+#: The id of the request being served (set by :class:`booking_server.edge.RequestGuard`).
+request_id_var: ContextVar[str | None] = ContextVar("booking_server_request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, if the request guard gave it one."""
+    return request_id_var.get()
+
+
+#: Field-error types that become the problem's code (see ``install_problem_handlers``).
+SPECIFIC_VALIDATION_CODES: Final = frozenset({DateOutOfRange.code, InvalidText.code})
 
 #: booking_core error family → HTTP status (most specific family first).
 _FAMILY_STATUS: Final[tuple[tuple[type[BookingError], int], ...]] = (
@@ -71,6 +99,7 @@ _FAMILY_STATUS: Final[tuple[tuple[type[BookingError], int], ...]] = (
     (Conflict, 409),
     (PermissionDenied, 403),
     (PaymentError, 402),
+    (StorageUnavailable, 503),
 )
 
 
@@ -108,6 +137,10 @@ class Problem(BaseModel):
     details: dict[str, Any] = Field(
         default_factory=dict,
         description="Machine-readable facts (ids, states; `errors` for field validation).",
+    )
+    request_id: str | None = Field(
+        default=None,
+        description="The request's id, as in the `X-Request-ID` header; the log names it.",
     )
 
 
@@ -149,7 +182,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def _problem(
+def problem_response(
     base: str,
     *,
     status: int,
@@ -158,6 +191,7 @@ def _problem(
     details: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> ProblemResponse:
+    """A problem+json response; it carries the id of the request being served."""
     body = Problem(
         type=f"{base}{code}",
         title=title_for(code),
@@ -165,10 +199,14 @@ def _problem(
         detail=detail,
         code=code,
         details=dict(details or {}),
+        request_id=current_request_id(),
     )
     return ProblemResponse(
         body.model_dump(mode="json"), status_code=status, headers=dict(headers or {})
     )
+
+
+_problem = problem_response
 
 
 def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -190,22 +228,33 @@ def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) 
 
     def booking_error(_: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, BookingError)
+        # A stalled database is temporary: say when to come back (RFC 9110 Retry-After).
+        retry = (
+            {"Retry-After": str(exc.retry_after_seconds)}
+            if isinstance(exc, StorageUnavailable)
+            else None
+        )
         return _problem(
             base,
             status=status_for(exc),
             code=exc.error_code,
             detail=exc.message,
             details=_jsonable(exc.details),
+            headers=retry,
         )
 
     def validation_error(_: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, RequestValidationError)
         errors = _field_errors(exc.errors())
         where = ", ".join(".".join(str(p) for p in e["location"]) for e in errors[:5])
+        # A validator that raises one of the core's specific codes (e.g. date_out_of_range)
+        # names it as the problem's code when it is the only kind of error in the request.
+        kinds = {e["type"] for e in errors}
+        (only,) = kinds if len(kinds) == 1 else ("",)
         return _problem(
             base,
             status=422,
-            code=InvalidInput.code,
+            code=only if only in SPECIFIC_VALIDATION_CODES else InvalidInput.code,
             detail=f"The request is not valid: {where or 'see details.errors'}.",
             details={"errors": errors},
         )
@@ -220,21 +269,25 @@ def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) 
             headers={"WWW-Authenticate": 'X-Actor realm="booking-core reference server"'},
         )
 
-    def http_error(_: Request, exc: Exception) -> ProblemResponse:
+    def http_error(request: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, StarletteHTTPException)
         codes = {404: "not_found", 405: "method_not_allowed"}
         code = codes.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return _problem(
             base,
             status=exc.status_code,
             code=code,
             detail=detail,
-            headers=exc.headers,
+            headers=headers,
         )
 
     def unexpected(_: Request, exc: Exception) -> ProblemResponse:
-        logger.error("unexpected error while serving a request", exc_info=exc)
+        # Not logged here: the request guard logs every error once, with the request id;
+        # an error that escapes it is re-raised by Starlette and logged by the server.
         return _problem(
             base,
             status=500,
@@ -247,6 +300,23 @@ def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) 
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at the request's path (for the ``Allow`` of a 405).
+
+    Starlette answers 405 from the first route whose path matches and names only that
+    route's methods; a path served by one route per method needs all of them. Each method
+    is tried through the routes' public ``matches`` (FastAPI may nest its routers).
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def _jsonable(details: Mapping[str, Any]) -> dict[str, Any]:

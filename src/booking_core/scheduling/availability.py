@@ -179,7 +179,7 @@ WorkRange = tuple[int, int, int, ServiceArea | None]
 
 
 def _local_ranges(
-    technician: Technician, schedule: WorkSchedule | None, day: Date
+    technician: Technician, schedule: WorkSchedule | None, day: _dt.date
 ) -> list[tuple[int, int, ServiceArea | None]]:
     if schedule is not None:
         shifts = schedule.shifts_on(day)
@@ -191,20 +191,78 @@ def _local_ranges(
     return [(s, e, None) for s, e in technician.weekly_hours.ranges_on(day.weekday())]
 
 
-def day_ranges(technician: Technician, schedule: WorkSchedule | None, day: Date) -> list[WorkRange]:
+def _joined_ranges(
+    technician: Technician, schedule: WorkSchedule | None, day: _dt.date
+) -> list[WorkRange]:
+    # The day's own ranges as epoch minutes, those that touch (same area) joined into one:
+    # the joined range keeps the first one's grid origin, exactly as if it had been written
+    # as one range. Joining in epoch minutes also joins ranges that touch only in absolute
+    # time (01:00-02:00 and 03:00-04:00 on the night the clocks skip 02:00-03:00).
+    tz = technician.time_zone
+    ordinal = day.toordinal()
+    local: list[tuple[int, int, ServiceArea | None]] = []
+    for start, end, area in _local_ranges(technician, schedule, day):
+        # Joined in wall-clock minutes first: a range split at a time the clocks skip
+        # (02:30 on a spring-forward night) is then still exactly the unsplit range.
+        if local and local[-1][2] == area and start <= local[-1][1]:
+            local[-1] = (local[-1][0], max(local[-1][1], end), area)
+        else:
+            local.append((start, end, area))
+    result: list[WorkRange] = []
+    for start, end, area in local:
+        begin = _local_epoch(tz, ordinal, start)
+        finish = _local_epoch(tz, ordinal, end)
+        if finish <= begin:
+            continue
+        if result and result[-1][3] == area and begin <= result[-1][1]:
+            first, last_end, origin, _ = result[-1]
+            result[-1] = (first, max(last_end, finish), origin, area)
+        else:
+            result.append((begin, finish, begin - start, area))
+    return result
+
+
+def _end_past_midnight(
+    technician: Technician, schedule: WorkSchedule | None, ordinal: int
+) -> int | None:
+    # Where the last range of the day ``ordinal`` ends, if it runs past midnight. Cheap on
+    # the common path (weekly hours only, ending before midnight): no date is made.
+    if schedule is None or not (schedule.shifts or schedule.overrides):
+        ranges = technician.weekly_hours.ranges_on((ordinal - 1) % 7)  # ordinal 1 is a Monday
+        end = ranges[-1][1] if ranges else 0
+    else:
+        local = _local_ranges(technician, schedule, _dt.date.fromordinal(ordinal))
+        end = max((e for _, e, _ in local), default=0)
+    if end <= _DAY:
+        return None
+    return _local_epoch(technician.time_zone, ordinal, end)
+
+
+def _from(ranges: list[WorkRange], minute: int) -> list[WorkRange]:
+    # The ranges cut to what lies at or after ``minute`` (their grid origins unchanged).
+    return [
+        (max(start, minute), end, origin, area)
+        for start, end, origin, area in ranges
+        if end > minute
+    ]
+
+
+def day_ranges(
+    technician: Technician, schedule: WorkSchedule | None, day: _dt.date
+) -> list[WorkRange]:
     """The working ranges that start on local ``day``, as epoch minutes, minus time off.
 
     Precedence: time off > the store's rota > the technician's date override > weekly
-    hours. A range running past midnight belongs to the day it starts on.
+    hours. A range running past midnight belongs to the day it starts on. Ranges of the
+    day that touch (and serve the same area) are returned joined as one. Where the day
+    before runs past midnight into this day's ranges (weekly hours next to a date override
+    or a shift), that time belongs to the day before: this day's ranges start after it.
     """
-    tz = technician.time_zone
-    ordinal = day.toordinal()
-    result: list[WorkRange] = []
-    for start, end, area in _local_ranges(technician, schedule, day):
-        begin = _local_epoch(tz, ordinal, start)
-        finish = _local_epoch(tz, ordinal, end)
-        if finish > begin:
-            result.append((begin, finish, begin - start, area))
+    result = _joined_ranges(technician, schedule, day)
+    if result:
+        before = _end_past_midnight(technician, schedule, day.toordinal() - 1)
+        if before is not None and before > result[0][0]:
+            result = _from(result, before)
     if schedule is not None and schedule.time_off_minutes and result:
         result = _subtract(result, schedule.time_off_minutes)
     return result
@@ -245,7 +303,11 @@ def working_intervals(hours: WeeklyHours, time_zone: str, day: Date) -> list[Int
     for start, end in ranges:
         begin = _local_epoch(time_zone, ordinal, start)
         finish = _local_epoch(time_zone, ordinal, end)
-        if finish > begin:
+        if finish <= begin:
+            continue
+        if intervals and begin <= intervals[-1][1]:  # touching ranges are one stretch of work
+            intervals[-1] = (intervals[-1][0], max(intervals[-1][1], finish))
+        else:
             intervals.append((begin, finish))
     return intervals
 
@@ -338,6 +400,9 @@ class SlotRequest:
         travel_from: Per busy block, minutes to travel from it to the new booking.
         travel_to: Per busy block, minutes to travel from the new booking to it.
         closed: Sorted intervals in which no start may fall (days at their booking cap).
+        reaches: Per working interval, where the continuous working time it begins ends
+            (None: at its own end). A service may run on up to there, into the working
+            ranges of the next day that touch it; its start stays inside the interval.
     """
 
     working: Sequence[Interval]
@@ -354,6 +419,7 @@ class SlotRequest:
     travel_from: Sequence[int] | None = None
     travel_to: Sequence[int] | None = None
     closed: Sequence[Interval] = ()
+    reaches: Sequence[int] | None = None
 
 
 def _grid_at_or_after(origin: int, step: int, minute: int) -> int:
@@ -365,10 +431,11 @@ def _grid_at_or_after(origin: int, step: int, minute: int) -> int:
 def free_slot_minutes(request: SlotRequest) -> list[int]:
     """Start minutes of every free slot for ``request``; the single source of truth (I2).
 
-    A start ``t`` is free when the service ``[t, t + duration)`` lies inside a working
-    interval, ``not_before < t <= not_after``, ``t`` is on the grid, ``t`` is in no closed
-    interval, and ``[t - buffer_before - travel_in, t + duration + buffer_after)`` overlaps
-    no busy block, where ``travel_in`` is the travel time from the previous block; and the
+    A start ``t`` is free when ``t`` lies inside a working interval and the service
+    ``[t, t + duration)`` inside the continuous working time from there (its reach),
+    ``not_before < t <= not_after``, ``t`` is on the grid, ``t`` is in no closed interval,
+    and ``[t - buffer_before - travel_in, t + duration + buffer_after)`` overlaps no busy
+    block, where ``travel_in`` is the travel time from the previous block; and the
     next block still has its travel time from the new booking before its core start.
     """
     busy = request.busy
@@ -385,11 +452,15 @@ def free_slot_minutes(request: SlotRequest) -> list[int]:
     tail = duration + request.buffer_after
     not_before = request.not_before
     restart = request.restart_after_busy
+    reaches = request.reaches
     slots: list[int] = []
     for index, (work_start, work_end) in enumerate(request.working):
         origin = request.origins[index] if request.origins is not None else work_start
         t = _grid_at_or_after(origin, step, work_start)
-        last = min(work_end - duration, request.not_after)
+        fits = (
+            work_end - duration if reaches is None else min(reaches[index] - duration, work_end - 1)
+        )
+        last = min(fits, request.not_after)
         while t <= last:
             if t <= not_before:
                 t = _grid_at_or_after(origin, step, not_before + 1)
@@ -469,10 +540,13 @@ class TechnicianAgenda:
             return []
         not_before = now_minute + policy.notice_minutes
         not_after = now_minute + policy.window_days * _DAY
-        if ranges[-1][1] - timing.duration <= not_before or ranges[0][0] > not_after:
-            return []
+        if ranges[-1][1] <= not_before + 1 or ranges[0][0] > not_after:
+            return []  # every start lies inside a range: after not_before, before its end
+        reaches = self._reaches(day, ranges, timing.duration)
+        if reaches[-1] - timing.duration <= not_before:
+            return []  # no service fits, even running on into the next day
         busy = self.busy
-        i, j = busy.window(ranges[0][0] - timing.buffer_before, ranges[-1][1] + timing.buffer_after)
+        i, j = busy.window(ranges[0][0] - timing.buffer_before, reaches[-1] + timing.buffer_after)
         starts, ends, cores = busy.starts[i:j], busy.ends[i:j], busy.cores[i:j]
         travel_from: list[int] | None = None
         travel_to: list[int] | None = None
@@ -496,8 +570,34 @@ class TechnicianAgenda:
                 travel_from=travel_from,
                 travel_to=travel_to,
                 closed=self._capped_days(day, ranges),
+                reaches=reaches,
             )
         )
+
+    def _reaches(self, day: Date, ranges: list[WorkRange], duration: int) -> list[int]:
+        # Where the continuous working time of each range ends. The day's own touching
+        # ranges are already joined, so only its last range can run on: across midnight, into
+        # the first ranges of the next days (same area, no time off between), as far as a
+        # service of ``duration`` could reach.
+        reaches = [r[1] for r in ranges]
+        reach, area = ranges[-1][1], ranges[-1][3]
+        limit = reach + duration
+        tz = self.technician.time_zone
+        ordinal = day.toordinal()
+        while reach < limit:
+            ordinal += 1
+            if reach < _local_epoch(tz, ordinal, 0):
+                break  # the next day's ranges all start at or after its midnight
+            extended = False
+            following = day_ranges(self.technician, self.schedule, _dt.date.fromordinal(ordinal))
+            for start, end, _, other in following:
+                if start > reach or other != area:
+                    break
+                reach, extended = max(reach, end), True
+            if not extended:
+                break
+        reaches[-1] = reach
+        return reaches
 
     def _capped_days(self, day: Date, ranges: list[WorkRange]) -> list[Interval]:
         cap = self.schedule.daily_cap if self.schedule is not None else None

@@ -15,6 +15,7 @@ zone of the technician, which for a store's staff is the store's zone.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -186,10 +187,10 @@ class WorkSchedule:
     daily_cap: int | None = attrs.field(default=None, validator=_positive_cap)
     status: WorkStatus = WorkStatus.OFFLINE
     version: int = 0
-    _override_by_day: dict[Date, DateOverride] = attrs.field(
+    _override_by_day: dict[_dt.date, DateOverride] = attrs.field(
         init=False, eq=False, repr=False, factory=dict
     )
-    _shifts_by_day: dict[Date, tuple[Shift, ...]] = attrs.field(
+    _shifts_by_day: dict[_dt.date, tuple[Shift, ...]] = attrs.field(
         init=False, eq=False, repr=False, factory=dict
     )
     _time_off_minutes: tuple[tuple[int, int], ...] = attrs.field(
@@ -198,7 +199,7 @@ class WorkSchedule:
 
     def __attrs_post_init__(self) -> None:
         # Indexes built once: the engine asks for one day at a time, many times.
-        shifts: dict[Date, list[Shift]] = {}
+        shifts: dict[_dt.date, list[Shift]] = {}
         for shift in self.shifts:
             shifts.setdefault(shift.day, []).append(shift)
         object.__setattr__(self, "_override_by_day", {o.day: o for o in self.overrides})
@@ -214,11 +215,11 @@ class WorkSchedule:
         """No overrides, time off, shifts or cap."""
         return cls(technician_id)
 
-    def override_on(self, day: Date) -> DateOverride | None:
+    def override_on(self, day: _dt.date) -> DateOverride | None:
         """The technician's own override for ``day``, if any."""
         return self._override_by_day.get(day)
 
-    def shifts_on(self, day: Date) -> tuple[Shift, ...]:
+    def shifts_on(self, day: _dt.date) -> tuple[Shift, ...]:
         """The rota shifts starting on ``day``, in order."""
         return self._shifts_by_day.get(day, ())
 

@@ -17,9 +17,11 @@ The adapter passes ``booking_core.testing.contracts.StorageContract`` on both da
 from booking_core_sqlalchemy.engine import create_engine
 from booking_core_sqlalchemy.migration import VERSION_TABLE, alembic_config, migrate
 from booking_core_sqlalchemy.storage import SqlAlchemyStorage, SqlAlchemyUnitOfWork
+from booking_core_sqlalchemy.timeouts import DatabaseTimeouts
 
 __all__ = [
     "VERSION_TABLE",
+    "DatabaseTimeouts",
     "SqlAlchemyStorage",
     "SqlAlchemyUnitOfWork",
     "alembic_config",

@@ -5,6 +5,9 @@ begins with ``BEGIN IMMEDIATE`` (SQLAlchemy's documented recipe for SQLite trans
 a unit of work holds the database's single write lock from its first statement to its end.
 Writers queue on ``busy_timeout`` instead of failing with "database is locked", and readers
 outside a unit of work are never blocked thanks to write-ahead logging.
+
+Both: the timeouts of :class:`~booking_core_sqlalchemy.timeouts.DatabaseTimeouts` are set on
+every connection, and running out of one raises ``StorageUnavailable`` (see that module).
 """
 
 from __future__ import annotations
@@ -16,12 +19,16 @@ from typing import Any, Final
 
 from sqlalchemy import URL, Connection, Engine, event, make_url
 from sqlalchemy import create_engine as _sa_create_engine
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+from booking_core.errors import InvalidText
+from booking_core_sqlalchemy.timeouts import DatabaseTimeouts, install_timeouts
 
 __all__ = ["SQLITE_BUSY_TIMEOUT_MS", "configure_engine", "create_engine", "is_memory_sqlite"]
 
-#: How long a SQLite writer waits for the write lock before "database is locked".
-SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
+#: How long a SQLite writer waits for the write lock by default (then StorageUnavailable).
+SQLITE_BUSY_TIMEOUT_MS: Final = DatabaseTimeouts().sqlite_busy_ms
 
 SUPPORTED_DIALECTS: Final = frozenset({"sqlite", "postgresql"})
 
@@ -36,14 +43,21 @@ def is_memory_sqlite(url: URL) -> bool:
     )
 
 
-def create_engine(url: str | URL, **options: Any) -> Engine:
+def create_engine(
+    url: str | URL, *, timeouts: DatabaseTimeouts | None = None, **options: Any
+) -> Engine:
     """An engine for ``url`` with booking_core's settings (``options`` go to SQLAlchemy).
 
-    SQLite files get a 30 s busy timeout, WAL, foreign keys and ``BEGIN IMMEDIATE``;
+    SQLite files get a busy timeout, WAL, foreign keys and ``BEGIN IMMEDIATE``;
     in-memory SQLite gets one shared connection (StaticPool), which
     :class:`~booking_core_sqlalchemy.SqlAlchemyStorage` then serializes with a lock.
+    PostgreSQL connections get a statement, lock and connect timeout. ``timeouts``
+    (default :class:`~booking_core_sqlalchemy.timeouts.DatabaseTimeouts`) sets them.
     """
     url = make_url(url)
+    # SQL parameters are user input (names, addresses, phone numbers): keep them out of
+    # exception messages and therefore out of logs.
+    options.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         connect_args: dict[str, Any] = {"check_same_thread": False}
         connect_args.update(options.pop("connect_args", {}))
@@ -53,12 +67,13 @@ def create_engine(url: str | URL, **options: Any) -> Engine:
     else:
         options.setdefault("pool_pre_ping", True)
         engine = _sa_create_engine(url, **options)
-    configure_engine(engine)
+    configure_engine(engine, timeouts)
     return engine
 
 
-def configure_engine(engine: Engine) -> Engine:
-    """Install booking_core's per-connection settings on ``engine`` (idempotent).
+def configure_engine(engine: Engine, timeouts: DatabaseTimeouts | None = None) -> Engine:
+    """Install booking_core's per-connection settings on ``engine`` (idempotent: an engine
+    configured once keeps its first ``timeouts``).
 
     Call it before the engine opens its first connection: already pooled SQLite
     connections keep the driver's legacy transaction handling.
@@ -72,11 +87,29 @@ def configure_engine(engine: Engine) -> Engine:
         )
     if engine in _configured:
         return engine
+    event.listen(engine, "handle_error", _translate_unstorable_text)
+    # First, so that SQLite's busy timeout already holds for the PRAGMAs below.
+    install_timeouts(engine, timeouts or DatabaseTimeouts())
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
     _configured.add(engine)
     return engine
+
+
+def _translate_unstorable_text(context: ExceptionContext) -> None:
+    # PostgreSQL text cannot hold NUL (psycopg refuses it with a DataError before sending)
+    # and UTF-8 cannot hold a lone surrogate (UnicodeEncodeError): both are the caller's bad
+    # input, not a storage failure. SQLite stores both, so callers should refuse them first.
+    original = context.original_exception
+    data_error = getattr(context.dialect.loaded_dbapi, "DataError", ())
+    if isinstance(original, UnicodeEncodeError) or (
+        isinstance(original, data_error) and "NUL" in str(original)
+    ):
+        raise InvalidText(
+            "A text holds a NUL character or a lone surrogate, which the database cannot "
+            "store; remove it."
+        ) from original
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -85,7 +118,6 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")  # answers "memory" for in-memory databases
         cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, much faster
@@ -99,10 +131,14 @@ def _on_sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def engine_from(url_or_engine: str | URL | Engine, options: Mapping[str, Any] | None) -> Engine:
+def engine_from(
+    url_or_engine: str | URL | Engine,
+    options: Mapping[str, Any] | None,
+    timeouts: DatabaseTimeouts | None = None,
+) -> Engine:
     """``url_or_engine`` itself (configured) or a new engine for it."""
     if isinstance(url_or_engine, Engine):
         if options:
             raise TypeError("engine options apply only when a URL is given, not an Engine")
-        return configure_engine(url_or_engine)
-    return create_engine(url_or_engine, **dict(options or {}))
+        return configure_engine(url_or_engine, timeouts)
+    return create_engine(url_or_engine, timeouts=timeouts, **dict(options or {}))

@@ -40,13 +40,19 @@ def migrate(url_or_engine: str | URL | Engine, *, revision: str = "head") -> Non
     """Bring the database's booking_core schema to ``revision`` (latest by default).
 
     Idempotent: on an up-to-date database it changes nothing. Safe to call from several
-    processes at once (PostgreSQL: an advisory lock; SQLite: the write lock).
+    processes at once (PostgreSQL: an advisory lock, waited for without the request
+    timeouts; SQLite: the write lock, within the busy timeout).
     """
     owned = not isinstance(url_or_engine, Engine)
     engine = engine_from(url_or_engine, None)
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
+                # The request timeouts (booking_core_sqlalchemy.timeouts) are not for a
+                # deploy: it may wait for another migrate() and run long DDL. SET LOCAL
+                # lifts them for this transaction only.
+                connection.execute(text("SET LOCAL statement_timeout = 0"))
+                connection.execute(text("SET LOCAL lock_timeout = 0"))
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
                 )

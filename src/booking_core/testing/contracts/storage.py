@@ -36,6 +36,7 @@ from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
 from booking_core.testing.contracts.orders import race
+from booking_core.testing.contracts.placement import PlacementStorageContract
 from booking_core.timerange import TimeRange
 
 __all__ = ["StorageContract"]
@@ -55,6 +56,23 @@ def _booking(n: int, start: int, end: int, technician: TechnicianId = TECH) -> B
     return Booking(BookingId(f"bkg_{n}"), technician, None, _range(start, end), _range(start, end))
 
 
+def _padded(n: int, start: int, end: int, *, before: int, after: int, travel: int = 0) -> Booking:
+    """A booking whose blocked range is wider than its slot: buffers (and travel) around it.
+
+    Every field matters here: an adapter that checks only the slot, or drops travel or a
+    buffer from its check, lets some of the bookings built with this through.
+    """
+    return Booking(
+        BookingId(f"bkg_{n}"),
+        TECH,
+        None,
+        _range(start, end),
+        _range(start - before - travel, end + after),
+        service_id=SERVICE,
+        travel_minutes=travel,
+    )
+
+
 def _order(n: int, *, customer: str = "cus_1", at: DateTime = T0) -> Order:
     return Order.place(
         order_id=OrderId(f"ord_{n}"),
@@ -69,8 +87,11 @@ def _order(n: int, *, customer: str = "cus_1", at: DateTime = T0) -> Order:
     )
 
 
-class StorageContract:
+class StorageContract(PlacementStorageContract):
     """Mix into a ``Test*`` class that provides a ``uow_factory`` fixture over empty storage.
+
+    It includes :class:`~booking_core.testing.contracts.placement.PlacementStorageContract`
+    (idempotency keys, the anti-hoarding count).
 
     ``concurrency_workers`` is how many threads the race tests start.
     """
@@ -219,6 +240,97 @@ class StorageContract:
         with seeded() as uow:
             found = uow.bookings.list_active(TECH, _range(-120, 240))
         assert [b.id for b in found] == ["bkg_3", "bkg_1", "bkg_2"]
+
+    # -- bookings: the blocked range, not the slot, is what may not overlap --------------
+
+    @pytest.mark.parametrize(
+        ("second", "taken_by"),
+        [
+            # The slots touch (60 = 60); the second's 10-minute buffer before overlaps the
+            # first's 15-minute buffer after.
+            (_padded(2, 60, 120, before=10, after=15), "buffer after"),
+            # The slots are 10 minutes apart; the second's buffer before reaches into the
+            # first's buffer after (only the buffers overlap).
+            (_padded(2, 70, 130, before=10, after=0), "buffers"),
+            # The slots are 20 minutes apart, buffers alone fit; the second's travel does not.
+            (_padded(2, 80, 140, before=0, after=0, travel=10), "travel"),
+            # The second's slot ends where the first's begins; its own buffer after reaches
+            # into the first's buffer before (and slot).
+            (_padded(2, -60, 0, before=0, after=5), "buffer before"),
+        ],
+        ids=["slots-touch", "buffers-overlap", "travel-overlaps", "before-side"],
+    )
+    def test_slots_apart_but_blocked_ranges_overlapping_are_refused(
+        self, seeded: UnitOfWorkFactory, second: Booking, taken_by: str
+    ) -> None:
+        first = _padded(1, 0, 60, before=5, after=15)  # blocked [-5, 75)
+        with seeded() as uow:
+            uow.bookings.add(first)
+            uow.commit()
+        assert not first.slot.overlaps(second.slot), "the slots themselves must not overlap"
+
+        with seeded() as uow, pytest.raises(SlotTaken) as caught:
+            uow.bookings.add(second)
+
+        assert caught.value.error_code == "slot_taken", taken_by
+        with seeded() as uow:
+            with pytest.raises(NotFound):
+                uow.bookings.get(BookingId("bkg_2"))
+            assert uow.bookings.list_active(TECH, _range(-600, 600)) == [first]
+
+    def test_blocked_ranges_that_touch_do_not_conflict(self, seeded: UnitOfWorkFactory) -> None:
+        first = _padded(1, 0, 60, before=10, after=15)  # blocked [-10, 75)
+        after = _padded(2, 95, 155, before=10, after=0, travel=10)  # blocked [75, 155)
+        before = _padded(3, -60, -25, before=0, after=15)  # blocked [-60, -10)
+        elsewhere = _padded(4, 60, 120, before=10, after=15)  # another technician: no conflict
+        elsewhere = attrs.evolve(elsewhere, technician_id=OTHER_TECH)
+
+        with seeded() as uow:
+            for booking in (first, after, before, elsewhere):
+                uow.bookings.add(booking)
+            uow.commit()
+
+        with seeded() as uow:
+            found = uow.bookings.list_active(TECH, _range(-600, 600))
+        assert found == [before, first, after]
+        _assert_no_overlap(found)
+
+    def test_list_active_finds_a_booking_by_its_buffer_alone(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        booking = _padded(1, 0, 60, before=10, after=15)  # blocked [-10, 75)
+        with seeded() as uow:
+            uow.bookings.add(booking)
+            uow.commit()
+
+        with seeded() as uow:
+            in_buffer_after = uow.bookings.list_active(TECH, _range(70, 75))
+            in_buffer_before = uow.bookings.list_active(TECH, _range(-10, -5))
+            touching = uow.bookings.list_active(TECH, _range(75, 90))
+            many = uow.bookings.list_active_many([TECH], _range(60, 61))
+        assert (in_buffer_after, in_buffer_before, touching, many) == (
+            [booking],
+            [booking],
+            [],
+            [booking],
+        )
+
+    def test_concurrent_bookings_with_apart_slots_and_overlapping_buffers_one_wins(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        # Worker n's slot is [3n, 3n + 2): no two slots overlap, but every blocked range is
+        # [3n - 200, 202), so all of them overlap and exactly one booking may stand.
+        results = race(
+            self.concurrency_workers,
+            lambda n: _add_committed(
+                seeded, _padded(600 + n, 3 * n, 3 * n + 2, before=200, after=200 - 3 * n)
+            ),
+        )
+
+        assert results.count("ok") == 1, results
+        assert results.count("slot_taken") == self.concurrency_workers - 1, results
+        with seeded() as uow:
+            assert len(uow.bookings.list_active(TECH, _range(-600, 600))) == 1
 
     def test_released_booking_frees_its_time(self, seeded: UnitOfWorkFactory) -> None:
         with seeded() as uow:
