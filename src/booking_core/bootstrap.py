@@ -120,7 +120,7 @@ def build(
         reviews=ReviewService(uow, clock, ids, converter),
         converter=converter,
         holds=HoldService(uow, clock, ids, policy, travel),
-        rescheduling=ReschedulingService(uow, clock, ids, policy, travel),
+        rescheduling=ReschedulingService(uow, clock, ids, policy, travel, converter=converter),
         schedules=ScheduleService(uow),
         calendar=CalendarService(uow, clock),
         payments=ordering.payments,

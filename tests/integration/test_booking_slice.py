@@ -134,13 +134,23 @@ def test_starts_the_slot_list_does_not_offer_are_refused(
         assert uow.orders.list_for_customer(CustomerId("cus_1")) == [], reason
 
 
+#: A punctual technician's steps for the 10:00-11:00 order, as the time guards allow them.
+ON_TIME_FOR_10 = {
+    "accept": at(8, 5),
+    "depart": at(9),
+    "arrive": at(9, 50),
+    "start_service": at(10),
+    "complete": at(11),
+}
+
+
 def test_full_lifecycle_is_recorded_with_actor_time_and_reason(world: World) -> None:
     order_id = place(world, 10)
     technician = Actor(world.technician.id, Role.TECHNICIAN)
 
     result = world.app.ordering.pay_in_full(order_id, CUSTOMER)
-    for event in ("accept", "depart", "arrive", "start_service", "complete"):
-        world.clock.advance(pendulum.duration(minutes=5))
+    for event, when in ON_TIME_FOR_10.items():
+        world.clock.set(when)
         world.app.ordering.transition(order_id, event, technician, reason=f"{event} done")
 
     assert result.status is PaymentStatus.CAPTURED
@@ -156,7 +166,7 @@ def test_full_lifecycle_is_recorded_with_actor_time_and_reason(world: World) -> 
         ("complete", "in_service", "completed"),
     ]
     assert order.timeline[1].actor == technician
-    assert order.timeline[1].at == at(8, 5)
+    assert [r.at for r in order.timeline[1:]] == list(ON_TIME_FOR_10.values())
     assert order.timeline[1].reason == "accept done"
     assert order.timeline[0].actor.role is Role.SYSTEM
 
@@ -247,7 +257,8 @@ def test_reviews_only_for_own_completed_orders_once(world: World) -> None:
     with pytest.raises(ReviewNotAllowed):
         world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_1"), 5, "early"))
     technician = Actor(world.technician.id, Role.TECHNICIAN)
-    for event in ("accept", "depart", "arrive", "start_service", "complete"):
+    for event, when in ON_TIME_FOR_10.items():
+        world.clock.set(when)
         world.app.ordering.transition(order_id, event, technician)
 
     review = world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_1"), 5, "很好"))

@@ -6,10 +6,11 @@ import pendulum
 import pytest
 
 from booking_core import Money
-from booking_core.errors import NotFound, PermissionDenied, TransitionNotAllowed
+from booking_core.errors import NotFound, PermissionDenied, SlotTaken, TransitionNotAllowed
 from booking_core.orders import Actor, Role
 from booking_core.orders.policy import PaymentMode
 from booking_core.testing.orders import CUSTOMER, OPERATOR, OrderWorld, at, order_world
+from booking_core.timerange import TimeRange
 
 
 @pytest.fixture
@@ -152,7 +153,7 @@ def test_customers_cannot_record_no_shows_nor_cancel_others_orders(world: OrderW
 
 def test_an_order_in_service_can_no_longer_be_cancelled(world: OrderWorld) -> None:
     order_id = world.paid_order(at(2, 10))
-    world.fire(order_id, "accept", "depart", "arrive", "start_service")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service")
 
     with pytest.raises(TransitionNotAllowed):
         world.app.cancellation.preview(order_id, CUSTOMER)
@@ -164,7 +165,18 @@ def test_an_order_in_service_can_no_longer_be_cancelled(world: OrderWorld) -> No
 
 def test_cancelling_frees_the_technicians_time(world: OrderWorld) -> None:
     order_id = world.paid_order(at(3, 10))
+    with pytest.raises(SlotTaken):
+        world.place(at(3, 10), customer="cus_2")
 
     world.app.cancellation.cancel(order_id, CUSTOMER)
+    second_id = world.place(at(3, 10), customer="cus_2")
 
-    world.place(at(3, 10), customer="cus_2")
+    first, second = world.get(order_id), world.get(second_id)
+    assert (second.customer_id, second.technician_id) == ("cus_2", world.li)
+    assert second.slot == TimeRange(at(3, 10), at(3, 11))
+    with world.uow() as uow:
+        assert not uow.bookings.get(first.booking_id).active
+        active = uow.bookings.list_active(world.li, TimeRange(at(3, 0), at(4, 0)))
+    assert [(b.id, b.order_id, b.slot) for b in active] == [
+        (second.booking_id, second_id, TimeRange(at(3, 10), at(3, 11)))
+    ]

@@ -37,7 +37,7 @@ def world() -> OrderWorld:
 
 def completed(world: OrderWorld) -> str:
     order_id = world.paid_order(at(2, 10))
-    world.fire(order_id, "accept", "depart", "arrive", "start_service", "complete")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service", "complete")
     return order_id
 
 
@@ -173,7 +173,7 @@ def test_an_order_left_in_service_is_completed_after_its_end_and_grace(
     world: OrderWorld,
 ) -> None:
     order_id = world.paid_order(at(2, 10))
-    world.fire(order_id, "accept", "depart", "arrive", "start_service")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service")
 
     world.clock.set(at(2, 11, 59))
     before = world.run_jobs()
@@ -189,7 +189,7 @@ def test_an_order_left_in_service_is_completed_after_its_end_and_grace(
 
 def test_auto_completion_leaves_an_unpaid_balance_to_the_platform(world: OrderWorld) -> None:
     order_id = world.paid_order(at(2, 10), mode=PaymentMode.DEPOSIT)
-    world.fire(order_id, "accept", "depart", "arrive", "start_service")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service")
 
     world.clock.set(at(2, 13))
     world.run_jobs()
@@ -200,7 +200,7 @@ def test_auto_completion_leaves_an_unpaid_balance_to_the_platform(world: OrderWo
 
 def test_an_auto_completion_job_rechecks_the_order(world: OrderWorld) -> None:
     order_id = world.paid_order(at(2, 10))
-    world.fire(order_id, "accept", "depart", "arrive", "start_service", "complete")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service", "complete")
     timeline = list(world.get(order_id).timeline)
 
     world.clock.set(at(2, 13))

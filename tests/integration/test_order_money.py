@@ -85,7 +85,7 @@ def refund_key(world: OrderWorld, order_id: OrderId, n: int = 0) -> str:
 
 
 def complete(world: OrderWorld, order_id: OrderId) -> None:
-    world.fire(order_id, "accept", "depart", "arrive", "start_service", "complete")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service", "complete")
 
 
 @pytest.fixture
@@ -220,9 +220,9 @@ def test_a_deposit_and_a_balance_are_each_posted_under_their_key(world: OrderWor
 
     # when the deposit and later the balance are paid and the order completes
     world.app.payments.pay(order_id, CUSTOMER)
-    world.fire(order_id, "accept", "depart", "arrive")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive")
     world.app.payments.pay(order_id, CUSTOMER)
-    world.fire(order_id, "start_service", "complete")
+    world.fire_on_schedule(order_id, "start_service", "complete")
 
     # then each capture is its own entry and the settlement covers both
     assert world.journal(order_id)[:2] == [
@@ -274,7 +274,7 @@ def test_the_auto_complete_job_settles_the_order_by_the_configured_rates() -> No
     )
     world = order_world(rates=rates)
     order_id = world.paid_order(at(2, 10), coupon=claim(world, TWENTY_OFF))
-    world.fire(order_id, "accept", "depart", "arrive", "start_service")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service")
 
     # when nobody completes it and the job runs after its end and the grace
     world.clock.set(at(2, 12, 1))

@@ -40,14 +40,15 @@ def test_deposit_now_and_balance_before_completion(world: OrderWorld) -> None:
     order_id = world.place(mode=PaymentMode.DEPOSIT)
 
     deposit = world.app.payments.pay(order_id, CUSTOMER)
-    world.fire(order_id, "accept", "depart", "arrive", "start_service")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service")
     with pytest.raises(TransitionNotAllowed) as refused:
-        world.fire(order_id, "complete")
+        world.fire_on_schedule(order_id, "complete")
     balance = world.app.payments.pay(order_id, CUSTOMER)
     order = world.fire(order_id, "complete")
 
     assert deposit.amount == Money(5970, "CNY")  # 30 % of 199.00, rounded half-up
     assert "balance has not been paid" in refused.value.message
+    assert refused.value.details["guards"] == ["fully_paid"]  # on time: only money lacks
     assert balance.amount == Money(13930, "CNY")
     assert (order.state, order.paid) == ("completed", Money(19900, "CNY"))
 
@@ -58,14 +59,15 @@ def test_pay_on_arrival_needs_nothing_up_front_but_everything_before_the_service
     order_id = world.place(mode=PaymentMode.ON_ARRIVAL)
     state_at_checkout = world.get(order_id).state
 
-    world.fire(order_id, "accept", "depart", "arrive")
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive")
     with pytest.raises(TransitionNotAllowed) as refused:
-        world.fire(order_id, "start_service")
+        world.fire_on_schedule(order_id, "start_service")
     world.app.payments.pay(order_id, CUSTOMER)
     order = world.fire(order_id, "start_service")
 
     assert state_at_checkout == "pending_acceptance"
     assert "paid in full before the service starts" in refused.value.message
+    assert refused.value.details["guards"] == ["arrival_settled"]  # on time: only money lacks
     assert order.state == "in_service"
 
 

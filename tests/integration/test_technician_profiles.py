@@ -49,10 +49,13 @@ def _with_store(world: OrderWorld) -> TechnicianId:
     return world.li
 
 
-def _completed(world: OrderWorld, hour: int, customer: str) -> OrderId:
-    order_id = world.paid_order(at(3, hour), customer=customer)
-    world.fire(order_id, "accept", "depart", "arrive", "start_service", "complete")
-    return order_id
+def _completed(world: OrderWorld, count: int) -> list[OrderId]:
+    """``count`` orders of Li's, back to back on Tuesday from 10:00 for cus_0, cus_1, …, each
+    placed today and completed on time (the clock ends at the last one's end)."""
+    orders = [world.paid_order(at(3, 10 + n), customer=f"cus_{n}") for n in range(count)]
+    for order_id in orders:
+        world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service", "complete")
+    return orders
 
 
 # -- registering with a profile ---------------------------------------------------------------
@@ -204,7 +207,7 @@ def test_hours_naming_an_unknown_service_are_refused(world: OrderWorld) -> None:
 
 
 def test_each_review_updates_the_rating_rounded_half_up(world: OrderWorld) -> None:
-    orders = [_completed(world, 10 + n, f"cus_{n}") for n in range(4)]
+    orders = _completed(world, 4)
     ratings = []
 
     for n, (order_id, stars) in enumerate(zip(orders, (4, 4, 5, 4), strict=True)):
@@ -216,7 +219,7 @@ def test_each_review_updates_the_rating_rounded_half_up(world: OrderWorld) -> No
 
 
 def test_the_minimum_rating_filter_follows_reviews(world: OrderWorld) -> None:
-    orders = [_completed(world, 10 + n, f"cus_{n}") for n in range(2)]
+    orders = _completed(world, 2)
     world.clock.set(at(4, 8))
     search = SlotSearch(world.tuina, pendulum.date(2026, 3, 5), min_rating=Decimal("4.5"))
     before = world.app.availability.search(search)
@@ -232,8 +235,8 @@ def test_the_minimum_rating_filter_follows_reviews(world: OrderWorld) -> None:
 
 
 def test_a_profile_edit_keeps_the_rating_reviews_earned(world: OrderWorld) -> None:
-    order_id = _completed(world, 10, "cus_1")
-    world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_1"), 3))
+    [order_id] = _completed(world, 1)
+    world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_0"), 3))
 
     world.app.technicians.update_profile(world.li, TechnicianProfile(skills={"foot"}), world.tech)
 

@@ -13,16 +13,33 @@ less what was refunded, and a cancelled order whose refunds all succeeded holds 
 customer funds (the fee was earned, the rest went back). Coupons: an order holds its coupon
 while it lives (reserved until money is captured or it completes, used after), and a
 cancelled order has given it back (I16).
+
+Steering: the order's time guards refuse setting off, starting and completing too early, so
+technicians who "move on" may first wait for the time the guard allows (the clock moves
+forward to it), a visit may be walked to a chosen state and left there (arrived, in service),
+and a no-show may be recorded once the wait is over. Orders are booked relative to the clock,
+so the machine never runs out of future slots. Every state an order rests in after a step is
+counted (``REACHED``); ``test_a_seeded_run_reaches_every_state`` asserts that a fixed run
+visits all of them, a no-show included.
 """
 
 from __future__ import annotations
 
-import contextlib
+from collections import Counter
+from collections.abc import Callable
+from typing import TypeVar
 
 import pendulum
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from booking_core import Money
 from booking_core.errors import BookingError
@@ -32,10 +49,11 @@ from booking_core.orders import Actor, OrderState, Role
 from booking_core.orders.complaint import Decision, Remedy
 from booking_core.orders.lifecycle import OrderLifecycle
 from booking_core.orders.payments import MovementKind, RefundStatus
-from booking_core.orders.policy import PaymentMode
+from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.ports.payments import WebhookKind
 from booking_core.promotions import (
     CouponBenefit,
+    CouponId,
     CouponStatus,
     CouponTemplate,
     CouponTemplateId,
@@ -43,7 +61,14 @@ from booking_core.promotions import (
     Validity,
 )
 from booking_core.services.aftersales import FileComplaint
-from booking_core.testing.orders import CUSTOMER, OPERATOR, OrderWorld, at, order_world
+from booking_core.testing.orders import (
+    CUSTOMER,
+    LOCAL_ZONE,
+    OPERATOR,
+    OrderWorld,
+    at,
+    order_world,
+)
 from booking_core.testing.payments import Outcome, RefundOutcome
 
 CNY = "CNY"
@@ -61,6 +86,7 @@ TRANSITIONS = {
     for s in OrderLifecycle.states
     for t in s.transitions
 }
+CLOSED = ("completed", "cancelled", "refunding", "partially_refunded", "refunded")
 NEXT = {
     "pending_acceptance": "accept",
     "accepted": "depart",
@@ -69,6 +95,13 @@ NEXT = {
     "in_service": "complete",
 }
 TECH_EVENTS = ("accept", "reject", "depart", "arrive", "start_service", "complete")
+UNLIMITED = OrderPolicy(
+    max_unpaid_orders_per_customer=None, max_unpaid_orders_per_customer_technician=None
+)
+#: What every order rested in after a step (and ``no_show`` for each no-show recorded), over
+#: every run of the machine in this process.
+REACHED: Counter[str] = Counter()
+T = TypeVar("T")
 
 
 class OrderLife(RuleBasedStateMachine):
@@ -81,7 +114,10 @@ class OrderLife(RuleBasedStateMachine):
 
     @initialize()
     def start(self) -> None:
-        self.world = order_world()
+        # One customer places every order here, so the anti-hoarding limits (tested on their
+        # own in test_order_hoarding) would soon refuse every placement and starve the
+        # machine of orders; every other rule is the default.
+        self.world = order_world(UNLIMITED)
         self.webhooks = []
         self.delivered = set()
         self.world.app.coupons.create_template(OPERATOR, TWENTY_OFF)
@@ -94,7 +130,7 @@ class OrderLife(RuleBasedStateMachine):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def claim(self) -> str:
+    def claim(self) -> CouponId:
         return self.world.app.coupons.claim(CUSTOMER, TWENTY_OFF.id).id
 
     def snapshot(self, order_id: OrderId) -> tuple[object, ...]:
@@ -111,19 +147,47 @@ class OrderLife(RuleBasedStateMachine):
             [(c.id, c.status, c.order_id) for c in coupons],
         )
 
-    def attempt(self, order_id: OrderId, command: object) -> None:
+    def complaints(self, order_id: OrderId) -> list[tuple[object, ...]]:
+        with self.world.uow() as uow:
+            found = uow.complaints.for_order(order_id)
+        return [(c.id, c.state, c.version, len(c.timeline), c.resolution) for c in found]
+
+    def attempt(self, order_id: OrderId, command: Callable[[], T]) -> T | None:
+        """Run ``command``; if it is refused, check that it changed nothing (None)."""
         before = self.snapshot(order_id)
         movements = self.world.movements(order_id)
         books = self.books()
+        complaints = self.complaints(order_id)
         try:
-            command()  # type: ignore[operator]
-        except BookingError:
+            return command()
+        except BookingError as refusal:
+            event(f"refused: {refusal.error_code}")
             assert self.snapshot(order_id) == before, "a refused command changed the order"
             assert self.world.movements(order_id) == movements
             assert self.books() == books, "a refused command moved money or coupons"
+            assert self.complaints(order_id) == complaints, "a refused command moved a complaint"
+            return None
+
+    def day_at(self, days_ahead: int, hour: int) -> pendulum.DateTime:
+        """``hour`` o'clock, local time, ``days_ahead`` days after the clock's day."""
+        today = self.world.clock.now().in_timezone(LOCAL_ZONE)
+        day = today.add(days=days_ahead)
+        return pendulum.datetime(day.year, day.month, day.day, hour, tz=LOCAL_ZONE)
+
+    def wait_for(self, order_id: OrderId, event_name: str) -> None:
+        """Move the clock forward to when the order's time guard allows ``event_name``."""
+        policy = self.world.app.ordering.order_policy
+        allowed = self.world.get(order_id).not_before(event_name, policy)
+        if allowed is not None and allowed > self.world.clock.now():
+            self.world.clock.set(allowed)
 
     def pick(self, n: int) -> OrderId:
         return self.orders[n % len(self.orders)]
+
+    def pick_in(self, n: int, *states: str) -> OrderId:
+        """An order in one of ``states`` if there is one (steering), else any order."""
+        found = [o for o in self.orders if self.world.get(o).state in states]
+        return found[n % len(found)] if found else self.pick(n)
 
     def technician_of(self, order_id: OrderId) -> Actor:
         tid = self.world.get(order_id).technician_id
@@ -133,15 +197,16 @@ class OrderLife(RuleBasedStateMachine):
 
     @rule(
         hour=st.integers(9, 19),
-        day=st.integers(2, 4),
+        days_ahead=st.integers(0, 2),
         mode=st.sampled_from(PaymentMode),
         with_coupon=st.booleans(),
     )
-    def place(self, hour: int, day: int, mode: PaymentMode, with_coupon: bool) -> None:
+    def place(self, hour: int, days_ahead: int, mode: PaymentMode, with_coupon: bool) -> None:
         coupon = self.claim() if with_coupon else None
         books = self.books()
+        start = self.day_at(days_ahead, hour)
         try:
-            self.orders.append(self.world.place(at(day, hour), mode=mode, coupon=coupon))
+            self.orders.append(self.world.place(start, mode=mode, coupon=coupon))
         except BookingError:
             # Taken or not offered: no order, and the coupon is still free.
             assert self.books() == books
@@ -230,13 +295,22 @@ class OrderLife(RuleBasedStateMachine):
         self.world.gateway.script_refunds(refund)
         self.attempt(order_id, lambda: self.world.app.cancellation.cancel(order_id, actor))
 
+    @rule(n=st.integers(0, 50), hours_before=st.sampled_from([1, 3, 30]))
+    def customer_cancels_a_paid_order_late(self, n: int, hours_before: int) -> None:
+        # Steering: a paid order cancelled by its customer, at 1 or 3 hours' notice (a fee
+        # is kept, the rest is refunded: partially refunded) or with a day's (all back).
+        order_id = self.pick_in(n, "pending_acceptance", "accepted")
+        notice = self.world.get(order_id).slot.start.subtract(hours=hours_before)
+        self.world.clock.set(max(self.world.clock.now(), notice))
+        self.attempt(order_id, lambda: self.world.app.cancellation.cancel(order_id, CUSTOMER))
+
     @rule(n=st.integers(0, 50), change=st.sampled_from(["time", "service", "technician"]),
           hour=st.integers(9, 19))  # fmt: skip
     def modify(self, n: int, change: str, hour: int) -> None:
         order_id = self.pick(n)
         m = self.world.app.modification
         command = {
-            "time": lambda: m.change_time(order_id, CUSTOMER, at(4, hour)),
+            "time": lambda: m.change_time(order_id, CUSTOMER, self.day_at(1, hour)),
             "service": lambda: m.change_service(order_id, CUSTOMER, self.world.foot),
             "technician": lambda: m.change_technician(order_id, OPERATOR, self.world.wang),
         }[change]
@@ -244,26 +318,29 @@ class OrderLife(RuleBasedStateMachine):
 
     @rule(n=st.integers(0, 50), partial=st.booleans())
     def complain_and_arbitrate(self, n: int, partial: bool) -> None:
-        order_id = self.pick(n)
+        # Mostly about an order a complaint is taken for, so arbitration happens often.
+        order_id = self.pick_in(n, "completed", "cancelled", "partially_refunded")
         aftersales = self.world.app.aftersales
 
-        def run() -> None:
-            complaint = aftersales.file(
-                FileComplaint(order_id, CustomerId("cus_1"), "not as promised", Remedy.FULL_REFUND)
-            )
-            aftersales.take_up(complaint.id, OPERATOR)
-            refundable = self.world.get(order_id).refundable
-            if partial and refundable.amount > 1:
-                half = Money(refundable.amount // 2, refundable.currency)
-                aftersales.resolve(
-                    complaint.id, OPERATOR, decision=Decision.PARTIAL_REFUND, refund=half
-                )
-            else:
-                aftersales.resolve(complaint.id, OPERATOR, decision=Decision.FULL_REFUND)
-
-        # A complaint may be refused at any of its steps; the order invariants hold regardless.
-        with contextlib.suppress(BookingError):
-            run()
+        # A complaint may be refused at any of its steps; each refusal changes nothing (the
+        # order, its money, the books, the coupons and its complaints are as before).
+        complaint = self.attempt(order_id, lambda: aftersales.file(
+            FileComplaint(order_id, CustomerId("cus_1"), "not as promised", Remedy.FULL_REFUND)
+        ))  # fmt: skip
+        if complaint is None:
+            return
+        if self.attempt(order_id, lambda: aftersales.take_up(complaint.id, OPERATOR)) is None:
+            return
+        refundable = self.world.get(order_id).refundable
+        if partial and refundable.amount > 1:
+            half = Money(refundable.amount // 2, refundable.currency)
+            self.attempt(order_id, lambda: aftersales.resolve(
+                complaint.id, OPERATOR, decision=Decision.PARTIAL_REFUND, refund=half
+            ))  # fmt: skip
+        else:
+            self.attempt(order_id, lambda: aftersales.resolve(
+                complaint.id, OPERATOR, decision=Decision.FULL_REFUND
+            ))  # fmt: skip
 
     # -- technicians -----------------------------------------------------------------------
 
@@ -273,29 +350,54 @@ class OrderLife(RuleBasedStateMachine):
         actor = self.technician_of(order_id)
         self.attempt(order_id, lambda: self.world.app.ordering.transition(order_id, event, actor))
 
-    @rule(n=st.integers(0, 50))
-    def technician_moves_on(self, n: int) -> None:
-        order_id = self.pick(n)
+    @rule(n=st.integers(0, 50), waits=st.booleans())
+    def technician_moves_on(self, n: int, waits: bool) -> None:
+        """The next step of the visit, now or (``waits``) once its time guard allows it."""
+        self.move_on(self.pick(n), waits=waits)
+
+    def move_on(self, order_id: OrderId, *, waits: bool) -> None:
         following = NEXT.get(self.world.get(order_id).state)
         if following is None:
             return
+        if waits:
+            self.wait_for(order_id, following)
         if following in ("start_service", "complete"):
-            with contextlib.suppress(BookingError):  # the balance, when it is due
-                self.world.app.payments.pay(order_id, CUSTOMER)
+            # The balance, when it is due; a refusal (nothing due) changes nothing.
+            self.attempt(order_id, lambda: self.world.app.payments.pay(order_id, CUSTOMER))
         actor = self.technician_of(order_id)
         self.attempt(
             order_id, lambda: self.world.app.ordering.transition(order_id, following, actor)
         )
 
-    @rule(n=st.integers(0, 50))
-    def technician_works_it_through(self, n: int) -> None:
-        # The whole visit at once, so that completions (and refunds after them) happen often.
+    @rule(
+        n=st.integers(0, 50),
+        until=st.sampled_from(["departed", "arrived", "in_service", "completed", "no_show"]),
+    )
+    def technician_works_it_through(self, n: int, until: str) -> None:
+        # Steering: the visit of an order under way, each step when its guard allows, up to
+        # ``until`` and left there — so that orders rest in every state of the visit, are
+        # completed (and refunded after) often, and sometimes nobody opens the door.
+        order_id = self.pick_in(n, *NEXT)
+        stop = "arrived" if until == "no_show" else until
         for _ in NEXT:
-            self.technician_moves_on(n)
+            if self.world.get(order_id).state in (stop, *CLOSED):
+                break
+            self.move_on(order_id, waits=True)
+        if until == "no_show":
+            self.no_show(order_id, waited=True)
 
-    @rule(n=st.integers(0, 50))
-    def technician_records_a_no_show(self, n: int) -> None:
-        order_id = self.pick(n)
+    @rule(n=st.integers(0, 50), waited=st.booleans())
+    def technician_records_a_no_show(self, n: int, waited: bool) -> None:
+        # Having waited, at a door that stays shut; otherwise any order, at any time.
+        self.no_show(self.pick_in(n, "arrived") if waited else self.pick(n), waited=waited)
+
+    def no_show(self, order_id: OrderId, *, waited: bool) -> None:
+        order = self.world.get(order_id)
+        if waited and order.state == OrderState.ARRIVED:
+            policy = self.world.app.ordering.order_policy
+            arrived = order.entered_at(OrderState.ARRIVED) or order.slot.start
+            ready = max(order.slot.start, arrived).add(minutes=policy.no_show_wait_minutes)
+            self.world.clock.set(max(self.world.clock.now(), ready))
         actor = self.technician_of(order_id)
         self.attempt(order_id, lambda: self.world.app.cancellation.record_no_show(order_id, actor))
 
@@ -333,6 +435,10 @@ class OrderLife(RuleBasedStateMachine):
             assert refunded <= order.refunded_amount.amount <= captured
             assert len({k for k, _ in moved}) <= 2
             event(f"reached {order.state}")
+            REACHED[order.state] += 1
+            if any(r.event == "no_show" for r in order.timeline):
+                event("reached no_show")
+                REACHED["no_show"] += 1
 
     @invariant()
     def the_books_balance_and_mirror_the_money(self) -> None:
@@ -433,3 +539,24 @@ OrderLife.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestOrderLife = OrderLife.TestCase
+
+
+def test_a_seeded_run_reaches_every_state() -> None:
+    """A fixed (derandomized) run of the machine rests in every state of the chart at least
+    once, and records a no-show: the rules above are steered so that it does."""
+    REACHED.clear()
+
+    run_state_machine_as_test(
+        OrderLife,
+        settings=settings(
+            max_examples=35,
+            stateful_step_count=40,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
+
+    missing = {str(s) for s in OrderState} | {"no_show"}
+    assert missing - set(REACHED) == set(), REACHED

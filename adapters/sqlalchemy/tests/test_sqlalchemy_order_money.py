@@ -51,7 +51,7 @@ def test_a_coupon_order_is_paid_completed_and_refunded_in_balanced_books(
     webhook = world.gateway.notification(WebhookKind.PAYMENT_CAPTURED, f"{done}:ful:1")
     world.app.payments.handle_webhook(*webhook)
     world.app.payments.handle_webhook(*webhook)
-    world.fire(done, "accept", "depart", "arrive", "start_service", "complete")
+    world.fire_on_schedule(done, "accept", "depart", "arrive", "start_service", "complete")
     complaint = world.app.aftersales.file(
         FileComplaint(done, CustomerId("cus_1"), "Ended early", Remedy.APOLOGY)
     )

@@ -2,11 +2,13 @@
 
 The platform creates a category, a service and a technician (Asia/Shanghai hours); a
 customer lists the free slots of a day and books one; a second, overlapping order is
-refused; the customer pays through the fake gateway; the technician accepts, departs,
-arrives, starts and completes; an illegal transition is refused; the customer leaves five
-stars. Everything goes through HTTP (in-process, no socket) against a temporary SQLite
-database — or in-memory storage when booking-core-sqlalchemy is not installed — with a
-frozen clock and sequential ids, so the transcript is the same on every run.
+refused; the customer pays through the fake gateway; the technician accepts, is refused
+when he tries to set off a day early (the order's time guards), then departs, arrives,
+starts and completes on Tuesday as the clock moves through the day; an illegal transition
+is refused; the customer leaves five stars. Everything goes through HTTP (in-process, no
+socket) against a temporary SQLite database — or in-memory storage when
+booking-core-sqlalchemy is not installed — with a frozen clock the script moves (each step
+shows its time) and sequential ids, so the transcript is the same on every run.
 
 Exits 0 when every step behaved as expected, 1 otherwise.
 """
@@ -75,7 +77,10 @@ class _Transcript:
         self.say(f"   {method} {path}{query}{who}")
         if body is not None:
             self.say(f"   {_dumps(body)}")
-        response = self._client.request(method, path, headers=actor, json=body, params=params)
+        # A request id per step keeps the transcript the same on every run (the server
+        # would otherwise make a random one for each problem's ``request_id``).
+        headers = {**(actor or {}), "X-Request-ID": f"demo-step-{self._step}"}
+        response = self._client.request(method, path, headers=headers, json=body, params=params)
         data = response.json()
         problem = response.headers.get("content-type", "").startswith(PROBLEM_MEDIA_TYPE)
         shown = data if show is None or problem else {k: data[k] for k in show if k in data}
@@ -212,6 +217,18 @@ def run_demo(uow: UnitOfWorkFactory, out: TextIO) -> None:
                 show=("state",),
             )
             _check(moved["state"] == state, f"{action} leads to {state}")
+            if action == "accept":
+                # The clock is frozen, so the demo moves it as the day goes by; the order's
+                # time guards (OrderPolicy) hold against that clock like against a real one.
+                early = t.call(
+                    "Still on Monday, the technician tries to set off a day early: refused "
+                    "(no earlier than 3 hours before the start)",
+                    "POST",
+                    f"{order_path}/depart",
+                    actor=tech,
+                    expect=409,
+                )
+                _check(early["code"] == "too_early", "setting off waits for the lead time")
 
         t.call(
             "Alice tries to cancel the completed order: refused",

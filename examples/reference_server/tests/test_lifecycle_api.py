@@ -72,7 +72,11 @@ def test_a_rejection_is_recorded_and_only_the_technician_may_reject(
 
 
 def test_the_whole_way_with_a_stale_version_refused(
-    client: TestClient, paid: Callable[..., str], alice: dict[str, str], technician: dict[str, str]
+    client: TestClient,
+    paid: Callable[..., str],
+    alice: dict[str, str],
+    technician: dict[str, str],
+    walk: Callable[..., Json],
 ) -> None:
     order_id = paid()
     seen = client.get(f"/orders/{order_id}/lifecycle", headers=alice).json()["version"]
@@ -87,7 +91,9 @@ def test_the_whole_way_with_a_stale_version_refused(
         json={"expected_version": seen},
         headers=alice,
     )
-    done = fire(client, order_id, technician, "depart", "arrive", "start_service", "complete")
+    done = walk(
+        order_id, technician, "depart", "arrive", "start-service", "complete", transitions=True
+    )
 
     assert accepted.status_code == 200
     assert stale_cancel.status_code == 409
@@ -171,14 +177,18 @@ def test_changing_the_time_and_the_technician(
 
 
 def test_tracking_while_on_the_way(
-    client: TestClient, paid: Callable[..., str], alice: dict[str, str], technician: dict[str, str]
+    client: TestClient,
+    paid: Callable[..., str],
+    alice: dict[str, str],
+    technician: dict[str, str],
+    walk: Callable[..., Json],
 ) -> None:
     order_id = paid()
     fire(client, order_id, technician, "accept")
     too_early = client.post(
         f"/orders/{order_id}/positions", json={"lat": 31.2, "lon": 121.4}, headers=technician
     )
-    fire(client, order_id, technician, "depart")
+    walk(order_id, technician, "depart", transitions=True)  # on the day, an hour before
 
     reported = client.post(
         f"/orders/{order_id}/positions", json={"lat": 31.2, "lon": 121.4}, headers=technician
@@ -201,9 +211,10 @@ def test_complaint_and_arbitration(
     alice: dict[str, str],
     technician: dict[str, str],
     platform: dict[str, str],
+    walk: Callable[..., Json],
 ) -> None:
     order_id = paid()
-    fire(client, order_id, technician, "accept", "depart", "arrive", "start_service", "complete")
+    walk(order_id, technician, transitions=True)
 
     filed = client.post(
         f"/orders/{order_id}/complaints",

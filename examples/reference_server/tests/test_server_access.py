@@ -242,10 +242,10 @@ def test_only_the_orders_customer_reviews_it(
     paid_order: dict[str, Any],
     technician: dict[str, str],
     bob: dict[str, str],
+    walk: Callable[..., dict[str, Any]],
 ) -> None:
     # given Alice's completed order
-    for action in ("accept", "depart", "arrive", "start-service", "complete"):
-        client.post(f"/orders/{paid_order['id']}/{action}", headers=technician)
+    walk(paid_order["id"], technician)
 
     # when Bob and the technician try to review it
     by_bob = client.post(f"/orders/{paid_order['id']}/review", json={"stars": 1}, headers=bob)

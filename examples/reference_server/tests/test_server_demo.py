@@ -20,6 +20,8 @@ def test_the_demo_runs_on_in_memory_storage() -> None:
     assert "Every step behaved as expected." in transcript
     assert "slot_taken" in transcript
     assert "transition_not_allowed" in transcript
+    assert '"code": "too_early"' in transcript  # setting off a day early is refused
+    assert "not_before" in transcript
     assert '"order_state": "pending_acceptance"' in transcript
     assert '"average_stars": "5.0"' in transcript
 

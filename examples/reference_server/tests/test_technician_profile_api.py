@@ -3,6 +3,7 @@ with the rating reviews earn (FEATURES T2, C4, C5; INVARIANTS I25)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -280,10 +281,10 @@ def test_reviews_set_the_rating_shown_and_filtered_on(
     paid_order: dict[str, Any],
     technician: dict[str, str],
     alice: dict[str, str],
+    walk: Callable[..., dict[str, Any]],
 ) -> None:
     # given Alice's completed order with the first technician
-    for action in ("accept", "depart", "arrive", "start-service", "complete"):
-        client.post(f"/orders/{paid_order['id']}/{action}", headers=technician)
+    walk(paid_order["id"], technician)
 
     # when she gives it four stars
     review = client.post(f"/orders/{paid_order['id']}/review", json={"stars": 4}, headers=alice)

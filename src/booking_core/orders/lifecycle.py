@@ -1,9 +1,10 @@
 """The order lifecycle as a python-statemachine chart.
 
-The chart decides which transitions exist and checks the guards that depend only on the
-order's own facts (money captured, technician assigned). :class:`~booking_core.orders.order.Order`
-owns the state (a plain string), the roles allowed per event and the timeline; guards that
-depend on policy and time (notice, lateness, no-show wait) live in the services.
+The chart decides which transitions exist and checks the guards that depend on the order's
+own facts (money captured, technician assigned) and on the clock (not setting off, starting
+or completing too early). :class:`~booking_core.orders.order.Order` owns the state (a plain
+string), the roles allowed per event and the timeline; the remaining rules that depend on
+policy and time (cancellation notice, lateness, no-show wait) live in the services.
 
 Guards (methods of the model, :class:`~booking_core.orders.order.Order`):
 
@@ -13,6 +14,15 @@ Guards (methods of the model, :class:`~booking_core.orders.order.Order`):
 * ``fully_paid`` — the whole price is captured and not refunded (the balance of a deposit
   order, too);
 * ``fully_refunded`` — everything captured has been refunded.
+
+Time guards (also methods of the model; they read the ``at`` and ``policy`` the order passes
+to ``send``, see :mod:`booking_core.orders.timing`):
+
+* ``lead_time_reached`` — the technician sets off no earlier than the lead time before the
+  start;
+* ``start_tolerance_reached`` — the service starts no earlier than the tolerance before it;
+* ``minimum_service_time_reached`` — the service is completed no earlier than a minimum share
+  of its duration after its recorded start.
 """
 
 from __future__ import annotations
@@ -75,10 +85,10 @@ class OrderLifecycle(StateChart):  # type: ignore[type-arg]
         | pending_acceptance.to.itself(internal=True)  # type: ignore[no-untyped-call]
         | accepted.to.itself(internal=True)  # type: ignore[no-untyped-call]
     )
-    depart = accepted.to(departed)
+    depart = accepted.to(departed, cond="lead_time_reached")
     arrive = departed.to(arrived)
-    start_service = arrived.to(in_service, cond="arrival_settled")
-    complete = in_service.to(completed, cond="fully_paid")
+    start_service = arrived.to(in_service, cond=["arrival_settled", "start_tolerance_reached"])
+    complete = in_service.to(completed, cond=["fully_paid", "minimum_service_time_reached"])
     cancel = (
         pending_payment.to(cancelled)
         | pending_acceptance.to(cancelled)

@@ -14,6 +14,7 @@ from booking_core.errors import (
     InvalidInput,
     PermissionDenied,
     RefundExceedsCaptured,
+    TooEarly,
     TransitionNotAllowed,
 )
 from booking_core.events import DomainEvent
@@ -22,7 +23,8 @@ from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
 from booking_core.orders.events import OrderModified, OrderPlaced, OrderStateChanged
 from booking_core.orders.lifecycle import GUARD_EXPLANATIONS, OrderLifecycle
-from booking_core.orders.policy import PaymentMode
+from booking_core.orders.policy import OrderPolicy, PaymentMode
+from booking_core.orders.timing import TIME_GUARDS, explain, not_before
 from booking_core.pricing import Quote
 from booking_core.promotions import CouponId
 from booking_core.scheduling.geo import GeoPoint
@@ -102,6 +104,9 @@ def _guards_by_state_and_event() -> dict[tuple[str, str], tuple[str, ...]]:
 
 
 _GUARDS: Final = _guards_by_state_and_event()
+_TIME_GUARD_NAMES: Final = frozenset(TIME_GUARDS.values())
+#: The time guards apply with these defaults when the caller passes no policy.
+_DEFAULT_POLICY: Final = OrderPolicy()
 
 
 @attrs.frozen
@@ -296,6 +301,27 @@ class Order:
         """Guard: everything captured has been refunded."""
         return self.refunded_amount >= self.paid_amount
 
+    def lead_time_reached(self, at: DateTime, policy: OrderPolicy) -> bool:
+        """Time guard: ``at`` is no earlier than the lead time before the start."""
+        return self._on_time("depart", at, policy)
+
+    def start_tolerance_reached(self, at: DateTime, policy: OrderPolicy) -> bool:
+        """Time guard: ``at`` is no earlier than the tolerance before the start."""
+        return self._on_time("start_service", at, policy)
+
+    def minimum_service_time_reached(self, at: DateTime, policy: OrderPolicy) -> bool:
+        """Time guard: the minimum share of the service has passed since it started."""
+        return self._on_time("complete", at, policy)
+
+    def not_before(self, event: str, policy: OrderPolicy) -> DateTime | None:
+        """The earliest instant ``event`` is allowed by its time guard (None: it has none)."""
+        started = self.entered_at(OrderState.IN_SERVICE)
+        return not_before(event, slot=self.slot, started=started, policy=policy)
+
+    def _on_time(self, event: str, at: DateTime, policy: OrderPolicy) -> bool:
+        earliest = self.not_before(event, policy)
+        return earliest is None or at >= earliest
+
     # -- state ---------------------------------------------------------------------------
 
     @property
@@ -333,18 +359,28 @@ class Order:
             return self.technician_id is not None and actor.id == self.technician_id
         return False
 
-    def transition(self, event: str, *, actor: Actor, at: DateTime, reason: str = "") -> None:
-        """Fire lifecycle ``event`` on behalf of ``actor``; a refusal changes nothing.
+    def transition(
+        self,
+        event: str,
+        *,
+        actor: Actor,
+        at: DateTime,
+        reason: str = "",
+        policy: OrderPolicy | None = None,
+    ) -> None:
+        """Fire lifecycle ``event`` on behalf of ``actor`` at ``at``; a refusal changes nothing.
 
         Side effects that need no outside facts happen here too: a rejection unassigns the
-        technician; an arrival records how late it was.
+        technician; an arrival records how late it was. The time guards read ``policy``
+        (the defaults of :class:`OrderPolicy` if None).
 
         Raises:
             PermissionDenied: if the actor's role may not fire the event on this order.
+            TooEarly: if only time guards failed (``details["not_before"]``: from when on).
             TransitionNotAllowed: if the event is unknown or not allowed in this state (the
-                message names the failed guard, if that is the reason).
+                message names the failed guards, if that is the reason).
         """
-        self._fire(event, actor=actor, at=at, reason=reason)
+        self._fire(event, actor=actor, at=at, reason=reason, policy=policy)
         if event == "reject":
             self.technician_id = None
         elif event == "arrive":
@@ -431,7 +467,15 @@ class Order:
         self.cancel_cause = cause
         self.cancellation_fee = fee
 
-    def _fire(self, event: str, *, actor: Actor, at: DateTime, reason: str) -> None:
+    def _fire(
+        self,
+        event: str,
+        *,
+        actor: Actor,
+        at: DateTime,
+        reason: str,
+        policy: OrderPolicy | None = None,
+    ) -> None:
         roles = EVENT_ROLES.get(event)
         if roles is None:
             raise TransitionNotAllowed(
@@ -444,12 +488,13 @@ class Order:
                 details={"event": event, "order_id": self.id, "role": actor.role.value},
             )
         before = self.state
+        rules = policy if policy is not None else _DEFAULT_POLICY
         machine = OrderLifecycle(model=self)
         try:
-            machine.send(event)
+            machine.send(event, at=at, policy=rules)  # read by the time guards
         except _MachineRefused as exc:
             self.state = before
-            raise self._refusal(event, before) from exc
+            raise self._refusal(event, before, at, rules) from exc
         self.timeline.append(
             TransitionRecord(
                 sequence=len(self.timeline) + 1,
@@ -474,20 +519,42 @@ class Order:
             )
         )
 
-    def _refusal(self, event: str, state: str) -> TransitionNotAllowed:
+    def _refusal(
+        self, event: str, state: str, at: DateTime, policy: OrderPolicy
+    ) -> TransitionNotAllowed:
         guards = _GUARDS.get((state, event))
         action, where = event.replace("_", " "), state.replace("_", " ")
+        details: dict[str, object] = {"event": event, "state": state, "order_id": self.id}
         if guards is None:
             return TransitionNotAllowed(
-                f"Cannot {action} order {self.id} while it is {where}.",
-                details={"event": event, "state": state, "order_id": self.id},
+                f"Cannot {action} order {self.id} while it is {where}.", details=details
             )
-        failed = [g for g in guards if not g.startswith("!") and not getattr(self, g)()]
-        why = "; ".join(GUARD_EXPLANATIONS[g] for g in failed) or "its conditions are not met"
+        failed = [g for g in guards if not g.startswith("!") and not self._holds(g, at, policy)]
+        reasons = [
+            explain(g, policy, self.slot) if g in _TIME_GUARD_NAMES else GUARD_EXPLANATIONS[g]
+            for g in failed
+        ]
+        why = "; ".join(reasons) or "its conditions are not met"
+        details["guards"] = failed
+        earliest = self.not_before(event, policy)
+        if earliest is None or not _TIME_GUARD_NAMES.intersection(failed):
+            return TransitionNotAllowed(
+                f"Cannot {action} order {self.id} now: {why}.", details=details
+            )
+        details["not_before"] = earliest.isoformat()
+        shown = "YYYY-MM-DD HH:mm:ss" if earliest.second else "YYYY-MM-DD HH:mm"
+        local = earliest.in_timezone(self.time_zone).format(shown)
+        when = f"possible from {local} ({self.time_zone}) on"
+        if set(failed) <= _TIME_GUARD_NAMES:  # only the clock stands in the way: wait
+            return TooEarly(f"Cannot {action} order {self.id} now: {why}; {when}.", details=details)
         return TransitionNotAllowed(
-            f"Cannot {action} order {self.id} now: {why}.",
-            details={"event": event, "state": state, "order_id": self.id, "guards": failed},
+            f"Cannot {action} order {self.id} now: {why}; time-wise {when}.", details=details
         )
+
+    def _holds(self, guard: str, at: DateTime, policy: OrderPolicy) -> bool:
+        if guard in _TIME_GUARD_NAMES:
+            return bool(getattr(self, guard)(at, policy))
+        return bool(getattr(self, guard)())
 
     def raise_event(self, event: DomainEvent) -> None:
         """Add a domain event raised about this order by a service (lateness, refunds)."""

@@ -24,6 +24,7 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.payments import RefundResult
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.services._orders import save_order
 from booking_core.services.outbox import record_events
 from booking_core.services.payments import PaymentService
 
@@ -193,9 +194,8 @@ class AfterSalesService:
                 actor=actor, at=now,
             )  # fmt: skip
             uow.complaints.save(complaint)
-            uow.orders.save(order)
-            events = [*complaint.pull_events(), *order.pull_events()]
-            record_events(uow, events, converter=self._converter, ids=self._ids)
+            record_events(uow, complaint.pull_events(), converter=self._converter, ids=self._ids)
+            save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         refunds = tuple(self._payments.send_refunds(records))
         return ArbitrationResult(complaint, refunds)

@@ -3,11 +3,14 @@
 The move is one transaction: the new time is checked by the one rule path with the moved
 booking treated as free, the old booking is released and the new one added together
 (INVARIANTS I4). Storage's no-overlap guarantee decides races with other bookings and holds.
+The moved order's events (``OrderStateChanged``, ``OrderModified``) go to the outbox in the
+same transaction, exactly as a change of time through the modification service.
 """
 
 from __future__ import annotations
 
 import attrs
+import cattrs
 from pendulum import DateTime
 
 from booking_core.errors import NotFound, PermissionDenied
@@ -20,6 +23,7 @@ from booking_core.ports.travel import TravelTime
 from booking_core.scheduling import Booking
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import StraightLineTravel
+from booking_core.services._orders import save_order
 from booking_core.services.availability import reserve
 from booking_core.timerange import ensure_aware
 
@@ -49,12 +53,15 @@ class ReschedulingService:
         ids: IdSource,
         policy: BookingPolicy,
         travel: TravelTime | None = None,
+        *,
+        converter: cattrs.Converter,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self._policy = policy
         self._travel: TravelTime = travel if travel is not None else StraightLineTravel()
+        self._converter = converter  # the order's events go to the outbox as it is saved
 
     def reschedule(self, command: RescheduleBooking) -> Booking:
         """Move the booking; return the new booking (its order now points to it).
@@ -112,6 +119,6 @@ class ReschedulingService:
                     booking_id=moved.id,
                     slot=moved.slot,
                 )
-                uow.orders.save(order)
+                save_order(uow, order, converter=self._converter, ids=self._ids)
             uow.commit()
         return moved

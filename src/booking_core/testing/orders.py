@@ -5,7 +5,10 @@ a frozen clock on Monday 2 March 2026, 08:00 Shanghai, and sequential ids::
 
     world = order_world()
     order_id = world.paid_order()
-    world.fire(order_id, "accept", "depart")
+    world.fire_on_schedule(order_id, "accept", "depart")  # the clock moves to 09:00 Tuesday
+
+``fire`` fires at the clock's time, ``fire_on_schedule`` first moves the clock to when a
+punctual technician would act, as the order's time guards require.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ __all__ = [
     "at",
     "order_world",
 ]
+
+from collections.abc import Callable
 
 import attrs
 import pendulum
@@ -55,6 +60,15 @@ LIST_PRICE = Money(19900, "CNY")
 def at(day: int, hour: int, minute: int = 0) -> DateTime:
     """An instant in March 2026, Shanghai time (day 2 is a Monday)."""
     return pendulum.datetime(2026, 3, day, hour, minute, tz=LOCAL_ZONE)
+
+
+#: When a punctual technician fires each timed event, from the order's slot.
+_SCHEDULE: dict[str, Callable[[Order], DateTime]] = {
+    "depart": lambda o: o.slot.start.subtract(hours=1),
+    "arrive": lambda o: o.slot.start.subtract(minutes=10),
+    "start_service": lambda o: o.slot.start,
+    "complete": lambda o: o.slot.end,
+}
 
 
 @attrs.define
@@ -120,6 +134,21 @@ class OrderWorld:
             order = self.app.ordering.transition(order_id, event, actor or self.tech)
         return order
 
+    def fire_on_schedule(
+        self, order_id: OrderId, *events: str, actor: Actor | None = None
+    ) -> Order:
+        """Fire lifecycle events in turn, each when a punctual technician would, moving the
+        clock forward to it first (never back): set off an hour before the start, arrive ten
+        minutes before it, start the service at the start, complete it at the end. Other
+        events fire at the clock's time. The order's time guards allow each of these."""
+        order = self.get(order_id)
+        for event in events:
+            when = _SCHEDULE.get(event)
+            if when is not None:
+                self.clock.set(max(self.clock.now(), when(order)))
+            order = self.app.ordering.transition(order_id, event, actor or self.tech)
+        return order
+
     def get(self, order_id: OrderId) -> Order:
         """The stored order."""
         with self.uow() as uow:
@@ -167,9 +196,11 @@ def order_world(
     gateway: ScriptedPaymentGateway | None = None,
     pricing_rules: PricingRulesSource | None = None,
     rates: RateTable | None = None,
+    booking_policy: BookingPolicy | None = None,
 ) -> OrderWorld:
     """A fresh world on Monday 2 March 2026, 08:00 Shanghai (pricing without discounts and
-    the default rates unless ``pricing_rules`` and ``rates`` say otherwise)."""
+    the default rates unless ``pricing_rules`` and ``rates`` say otherwise; bookings an hour
+    ahead and up to 14 days out unless ``booking_policy`` says otherwise)."""
     factory = uow if uow is not None else (store or InMemoryStore()).unit_of_work
     clock = FrozenClock(at(2, 8))
     gateway = gateway or ScriptedPaymentGateway()
@@ -178,7 +209,7 @@ def order_world(
         payments=gateway,
         clock=clock,
         ids=SequentialIds(),
-        policy=BookingPolicy(notice_minutes=60, window_days=14),
+        policy=booking_policy or BookingPolicy(notice_minutes=60, window_days=14),
         order_policy=policy or OrderPolicy(),
         pricing_rules=pricing_rules,
         rates=rates,
