@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -67,7 +68,8 @@ class ScriptedPaymentGateway:
     ``UNKNOWN_*`` outcome answers ``UNKNOWN`` to the create call while :meth:`get_payment`
     tells the truth, as a real gateway does after a timeout. Refunds likewise
     (:meth:`script_refunds`). Webhooks are JSON signed with HMAC-SHA256 under ``secret`` in
-    the :data:`FAKE_SIGNATURE_HEADER` header; :meth:`notification` makes one.
+    the :data:`FAKE_SIGNATURE_HEADER` header; :meth:`notification` makes one. Without a
+    ``secret`` each gateway makes a random one: no secret has a default anyone could read.
     """
 
     name = "fake"
@@ -77,14 +79,14 @@ class ScriptedPaymentGateway:
         currencies: frozenset[str] = frozenset({"CNY"}),
         *,
         manual_capture: bool = False,
-        secret: bytes = b"fake-webhook-secret",
+        secret: bytes | None = None,
     ) -> None:
         self._script: deque[Outcome] = deque()
         self._refund_script: deque[RefundOutcome] = deque()
         self._payments: dict[str, _Payment] = {}
         self._refunds: dict[str, tuple[RefundRequest, RefundResult]] = {}
         self._lock = threading.Lock()
-        self._secret = secret
+        self._secret = secret if secret is not None else secrets.token_bytes(32)
         self._events = 0
         self._capabilities = Capabilities(
             manual_capture=manual_capture,
