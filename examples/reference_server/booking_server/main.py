@@ -58,7 +58,7 @@ def open_storage(settings: Settings) -> Storage:
     if settings.in_memory:
         return Storage(InMemoryStore().unit_of_work)
     try:
-        from booking_core_sqlalchemy import SqlAlchemyStorage, migrate
+        from booking_core_sqlalchemy import DatabaseTimeouts, SqlAlchemyStorage, migrate
     except ModuleNotFoundError as exc:
         if exc.name != "booking_core_sqlalchemy":
             raise  # the adapter is there but broken: show the real error
@@ -67,7 +67,12 @@ def open_storage(settings: Settings) -> Storage:
             "pip install -e adapters/sqlalchemy (or set BOOKING_CORE_DB_URL=memory:)."
         ) from exc
     migrate(settings.db_url)
-    storage = SqlAlchemyStorage(settings.db_url)
+    timeouts = DatabaseTimeouts(
+        statement_ms=settings.db_statement_ms,
+        lock_ms=settings.db_lock_ms,
+        sqlite_busy_ms=settings.db_busy_ms,
+    )
+    storage = SqlAlchemyStorage(settings.db_url, timeouts=timeouts)
     return Storage(storage.unit_of_work, storage.dispose)
 
 

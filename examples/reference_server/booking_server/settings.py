@@ -11,6 +11,9 @@ BOOKING_CORE_SEED               ``0`` to skip demo data on an empty database  1
 BOOKING_CORE_WEBHOOK_SECRET     the payment provider's webhook signing       none: demo mode, a
                                 secret (at least 32 characters)              random one per start
 BOOKING_CORE_MAX_BODY_BYTES     largest request body taken (413 beyond)      1048576 (1 MiB)
+BOOKING_CORE_DB_STATEMENT_MS    PostgreSQL ``statement_timeout`` (ms)         10000
+BOOKING_CORE_DB_LOCK_MS         PostgreSQL ``lock_timeout`` (ms)              5000
+BOOKING_CORE_DB_BUSY_MS         SQLite ``busy_timeout`` (ms)                  10000
 ==============================  ===========================================  ======================
 
 No secret has a default. Without ``BOOKING_CORE_WEBHOOK_SECRET`` the server runs in demo
@@ -61,6 +64,13 @@ def _masked(url: str) -> str:
     return repr(mask_url(url))
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip() or str(default)
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a positive whole number; got {text!r}.")
+    return int(text)
+
+
 @attrs.frozen
 class Settings:
     """Where the server stores its data, where it listens, its secrets and limits.
@@ -75,6 +85,10 @@ class Settings:
     #: None: demo mode (a random secret per start); see :meth:`from_env`.
     webhook_secret: str | None = attrs.field(default=None, repr=False)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: Database timeouts in milliseconds: a stalled database answers 503, never hangs.
+    db_statement_ms: int = 10_000
+    db_lock_ms: int = 5_000
+    db_busy_ms: int = 10_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,7 +97,8 @@ class Settings:
         Raises:
             ValueError: if ``BOOKING_CORE_PORT`` is not a port number,
                 ``BOOKING_CORE_WEBHOOK_SECRET`` is shorter than 32 characters, or
-                ``BOOKING_CORE_MAX_BODY_BYTES`` is not a positive integer.
+                ``BOOKING_CORE_MAX_BODY_BYTES`` or a ``BOOKING_CORE_DB_*_MS`` timeout is
+                not a positive integer.
         """
         env = os.environ if environ is None else environ
         port_text = env.get("BOOKING_CORE_PORT", "8000").strip()
@@ -96,19 +111,19 @@ class Settings:
                 f"BOOKING_CORE_WEBHOOK_SECRET must be at least {MIN_SECRET_LENGTH} characters "
                 f"(it has {len(secret)}); unset it to run in demo mode with a random one."
             )
-        size_text = env.get("BOOKING_CORE_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)).strip()
-        if not size_text.isdigit() or int(size_text) < 1:
-            raise ValueError(
-                "BOOKING_CORE_MAX_BODY_BYTES must be a positive number of bytes; "
-                f"got {size_text!r}."
-            )
+        defaults = cls()
         return cls(
             db_url=env.get("BOOKING_CORE_DB_URL", "").strip() or DEFAULT_DB_URL,
             host=env.get("BOOKING_CORE_HOST", "").strip() or "127.0.0.1",
             port=int(port_text),
             seed_demo_data=env.get("BOOKING_CORE_SEED", "1").strip().lower() not in _FALSE,
             webhook_secret=secret,
-            max_body_bytes=int(size_text),
+            max_body_bytes=_positive(env, "BOOKING_CORE_MAX_BODY_BYTES", defaults.max_body_bytes),
+            db_statement_ms=_positive(
+                env, "BOOKING_CORE_DB_STATEMENT_MS", defaults.db_statement_ms
+            ),
+            db_lock_ms=_positive(env, "BOOKING_CORE_DB_LOCK_MS", defaults.db_lock_ms),
+            db_busy_ms=_positive(env, "BOOKING_CORE_DB_BUSY_MS", defaults.db_busy_ms),
         )
 
     @property

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from booking_core.bootstrap import BookingApp
 from booking_server.demo_data import CATEGORIES, TECHNICIANS, seed_if_empty
-from booking_server.main import create_server
+from booking_server.main import create_server, open_storage
 from booking_server.settings import DEFAULT_DB_URL, MEMORY_URL, Settings
 
 HAS_ADAPTER = importlib.util.find_spec("booking_core_sqlalchemy") is not None
@@ -41,6 +41,51 @@ def test_settings_come_from_the_environment() -> None:
 
     # then they follow it
     assert settings == Settings("sqlite:////tmp/x.sqlite3", "0.0.0.0", 9000, seed_demo_data=False)
+
+
+def test_database_timeouts_come_from_the_environment() -> None:
+    # given the three timeouts set
+    env = {
+        "BOOKING_CORE_DB_STATEMENT_MS": "2500",
+        "BOOKING_CORE_DB_LOCK_MS": "750",
+        "BOOKING_CORE_DB_BUSY_MS": "1234",
+    }
+
+    # when settings are read
+    settings = Settings.from_env(env)
+
+    # then each is taken, and the others keep their defaults
+    assert (settings.db_statement_ms, settings.db_lock_ms, settings.db_busy_ms) == (2500, 750, 1234)
+    assert settings.max_body_bytes == Settings().max_body_bytes
+
+
+@pytest.mark.parametrize("name", ["BOOKING_CORE_DB_LOCK_MS", "BOOKING_CORE_DB_BUSY_MS"])
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_a_bad_database_timeout_is_refused_by_name(name: str, value: str) -> None:
+    # given a timeout that is not a positive number of milliseconds
+
+    # when settings are read
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})
+
+    # then the message names the variable
+
+
+@pytest.mark.skipif(not HAS_ADAPTER, reason="booking-core-sqlalchemy is not installed")
+def test_the_sqlite_busy_timeout_setting_reaches_the_database(tmp_path: Path) -> None:
+    # given a server storage opened with a busy timeout other than the default
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'timeouts.sqlite3'}", db_busy_ms=1234)
+
+    # when the database is asked
+    storage = open_storage(settings)
+    try:
+        with storage.unit_of_work() as uow:
+            busy = uow.connection.exec_driver_sql("PRAGMA busy_timeout").scalar()  # type: ignore[attr-defined]
+    finally:
+        storage.close()
+
+    # then it waits exactly that long for the write lock
+    assert busy == 1234
 
 
 @pytest.mark.parametrize("port", ["http", "0", "70000", "-1"])
