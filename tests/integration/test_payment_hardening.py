@@ -331,3 +331,46 @@ def test_a_webhook_about_a_key_that_is_not_ours_is_recorded_once_and_applies_not
     assert len(store.tables["movements"]) == 0
     assert world.get(order_id).state == "pending_payment"
     assert _attention(world) == []
+
+
+# -- money that must go back is planned with the capture, so a crash cannot lose it ---------
+
+
+def _dies_after(commands: int, store: InMemoryStore) -> tuple[Callable[[], UnitOfWork], list[int]]:
+    """A unit-of-work factory that works ``budget[0]`` more times, then the process "dies"."""
+    budget = [commands]
+
+    def unit_of_work() -> UnitOfWork:
+        if budget[0] <= 0:
+            raise RuntimeError("killed")
+        budget[0] -= 1
+        return store.unit_of_work()
+
+    return unit_of_work, budget
+
+
+def test_a_crash_right_after_a_late_capture_still_refunds_it() -> None:
+    store = InMemoryStore()
+    uow, budget = _dies_after(10_000, store)
+    world = order_world(uow=uow)
+    order_id = world.place()
+    world.gateway.script(Outcome.REQUIRES_ACTION)
+    pending = world.app.payments.pay(order_id, CUSTOMER)
+    world.app.cancellation.cancel(order_id, CUSTOMER, reason="changed my mind")
+    world.gateway.complete_action(pending.idempotency_key)  # the money lands after the cancel
+    budget[0] = 1  # the process dies after the unit of work that applies the capture
+
+    with pytest.raises(RuntimeError, match="killed"):
+        world.app.payments.apply_payment(
+            world.gateway.get_payment(pending.idempotency_key), source="api"
+        )
+    budget[0] = 10_000  # restarted: the reconciliation job runs
+    with world.uow() as check:
+        planned = [(r.amount.amount, r.reason) for r in check.refunds.for_order(order_id)]
+        jobs = [j.kind for j in check.jobs.list_for_subject(order_id)]
+    world.app.payments.reconcile(order_id)
+
+    assert planned == [(19900, "payment arrived after the order was closed")]
+    assert "reconcile_payments" in jobs
+    assert world.get(order_id).state == "refunded"
+    assert world.movements(order_id) == [("captured", 19900), ("refunded", 19900)]

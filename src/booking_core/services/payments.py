@@ -211,14 +211,9 @@ class PaymentService:
             NotFound: (``payment_not_found``) the key is not one of ours.
             IdempotencyConflict: the gateway reports another amount for the key.
         """
-        refund = self._retrying(lambda: self._apply_payment_once(result, source))
-        if refund is not None:
-            order_id, amount, reason = refund
-            self.refund(order_id, amount, reason=reason, actor=_PAYMENTS)
+        self.send_refunds(self._retrying(lambda: self._apply_payment_once(result, source)))
 
-    def _apply_payment_once(
-        self, result: PaymentResult, source: str
-    ) -> tuple[OrderId, Money, str] | None:
+    def _apply_payment_once(self, result: PaymentResult, source: str) -> list[RefundRecord]:
         with self._uow() as uow:
             give_back = self._apply_payment_in(uow, result, source, self._clock.now())
             uow.commit()
@@ -226,9 +221,11 @@ class PaymentService:
 
     def _apply_payment_in(
         self, uow: UnitOfWork, result: PaymentResult, source: str, now: DateTime
-    ) -> tuple[OrderId, Money, str] | None:
-        # Inside the caller's unit of work; the caller commits. Nothing is written before
-        # NotFound or IdempotencyConflict can be raised.
+    ) -> list[RefundRecord]:
+        # Inside the caller's unit of work; the caller commits, then sends the refunds this
+        # returns. Money that must go back is planned here, with the capture: a crash after
+        # the commit leaves stored refunds and a reconciliation job, never a lost give-back.
+        # Nothing is written before NotFound or IdempotencyConflict can be raised.
         attempt = uow.payments.get(result.idempotency_key)
         uow.orders.lock(attempt.order_id)
         # Read again under the lock: an apply that committed meanwhile is not overwritten.
@@ -242,19 +239,24 @@ class PaymentService:
         )
         if updated != attempt:
             uow.payments.save(updated)
-        give_back: tuple[OrderId, Money, str] | None = None
+        give_back: list[RefundRecord] = []
         if updated.status is PaymentStatus.CAPTURED and uow.movements.append(
             MoneyMovement.capture(updated, at=now, source=source)
         ):
             order = uow.orders.get(updated.order_id)
-            give_back = self._take_capture(order, updated, now)
+            surplus = self._take_capture(order, updated, now)
             self.books.captured(uow, order, updated, now)
+            if surplus is not None:
+                amount, reason = surplus
+                give_back = self.plan_refunds(
+                    uow, order, amount, reason=reason, actor=_PAYMENTS, at=now
+                )
             save_order(uow, order, converter=self._converter, ids=self._ids)
         return give_back
 
     def _take_capture(
         self, order: Order, attempt: PaymentAttempt, now: DateTime
-    ) -> tuple[OrderId, Money, str] | None:
+    ) -> tuple[Money, str] | None:
         order.record_capture(attempt.amount)
         order.raise_event(
             PaymentCaptured(
@@ -275,14 +277,14 @@ class PaymentService:
                     f"{order.state.replace('_', ' ')}; refunded automatically.",
                 )
             )
-            return order.id, attempt.amount, "payment arrived after the order was closed"
+            return attempt.amount, "payment arrived after the order was closed"
         if order.state == OrderState.PENDING_PAYMENT and order.upfront_covered():
             order.transition(
                 "pay", actor=_PAYMENTS, at=now, reason=f"{attempt.purpose.value} captured"
             )
         excess = order.refundable - order.price
         if excess.amount > 0:
-            return order.id, excess, "paid more than the price"
+            return excess, "paid more than the price"
         return None
 
     # -- refunding ------------------------------------------------------------------------
@@ -540,20 +542,19 @@ class PaymentService:
         parsed = self._gateway.parse_webhook(headers, body)
         now = self._clock.now()
         for event in parsed.events:
-            give_back = self._retrying(functools.partial(self._take_webhook, parsed, event, now))
-            if give_back is not None:
-                order_id, amount, reason = give_back
-                self.refund(order_id, amount, reason=reason, actor=_PAYMENTS)
+            self.send_refunds(
+                self._retrying(functools.partial(self._take_webhook, parsed, event, now))
+            )
         return parsed.ack
 
     def _take_webhook(
         self, parsed: ParsedWebhook, event: WebhookEvent, now: DateTime
-    ) -> tuple[OrderId, Money, str] | None:
+    ) -> list[RefundRecord]:
         try:
             with self._uow() as uow:
                 if not uow.webhooks.record(parsed.gateway, event.event_id, parsed.raw, now):
-                    return None  # seen before: it was applied with its record
-                give_back = None
+                    return []  # seen before: it was applied with its record
+                give_back: list[RefundRecord] = []
                 try:
                     give_back = self._apply_webhook_in(uow, event, now)
                 except NotFound:
@@ -574,11 +575,11 @@ class PaymentService:
                     )
                     record_events(uow, [attention], converter=self._converter, ids=self._ids)
                     uow.commit()
-            return None
+            return []
 
     def _apply_webhook_in(
         self, uow: UnitOfWork, event: WebhookEvent, now: DateTime
-    ) -> tuple[OrderId, Money, str] | None:
+    ) -> list[RefundRecord]:
         if event.kind in (WebhookKind.REFUND_SUCCEEDED, WebhookKind.REFUND_FAILED):
             status = (
                 RefundStatus.SUCCEEDED
@@ -587,7 +588,7 @@ class PaymentService:
             )
             refund = RefundResult(event.refund_key or "", status, event.amount)
             self._apply_refund_in(uow, refund, "webhook", now)
-            return None
+            return []
         payment = PaymentResult(event.payment_key, _WEBHOOK_STATUS[event.kind], event.amount)
         return self._apply_payment_in(uow, payment, "webhook", now)
 
