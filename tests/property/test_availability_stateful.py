@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pendulum
 from hypothesis import event, settings
@@ -16,6 +18,7 @@ from booking_core.catalog import Category, Service
 from booking_core.errors import BookingError
 from booking_core.ids import BookingId, CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.orders import Actor, Role
+from booking_core.orders.policy import OrderPolicy
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import GeoPoint
@@ -52,6 +55,10 @@ class BookingMachine(RuleBasedStateMachine):
             ids=SequentialIds(),
             policy=BookingPolicy(
                 notice_minutes=30, window_days=3, slot_step_minutes=15, hold_minutes=10
+            ),
+            # Availability is under test, not hoarding: a few customers book freely here.
+            order_policy=OrderPolicy(
+                max_unpaid_orders_per_customer=None, max_unpaid_orders_per_customer_technician=None
             ),
         )
         with self.store.unit_of_work() as uow:
@@ -93,6 +100,23 @@ class BookingMachine(RuleBasedStateMachine):
         self.orders: list[tuple[OrderId, CustomerId]] = []
         self.holds: list[tuple[BookingId, CustomerId]] = []
 
+    def _snapshot(self) -> dict[str, dict[str, str]]:
+        """Every stored row, as text: a refused command must leave all of it as it was."""
+        return {
+            name: {str(key): repr(row) for key, row in rows.items()}
+            for name, rows in self.store.tables.items()
+        }
+
+    @contextmanager
+    def _refusal_changes_nothing(self, refused: Callable[[], None]) -> Iterator[None]:
+        """Run the block; on a refusal call ``refused`` and assert no stored row changed."""
+        before = self._snapshot()
+        try:
+            yield
+        except BookingError:
+            assert self._snapshot() == before, "a refused command changed stored data"
+            refused()
+
     def _offered(
         self,
         customer: CustomerId,
@@ -127,16 +151,21 @@ class BookingMachine(RuleBasedStateMachine):
     ) -> None:
         start = _start(quarter)
         offered = start.int_timestamp // 60 in self._offered(customer, tech, service, where)
-        try:
-            order = self.app.ordering.place_order(
-                PlaceOrder(customer, tech, service, start, location=where)
-            )
-        except BookingError:
+        placed: list[Any] = []
+
+        def refused() -> None:
             assert not offered, "offered but refused (I2)"
-            return
-        assert offered, "accepted but not offered (I2)"
-        event("booked")
-        self.orders.append((order.id, customer))
+
+        with self._refusal_changes_nothing(refused):
+            placed.append(
+                self.app.ordering.place_order(
+                    PlaceOrder(customer, tech, service, start, location=where)
+                )
+            )
+        if placed:
+            assert offered, "accepted but not offered (I2)"
+            event("booked")
+            self.orders.append((placed[0].id, customer))
 
     @rule(
         customer=st.sampled_from(CUSTOMERS),
@@ -155,14 +184,19 @@ class BookingMachine(RuleBasedStateMachine):
     ) -> None:
         start = _start(quarter)
         offered = start.int_timestamp // 60 in self._offered(customer, tech, service, where)
-        try:
-            held = self.app.holds.hold(HoldSlot(customer, tech, service, start, location=where))
-        except BookingError:
+        held: list[Any] = []
+
+        def refused() -> None:
             assert not offered, "offered but the hold was refused (I2)"
-            return
-        assert offered, "held but not offered (I2)"
-        event("held")
-        self.holds.append((held.id, customer))
+
+        with self._refusal_changes_nothing(refused):
+            held.append(
+                self.app.holds.hold(HoldSlot(customer, tech, service, start, location=where))
+            )
+        if held:
+            assert offered, "held but not offered (I2)"
+            event("held")
+            self.holds.append((held[0].id, customer))
 
     @precondition(lambda self: bool(self.orders))
     @rule(index=st.integers(min_value=0), quarter=starts)
@@ -173,25 +207,26 @@ class BookingMachine(RuleBasedStateMachine):
         with self.store.unit_of_work() as uow:
             booking = uow.bookings.get(order.booking_id)
         start = _start(quarter)
-        try:
-            moved = self.app.rescheduling.reschedule(
-                RescheduleBooking(order.booking_id, start, actor)
+        moved: list[Any] = []
+        with self._refusal_changes_nothing(lambda: event("reschedule refused")):
+            moved.append(
+                self.app.rescheduling.reschedule(RescheduleBooking(order.booking_id, start, actor))
             )
-        except BookingError:
+        if moved:
             with self.store.unit_of_work() as uow:
-                assert uow.bookings.get(booking.id).active == booking.active  # nothing changed
-            return
-        with self.store.unit_of_work() as uow:
-            event("rescheduled")
-            assert not uow.bookings.get(booking.id).active  # the old time is free (I4)
-            assert uow.bookings.get(moved.id).active
+                event("rescheduled")
+                assert booking.active  # only an active booking moves
+                assert not uow.bookings.get(booking.id).active  # the old time is free (I4)
+                assert uow.bookings.get(moved[0].id).active
 
     @precondition(lambda self: bool(self.orders))
     @rule(index=st.integers(min_value=0))
     def cancel(self, index: int) -> None:
         order_id, customer = self.orders[index % len(self.orders)]
-        with contextlib.suppress(BookingError):  # already cancelled: refused, nothing changes
+        # Cancelling twice is refused, and the refusal must leave everything as it was.
+        with self._refusal_changes_nothing(lambda: event("cancel refused")):
             self.app.ordering.transition(order_id, "cancel", Actor(customer, Role.CUSTOMER))
+            event("cancelled")
 
     @precondition(lambda self: bool(self.holds))
     @rule(index=st.integers(min_value=0))
