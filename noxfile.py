@@ -1,16 +1,17 @@
 """Every routine task of booking_core is a nox session.
 
-`nox` with no arguments runs what CI runs: lint, typing, tests and docs.
+`nox` with no arguments runs what CI runs: lint, typing, tests, the API contract and docs.
 """
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typing", "tests", "docs"]
+nox.options.sessions = ["lint", "typing", "tests", "api", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
@@ -34,6 +35,37 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def soak(session: nox.Session) -> None:
+    """Every property and stateful test with 20x the examples and a fresh random seed.
+
+    Not in the default set: CI stays derandomized. The seed is printed first; replay a
+    failure with `nox -s soak -- --hypothesis-seed=SEED` (other arguments go to pytest).
+    """
+    install(session)
+    args = list(session.posargs)
+    if not any(a.startswith("--hypothesis-seed") for a in args):
+        args.append(f"--hypothesis-seed={secrets.randbelow(2**32)}")
+    seed = next(a for a in args if a.startswith("--hypothesis-seed"))
+    print(f"soak: {seed} (replay with: nox -s soak -- {seed})", flush=True)
+    session.run(
+        "pytest", "-m", "hypothesis", *args, env={"BOOKING_CORE_HYPOTHESIS_PROFILE": "soak"}
+    )
+
+
+@nox.session(python=PYTHON)
+def api(session: nox.Session) -> None:
+    """Schemathesis over the reference server's OpenAPI, as a customer, a technician and
+    the platform: every check, about 20 examples per operation, zero failures allowed.
+
+    Each role gets a fresh SQLite database with the demo data and a few orders. Arguments
+    go to examples/reference_server/api_contract.py (`--roles`, `--max-examples`) and on to
+    `schemathesis run` (e.g. `--seed N` to replay a run).
+    """
+    install(session)
+    session.run("python", "examples/reference_server/api_contract.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
     session.install("-r", LOCK)
@@ -51,6 +83,7 @@ def typing(session: nox.Session) -> None:
         "src",
         "adapters/sqlalchemy/src",
         "examples/reference_server/booking_server",
+        "examples/reference_server/api_contract.py",
     )
 
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Annotated
 
 import pendulum
-from pydantic import BaseModel, ConfigDict, Field
+from annotated_types import Interval
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from booking_core.errors import InvalidPromotion
 from booking_core.ids import CategoryId, ServiceId, StoreId
@@ -40,7 +41,15 @@ from booking_core.promotions import (
 from booking_core.services.coupons import TemplateStock, WalletCoupon
 from booking_core.services.pricing import PricedCart
 from booking_server.paging import NextCursor
-from booking_server.schemas import EntityId, Instant, MoneyIn, MoneyOut, Name, WholeNumber
+from booking_server.schemas import (
+    TAKE_WHOLE_FLOATS,
+    EntityId,
+    Instant,
+    MoneyIn,
+    MoneyOut,
+    Name,
+    WholeNumber,
+)
 
 __all__ = [
     "BalanceOut",
@@ -68,6 +77,13 @@ __all__ = [
     "TemplateActiveIn",
     "TransactionOut",
 ]
+
+# Optional bounded integers: the bounds come before the validator, so that the OpenAPI
+# document shows them (see TAKE_WHOLE_FLOATS).
+_Nth = Annotated[StrictInt, Interval(ge=2, le=100), TAKE_WHOLE_FLOATS]
+_ValidDays = Annotated[StrictInt, Interval(ge=1, le=3660), TAKE_WHOLE_FLOATS]
+_Stock = Annotated[StrictInt, Interval(ge=1, le=10**9), TAKE_WHOLE_FLOATS]
+_PerCustomerLimit = Annotated[StrictInt, Interval(ge=1, le=10**6), TAKE_WHOLE_FLOATS]
 
 Rate = Annotated[
     str,
@@ -147,7 +163,7 @@ class BenefitIn(_In):
     rate: Rate | None = None
     max_discount: MoneyIn | None = None
     min_spend: MoneyIn | None = None
-    nth: WholeNumber | None = Field(default=None, ge=2, le=100)
+    nth: _Nth | None = None
 
     def to_domain(self) -> CouponBenefit:
         """The domain benefit (its rules checked there)."""
@@ -169,15 +185,15 @@ class CouponTemplateIn(_In):
     name: Name = Field(examples=["满150减20"])
     benefit: BenefitIn
     scope: ScopeIn = Field(default_factory=ScopeIn)
-    new_customers_only: bool = False
+    new_customers_only: StrictBool = False
     member_tiers: list[Name] = Field(default_factory=list, max_length=20)
     funded_by: Funding = Funding.PLATFORM
-    excludes_campaign_lines: bool = False
-    valid_days: WholeNumber | None = Field(default=None, ge=1, le=3660)
+    excludes_campaign_lines: StrictBool = False
+    valid_days: _ValidDays | None = None
     valid_from: Instant | None = None
     valid_until: Instant | None = None
-    stock: WholeNumber | None = Field(default=None, ge=1, le=10**9)
-    per_customer_limit: WholeNumber | None = Field(default=1, ge=1, le=10**6)
+    stock: _Stock | None = None
+    per_customer_limit: _PerCustomerLimit | None = 1
     channels: list[IssueChannel] = Field(default_factory=lambda: [IssueChannel.CLAIM], min_length=1)
 
     def _validity(self) -> Validity:
@@ -271,7 +287,8 @@ class CouponTemplateList(_Out):
 class TemplateActiveIn(_In):
     """Start (true) or stop (false) issuing a template."""
 
-    active: bool
+    # Strict: the document says boolean, so 0, 1 and "yes" are refused, not converted.
+    active: StrictBool
 
 
 class IssueCouponIn(_In):

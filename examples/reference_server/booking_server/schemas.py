@@ -59,6 +59,7 @@ __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
     "RATING_PATTERN",
+    "TAKE_WHOLE_FLOATS",
     "ActorOut",
     "CategoryIn",
     "CategoryList",
@@ -101,9 +102,13 @@ def _whole_number(value: object) -> object:
     return value
 
 
+#: The validator that takes ``60.0`` as 60. An optional bounded field puts its bounds before
+#: it, ``Annotated[StrictInt, Interval(ge=1), TAKE_WHOLE_FLOATS] | None``: pydantic can
+#: only write into the document the bounds that come before a validator.
+TAKE_WHOLE_FLOATS: Final = BeforeValidator(_whole_number)
 #: An integer as the OpenAPI document (JSON Schema) means it: ``60`` or ``60.0``, never
 #: ``"60"``, ``true`` or ``60.5``.
-WholeNumber = Annotated[StrictInt, BeforeValidator(_whole_number)]
+WholeNumber = Annotated[StrictInt, TAKE_WHOLE_FLOATS]
 
 #: The largest amount the server takes (10 billion yuan in fen): far above any real price,
 #: far below what a 64-bit database column holds.
@@ -315,7 +320,7 @@ RATING_PATTERN: Final = r"^(?:[0-4](?:\.[0-9])?|5(?:\.0)?)$"
 # cannot say "a number with at most one decimal" in a way every client computes alike
 # (4.8 is no exact multiple of 0.1 in binary floating point), so 4.8 is written "4.8".
 Rating = Annotated[
-    Annotated[StrictInt, Interval(ge=0, le=5), BeforeValidator(_whole_number)]
+    Annotated[StrictInt, Interval(ge=0, le=5), TAKE_WHOLE_FLOATS]
     | Annotated[str, StringConstraints(pattern=RATING_PATTERN)],
     Field(
         description='Average stars, 0–5 with at most one decimal: a string ("4.8") or a '
@@ -365,6 +370,9 @@ class ProfileIn(_In):
         max_length=200,
         description="His own price per service id; other services sell at the catalog price.",
         examples=[{"svc_0002": {"amount": 25900, "currency": "CNY"}}],
+        # pydantic checks the keys against EntityId but documents the pattern only as
+        # patternProperties, which lets any other key through: say it of every key.
+        json_schema_extra={"propertyNames": {"pattern": _ID_PATTERN, "examples": ["svc_0002"]}},
     )
     store_id: EntityId | None = None
     service_area: ServiceAreaIn | None = None

@@ -1,0 +1,322 @@
+"""Schemathesis over the reference server's OpenAPI, as a customer, a technician and the platform.
+
+``nox -s api`` runs this script; CI runs it in the default set of sessions. For each role it
+
+1. starts the server on a fresh SQLite file seeded with the demo data, on a free port of
+   127.0.0.1, in a thread of this process;
+2. places a few orders over HTTP (one left unpaid, one paid, one accepted, one cancelled
+   with a complaint on it) and reserves a hold, so that generated requests can name real
+   technicians, services, orders, bookings, holds, complaints and free slot starts
+   (schemathesis draws ids from these lists most of the time, and makes up the rest);
+3. runs ``schemathesis run`` with every check and every phase, acting as that role (the
+   customer's and the technician's runs skip the operations that need no actor: the
+   platform's run tests those).
+
+Besides schemathesis' own checks, :func:`schema_valid_data_passes_request_validation`
+holds the server's request validation to its document.
+
+The exit status is non-zero when any run reports a failure or an error, so the session
+fails. Extra arguments go to ``schemathesis run`` (e.g. ``--seed 7`` or
+``--include-path /orders``); ``--max-examples`` and ``--roles`` are this script's own::
+
+    nox -s api -- --roles customer --max-examples 5 --include-path-regex '^/orders'
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+import httpx
+import schemathesis
+import uvicorn
+from fastapi import FastAPI
+
+from booking_server.main import create_server
+from booking_server.settings import Settings
+
+ROLES: Final = ("customer", "technician", "platform")
+CUSTOMER: Final = "cus-contract"
+PLATFORM: Final = "admin-contract"
+#: How often a generated id is drawn from the real ones (the rest are made up: 404s).
+REAL_ID_PROBABILITY: Final = 0.8
+#: What a schema-valid request may be answered. Schemathesis' default, plus 422: the core
+#: refuses with 422 what no JSON Schema can say (a technician who does not perform the
+#: service, a coupon that does not apply, ``lat`` without ``lon``, a date outside the
+#: bookable range). :func:`schema_valid_data_passes_request_validation` keeps the 422 of
+#: request validation itself out of this allowance.
+POSITIVE_STATUSES: Final = ("2XX", "3XX", "401", "403", "404", "409", "422", "429", "5XX")
+
+
+@schemathesis.check
+def schema_valid_data_passes_request_validation(
+    ctx: schemathesis.CheckContext,
+    response: schemathesis.Response,
+    case: schemathesis.Case[Any],
+) -> bool | None:
+    """Data the document allows is never refused by the server's own request validation.
+
+    That refusal is the 422 ``invalid_input`` problem listing ``details.errors``; a route
+    and its document disagree about a field when it answers a schema-valid request.
+    """
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return None
+    if response.status_code != 422:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict) and body.get("code") == "invalid_input":
+        details = body.get("details")
+        if isinstance(details, dict) and details.get("errors"):
+            raise AssertionError(
+                "Schema-valid data failed request validation: the route and its OpenAPI "
+                f"disagree about {json.dumps(details['errors'])}"
+            )
+    return None
+
+
+@attrs.frozen
+class World:
+    """Ids of real objects in the server, by the parameter names that carry them."""
+
+    technician: str
+    values: Mapping[str, tuple[str, ...]]
+    #: Operations that need no actor ("GET /categories" …): the same for every role, so
+    #: only the platform's run tests them.
+    public: tuple[str, ...] = ()
+
+
+@contextlib.contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` on a free port of 127.0.0.1 in a thread; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the server did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+def _ok(response: httpx.Response) -> Any:
+    if response.status_code >= 300:
+        raise RuntimeError(
+            f"setup: {response.request.method} {response.request.url.path} answered "
+            f"{response.status_code}: {response.text}"
+        )
+    return response.json() if response.content else None
+
+
+def _apart(starts: Sequence[str], gap: dt.timedelta) -> list[str]:
+    # Starts at least ``gap`` apart, so that booking one does not take the next.
+    picked: list[str] = []
+    for start in starts:
+        if (
+            not picked
+            or dt.datetime.fromisoformat(start) - dt.datetime.fromisoformat(picked[-1]) >= gap
+        ):
+            picked.append(start)
+    return picked
+
+
+def prepare(base_url: str) -> World:
+    """Orders in four states, a complaint and a hold, made over HTTP; the ids of everything real."""
+    customer = {"X-Actor-Id": CUSTOMER, "X-Actor-Role": "customer"}
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        categories = _ok(http.get("/categories"))["items"]
+        services = _ok(http.get("/services"))["items"]
+        technicians = _ok(http.get("/technicians"))["items"]
+        # The demo technician with the most hours (Li Wei) and the first service he offers.
+        technician = technicians[0]
+        service_id = technician["service_ids"][0]
+        tech = {"X-Actor-Id": technician["id"], "X-Actor-Role": "technician"}
+        today = dt.datetime.now(dt.UTC).date()
+        slots = _ok(
+            http.get(
+                f"/technicians/{technician['id']}/free-slots",
+                params={
+                    "service_id": service_id,
+                    "first_day": (today + dt.timedelta(days=2)).isoformat(),
+                    "last_day": (today + dt.timedelta(days=12)).isoformat(),
+                },
+            )
+        )["items"]
+        picked = _apart([slot["start"] for slot in slots], dt.timedelta(hours=4))[:8]
+        if len(picked) < 8:
+            raise RuntimeError(f"setup: only {len(picked)} free slots far apart in ten days")
+
+        def place(start: str) -> Any:
+            order = {"technician_id": technician["id"], "service_id": service_id, "start": start}
+            return _ok(http.post("/orders", json=order, headers=customer))
+
+        # Each moved on before the next is placed: a customer may hold only a few unpaid
+        # orders (the hoarding limit). The cancelled one is unpaid, so that it ends
+        # cancelled rather than refunded.
+        cancelled = place(picked[0])
+        _ok(http.post(f"/orders/{cancelled['id']}/cancel", headers=customer))
+        paid = place(picked[1])
+        _ok(http.post(f"/orders/{paid['id']}/payments", headers=customer))
+        accepted = place(picked[2])
+        _ok(http.post(f"/orders/{accepted['id']}/payments", headers=customer))
+        _ok(http.post(f"/orders/{accepted['id']}/accept", headers=tech))
+        orders = [cancelled, paid, accepted, place(picked[3])]
+        complaint = _ok(
+            http.post(
+                f"/orders/{cancelled['id']}/complaints",
+                json={"reason": "Cancelled too late to rebook", "requested_remedy": "apology"},
+                headers=customer,
+            )
+        )
+        hold = _ok(
+            http.post(
+                "/holds",
+                json={
+                    "technician_id": technician["id"],
+                    "service_id": service_id,
+                    "start": picked[4],
+                },
+                headers=customer,
+            )
+        )
+        document = _ok(http.get("/openapi.json"))
+        public = tuple(
+            f"{method.upper()} {path}"
+            for path, item in document["paths"].items()
+            for method, operation in item.items()
+            if isinstance(operation, dict) and not operation.get("security")
+        )
+        numbers = [
+            _ok(http.get(f"/orders/{order['id']}/lifecycle", headers=customer))["number"]
+            for order in orders
+        ]
+    return World(
+        technician=technician["id"],
+        public=public,
+        values={
+            "category_id": tuple(c["id"] for c in categories),
+            "service_id": tuple(s["id"] for s in services),
+            "technician_id": tuple(t["id"] for t in technicians),
+            "order_id": tuple(o["id"] for o in orders),
+            "booking_id": (*(o["booking_id"] for o in orders), hold["id"]),
+            "hold_id": (hold["id"],),
+            "number": tuple(str(n) for n in numbers),
+            "start": tuple(picked[5:]),
+            "complaint_id": (complaint["id"],),
+        },
+    )
+
+
+def _toml(value: Any) -> str:
+    # JSON strings, numbers and arrays are valid TOML values.
+    return json.dumps(value, ensure_ascii=True)
+
+
+def config_text(world: World, role: str, max_examples: int) -> str:
+    """The ``schemathesis.toml`` of one run: who acts, how much, and the real ids."""
+    actor_id = {"customer": CUSTOMER, "technician": world.technician, "platform": PLATFORM}[role]
+    lines = [
+        f"hooks = {_toml(__file__)}",
+        "[generation]",
+        f"max-examples = {max_examples}",
+        "[checks]",
+        "enabled = true",
+        "[checks.positive_data_acceptance]",
+        f"expected-statuses = {_toml(list(POSITIVE_STATUSES))}",
+        "[auth.openapi.ActorId]",
+        f"api_key = {_toml(actor_id)}",
+        "[auth.openapi.ActorRole]",
+        f"api_key = {_toml(role)}",
+    ]
+    for name, values in world.values.items():
+        lines += [f"[dictionaries.{name}]", f"values = {_toml(list(values))}"]
+    lines.append("[parameters]")
+    for name in world.values:
+        binding = f"{{ dictionary = {_toml(name)}, probability = {REAL_ID_PROBABILITY} }}"
+        lines += [f"{_toml(name)} = {binding}", f"{_toml('body.' + name)} = {binding}"]
+    if role != "platform" and world.public:
+        lines += [
+            "[[operations]]",
+            f"include-name = {_toml(list(world.public))}",
+            "enabled = false",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def run_role(role: str, max_examples: int, extra: Sequence[str]) -> int:
+    """One schemathesis run acting as ``role`` on a fresh database; its exit status."""
+    st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
+    if st is None:
+        raise RuntimeError("schemathesis is not installed (its `st` command is missing)")
+    with tempfile.TemporaryDirectory(prefix="booking-api-") as tmp:
+        settings = Settings(db_url=f"sqlite:///{tmp}/api.sqlite3", seed_demo_data=True)
+        with serving(create_server(settings)) as base_url:
+            world = prepare(base_url)
+            config = Path(tmp) / "schemathesis.toml"
+            config.write_text(config_text(world, role, max_examples), encoding="utf-8")
+            print(f"== schemathesis as the {role} on {base_url}", flush=True)
+            command = [
+                st,
+                "--config-file",
+                str(config),
+                "run",
+                f"{base_url}/openapi.json",
+                "--checks",
+                "all",
+                "--workers",
+                "1",
+                *extra,
+            ]
+            return subprocess.run(command, check=False, cwd=tmp).returncode
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run schemathesis once per role; non-zero if any run failed."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None, allow_abbrev=False
+    )
+    parser.add_argument("--max-examples", type=int, default=20, help="default: %(default)s")
+    parser.add_argument(
+        "--roles", default=",".join(ROLES), help="comma-separated; default: %(default)s"
+    )
+    args, extra = parser.parse_known_args(argv)
+    extra = [a for a in extra if a != "--"]
+    roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        parser.error(f"unknown roles: {', '.join(sorted(unknown))}")
+    started = time.monotonic()
+    statuses = {role: run_role(role, args.max_examples, extra) for role in roles}
+    elapsed = time.monotonic() - started
+    summary = ", ".join(f"{role}: {'ok' if s == 0 else 'FAILED'}" for role, s in statuses.items())
+    print(f"== schemathesis {summary} ({elapsed:.0f} s)", flush=True)
+    return 0 if all(s == 0 for s in statuses.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
