@@ -1,7 +1,27 @@
-"""Scheduling: technicians, their working hours, bookings and availability."""
+"""Scheduling: technicians, their working hours, bookings and availability.
+
+Also the values the scheduling services take: a technician's profile, date overrides,
+time off, shifts and work status, and the points and areas travel is measured between.
+"""
 
 from booking_core.scheduling.booking import Booking
+from booking_core.scheduling.geo import GeoPoint, ServiceArea
+from booking_core.scheduling.profile import Gender, TechnicianProfile
+from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
 from booking_core.scheduling.technician import Technician
 from booking_core.scheduling.weekly_hours import WeeklyHours
 
-__all__ = ["Booking", "Technician", "WeeklyHours"]
+__all__ = [
+    "Booking",
+    "DateOverride",
+    "Gender",
+    "GeoPoint",
+    "ServiceArea",
+    "Shift",
+    "Technician",
+    "TechnicianProfile",
+    "TimeOff",
+    "WeeklyHours",
+    "WorkSchedule",
+    "WorkStatus",
+]

@@ -1,0 +1,115 @@
+"""The public API index: one place to import the app, its services and their commands from.
+
+``from booking_core.api import build, PlaceOrder`` is all an embedding application needs
+to reach the use cases; the modules these names are defined in
+(``booking_core.services.ordering``, ``booking_core.bootstrap``, ...) keep working, but
+this index is the documented, stable path (see ``docs/reference.md``).
+
+* **The app** — :func:`build` wires the ports into a :class:`BookingApp`, which holds one
+  instance of every service below.
+* **Who is calling** — :class:`Actor` and :class:`Role`, passed to every call that checks
+  permissions.
+* **Services** — ``*Service``: each public method is one use case in a unit of work of its
+  own. :class:`JobRunner` runs the scheduled order work; :class:`StaticPricingRules` is the
+  default source of pricing rules for :func:`build`.
+* **Commands** — the frozen values the services take: :class:`CreateCategory`,
+  :class:`CreateService`, :class:`RegisterTechnician`, :class:`SlotSearch`,
+  :class:`HoldSlot`, :class:`PlaceOrder`, :class:`RescheduleBooking`,
+  :class:`SubmitReview`, :class:`FileComplaint`.
+* **Results** — what the services return besides domain values: :class:`Placement`,
+  :class:`OfferedSlot`, :class:`CancellationResult`, :class:`CalendarDay`, ...
+
+Domain values (``Money``, ``WeeklyHours``, ``Order``, ``Cart``, ``CouponTemplate``, ...)
+are imported from their area packages (``booking_core``, ``booking_core.scheduling``,
+``booking_core.orders``, ``booking_core.pricing``, ``booking_core.promotions``,
+``booking_core.ledger``, ``booking_core.catalog``) and errors from ``booking_core.errors``.
+Functions that run inside a caller's unit of work (``reserve``, ``post_refund``, ...) are
+not part of this index.
+"""
+
+from booking_core.bootstrap import BookingApp, build
+from booking_core.orders.actor import Actor, Role
+from booking_core.services.aftersales import AfterSalesService, ArbitrationResult, FileComplaint
+from booking_core.services.availability import (
+    AvailabilityService,
+    OfferedSlot,
+    SlotSearch,
+    TechnicianOffer,
+)
+from booking_core.services.calendar import (
+    CalendarDay,
+    CalendarEntry,
+    CalendarService,
+    EntryKind,
+    Presence,
+    ScheduleService,
+    TechnicianStatus,
+)
+from booking_core.services.campaigns import CampaignService
+from booking_core.services.cancellation import CancellationResult, CancellationService
+from booking_core.services.catalog import CatalogService, CreateCategory, CreateService
+from booking_core.services.coupons import CouponService, TemplateStock, WalletCoupon
+from booking_core.services.holds import HoldService, HoldSlot
+from booking_core.services.jobs import JobKind, JobRun, JobRunner
+from booking_core.services.ledger import LedgerService
+from booking_core.services.modification import ModificationResult, ModificationService
+from booking_core.services.ordering import OrderingService, Placement, PlaceOrder
+from booking_core.services.payments import PaymentService, ReconcileReport
+from booking_core.services.pricing import PricedCart, QuoteService, StaticPricingRules
+from booking_core.services.rescheduling import RescheduleBooking, ReschedulingService
+from booking_core.services.reviews import ReviewService, SubmitReview
+from booking_core.services.technicians import RegisterTechnician, TechnicianService
+from booking_core.services.tracking import TrackingService
+
+__all__ = [
+    "Actor",
+    "AfterSalesService",
+    "ArbitrationResult",
+    "AvailabilityService",
+    "BookingApp",
+    "CalendarDay",
+    "CalendarEntry",
+    "CalendarService",
+    "CampaignService",
+    "CancellationResult",
+    "CancellationService",
+    "CatalogService",
+    "CouponService",
+    "CreateCategory",
+    "CreateService",
+    "EntryKind",
+    "FileComplaint",
+    "HoldService",
+    "HoldSlot",
+    "JobKind",
+    "JobRun",
+    "JobRunner",
+    "LedgerService",
+    "ModificationResult",
+    "ModificationService",
+    "OfferedSlot",
+    "OrderingService",
+    "PaymentService",
+    "PlaceOrder",
+    "Placement",
+    "Presence",
+    "PricedCart",
+    "QuoteService",
+    "ReconcileReport",
+    "RegisterTechnician",
+    "RescheduleBooking",
+    "ReschedulingService",
+    "ReviewService",
+    "Role",
+    "ScheduleService",
+    "SlotSearch",
+    "StaticPricingRules",
+    "SubmitReview",
+    "TechnicianOffer",
+    "TechnicianService",
+    "TechnicianStatus",
+    "TemplateStock",
+    "TrackingService",
+    "WalletCoupon",
+    "build",
+]
