@@ -1,23 +1,27 @@
 """Every routine task of booking_core is a nox session.
 
-`nox` with no arguments runs what CI runs: lint, typing, tests, the API contract and docs.
+`nox` with no arguments runs what CI runs: lint, typing, tests, the API contract, docs and
+the build of every distribution.
 """
 
 from __future__ import annotations
 
 import secrets
+import shutil
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typing", "tests", "api", "docs"]
+nox.options.sessions = ["lint", "typing", "tests", "api", "docs", "build"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 LOCK = "requirements/dev.txt"
 LOCAL = ["-e", ".", "-e", "adapters/sqlalchemy", "-e", "examples/reference_server"]
 PYTHON = "3.11"
+#: The project folder of every distribution: booking-core-sdk, -sqlalchemy, -server.
+DISTRIBUTIONS = [".", "adapters/sqlalchemy", "examples/reference_server"]
 
 
 def install(session: nox.Session) -> None:
@@ -84,6 +88,7 @@ def typing(session: nox.Session) -> None:
         "adapters/sqlalchemy/src",
         "examples/reference_server/booking_server",
         "examples/reference_server/api_contract.py",
+        "tools/check_dists.py",
     )
 
 
@@ -99,6 +104,33 @@ def docs(session: nox.Session) -> None:
         str(ROOT / "site"),
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """An sdist and a wheel of every distribution, the wheels installed into a fresh venv.
+
+    `python -m build` makes the sdist and then the wheel from the sdist, so a file the sdist
+    forgot fails the wheel. The wheels (not editable) go into a new venv with their
+    dependencies held to the lockfile, and tools/check_dists.py checks there what they ship:
+    imports, py.typed, every source file, and the adapter's migrations run on SQLite.
+    """
+    session.install("-c", LOCK, "build[uv]")
+    work = Path(session.create_tmp()).resolve() / "build"
+    shutil.rmtree(work, ignore_errors=True)
+    dist, venv = work / "dist", work / "venv"
+    for folder in DISTRIBUTIONS:
+        session.run(
+            "python", "-m", "build", "--installer", "uv", "--outdir", str(dist), str(ROOT / folder)
+        )
+    session.run("uv", "venv", "--quiet", "--python", PYTHON, str(venv))
+    python = str(venv / "bin" / "python")
+    wheels = sorted(str(wheel) for wheel in dist.glob("*.whl"))
+    session.run("uv", "pip", "install", "--quiet", "--python", python, "-c", LOCK, *wheels)
+    check = str(ROOT / "tools" / "check_dists.py")
+    # From the temporary folder, so that nothing in the checkout shadows the installed wheels.
+    with session.chdir(work):
+        session.run(python, check, str(dist), str(ROOT), external=True)
 
 
 @nox.session(python=PYTHON)

@@ -7,7 +7,7 @@ when he tries to set off a day early (the order's time guards), then departs, ar
 starts and completes on Tuesday as the clock moves through the day; an illegal transition
 is refused; the customer leaves five stars. Everything goes through HTTP (in-process, no
 socket) against a temporary SQLite database — or in-memory storage when
-booking-core-sqlalchemy is not installed — with a frozen clock the script moves (each step
+booking-core-sdk-sqlalchemy is not installed — with a frozen clock the script moves (each step
 shows its time) and sequential ids, so the transcript is the same on every run.
 
 Exits 0 when every step behaved as expected, 1 otherwise.
@@ -282,7 +282,10 @@ def _storage(force_memory: bool) -> Iterator[tuple[UnitOfWorkFactory, str]]:
     except ModuleNotFoundError as exc:
         if exc.name != "booking_core_sqlalchemy":
             raise  # the adapter is there but broken: show the real error
-        yield InMemoryStore().unit_of_work, "in-memory storage (booking-core-sqlalchemy is absent)"
+        yield (
+            InMemoryStore().unit_of_work,
+            "in-memory storage (booking-core-sdk-sqlalchemy is absent)",
+        )
         return
     with tempfile.TemporaryDirectory(prefix="booking-demo-") as folder:
         url = f"sqlite:///{folder}/demo.sqlite3"

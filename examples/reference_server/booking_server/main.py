@@ -53,7 +53,7 @@ def open_storage(settings: Settings) -> Storage:
     """The storage named by ``settings.db_url``, migrated and ready.
 
     Raises:
-        RuntimeError: if a database URL is given but booking-core-sqlalchemy is missing.
+        RuntimeError: if a database URL is given but booking-core-sdk-sqlalchemy is missing.
     """
     if settings.in_memory:
         return Storage(InMemoryStore().unit_of_work)
@@ -63,7 +63,7 @@ def open_storage(settings: Settings) -> Storage:
         if exc.name != "booking_core_sqlalchemy":
             raise  # the adapter is there but broken: show the real error
         raise RuntimeError(
-            "The database storage needs booking-core-sqlalchemy: "
+            "The database storage needs booking-core-sdk-sqlalchemy: "
             "pip install -e adapters/sqlalchemy (or set BOOKING_CORE_DB_URL=memory:)."
         ) from exc
     migrate(settings.db_url)

@@ -71,7 +71,7 @@ def test_a_bad_database_timeout_is_refused_by_name(name: str, value: str) -> Non
     # then the message names the variable
 
 
-@pytest.mark.skipif(not HAS_ADAPTER, reason="booking-core-sqlalchemy is not installed")
+@pytest.mark.skipif(not HAS_ADAPTER, reason="booking-core-sdk-sqlalchemy is not installed")
 def test_the_sqlite_busy_timeout_setting_reaches_the_database(tmp_path: Path) -> None:
     # given a server storage opened with a busy timeout other than the default
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'timeouts.sqlite3'}", db_busy_ms=1234)
@@ -143,7 +143,7 @@ def test_seeding_happens_only_on_an_empty_database(booking_app: BookingApp) -> N
     assert len(booking_app.catalog.list_categories()) == len(CATEGORIES)
 
 
-@pytest.mark.skipif(not HAS_ADAPTER, reason="booking-core-sqlalchemy is not installed")
+@pytest.mark.skipif(not HAS_ADAPTER, reason="booking-core-sdk-sqlalchemy is not installed")
 def test_a_sqlite_server_keeps_its_data_across_restarts(tmp_path: Path) -> None:
     # given a server started on a new SQLite file, where a customer books
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
@@ -159,13 +159,13 @@ def test_a_sqlite_server_keeps_its_data_across_restarts(tmp_path: Path) -> None:
     assert categories_after == categories_before
 
 
-@pytest.mark.skipif(HAS_ADAPTER, reason="booking-core-sqlalchemy is installed")
+@pytest.mark.skipif(HAS_ADAPTER, reason="booking-core-sdk-sqlalchemy is installed")
 def test_a_database_url_without_the_adapter_says_what_to_install(tmp_path: Path) -> None:
     # given a SQLite URL but no adapter
     settings = Settings(db_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
 
     # when the server is created
-    with pytest.raises(RuntimeError, match="booking-core-sqlalchemy"):
+    with pytest.raises(RuntimeError, match="booking-core-sdk-sqlalchemy"):
         create_server(settings)
 
     # then the error says what to install
