@@ -133,7 +133,7 @@ def pay_order(order_id: str, app: Booking, actor: CurrentActor) -> PaymentOut:
     """Charge the whole price through the payment gateway.
 
     A declined payment is an answer (200, ``status: declined``), not an error; a captured one
-    moves the order to ``pending_acceptance``. Paying twice is 409 ``transition_not_allowed``.
+    moves the order to ``pending_acceptance``. Paying twice is 409 ``nothing_to_pay``.
     """
     result = app.ordering.pay_in_full(OrderId(order_id), actor)
     return PaymentOut.from_domain(result, app.ordering.get_order(OrderId(order_id), actor))
