@@ -42,14 +42,9 @@ from booking_core.ledger import (
     split_by_rates,
 )
 from booking_core.money import Money, allocate_units
+from booking_core.testing.strategies import split_rates
 
 AT = pendulum.datetime(2026, 3, 1, 10, tz="Asia/Shanghai")
-
-split_rates = st.integers(0, 1000).flatmap(
-    lambda t: st.integers(0, 1000 - t).map(
-        lambda s: SplitRates(Decimal(t) / 1000, Decimal(s) / 1000)
-    )
-)
 
 
 # --- I9: splits --------------------------------------------------------------------------
@@ -133,7 +128,7 @@ class Books(RuleBasedStateMachine):
         target=orders,
         currency=st.sampled_from(["CNY", "JPY"]),
         lines=st.lists(
-            st.tuples(st.integers(0, 50_000), st.integers(0, 5_000), split_rates),
+            st.tuples(st.integers(0, 50_000), st.integers(0, 5_000), split_rates()),
             min_size=1,
             max_size=3,
         ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,28 +9,16 @@ from hypothesis import strategies as st
 from booking_core import Money
 from booking_core.errors import RefundExceedsCaptured
 from booking_core.ids import OrderId
-from booking_core.orders.cancellation import FeeSchedule, FeeTier
+from booking_core.orders.cancellation import FeeSchedule
 from booking_core.orders.payments import PaymentAttempt, PaymentPurpose, PaymentStatus, plan_refund
+from booking_core.testing.strategies import fee_schedules
 
 AT = pendulum.datetime(2026, 3, 2, 8, tz="UTC")
 
 
-@st.composite
-def schedules(draw: st.DrawFn) -> FeeSchedule:
-    notices = [*sorted(draw(st.sets(st.integers(1, 10000), max_size=5)), reverse=True), 0]
-    rates = sorted(
-        draw(
-            st.lists(
-                st.decimals(0, 1, places=3, allow_nan=False),
-                min_size=len(notices),
-                max_size=len(notices),
-            )
-        )
-    )
-    return FeeSchedule(tuple(FeeTier(n, Decimal(r)) for n, r in zip(notices, rates, strict=True)))
-
-
-@given(schedules(), st.integers(0, 10_000_000), st.integers(-600, 20_000), st.integers(0, 5_000))
+@given(
+    fee_schedules(), st.integers(0, 10_000_000), st.integers(-600, 20_000), st.integers(0, 5_000)
+)
 def test_the_refund_never_grows_as_the_start_approaches(
     schedule: FeeSchedule, paid: int, notice: int, closer_by: int
 ) -> None:

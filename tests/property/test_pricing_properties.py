@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from fractions import Fraction
 
 import pendulum
@@ -13,33 +12,25 @@ from booking_core.errors import CouponNotApplicable
 from booking_core.ids import CategoryId, CustomerId, ServiceId
 from booking_core.money import Money, allocate_units
 from booking_core.pricing import (
-    AddOn,
     Cart,
     CartLine,
     CustomerProfile,
-    PointsPolicy,
     PricingRules,
     Quote,
-    TierDiscount,
     evaluate_coupons,
     quote,
 )
 from booking_core.pricing._arith import split
 from booking_core.promotions import (
-    Campaign,
-    CampaignId,
-    CampaignOffer,
     Coupon,
     CouponBenefit,
     CouponId,
     CouponTemplateId,
     CouponTerms,
-    Eligibility,
-    Funding,
-    Scope,
     ThresholdOffer,
 )
 from booking_core.serialization import make_converter
+from booking_core.testing import strategies
 
 C = "CNY"
 AT = pendulum.datetime(2026, 3, 1, 10, tz="Asia/Shanghai")
@@ -53,145 +44,26 @@ def cny(amount: int) -> Money:
     return Money(amount, C)
 
 
-amounts = st.integers(min_value=0, max_value=60_000)
-rates = st.integers(min_value=1, max_value=999).map(lambda n: Decimal(n) / 1000)
-windows = st.sampled_from([(-1, 1), (0, 0), (1, 2), (-2, -1)]).map(
-    lambda w: (AT.add(days=w[0]), AT.add(days=w[1]))
-)
-scopes = st.builds(
-    Scope.of,
-    services=st.sets(st.sampled_from(SERVICES), max_size=2),
-    categories=st.sets(st.sampled_from(CATEGORIES), max_size=1),
-    excluded_services=st.sets(st.sampled_from(SERVICES), max_size=1),
-)
-lines = st.builds(
-    CartLine,
-    st.sampled_from(SERVICES),
-    st.sampled_from(CATEGORIES),
-    amounts.map(cny),
-    st.integers(min_value=1, max_value=4),
-    st.lists(st.builds(AddOn, st.just("extra"), st.integers(0, 5000).map(cny)), max_size=2).map(
-        tuple
-    ),
-)
-carts = st.builds(
-    lambda ls, fee: Cart(tuple(ls), travel_fee=fee),
-    st.lists(lines, min_size=1, max_size=4),
-    st.none() | st.integers(0, 5000).map(cny),
-)
-customers = st.builds(
-    CustomerProfile,
-    st.just(ME),
-    tier=st.none() | st.sampled_from(TIERS),
-    is_new=st.booleans(),
-    points_balance=st.integers(0, 20_000),
-)
-offers = st.one_of(
-    rates.map(CampaignOffer.percent_off), amounts.map(cny).map(CampaignOffer.special_price)
-)
+# The shipped strategies, over this module's universe: the services and categories carts
+# and scopes share (so discounts meet lines), windows around AT, the customer ME.
+carts = strategies.carts(currency=C, service_ids=SERVICES, category_ids=CATEGORIES)
+customers = strategies.customer_profiles(customer_id=ME, tiers=TIERS)
 
 
-@st.composite
-def campaigns(draw: st.DrawFn, index: int) -> Campaign:
-    start, end = draw(windows)
-    budget = draw(st.none() | st.integers(1, 20_000))
-    return Campaign(
-        CampaignId(f"camp-{index}"),
-        f"campaign {index}",
-        draw(offers),
-        start,
-        end,
-        scope=draw(scopes),
-        budget=None if budget is None else cny(budget),
-        spent=None if budget is None else cny(draw(st.integers(0, budget))),
-        funded_by=draw(st.sampled_from(Funding)),
+def pricing_rules() -> st.SearchStrategy[PricingRules]:
+    return strategies.pricing_rules(
+        currency=C, around=AT, service_ids=SERVICES, category_ids=CATEGORIES, tiers=TIERS
     )
 
 
-@st.composite
-def threshold_offers(draw: st.DrawFn, index: int) -> ThresholdOffer:
-    minimums = sorted(draw(st.sets(st.integers(0, 100_000), min_size=1, max_size=3)))
-    offs = sorted(
-        draw(st.lists(st.integers(1, 20_000), min_size=len(minimums), max_size=len(minimums)))
-    )
-    start, end = draw(windows)
-    return ThresholdOffer.of(
-        f"mj-{index}",
-        "满减",
-        [(cny(m), cny(o)) for m, o in zip(minimums, offs, strict=True)],
-        starts_at=start,
-        ends_at=end,
-        scope=draw(scopes),
-        funded_by=draw(st.sampled_from(Funding)),
-        excludes_campaign_lines=draw(st.booleans()),
-    )
-
-
-points_policies = st.builds(
-    PointsPolicy,
-    st.integers(1, 100).map(cny),
-    max_per_order=st.none() | amounts.map(cny),
-    max_share=st.none() | rates,
-    minimum_payable=st.none() | st.integers(0, 1000).map(cny),
-    earn_rate=st.sampled_from([Decimal(0), Decimal("0.01"), Decimal("0.05")]),
-)
-
-
-@st.composite
-def pricing_rules(draw: st.DrawFn) -> PricingRules:
-    tiers = draw(st.lists(st.sampled_from(TIERS), unique=True, max_size=2))
-    return PricingRules(
-        C,
-        tier_discounts=tuple(
-            TierDiscount(
-                t, draw(rates), scope=draw(scopes), funded_by=draw(st.sampled_from(Funding))
-            )
-            for t in tiers
-        ),
-        campaigns=tuple(draw(campaigns(i)) for i in range(draw(st.integers(0, 2)))),
-        threshold_offers=tuple(draw(threshold_offers(i)) for i in range(draw(st.integers(0, 2)))),
-        points=draw(st.none() | points_policies),
-    )
-
-
-benefits = st.one_of(
-    st.integers(1, 30_000).map(cny).map(CouponBenefit.amount_off),
-    st.builds(
-        lambda m, a: CouponBenefit.threshold(min_spend=cny(m), amount=cny(a)),
-        st.integers(1, 80_000),
-        st.integers(1, 30_000),
-    ),
-    st.builds(
-        lambda r, mx: CouponBenefit.percent_off(r, max_discount=mx),
-        rates,
-        st.none() | st.integers(1, 30_000).map(cny),
-    ),
-    st.integers(2, 4).map(CouponBenefit.nth_free),
-)
-
-
-@st.composite
-def coupons(draw: st.DrawFn) -> Coupon:
-    start, end = draw(windows)
-    eligibility = draw(
-        st.sampled_from(
-            [Eligibility.anyone(), Eligibility.new_customers(), Eligibility.members_of(["gold"])]
-        )
-    )
-    return Coupon(
-        id=CouponId("k"),
-        template_id=CouponTemplateId("t"),
+def coupons() -> st.SearchStrategy[Coupon]:
+    return strategies.coupons(
         customer_id=ME,
-        terms=CouponTerms(
-            draw(benefits),
-            scope=draw(scopes),
-            eligibility=eligibility,
-            funded_by=draw(st.sampled_from(Funding)),
-            excludes_campaign_lines=draw(st.booleans()),
-        ),
-        valid_from=start,
-        valid_until=end,
-        issued_at=start,
+        around=AT,
+        currency=C,
+        service_ids=SERVICES,
+        category_ids=CATEGORIES,
+        tiers=TIERS,
     )
 
 

@@ -1,5 +1,8 @@
 """The ``hypothesis`` entry point: registers booking_core's strategies for ``st.from_type``.
 
+Every value type a user builds (and the order aggregate) is registered, so
+``@given(st.from_type(Service))`` draws valid services with no import of the strategies.
+
 Hypothesis runs this hook while it is being imported, possibly because
 ``booking_core.testing.strategies`` is importing it; so the strategies are looked up
 lazily (``st.deferred``) instead of imported here.
@@ -23,10 +26,67 @@ def _lazy(name: str) -> Any:
 def _hypothesis_setup_hook() -> None:
     from hypothesis import strategies as st
 
+    for cls, name in _registered():
+        st.register_type_strategy(cls, _lazy(name))
+
+
+def _registered() -> list[tuple[type, str]]:
+    """Each value type and the strategy ``st.from_type`` draws it with."""
+    from booking_core.catalog import Category, Service
+    from booking_core.ledger import RateRule, RateTable, SplitRates
     from booking_core.money import Money
+    from booking_core.orders import Order
+    from booking_core.orders.cancellation import FeeSchedule
+    from booking_core.orders.policy import OrderPolicy
+    from booking_core.pricing import Cart, CartLine, CustomerProfile, PointsPolicy, PricingRules
+    from booking_core.promotions import (
+        Campaign,
+        CampaignOffer,
+        Coupon,
+        CouponBenefit,
+        CouponTemplate,
+        CouponTerms,
+        Eligibility,
+        Scope,
+        ThresholdOffer,
+        Validity,
+    )
+    from booking_core.scheduling import Technician
+    from booking_core.scheduling.geo import ServiceArea
+    from booking_core.scheduling.profile import TechnicianProfile
+    from booking_core.scheduling.schedule import WorkSchedule
     from booking_core.scheduling.weekly_hours import WeeklyHours
     from booking_core.timerange import TimeRange
 
-    st.register_type_strategy(Money, _lazy("moneys"))
-    st.register_type_strategy(TimeRange, _lazy("time_ranges"))
-    st.register_type_strategy(WeeklyHours, _lazy("weekly_hours"))
+    return [
+        (Money, "moneys"),
+        (TimeRange, "time_ranges"),
+        (WeeklyHours, "weekly_hours"),
+        (Category, "categories"),
+        (Service, "services"),
+        (ServiceArea, "service_areas"),
+        (TechnicianProfile, "technician_profiles"),
+        (Technician, "technicians"),
+        (WorkSchedule, "work_schedules"),
+        (Scope, "scopes"),
+        (CampaignOffer, "campaign_offers"),
+        (Campaign, "campaigns"),
+        (ThresholdOffer, "threshold_offers"),
+        (CouponBenefit, "coupon_benefits"),
+        (Eligibility, "eligibilities"),
+        (CouponTerms, "coupon_terms"),
+        (Coupon, "coupons"),
+        (Validity, "validities"),
+        (CouponTemplate, "coupon_templates"),
+        (CartLine, "cart_lines"),
+        (Cart, "carts"),
+        (CustomerProfile, "customer_profiles"),
+        (PointsPolicy, "points_policies"),
+        (PricingRules, "pricing_rules"),
+        (SplitRates, "split_rates"),
+        (RateRule, "rate_rules"),
+        (RateTable, "rate_tables"),
+        (FeeSchedule, "fee_schedules"),
+        (OrderPolicy, "order_policies"),
+        (Order, "orders"),
+    ]

@@ -1,9 +1,4 @@
-"""Hypothesis strategies for booking_core's value types (plural nouns, keyword-only).
-
-Registered for ``st.from_type`` through the ``hypothesis`` entry point
-(``booking_core.testing._hypothesis_plugin``), so a user's ``@given(st.from_type(Money))``
-works without importing this module.
-"""
+"""Strategies for the basic values: currencies, zones, money, instants, ranges, hours."""
 
 from __future__ import annotations
 
