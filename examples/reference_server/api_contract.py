@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -51,6 +52,8 @@ from booking_server.main import create_server
 from booking_server.settings import Settings
 
 ROLES: Final = ("customer", "technician", "platform")
+#: The seed of every run under CI (``CI`` set), so that CI repeats itself.
+CI_SEED: Final = 20261206
 CUSTOMER: Final = "cus-contract"
 PLATFORM: Final = "admin-contract"
 #: How often a generated id is drawn from the real ones (the rest are made up: 404s).
@@ -335,6 +338,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args, extra = parser.parse_known_args(argv)
     extra = [a for a in extra if a != "--"]
+    if os.environ.get("CI") and not any(a.startswith("--seed") for a in extra):
+        # CI is deterministic, as for the property tests: the same cases on every run. A run
+        # without CI draws a fresh seed (printed in the summary; replay with `--seed N`).
+        extra += ["--seed", str(CI_SEED)]
     roles = [r.strip() for r in args.roles.split(",") if r.strip()]
     unknown = set(roles) - set(ROLES)
     if unknown:

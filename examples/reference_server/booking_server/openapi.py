@@ -23,6 +23,11 @@ It also states that the two actor headers go together. FastAPI lists each securi
 dependency as its own requirement object, and OpenAPI reads a list of requirement objects as
 alternatives ("X-Actor-Id *or* X-Actor-Role"); every security dependency of a FastAPI route
 runs, so all of them are needed: they are merged into one requirement object.
+
+And no parameter is documented as ``null``: pydantic writes an optional ``str | None`` query
+parameter as ``anyOf: [string, null]``, but a path, query or header parameter is absent or
+text — never JSON null — so the ``null`` branch is dropped (a client generator or a fuzzer
+would otherwise send values that vanish on the wire).
 """
 
 from __future__ import annotations
@@ -85,8 +90,22 @@ def _merged(requirements: list[dict[str, list[str]]]) -> list[dict[str, list[str
     return [merged] if merged else []
 
 
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    branches = schema.get("anyOf")
+    if not isinstance(branches, list):
+        return schema
+    kept = [b for b in branches if b != {"type": "null"}]
+    if len(kept) == len(branches):
+        return schema
+    rest = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
+    if schema.get("default") is not None:
+        rest["default"] = schema["default"]
+    return {**kept[0], **rest} if len(kept) == 1 else {**rest, "anyOf": kept}
+
+
 def complete_openapi(document: dict[str, Any]) -> dict[str, Any]:
-    """Add the answers of the layers below the routes and merge the actor requirements.
+    """Add the answers of the layers below the routes, merge the actor requirements and
+    take ``null`` out of the parameters.
 
     A response the route declares itself is kept as it is. Changes ``document`` in place and
     returns it.
@@ -97,6 +116,9 @@ def complete_openapi(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             if operation.get("security"):
                 operation["security"] = _merged(operation["security"])
+            for parameter in operation.get("parameters", []):
+                if "schema" in parameter:
+                    parameter["schema"] = _not_null(parameter["schema"])
             responses = operation.setdefault("responses", {})
             for status in _below_the_route(operation):
                 responses.setdefault(str(status), _problem(status))
