@@ -341,3 +341,31 @@ def test_an_optional_query_parameter_keeps_its_own_rules(client: TestClient) -> 
     assert cursor["schema"]["pattern"] == "^[A-Za-z0-9_-]+$"
     assert cursor["schema"]["maxLength"] == 2048
     assert cursor["schema"]["title"] == "Cursor"
+
+
+def test_schema_names_are_the_models_own(client: TestClient) -> None:
+    # given the OpenAPI document
+    document = client.get("/openapi.json").json()
+
+    # when its schema names are read
+    names = list(document["components"]["schemas"])
+
+    # then none is a module path (FastAPI writes `module__Model` when two models share a
+    # name, and a generated client then names its classes after our files)
+    assert [n for n in names if "__" in n or "." in n] == []
+    assert "CancellationQuoteOut" in names
+
+
+def test_operation_ids_are_the_route_names(client: TestClient) -> None:
+    # given the OpenAPI document
+    document = client.get("/openapi.json").json()
+
+    # when the operation ids are collected
+    ids = [operation["operationId"] for _, _, operation in _operations(document)]
+
+    # then each is the route function's name, unique, so a generated client reads
+    # `create_category(...)` rather than `create_category_categories_post(...)`
+    assert len(ids) == len(set(ids))
+    assert "create_category" in ids
+    assert "preview_cancellation" in ids
+    assert [i for i in ids if i.endswith(("_get", "_post", "_put", "_patch", "_delete"))] == []

@@ -56,7 +56,7 @@ class ActionIn(_In):
     expected_version: int | None = Field(default=None, ge=0)
 
 
-class QuoteOut(_Out):
+class CancellationQuoteOut(_Out):
     """What cancelling now keeps and returns, and the rule in words."""
 
     cause: str = Field(description="customer, no_show, technician, platform or unpaid.")
@@ -67,7 +67,7 @@ class QuoteOut(_Out):
     rule: str
 
     @classmethod
-    def from_domain(cls, quote: CancellationQuote) -> QuoteOut:
+    def from_domain(cls, quote: CancellationQuote) -> CancellationQuoteOut:
         """From the domain quote."""
         return cls(
             cause=quote.cause.value,
@@ -106,7 +106,7 @@ class CancellationOut(_Out):
     """The cancelled order, the quote it was cancelled under and the refunds sent."""
 
     order: OrderOut
-    quote: QuoteOut
+    quote: CancellationQuoteOut
     refund_statuses: list[str]
 
 
@@ -371,9 +371,9 @@ def fire(
 @router.get(
     "/orders/{order_id}/cancellation", summary="Preview a cancellation", responses=_CONFLICT
 )
-def preview_cancellation(order_id: str, app: Booking, actor: CurrentActor) -> QuoteOut:
+def preview_cancellation(order_id: str, app: Booking, actor: CurrentActor) -> CancellationQuoteOut:
     """The rule and the amounts if the actor cancelled now; nothing changes."""
-    return QuoteOut.from_domain(app.cancellation.preview(OrderId(order_id), actor))
+    return CancellationQuoteOut.from_domain(app.cancellation.preview(OrderId(order_id), actor))
 
 
 @router.post("/orders/{order_id}/cancellation", summary="Cancel", responses=_CONFLICT)
@@ -384,7 +384,7 @@ def cancel(order_id: str, body: ActionIn, app: Booking, actor: CurrentActor) -> 
     )
     return CancellationOut(
         order=OrderOut.from_domain(result.order),
-        quote=QuoteOut.from_domain(result.quote),
+        quote=CancellationQuoteOut.from_domain(result.quote),
         refund_statuses=[r.status.value for r in result.refunds],
     )
 
@@ -402,7 +402,7 @@ def no_show(order_id: str, body: ActionIn, app: Booking, actor: CurrentActor) ->
     )
     return CancellationOut(
         order=OrderOut.from_domain(result.order),
-        quote=QuoteOut.from_domain(result.quote),
+        quote=CancellationQuoteOut.from_domain(result.quote),
         refund_statuses=[r.status.value for r in result.refunds],
     )
 
