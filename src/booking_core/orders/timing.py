@@ -50,8 +50,19 @@ def not_before(
 
 def minimum_service_time(slot: TimeRange, policy: OrderPolicy) -> pendulum.Duration:
     """``min_service_share`` of the slot's duration, rounded up to a whole second."""
+    return pendulum.duration(seconds=_minimum_seconds(slot, policy))
+
+
+def _minimum_seconds(slot: TimeRange, policy: OrderPolicy) -> int:
     seconds = Decimal(int((slot.end - slot.start).total_seconds())) * policy.min_service_share
-    return pendulum.duration(seconds=int(seconds.to_integral_value(rounding=ROUND_CEILING)))
+    return int(seconds.to_integral_value(rounding=ROUND_CEILING))
+
+
+def _plain(value: Decimal) -> str:
+    # For messages: at most two decimals (rounded up, as the guard itself rounds up), no
+    # exponent, no trailing zeros — 50, 45.5, 1.67.
+    text = format(value.quantize(Decimal("0.01"), rounding=ROUND_CEILING), "f")
+    return text.rstrip("0").rstrip(".")
 
 
 def explain(guard: str, policy: OrderPolicy, slot: TimeRange) -> str:
@@ -66,9 +77,9 @@ def explain(guard: str, policy: OrderPolicy, slot: TimeRange) -> str:
             f"the service starts no earlier than {policy.start_tolerance_minutes} minutes "
             "before the start"
         )
-    minutes = minimum_service_time(slot, policy).total_seconds() / 60
-    percent = float(policy.min_service_share * 100)  # for the message only
+    minutes = _plain(Decimal(_minimum_seconds(slot, policy)) / 60)
+    percent = _plain(policy.min_service_share * 100)
     return (
-        f"the service is completed at least {percent:g}% of the service ({minutes:g} minutes) "
+        f"the service is completed at least {percent}% of the service ({minutes} minutes) "
         "after it started"
     )
