@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import uuid
@@ -245,32 +246,49 @@ def any_backend(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[UnitO
 
         yield InMemoryStore().unit_of_work
         return
+    if request.param == "sqlite":
+        from booking_core_sqlalchemy import SqlAlchemyStorage
+
+        with SqlAlchemyStorage.create_sqlite(tmp_path / "edge.sqlite3") as storage:
+            yield storage.unit_of_work
+        return
+    with fresh_pg_storage() as storage:
+        yield storage.unit_of_work
+
+
+@contextlib.contextmanager
+def fresh_pg_storage() -> Iterator[Any]:
+    """A migrated ``SqlAlchemyStorage`` on a new PostgreSQL schema, dropped afterwards.
+
+    Skipped when PostgreSQL is unreachable, failed instead under CI (``CI`` set): CI must
+    never pass by skipping the database that matters most.
+    """
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
     from booking_core_sqlalchemy import SqlAlchemyStorage, create_engine, migrate
 
-    if request.param == "sqlite":
-        with SqlAlchemyStorage.create_sqlite(tmp_path / "edge.sqlite3") as storage:
-            yield storage.unit_of_work
-        return
-    schema = f"bc_edge_{uuid.uuid4().hex[:12]}"
+    schema = f"bc_server_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL, connect_args={"connect_timeout": 5})
     try:
         with admin.begin() as connection:
-            connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except SQLAlchemyError as exc:
         admin.dispose()
-        pytest.skip(f"PostgreSQL is unreachable: {exc.__class__.__name__}")
+        reason = f"PostgreSQL is unreachable: {exc.__class__.__name__}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set, so the PostgreSQL tests must run.", pytrace=False)
+        pytest.skip(reason)
     engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema},public"})
     try:
         migrate(engine)
-        yield SqlAlchemyStorage(engine).unit_of_work
+        yield SqlAlchemyStorage(engine)
     finally:
         engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
         admin.dispose()
 
 

@@ -9,52 +9,28 @@ under CI), like the adapter's tests.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pendulum
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from booking_core.bootstrap import BookingApp, build
 from booking_core.ids import OrderId
 from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.testing import FrozenClock, ScriptedPaymentGateway, SequentialIds
-from booking_core_sqlalchemy import SqlAlchemyStorage, create_engine, migrate
+from booking_core_sqlalchemy import SqlAlchemyStorage
+
+from .conftest import fresh_pg_storage
 
 KEY = "5e1d0c3b-in-flight"
-PG_URL = (
-    os.environ.get("BOOKING_CORE_PG_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture
 def pg_storage() -> Iterator[SqlAlchemyStorage]:
-    url = make_url(PG_URL)
-    schema = f"bc_server_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, connect_args={"connect_timeout": 5})
-    try:
-        with admin.begin() as connection:
-            connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public"))
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except SQLAlchemyError as exc:
-        admin.dispose()
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is unreachable under CI: {exc.__class__.__name__}")
-        pytest.skip(f"PostgreSQL is unreachable: {exc.__class__.__name__}")
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema},public"})
-    try:
-        migrate(engine)
-        yield SqlAlchemyStorage(engine)
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_pg_storage() as storage:
+        yield storage
 
 
 @pytest.fixture
