@@ -14,7 +14,7 @@ this index is the documented, stable path (see ``docs/reference.md``).
   default source of pricing rules for :func:`build`.
 * **Commands** — the frozen values the services take: :class:`CreateCategory`,
   :class:`CreateService`, :class:`RegisterTechnician`, :class:`SlotSearch`,
-  :class:`HoldSlot`, :class:`PlaceOrder`, :class:`RescheduleBooking`,
+  :class:`HoldSlot`, :class:`PlaceOrder`, :class:`RescheduleBooking`, :class:`CartRequest`,
   :class:`SubmitReview`, :class:`FileComplaint`.
 * **Results** — what the services return besides domain values: :class:`Placement`,
   :class:`OfferedSlot`, :class:`CancellationResult`, :class:`CalendarDay`, ...
@@ -58,6 +58,7 @@ from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.pricing import PricedCart, QuoteService, StaticPricingRules
 from booking_core.services.rescheduling import RescheduleBooking, ReschedulingService
 from booking_core.services.reviews import ReviewService, SubmitReview
+from booking_core.services.steps.carts import CartItem, CartRequest
 from booking_core.services.technicians import RegisterTechnician, TechnicianService
 from booking_core.services.tracking import TrackingService
 
@@ -73,6 +74,8 @@ __all__ = [
     "CampaignService",
     "CancellationResult",
     "CancellationService",
+    "CartItem",
+    "CartRequest",
     "CatalogService",
     "CouponService",
     "CreateCategory",

@@ -32,8 +32,12 @@ from booking_core.services.payments import PaymentService
 from booking_core.services.pricing import QuoteService, StaticPricingRules
 from booking_core.services.rescheduling import ReschedulingService
 from booking_core.services.reviews import ReviewService
+from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.refunds import Refunds
+from booking_core.services.steps.reservations import Reservations
 from booking_core.services.technicians import TechnicianService
 from booking_core.services.tracking import TrackingService
+from booking_core.services.unit_of_work import EventCollectingUnits
 from booking_core.system import SystemClock, UuidIds
 
 __all__ = ["BookingApp", "build"]
@@ -90,8 +94,13 @@ def build(
     ``pricing_rules`` gives them; settlement by ``rates``, default
     :data:`~booking_core.services.ledger.DEFAULT_RATES`).
 
-    Checkout (``ordering``) and quotes (``quotes``) price with the same rules, so an order
-    costs what its quote showed; the order flow posts to the journal ``ledger`` reads."""
+    This is the one composition root: every service is built here, once, and handed the
+    services and steps it uses; no service builds another, and every default is set here.
+    Checkout (``ordering``) and quotes (``quotes``) build the same cart with the same rules,
+    so an order costs what its quote showed; the order flow posts to the journal
+    ``ledger`` reads. The services run in units of work that write the events of the orders
+    and complaints they change to the outbox (``uow`` is that factory; the storage's own
+    is ``uow.storage``)."""
     clock = clock or SystemClock()
     ids = ids or UuidIds()
     policy = policy or BookingPolicy()
@@ -100,46 +109,63 @@ def build(
     order_policy = order_policy or OrderPolicy()
     pricing_rules = pricing_rules or StaticPricingRules()
     rates = rates or DEFAULT_RATES
+    # Every service runs in units of work that write their aggregates' events to the outbox.
+    units = EventCollectingUnits(uow, converter, ids)
+    reservations = Reservations(policy, travel)
+    books = OrderBooks(pricing_rules, rates)
+    refunds = Refunds(ids, order_policy)
+    payments_service = PaymentService(
+        units, clock, ids, payments, order_policy, books=books, refunds=refunds
+    )
+    cancellation = CancellationService(units, clock, ids, payments_service, refunds, order_policy)
     ordering = OrderingService(
-        uow,
+        units,
         clock,
         ids,
-        payments,
-        policy,
         converter,
-        travel,
+        reservations=reservations,
+        books=books,
+        payments=payments_service,
+        cancellation=cancellation,
         order_policy=order_policy,
-        pricing_rules=pricing_rules,
-        rates=rates,
+    )
+    modification = ModificationService(
+        units,
+        clock,
+        ids,
+        payments=payments_service,
+        refunds=refunds,
+        reservations=reservations,
+        order_policy=order_policy,
     )
     return BookingApp(
-        catalog=CatalogService(uow, ids),
-        technicians=TechnicianService(uow, ids),
-        availability=AvailabilityService(uow, clock, policy, travel),
+        catalog=CatalogService(units, ids),
+        technicians=TechnicianService(units, ids),
+        availability=AvailabilityService(units, clock, policy, travel, reservations),
         ordering=ordering,
-        reviews=ReviewService(uow, clock, ids, converter),
+        reviews=ReviewService(units, clock, ids),
         converter=converter,
-        holds=HoldService(uow, clock, ids, policy, travel),
-        rescheduling=ReschedulingService(uow, clock, ids, policy, travel, converter=converter),
-        schedules=ScheduleService(uow),
-        calendar=CalendarService(uow, clock),
-        payments=ordering.payments,
-        cancellation=ordering.cancellation,
-        modification=ModificationService(
-            uow, clock, ids, ordering.payments, converter, policy, order_policy, travel
+        holds=HoldService(units, clock, ids, reservations),
+        rescheduling=ReschedulingService(
+            units, clock, ids, reservations=reservations, modification=modification
         ),
-        aftersales=AfterSalesService(uow, clock, ids, ordering.payments, converter, order_policy),
-        tracking=TrackingService(uow, clock, travel),
+        schedules=ScheduleService(units),
+        calendar=CalendarService(units, clock),
+        payments=payments_service,
+        cancellation=cancellation,
+        modification=modification,
+        aftersales=AfterSalesService(units, clock, ids, payments_service, refunds, order_policy),
+        tracking=TrackingService(units, clock, travel),
         job_handlers={
-            JobKind.EXPIRE_UNPAID.value: ordering.cancellation.run_expire_job,
+            JobKind.EXPIRE_UNPAID.value: cancellation.run_expire_job,
             JobKind.AUTO_COMPLETE.value: ordering.auto_complete,
             JobKind.CLOSE_REVIEW_WINDOW.value: ordering.close_review_window,
-            JobKind.RECONCILE_PAYMENTS.value: ordering.payments.run_reconcile_job,
+            JobKind.RECONCILE_PAYMENTS.value: payments_service.run_reconcile_job,
         },
-        uow=uow,
+        uow=units,
         clock=clock,
-        quotes=QuoteService(uow, clock, pricing_rules),
-        coupons=CouponService(uow, clock, ids),
-        campaigns=CampaignService(uow),
-        ledger=LedgerService(uow, clock, rates),
+        quotes=QuoteService(units, clock, pricing_rules),
+        coupons=CouponService(units, clock, ids),
+        campaigns=CampaignService(units),
+        ledger=LedgerService(units, clock, rates),
     )

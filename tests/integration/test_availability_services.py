@@ -154,8 +154,12 @@ def test_the_booking_endpoint_accepts_exactly_what_was_offered(world: World) -> 
     offered = hhmm(world.app.availability.free_slots(LI, SERVICE, MONDAY))
 
     with pytest.raises(SlotUnavailable):
-        world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("09:30")))
-    order = world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("10:00")))
+        world.app.ordering.place_order(
+            PlaceOrder(ALICE, LI, SERVICE, at("09:30")), Actor.customer(ALICE)
+        )
+    order = world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE)
+    )
 
     assert offered == ["Mon 09:00", "Mon 10:00", "Mon 11:00", "Mon 12:00"]
     assert order.price == Money(25900, "CNY")  # his own price, as the search showed it
@@ -171,16 +175,22 @@ def test_an_address_outside_the_service_area_is_refused(world: World) -> None:
 
     assert world.app.availability.free_slots(LI, SERVICE, MONDAY, location=far) == []
     with pytest.raises(OutsideServiceArea) as caught:
-        world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("10:00"), location=far))
+        world.app.ordering.place_order(
+            PlaceOrder(ALICE, LI, SERVICE, at("10:00"), location=far), Actor.customer(ALICE)
+        )
     assert caught.value.code == "outside_service_area"
 
 
 def test_the_daily_cap_refuses_one_booking_too_many(world: World) -> None:
     world.app.schedules.set_daily_cap(Actor(LI, Role.TECHNICIAN), LI, 1)
-    world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("09:00")))
+    world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("09:00")), Actor.customer(ALICE)
+    )
 
     with pytest.raises(DailyCapReached) as caught:
-        world.app.ordering.place_order(PlaceOrder(BOB, LI, SERVICE, at("11:00")))
+        world.app.ordering.place_order(
+            PlaceOrder(BOB, LI, SERVICE, at("11:00")), Actor.customer(BOB)
+        )
 
     assert caught.value.code == "daily_cap_reached"
     assert world.app.availability.free_slots(LI, SERVICE, MONDAY) == []
@@ -190,11 +200,15 @@ def test_the_daily_cap_refuses_one_booking_too_many(world: World) -> None:
 
 
 def test_a_held_slot_is_refused_to_others_and_taken_by_its_holder(world: World) -> None:
-    hold = world.app.holds.hold(HoldSlot(ALICE, LI, SERVICE, at("10:00")))
+    hold = world.app.holds.hold(HoldSlot(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE))
 
     with pytest.raises(SlotHeld) as caught:
-        world.app.ordering.place_order(PlaceOrder(BOB, LI, SERVICE, at("10:00")))
-    order = world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("10:00")))
+        world.app.ordering.place_order(
+            PlaceOrder(BOB, LI, SERVICE, at("10:00")), Actor.customer(BOB)
+        )
+    order = world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE)
+    )
 
     assert caught.value.code == "slot_held"
     assert hold.hold_expires_at == at("07:10")
@@ -204,7 +218,7 @@ def test_a_held_slot_is_refused_to_others_and_taken_by_its_holder(world: World) 
 
 
 def test_the_holder_still_sees_his_held_slot_and_others_do_not(world: World) -> None:
-    world.app.holds.hold(HoldSlot(ALICE, LI, SERVICE, at("10:00")))
+    world.app.holds.hold(HoldSlot(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE))
 
     mine = world.app.availability.free_slots(LI, SERVICE, MONDAY, customer_id=ALICE)
     theirs = world.app.availability.free_slots(LI, SERVICE, MONDAY, customer_id=BOB)
@@ -214,21 +228,23 @@ def test_the_holder_still_sees_his_held_slot_and_others_do_not(world: World) -> 
 
 
 def test_an_expired_hold_frees_the_slot(world: World) -> None:
-    world.app.holds.hold(HoldSlot(ALICE, LI, SERVICE, at("10:00")))
+    world.app.holds.hold(HoldSlot(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE))
 
     world.clock.advance(pendulum.duration(minutes=10))
-    order = world.app.ordering.place_order(PlaceOrder(BOB, LI, SERVICE, at("10:00")))
+    order = world.app.ordering.place_order(
+        PlaceOrder(BOB, LI, SERVICE, at("10:00")), Actor.customer(BOB)
+    )
 
     assert order.customer_id == BOB
 
 
 def test_only_the_holder_releases_a_hold_and_releasing_is_idempotent(world: World) -> None:
-    hold = world.app.holds.hold(HoldSlot(ALICE, LI, SERVICE, at("10:00")))
+    hold = world.app.holds.hold(HoldSlot(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE))
 
     with pytest.raises(PermissionDenied):
-        world.app.holds.release(hold.id, BOB)
-    world.app.holds.release(hold.id, ALICE)
-    world.app.holds.release(hold.id, ALICE)
+        world.app.holds.release(hold.id, Actor.customer(BOB))
+    world.app.holds.release(hold.id, Actor.customer(ALICE))
+    world.app.holds.release(hold.id, Actor.customer(ALICE))
 
     assert "Mon 10:00" in hhmm(world.app.availability.free_slots(LI, SERVICE, MONDAY))
 
@@ -237,7 +253,9 @@ def test_only_the_holder_releases_a_hold_and_releasing_is_idempotent(world: Worl
 
 
 def test_rescheduling_frees_the_old_time_and_takes_the_new(world: World) -> None:
-    order = world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("10:00")))
+    order = world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE)
+    )
 
     moved = world.app.rescheduling.reschedule(
         RescheduleBooking(order.booking_id, at("12:00"), Actor(ALICE, Role.CUSTOMER))
@@ -256,7 +274,9 @@ def test_rescheduling_may_overlap_the_booking_being_moved(world: World) -> None:
     world.app.schedules.set_override(
         Actor(LI, Role.TECHNICIAN), LI, DateOverride.parse(MONDAY, ["09:00-11:00"])
     )
-    order = world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("09:00")))
+    order = world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("09:00")), Actor.customer(ALICE)
+    )
 
     moved = world.app.rescheduling.reschedule(
         RescheduleBooking(order.booking_id, at("10:00"), Actor(ALICE, Role.CUSTOMER))
@@ -266,8 +286,10 @@ def test_rescheduling_may_overlap_the_booking_being_moved(world: World) -> None:
 
 
 def test_a_refused_reschedule_changes_nothing(world: World) -> None:
-    mine = world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("10:00")))
-    world.app.ordering.place_order(PlaceOrder(BOB, LI, SERVICE, at("12:00")))
+    mine = world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE)
+    )
+    world.app.ordering.place_order(PlaceOrder(BOB, LI, SERVICE, at("12:00")), Actor.customer(BOB))
 
     with pytest.raises(SlotTaken):
         world.app.rescheduling.reschedule(
@@ -345,8 +367,10 @@ def test_only_his_stores_manager_assigns_rota_shifts(world: World) -> None:
 
 
 def test_the_day_calendar_shows_booked_held_and_free_time(world: World) -> None:
-    order = world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("10:00")))
-    hold = world.app.holds.hold(HoldSlot(BOB, LI, SERVICE, at("12:00")))
+    order = world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE)
+    )
+    hold = world.app.holds.hold(HoldSlot(BOB, LI, SERVICE, at("12:00")), Actor.customer(BOB))
 
     day = world.app.calendar.day(LI, MONDAY)
 
@@ -367,7 +391,9 @@ def test_real_time_status(world: World) -> None:
 
     world.app.schedules.set_status(li, LI, WorkStatus.ONLINE)
     idle = world.app.calendar.status(LI).presence
-    world.app.ordering.place_order(PlaceOrder(ALICE, LI, SERVICE, at("10:00")))
+    world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE)
+    )
     booked = world.app.calendar.status(LI).presence
     world.clock.set(at("10:30"))
     serving = world.app.calendar.status(LI)

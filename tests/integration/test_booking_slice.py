@@ -65,14 +65,16 @@ def world() -> World:
         ids=SequentialIds(),
         policy=BookingPolicy(notice_minutes=60, window_days=14),
     )
-    category = app.catalog.create_category(CreateCategory("按摩 Massage"))
+    category = app.catalog.create_category(CreateCategory("按摩 Massage"), Actor.platform())
     service = app.catalog.create_service(
-        CreateService(category.id, "Chinese tuina", 60, Money(19900, "CNY"))
+        CreateService(category.id, "Chinese tuina", 60, Money(19900, "CNY")),
+        Actor.platform(),
     )
     technician = app.technicians.register(
         RegisterTechnician(
             "Li", ZONE, WeeklyHours.every_day("09:00", "18:00"), frozenset({service.id})
-        )
+        ),
+        Actor.platform(),
     )
     return World(app, store, clock, gateway, technician, service.id)
 
@@ -83,7 +85,8 @@ def at(hour: int, minute: int = 0) -> pendulum.DateTime:
 
 def place(world: World, hour: int, customer: str = "cus_1") -> str:
     order = world.app.ordering.place_order(
-        PlaceOrder(CustomerId(customer), world.technician.id, world.service_id, at(hour))
+        PlaceOrder(CustomerId(customer), world.technician.id, world.service_id, at(hour)),
+        Actor.customer(customer),
     )
     return order.id
 
@@ -101,7 +104,8 @@ def test_a_booked_slot_disappears_and_an_overlapping_order_is_refused(world: Wor
 
     with pytest.raises(SlotTaken) as caught:
         world.app.ordering.place_order(
-            PlaceOrder(CustomerId("cus_2"), world.technician.id, world.service_id, at(11, 30))
+            PlaceOrder(CustomerId("cus_2"), world.technician.id, world.service_id, at(11, 30)),
+            Actor.customer("cus_2"),
         )
 
     assert caught.value.error_code == "slot_taken"
@@ -127,7 +131,8 @@ def test_starts_the_slot_list_does_not_offer_are_refused(
 ) -> None:
     with pytest.raises(SlotUnavailable):
         world.app.ordering.place_order(
-            PlaceOrder(CustomerId("cus_1"), world.technician.id, world.service_id, start)
+            PlaceOrder(CustomerId("cus_1"), world.technician.id, world.service_id, start),
+            Actor.customer("cus_1"),
         )
 
     with world.store.unit_of_work() as uow:
@@ -255,19 +260,27 @@ def test_reviews_only_for_own_completed_orders_once(world: World) -> None:
     order_id = place(world, 10)
     world.app.ordering.pay_in_full(order_id, CUSTOMER)
     with pytest.raises(ReviewNotAllowed):
-        world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_1"), 5, "early"))
+        world.app.reviews.submit(
+            SubmitReview(order_id, CustomerId("cus_1"), 5, "early"), Actor.customer("cus_1")
+        )
     technician = Actor(world.technician.id, Role.TECHNICIAN)
     for event, when in ON_TIME_FOR_10.items():
         world.clock.set(when)
         world.app.ordering.transition(order_id, event, technician)
 
-    review = world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_1"), 5, "很好"))
+    review = world.app.reviews.submit(
+        SubmitReview(order_id, CustomerId("cus_1"), 5, "很好"), Actor.customer("cus_1")
+    )
 
     assert world.app.reviews.for_technician(world.technician.id) == [review]
     with pytest.raises(DuplicateEntity):
-        world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_1"), 4, "again"))
+        world.app.reviews.submit(
+            SubmitReview(order_id, CustomerId("cus_1"), 4, "again"), Actor.customer("cus_1")
+        )
     with pytest.raises(NotFound):
-        world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_2"), 1, "not mine"))
+        world.app.reviews.submit(
+            SubmitReview(order_id, CustomerId("cus_2"), 1, "not mine"), Actor.customer("cus_2")
+        )
 
 
 def test_every_change_writes_its_events_to_the_outbox(world: World) -> None:
@@ -284,7 +297,8 @@ def test_every_change_writes_its_events_to_the_outbox(world: World) -> None:
 def test_bad_input_is_refused_with_specific_codes_and_stores_nothing(world: World) -> None:
     with pytest.raises(InvalidTimeZone):
         world.app.technicians.register(
-            RegisterTechnician("Zhou", "Mars/Olympus", WeeklyHours.every_day("09:00", "18:00"))
+            RegisterTechnician("Zhou", "Mars/Olympus", WeeklyHours.every_day("09:00", "18:00")),
+            Actor.platform(),
         )
     with pytest.raises(InvalidSchedule):
         WeeklyHours.parse({"mon": ["9am-6pm"]})
@@ -292,11 +306,13 @@ def test_bad_input_is_refused_with_specific_codes_and_stores_nothing(world: Worl
         Money(-1.5, "CNY")  # type: ignore[arg-type]
     with pytest.raises(NotFound) as caught:
         world.app.catalog.create_service(
-            CreateService("cat_nope", "Ghost", 60, Money(100, "CNY"))  # type: ignore[arg-type]
+            CreateService("cat_nope", "Ghost", 60, Money(100, "CNY")),  # type: ignore[arg-type]
+            Actor.platform(),
         )
     assert caught.value.error_code == "category_not_found"
     other = world.app.catalog.create_service(
-        CreateService(world.app.catalog.list_categories()[0].id, "Foot", 30, Money(9900, "CNY"))
+        CreateService(world.app.catalog.list_categories()[0].id, "Foot", 30, Money(9900, "CNY")),
+        Actor.platform(),
     )
     with pytest.raises(ServiceNotOffered):
         world.app.availability.free_slots(world.technician.id, other.id, MONDAY)

@@ -122,7 +122,9 @@ def stocked(app: BookingApp) -> BookingApp:
 def test_a_quote_applies_the_campaign_and_explains_every_coupon(stocked: BookingApp) -> None:
     alice = CustomerProfile(CustomerId(ALICE.id))
 
-    priced = stocked.quotes.price(CART, alice, coupon_id=CouponId("cpn_0001"))
+    priced = stocked.quotes.price(
+        CART, alice, coupon_id=CouponId("cpn_0001"), actor=Actor.customer(alice.id)
+    )
 
     (line,) = priced.quote.lines
     assert (line.base, line.campaign, line.coupon, line.payable) == (
@@ -151,8 +153,8 @@ def test_a_member_price_beats_no_campaign_and_a_wrong_coupon_is_explained(
     gold = CustomerProfile(CustomerId(ALICE.id), tier="gold")
 
     with pytest.raises(CouponNotApplicable) as raised:
-        app.quotes.price(CART, gold, coupon_id=CouponId("cpn_0001"))
-    priced = app.quotes.price(CART, gold)
+        app.quotes.price(CART, gold, coupon_id=CouponId("cpn_0001"), actor=Actor.customer(gold.id))
+    priced = app.quotes.price(CART, gold, actor=Actor.customer(gold.id))
 
     assert raised.value.details["reason"] == "min_spend_not_met"
     assert (priced.quote.tier_discount, priced.quote.payable) == (cny(995), cny(18905))
@@ -163,7 +165,9 @@ def test_someone_elses_coupon_is_not_found(stocked: BookingApp) -> None:
     bob = CustomerProfile(CustomerId(BOB.id))
 
     with pytest.raises(NotFound) as raised:
-        stocked.quotes.price(CART, bob, coupon_id=CouponId("cpn_0001"))
+        stocked.quotes.price(
+            CART, bob, coupon_id=CouponId("cpn_0001"), actor=Actor.customer(bob.id)
+        )
 
     assert raised.value.error_code == "coupon_not_found"
 
@@ -199,7 +203,7 @@ def test_claims_hold_the_limit_and_admins_issue_beyond_it(app: BookingApp) -> No
     (stock,) = app.coupons.templates()
     assert (stock.issued, stock.left) == (2, 1)
     assert issued.customer_id == ALICE.id
-    assert [w.coupon.id for w in app.coupons.wallet(CustomerId(ALICE.id))] == [
+    assert [w.coupon.id for w in app.coupons.wallet(ALICE)] == [
         "cpn_0001",
         "cpn_0003",  # the refused claim used up an id, never a coupon
     ]
@@ -221,7 +225,7 @@ def test_the_wallet_shows_a_coupon_past_its_end_as_expired(
 ) -> None:
     clock.advance(pendulum.duration(days=8))
 
-    wallet = stocked.coupons.wallet(CustomerId(ALICE.id))
+    wallet = stocked.coupons.wallet(ALICE)
 
     assert [(w.coupon.id, w.status) for w in wallet] == [
         ("cpn_0001", CouponStatus.EXPIRED),
@@ -276,7 +280,7 @@ def test_only_the_holder_reserves_a_coupon(stocked: BookingApp) -> None:
 def test_a_paid_order_charges_the_budget_and_a_cancelled_one_gives_it_back(
     stocked: BookingApp,
 ) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id))).quote
+    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
 
     (charged,) = stocked.campaigns.charge_order(ORDER, quote)
     (back,) = stocked.campaigns.refund_order(ORDER, quote)
@@ -286,7 +290,7 @@ def test_a_paid_order_charges_the_budget_and_a_cancelled_one_gives_it_back(
 
 
 def test_a_budget_is_never_overspent(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id))).quote
+    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
     stocked.campaigns.charge_order(ORDER, quote)
     stocked.campaigns.charge_order(OrderId("ord_2"), quote)
 
@@ -297,7 +301,7 @@ def test_a_budget_is_never_overspent(stocked: BookingApp) -> None:
 
 
 def test_updating_a_campaign_keeps_what_it_spent(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id))).quote
+    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
     stocked.campaigns.charge_order(ORDER, quote)
 
     updated = stocked.campaigns.update(PLATFORM, weekend_campaign(budget=50000))
@@ -312,7 +316,10 @@ def test_updating_a_campaign_keeps_what_it_spent(stocked: BookingApp) -> None:
 
 def test_an_order_is_captured_settled_and_refunded_in_proportion(stocked: BookingApp) -> None:
     quote = stocked.quotes.price(
-        CART, CustomerProfile(CustomerId(ALICE.id)), coupon_id=CouponId("cpn_0001")
+        CART,
+        CustomerProfile(CustomerId(ALICE.id)),
+        coupon_id=CouponId("cpn_0001"),
+        actor=ALICE,
     ).quote
     stocked.ledger.record_payment_captured(ORDER, cny(13920), key="pay-1")
 
@@ -340,7 +347,7 @@ def test_an_order_is_captured_settled_and_refunded_in_proportion(stocked: Bookin
 
 
 def test_replayed_postings_record_nothing_new(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id))).quote
+    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
     first = stocked.ledger.record_payment_captured(ORDER, cny(15920), key="pay-1")
     done = stocked.ledger.record_order_completed(ORDER, PARTIES, quote)
 
@@ -357,7 +364,7 @@ def test_replayed_postings_record_nothing_new(stocked: BookingApp) -> None:
 
 
 def test_a_refund_before_completion_settles_what_is_left(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id))).quote
+    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
     stocked.ledger.record_payment_captured(ORDER, cny(15920), key="pay-1")
     stocked.ledger.record_refund(ORDER, cny(5920), key="refund-1")
 
@@ -374,7 +381,7 @@ def test_a_refund_before_completion_settles_what_is_left(stocked: BookingApp) ->
 
 
 def test_a_fully_refunded_order_is_not_settled(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id))).quote
+    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
     stocked.ledger.record_payment_captured(ORDER, cny(15920), key="pay-1")
     stocked.ledger.record_refund(ORDER, cny(15920), key="refund-1")
 

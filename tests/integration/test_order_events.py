@@ -113,7 +113,8 @@ def test_every_order_changing_command_leaves_an_event_about_the_order(world: Ord
     def complaint_refund(name: str) -> Command:
         def run() -> None:
             complaint = world.app.aftersales.file(
-                FileComplaint(placed[name], CustomerId("cus_1"), "Ended early", Remedy.APOLOGY)
+                FileComplaint(placed[name], CustomerId("cus_1"), "Ended early", Remedy.APOLOGY),
+                Actor.customer("cus_1"),
             )
             world.app.aftersales.take_up(complaint.id, OPERATOR)
             world.app.aftersales.resolve(

@@ -216,7 +216,9 @@ def test_the_review_window_closes(world: OrderWorld) -> None:
     world.run_jobs()
 
     with pytest.raises(ReviewNotAllowed) as refused:
-        world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_1"), 5, "late"))
+        world.app.reviews.submit(
+            SubmitReview(order_id, CustomerId("cus_1"), 5, "late"), Actor.customer("cus_1")
+        )
     assert refused.value.details["review_closed"] is True
     assert "ReviewWindowClosed" in world.outbox()
 
@@ -271,7 +273,7 @@ def complain(world: OrderWorld, order_id: str, **kwargs: object) -> str:
         photos=("https://img.example/1.jpg",),
         requested_refund=kwargs.pop("amount", Money(5000, "CNY")),  # type: ignore[arg-type]
     )
-    return world.app.aftersales.file(command).id
+    return world.app.aftersales.file(command, Actor.customer(command.customer_id)).id
 
 
 def test_arbitration_with_a_partial_refund(world: OrderWorld) -> None:

@@ -7,6 +7,7 @@ from pendulum import DateTime
 
 from booking_core.errors import InvalidOrderPolicy, TooManyUnpaidOrders
 from booking_core.ids import CustomerId, OrderId, TechnicianId
+from booking_core.orders import Actor
 from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.services.ordering import PlaceOrder
@@ -30,7 +31,8 @@ def place(
             start,
             location=HOME,
             payment_mode=mode,
-        )
+        ),
+        Actor.customer(customer),
     )
     return order.id
 

@@ -13,6 +13,7 @@ from booking_core.errors import (
     SlotUnavailable,
 )
 from booking_core.ids import CustomerId
+from booking_core.orders import Actor
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.services.ordering import PlaceOrder
 from booking_core.testing.memory import InMemoryStore, InMemoryUnitOfWork
@@ -57,10 +58,10 @@ def active_bookings(world: OrderWorld) -> int:
 
 
 def test_a_retry_with_the_same_key_and_request_returns_the_same_order(world: OrderWorld) -> None:
-    first = world.app.ordering.place(command(world))
+    first = world.app.ordering.place(command(world), CUSTOMER)
     world.clock.advance(pendulum.duration(minutes=3))
 
-    again = world.app.ordering.place(command(world))
+    again = world.app.ordering.place(command(world), CUSTOMER)
 
     assert (first.replayed, again.replayed) == (False, True)
     assert again.order.id == first.order.id
@@ -71,18 +72,18 @@ def test_a_retry_with_the_same_key_and_request_returns_the_same_order(world: Ord
 
 
 def test_the_same_instant_in_another_offset_is_the_same_request(world: OrderWorld) -> None:
-    first = world.app.ordering.place(command(world))
+    first = world.app.ordering.place(command(world), CUSTOMER)
 
-    again = world.app.ordering.place(command(world, start=at(3, 10).in_timezone("UTC")))
+    again = world.app.ordering.place(command(world, start=at(3, 10).in_timezone("UTC")), CUSTOMER)
 
     assert (again.order.id, again.replayed) == (first.order.id, True)
 
 
 def test_the_replay_shows_the_order_as_it_is_now(world: OrderWorld) -> None:
-    first = world.app.ordering.place(command(world))
+    first = world.app.ordering.place(command(world), CUSTOMER)
     world.app.payments.pay(first.order.id, CUSTOMER)
 
-    again = world.app.ordering.place(command(world))
+    again = world.app.ordering.place(command(world), CUSTOMER)
 
     assert (again.order.id, again.order.state) == (first.order.id, "pending_acceptance")
 
@@ -100,12 +101,12 @@ def test_the_replay_shows_the_order_as_it_is_now(world: OrderWorld) -> None:
 def test_the_same_key_with_another_request_is_refused_and_nothing_is_stored(
     world: OrderWorld, change: dict[str, Any]
 ) -> None:
-    first = world.app.ordering.place(command(world))
+    first = world.app.ordering.place(command(world), CUSTOMER)
     if change.get("technician_id") == "wang":
         change = {"technician_id": world.wang}
 
     with pytest.raises(IdempotencyKeyReused) as refused:
-        world.app.ordering.place(command(world, **change))
+        world.app.ordering.place(command(world, **change), CUSTOMER)
 
     assert refused.value.code == "idempotency_key_reused"
     assert refused.value.details == {"idempotency_key": KEY, "order_id": first.order.id}
@@ -114,9 +115,11 @@ def test_the_same_key_with_another_request_is_refused_and_nothing_is_stored(
 
 
 def test_keys_are_scoped_to_the_customer(world: OrderWorld) -> None:
-    alice = world.app.ordering.place(command(world))
+    alice = world.app.ordering.place(command(world), CUSTOMER)
 
-    bob = world.app.ordering.place(command(world, customer_id=CustomerId("cus_2"), start=at(3, 12)))
+    bob = world.app.ordering.place(
+        command(world, customer_id=CustomerId("cus_2"), start=at(3, 12)), Actor.customer("cus_2")
+    )
 
     assert bob.replayed is False
     assert bob.order.id != alice.order.id
@@ -124,9 +127,9 @@ def test_keys_are_scoped_to_the_customer(world: OrderWorld) -> None:
 
 
 def test_without_a_key_every_request_places_an_order(world: OrderWorld) -> None:
-    first = world.app.ordering.place(command(world, key=None))
+    first = world.app.ordering.place(command(world, key=None), CUSTOMER)
 
-    second = world.app.ordering.place(command(world, key=None, start=at(3, 12)))
+    second = world.app.ordering.place(command(world, key=None, start=at(3, 12)), CUSTOMER)
 
     assert (first.replayed, second.replayed) == (False, False)
     assert len({first.order.id, second.order.id}) == 2
@@ -134,13 +137,13 @@ def test_without_a_key_every_request_places_an_order(world: OrderWorld) -> None:
 
 def test_a_key_expires_after_the_policy_s_hours_and_may_then_be_used_afresh() -> None:
     world = order_world(OrderPolicy(idempotency_key_hours=2))
-    first = world.app.ordering.place(command(world))
+    first = world.app.ordering.place(command(world), CUSTOMER)
     world.clock.advance(pendulum.duration(hours=1, minutes=59))
     with pytest.raises(IdempotencyKeyReused):
-        world.app.ordering.place(command(world, start=at(3, 14)))
+        world.app.ordering.place(command(world, start=at(3, 14)), CUSTOMER)
     world.clock.advance(pendulum.duration(minutes=1))
 
-    later = world.app.ordering.place(command(world, start=at(3, 14)))
+    later = world.app.ordering.place(command(world, start=at(3, 14)), CUSTOMER)
 
     assert later.replayed is False
     assert later.order.id != first.order.id
@@ -154,9 +157,9 @@ def test_a_refused_request_leaves_no_record_so_the_key_serves_a_corrected_reques
     world: OrderWorld,
 ) -> None:
     with pytest.raises(SlotUnavailable):
-        world.app.ordering.place(command(world, start=at(3, 10, 7)))  # not on the grid
+        world.app.ordering.place(command(world, start=at(3, 10, 7)), CUSTOMER)  # not on the grid
 
-    placed = world.app.ordering.place(command(world))
+    placed = world.app.ordering.place(command(world), CUSTOMER)
 
     assert placed.replayed is False
     assert [o[0] for o in stored(world)] == [placed.order.id]
@@ -188,10 +191,10 @@ def test_a_client_killed_mid_request_retries_without_booking_twice() -> None:
     world = order_world(uow=factory)
     factory.armed = True
     with pytest.raises(ConnectionResetError):
-        world.app.ordering.place(command(world))
+        world.app.ordering.place(command(world), CUSTOMER)
 
-    retried = world.app.ordering.place(command(world))
-    again = world.app.ordering.place(command(world))
+    retried = world.app.ordering.place(command(world), CUSTOMER)
+    again = world.app.ordering.place(command(world), CUSTOMER)
 
     assert (retried.replayed, again.replayed) == (False, True)
     assert again.order.id == retried.order.id
@@ -202,7 +205,7 @@ def test_a_client_killed_mid_request_retries_without_booking_twice() -> None:
 @pytest.mark.parametrize("key", ["", " ", "a b", "x" * 256, "ключ", "k\x00", "tab\tkey"], ids=repr)
 def test_a_malformed_key_is_refused_before_anything_is_stored(world: OrderWorld, key: str) -> None:
     with pytest.raises(InvalidIdempotencyKey) as refused:
-        world.app.ordering.place(command(world, key=key))
+        world.app.ordering.place(command(world, key=key), CUSTOMER)
 
     assert refused.value.code == "invalid_idempotency_key"
     assert refused.value.details == {"max_length": 255}
@@ -210,8 +213,8 @@ def test_a_malformed_key_is_refused_before_anything_is_stored(world: OrderWorld,
 
 
 def test_place_order_returns_the_order_of_a_replay_too(world: OrderWorld) -> None:
-    first = world.app.ordering.place_order(command(world))
+    first = world.app.ordering.place_order(command(world), CUSTOMER)
 
-    again = world.app.ordering.place_order(command(world))
+    again = world.app.ordering.place_order(command(world), CUSTOMER)
 
     assert again.id == first.id

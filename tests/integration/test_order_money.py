@@ -128,6 +128,7 @@ def test_the_checkout_price_is_what_the_quote_showed(world: OrderWorld) -> None:
         Cart.of(CartLine(service.id, service.category_id, service.price)),
         CustomerProfile(CustomerId("cus_1")),
         coupon_id=coupon_id,
+        actor=Actor.customer("cus_1"),
     ).quote
 
     # when he books it with the coupon
@@ -466,7 +467,8 @@ def test_a_complaint_refunding_a_kept_fee_reverses_its_shares(world: OrderWorld)
 
     # when the platform decides a complaint for the customer: everything still refundable
     complaint = world.app.aftersales.file(
-        FileComplaint(order_id, CustomerId("cus_1"), "I had no choice", Remedy.FULL_REFUND)
+        FileComplaint(order_id, CustomerId("cus_1"), "I had no choice", Remedy.FULL_REFUND),
+        Actor.customer("cus_1"),
     )
     world.app.aftersales.take_up(complaint.id, OPERATOR)
     world.app.aftersales.resolve(complaint.id, OPERATOR, decision=Decision.FULL_REFUND)
@@ -493,7 +495,8 @@ def test_a_refund_after_completion_reverses_every_party_in_proportion(
 
     # when the platform refunds 66.00 after a complaint
     complaint = world.app.aftersales.file(
-        FileComplaint(order_id, CustomerId("cus_1"), "Ended early", Remedy.APOLOGY)
+        FileComplaint(order_id, CustomerId("cus_1"), "Ended early", Remedy.APOLOGY),
+        Actor.customer("cus_1"),
     )
     world.app.aftersales.take_up(complaint.id, OPERATOR)
     world.app.aftersales.resolve(
@@ -531,7 +534,8 @@ def test_a_full_refund_after_completion_leaves_every_account_of_the_order_at_zer
 
     # when the platform refunds all of it
     complaint = world.app.aftersales.file(
-        FileComplaint(order_id, CustomerId("cus_1"), "Never again", Remedy.FULL_REFUND)
+        FileComplaint(order_id, CustomerId("cus_1"), "Never again", Remedy.FULL_REFUND),
+        Actor.customer("cus_1"),
     )
     world.app.aftersales.take_up(complaint.id, OPERATOR)
     world.app.aftersales.resolve(complaint.id, OPERATOR, decision=Decision.FULL_REFUND)

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from booking_core import Money
 from booking_core.errors import AlreadyCancelled, IdempotencyConflict, NothingToPay
 from booking_core.ids import OrderId
-from booking_core.orders.payments import MoneyMovement, PaymentPurpose, PaymentStatus, RefundStatus
+from booking_core.orders.payments import PaymentPurpose, PaymentStatus, RefundStatus
 from booking_core.ports.payments import PaymentRequest, PaymentResult, RefundResult, WebhookKind
 from booking_core.ports.storage import UnitOfWork
+from booking_core.testing.faults import failing_movements
 from booking_core.testing.memory import InMemoryStore
 from booking_core.testing.orders import CUSTOMER, OrderWorld, order_world
 from booking_core.testing.payments import (
@@ -31,34 +31,6 @@ from booking_core.testing.payments import (
     RefundOutcome,
     ScriptedPaymentGateway,
 )
-
-
-class _FailingMovements:
-    """The store's movements, except that the next ``failures`` appends blow up (a full
-    disk, a NUL byte PostgreSQL refuses …)."""
-
-    def __init__(self, inner: Any, failures: list[str]) -> None:
-        self._inner = inner
-        self._failures = failures
-
-    def append(self, movement: MoneyMovement) -> bool:
-        if self._failures:
-            raise RuntimeError(self._failures.pop())
-        result: bool = self._inner.append(movement)
-        return result
-
-    def for_order(self, order_id: OrderId) -> list[MoneyMovement]:
-        found: list[MoneyMovement] = self._inner.for_order(order_id)
-        return found
-
-
-def _failing(store: InMemoryStore, failures: list[str]) -> Callable[[], UnitOfWork]:
-    def unit_of_work() -> UnitOfWork:
-        uow = store.unit_of_work()
-        uow.movements = _FailingMovements(uow.movements, failures)  # type: ignore[assignment]
-        return uow
-
-    return unit_of_work
 
 
 def _requires_action(world: OrderWorld) -> tuple[OrderId, str]:
@@ -88,7 +60,7 @@ def _attention(world: OrderWorld) -> list[str]:
 def test_a_webhook_that_fails_to_apply_is_not_recorded_and_its_retry_applies_it() -> None:
     failures: list[str] = []
     store = InMemoryStore()
-    world = order_world(uow=_failing(store, failures))
+    world = order_world(uow=failing_movements(store, failures))
     order_id, key = _requires_action(world)
     headers, body = world.gateway.notification(WebhookKind.PAYMENT_CAPTURED, key)
     failures.append("disk full")
@@ -114,7 +86,7 @@ def test_a_webhook_that_fails_to_apply_is_not_recorded_and_its_retry_applies_it(
 def test_a_refund_webhook_that_fails_to_apply_is_applied_by_the_retry() -> None:
     failures: list[str] = []
     store = InMemoryStore()
-    world = order_world(uow=_failing(store, failures))
+    world = order_world(uow=failing_movements(store, failures))
     order_id = world.paid_order()
     world.gateway.script_refunds(RefundOutcome.PENDING)  # asynchronous: the webhook tells
     world.app.cancellation.cancel(order_id, CUSTOMER)

@@ -67,7 +67,8 @@ def test_a_technician_registers_with_his_profile(world: OrderWorld) -> None:
     zhao = world.app.technicians.register(
         RegisterTechnician(
             "Zhao", LOCAL_ZONE, WeeklyHours.every_day("09:00", "18:00"), {world.tuina}, profile
-        )
+        ),
+        Actor.platform(),
     )
 
     assert world.app.technicians.get(zhao.id).profile == profile
@@ -81,9 +82,13 @@ def test_registering_prices_an_unknown_service_or_a_foreign_currency_is_refused(
     dollars = TechnicianProfile(prices={world.tuina: Money(2900, "USD")})
 
     with pytest.raises(NotFound):
-        world.app.technicians.register(RegisterTechnician("Zhao", LOCAL_ZONE, hours, (), unknown))
+        world.app.technicians.register(
+            RegisterTechnician("Zhao", LOCAL_ZONE, hours, (), unknown), Actor.platform()
+        )
     with pytest.raises(CurrencyMismatch):
-        world.app.technicians.register(RegisterTechnician("Zhao", LOCAL_ZONE, hours, (), dollars))
+        world.app.technicians.register(
+            RegisterTechnician("Zhao", LOCAL_ZONE, hours, (), dollars), Actor.platform()
+        )
 
     assert [t.name for t in world.app.technicians.list()] == ["Li", "Wang"]
 
@@ -211,7 +216,9 @@ def test_each_review_updates_the_rating_rounded_half_up(world: OrderWorld) -> No
     ratings = []
 
     for n, (order_id, stars) in enumerate(zip(orders, (4, 4, 5, 4), strict=True)):
-        world.app.reviews.submit(SubmitReview(order_id, CustomerId(f"cus_{n}"), stars))
+        world.app.reviews.submit(
+            SubmitReview(order_id, CustomerId(f"cus_{n}"), stars), Actor.customer(f"cus_{n}")
+        )
         ratings.append(world.app.technicians.get(world.li).profile.rating)
 
     # 4, 4, 4.333…, 4.25 — the last one rounds half up to 4.3 (half-even would give 4.2)
@@ -224,8 +231,12 @@ def test_the_minimum_rating_filter_follows_reviews(world: OrderWorld) -> None:
     search = SlotSearch(world.tuina, pendulum.date(2026, 3, 5), min_rating=Decimal("4.5"))
     before = world.app.availability.search(search)
 
-    world.app.reviews.submit(SubmitReview(orders[0], CustomerId("cus_0"), 5))
-    world.app.reviews.submit(SubmitReview(orders[1], CustomerId("cus_1"), 4))
+    world.app.reviews.submit(
+        SubmitReview(orders[0], CustomerId("cus_0"), 5), Actor.customer("cus_0")
+    )
+    world.app.reviews.submit(
+        SubmitReview(orders[1], CustomerId("cus_1"), 4), Actor.customer("cus_1")
+    )
 
     after = {o.technician_id for s in world.app.availability.search(search) for o in s.technicians}
     assert before == []  # nobody is rated yet
@@ -236,7 +247,9 @@ def test_the_minimum_rating_filter_follows_reviews(world: OrderWorld) -> None:
 
 def test_a_profile_edit_keeps_the_rating_reviews_earned(world: OrderWorld) -> None:
     [order_id] = _completed(world, 1)
-    world.app.reviews.submit(SubmitReview(order_id, CustomerId("cus_0"), 3))
+    world.app.reviews.submit(
+        SubmitReview(order_id, CustomerId("cus_0"), 3), Actor.customer("cus_0")
+    )
 
     world.app.technicians.update_profile(world.li, TechnicianProfile(skills={"foot"}), world.tech)
 

@@ -45,7 +45,7 @@ from booking_core.scheduling.availability import (
     from_epoch_minutes,
 )
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule
-from booking_core.services.availability import offered_minutes, plan_booking
+from booking_core.services.steps.reservations import Reservations
 from booking_core.testing import InMemoryStore
 from booking_core.timerange import TimeRange
 
@@ -472,10 +472,12 @@ def test_a_booking_succeeds_iff_its_start_is_offered(
         offered = {
             m
             for day in (local_day.subtract(days=1), local_day)
-            for m in offered_minutes(uow, technician, service, day, now=now, policy=policy)
+            for m in Reservations(policy).offered_minutes(
+                uow, technician.id, service.id, day, now=now
+            )
         }
         try:
-            plan_booking(uow, technician, service, start, now=now, policy=policy)
+            Reservations(policy).plan(uow, technician.id, service.id, start, now=now)
             accepted = True
         except BookingError:
             accepted = False

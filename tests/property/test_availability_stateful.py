@@ -159,7 +159,8 @@ class BookingMachine(RuleBasedStateMachine):
         with self._refusal_changes_nothing(refused):
             placed.append(
                 self.app.ordering.place_order(
-                    PlaceOrder(customer, tech, service, start, location=where)
+                    PlaceOrder(customer, tech, service, start, location=where),
+                    Actor.customer(customer),
                 )
             )
         if placed:
@@ -191,7 +192,10 @@ class BookingMachine(RuleBasedStateMachine):
 
         with self._refusal_changes_nothing(refused):
             held.append(
-                self.app.holds.hold(HoldSlot(customer, tech, service, start, location=where))
+                self.app.holds.hold(
+                    HoldSlot(customer, tech, service, start, location=where),
+                    Actor.customer(customer),
+                )
             )
         if held:
             assert offered, "held but not offered (I2)"
@@ -232,7 +236,7 @@ class BookingMachine(RuleBasedStateMachine):
     @rule(index=st.integers(min_value=0))
     def release_hold(self, index: int) -> None:
         hold_id, customer = self.holds[index % len(self.holds)]
-        self.app.holds.release(hold_id, customer)
+        self.app.holds.release(hold_id, Actor.customer(customer))
 
     @rule(minutes=st.integers(min_value=1, max_value=20))
     def time_passes(self, minutes: int) -> None:

@@ -35,7 +35,7 @@ from booking_core.orders.cancellation import (
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.scheduling.availability import BookingPolicy
-from booking_core.services.availability import offered_minutes, plan_booking
+from booking_core.services.steps.reservations import Reservations
 from booking_core.testing import InMemoryStore
 
 ZONE = "Asia/Shanghai"
@@ -261,7 +261,9 @@ def test_the_first_offered_start_lies_more_than_the_notice_after_now(
     policy = BookingPolicy(notice_minutes=60, window_days=2, slot_step_minutes=1)
 
     with store.unit_of_work() as uow:
-        offered = offered_minutes(uow, technician, service, now.date(), now=now, policy=policy)
+        offered = Reservations(policy).offered_minutes(
+            uow, technician.id, service.id, now.date(), now=now
+        )
 
     shown = pendulum.from_timestamp(offered[0] * 60, tz=ZONE)
     assert shown.format("HH:mm") == first
@@ -286,12 +288,14 @@ def test_listing_and_booking_honour_the_notice_to_the_microsecond(
     earliest = (now_us + notice * 60 * 10**6) // (60 * 10**6) + 1
 
     with store.unit_of_work() as uow:
-        offered = offered_minutes(uow, technician, service, now.date(), now=now, policy=policy)
+        offered = Reservations(policy).offered_minutes(
+            uow, technician.id, service.id, now.date(), now=now
+        )
         outcomes = []
         for minute in (earliest - 1, earliest):
             start = pendulum.from_timestamp(minute * 60, tz=ZONE)
             try:
-                plan_booking(uow, technician, service, start, now=now, policy=policy)
+                Reservations(policy).plan(uow, technician.id, service.id, start, now=now)
                 outcomes.append(True)
             except BookingError:
                 outcomes.append(False)

@@ -1,15 +1,15 @@
 """Bookings, checkout holds and reschedules race for one slot, through the real services.
 
-Twenty-one threads at once: a third book it (through ``reserve``, the rule path the ordering
-service uses), a third hold it, a third move their own existing booking onto it. Exactly one
-wins; every loser gets ``slot_taken`` or ``slot_held`` and changes nothing (a losing
-reschedule keeps its old time); no two active bookings of the technician ever overlap in
-storage (INVARIANTS I1, I4). SQLite serializes the writers; on PostgreSQL the exclusion
-constraint over the blocked range decides.
+Twenty-one threads at once: a third book it (through ``Reservations.reserve``, the rule
+path the ordering service uses), a third hold it, a third move their own existing booking
+onto it. Exactly one wins; every loser gets ``slot_taken`` or ``slot_held`` and changes
+nothing (a losing reschedule keeps its old time); no two active bookings of the technician
+ever overlap in storage (INVARIANTS I1, I4). SQLite serializes the writers; on PostgreSQL
+the exclusion constraint over the blocked range decides.
 
 Rules over several bookings (the daily cap) have no constraint to lean on: ``reserve``
-takes the technician's lock first (``BookingRepository.lock_technician``, an advisory lock
-on PostgreSQL), so twenty reservations of different times on a day capped at one still
+takes the technician's lock first (``uow.locks.take(LockKey.technician(...))``, an advisory
+lock on PostgreSQL), so twenty reservations of different times on a day capped at one still
 leave exactly one booking (INVARIANTS I2).
 """
 
@@ -29,9 +29,9 @@ from booking_core.money import Money
 from booking_core.orders import Actor, Role
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.scheduling.availability import BookingPolicy
-from booking_core.services.availability import reserve
 from booking_core.services.holds import HoldSlot
 from booking_core.services.rescheduling import RescheduleBooking
+from booking_core.services.steps.reservations import Reservations
 from booking_core.system import UuidIds
 from booking_core.testing import FrozenClock, ScriptedPaymentGateway
 from booking_core.testing.contracts.orders import race
@@ -77,15 +77,18 @@ def _book(
 ) -> BookingId:
     """Take ``start`` through the one rule path the ordering service uses (``reserve``)."""
     with storage.unit_of_work() as uow:
-        booking = reserve(
-            uow,
-            uow.technicians.get(TECH),
-            uow.services.get(SERVICE),
-            start,
-            booking_id=BookingId(f"bkg_{n}"),
-            order_id=None,
-            now=clock.now(),
-            policy=BookingPolicy(slot_step_minutes=15),
+        booking = (
+            Reservations(BookingPolicy(slot_step_minutes=15))
+            .reserve(
+                uow,
+                TECH,
+                SERVICE,
+                start,
+                booking_id=BookingId(f"bkg_{n}"),
+                order_id=None,
+                now=clock.now(),
+            )
+            .booking
         )
         uow.commit()
     return booking.id
@@ -106,7 +109,10 @@ def test_bookings_holds_and_reschedules_racing_for_one_slot(storage: SqlAlchemyS
     for n in range(WORKERS // 3):
         attempts.append(lambda n=n: _book(storage, f"race_{n}", START, clock))
         attempts.append(
-            lambda n=n: app.holds.hold(HoldSlot(CustomerId(f"cus_hold_{n}"), TECH, SERVICE, START))
+            lambda n=n: app.holds.hold(
+                HoldSlot(CustomerId(f"cus_hold_{n}"), TECH, SERVICE, START),
+                Actor.customer(f"cus_hold_{n}"),
+            )
         )
         attempts.append(
             lambda b=movers[n]: app.rescheduling.reschedule(RescheduleBooking(b, START, platform))
@@ -136,7 +142,7 @@ def test_reschedules_racing_each_other_and_a_hold_release(storage: SqlAlchemySto
     clock = FrozenClock(NOW)
     app = _app(storage, clock)
     holder = CustomerId("cus_holder")
-    hold = app.holds.hold(HoldSlot(holder, TECH, SERVICE, START))
+    hold = app.holds.hold(HoldSlot(holder, TECH, SERVICE, START), Actor.customer(holder))
     movers = [_book(storage, f"move_{n}", TOMORROW.add(minutes=60 * n), clock) for n in range(10)]
     platform = Actor("ops", Role.PLATFORM)
     clock.advance(pendulum.duration(minutes=10))  # the hold has expired: the slot is free
@@ -146,7 +152,7 @@ def test_reschedules_racing_each_other_and_a_hold_release(storage: SqlAlchemySto
             lambda b=b: app.rescheduling.reschedule(RescheduleBooking(b, START, platform))
             for b in movers
         ]
-        + [lambda: app.holds.release(hold.id, holder)]
+        + [lambda: app.holds.release(hold.id, Actor.customer(holder))]
     )
 
     assert outcomes.count("ok") == 2, outcomes  # one move and the release
@@ -178,15 +184,14 @@ def _seed_capped(storage: SqlAlchemyStorage, app: BookingApp) -> None:
 
 def _reserve_short(storage: SqlAlchemyStorage, n: int, clock: FrozenClock) -> None:
     with storage.unit_of_work() as uow:
-        reserve(
+        Reservations(BookingPolicy(slot_step_minutes=15)).reserve(
             uow,
-            uow.technicians.get(CAPPED),
-            uow.services.get(SHORT),
+            CAPPED,
+            SHORT,
             TOMORROW.add(minutes=30 * n),  # 09:00, 09:30, … 18:30: never overlapping
             booking_id=BookingId(f"bkg_cap_{n}"),
             order_id=None,
             now=clock.now(),
-            policy=BookingPolicy(slot_step_minutes=15),
         )
         uow.commit()
 

@@ -22,7 +22,7 @@ from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.services.ordering import Placement, PlaceOrder
 from booking_core.testing.contracts.orders import at_once, race
-from booking_core.testing.orders import HOME, OrderWorld, at, order_world
+from booking_core.testing.orders import CUSTOMER, HOME, OrderWorld, at, order_world
 from booking_core_sqlalchemy import SqlAlchemyStorage
 
 CALLERS = 16
@@ -51,7 +51,7 @@ def _stored_orders(world: OrderWorld, customer: str = "cus_1") -> list[str]:
 def test_sixteen_requests_with_one_key_book_one_order(storage: SqlAlchemyStorage) -> None:
     world = order_world(uow=storage.unit_of_work)
 
-    results = at_once(CALLERS, lambda n: world.app.ordering.place(_command(world)))
+    results = at_once(CALLERS, lambda n: world.app.ordering.place(_command(world), CUSTOMER))
 
     placements = [r for r in results if isinstance(r, Placement)]
     refusals = [r for r in results if not isinstance(r, Placement)]
@@ -116,22 +116,24 @@ def test_a_retry_while_the_first_request_runs_is_in_flight_then_gets_its_order(
     world = order_world(uow=factory)
     factory.armed = True
     first: list[Placement] = []
-    slow = threading.Thread(target=lambda: first.append(world.app.ordering.place(_command(world))))
+    slow = threading.Thread(
+        target=lambda: first.append(world.app.ordering.place(_command(world), CUSTOMER))
+    )
     slow.start()
     assert factory.reached.wait(timeout=30)
 
     if storage.dialect == "postgresql":
         with pytest.raises(IdempotencyKeyInFlight) as refused:
-            world.app.ordering.place(_command(world))
+            world.app.ordering.place(_command(world), CUSTOMER)
         assert refused.value.code == "idempotency_key_in_flight"
         assert refused.value.details == {"idempotency_key": KEY}
         factory.go.set()
         slow.join(timeout=30)
-        retried = world.app.ordering.place(_command(world))
+        retried = world.app.ordering.place(_command(world), CUSTOMER)
     else:
         # SQLite: the retry waits for the writer's lock, then finds the committed key.
         threading.Timer(0.3, factory.go.set).start()
-        retried = world.app.ordering.place(_command(world))
+        retried = world.app.ordering.place(_command(world), CUSTOMER)
         slow.join(timeout=30)
 
     assert [p.replayed for p in first] == [False]
@@ -164,7 +166,8 @@ def test_the_per_customer_limit_holds_under_sixteen_concurrent_placements(
                 technician_id=technician,
                 start=at(day, hour),
                 payment_mode=PaymentMode.ON_ARRIVAL,
-            )
+            ),
+            CUSTOMER,
         )
 
     results = race(CALLERS, place)
@@ -184,7 +187,7 @@ def test_the_per_technician_limit_holds_under_sixteen_concurrent_placements(
 
     def place(n: int) -> None:
         day, hour = slots[n]
-        world.app.ordering.place(_command(world, key=None, start=at(day, hour)))
+        world.app.ordering.place(_command(world, key=None, start=at(day, hour)), CUSTOMER)
 
     results = race(CALLERS, place)
 

@@ -3,7 +3,7 @@
 Each review recomputes the technician's rating from all his reviews in its own transaction.
 Under READ COMMITTED two concurrent reviews would each miss the other's and the last
 writer would store a rating missing one; ``ReviewService`` takes the technician's lock
-(``BookingRepository.lock_technician``) first, so the stored rating is the mean of every
+(``uow.locks.take(LockKey.technician(...))``) first, so the stored rating is the mean of every
 review. SQLite serializes the writers anyway.
 """
 
@@ -16,6 +16,7 @@ import pytest
 
 from booking_core.errors import BookingError
 from booking_core.ids import CustomerId, OrderId
+from booking_core.orders import Actor
 from booking_core.scheduling.profile import average_rating
 from booking_core.services.reviews import SubmitReview
 from booking_core.testing.orders import OrderWorld, at, order_world
@@ -45,7 +46,10 @@ def test_concurrent_reviews_all_count_in_the_rating(storage: SqlAlchemyStorage) 
     def review(n: int) -> None:
         barrier.wait()
         try:
-            world.app.reviews.submit(SubmitReview(orders[n], CustomerId(f"cus_{n}"), STARS[n]))
+            world.app.reviews.submit(
+                SubmitReview(orders[n], CustomerId(f"cus_{n}"), STARS[n]),
+                Actor.customer(f"cus_{n}"),
+            )
         except BookingError as exc:  # reported in the assertion message
             errors.append(exc.error_code)
 

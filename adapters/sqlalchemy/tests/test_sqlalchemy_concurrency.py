@@ -16,6 +16,7 @@ from booking_core.bootstrap import build
 from booking_core.catalog import Category, Service
 from booking_core.ids import CategoryId, CustomerId, ServiceId, TechnicianId
 from booking_core.money import Money
+from booking_core.orders import Actor
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.services.ordering import PlaceOrder
 from booking_core.system import UuidIds
@@ -58,7 +59,8 @@ def _place_at_once(storage: SqlAlchemyStorage) -> list[str]:
     return race(
         WORKERS,
         lambda n: app.ordering.place_order(
-            PlaceOrder(CustomerId(f"cus_{n}"), TECH, SERVICE, START)
+            PlaceOrder(CustomerId(f"cus_{n}"), TECH, SERVICE, START),
+            Actor.customer(f"cus_{n}"),
         ),
     )
 

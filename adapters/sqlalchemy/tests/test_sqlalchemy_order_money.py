@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from booking_core.ids import CustomerId, OrderId
 from booking_core.money import Money
+from booking_core.orders import Actor
 from booking_core.orders.complaint import Decision, Remedy
 from booking_core.ports.payments import WebhookKind
 from booking_core.promotions import (
@@ -53,7 +54,8 @@ def test_a_coupon_order_is_paid_completed_and_refunded_in_balanced_books(
     world.app.payments.handle_webhook(*webhook)
     world.fire_on_schedule(done, "accept", "depart", "arrive", "start_service", "complete")
     complaint = world.app.aftersales.file(
-        FileComplaint(done, CustomerId("cus_1"), "Ended early", Remedy.APOLOGY)
+        FileComplaint(done, CustomerId("cus_1"), "Ended early", Remedy.APOLOGY),
+        Actor.customer("cus_1"),
     )
     world.app.aftersales.take_up(complaint.id, OPERATOR)
     world.app.aftersales.resolve(

@@ -11,6 +11,11 @@ or a token (OAuth2/OIDC, a WeChat mini-program login …) and derives the id and
 it; accounts and roles come in a later issue. Nothing else in the server changes: every
 endpoint asks for an :class:`~booking_core.orders.Actor` through :data:`CurrentActor`.
 
+Establishing who is calling is all this module does: what that actor may do — its role,
+whether the order, hold or complaint is its own — is checked by the core services, so an
+application calling them directly gets the same protection (DESIGN: "who may do what is
+the core's; who someone is, is the edge's").
+
 A missing or malformed header is a 401 problem (code ``unauthenticated``). The ``system``
 role belongs to jobs and payment callbacks and is never accepted from a request.
 """
@@ -23,11 +28,10 @@ from typing import Annotated, Final
 from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
-from booking_core.errors import PermissionDenied
 from booking_core.orders import Actor, Role
 from booking_server.problems import Unauthenticated
 
-__all__ = ["HTTP_ROLES", "CurrentActor", "PlatformActor", "current_actor", "require_platform"]
+__all__ = ["HTTP_ROLES", "CurrentActor", "current_actor"]
 
 #: The roles a request may claim.
 HTTP_ROLES: Final = (Role.CUSTOMER, Role.TECHNICIAN, Role.STORE, Role.PLATFORM)
@@ -75,21 +79,3 @@ def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-
-def require_platform(actor: CurrentActor) -> Actor:
-    """The actor, if it is the platform (catalog and technician management).
-
-    Raises:
-        PermissionDenied: for any other role (403).
-    """
-    if actor.role is not Role.PLATFORM:
-        raise PermissionDenied(
-            f"Only the platform manages the catalog and technicians; you act as a "
-            f"{actor.role.value}.",
-            details={"role": actor.role.value, "required_role": Role.PLATFORM.value},
-        )
-    return actor
-
-
-PlatformActor = Annotated[Actor, Depends(require_platform)]

@@ -15,12 +15,14 @@ import attrs
 from booking_core.bootstrap import BookingApp
 from booking_core.catalog import Category, Service
 from booking_core.money import Money
+from booking_core.orders import Actor, Role
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.services.catalog import CreateCategory, CreateService
 from booking_core.services.technicians import RegisterTechnician
 
 __all__ = [
     "CATEGORIES",
+    "DEMO_ADMIN",
     "TECHNICIANS",
     "CategorySpec",
     "DemoCatalog",
@@ -31,6 +33,8 @@ __all__ = [
 ]
 
 SHANGHAI: Final = "Asia/Shanghai"
+#: Who seeds the demo: only the platform manages the catalog and registers technicians.
+DEMO_ADMIN: Final = Actor("demo-admin", Role.PLATFORM)
 
 
 @attrs.frozen
@@ -172,14 +176,17 @@ class DemoCatalog:
 
 
 def seed_demo_data(app: BookingApp) -> DemoCatalog:
-    """Create the demo categories, services and technicians through the services."""
+    """Create the demo categories, services and technicians through the services, acting
+    as the platform (the demo's administrator, ``DEMO_ADMIN``)."""
     categories: dict[str, Category] = {}
     services: dict[str, Service] = {}
     for spec in CATEGORIES:
-        category = app.catalog.create_category(CreateCategory(spec.name))
+        category = app.catalog.create_category(CreateCategory(spec.name), DEMO_ADMIN)
         categories[spec.name] = category
         for service_spec in spec.services:
-            services[service_spec.name] = app.catalog.create_service(service_spec.command(category))
+            services[service_spec.name] = app.catalog.create_service(
+                service_spec.command(category), DEMO_ADMIN
+            )
     technicians = {
         spec.name: app.technicians.register(
             RegisterTechnician(
@@ -187,7 +194,8 @@ def seed_demo_data(app: BookingApp) -> DemoCatalog:
                 time_zone=spec.time_zone,
                 weekly_hours=WeeklyHours.parse(spec.weekly_hours),
                 service_ids=frozenset(services[name].id for name in spec.services),
-            )
+            ),
+            DEMO_ADMIN,
         )
         for spec in TECHNICIANS
     }

@@ -15,7 +15,6 @@ from booking_core.ports.payments import WebhookKind
 from booking_core.testing import FrozenClock, ScriptedPaymentGateway
 from booking_core.testing.payments import Outcome
 from booking_server import create_app
-from booking_server.routers import ROUTERS, lifecycle
 
 DAY = "2026-03-03"
 Json = dict[str, Any]
@@ -23,8 +22,7 @@ Json = dict[str, Any]
 
 @pytest.fixture
 def client(booking_app: BookingApp) -> Iterator[TestClient]:
-    routers = ROUTERS if lifecycle.router in ROUTERS else (*ROUTERS, lifecycle.router)
-    with TestClient(create_app(booking_app, routers=routers)) as test_client:
+    with TestClient(create_app(booking_app)) as test_client:
         yield test_client
 
 

@@ -13,6 +13,7 @@ from booking_core.bootstrap import BookingApp
 from booking_core.ids import CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import OrderParties
 from booking_core.money import Money
+from booking_core.orders import Actor
 from booking_core.pricing import Cart, CartLine, CustomerProfile
 
 STARTS = "2026-03-02T00:00:00+08:00"
@@ -213,7 +214,9 @@ def test_campaigns_are_managed_by_the_platform_and_keep_their_spend(
     # given the weekend campaign charged for one paid order
     service = booking_app.catalog.get_service(ServiceId(shop["service_id"]))
     line = CartLine(service.id, service.category_id, service.price)
-    quote = booking_app.quotes.price(Cart.of(line), CustomerProfile(CustomerId("cus-alice")))
+    quote = booking_app.quotes.price(
+        Cart.of(line), CustomerProfile(CustomerId("cus-alice")), actor=Actor.customer("cus-alice")
+    )
     booking_app.campaigns.charge_order(OrderId("ord_1"), quote.quote)
 
     # when the platform raises its budget, and a customer tries to
@@ -248,6 +251,7 @@ def test_the_platform_reads_balances_and_an_orders_journal(
     priced = booking_app.quotes.price(
         Cart.of(CartLine(ServiceId("svc_x"), CategoryId("cat_x"), Money(10000, "CNY"))),
         CustomerProfile(CustomerId("cus-alice")),
+        actor=Actor.customer("cus-alice"),
     )
     booking_app.ledger.record_order_completed(
         order, OrderParties(TechnicianId("tec_li")), priced.quote
@@ -349,3 +353,41 @@ def test_placing_an_order_with_a_coupon_that_does_not_apply_stores_nothing(
     statuses = {c["status"] for c in client.get("/me/coupons", headers=alice).json()["items"]}
     assert statuses == {"available"}
     assert client.post("/orders", json=order_body(), headers=alice).status_code == 201
+
+
+def test_a_quote_with_the_technician_costs_what_booking_him_charges(
+    client: TestClient,
+    platform: dict[str, str],
+    alice: dict[str, str],
+    shop: dict[str, str],
+    promotions: dict[str, str],
+    order_body: Callable[..., dict[str, Any]],
+) -> None:
+    # given Li sells the shop's tuina (catalog 199.00) at his own 259.00, under the campaign
+    profile = client.put(
+        f"/technicians/{shop['technician_id']}/profile",
+        json={"prices": {shop["service_id"]: cny(25900)}},
+        headers=platform,
+    )
+    assert profile.status_code == 200, profile.json()
+
+    # when Alice prices one tuina with Li and the coupon that fits, then books it
+    quote = client.post(
+        "/quotes",
+        json={
+            "lines": [{"service_id": shop["service_id"]}],
+            "technician_id": shop["technician_id"],
+            "coupon_id": promotions["fits"],
+        },
+        headers=alice,
+    )
+    order = client.post(
+        "/orders", json={**order_body(), "coupon_id": promotions["fits"]}, headers=alice
+    )
+
+    # then the quote starts from his price, and the order charges exactly what it showed
+    assert quote.status_code == 200, quote.json()
+    assert order.status_code == 201, order.json()
+    assert quote.json()["lines"][0]["base"] == cny(25900)
+    assert quote.json()["payable"] == cny(25900 - 5180 - 2000)
+    assert order.json()["price"] == quote.json()["payable"]

@@ -15,6 +15,7 @@ from booking_core.bootstrap import BookingApp
 from booking_core.ids import CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import OrderParties
 from booking_core.money import Money
+from booking_core.orders import Actor
 from booking_core.pricing import Cart, CartLine, CustomerProfile
 from booking_server.paging import MAX_PAGE_SIZE
 
@@ -200,6 +201,7 @@ def _balances(booking_app: BookingApp, platform: Headers, **_: Any) -> Listing:
         priced = booking_app.quotes.price(
             Cart.of(CartLine(ServiceId("svc_x"), CategoryId("cat_x"), Money(10000, "CNY"))),
             CustomerProfile(CustomerId("cus-alice")),
+            actor=Actor.customer("cus-alice"),
         )
         booking_app.ledger.record_order_completed(
             order, OrderParties(TechnicianId(technician)), priced.quote

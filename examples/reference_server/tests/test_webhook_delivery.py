@@ -10,32 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from booking_core.bootstrap import BookingApp, build
-from booking_core.ids import OrderId
-from booking_core.orders.payments import MoneyMovement
 from booking_core.ports.payments import WebhookKind
-from booking_core.ports.storage import UnitOfWork
 from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
+from booking_core.testing.faults import failing_movements
 from booking_core.testing.payments import Outcome
 from booking_server import create_app
-
-
-class _FailingMovements:
-    """The store's movements, except that the next appends in ``failures`` blow up (on
-    PostgreSQL, e.g. a NUL byte it refuses to store)."""
-
-    def __init__(self, inner: Any, failures: list[str]) -> None:
-        self._inner = inner
-        self._failures = failures
-
-    def append(self, movement: MoneyMovement) -> bool:
-        if self._failures:
-            raise RuntimeError(self._failures.pop())
-        result: bool = self._inner.append(movement)
-        return result
-
-    def for_order(self, order_id: OrderId) -> list[MoneyMovement]:
-        found: list[MoneyMovement] = self._inner.for_order(order_id)
-        return found
 
 
 @pytest.fixture
@@ -52,12 +31,9 @@ def store() -> InMemoryStore:
 def booking_app(
     clock: FrozenClock, gateway: ScriptedPaymentGateway, store: InMemoryStore, failures: list[str]
 ) -> BookingApp:
-    def unit_of_work() -> UnitOfWork:
-        uow = store.unit_of_work()
-        uow.movements = _FailingMovements(uow.movements, failures)  # type: ignore[assignment]
-        return uow
-
-    return build(uow=unit_of_work, payments=gateway, clock=clock, ids=SequentialIds())
+    return build(
+        uow=failing_movements(store, failures), payments=gateway, clock=clock, ids=SequentialIds()
+    )
 
 
 @pytest.fixture

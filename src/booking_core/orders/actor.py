@@ -27,6 +27,16 @@ class Actor:
     role: Role
 
     @classmethod
+    def customer(cls, customer_id: str) -> Actor:
+        """The customer ``customer_id`` acting for himself."""
+        return cls(customer_id, Role.CUSTOMER)
+
+    @classmethod
+    def platform(cls, name: str = "platform") -> Actor:
+        """A platform operator (manages the catalog, technicians, promotions, the books)."""
+        return cls(name, Role.PLATFORM)
+
+    @classmethod
     def system(cls, name: str = "system") -> Actor:
         """The platform itself acting automatically (a job, a payment callback)."""
         return cls(name, Role.SYSTEM)

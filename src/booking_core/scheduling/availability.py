@@ -24,6 +24,7 @@ import datetime as _dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from operator import attrgetter
 
 import attrs
 import pendulum
@@ -179,7 +180,7 @@ WorkRange = tuple[int, int, int, ServiceArea | None]
 
 
 def _local_ranges(
-    technician: Technician, schedule: WorkSchedule | None, day: _dt.date
+    hours: WeeklyHours, schedule: WorkSchedule | None, day: _dt.date
 ) -> list[tuple[int, int, ServiceArea | None]]:
     if schedule is not None:
         shifts = schedule.shifts_on(day)
@@ -188,20 +189,19 @@ def _local_ranges(
         override = schedule.override_on(day)
         if override is not None:
             return [(s, e, None) for s, e in override.ranges]
-    return [(s, e, None) for s, e in technician.weekly_hours.ranges_on(day.weekday())]
+    return [(s, e, None) for s, e in hours.ranges_on(day.weekday())]
 
 
 def _joined_ranges(
-    technician: Technician, schedule: WorkSchedule | None, day: _dt.date
+    tz: str, hours: WeeklyHours, schedule: WorkSchedule | None, day: _dt.date
 ) -> list[WorkRange]:
     # The day's own ranges as epoch minutes, those that touch (same area) joined into one:
     # the joined range keeps the first one's grid origin, exactly as if it had been written
     # as one range. Joining in epoch minutes also joins ranges that touch only in absolute
     # time (01:00-02:00 and 03:00-04:00 on the night the clocks skip 02:00-03:00).
-    tz = technician.time_zone
     ordinal = day.toordinal()
     local: list[tuple[int, int, ServiceArea | None]] = []
-    for start, end, area in _local_ranges(technician, schedule, day):
+    for start, end, area in _local_ranges(hours, schedule, day):
         # Joined in wall-clock minutes first: a range split at a time the clocks skip
         # (02:30 on a spring-forward night) is then still exactly the unsplit range.
         if local and local[-1][2] == area and start <= local[-1][1]:
@@ -223,19 +223,19 @@ def _joined_ranges(
 
 
 def _end_past_midnight(
-    technician: Technician, schedule: WorkSchedule | None, ordinal: int
+    tz: str, hours: WeeklyHours, schedule: WorkSchedule | None, ordinal: int
 ) -> int | None:
     # Where the last range of the day ``ordinal`` ends, if it runs past midnight. Cheap on
     # the common path (weekly hours only, ending before midnight): no date is made.
     if schedule is None or not (schedule.shifts or schedule.overrides):
-        ranges = technician.weekly_hours.ranges_on((ordinal - 1) % 7)  # ordinal 1 is a Monday
+        ranges = hours.ranges_on((ordinal - 1) % 7)  # ordinal 1 is a Monday
         end = ranges[-1][1] if ranges else 0
     else:
-        local = _local_ranges(technician, schedule, _dt.date.fromordinal(ordinal))
+        local = _local_ranges(hours, schedule, _dt.date.fromordinal(ordinal))
         end = max((e for _, e, _ in local), default=0)
     if end <= _DAY:
         return None
-    return _local_epoch(technician.time_zone, ordinal, end)
+    return _local_epoch(tz, ordinal, end)
 
 
 def _from(ranges: list[WorkRange], minute: int) -> list[WorkRange]:
@@ -258,9 +258,25 @@ def day_ranges(
     before runs past midnight into this day's ranges (weekly hours next to a date override
     or a shift), that time belongs to the day before: this day's ranges start after it.
     """
-    result = _joined_ranges(technician, schedule, day)
+    tz, hours = technician.time_zone, technician.weekly_hours
+    if schedule is None or not (schedule.shifts or schedule.overrides or schedule.time_off):
+        # Weekly hours alone: the same for everyone with these hours in this zone (a search
+        # asks for thousands of technicians who mostly share a few sets of hours).
+        return list(_weekly_day_ranges(tz, hours, day.toordinal()))
+    return _day_ranges(tz, hours, schedule, day)
+
+
+@lru_cache(maxsize=1 << 12)
+def _weekly_day_ranges(tz: str, hours: WeeklyHours, ordinal: int) -> tuple[WorkRange, ...]:
+    return tuple(_day_ranges(tz, hours, None, _dt.date.fromordinal(ordinal)))
+
+
+def _day_ranges(
+    tz: str, hours: WeeklyHours, schedule: WorkSchedule | None, day: _dt.date
+) -> list[WorkRange]:
+    result = _joined_ranges(tz, hours, schedule, day)
     if result:
-        before = _end_past_midnight(technician, schedule, day.toordinal() - 1)
+        before = _end_past_midnight(tz, hours, schedule, day.toordinal() - 1)
         if before is not None and before > result[0][0]:
             result = _from(result, before)
     if schedule is not None and schedule.time_off_minutes and result:
@@ -315,26 +331,50 @@ def working_intervals(hours: WeeklyHours, time_zone: str, day: Date) -> list[Int
 # -- busy time ------------------------------------------------------------------------------
 
 
+#: A booking's minutes ``(blocked start, blocked end, service start)``; bisecting for
+#: ``(minute,)`` with it finds the first booking whose blocked time starts at ``minute``.
+_MINUTES = attrgetter("minutes")
+
+
 class BusyIndex:
     """A technician's busy blocks as sorted integer arrays, built once and queried often.
 
     Built from the active bookings (and live holds) that take his time; expired holds, the
     requesting customer's own holds and the bookings named in ``exclude`` (the one being
     rescheduled) are left out, so they free their time for this request.
+
+    :meth:`of_sorted` builds it lazily from bookings already in storage order: a query then
+    looks only at the stretch it asks for (an "any technician" search reads a few days of
+    bookings per technician and needs one day of them).
     """
 
-    __slots__ = ("bookings", "cores", "ends", "locations", "service_starts", "starts")
+    __slots__ = (
+        "_bookings",
+        "_cores",
+        "_customer",
+        "_ends",
+        "_locations",
+        "_now",
+        "_pending",
+        "_service_starts",
+        "_starts",
+    )
 
     def __init__(self, bookings: Sequence[Booking]) -> None:
-        ordered = sorted(bookings, key=lambda b: (b.minutes[0], b.id))
-        self.bookings: list[Booking] = ordered
-        self.starts: list[int] = [b.minutes[0] for b in ordered]
-        self.ends: list[int] = [b.minutes[1] for b in ordered]
+        self._pending: Sequence[Booking] | None = None
+        self._now: DateTime | None = None
+        self._customer: CustomerId | None = None
+        self._index(sorted(bookings, key=lambda b: (b.minutes[0], b.id)))
+
+    def _index(self, ordered: list[Booking]) -> None:
+        self._bookings: list[Booking] = ordered
+        self._starts: list[int] = [b.minutes[0] for b in ordered]
+        self._ends: list[int] = [b.minutes[1] for b in ordered]
         # Where the block starts without its own travel: the next job's travel from a new
         # booking placed before it is counted from here.
-        self.cores: list[int] = [b.minutes[0] + b.travel_minutes for b in ordered]
-        self.locations: list[GeoPoint | None] = [b.location for b in ordered]
-        self.service_starts: list[int] = sorted(b.minutes[2] for b in ordered)
+        self._cores: list[int] = [b.minutes[0] + b.travel_minutes for b in ordered]
+        self._locations: list[GeoPoint | None] = [b.location for b in ordered]
+        self._service_starts: list[int] = sorted(b.minutes[2] for b in ordered)
 
     @classmethod
     def build(
@@ -357,6 +397,66 @@ class BusyIndex:
             ]
         )
 
+    @classmethod
+    def of_sorted(
+        cls,
+        bookings: Sequence[Booking],
+        *,
+        now: DateTime,
+        customer_id: CustomerId | None = None,
+    ) -> BusyIndex:
+        """The index of :meth:`build` over ``bookings`` as storage lists them (active, by
+        blocked start, the ones that count never overlapping), built lazily: asking for
+        :meth:`blocks` looks only at the bookings near the stretch asked for."""
+        index = cls.__new__(cls)
+        index._pending, index._now, index._customer = bookings, now, customer_id
+        return index
+
+    def _counts(self, booking: Booking) -> bool:
+        # build()'s filter, with nothing excluded by id.
+        if booking.hold_expires_at is None:
+            return booking.active
+        assert self._now is not None
+        return booking.counts_at(self._now) and not (
+            self._customer is not None and booking.holder == self._customer
+        )
+
+    def _built(self) -> BusyIndex:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._index(sorted((b for b in pending if self._counts(b)), key=_MINUTES))
+        return self
+
+    @property
+    def bookings(self) -> list[Booking]:
+        """The bookings that take time, by blocked start."""
+        return self._built()._bookings
+
+    @property
+    def starts(self) -> list[int]:
+        """Blocked starts, in epoch minutes, ascending."""
+        return self._built()._starts
+
+    @property
+    def ends(self) -> list[int]:
+        """Blocked ends, in epoch minutes, ascending (blocks never overlap)."""
+        return self._built()._ends
+
+    @property
+    def cores(self) -> list[int]:
+        """Per block, its start without its own travel time."""
+        return self._built()._cores
+
+    @property
+    def locations(self) -> list[GeoPoint | None]:
+        """Per block, the address of its job (None: unknown, no travel)."""
+        return self._built()._locations
+
+    @property
+    def service_starts(self) -> list[int]:
+        """Service starts, ascending (for the daily cap)."""
+        return self._built()._service_starts
+
     def __len__(self) -> int:
         return len(self.starts)
 
@@ -370,6 +470,46 @@ class BusyIndex:
         i = max(bisect_right(self.ends, start) - 1, 0)
         j = min(bisect_left(self.starts, end) + 1, len(self.starts))
         return i, j
+
+    def blocks(
+        self, start: int, end: int
+    ) -> tuple[list[int], list[int], list[int], list[GeoPoint | None]]:
+        """Starts, ends, cores and locations of the blocks of :meth:`window`."""
+        if self._pending is None:
+            i, j = self.window(start, end)
+            return self._starts[i:j], self._ends[i:j], self._cores[i:j], self._locations[i:j]
+        pending = self._pending
+        counts = self._counts
+        a = bisect_left(pending, (start,), key=_MINUTES)
+        # Leftwards, the blocks reaching into the stretch, then the neighbour before it.
+        left: list[Booking] = []
+        k = a - 1
+        while k >= 0:
+            booking = pending[k]
+            if counts(booking):
+                left.append(booking)
+                if booking.minutes[1] <= start:
+                    break
+            k -= 1
+        rows: list[tuple[int, int, int, GeoPoint | None]] = []
+        for booking in reversed(left):
+            m = booking.minutes
+            rows.append((m[0], m[1], m[0] + booking.travel_minutes, booking.location))
+        # Rightwards, the blocks starting inside the stretch, then the neighbour after it
+        # (most bookings are plain ones: their test is inline).
+        for k in range(a, len(pending)):
+            booking = pending[k]
+            if (booking.active and booking.hold_expires_at is None) or counts(booking):
+                m = booking.minutes
+                rows.append((m[0], m[1], m[0] + booking.travel_minutes, booking.location))
+                if m[0] >= end:
+                    break
+        return (
+            [row[0] for row in rows],
+            [row[1] for row in rows],
+            [row[2] for row in rows],
+            [row[3] for row in rows],
+        )
 
 
 def busy_intervals(blocked: Sequence[TimeRange]) -> list[Interval]:
@@ -428,6 +568,12 @@ def _grid_at_or_after(origin: int, step: int, minute: int) -> int:
     return origin + -(-(minute - origin) // step) * step
 
 
+def _before_closed(closed: Sequence[Interval], closed_ends: list[int], t: int, stop: int) -> int:
+    # ``stop``, or the minute before the next closed interval after ``t`` if earlier.
+    c = bisect_right(closed_ends, t)
+    return min(stop, closed[c][0] - 1) if c < len(closed) else stop
+
+
 def free_slot_minutes(request: SlotRequest) -> list[int]:
     """Start minutes of every free slot for ``request``; the single source of truth (I2).
 
@@ -441,9 +587,22 @@ def free_slot_minutes(request: SlotRequest) -> list[int]:
     busy = request.busy
     n = len(busy)
     ends = [end for _, end in busy]
-    cores = request.cores if request.cores is not None else [start for start, _ in busy]
+    # Per block, the latest minute a new booking's blocked time may end before it: its
+    # start, or earlier by the travel time from the new booking to its core.
+    limits = (
+        [start for start, _ in busy]
+        if request.travel_to is None
+        else [
+            min(start, core - travel)
+            for (start, _), core, travel in zip(
+                busy,
+                request.cores if request.cores is not None else [s for s, _ in busy],
+                request.travel_to,
+                strict=True,
+            )
+        ]
+    )
     travel_from = request.travel_from
-    travel_to = request.travel_to
     closed = request.closed
     closed_ends = [end for _, end in closed]
     duration = request.duration
@@ -477,14 +636,18 @@ def free_slot_minutes(request: SlotRequest) -> list[int]:
             free_from = -1
             if travel_from is not None and i > 0 and ends[i - 1] > lo - travel_from[i - 1]:
                 free_from = ends[i - 1] + travel_from[i - 1] + before
-            elif i < n and (
-                busy[i][0] < hi or (travel_to is not None and cores[i] - travel_to[i] < hi)
-            ):
+            elif i < n and limits[i] < hi:
                 # Nothing before this block fits any later: jump past it.
                 free_from = ends[i] + before + (travel_from[i] if travel_from is not None else 0)
             if free_from < 0:
-                slots.append(t)
-                t += step
+                # Every step from t is free until the service would reach the next block
+                # (or its travel time), a closed interval or the last start: take the run.
+                stop = min(last, limits[i] - tail) if i < n else last
+                if closed:
+                    stop = _before_closed(closed, closed_ends, t, stop)
+                run = range(t, stop + 1, step)
+                slots.extend(run)
+                t += len(run) * step
             elif restart:
                 origin = free_from
                 t = free_from
@@ -514,11 +677,9 @@ class TechnicianAgenda:
         if location is None:
             return ranges
         default = self.technician.profile.service_area
-        return [
-            r
-            for r in ranges
-            if (area := r[3] if r[3] is not None else default) is None or area.contains(location)
-        ]
+        # The profile's area is asked once, whatever the number of ranges it covers.
+        serves_default = default is None or default.contains(location)
+        return [r for r in ranges if (serves_default if r[3] is None else r[3].contains(location))]
 
     def offered(
         self,
@@ -545,13 +706,13 @@ class TechnicianAgenda:
         reaches = self._reaches(day, ranges, timing.duration)
         if reaches[-1] - timing.duration <= not_before:
             return []  # no service fits, even running on into the next day
-        busy = self.busy
-        i, j = busy.window(ranges[0][0] - timing.buffer_before, reaches[-1] + timing.buffer_after)
-        starts, ends, cores = busy.starts[i:j], busy.ends[i:j], busy.cores[i:j]
+        starts, ends, cores, locations = self.busy.blocks(
+            ranges[0][0] - timing.buffer_before, reaches[-1] + timing.buffer_after
+        )
         travel_from: list[int] | None = None
         travel_to: list[int] | None = None
-        if travel is not None and location is not None:
-            locations = busy.locations[i:j]
+        # No neighbouring job with an address: no travel either way (as all zeros would say).
+        if travel is not None and location is not None and locations.count(None) < len(locations):
             travel_from = [0 if p is None else travel(p, location) for p in locations]
             travel_to = [0 if p is None else travel(location, p) for p in locations]
         return free_slot_minutes(

@@ -1,8 +1,13 @@
-"""Role checks shared by the money services (INVARIANTS I25)."""
+"""Role and ownership checks shared by the services (INVARIANTS I25).
+
+Every check of who may do what lives in the services, never in an entry point: an
+application calling a service directly gets the same protection as the HTTP server.
+"""
 
 from __future__ import annotations
 
 from booking_core.errors import PermissionDenied
+from booking_core.ids import CustomerId
 from booking_core.orders.actor import Actor, Role
 
 
@@ -12,4 +17,17 @@ def require_role(actor: Actor, role: Role, doing: str) -> None:
         raise PermissionDenied(
             f"Only the {role.value} {doing}; you act as a {actor.role.value}.",
             details={"role": actor.role.value, "required_role": role.value},
+        )
+
+
+def require_customer(actor: Actor, customer_id: CustomerId, doing: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` is the customer ``customer_id``.
+
+    For commands that name the customer they act for: a customer acts only for himself.
+    """
+    require_role(actor, Role.CUSTOMER, doing)
+    if actor.id != customer_id:
+        raise PermissionDenied(
+            f"A customer {doing} only for himself; you act as {actor.id}, not {customer_id}.",
+            details={"customer_id": customer_id},
         )

@@ -11,7 +11,6 @@ through ``OrderRefunded``. A full refund is "everything still refundable".
 from __future__ import annotations
 
 import attrs
-import cattrs
 import pendulum
 
 from booking_core.errors import ComplaintNotAllowed, InvalidInput, NotFound, PermissionDenied
@@ -24,9 +23,9 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.payments import RefundResult
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
-from booking_core.services._orders import save_order
-from booking_core.services.outbox import record_events
+from booking_core.services._access import require_customer
 from booking_core.services.payments import PaymentService
+from booking_core.services.steps.refunds import Refunds
 
 __all__ = ["AfterSalesService", "ArbitrationResult", "FileComplaint"]
 
@@ -62,17 +61,17 @@ class AfterSalesService:
         clock: Clock,
         ids: IdSource,
         payments: PaymentService,
-        converter: cattrs.Converter,
+        refunds: Refunds,
         policy: OrderPolicy,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self._payments = payments
-        self._converter = converter
+        self._refunds = refunds
         self._policy = policy
 
-    def file(self, command: FileComplaint) -> Complaint:
+    def file(self, command: FileComplaint, actor: Actor) -> Complaint:
         """Open a complaint.
 
         Raises:
@@ -80,7 +79,9 @@ class AfterSalesService:
             ComplaintNotAllowed: the order has not ended, the window has closed, or a
                 complaint is already pending.
             InvalidInput: no reason, too many photos, an amount without a partial refund.
+            PermissionDenied: ``actor`` is not the customer ``command.customer_id``.
         """
+        require_customer(actor, command.customer_id, "files complaints")
         now = self._clock.now()
         with self._uow() as uow:
             order = uow.orders.get(command.order_id)
@@ -117,7 +118,6 @@ class AfterSalesService:
                 at=now,
             )
             uow.complaints.add(complaint)
-            record_events(uow, complaint.pull_events(), converter=self._converter, ids=self._ids)
             uow.commit()
         return complaint
 
@@ -189,13 +189,12 @@ class AfterSalesService:
             else:
                 amount = Money.zero(order.price.currency)
             complaint.decide(Resolution(decision, amount, note, actor, now))
-            records = self._payments.plan_refunds(
+            records = self._refunds.plan(
                 uow, order, amount, reason=f"complaint {complaint.id}: {decision.value}",
                 actor=actor, at=now,
             )  # fmt: skip
             uow.complaints.save(complaint)
-            record_events(uow, complaint.pull_events(), converter=self._converter, ids=self._ids)
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
             uow.commit()
         refunds = tuple(self._payments.send_refunds(records))
         return ArbitrationResult(complaint, refunds)
@@ -206,7 +205,6 @@ class AfterSalesService:
             complaint = _visible(uow, complaint_id, actor)
             complaint.transition(event, actor=actor, at=now, reason=note)
             uow.complaints.save(complaint)
-            record_events(uow, complaint.pull_events(), converter=self._converter, ids=self._ids)
             uow.commit()
         return complaint
 

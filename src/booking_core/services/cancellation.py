@@ -18,7 +18,6 @@ again by the reconciliation job if the process dies in between).
 from __future__ import annotations
 
 import attrs
-import cattrs
 import pendulum
 from pendulum import DateTime
 
@@ -32,8 +31,9 @@ from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import RefundResult
 from booking_core.ports.storage import UnitOfWorkFactory
-from booking_core.services._orders import save_order, visible_order
 from booking_core.services.payments import PaymentService
+from booking_core.services.steps.orders import visible_order
+from booking_core.services.steps.refunds import Refunds
 
 __all__ = ["CancellationResult", "CancellationService"]
 
@@ -66,14 +66,14 @@ class CancellationService:
         clock: Clock,
         ids: IdSource,
         payments: PaymentService,
-        converter: cattrs.Converter,
+        refunds: Refunds,
         policy: OrderPolicy,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self._payments = payments
-        self._converter = converter
+        self._refunds = refunds
         self._policy = policy
 
     def preview(self, order_id: OrderId, actor: Actor) -> CancellationQuote:
@@ -239,10 +239,10 @@ class CancellationService:
             # The booking may be released already (after a rejection); releasing is harmless.
             uow.bookings.release(order.booking_id)
             self._payments.books.cancelled(uow, order, now)
-            records = self._payments.plan_refunds(
+            records = self._refunds.plan(
                 uow, order, quote.refund, reason=f"cancelled ({cause.value})", actor=actor, at=now
             )
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
             uow.commit()
         refunds = self._payments.send_refunds(records)
         with self._uow() as uow:

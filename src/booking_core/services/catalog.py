@@ -1,4 +1,7 @@
-"""Catalog use cases: categories and services (FEATURES C3, P4)."""
+"""Catalog use cases: categories and services (FEATURES C3, P4).
+
+Anyone may read the catalog; only the platform changes it (INVARIANTS I25).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ import attrs
 from booking_core.catalog import Category, Service
 from booking_core.ids import CategoryId, ServiceId
 from booking_core.money import Money
+from booking_core.orders.actor import Actor, Role
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.services._access import require_role
 
 __all__ = ["CatalogService", "CreateCategory", "CreateService"]
 
@@ -41,8 +46,14 @@ class CatalogService:
         self._uow = uow
         self._ids = ids
 
-    def create_category(self, command: CreateCategory) -> Category:
-        """Create a category. Raises NotFound if the parent does not exist."""
+    def create_category(self, command: CreateCategory, actor: Actor) -> Category:
+        """Create a category.
+
+        Raises:
+            PermissionDenied: the actor is not the platform.
+            NotFound: the parent does not exist.
+        """
+        require_role(actor, Role.PLATFORM, "manages the catalog")
         category = Category(CategoryId(self._ids.new_id("cat")), command.name, command.parent_id)
         with self._uow() as uow:
             if command.parent_id is not None:
@@ -51,8 +62,14 @@ class CatalogService:
             uow.commit()
         return category
 
-    def create_service(self, command: CreateService) -> Service:
-        """Create a service. Raises NotFound if the category does not exist."""
+    def create_service(self, command: CreateService, actor: Actor) -> Service:
+        """Create a service.
+
+        Raises:
+            PermissionDenied: the actor is not the platform.
+            NotFound: the category does not exist.
+        """
+        require_role(actor, Role.PLATFORM, "manages the catalog")
         service = Service(
             id=ServiceId(self._ids.new_id("svc")),
             category_id=command.category_id,

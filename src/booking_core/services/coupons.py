@@ -1,11 +1,11 @@
 """Coupon use cases (FEATURES C17, P8): templates, claiming and issuing, the wallet, and the
 coupon's part in an order — reserved at checkout, used on payment, returned on cancellation.
 
-The order flow calls :meth:`CouponService.reserve_for_order`,
-:meth:`~CouponService.consume_for_order` and :meth:`~CouponService.release_for_order` (or,
-inside a unit of work it already has open, the functions :func:`reserve_coupon`,
-:func:`consume_order_coupons` and :func:`release_order_coupons`). Every step is a
-compare-and-set in storage, so a coupon is reserved, used and returned at most once (I16).
+:meth:`CouponService.reserve_for_order`, :meth:`~CouponService.consume_for_order` and
+:meth:`~CouponService.release_for_order` run the steps of
+:mod:`booking_core.services.steps.coupons` (which the order flow runs inside its own unit
+of work) in a unit of work of their own. Every step is a compare-and-set in storage, so a
+coupon is reserved, used and returned at most once (I16).
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from __future__ import annotations
 import attrs
 from pendulum import DateTime
 
-from booking_core.errors import NotFound
 from booking_core.ids import CustomerId, OrderId
 from booking_core.orders.actor import Actor, Role
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
-from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.promotions import (
     Coupon,
     CouponId,
@@ -28,14 +27,16 @@ from booking_core.promotions import (
     IssueChannel,
 )
 from booking_core.services._access import require_role
+from booking_core.services.steps.coupons import (
+    consume_order_coupons,
+    release_order_coupons,
+    reserve_coupon,
+)
 
 __all__ = [
     "CouponService",
     "TemplateStock",
     "WalletCoupon",
-    "consume_order_coupons",
-    "release_order_coupons",
-    "reserve_coupon",
 ]
 
 
@@ -66,63 +67,6 @@ def _shown_status(coupon: Coupon, now: DateTime) -> CouponStatus:
     if coupon.status is CouponStatus.AVAILABLE and now > coupon.valid_until:
         return CouponStatus.EXPIRED
     return coupon.status
-
-
-def reserve_coupon(
-    uow: UnitOfWork,
-    *,
-    coupon_id: CouponId,
-    customer_id: CustomerId,
-    order_id: OrderId,
-    at: DateTime,
-) -> Coupon:
-    """Reserve the customer's coupon for ``order_id`` in ``uow`` (a retry for the same order
-    returns the coupon as it is).
-
-    Raises:
-        NotFound: (``coupon_not_found``) no such coupon, or it is someone else's.
-        CouponUnavailable: it is used, expired, or reserved by another order.
-        ConcurrentUpdate: it changed while this step ran (another checkout won).
-    """
-    coupon = uow.coupons.get(coupon_id)
-    if coupon.customer_id != customer_id:
-        raise NotFound("coupon", coupon_id)
-    if coupon.status is CouponStatus.RESERVED and coupon.order_id == order_id:
-        return coupon
-    reserved = coupon.reserve(order_id, at)
-    uow.coupons.replace(coupon, reserved)
-    return reserved
-
-
-def consume_order_coupons(uow: UnitOfWork, order_id: OrderId, at: DateTime) -> list[Coupon]:
-    """Mark the coupons reserved by ``order_id`` used (none reserved: nothing happens, so a
-    replayed payment changes nothing). Returns the coupons used now.
-
-    Raises:
-        ConcurrentUpdate: a coupon changed while this step ran.
-    """
-    used = []
-    for coupon in uow.coupons.for_order(order_id):
-        if coupon.status is CouponStatus.RESERVED:
-            after = coupon.consume(order_id, at)
-            uow.coupons.replace(coupon, after)
-            used.append(after)
-    return used
-
-
-def release_order_coupons(uow: UnitOfWork, order_id: OrderId, at: DateTime) -> list[Coupon]:
-    """Return the coupons ``order_id`` reserved or used (a coupon past its end comes back
-    expired). A second call finds none and returns nothing: each is returned once.
-
-    Raises:
-        ConcurrentUpdate: a coupon changed while this step ran.
-    """
-    returned = []
-    for coupon in uow.coupons.for_order(order_id):
-        after = coupon.release(order_id, at)
-        uow.coupons.replace(coupon, after)
-        returned.append(after)
-    return returned
 
 
 class CouponService:
@@ -212,8 +156,14 @@ class CouponService:
             uow.commit()
         return coupon
 
-    def wallet(self, customer_id: CustomerId) -> list[WalletCoupon]:
-        """The customer's coupons with their status now, in issue order."""
+    def wallet(self, actor: Actor) -> list[WalletCoupon]:
+        """The acting customer's coupons with their status now, in issue order.
+
+        Raises:
+            PermissionDenied: the actor is not a customer.
+        """
+        require_role(actor, Role.CUSTOMER, "has a coupon wallet")
+        customer_id = CustomerId(actor.id)
         now = self._clock.now()
         with self._uow() as uow:
             coupons = uow.coupons.list_for_customer(customer_id)

@@ -12,14 +12,14 @@ from pendulum import DateTime
 
 from booking_core.errors import NotFound, PermissionDenied
 from booking_core.ids import BookingId, CustomerId, ServiceId, TechnicianId
+from booking_core.orders import Actor, Role
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWorkFactory
-from booking_core.ports.travel import TravelTime
 from booking_core.scheduling import Booking
-from booking_core.scheduling.availability import BookingPolicy
-from booking_core.scheduling.geo import GeoPoint, StraightLineTravel
-from booking_core.services.availability import reserve
+from booking_core.scheduling.geo import GeoPoint
+from booking_core.services._access import require_customer, require_role
+from booking_core.services.steps.reservations import Reservations
 from booking_core.timerange import ensure_aware
 
 __all__ = ["HoldService", "HoldSlot"]
@@ -44,20 +44,14 @@ class HoldService:
     """Places and releases checkout holds."""
 
     def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        ids: IdSource,
-        policy: BookingPolicy,
-        travel: TravelTime | None = None,
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource, reservations: Reservations
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
-        self._policy = policy
-        self._travel: TravelTime = travel if travel is not None else StraightLineTravel()
+        self._reservations = reservations
 
-    def hold(self, command: HoldSlot) -> Booking:
+    def hold(self, command: HoldSlot, actor: Actor) -> Booking:
         """Hold an offered slot for ``policy.hold_minutes``; the same rules as booking it.
 
         A customer holding the same time again gets a fresh hold (his old one is released).
@@ -65,36 +59,36 @@ class HoldService:
         Raises:
             SlotTaken, SlotHeld, SlotUnavailable, DailyCapReached, OutsideServiceArea,
             ServiceNotOffered, NotFound: as for placing an order.
+            PermissionDenied: ``actor`` is not the customer ``command.customer_id``.
         """
+        require_customer(actor, command.customer_id, "holds slots during checkout")
         now = self._clock.now()
         hold_id = BookingId(self._ids.new_id("hld"))
         with self._uow() as uow:
-            technician = uow.technicians.get(command.technician_id)
-            service = uow.services.get(command.service_id)
-            hold = reserve(
+            hold = self._reservations.reserve(
                 uow,
-                technician,
-                service,
+                command.technician_id,
+                command.service_id,
                 command.start,
                 booking_id=hold_id,
                 order_id=None,
                 now=now,
-                policy=self._policy,
                 customer_id=command.customer_id,
                 location=command.location,
-                travel=self._travel,
-                hold_until=now.add(minutes=self._policy.hold_minutes),
-            )
+                hold_until=now.add(minutes=self._reservations.policy.hold_minutes),
+            ).booking
             uow.commit()
         return hold
 
-    def release(self, hold_id: BookingId, customer_id: CustomerId) -> None:
+    def release(self, hold_id: BookingId, actor: Actor) -> None:
         """Give the held time back (idempotent: releasing twice, or after expiry, is fine).
 
         Raises:
             NotFound: no such hold.
-            PermissionDenied: the hold belongs to another customer.
+            PermissionDenied: ``actor`` is not a customer, or the hold is another customer's.
         """
+        require_role(actor, Role.CUSTOMER, "releases holds")
+        customer_id = CustomerId(actor.id)
         with self._uow() as uow:
             hold = uow.bookings.get(hold_id)
             if not hold.is_hold:
@@ -108,8 +102,9 @@ class HoldService:
                 uow.bookings.release(hold_id)
                 uow.commit()
 
-    def get(self, hold_id: BookingId, customer_id: CustomerId) -> Booking:
+    def get(self, hold_id: BookingId, actor: Actor) -> Booking:
         """The hold, for its holder. Raises NotFound (also for another customer's hold)."""
+        customer_id = CustomerId(actor.id) if actor.role is Role.CUSTOMER else None
         with self._uow() as uow:
             hold = uow.bookings.get(hold_id)
         if not hold.is_hold or hold.holder != customer_id:

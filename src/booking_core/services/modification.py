@@ -1,7 +1,8 @@
 """Changing an order that has not started: time, service, technician (FEATURES C9).
 
 Every change re-checks the new booking through the availability engine's one rule path
-(:func:`~booking_core.services.availability.reserve` with ``replaces=``), which frees the
+(:meth:`~booking_core.services.steps.reservations.Reservations.reserve` with
+``replaces=``), which frees the
 old time and takes the new one in the same transaction (INVARIANTS I4); a refusal changes
 nothing. A change of price is settled after commit: a cheaper order gets the difference
 back at once, a dearer one is charged the difference (a ``supplement`` payment, or simply
@@ -11,7 +12,7 @@ What is due up front follows the new price (``OrderPolicy.upfront``); a change w
 payment is still in flight is refused, so no attempt is ever for a stale amount.
 
 A new time keeps the order's quote. Another service or technician is priced again
-(:meth:`OrderBooks.reprice <booking_core.services.books.OrderBooks.reprice>`) with the
+(:meth:`OrderBooks.reprice <booking_core.services.steps.books.OrderBooks.reprice>`) with the
 order's coupon, in the same transaction: a change the coupon does not apply to (e.g. a
 cheaper service below its minimum spend) is refused with ``CouponNotApplicable`` and
 changes nothing — cancel and book again instead. The campaign discounts of the old quote
@@ -21,7 +22,6 @@ go back to their budgets and those of the new one are charged.
 from __future__ import annotations
 
 import attrs
-import cattrs
 from pendulum import DateTime
 
 from booking_core.errors import TransitionNotAllowed
@@ -33,12 +33,10 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.payments import PaymentResult, RefundResult
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
-from booking_core.ports.travel import TravelTime
-from booking_core.scheduling.availability import BookingPolicy
-from booking_core.scheduling.geo import StraightLineTravel
-from booking_core.services._orders import save_order, visible_order
-from booking_core.services.availability import reserve
 from booking_core.services.payments import PaymentService
+from booking_core.services.steps.orders import visible_order
+from booking_core.services.steps.refunds import Refunds
+from booking_core.services.steps.reservations import Reservations
 from booking_core.timerange import ensure_aware
 
 __all__ = ["ModificationResult", "ModificationService"]
@@ -61,20 +59,19 @@ class ModificationService:
         uow: UnitOfWorkFactory,
         clock: Clock,
         ids: IdSource,
+        *,
         payments: PaymentService,
-        converter: cattrs.Converter,
-        booking_policy: BookingPolicy,
+        refunds: Refunds,
+        reservations: Reservations,
         order_policy: OrderPolicy,
-        travel: TravelTime | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self._payments = payments
-        self._converter = converter
-        self._booking_policy = booking_policy
+        self._refunds = refunds
+        self._reservations = reservations
         self._orders = order_policy
-        self._travel: TravelTime = travel if travel is not None else StraightLineTravel()
 
     def change_time(self, order_id: OrderId, actor: Actor, new_start: DateTime) -> Order:
         """Move the order to another offered start with the same technician and service.
@@ -128,21 +125,22 @@ class ModificationService:
         with self._uow() as uow:
             order = visible_order(uow, order_id, actor)
             self._ensure_changeable(uow, order)
-            technician = uow.technicians.get(technician_id or _assigned(order))
-            service = uow.services.get(service_id or order.service_id)
-            booking = reserve(
+            reservation = self._reservations.reserve(
                 uow,
-                technician,
-                service,
+                technician_id or _assigned(order),
+                service_id or order.service_id,
                 start or order.slot.start,
                 booking_id=new_booking,
                 order_id=order.id,
                 now=now,
-                policy=self._booking_policy,
                 customer_id=order.customer_id,
                 location=order.destination,
-                travel=self._travel,
                 replaces=order.booking_id,
+            )
+            booking, technician, service = (
+                reservation.booking,
+                reservation.technician,
+                reservation.service,
             )
             if change == "time" and order.quote is not None:
                 quote = order.quote  # same service, same technician: the price stands
@@ -174,11 +172,11 @@ class ModificationService:
             excess = order.refundable - order.upfront  # what it holds beyond what is due
             records = []
             if excess.amount > 0 and order.state != OrderState.PENDING_PAYMENT:
-                records = self._payments.plan_refunds(
+                records = self._refunds.plan(
                     uow, order, excess.min(order.refundable), reason=f"{change} changed: "
                     "price difference", actor=actor, at=now, close=False,
                 )  # fmt: skip
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
             uow.commit()
         refunds = tuple(self._payments.send_refunds(records))
         payment = None

@@ -20,7 +20,6 @@ from booking_core.errors import (
     TransitionNotAllowed,
 )
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
-from booking_core.ledger import RateTable
 from booking_core.orders import Actor, Order, OrderState, Role
 from booking_core.orders.events import (
     OrderNeedsAttention,
@@ -34,20 +33,17 @@ from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
-from booking_core.ports.payments import PaymentGateway, PaymentResult
-from booking_core.ports.pricing import PricingRulesSource
-from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
-from booking_core.ports.travel import TravelTime
+from booking_core.ports.payments import PaymentResult
+from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
 from booking_core.promotions import CouponId
-from booking_core.scheduling.availability import BookingPolicy
-from booking_core.scheduling.geo import GeoPoint, StraightLineTravel
-from booking_core.services._orders import save_order, visible_order
-from booking_core.services.availability import reserve
-from booking_core.services.books import OrderBooks
+from booking_core.scheduling.geo import GeoPoint
+from booking_core.services._access import require_customer
 from booking_core.services.cancellation import CancellationService
 from booking_core.services.jobs import JobKind
-from booking_core.services.outbox import record_events
 from booking_core.services.payments import PaymentService, ReconcileReport
+from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.orders import visible_order
+from booking_core.services.steps.reservations import Reservations
 from booking_core.timerange import ensure_aware
 
 __all__ = ["DEDICATED_COMMANDS", "OrderingService", "PlaceOrder", "Placement"]
@@ -120,40 +116,34 @@ class OrderingService:
         uow: UnitOfWorkFactory,
         clock: Clock,
         ids: IdSource,
-        payments: PaymentGateway,
-        policy: BookingPolicy,
         converter: cattrs.Converter,
-        travel: TravelTime | None = None,
         *,
-        order_policy: OrderPolicy | None = None,
-        pricing_rules: PricingRulesSource | None = None,
-        rates: RateTable | None = None,
+        reservations: Reservations,
+        books: OrderBooks,
+        payments: PaymentService,
+        cancellation: CancellationService,
+        order_policy: OrderPolicy,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
-        self._policy = policy
-        self._converter = converter
-        self._travel: TravelTime = travel if travel is not None else StraightLineTravel()
-        self._orders = order_policy if order_policy is not None else OrderPolicy()
-        self.books = OrderBooks(pricing_rules, rates)
-        self.payments = PaymentService(
-            uow, clock, ids, payments, converter, self._orders, books=self.books
-        )
-        self.cancellation = CancellationService(
-            uow, clock, ids, self.payments, converter, self._orders
-        )
+        self._converter = converter  # the idempotency key's canonical request
+        self._reservations = reservations
+        self._orders = order_policy
+        self.books = books
+        self.payments = payments
+        self.cancellation = cancellation
 
     @property
     def order_policy(self) -> OrderPolicy:
         """The order rules in force."""
         return self._orders
 
-    def place_order(self, command: PlaceOrder) -> Order:
+    def place_order(self, command: PlaceOrder, actor: Actor) -> Order:
         """The order :meth:`place` placed, or found placed under the idempotency key."""
-        return self.place(command).order
+        return self.place(command, actor).order
 
-    def place(self, command: PlaceOrder) -> Placement:
+    def place(self, command: PlaceOrder, actor: Actor) -> Placement:
         """Reserve the slot, price the order and create it awaiting payment, in one
         transaction.
 
@@ -188,8 +178,10 @@ class OrderingService:
             ServiceNotOffered: the technician does not perform the service.
             SlotUnavailable: the start is not an offered slot.
             SlotTaken: the time is taken (also when another order wins a race for it).
-            SlotHeld, DailyCapReached, OutsideServiceArea: see ``plan_booking``.
+            SlotHeld, DailyCapReached, OutsideServiceArea: see ``Reservations.plan``.
+            PermissionDenied: ``actor`` is not the customer ``command.customer_id``.
         """
+        require_customer(actor, command.customer_id, "places orders")
         now = self._clock.now()
         order_id = OrderId(self._ids.new_id("ord"))
         booking_id = BookingId(self._ids.new_id("bkg"))
@@ -199,20 +191,21 @@ class OrderingService:
                 if earlier is not None:
                     return Placement(earlier, replayed=True)
             self._check_unpaid_limits(uow, command)
-            technician = uow.technicians.get(command.technician_id)
-            service = uow.services.get(command.service_id)
-            booking = reserve(
+            reservation = self._reservations.reserve(
                 uow,
-                technician,
-                service,
+                command.technician_id,
+                command.service_id,
                 command.start,
                 booking_id=booking_id,
                 order_id=order_id,
                 now=now,
-                policy=self._policy,
                 customer_id=command.customer_id,  # converts his own checkout hold
                 location=command.location,
-                travel=self._travel,
+            )
+            technician, service, booking = (
+                reservation.technician,
+                reservation.service,
+                reservation.booking,
             )
             quote = self.books.checkout(
                 uow,
@@ -251,7 +244,6 @@ class OrderingService:
                 due = now + pendulum.duration(minutes=self._orders.unpaid_timeout_minutes)
                 uow.jobs.schedule(_job(JobKind.EXPIRE_UNPAID, order_id, due))
             uow.orders.add(order)
-            record_events(uow, order.pull_events(), converter=self._converter, ids=self._ids)
             uow.commit()
         return Placement(order, replayed=False)
 
@@ -299,9 +291,12 @@ class OrderingService:
             and policy.max_unpaid_orders_per_customer_technician is None
         ):
             return
-        # Serialize this customer's placements: the count must include an order a
-        # concurrent placement is about to commit.
-        uow.orders.lock_customer(command.customer_id)
+        # Serialize this customer's placements (the count must include an order a
+        # concurrent placement is about to commit) and, in the same round trip, the
+        # technician's reservations, which the reservation takes next.
+        uow.locks.take(
+            LockKey.customer(command.customer_id), LockKey.technician(command.technician_id)
+        )
         count = uow.orders.count_unpaid(command.customer_id, command.technician_id)
         check_unpaid_limits(policy, count)
 
@@ -393,7 +388,7 @@ class OrderingService:
             booking = order.booking_id
             order.transition(event, actor=actor, at=now, reason=reason, policy=self._orders)
             self._after(uow, order, event, booking, now)
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
             uow.commit()
         return order
 
@@ -461,7 +456,7 @@ class OrderingService:
                     policy=self._orders,
                 )
                 self._after(uow, order, "complete", order.booking_id, now)
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
             uow.commit()
         return None
 
@@ -473,7 +468,7 @@ class OrderingService:
                 return None
             order.review_closed = True
             order.raise_event(ReviewWindowClosed(occurred_at=now, order_id=order.id))
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
             uow.commit()
         return None
 

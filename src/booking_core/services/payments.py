@@ -14,7 +14,7 @@ Rules:
   compare-and-set save) before the gateway is asked.
 * Money that arrives for an order already cancelled is refunded automatically; so is any
   amount paid beyond the price.
-* The books move with the money (:class:`~booking_core.services.books.OrderBooks`): the
+* The books move with the money (:class:`~booking_core.services.steps.books.OrderBooks`): the
   unit of work that applies a capture for the first time also uses the order's coupon and
   posts ``payment_captured``; the one that applies a successful refund posts
   ``refund_issued``.
@@ -27,7 +27,6 @@ from collections.abc import Callable
 from typing import Final, TypeVar
 
 import attrs
-import cattrs
 import pendulum
 from pendulum import DateTime
 
@@ -51,8 +50,6 @@ from booking_core.orders.payments import (
     RefundRecord,
     RefundStatus,
     payment_key,
-    plan_refund,
-    refund_key,
 )
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.ports.clock import Clock
@@ -70,10 +67,9 @@ from booking_core.ports.payments import (
     WebhookKind,
 )
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
-from booking_core.services._orders import save_order, visible_order
-from booking_core.services.books import OrderBooks
-from booking_core.services.jobs import JobKind
-from booking_core.services.outbox import record_events
+from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.orders import visible_order
+from booking_core.services.steps.refunds import PAYMENTS_ACTOR, Refunds
 
 __all__ = ["CLOSED_STATES", "PaymentService", "ReconcileReport"]
 
@@ -87,7 +83,7 @@ CLOSED_STATES: Final = frozenset(
     }
 )
 
-_PAYMENTS: Final = Actor.system("payments")
+_PAYMENTS: Final = PAYMENTS_ACTOR
 _T = TypeVar("_T")
 
 
@@ -118,18 +114,18 @@ class PaymentService:
         clock: Clock,
         ids: IdSource,
         gateway: PaymentGateway,
-        converter: cattrs.Converter,
         policy: OrderPolicy,
         *,
+        books: OrderBooks,
+        refunds: Refunds,
         gateway_name: str = "default",
-        books: OrderBooks | None = None,
     ) -> None:
         self._uow = uow
-        self.books = books if books is not None else OrderBooks()
+        self.books = books
+        self._refunds = refunds
         self._clock = clock
         self._ids = ids
         self._gateway = gateway
-        self._converter = converter
         self._policy = policy
         self._gateway_name = gateway_name
 
@@ -181,7 +177,7 @@ class PaymentService:
                     updated_at=now,
                 )
                 uow.payments.add(waiting)
-                self._schedule_reconcile(uow, order.id, now, attempt=0)
+                self._refunds.schedule_reconcile(uow, order.id, now)
                 uow.commit()
                 fresh = True
             else:
@@ -248,10 +244,10 @@ class PaymentService:
             self.books.captured(uow, order, updated, now)
             if surplus is not None:
                 amount, reason = surplus
-                give_back = self.plan_refunds(
+                give_back = self._refunds.plan(
                     uow, order, amount, reason=reason, actor=_PAYMENTS, at=now
                 )
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
         return give_back
 
     def _take_capture(
@@ -306,62 +302,11 @@ class PaymentService:
         with self._uow() as uow:
             uow.orders.lock(order_id)
             order = uow.orders.get(order_id)
-            records = self.plan_refunds(uow, order, amount, reason=reason, actor=actor, at=now,
+            records = self._refunds.plan(uow, order, amount, reason=reason, actor=actor, at=now,
                                         close=close)  # fmt: skip
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
             uow.commit()
         return self.send_refunds(records)
-
-    def plan_refunds(
-        self,
-        uow: UnitOfWork,
-        order: Order,
-        amount: Money,
-        *,
-        reason: str,
-        actor: Actor,
-        at: DateTime,
-        close: bool = True,
-    ) -> list[RefundRecord]:
-        """Inside the caller's unit of work: reserve ``amount`` on the order, store one
-        refund per payment it comes from, schedule a reconciliation, and (with ``close``)
-        move the order to ``refunding``. The caller locks the order
-        (:meth:`~booking_core.ports.storage.OrderRepository.lock`) before loading it, saves
-        it, commits, then calls :meth:`send_refunds`.
-
-        Raises:
-            RefundExceedsCaptured: the amount exceeds what remains refundable (I13).
-        """
-        if amount.amount <= 0:
-            return []
-        existing = uow.refunds.for_order(order.id)
-        plan = plan_refund(amount, uow.payments.for_order(order.id), existing)
-        order.reserve_refund(amount)
-        if close and order.state in (
-            OrderState.CANCELLED,
-            OrderState.COMPLETED,
-            OrderState.PARTIALLY_REFUNDED,
-        ):
-            # A customer's cancellation leads to a refund, but the refund is the platform's act.
-            by = actor if actor.role in (Role.PLATFORM, Role.SYSTEM) else _PAYMENTS
-            order.transition("refund", actor=by, at=at, reason=reason)
-        records = [
-            RefundRecord(
-                key=refund_key(order.id, len(existing) + n),
-                order_id=order.id,
-                payment_key=attempt.key,
-                amount=part,
-                status=RefundStatus.UNKNOWN,
-                reason=reason,
-                requested_at=at,
-                updated_at=at,
-            )
-            for n, (attempt, part) in enumerate(plan, start=1)
-        ]
-        for record in records:
-            uow.refunds.add(record)
-        self._schedule_reconcile(uow, order.id, at, attempt=0)
-        return records
 
     def send_refunds(self, records: list[RefundRecord]) -> list[RefundResult]:
         """Ask the gateway for each stored refund (same key on every retry) and apply it."""
@@ -450,7 +395,7 @@ class PaymentService:
             uow.refunds.save(attrs.evolve(record, status=RefundStatus.PENDING, updated_at=now))
         if changed:
             self._settle_if_done(uow, order, now)
-            save_order(uow, order, converter=self._converter, ids=self._ids)
+            uow.orders.save(order)
 
     def _settle_if_done(self, uow: UnitOfWork, order: Order, now: DateTime) -> None:
         if order.state != OrderState.REFUNDING:
@@ -567,13 +512,15 @@ class PaymentService:
             # Rolled back; record the event with the alert instead of the wrong amount.
             with self._uow() as uow:
                 if uow.webhooks.record(parsed.gateway, event.event_id, parsed.raw, now):
-                    attention = OrderNeedsAttention(
-                        occurred_at=now,
-                        order_id=event.payment_key.split(":", 1)[0],
-                        problem="webhook_amount_mismatch",
-                        detail=exc.message,
+                    order = uow.orders.get(OrderId(event.payment_key.split(":", 1)[0]))
+                    order.raise_event(
+                        OrderNeedsAttention(
+                            occurred_at=now,
+                            order_id=order.id,
+                            problem="webhook_amount_mismatch",
+                            detail=exc.message,
+                        )
                     )
-                    record_events(uow, [attention], converter=self._converter, ids=self._ids)
                     uow.commit()
             return []
 
@@ -606,14 +553,6 @@ class PaymentService:
             return uow.payments.for_order(order_id), uow.refunds.for_order(order_id)
 
     # -- helpers --------------------------------------------------------------------------
-
-    def _schedule_reconcile(
-        self, uow: UnitOfWork, order_id: str, now: DateTime, *, attempt: int
-    ) -> None:
-        due = now + pendulum.duration(minutes=self._policy.reconcile_after_minutes)
-        kind = JobKind.RECONCILE_PAYMENTS.value
-        job_id = f"{kind}:{order_id}:{self._ids.new_id('job')}"
-        uow.jobs.schedule(Job(id=job_id, kind=kind, subject=order_id, due_at=due))
 
     @staticmethod
     def _retrying(command: Callable[[], _T], attempts: int = 5) -> _T:

@@ -10,6 +10,7 @@ from pendulum import DateTime
 
 from booking_core.errors import NotFound
 from booking_core.ids import OrderId
+from booking_core.orders.actor import Actor
 from booking_core.ports.clock import Clock
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWorkFactory
@@ -24,6 +25,8 @@ from booking_core.pricing import (
     quote,
 )
 from booking_core.promotions import Campaign, Coupon, CouponId, CouponStatus
+from booking_core.services._access import require_customer
+from booking_core.services.steps.carts import CartRequest, load_cart
 
 __all__ = ["PricedCart", "QuoteService", "StaticPricingRules", "rules_with_campaigns"]
 
@@ -95,21 +98,68 @@ class QuoteService:
         cart: Cart,
         customer: CustomerProfile,
         *,
+        actor: Actor,
         coupon_id: CouponId | None = None,
         points: int = 0,
         order_id: OrderId | None = None,
     ) -> PricedCart:
         """Price ``cart`` for ``customer`` now, with ``coupon_id`` if given.
 
+        To price what checkout will charge for a booking, build the cart as checkout does:
+        :meth:`price_request` (the technician's own prices and store).
+
         Raises:
             NotFound: (``coupon_not_found``) the coupon does not exist or is someone else's.
             CouponNotApplicable: the chosen coupon does not apply (``details["reason"]``).
             PointsNotRedeemable, CurrencyMismatch: as :func:`booking_core.pricing.quote`.
+            PermissionDenied: ``actor`` is not the customer priced for (the quote reads his
+                coupon wallet).
         """
-        now = self._clock.now()
+        require_customer(actor, customer.id, "prices carts")
         with self._uow() as uow:
             campaigns = uow.campaigns.list()
             wallet = uow.coupons.list_for_customer(customer.id)
+        return self._priced(cart, customer, campaigns, wallet, coupon_id, points, order_id)
+
+    def price_request(
+        self,
+        request: CartRequest,
+        customer: CustomerProfile,
+        *,
+        actor: Actor,
+        coupon_id: CouponId | None = None,
+        points: int = 0,
+        order_id: OrderId | None = None,
+    ) -> PricedCart:
+        """Price the services of ``request`` as checkout will: with the cart checkout
+        builds (:func:`~booking_core.services.steps.carts.build_cart`: the technician's
+        prices and store), the rules in force, the stored campaigns and ``coupon_id``.
+
+        Raises:
+            NotFound: no such service or technician; (``coupon_not_found``) the coupon
+                does not exist or is someone else's.
+            ServiceNotOffered: the technician does not perform one of the services.
+            CouponNotApplicable, PointsNotRedeemable, CurrencyMismatch: as :meth:`price`.
+            PermissionDenied: ``actor`` is not the customer priced for.
+        """
+        require_customer(actor, customer.id, "prices carts")
+        with self._uow() as uow:
+            cart = load_cart(uow, request)
+            campaigns = uow.campaigns.list()
+            wallet = uow.coupons.list_for_customer(customer.id)
+        return self._priced(cart, customer, campaigns, wallet, coupon_id, points, order_id)
+
+    def _priced(
+        self,
+        cart: Cart,
+        customer: CustomerProfile,
+        campaigns: list[Campaign],
+        wallet: list[Coupon],
+        coupon_id: CouponId | None,
+        points: int,
+        order_id: OrderId | None,
+    ) -> PricedCart:
+        now = self._clock.now()
         coupon = None
         if coupon_id is not None:
             coupon = next((c for c in wallet if c.id == coupon_id), None)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import attrs
-import cattrs
 
 from booking_core.errors import NotFound, ReviewNotAllowed
 from booking_core.ids import CustomerId, OrderId, ReviewId, TechnicianId
-from booking_core.orders import OrderState, Review
+from booking_core.orders import Actor, OrderState, Review
 from booking_core.orders.events import OrderReviewed
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
-from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling.profile import average_rating
-from booking_core.services.outbox import record_events
+from booking_core.services._access import require_customer
 
 __all__ = ["ReviewService", "SubmitReview"]
 
@@ -31,7 +30,7 @@ class SubmitReview:
 def _update_rating(uow: UnitOfWork, technician_id: TechnicianId) -> None:
     # Under the technician's lock a concurrent review waits, then counts this one: no
     # review is ever left out of the average (and profile edits cannot undo the rating).
-    uow.bookings.lock_technician(technician_id)
+    uow.locks.take(LockKey.technician(technician_id))
     technician = uow.technicians.get(technician_id)
     stars = [r.stars for r in uow.reviews.list_for_technician(technician_id)]
     profile = attrs.evolve(technician.profile, rating=average_rating(stars))
@@ -41,15 +40,12 @@ def _update_rating(uow: UnitOfWork, technician_id: TechnicianId) -> None:
 class ReviewService:
     """Takes and lists reviews."""
 
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource, converter: cattrs.Converter
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
-        self._converter = converter
 
-    def submit(self, command: SubmitReview) -> Review:
+    def submit(self, command: SubmitReview, actor: Actor) -> Review:
         """Store the review and, in the same transaction, the technician's new rating.
 
         The rating is the mean of the stars of all his reviews, kept to one decimal and
@@ -61,7 +57,9 @@ class ReviewService:
             ReviewNotAllowed: the order is not completed, or its review window closed.
             DuplicateEntity: the order was reviewed already (``review_exists``).
             InvalidInput: stars outside 1–5 or text too long.
+            PermissionDenied: ``actor`` is not the customer ``command.customer_id``.
         """
+        require_customer(actor, command.customer_id, "reviews orders")
         now = self._clock.now()
         with self._uow() as uow:
             order = uow.orders.get(command.order_id)
@@ -89,13 +87,14 @@ class ReviewService:
             )
             uow.reviews.add(review)
             _update_rating(uow, order.technician_id)
-            event = OrderReviewed(
-                occurred_at=now,
-                order_id=order.id,
-                technician_id=order.technician_id,
-                stars=review.stars,
+            order.raise_event(
+                OrderReviewed(
+                    occurred_at=now,
+                    order_id=order.id,
+                    technician_id=order.technician_id,
+                    stars=review.stars,
+                )
             )
-            record_events(uow, [event], converter=self._converter, ids=self._ids)
             uow.commit()
         return review
 

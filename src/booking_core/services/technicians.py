@@ -16,9 +16,10 @@ from booking_core.errors import CurrencyMismatch, PermissionDenied
 from booking_core.ids import ServiceId, TechnicianId
 from booking_core.orders import Actor, Role
 from booking_core.ports.ids import IdSource
-from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.scheduling.profile import TechnicianProfile
+from booking_core.services._access import require_role
 
 __all__ = ["RegisterTechnician", "TechnicianService"]
 
@@ -73,13 +74,15 @@ class TechnicianService:
         self._uow = uow
         self._ids = ids
 
-    def register(self, command: RegisterTechnician) -> Technician:
-        """Register a technician (the caller is the platform).
+    def register(self, command: RegisterTechnician, actor: Actor) -> Technician:
+        """Register a technician (the platform only).
 
         Raises:
+            PermissionDenied: the actor is not the platform.
             NotFound: an unknown service id (offered or priced).
             CurrencyMismatch: an own price is not in the service's currency.
         """
+        require_role(actor, Role.PLATFORM, "registers technicians")
         technician = Technician(
             id=TechnicianId(self._ids.new_id("tec")),
             name=command.name,
@@ -125,7 +128,7 @@ class TechnicianService:
         with self._uow() as uow:
             # Edits, rating updates and reservations of one technician queue here, so a
             # review's new rating and this edit never overwrite each other.
-            uow.bookings.lock_technician(technician_id)
+            uow.locks.take(LockKey.technician(technician_id))
             technician = uow.technicians.get(technician_id)
             _may_edit(actor, technician)
             if actor.role is not Role.PLATFORM:
@@ -159,7 +162,7 @@ class TechnicianService:
         """
         with self._uow() as uow:
             # Queued behind his reservations in flight, like every change to him.
-            uow.bookings.lock_technician(technician_id)
+            uow.locks.take(LockKey.technician(technician_id))
             technician = uow.technicians.get(technician_id)
             _may_edit(actor, technician)
             _check_services(uow, service_ids)

@@ -18,7 +18,7 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
 from booking_core.scheduling.geo import GeoPoint, StraightLineTravel
-from booking_core.services._orders import visible_order
+from booking_core.services.steps.orders import visible_order
 
 __all__ = ["TrackingService"]
 

@@ -109,7 +109,8 @@ class OrderWorld:
                 location=HOME,
                 payment_mode=mode,
                 coupon_id=coupon,
-            )
+            ),
+            Actor.customer(customer),
         )
         return order.id
 
@@ -214,14 +215,21 @@ def order_world(
         pricing_rules=pricing_rules,
         rates=rates,
     )
-    category = app.catalog.create_category(CreateCategory("按摩 Massage"))
-    tuina = app.catalog.create_service(CreateService(category.id, "Chinese tuina", 60, LIST_PRICE))
-    spa = app.catalog.create_service(
-        CreateService(category.id, "Full-body SPA", 90, Money(29900, "CNY"))
+    category = app.catalog.create_category(CreateCategory("按摩 Massage"), OPERATOR)
+    tuina = app.catalog.create_service(
+        CreateService(category.id, "Chinese tuina", 60, LIST_PRICE), OPERATOR
     )
-    foot = app.catalog.create_service(CreateService(category.id, "Foot", 60, Money(9900, "CNY")))
+    spa = app.catalog.create_service(
+        CreateService(category.id, "Full-body SPA", 90, Money(29900, "CNY")),
+        OPERATOR,
+    )
+    foot = app.catalog.create_service(
+        CreateService(category.id, "Foot", 60, Money(9900, "CNY")), OPERATOR
+    )
     offered = frozenset({tuina.id, spa.id, foot.id})
     hours = WeeklyHours.every_day("09:00", "21:00")
-    li = app.technicians.register(RegisterTechnician("Li", LOCAL_ZONE, hours, offered))
-    wang = app.technicians.register(RegisterTechnician("Wang", LOCAL_ZONE, hours, offered))
+    li = app.technicians.register(RegisterTechnician("Li", LOCAL_ZONE, hours, offered), OPERATOR)
+    wang = app.technicians.register(
+        RegisterTechnician("Wang", LOCAL_ZONE, hours, offered), OPERATOR
+    )
     return OrderWorld(app, factory, clock, gateway, li.id, wang.id, tuina.id, spa.id, foot.id)

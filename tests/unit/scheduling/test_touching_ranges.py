@@ -26,7 +26,7 @@ from booking_core.scheduling.availability import (
 )
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule
-from booking_core.services.availability import plan_booking, reserve
+from booking_core.services.steps.reservations import Reservations
 from booking_core.testing import InMemoryStore
 from booking_core.timerange import TimeRange
 
@@ -217,22 +217,24 @@ def test_a_booking_across_midnight_is_accepted_and_then_blocks_the_time() -> Non
     start = pendulum.datetime(2026, 3, 2, 23, 30, tz=ZONE)
     policy = BookingPolicy(notice_minutes=0, window_days=60, slot_step_minutes=30)
 
+    reservations = Reservations(policy)
     with store.unit_of_work() as uow:
-        booking = reserve(
+        uow.services.add(service)
+        uow.technicians.add(technician)
+        booking = reservations.reserve(
             uow,
-            technician,
-            service,
+            technician.id,
+            service.id,
             start,
             booking_id=BookingId("bkg_1"),
             order_id=None,
             now=NOW,
-            policy=policy,
-        )
+        ).booking
         uow.commit()
 
     assert booking.slot == TimeRange(start, start.add(minutes=60))
     with store.unit_of_work() as uow, pytest.raises(SlotTaken):
-        plan_booking(uow, technician, service, start.add(minutes=30), now=NOW, policy=policy)
+        reservations.plan(uow, technician.id, service.id, start.add(minutes=30), now=NOW)
 
 
 def test_a_run_on_slot_is_offered_when_now_is_past_the_end_minus_the_duration() -> None:

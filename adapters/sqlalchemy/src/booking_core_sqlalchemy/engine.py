@@ -13,7 +13,6 @@ every connection, and running out of one raises ``StorageUnavailable`` (see that
 from __future__ import annotations
 
 import sqlite3
-import weakref
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -23,7 +22,7 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from booking_core.errors import InvalidText
-from booking_core_sqlalchemy.timeouts import DatabaseTimeouts, install_timeouts
+from booking_core_sqlalchemy.timeouts import DatabaseTimeouts, install_timeouts, installed_timeouts
 
 __all__ = ["SQLITE_BUSY_TIMEOUT_MS", "configure_engine", "create_engine", "is_memory_sqlite"]
 
@@ -31,8 +30,6 @@ __all__ = ["SQLITE_BUSY_TIMEOUT_MS", "configure_engine", "create_engine", "is_me
 SQLITE_BUSY_TIMEOUT_MS: Final = DatabaseTimeouts().sqlite_busy_ms
 
 SUPPORTED_DIALECTS: Final = frozenset({"sqlite", "postgresql"})
-
-_configured: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def is_memory_sqlite(url: URL) -> bool:
@@ -85,7 +82,7 @@ def configure_engine(engine: Engine, timeouts: DatabaseTimeouts | None = None) -
         raise ValueError(
             f"booking_core_sqlalchemy supports SQLite and PostgreSQL; got {engine.dialect.name!r}."
         )
-    if engine in _configured:
+    if installed_timeouts(engine) is not None:  # the engine records it: no registry here
         return engine
     event.listen(engine, "handle_error", _translate_unstorable_text)
     # First, so that SQLite's busy timeout already holds for the PRAGMAs below.
@@ -93,7 +90,6 @@ def configure_engine(engine: Engine, timeouts: DatabaseTimeouts | None = None) -
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
-    _configured.add(engine)
     return engine
 
 

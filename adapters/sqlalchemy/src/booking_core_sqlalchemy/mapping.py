@@ -8,7 +8,6 @@ instants are shown in the order's own IANA zone (the zone is stored, not just an
 from __future__ import annotations
 
 import functools
-from enum import Enum
 from typing import Any
 
 from pendulum import DateTime
@@ -30,6 +29,7 @@ from booking_core.money import Money
 from booking_core.orders import Actor, Order, Review
 from booking_core.orders.actor import Role
 from booking_core.orders.complaint import Complaint
+from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.order import TransitionRecord
 from booking_core.orders.payments import (
     MoneyMovement,
@@ -67,6 +67,7 @@ __all__ = [
     "coupon_template_to_row",
     "coupon_to_domain",
     "coupon_to_row",
+    "idempotency_record_to_domain",
     "job_to_domain",
     "job_to_row",
     "ledger_transaction_to_domain",
@@ -96,25 +97,14 @@ __all__ = [
 ]
 
 Values = dict[str, Any]
+#: A result row, or any object with the same columns as attributes (the agenda's joined row
+#: is sliced into one of these per table).
+RowLike = Any
 
 _converter = make_converter()
 
 
 _zone = functools.lru_cache(maxsize=256)(zone)
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` (already unstructured by the converter) with sets as sorted lists and enums
-    as their values, so that it is plain JSON."""
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return sorted(json_safe(v) for v in value)
-    if isinstance(value, Enum):
-        return value.value
-    return value
 
 
 def _local(instant: DateTime, zone_name: str) -> DateTime:
@@ -147,7 +137,7 @@ def service_to_row(service: Service) -> Values:
     }
 
 
-def service_to_domain(row: Row[Any]) -> Service:
+def service_to_domain(row: RowLike) -> Service:
     """The service in ``row``."""
     return Service(
         id=ServiceId(row.id),
@@ -169,11 +159,11 @@ def technician_to_row(technician: Technician) -> Values:
         "time_zone": technician.time_zone,
         "weekly_hours": _converter.unstructure(technician.weekly_hours, WeeklyHours),
         "service_ids": sorted(technician.service_ids),
-        "profile": json_safe(_converter.unstructure(technician.profile, TechnicianProfile)),
+        "profile": _converter.unstructure(technician.profile, TechnicianProfile),
     }
 
 
-def technician_to_domain(row: Row[Any]) -> Technician:
+def technician_to_domain(row: RowLike) -> Technician:
     """The technician in ``row``."""
     return Technician(
         id=TechnicianId(row.id),
@@ -205,7 +195,7 @@ def booking_to_row(booking: Booking) -> Values:
     }
 
 
-def booking_to_domain(row: Row[Any]) -> Booking:
+def booking_to_domain(row: RowLike) -> Booking:
     """The booking in ``row`` (instants in UTC)."""
     order, service, holder, lat = row.order_id, row.service_id, row.holder, row.location_lat
     return Booking(
@@ -225,7 +215,7 @@ def booking_to_domain(row: Row[Any]) -> Booking:
 
 def schedule_to_row(schedule: WorkSchedule) -> Values:
     """Column values of ``schedule`` (the document leaves the version to its column)."""
-    document = json_safe(_converter.unstructure(schedule, WorkSchedule))
+    document = _converter.unstructure(schedule, WorkSchedule)
     del document["version"]
     return {
         "technician_id": schedule.technician_id,
@@ -234,7 +224,7 @@ def schedule_to_row(schedule: WorkSchedule) -> Values:
     }
 
 
-def schedule_to_domain(row: Row[Any]) -> WorkSchedule:
+def schedule_to_domain(row: RowLike) -> WorkSchedule:
     """The schedule in ``row``."""
     return _converter.structure({**row.document, "version": row.version}, WorkSchedule)
 
@@ -276,9 +266,7 @@ def order_to_row(order: Order) -> Values:
         "cancel_cause": order.cancel_cause,
         "review_closed": order.review_closed,
         "version": order.version,
-        "quote": None
-        if order.quote is None
-        else json_safe(_converter.unstructure(order.quote, Quote)),
+        "quote": None if order.quote is None else _converter.unstructure(order.quote, Quote),
     }
 
 
@@ -382,6 +370,18 @@ def job_to_row(job: Job) -> Values:
     }
 
 
+def idempotency_record_to_domain(row: Row[Any]) -> IdempotencyRecord:
+    """The idempotency record in ``row``."""
+    return IdempotencyRecord(
+        actor_id=row.actor_id,
+        key=row.key,
+        fingerprint=row.fingerprint,
+        order_id=OrderId(row.order_id),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+    )
+
+
 def job_to_domain(row: Row[Any]) -> Job:
     """The job in ``row``."""
     return Job(
@@ -402,7 +402,7 @@ def outbox_to_row(message: OutboxMessage) -> Values:
     return {
         "id": message.id,
         "name": message.name,
-        "payload": json_safe(message.payload),
+        "payload": message.payload,
         "created_at": message.created_at,
         "attempts": message.attempts,
         "delivered_at": message.delivered_at,
@@ -510,7 +510,7 @@ def movement_to_domain(row: Row[Any]) -> MoneyMovement:
 
 def complaint_to_row(complaint: Complaint) -> Values:
     """Column values of a complaint: key columns and the converter document."""
-    document = json_safe(_converter.unstructure(complaint, Complaint))
+    document = _converter.unstructure(complaint, Complaint)
     del document["version"]
     return {
         "id": complaint.id,
@@ -550,7 +550,7 @@ def position_to_domain(row: Row[Any]) -> PositionReport:
 
 def coupon_template_to_row(template: CouponTemplate, issued: int = 0) -> Values:
     """Column values of a coupon template and how many coupons it issued."""
-    document = json_safe(_converter.unstructure(template, CouponTemplate))
+    document = _converter.unstructure(template, CouponTemplate)
     return {"id": template.id, "issued": issued, "document": document}
 
 
@@ -568,7 +568,7 @@ def coupon_to_row(coupon: Coupon) -> Values:
         "status": coupon.status.value,
         "order_id": coupon.order_id,
         "issued_at": coupon.issued_at,
-        "document": json_safe(_converter.unstructure(coupon, Coupon)),
+        "document": _converter.unstructure(coupon, Coupon),
     }
 
 
@@ -582,7 +582,7 @@ def campaign_to_row(campaign: Campaign) -> Values:
     return {
         "id": campaign.id,
         "starts_at": campaign.starts_at,
-        "document": json_safe(_converter.unstructure(campaign, Campaign)),
+        "document": _converter.unstructure(campaign, Campaign),
     }
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, overload
 
 from sqlalchemy import URL, Connection, Engine
 from sqlalchemy.exc import TimeoutError as SqlAlchemyTimeout
 
+from booking_core.ports.storage import LockKey
 from booking_core_sqlalchemy.engine import engine_from, is_memory_sqlite
 from booking_core_sqlalchemy.migration import migrate
 from booking_core_sqlalchemy.repositories import (
+    ConnectionSource,
+    SqlAlchemyAgendaRepository,
     SqlAlchemyBookingRepository,
     SqlAlchemyCampaignRepository,
     SqlAlchemyCategoryRepository,
@@ -24,6 +27,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyIdempotencyKeyRepository,
     SqlAlchemyJobRepository,
     SqlAlchemyLedgerRepository,
+    SqlAlchemyLocks,
     SqlAlchemyMoneyMovementRepository,
     SqlAlchemyOrderRepository,
     SqlAlchemyOutboxRepository,
@@ -39,6 +43,9 @@ from booking_core_sqlalchemy.repositories import (
 from booking_core_sqlalchemy.timeouts import DatabaseTimeouts, pool_exhausted
 
 __all__ = ["SqlAlchemyStorage", "SqlAlchemyUnitOfWork"]
+
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
 class SqlAlchemyStorage:
@@ -119,6 +126,37 @@ class SqlAlchemyStorage:
         return f"SqlAlchemyStorage({self.engine.url!r})"
 
 
+class _Lazy(Generic[R]):
+    """A unit of work's repository, built on first access and then kept in the instance's
+    ``__dict__`` (which shadows this non-data descriptor: later reads are plain lookups)."""
+
+    def __init__(self, build: Callable[[SqlAlchemyUnitOfWork], R]) -> None:
+        self._build = build
+        self._name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, instance: SqlAlchemyUnitOfWork, owner: type[Any]) -> R: ...
+    def __get__(self, instance: SqlAlchemyUnitOfWork | None, owner: type[Any]) -> Self | R:
+        if instance is None:
+            return self
+        built = self._build(instance)
+        instance.__dict__[self._name] = built
+        return built
+
+
+class _RepositoryClass(Protocol[R_co]):
+    def __call__(self, source: ConnectionSource, *, postgres: bool) -> R_co: ...
+
+
+def _repository(cls: _RepositoryClass[R]) -> _Lazy[R]:
+    return _Lazy(lambda uow: cls(uow, postgres=uow._postgres))
+
+
 class SqlAlchemyUnitOfWork:
     """One database transaction: ``with uow: ...; uow.commit()``.
 
@@ -126,7 +164,37 @@ class SqlAlchemyUnitOfWork:
     lock is held until the unit of work ends); leaving rolls back whatever was not committed
     and returns the connection. After :meth:`commit` or :meth:`rollback` the next statement
     begins a new transaction. One unit of work serves one thread and one command.
+
+    Repositories are built on first use (a read-only command builds the two or three it
+    reads); their statements were built once, at import.
     """
+
+    categories = _repository(SqlAlchemyCategoryRepository)
+    services = _repository(SqlAlchemyServiceRepository)
+    technicians = _repository(SqlAlchemyTechnicianRepository)
+    schedules = _repository(SqlAlchemyScheduleRepository)
+    agendas = _repository(SqlAlchemyAgendaRepository)
+    orders = _repository(SqlAlchemyOrderRepository)
+    reviews = _repository(SqlAlchemyReviewRepository)
+    outbox = _repository(SqlAlchemyOutboxRepository)
+    jobs = _repository(SqlAlchemyJobRepository)
+    payments = _repository(SqlAlchemyPaymentRepository)
+    refunds = _repository(SqlAlchemyRefundRepository)
+    movements = _repository(SqlAlchemyMoneyMovementRepository)
+    webhooks = _repository(SqlAlchemyWebhookInbox)
+    complaints = _repository(SqlAlchemyComplaintRepository)
+    positions = _repository(SqlAlchemyPositionRepository)
+    coupon_templates = _repository(SqlAlchemyCouponTemplateRepository)
+    coupons = _repository(SqlAlchemyCouponRepository)
+    campaigns = _repository(SqlAlchemyCampaignRepository)
+    ledger = _repository(SqlAlchemyLedgerRepository)
+    idempotency_keys = _repository(SqlAlchemyIdempotencyKeyRepository)
+    locks = _Lazy(lambda uow: SqlAlchemyLocks(uow, postgres=uow._postgres, held=uow._held_locks))
+    bookings = _Lazy(
+        lambda uow: SqlAlchemyBookingRepository(uow, postgres=uow._postgres, locks=uow.locks)
+    )
+
+    _postgres: bool
 
     def __init__(
         self, engine: Engine, *, postgres: bool, lock: AbstractContextManager[Any]
@@ -134,26 +202,9 @@ class SqlAlchemyUnitOfWork:
         self._engine = engine
         self._lock = lock
         self._connection: Connection | None = None
-        self.categories = SqlAlchemyCategoryRepository(self, postgres=postgres)
-        self.services = SqlAlchemyServiceRepository(self, postgres=postgres)
-        self.technicians = SqlAlchemyTechnicianRepository(self, postgres=postgres)
-        self.bookings = SqlAlchemyBookingRepository(self, postgres=postgres)
-        self.schedules = SqlAlchemyScheduleRepository(self, postgres=postgres)
-        self.orders = SqlAlchemyOrderRepository(self, postgres=postgres)
-        self.reviews = SqlAlchemyReviewRepository(self, postgres=postgres)
-        self.outbox = SqlAlchemyOutboxRepository(self, postgres=postgres)
-        self.jobs = SqlAlchemyJobRepository(self, postgres=postgres)
-        self.payments = SqlAlchemyPaymentRepository(self, postgres=postgres)
-        self.refunds = SqlAlchemyRefundRepository(self, postgres=postgres)
-        self.movements = SqlAlchemyMoneyMovementRepository(self, postgres=postgres)
-        self.webhooks = SqlAlchemyWebhookInbox(self, postgres=postgres)
-        self.complaints = SqlAlchemyComplaintRepository(self, postgres=postgres)
-        self.positions = SqlAlchemyPositionRepository(self, postgres=postgres)
-        self.coupon_templates = SqlAlchemyCouponTemplateRepository(self, postgres=postgres)
-        self.coupons = SqlAlchemyCouponRepository(self, postgres=postgres)
-        self.campaigns = SqlAlchemyCampaignRepository(self, postgres=postgres)
-        self.ledger = SqlAlchemyLedgerRepository(self, postgres=postgres)
-        self.idempotency_keys = SqlAlchemyIdempotencyKeyRepository(self, postgres=postgres)
+        self._postgres = postgres
+        # The keys taken with locks.take in the open transaction (its end releases them).
+        self._held_locks: set[LockKey] = set()
 
     @property
     def connection(self) -> Connection:
@@ -189,6 +240,7 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
+        self._held_locks.clear()
         try:
             if connection is not None:
                 connection.close()  # rolls back anything not committed
@@ -197,11 +249,17 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         """Make every change of this unit of work durable, atomically."""
-        self.connection.commit()
+        try:
+            self.connection.commit()
+        finally:
+            self._held_locks.clear()  # released with the transaction
 
     def rollback(self) -> None:
         """Discard every change since the last commit."""
-        self.connection.rollback()
+        try:
+            self.connection.rollback()
+        finally:
+            self._held_locks.clear()
 
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ What counts as "unavailable" (anything else keeps its own translation or stays a
 from __future__ import annotations
 
 import sqlite3
-import weakref
 from typing import Any, Final
 
 import attrs
@@ -29,14 +28,15 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from booking_core.errors import StorageUnavailable
 
-__all__ = ["DatabaseTimeouts", "install_timeouts", "pool_exhausted"]
+__all__ = ["DatabaseTimeouts", "install_timeouts", "installed_timeouts", "pool_exhausted"]
 
 _LOCK_TIMEOUT: Final = "55P03"
 _STATEMENT_TIMEOUT: Final = "57014"
 _UNREACHABLE_STATES: Final = frozenset({"57P01", "57P02", "57P03", "53300"})
 _SQLITE_BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
-
-_installed: weakref.WeakKeyDictionary[Engine, DatabaseTimeouts] = weakref.WeakKeyDictionary()
+#: The engine execution option recording the timeouts installed on it (kept by the engine
+#: itself, so no registry outlives it).
+_OPTION: Final = "booking_core_timeouts"
 
 
 def _positive(_: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -74,7 +74,7 @@ def install_timeouts(engine: Engine, timeouts: DatabaseTimeouts) -> None:
 
     Call it once, before the engine opens its first connection.
     """
-    _installed[engine] = timeouts
+    engine.update_execution_options(**{_OPTION: timeouts})
     if engine.dialect.name == "postgresql":
         event.listen(engine, "do_connect", _postgres_settings(timeouts))
     else:
@@ -156,10 +156,16 @@ def _translator(timeouts: DatabaseTimeouts) -> Any:
     return translate
 
 
+def installed_timeouts(engine: Engine) -> DatabaseTimeouts | None:
+    """The timeouts :func:`install_timeouts` set on ``engine``, or None if it was not called."""
+    found = engine.get_execution_options().get(_OPTION)
+    return found if isinstance(found, DatabaseTimeouts) else None
+
+
 def pool_exhausted(engine: Engine) -> StorageUnavailable:
     """The error for a unit of work that found no free pooled connection of ``engine`` in
     time (raise it from SQLAlchemy's pool ``TimeoutError``)."""
-    retry_after = _installed.get(engine, DatabaseTimeouts()).retry_after_s
+    retry_after = (installed_timeouts(engine) or DatabaseTimeouts()).retry_after_s
     return StorageUnavailable(
         f"Every database connection is in use; try again in {retry_after} s.",
         retry_after_seconds=retry_after,

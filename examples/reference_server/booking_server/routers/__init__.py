@@ -11,12 +11,17 @@ from fastapi import APIRouter
 
 from booking_server.routers import (
     availability,
+    cancellation,
     catalog,
-    lifecycle,
+    changes,
+    complaints,
     money,
     orders,
+    payments,
     reviews,
     technicians,
+    tracking,
+    transitions,
 )
 
 __all__ = ["ROUTERS"]
@@ -27,6 +32,13 @@ ROUTERS: Final[tuple[APIRouter, ...]] = (
     orders.router,
     reviews.router,
     availability.router,
-    lifecycle.router,
+    # The order's life after placing, one router per topic. Order matters: the by-number
+    # lookup comes first, or GET /orders/{order_id}/money would catch /orders/by-number/money.
+    transitions.router,
+    cancellation.router,
+    payments.router,
+    changes.router,
+    tracking.router,
+    complaints.router,
     money.router,
 )

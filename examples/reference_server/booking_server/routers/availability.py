@@ -12,137 +12,42 @@ from typing import Annotated, Final
 
 import pendulum
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from booking_core.errors import DateOutOfRange, InvalidInput, InvalidTimeRange, PermissionDenied
+from booking_core.errors import DateOutOfRange, InvalidInput, InvalidTimeRange
 from booking_core.ids import BookingId, CustomerId, ServiceId, StoreId, TechnicianId
 from booking_core.money import Money
-from booking_core.orders import Actor, Role
-from booking_core.scheduling import Booking as BookingValue
 from booking_core.scheduling.geo import GeoPoint
 from booking_core.scheduling.profile import Gender
 from booking_core.services.availability import SlotSearch
 from booking_core.services.holds import HoldSlot
 from booking_core.services.rescheduling import RescheduleBooking
-from booking_core.timerange import TimeRange
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
-from booking_server.paging import NextCursor, Page, by_start
+from booking_server.paging import Page, by_start
 from booking_server.problems import problem_responses
-from booking_server.schemas import Day, Instant
+from booking_server.schemas import (
+    ID_PATTERN,
+    AnySlotOut,
+    AnySlotsOut,
+    BookingOut,
+    Day,
+    HoldIn,
+    RangeOut,
+    RescheduleIn,
+    TechnicianOfferOut,
+    TechnicianSlotsOut,
+)
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["availability"], responses=problem_responses(422))
 
-_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 #: The most days one slot search covers (first_day…last_day inclusive).
 MAX_SEARCH_DAYS: Final = 31
 Latitude = Annotated[float | None, Query(ge=-90, le=90, description="Address latitude (WGS 84).")]
 Longitude = Annotated[
     float | None, Query(ge=-180, le=180, description="Address longitude (WGS 84).")
 ]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class RangeOut(_Out):
-    """A half-open time range ``[start, end)``."""
-
-    start: AwareDatetime
-    end: AwareDatetime
-
-    @classmethod
-    def of(cls, value: TimeRange, time_zone: str) -> RangeOut:
-        """From a domain range, shown in ``time_zone``."""
-        return cls(start=value.start.in_timezone(time_zone), end=value.end.in_timezone(time_zone))
-
-
-class TechnicianSlotsOut(_Out):
-    """Free slots of one technician over his local days ``first_day``…``last_day``."""
-
-    technician_id: str
-    service_id: str
-    first_day: dt.date
-    last_day: dt.date
-    time_zone: str
-    items: list[RangeOut]
-    next_cursor: NextCursor = None
-
-
-class OfferOut(_Out):
-    """A technician who can take a slot, at his price (minor units)."""
-
-    technician_id: str
-    price_amount: int
-    price_currency: str
-
-
-class AnySlotOut(_Out):
-    """One start, and every technician who can take it."""
-
-    start: AwareDatetime
-    end: AwareDatetime
-    technicians: list[OfferOut]
-
-
-class AnySlotsOut(_Out):
-    """Slots for a service across technicians; times in UTC."""
-
-    service_id: str
-    items: list[AnySlotOut]
-    next_cursor: NextCursor = None
-
-
-class Address(_In):
-    """Where an at-home service happens."""
-
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-
-
-class HoldIn(_In):
-    """Hold an offered slot while paying."""
-
-    technician_id: str = Field(pattern=_ID)
-    service_id: str = Field(pattern=_ID)
-    start: Instant = Field(examples=["2026-03-03T10:00:00+08:00"])
-    address: Address | None = None
-
-
-class BookingOut(_Out):
-    """A booking or hold: its service time, the whole blocked time, and a hold's expiry."""
-
-    id: str
-    technician_id: str
-    order_id: str | None
-    slot: RangeOut
-    blocked: RangeOut
-    hold_expires_at: AwareDatetime | None
-
-    @classmethod
-    def of(cls, booking: BookingValue) -> BookingOut:
-        """From the domain booking (times in UTC)."""
-        return cls(
-            id=booking.id,
-            technician_id=booking.technician_id,
-            order_id=booking.order_id,
-            slot=RangeOut.of(booking.slot, "UTC"),
-            blocked=RangeOut.of(booking.blocked, "UTC"),
-            hold_expires_at=booking.hold_expires_at,
-        )
-
-
-class RescheduleIn(_In):
-    """Move a booking to another offered start."""
-
-    start: Instant = Field(examples=["2026-03-03T14:00:00+08:00"])
 
 
 def _point(lat: float | None, lon: float | None) -> GeoPoint | None:
@@ -172,12 +77,6 @@ def _days(first: dt.date, last: dt.date | None) -> tuple[pendulum.Date, pendulum
     return _date(first), _date(last)
 
 
-def _customer(actor: Actor) -> CustomerId:
-    if actor.role is not Role.CUSTOMER:
-        raise PermissionDenied("Only customers hold slots during checkout.")
-    return CustomerId(actor.id)
-
-
 @router.get(
     "/technicians/{technician_id}/free-slots",
     summary="Free slots of a technician over a date range",
@@ -187,7 +86,7 @@ def technician_slots(
     technician_id: str,
     app: Booking,
     page: Page,
-    service_id: Annotated[str, Query(pattern=_ID)],
+    service_id: Annotated[str, Query(pattern=ID_PATTERN)],
     first_day: Annotated[Day, Query(description="His local day, YYYY-MM-DD.")],
     last_day: Annotated[
         Day | None, Query(description="Inclusive; default first_day; at most 31 days on.")
@@ -223,7 +122,7 @@ def technician_slots(
 def any_technician_slots(
     app: Booking,
     page: Page,
-    service_id: Annotated[str, Query(pattern=_ID)],
+    service_id: Annotated[str, Query(pattern=ID_PATTERN)],
     first_day: Annotated[Day, Query(description="YYYY-MM-DD.")],
     last_day: Annotated[
         Day | None, Query(description="Inclusive; default first_day; at most 31 days on.")
@@ -237,7 +136,7 @@ def any_technician_slots(
     min_price: Annotated[int | None, Query(ge=0, description="Minor units.")] = None,
     max_price: Annotated[int | None, Query(ge=0, description="Minor units.")] = None,
     currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CNY",
-    store_id: Annotated[str | None, Query(pattern=_ID)] = None,
+    store_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> AnySlotsOut:
     """Each slot lists the technicians who can take it (filters: gender, skills, rating,
     price range, store, distance from the address within their service area)."""
@@ -267,7 +166,7 @@ def any_technician_slots(
                 start=s.slot.start,
                 end=s.slot.end,
                 technicians=[
-                    OfferOut(
+                    TechnicianOfferOut(
                         technician_id=o.technician_id,
                         price_amount=o.price.amount,
                         price_currency=o.price.currency,
@@ -293,12 +192,13 @@ def hold_slot(body: HoldIn, app: Booking, actor: CurrentActor) -> BookingOut:
     address = body.address
     hold = app.holds.hold(
         HoldSlot(
-            _customer(actor),
+            CustomerId(actor.id),
             TechnicianId(body.technician_id),
             ServiceId(body.service_id),
             pendulum.instance(body.start),
             GeoPoint(address.lat, address.lon) if address else None,
-        )
+        ),
+        actor,
     )
     return BookingOut.of(hold)
 
@@ -311,7 +211,7 @@ def hold_slot(body: HoldIn, app: Booking, actor: CurrentActor) -> BookingOut:
 )
 def release_hold(hold_id: str, app: Booking, actor: CurrentActor) -> Response:
     """Give the held time back; releasing twice is fine."""
-    app.holds.release(BookingId(hold_id), _customer(actor))
+    app.holds.release(BookingId(hold_id), actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from booking_core.catalog import Category, Service
 from booking_core.ids import CategoryId, ServiceId
-from booking_server.actors import PlatformActor
+from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
 from booking_server.paging import Page, SortKey
 from booking_server.problems import problem_responses
@@ -32,9 +32,9 @@ router = APIRouter(tags=["catalog"], responses=problem_responses(422))
     summary="Create a category (platform)",
     responses=problem_responses(401, 403, 404),
 )
-def create_category(body: CategoryIn, app: Booking, _: PlatformActor) -> CategoryOut:
+def create_category(body: CategoryIn, app: Booking, actor: CurrentActor) -> CategoryOut:
     """Create a catalog category, optionally under a parent category."""
-    return CategoryOut.from_domain(app.catalog.create_category(body.to_command()))
+    return CategoryOut.from_domain(app.catalog.create_category(body.to_command(), actor))
 
 
 @router.get("/categories", summary="List categories")
@@ -55,9 +55,9 @@ def _by_name(entry: Category | Service) -> SortKey:
     summary="Create a service (platform)",
     responses=problem_responses(401, 403, 404),
 )
-def create_service(body: ServiceIn, app: Booking, _: PlatformActor) -> ServiceOut:
+def create_service(body: ServiceIn, app: Booking, actor: CurrentActor) -> ServiceOut:
     """Create a bookable service in a category, with its duration and exact price."""
-    return ServiceOut.from_domain(app.catalog.create_service(body.to_command()))
+    return ServiceOut.from_domain(app.catalog.create_service(body.to_command(), actor))
 
 
 @router.get("/services", summary="List services")

@@ -11,17 +11,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from booking_core.errors import PermissionDenied
-from booking_core.ids import CustomerId, OrderId, ServiceId
+from booking_core.api import CartItem, CartRequest
+from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import Account
 from booking_core.money import Money
-from booking_core.orders import Actor, Role
-from booking_core.pricing import Cart, CartLine, CustomerProfile
+from booking_core.pricing import CustomerProfile
 from booking_core.promotions import Campaign, CampaignId, CouponId, CouponTemplateId
 from booking_core.services.coupons import TemplateStock, WalletCoupon
-from booking_server.actors import CurrentActor, PlatformActor
+from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
-from booking_server.money_schemas import (
+from booking_server.paging import Page, SortKey, micros
+from booking_server.problems import problem_responses
+from booking_server.schemas import (
     BalanceOut,
     BalancesOut,
     CampaignIn,
@@ -39,21 +40,10 @@ from booking_server.money_schemas import (
     TemplateActiveIn,
     TransactionOut,
 )
-from booking_server.paging import Page, SortKey, micros
-from booking_server.problems import problem_responses
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["money"], responses=problem_responses(422))
-
-
-def _customer(actor: Actor, doing: str) -> CustomerId:
-    if actor.role is not Role.CUSTOMER:
-        raise PermissionDenied(
-            f"Only a customer {doing}; you act as a {actor.role.value}.",
-            details={"role": actor.role.value, "required_role": Role.CUSTOMER.value},
-        )
-    return CustomerId(actor.id)
 
 
 # --- quotes ------------------------------------------------------------------------------
@@ -62,24 +52,26 @@ def _customer(actor: Actor, doing: str) -> CustomerId:
 @router.post(
     "/quotes",
     summary="Price a cart (customer)",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def price_cart(body: QuoteIn, app: Booking, actor: CurrentActor) -> QuoteOut:
-    """The cart priced now with the rules in force: per line the tier or campaign price,
+    """The cart priced now with the rules in force, built as checkout builds it (with
+    ``technician_id``, his own prices and his store): per line the tier or campaign price,
     满减, the chosen coupon, and what the customer pays; plus, for every coupon in the
-    customer's wallet, what it would take off or why it does not apply.
+    customer's wallet, what it would take off or why it does not apply. Booking the same
+    service with the same technician and coupon then charges ``payable``.
 
-    422 ``coupon_not_applicable`` when the chosen coupon does not apply (``reason`` says why).
+    422 ``coupon_not_applicable`` when the chosen coupon does not apply (``reason`` says why);
+    422 ``service_not_offered`` when the technician does not perform a service.
     """
-    customer = _customer(actor, "prices a cart")
-    lines = []
-    for line in body.lines:
-        service = app.catalog.get_service(ServiceId(line.service_id))
-        lines.append(CartLine(service.id, service.category_id, service.price, line.quantity))
-    travel_fee = None if body.travel_fee is None else body.travel_fee.to_domain()
-    cart = Cart.of(*lines, travel_fee=travel_fee)
+    request = CartRequest(
+        tuple(CartItem(ServiceId(line.service_id), line.quantity) for line in body.lines),
+        technician_id=None if body.technician_id is None else TechnicianId(body.technician_id),
+        travel_fee=None if body.travel_fee is None else body.travel_fee.to_domain(),
+    )
     coupon_id = None if body.coupon_id is None else CouponId(body.coupon_id)
-    priced = app.quotes.price(cart, CustomerProfile(customer), coupon_id=coupon_id)
+    customer = CustomerProfile(CustomerId(actor.id))
+    priced = app.quotes.price_request(request, customer, actor=actor, coupon_id=coupon_id)
     return QuoteOut.from_domain(priced)
 
 
@@ -107,7 +99,7 @@ def _by_template_id(stock: TemplateStock) -> SortKey:
     responses=problem_responses(401, 403, 409),
 )
 def create_coupon_template(
-    body: CouponTemplateIn, app: Booking, actor: PlatformActor
+    body: CouponTemplateIn, app: Booking, actor: CurrentActor
 ) -> CouponTemplateOut:
     """A template with its benefit, scope, eligibility, validity, stock and limit.
 
@@ -123,7 +115,7 @@ def create_coupon_template(
     responses=problem_responses(401, 403, 404),
 )
 def set_coupon_template_active(
-    template_id: str, body: TemplateActiveIn, app: Booking, actor: PlatformActor
+    template_id: str, body: TemplateActiveIn, app: Booking, actor: CurrentActor
 ) -> CouponTemplateOut:
     """Coupons already held stay valid when a template stops."""
     app.coupons.set_template_active(actor, CouponTemplateId(template_id), active=body.active)
@@ -142,7 +134,6 @@ def claim_coupon(template_id: str, app: Booking, actor: CurrentActor) -> CouponO
 
     409 ``coupon_out_of_stock``, ``coupon_limit_reached`` or ``coupon_not_claimable``.
     """
-    _customer(actor, "claims coupons")
     return CouponOut.from_domain(app.coupons.claim(actor, CouponTemplateId(template_id)))
 
 
@@ -153,7 +144,7 @@ def claim_coupon(template_id: str, app: Booking, actor: CurrentActor) -> CouponO
     responses=problem_responses(401, 403, 404, 409),
 )
 def issue_coupon(
-    template_id: str, body: IssueCouponIn, app: Booking, actor: PlatformActor
+    template_id: str, body: IssueCouponIn, app: Booking, actor: CurrentActor
 ) -> CouponOut:
     """A coupon for ``customer_id`` (定向发放): the stock holds, the per-customer limit does
     not apply."""
@@ -165,8 +156,7 @@ def issue_coupon(
 def my_coupons(app: Booking, actor: CurrentActor, page: Page) -> CouponList:
     """The customer's coupons with their status now (available, reserved, used, expired),
     in issue order, a page at a time."""
-    customer = _customer(actor, "has a coupon wallet")
-    shown, next_cursor = page.of(app.coupons.wallet(customer), _in_issue_order)
+    shown, next_cursor = page.of(app.coupons.wallet(actor), _in_issue_order)
     return CouponList(items=[CouponOut.from_wallet(w) for w in shown], next_cursor=next_cursor)
 
 
@@ -195,7 +185,7 @@ def _by_start(campaign: Campaign) -> SortKey:
     summary="Create a campaign (platform)",
     responses=problem_responses(401, 403, 409),
 )
-def create_campaign(body: CampaignIn, app: Booking, actor: PlatformActor) -> CampaignOut:
+def create_campaign(body: CampaignIn, app: Booking, actor: CurrentActor) -> CampaignOut:
     """A time-limited campaign price on the services in its scope, paid from a budget.
 
     409 ``campaign_exists`` when the id is taken.
@@ -209,7 +199,7 @@ def create_campaign(body: CampaignIn, app: Booking, actor: PlatformActor) -> Cam
     responses=problem_responses(401, 403, 404, 409),
 )
 def update_campaign(
-    campaign_id: str, body: CampaignIn, app: Booking, actor: PlatformActor
+    campaign_id: str, body: CampaignIn, app: Booking, actor: CurrentActor
 ) -> CampaignOut:
     """Replace the campaign's definition; what it spent is kept.
 
@@ -229,7 +219,7 @@ def update_campaign(
 )
 def ledger_balances(
     app: Booking,
-    actor: PlatformActor,
+    actor: CurrentActor,
     page: Page,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
 ) -> BalancesOut:
@@ -252,7 +242,7 @@ def _by_account(entry: tuple[tuple[Account, str], Money]) -> SortKey:
     summary="An order's journal entries (platform)",
     responses=problem_responses(401, 403),
 )
-def ledger_for_order(order_id: str, app: Booking, actor: PlatformActor) -> JournalOut:
+def ledger_for_order(order_id: str, app: Booking, actor: CurrentActor) -> JournalOut:
     """The order's captures, settlement, refunds and reversals, in recording order."""
     entries = app.ledger.order_position(actor, OrderId(order_id))
     return JournalOut(order_id=order_id, items=[TransactionOut.from_domain(t) for t in entries])

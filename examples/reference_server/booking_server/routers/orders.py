@@ -11,9 +11,8 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Header, Response, status
 
-from booking_core.errors import PermissionDenied
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
-from booking_core.orders import Order, Role
+from booking_core.orders import Order
 from booking_core.promotions import CouponId
 from booking_core.services.ordering import PlaceOrder
 from booking_server.actors import CurrentActor
@@ -86,11 +85,6 @@ def place_order(
     another body, 409 ``idempotency_key_in_flight`` while the first is still running, 422
     ``invalid_idempotency_key`` for a malformed key.
     """
-    if actor.role is not Role.CUSTOMER:
-        raise PermissionDenied(
-            f"Only customers place orders; you act as a {actor.role.value}.",
-            details={"role": actor.role.value, "required_role": Role.CUSTOMER.value},
-        )
     placement = app.ordering.place(
         PlaceOrder(
             customer_id=CustomerId(actor.id),
@@ -99,7 +93,8 @@ def place_order(
             start=body.start_instant(),
             coupon_id=None if body.coupon_id is None else CouponId(body.coupon_id),
             idempotency_key=_unquoted(idempotency_key),
-        )
+        ),
+        actor,
     )
     if placement.replayed:
         response.status_code = status.HTTP_200_OK

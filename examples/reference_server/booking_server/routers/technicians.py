@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from booking_core.ids import ServiceId, TechnicianId
 from booking_core.scheduling import Technician
-from booking_server.actors import CurrentActor, PlatformActor
+from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
 from booking_server.paging import Page, SortKey, by_start
 from booking_server.problems import problem_responses
@@ -34,10 +34,10 @@ router = APIRouter(tags=["technicians"], responses=problem_responses(422))
     summary="Register a technician (platform)",
     responses=problem_responses(401, 403, 404),
 )
-def register_technician(body: TechnicianIn, app: Booking, _: PlatformActor) -> TechnicianOut:
+def register_technician(body: TechnicianIn, app: Booking, actor: CurrentActor) -> TechnicianOut:
     """Register a technician with weekly hours (local wall-clock) in his IANA time zone and,
     optionally, his profile (gender, skills, own prices, store, service area, rating)."""
-    return TechnicianOut.from_domain(app.technicians.register(body.to_command()))
+    return TechnicianOut.from_domain(app.technicians.register(body.to_command(), actor))
 
 
 @router.get("/technicians", summary="List technicians")

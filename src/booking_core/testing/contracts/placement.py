@@ -17,7 +17,7 @@ from booking_core.money import Money
 from booking_core.orders import Order, OrderState
 from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.idempotency import IdempotencyRecord
-from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.ports.storage import LockKey, UnitOfWorkFactory
 from booking_core.testing.contracts.orders import at_once, race
 from booking_core.timerange import TimeRange
 
@@ -76,7 +76,8 @@ def _order(
 
 class PlacementStorageContract:
     """Idempotency keys (:class:`~booking_core.ports.storage.IdempotencyKeyRepository`) and
-    :meth:`~booking_core.ports.storage.OrderRepository.count_unpaid` under its lock."""
+    :meth:`~booking_core.ports.storage.OrderRepository.count_unpaid` under the customer's lock
+    (:meth:`~booking_core.ports.storage.Locks.take`)."""
 
     concurrency_workers = 20
 
@@ -197,7 +198,7 @@ class PlacementStorageContract:
             uow.commit()
 
         with uow_factory() as uow:
-            uow.orders.lock_customer(CustomerId("cus_1"))
+            uow.locks.take(LockKey.customer(CustomerId("cus_1")))
             li = uow.orders.count_unpaid(CustomerId("cus_1"), _LI)
             wang = uow.orders.count_unpaid(CustomerId("cus_1"), _WANG)
             nobody = uow.orders.count_unpaid(CustomerId("cus_3"), _LI)
@@ -206,14 +207,16 @@ class PlacementStorageContract:
         assert wang == UnpaidCount(total=3, with_technician=1)
         assert nobody == UnpaidCount(total=0, with_technician=0)
 
-    def test_lock_customer_serializes_count_then_add(self, uow_factory: UnitOfWorkFactory) -> None:
+    def test_the_customer_lock_serializes_count_then_add(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
         # Each worker books with its own technician, so only the customer's lock can stop
         # two of them from both counting zero: exactly one may add.
         refused: list[int] = []
 
         def add_if_none_open(n: int) -> None:
             with uow_factory() as uow:
-                uow.orders.lock_customer(CustomerId("cus_1"))
+                uow.locks.take(LockKey.customer(CustomerId("cus_1")))
                 technician = TechnicianId(f"tec_{n}")
                 if uow.orders.count_unpaid(CustomerId("cus_1"), technician).total:
                     refused.append(n)

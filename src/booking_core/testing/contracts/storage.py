@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from decimal import Decimal
 
 import attrs
@@ -30,12 +32,12 @@ from booking_core.ids import (
 from booking_core.money import Money
 from booking_core.orders import Actor, Order, Review
 from booking_core.outbox import OutboxMessage
-from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.ports.storage import LockKey, StoredAgenda, UnitOfWorkFactory
 from booking_core.scheduling import Booking, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
-from booking_core.testing.contracts.orders import race
+from booking_core.testing.contracts.orders import at_once, race
 from booking_core.testing.contracts.placement import PlacementStorageContract
 from booking_core.timerange import TimeRange
 
@@ -578,6 +580,86 @@ class StorageContract(PlacementStorageContract):
         with seeded() as uow:
             assert uow.schedules.get(TECH).daily_cap == 3
 
+    # -- scheduling: the agenda, the reservation path's one read ------------------------
+
+    def test_agenda_holds_the_technician_schedule_and_bookings_blocking_the_range(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        within = _range(0, 120)
+        # Blocked [-60, 10): its slot ends before the range, its buffer after reaches in.
+        early = _padded(3, -60, -5, before=0, after=15)
+        inside = _padded(1, 30, 90, before=10, after=15)  # blocked [20, 105)
+        # Blocked [115, 180): its slot starts after the range, its travel reaches in.
+        late = _padded(2, 125, 180, before=0, after=0, travel=10)
+        outside = _padded(4, 190, 250, before=5, after=0)  # blocked [185, 250)
+        ends_before = _padded(5, -90, -70, before=0, after=10)  # blocked [-90, -60)
+        released = _padded(6, 40, 50, before=0, after=0)
+        elsewhere = attrs.evolve(_padded(7, 30, 90, before=10, after=15), technician_id=OTHER_TECH)
+        with seeded() as uow:
+            uow.bookings.add(released)
+            uow.bookings.release(released.id)
+            for booking in (inside, late, early, outside, ends_before, elsewhere):
+                uow.bookings.add(booking)
+            schedule = uow.schedules.save(WorkSchedule.empty(TECH).with_daily_cap(4))
+            uow.commit()
+
+        with seeded() as uow:
+            agenda = uow.agendas.load(TECH, within)
+            technician = uow.technicians.get(TECH)
+
+        assert agenda == StoredAgenda(
+            technician=technician, schedule=schedule, bookings=(early, inside, late)
+        )
+        assert agenda.schedule.version == 1
+        assert agenda.service is None
+
+    def test_agenda_of_a_technician_without_schedule_or_bookings(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        with seeded() as uow:
+            uow.bookings.add(_booking(1, 0, 60))
+            uow.commit()
+
+        with seeded() as uow:
+            agenda = uow.agendas.load(OTHER_TECH, _range(-600, 600))
+
+        assert agenda.technician.id == OTHER_TECH
+        assert agenda.schedule == WorkSchedule.empty(OTHER_TECH)
+        assert agenda.schedule.version == 0
+        assert agenda.bookings == ()
+
+    def test_agenda_brings_the_service_asked_for(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            agenda = uow.agendas.load(TECH, _range(0, 60), service_id=SERVICE)
+            service = uow.services.get(SERVICE)
+
+        assert agenda.service == service
+        assert (agenda.service.buffer_before_minutes, agenda.service.buffer_after_minutes) == (
+            10,
+            15,
+        )
+
+    @pytest.mark.parametrize(
+        ("technician", "service", "code"),
+        [
+            (TechnicianId("tec_nope"), None, "technician_not_found"),
+            (TechnicianId("tec_nope"), SERVICE, "technician_not_found"),
+            (TECH, ServiceId("svc_nope"), "service_not_found"),
+        ],
+        ids=["technician", "technician-with-service", "service"],
+    )
+    def test_agenda_of_an_unknown_technician_or_service_raises_not_found(
+        self,
+        seeded: UnitOfWorkFactory,
+        technician: TechnicianId,
+        service: ServiceId | None,
+        code: str,
+    ) -> None:
+        with seeded() as uow, pytest.raises(NotFound) as caught:
+            uow.agendas.load(technician, _range(0, 60), service_id=service)
+
+        assert caught.value.error_code == code
+
     def test_technician_profile_round_trips(self, seeded: UnitOfWorkFactory) -> None:
         profile = TechnicianProfile(
             gender=Gender.FEMALE,
@@ -638,14 +720,14 @@ class StorageContract(PlacementStorageContract):
         with seeded() as uow:
             assert [t.id for t in uow.technicians.list()] == [TECH, OTHER_TECH]
 
-    def test_lock_technician_serializes_check_then_add(self, seeded: UnitOfWorkFactory) -> None:
+    def test_the_technician_lock_serializes_check_then_add(self, seeded: UnitOfWorkFactory) -> None:
         # Each worker takes the lock, then books only if the technician has nothing that day
         # (a rule over several bookings, like the daily cap): exactly one may book.
         capped: list[int] = []
 
         def book_if_day_is_free(n: int) -> None:
             with seeded() as uow:
-                uow.bookings.lock_technician(TECH)
+                uow.locks.take(LockKey.technician(TECH))
                 if uow.bookings.list_active(TECH, _range(-540, 900)):
                     capped.append(n)
                     return
@@ -658,6 +740,38 @@ class StorageContract(PlacementStorageContract):
         assert len(capped) == self.concurrency_workers - 1
         with seeded() as uow:
             assert len(uow.bookings.list_active(TECH, _range(-540, 900))) == 1
+
+    @pytest.mark.parametrize("second_takes", ["customer", "technician"])
+    def test_keys_taken_together_hold_off_a_unit_of_work_taking_either(
+        self, seeded: UnitOfWorkFactory, second_takes: str
+    ) -> None:
+        # The first unit of work takes both keys in one call and reads, as a placement
+        # does, then books a moment later; the second, started meanwhile, takes one of
+        # the keys: it must wait for the first to end and then see its booking.
+        customer, technician = LockKey.customer(CustomerId("cus_1")), LockKey.technician(TECH)
+        taken = threading.Event()
+        booked = _padded(1, 0, 60, before=10, after=15)
+        seen: list[list[Booking]] = []
+
+        def first() -> None:
+            with seeded() as uow:
+                uow.locks.take(customer, technician)
+                assert uow.bookings.list_active(TECH, _range(-600, 600)) == []
+                taken.set()
+                time.sleep(0.2)  # the window a lock not held would let the second into
+                uow.bookings.add(booked)
+                uow.commit()
+
+        def second() -> None:
+            assert taken.wait(timeout=30), "the first unit of work never took its keys"
+            with seeded() as uow:
+                uow.locks.take(customer if second_takes == "customer" else technician)
+                seen.append(uow.bookings.list_active(TECH, _range(-600, 600)))
+
+        results = at_once(2, lambda n: (first, second)[n]())
+
+        assert [r for r in results if r is not None] == []
+        assert seen == [[booked]]
 
     def test_a_saved_order_keeps_its_new_booking_and_slot(self, seeded: UnitOfWorkFactory) -> None:
         with seeded() as uow:

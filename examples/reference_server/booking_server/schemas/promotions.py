@@ -1,9 +1,8 @@
-"""The wire format of quotes, coupons, campaigns and the ledger (see :mod:`.schemas`).
+"""Coupon templates, coupons and campaigns (FEATURES C15–C17, P8).
 
-Rates travel as decimal strings (``"0.2"`` is 20 % off), never floats; money as
-``{"amount": <int minor units>, "currency": "CNY"}``; instants as ISO 8601 with an offset.
-Definitions are checked by the domain when converted, so a bad combination (a threshold
-coupon without a minimum spend) is a 422 ``invalid_promotion`` problem.
+Rates travel as decimal strings (``"0.2"`` is 20 % off), never floats. Definitions are
+checked by the domain when converted, so a bad combination (a threshold coupon without a
+minimum spend) is a 422 ``invalid_promotion`` problem.
 """
 
 from __future__ import annotations
@@ -13,13 +12,10 @@ from typing import Annotated
 
 import pendulum
 from annotated_types import Interval
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from booking_core.errors import InvalidPromotion
 from booking_core.ids import CategoryId, ServiceId, StoreId
-from booking_core.ledger import Account, Transaction
-from booking_core.money import Money
-from booking_core.pricing import CouponEvaluation, Quote, QuoteLine
 from booking_core.promotions import (
     Campaign,
     CampaignId,
@@ -39,51 +35,51 @@ from booking_core.promotions import (
     Validity,
 )
 from booking_core.services.coupons import TemplateStock, WalletCoupon
-from booking_core.services.pricing import PricedCart
 from booking_server.paging import NextCursor
-from booking_server.schemas import (
+from booking_server.schemas.common import (
     TAKE_WHOLE_FLOATS,
     EntityId,
+    InModel,
     Instant,
     MoneyIn,
     MoneyOut,
     Name,
-    WholeNumber,
+    OutModel,
+    optional_money,
 )
 
 __all__ = [
-    "BalanceOut",
-    "BalancesOut",
     "BenefitIn",
     "CampaignIn",
     "CampaignList",
     "CampaignOut",
-    "CouponEvaluationOut",
     "CouponList",
     "CouponOut",
     "CouponTemplateIn",
     "CouponTemplateList",
     "CouponTemplateOut",
     "IssueCouponIn",
-    "JournalOut",
     "OfferIn",
-    "PostingOut",
-    "QuoteIn",
-    "QuoteLineIn",
-    "QuoteLineOut",
-    "QuoteOut",
+    "Rate",
     "ScopeIn",
     "ScopeOut",
     "TemplateActiveIn",
-    "TransactionOut",
 ]
+
 
 # Optional bounded integers: the bounds come before the validator, so that the OpenAPI
 # document shows them (see TAKE_WHOLE_FLOATS).
 _Nth = Annotated[StrictInt, Interval(ge=2, le=100), TAKE_WHOLE_FLOATS]
+
+
 _ValidDays = Annotated[StrictInt, Interval(ge=1, le=3660), TAKE_WHOLE_FLOATS]
+
+
 _Stock = Annotated[StrictInt, Interval(ge=1, le=10**9), TAKE_WHOLE_FLOATS]
+
+
 _PerCustomerLimit = Annotated[StrictInt, Interval(ge=1, le=10**6), TAKE_WHOLE_FLOATS]
+
 
 Rate = Annotated[
     str,
@@ -95,22 +91,7 @@ Rate = Annotated[
 ]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-def _money(money: Money | None) -> MoneyOut | None:
-    return None if money is None else MoneyOut.from_domain(money)
-
-
-# --- scopes ------------------------------------------------------------------------------
-
-
-class ScopeIn(_In):
+class ScopeIn(InModel):
     """Which lines a promotion touches; empty ``services`` and ``categories`` mean all."""
 
     services: list[EntityId] = Field(default_factory=list, max_length=200)
@@ -130,7 +111,7 @@ class ScopeIn(_In):
         )
 
 
-class ScopeOut(_Out):
+class ScopeOut(OutModel):
     """Which lines a promotion touches."""
 
     services: list[str]
@@ -151,10 +132,7 @@ class ScopeOut(_Out):
         )
 
 
-# --- coupon templates and coupons --------------------------------------------------------
-
-
-class BenefitIn(_In):
+class BenefitIn(InModel):
     """What a coupon gives: ``amount_off`` (无门槛), ``threshold`` (满减: ``min_spend`` and
     ``amount``), ``percent_off`` (``rate``, optional ``max_discount``) or ``nth_free``."""
 
@@ -177,7 +155,7 @@ class BenefitIn(_In):
         )
 
 
-class CouponTemplateIn(_In):
+class CouponTemplateIn(InModel):
     """A coupon template (platform). Validity: ``valid_days`` after issue, or the fixed
     ``valid_from``–``valid_until`` (inclusive)."""
 
@@ -232,7 +210,7 @@ class CouponTemplateIn(_In):
         )
 
 
-class CouponTemplateOut(_Out):
+class CouponTemplateOut(OutModel):
     """A coupon template with how many it issued and has left (None: unlimited)."""
 
     id: str
@@ -261,10 +239,10 @@ class CouponTemplateOut(_Out):
             id=template.id,
             name=template.name,
             kind=benefit.kind,
-            amount=_money(benefit.amount),
+            amount=optional_money(benefit.amount),
             rate=None if benefit.rate is None else str(benefit.rate),
-            max_discount=_money(benefit.max_discount),
-            min_spend=_money(benefit.min_spend),
+            max_discount=optional_money(benefit.max_discount),
+            min_spend=optional_money(benefit.min_spend),
             nth=benefit.nth,
             scope=ScopeOut.from_domain(template.terms.scope),
             funded_by=template.terms.funded_by,
@@ -277,27 +255,27 @@ class CouponTemplateOut(_Out):
         )
 
 
-class CouponTemplateList(_Out):
+class CouponTemplateList(OutModel):
     """Coupon templates, by id, one page."""
 
     items: list[CouponTemplateOut]
     next_cursor: NextCursor = None
 
 
-class TemplateActiveIn(_In):
+class TemplateActiveIn(InModel):
     """Start (true) or stop (false) issuing a template."""
 
     # Strict: the document says boolean, so 0, 1 and "yes" are refused, not converted.
     active: StrictBool
 
 
-class IssueCouponIn(_In):
+class IssueCouponIn(InModel):
     """Issue a coupon to a customer (platform)."""
 
     customer_id: EntityId
 
 
-class CouponOut(_Out):
+class CouponOut(OutModel):
     """A coupon in a wallet; ``status`` is ``expired`` once past its end."""
 
     id: str
@@ -329,17 +307,14 @@ class CouponOut(_Out):
         return cls.from_domain(entry.coupon, entry.status)
 
 
-class CouponList(_Out):
+class CouponList(OutModel):
     """Coupons, in issue order (then by id), one page."""
 
     items: list[CouponOut]
     next_cursor: NextCursor = None
 
 
-# --- campaigns ---------------------------------------------------------------------------
-
-
-class OfferIn(_In):
+class OfferIn(InModel):
     """``percent_off`` with ``rate``, or ``special_price`` with ``unit_price``."""
 
     kind: OfferKind
@@ -355,7 +330,7 @@ class OfferIn(_In):
         )
 
 
-class CampaignIn(_In):
+class CampaignIn(InModel):
     """A time-limited campaign (platform); ``id`` is ignored when updating by path."""
 
     id: EntityId = Field(examples=["cmp_weekend"])
@@ -381,7 +356,7 @@ class CampaignIn(_In):
         )
 
 
-class CampaignOut(_Out):
+class CampaignOut(OutModel):
     """A campaign with what its budget spent and has left."""
 
     id: str
@@ -406,208 +381,19 @@ class CampaignOut(_Out):
             name=campaign.name,
             kind=offer.kind,
             rate=None if offer.rate is None else str(offer.rate),
-            unit_price=_money(offer.unit_price),
+            unit_price=optional_money(offer.unit_price),
             starts_at=campaign.starts_at.isoformat(),
             ends_at=campaign.ends_at.isoformat(),
             scope=ScopeOut.from_domain(campaign.scope),
-            budget=_money(campaign.budget),
-            spent=_money(campaign.spent),
-            remaining=_money(campaign.remaining),
+            budget=optional_money(campaign.budget),
+            spent=optional_money(campaign.spent),
+            remaining=optional_money(campaign.remaining),
             funded_by=campaign.funded_by,
         )
 
 
-class CampaignList(_Out):
+class CampaignList(OutModel):
     """Campaigns, by start then id, one page."""
 
     items: list[CampaignOut]
     next_cursor: NextCursor = None
-
-
-# --- quotes ------------------------------------------------------------------------------
-
-
-class QuoteLineIn(_In):
-    """A service and how many units; the price comes from the catalog."""
-
-    service_id: EntityId
-    quantity: WholeNumber = Field(default=1, ge=1, le=999)
-
-
-class QuoteIn(_In):
-    """A cart to price, optionally with one of the customer's coupons and points."""
-
-    lines: list[QuoteLineIn] = Field(min_length=1, max_length=20)
-    coupon_id: EntityId | None = None
-    travel_fee: MoneyIn | None = None
-
-
-class QuoteLineOut(_Out):
-    """One line, each discount in its own bucket: base − tier − campaign − threshold −
-    coupon − points = payable."""
-
-    service_id: str
-    quantity: int
-    base: MoneyOut
-    tier: MoneyOut
-    campaign: MoneyOut
-    threshold: MoneyOut
-    coupon: MoneyOut
-    points: MoneyOut
-    payable: MoneyOut
-    platform_funded: MoneyOut
-    campaign_id: str | None
-
-    @classmethod
-    def from_domain(cls, line: QuoteLine) -> QuoteLineOut:
-        """From the domain QuoteLine."""
-        m = MoneyOut.from_domain
-        return cls(
-            service_id=line.service_id,
-            quantity=line.quantity,
-            base=m(line.base),
-            tier=m(line.tier),
-            campaign=m(line.campaign),
-            threshold=m(line.threshold),
-            coupon=m(line.coupon),
-            points=m(line.points),
-            payable=m(line.payable),
-            platform_funded=m(line.platform_funded),
-            campaign_id=line.campaign_id,
-        )
-
-
-class CouponEvaluationOut(_Out):
-    """What one coupon would take off the cart, or why it does not apply (``reason`` is a
-    stable code, ``shortfall`` what is missing for ``min_spend_not_met``)."""
-
-    coupon_id: str
-    applies: bool
-    discount: MoneyOut
-    reason: str | None
-    message: str | None
-    shortfall: MoneyOut | None
-
-    @classmethod
-    def from_domain(cls, evaluation: CouponEvaluation) -> CouponEvaluationOut:
-        """From the domain CouponEvaluation."""
-        rejection = evaluation.rejection
-        return cls(
-            coupon_id=evaluation.coupon_id,
-            applies=evaluation.applies,
-            discount=MoneyOut.from_domain(evaluation.discount),
-            reason=None if rejection is None else rejection.reason.value,
-            message=None if rejection is None else rejection.message,
-            shortfall=None if rejection is None else _money(rejection.shortfall),
-        )
-
-
-class QuoteOut(_Out):
-    """A priced cart with its breakdown and an explanation of every coupon."""
-
-    currency: str
-    priced_at: str
-    lines: list[QuoteLineOut]
-    subtotal: MoneyOut
-    discount: MoneyOut
-    travel_fee: MoneyOut
-    payable: MoneyOut
-    coupon_id: str | None
-    threshold_offer_id: str | None
-    coupons: list[CouponEvaluationOut]
-    best_coupon_id: str | None
-
-    @classmethod
-    def from_domain(cls, priced: PricedCart) -> QuoteOut:
-        """From the service's PricedCart."""
-        quote: Quote = priced.quote
-        m = MoneyOut.from_domain
-        return cls(
-            currency=quote.currency,
-            priced_at=quote.priced_at.isoformat(),
-            lines=[QuoteLineOut.from_domain(line) for line in quote.lines],
-            subtotal=m(quote.subtotal),
-            discount=m(quote.discount),
-            travel_fee=m(quote.travel_fee),
-            payable=m(quote.payable),
-            coupon_id=quote.coupon_id,
-            threshold_offer_id=quote.threshold_offer_id,
-            coupons=[CouponEvaluationOut.from_domain(e) for e in priced.coupons],
-            best_coupon_id=priced.best_coupon_id,
-        )
-
-
-# --- the ledger --------------------------------------------------------------------------
-
-
-class BalanceOut(_Out):
-    """One account's balance: ``net`` is debits minus credits; ``balance`` is on the
-    account's normal side (what a technician is owed is positive)."""
-
-    account: str
-    kind: str
-    owner: str
-    net: MoneyOut
-    balance: MoneyOut
-
-    @classmethod
-    def from_domain(cls, account: Account, net: Money) -> BalanceOut:
-        """From an account and its net balance."""
-        normal = net if account.kind.debit_normal else -net
-        return cls(
-            account=str(account),
-            kind=account.kind.value,
-            owner=account.owner,
-            net=MoneyOut.from_domain(net),
-            balance=MoneyOut.from_domain(normal),
-        )
-
-
-class BalancesOut(_Out):
-    """Non-zero balances by currency, then account, one page; the ``net`` values of a
-    currency sum to zero over all pages."""
-
-    items: list[BalanceOut]
-    next_cursor: NextCursor = None
-
-
-class PostingOut(_Out):
-    """One posting: a debit when positive, a credit when negative."""
-
-    account: str
-    amount: MoneyOut
-
-
-class TransactionOut(_Out):
-    """A journal entry."""
-
-    id: str
-    kind: str
-    at: str
-    order_id: str | None
-    reverses: str | None
-    memo: str
-    postings: list[PostingOut]
-
-    @classmethod
-    def from_domain(cls, transaction: Transaction) -> TransactionOut:
-        """From the domain Transaction."""
-        return cls(
-            id=transaction.id,
-            kind=transaction.kind.value,
-            at=transaction.at.isoformat(),
-            order_id=transaction.order_id,
-            reverses=transaction.reverses,
-            memo=transaction.memo,
-            postings=[
-                PostingOut(account=str(p.account), amount=MoneyOut.from_domain(p.amount))
-                for p in transaction.postings
-            ],
-        )
-
-
-class JournalOut(_Out):
-    """An order's journal entries in recording order."""
-
-    order_id: str
-    items: list[TransactionOut]

@@ -43,24 +43,24 @@ from booking_core.orders import Order
 from booking_core.orders.payments import PaymentAttempt, RefundRecord
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWork
-from booking_core.pricing import Cart, CartLine, CustomerProfile, Quote, QuoteLine, quote
+from booking_core.pricing import CustomerProfile, Quote, QuoteLine, quote
 from booking_core.promotions import CouponId
 from booking_core.scheduling import Technician
 from booking_core.services.campaigns import campaign_spend
-from booking_core.services.coupons import (
+from booking_core.services.pricing import rules_with_campaigns
+from booking_core.services.steps.carts import build_cart
+from booking_core.services.steps.coupons import (
     consume_order_coupons,
     release_order_coupons,
     reserve_coupon,
 )
-from booking_core.services.ledger import (
-    DEFAULT_RATES,
+from booking_core.services.steps.ledger import (
     held_for_order,
     post_cancellation_fee,
     post_order_completed,
     post_payment_captured,
     post_refund,
 )
-from booking_core.services.pricing import StaticPricingRules, rules_with_campaigns
 
 __all__ = ["OrderBooks", "list_price_quote"]
 
@@ -85,11 +85,9 @@ class OrderBooks:
         rates: How a completed order is split.
     """
 
-    def __init__(
-        self, rules: PricingRulesSource | None = None, rates: RateTable | None = None
-    ) -> None:
-        self._rules: PricingRulesSource = rules if rules is not None else StaticPricingRules()
-        self._rates = rates if rates is not None else DEFAULT_RATES
+    def __init__(self, rules: PricingRulesSource, rates: RateTable) -> None:
+        self._rules = rules
+        self._rates = rates
 
     # -- pricing -------------------------------------------------------------------------
 
@@ -148,11 +146,7 @@ class OrderBooks:
         order_id: OrderId,
         at: DateTime,
     ) -> Quote:
-        unit_price = technician.profile.price_for(service.id, service.price)
-        cart = Cart.of(
-            CartLine(service.id, service.category_id, unit_price),
-            store_id=technician.profile.store_id,
-        )
+        cart = build_cart([(service, 1)], technician)
         coupon = None
         if coupon_id is not None:
             coupon = uow.coupons.get(coupon_id)

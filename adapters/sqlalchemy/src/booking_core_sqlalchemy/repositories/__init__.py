@@ -1,0 +1,89 @@
+"""The repositories of :class:`~booking_core_sqlalchemy.SqlAlchemyUnitOfWork`, on SQLAlchemy Core.
+
+One module per area: :mod:`.catalog` (categories, services, technicians),
+:mod:`.scheduling` (bookings, schedules, agendas, locks), :mod:`.orders` (orders, idempotency
+keys, reviews, positions, complaints), :mod:`.payments` (payment attempts, refunds, money
+movements, the webhook inbox), :mod:`.promotions` (coupon templates, coupons, campaigns),
+:mod:`.ledger` and :mod:`.jobs` (jobs and the outbox); :mod:`._base` holds what they share.
+Every public name is re-exported here.
+
+**Statements are built once.** Each statement is an immutable module constant built at
+import, its values bound at execution (``bindparam``); where the databases need different
+SQL (``INSERT ... ON CONFLICT``, range overlap, ``nextval``) the constant is a
+:class:`~booking_core_sqlalchemy.repositories._base.PerDialect` pair and a repository picks
+its half. So nothing is constructed per call or per unit of work, and SQLAlchemy's compiled
+cache finds each statement by the same cache key every time. The exceptions, off the booking
+path: the ``UPDATE``s replacing a payment attempt or a refund, and lock statements for more
+than two keys.
+
+**Repositories are cheap and lazy.** A repository holds its unit of work and a dialect flag
+and nothing else; the unit of work builds one on first use of its attribute.
+
+Every method is one or two statements on the unit of work's connection. Duplicate ids are
+detected with ``INSERT ... ON CONFLICT DO NOTHING`` (no failed statement, so the transaction
+stays usable on PostgreSQL). The no-overlap guarantee of bookings is the database's on
+PostgreSQL (an exclusion constraint) and the serialized writer's on SQLite (see
+:mod:`.scheduling`).
+"""
+
+from booking_core_sqlalchemy.repositories._base import ConnectionSource
+from booking_core_sqlalchemy.repositories.catalog import (
+    SqlAlchemyCategoryRepository,
+    SqlAlchemyServiceRepository,
+    SqlAlchemyTechnicianRepository,
+)
+from booking_core_sqlalchemy.repositories.jobs import (
+    SqlAlchemyJobRepository,
+    SqlAlchemyOutboxRepository,
+)
+from booking_core_sqlalchemy.repositories.ledger import SqlAlchemyLedgerRepository
+from booking_core_sqlalchemy.repositories.orders import (
+    SqlAlchemyComplaintRepository,
+    SqlAlchemyIdempotencyKeyRepository,
+    SqlAlchemyOrderRepository,
+    SqlAlchemyPositionRepository,
+    SqlAlchemyReviewRepository,
+)
+from booking_core_sqlalchemy.repositories.payments import (
+    SqlAlchemyMoneyMovementRepository,
+    SqlAlchemyPaymentRepository,
+    SqlAlchemyRefundRepository,
+    SqlAlchemyWebhookInbox,
+)
+from booking_core_sqlalchemy.repositories.promotions import (
+    SqlAlchemyCampaignRepository,
+    SqlAlchemyCouponRepository,
+    SqlAlchemyCouponTemplateRepository,
+)
+from booking_core_sqlalchemy.repositories.scheduling import (
+    SqlAlchemyAgendaRepository,
+    SqlAlchemyBookingRepository,
+    SqlAlchemyLocks,
+    SqlAlchemyScheduleRepository,
+)
+
+__all__ = [
+    "ConnectionSource",
+    "SqlAlchemyAgendaRepository",
+    "SqlAlchemyBookingRepository",
+    "SqlAlchemyCampaignRepository",
+    "SqlAlchemyCategoryRepository",
+    "SqlAlchemyComplaintRepository",
+    "SqlAlchemyCouponRepository",
+    "SqlAlchemyCouponTemplateRepository",
+    "SqlAlchemyIdempotencyKeyRepository",
+    "SqlAlchemyJobRepository",
+    "SqlAlchemyLedgerRepository",
+    "SqlAlchemyLocks",
+    "SqlAlchemyMoneyMovementRepository",
+    "SqlAlchemyOrderRepository",
+    "SqlAlchemyOutboxRepository",
+    "SqlAlchemyPaymentRepository",
+    "SqlAlchemyPositionRepository",
+    "SqlAlchemyRefundRepository",
+    "SqlAlchemyReviewRepository",
+    "SqlAlchemyScheduleRepository",
+    "SqlAlchemyServiceRepository",
+    "SqlAlchemyTechnicianRepository",
+    "SqlAlchemyWebhookInbox",
+]

@@ -1,0 +1,127 @@
+"""Categories and services (FEATURES C3, P4)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import Field
+
+from booking_core.catalog import Category, Service
+from booking_core.ids import CategoryId
+from booking_core.services.catalog import CreateCategory, CreateService
+from booking_server.paging import NextCursor
+from booking_server.schemas.common import (
+    EntityId,
+    InModel,
+    MoneyIn,
+    MoneyOut,
+    Name,
+    OutModel,
+    WholeNumber,
+)
+
+__all__ = [
+    "CategoryIn",
+    "CategoryList",
+    "CategoryOut",
+    "ServiceIn",
+    "ServiceList",
+    "ServiceOut",
+]
+
+
+_MINUTES_PER_DAY: Final = 24 * 60
+
+
+class CategoryIn(InModel):
+    """Create a catalog category."""
+
+    name: Name = Field(examples=["按摩 Massage"])
+    parent_id: EntityId | None = None
+
+    def to_command(self) -> CreateCategory:
+        """The core command."""
+        parent = CategoryId(self.parent_id) if self.parent_id is not None else None
+        return CreateCategory(name=self.name, parent_id=parent)
+
+
+class CategoryOut(OutModel):
+    """A catalog category."""
+
+    id: str
+    name: str
+    parent_id: str | None
+
+    @classmethod
+    def from_domain(cls, category: Category) -> CategoryOut:
+        """From the domain Category."""
+        return cls(id=category.id, name=category.name, parent_id=category.parent_id)
+
+
+class CategoryList(OutModel):
+    """Categories by name then id, one page (see ``booking_server.paging``)."""
+
+    items: list[CategoryOut]
+    next_cursor: NextCursor = None
+
+
+class ServiceIn(InModel):
+    """Create a service in a category."""
+
+    category_id: EntityId
+    name: Name = Field(examples=["中式推拿 Chinese tuina"])
+    duration_minutes: WholeNumber = Field(ge=1, le=_MINUTES_PER_DAY, examples=[60])
+    price: MoneyIn
+    description: str = Field(default="", max_length=4000)
+    buffer_before_minutes: WholeNumber = Field(
+        default=0, ge=0, le=_MINUTES_PER_DAY, description="Time blocked before, not sold."
+    )
+    buffer_after_minutes: WholeNumber = Field(
+        default=0, ge=0, le=_MINUTES_PER_DAY, description="Time blocked after, not sold."
+    )
+
+    def to_command(self) -> CreateService:
+        """The core command."""
+        return CreateService(
+            category_id=CategoryId(self.category_id),
+            name=self.name,
+            duration_minutes=self.duration_minutes,
+            price=self.price.to_domain(),
+            description=self.description,
+            buffer_before_minutes=self.buffer_before_minutes,
+            buffer_after_minutes=self.buffer_after_minutes,
+        )
+
+
+class ServiceOut(OutModel):
+    """A bookable service."""
+
+    id: str
+    category_id: str
+    name: str
+    description: str
+    duration_minutes: int
+    price: MoneyOut
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+
+    @classmethod
+    def from_domain(cls, service: Service) -> ServiceOut:
+        """From the domain Service."""
+        return cls(
+            id=service.id,
+            category_id=service.category_id,
+            name=service.name,
+            description=service.description,
+            duration_minutes=service.duration_minutes,
+            price=MoneyOut.from_domain(service.price),
+            buffer_before_minutes=service.buffer_before_minutes,
+            buffer_after_minutes=service.buffer_after_minutes,
+        )
+
+
+class ServiceList(OutModel):
+    """Services by name then id, one page."""
+
+    items: list[ServiceOut]
+    next_cursor: NextCursor = None

@@ -1,0 +1,110 @@
+"""Payments and refunds of an order (FEATURES C6, C10, M3)."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime
+
+from booking_core.orders import Order
+from booking_core.orders.payments import PaymentAttempt, RefundRecord
+from booking_core.ports.payments import PaymentResult
+from booking_server.schemas.common import MoneyOut, OutModel
+
+__all__ = [
+    "MoneyViewOut",
+    "NextActionOut",
+    "PaymentAttemptOut",
+    "PaymentOut",
+    "RefundOut",
+]
+
+
+class NextActionOut(OutModel):
+    """What the customer must do to finish paying (scan a QR code, confirm, redirect)."""
+
+    kind: str
+    data: dict[str, str]
+
+
+class PaymentOut(OutModel):
+    """The gateway's answer, and the order's state after it was applied.
+
+    ``status`` ``captured`` moves the order to ``pending_acceptance``; ``declined`` leaves
+    it awaiting payment; ``unknown`` (a timeout) waits for reconciliation.
+    """
+
+    order_id: str
+    order_state: str
+    idempotency_key: str
+    status: str
+    amount: MoneyOut
+    gateway_reference: str | None
+    next_action: NextActionOut | None
+    failure_code: str | None
+    failure_message: str | None
+
+    @classmethod
+    def from_domain(cls, result: PaymentResult, order: Order) -> PaymentOut:
+        """From the gateway's result and the order as it stands afterwards."""
+        action = result.next_action
+        return cls(
+            order_id=order.id,
+            order_state=order.state,
+            idempotency_key=result.idempotency_key,
+            status=result.status.value,
+            amount=MoneyOut.from_domain(result.amount),
+            gateway_reference=result.gateway_reference,
+            next_action=NextActionOut(kind=action.kind, data=dict(action.data))
+            if action is not None
+            else None,
+            failure_code=result.failure_code,
+            failure_message=result.failure_message,
+        )
+
+
+class PaymentAttemptOut(OutModel):
+    """One payment attempt."""
+
+    key: str
+    purpose: str
+    amount: MoneyOut
+    status: str
+
+    @classmethod
+    def from_domain(cls, attempt: PaymentAttempt) -> PaymentAttemptOut:
+        """From the domain attempt."""
+        return cls(
+            key=attempt.key,
+            purpose=attempt.purpose.value,
+            amount=MoneyOut.from_domain(attempt.amount),
+            status=attempt.status.value,
+        )
+
+
+class RefundOut(OutModel):
+    """One refund and where it stands (pending, unknown, succeeded, failed)."""
+
+    key: str
+    payment_key: str
+    amount: MoneyOut
+    status: str
+    reason: str
+    requested_at: AwareDatetime
+
+    @classmethod
+    def from_domain(cls, refund: RefundRecord) -> RefundOut:
+        """From the domain refund record."""
+        return cls(
+            key=refund.key,
+            payment_key=refund.payment_key,
+            amount=MoneyOut.from_domain(refund.amount),
+            status=refund.status.value,
+            reason=refund.reason,
+            requested_at=refund.requested_at,
+        )
+
+
+class MoneyViewOut(OutModel):
+    """An order's payments and refunds (the refund's progress)."""
+
+    payments: list[PaymentAttemptOut]
+    refunds: list[RefundOut]

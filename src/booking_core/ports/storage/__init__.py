@@ -1,0 +1,126 @@
+"""The storage port: a unit of work holding one repository per aggregate, split by area.
+
+One module per area, each with its repositories and a ``*Store`` protocol grouping them
+(what a unit of work offers of that area), so a service or an adapter can depend on just
+the areas it uses:
+
+========================  ==================================================================
+module                    holds
+========================  ==================================================================
+``catalog``               categories, services, technicians — :class:`CatalogStore`
+``scheduling``            bookings, schedules, agendas, locks — :class:`SchedulingStore`
+``orders``                orders, idempotency keys, reviews, positions, complaints —
+                          :class:`OrderStore`
+``payments``              payment attempts, refunds, money movements, the webhook inbox —
+                          :class:`PaymentStore`
+``promotions``            coupon templates, coupons, campaigns — :class:`PromotionStore`
+``ledger``                the journal — :class:`LedgerStore`
+``messaging``             the outbox and the jobs — :class:`MessagingStore`
+``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
+========================  ==================================================================
+
+Import every name from here (``booking_core.ports.storage``); the area modules are where
+they are defined.
+
+The executable contract is ``booking_core.testing.contracts.StorageContract``; every storage
+adapter runs it. Guarantees it proves under concurrency:
+
+* no two active bookings of one technician have overlapping blocked ranges
+  (:meth:`BookingRepository.add` raises :class:`~booking_core.errors.SlotTaken`);
+* :meth:`OrderRepository.save` is compare-and-set on ``version`` (one winner per version);
+* :meth:`ScheduleRepository.save` likewise;
+* :meth:`CouponTemplateRepository.issue` never issues beyond a template's stock nor beyond
+  its per-customer limit, :meth:`CouponRepository.replace` is compare-and-set on a coupon's
+  status and order (a coupon is reserved, used and returned at most once per order), and
+  :meth:`CampaignRepository.spend` never takes a budget below zero (INVARIANTS I16);
+* :meth:`LedgerRepository.record` stores a transaction once per id, a reversal once per
+  reversed transaction, and one entry per order position (INVARIANTS I8, I13, I15);
+* :meth:`IdempotencyKeyRepository.claim` lets one unit of work at a time hold an (actor,
+  key) pair: of concurrent claims one stores its record, the others find it (committed) or
+  are refused as in flight — never two records, so never two orders for one key;
+* :meth:`Locks.take` with a customer's key serializes his placements, so a limit counted
+  with :meth:`OrderRepository.count_unpaid` holds under concurrency; with a technician's key
+  it serializes reservations of his time, so the rules over several bookings (daily cap,
+  travel to the next job) hold too.
+
+Checkout holds are active bookings (``Booking.hold_expires_at`` set), so the no-overlap
+guarantee covers them; an expired hold keeps blocking in storage until a command releases it
+(the services release the expired holds in their way before adding a booking).
+"""
+
+from booking_core.ports.storage.catalog import (
+    CatalogStore,
+    CategoryRepository,
+    ServiceRepository,
+    TechnicianRepository,
+)
+from booking_core.ports.storage.ledger import LedgerRepository, LedgerStore
+from booking_core.ports.storage.messaging import MessagingStore, OutboxRepository
+from booking_core.ports.storage.orders import (
+    ComplaintRepository,
+    IdempotencyKeyRepository,
+    OrderRepository,
+    OrderStore,
+    PositionRepository,
+    ReviewRepository,
+)
+from booking_core.ports.storage.payments import (
+    MoneyMovementRepository,
+    PaymentRepository,
+    PaymentStore,
+    RefundRepository,
+    WebhookInbox,
+)
+from booking_core.ports.storage.promotions import (
+    CampaignRepository,
+    CouponRepository,
+    CouponTemplateRepository,
+    PromotionStore,
+)
+from booking_core.ports.storage.scheduling import (
+    AgendaRepository,
+    BookingRepository,
+    LockKey,
+    LockKind,
+    Locks,
+    ScheduleRepository,
+    SchedulingStore,
+    StoredAgenda,
+)
+from booking_core.ports.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "AgendaRepository",
+    "BookingRepository",
+    "CampaignRepository",
+    "CatalogStore",
+    "CategoryRepository",
+    "ComplaintRepository",
+    "CouponRepository",
+    "CouponTemplateRepository",
+    "IdempotencyKeyRepository",
+    "LedgerRepository",
+    "LedgerStore",
+    "LockKey",
+    "LockKind",
+    "Locks",
+    "MessagingStore",
+    "MoneyMovementRepository",
+    "OrderRepository",
+    "OrderStore",
+    "OutboxRepository",
+    "PaymentRepository",
+    "PaymentStore",
+    "PositionRepository",
+    "PromotionStore",
+    "RefundRepository",
+    "ReviewRepository",
+    "ScheduleRepository",
+    "SchedulingStore",
+    "ServiceRepository",
+    "StoredAgenda",
+    "TechnicianRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "WebhookInbox",
+]

@@ -1,0 +1,174 @@
+"""The in-memory store and its unit of work: a snapshot of every table, swapped in on commit."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Self
+
+from booking_core.ports.jobs import JobRepository
+from booking_core.ports.storage import (
+    AgendaRepository,
+    BookingRepository,
+    CampaignRepository,
+    CategoryRepository,
+    ComplaintRepository,
+    CouponRepository,
+    CouponTemplateRepository,
+    IdempotencyKeyRepository,
+    LedgerRepository,
+    Locks,
+    MoneyMovementRepository,
+    OrderRepository,
+    OutboxRepository,
+    PaymentRepository,
+    PositionRepository,
+    RefundRepository,
+    ReviewRepository,
+    ScheduleRepository,
+    ServiceRepository,
+    TechnicianRepository,
+    WebhookInbox,
+)
+from booking_core.testing.memory.catalog import (
+    InMemoryCategories,
+    InMemoryServices,
+    InMemoryTechnicians,
+)
+from booking_core.testing.memory.ledger import InMemoryJournal
+from booking_core.testing.memory.messaging import InMemoryJobs, InMemoryOutbox
+from booking_core.testing.memory.orders import (
+    InMemoryComplaints,
+    InMemoryIdempotencyKeys,
+    InMemoryOrders,
+    InMemoryPositions,
+    InMemoryReviews,
+)
+from booking_core.testing.memory.payments import (
+    InMemoryMovements,
+    InMemoryPayments,
+    InMemoryRefunds,
+    InMemoryWebhookInbox,
+)
+from booking_core.testing.memory.promotions import (
+    InMemoryCampaigns,
+    InMemoryCoupons,
+    InMemoryCouponTemplates,
+)
+from booking_core.testing.memory.scheduling import (
+    InMemoryAgendas,
+    InMemoryBookings,
+    InMemoryLocks,
+    InMemorySchedules,
+)
+from booking_core.testing.memory.table import Tables
+
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
+
+_TABLES = (
+    "categories",
+    "services",
+    "technicians",
+    "bookings",
+    "orders",
+    "reviews",
+    "outbox",
+    "schedules",
+    "payments",
+    "refunds",
+    "movements",
+    "webhooks",
+    "complaints",
+    "positions",
+    "jobs",
+    "counters",
+    "coupon_templates",
+    "coupons",
+    "campaigns",
+    "ledger",
+    "idempotency_keys",
+)
+
+
+class InMemoryStore:
+    """The data, shared by every unit of work made from it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.tables: Tables = {name: {} for name in _TABLES}
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        """A new unit of work over this store (use as the services' factory)."""
+        return InMemoryUnitOfWork(self)
+
+
+class InMemoryUnitOfWork:
+    """A unit of work over an :class:`InMemoryStore`.
+
+    It holds the store's lock from ``__enter__`` to ``__exit__``: units of work run one at
+    a time, so every lock (:attr:`locks`, :meth:`~InMemoryOrders.lock`) is held already.
+    The repositories are typed as the ports, so a test may swap one for a double
+    (``booking_core.testing.faults``).
+    """
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self.tables: Tables = {}
+        self.categories: CategoryRepository = InMemoryCategories(self, "categories", "category")
+        self.services: ServiceRepository = InMemoryServices(self, "services", "service")
+        self.technicians: TechnicianRepository = InMemoryTechnicians(
+            self, "technicians", "technician"
+        )
+        self.bookings: BookingRepository = InMemoryBookings(self, "bookings", "booking")
+        self.schedules: ScheduleRepository = InMemorySchedules(self, "schedules", "schedule")
+        self.agendas: AgendaRepository = InMemoryAgendas(
+            self.technicians, self.services, self.schedules, self.bookings
+        )
+        self.locks: Locks = InMemoryLocks(self)
+        self.orders: OrderRepository = InMemoryOrders(self, "orders", "order")
+        self.idempotency_keys: IdempotencyKeyRepository = InMemoryIdempotencyKeys(
+            self, "idempotency_keys", "idempotency_key"
+        )
+        self.reviews: ReviewRepository = InMemoryReviews(self, "reviews", "review")
+        self.positions: PositionRepository = InMemoryPositions(self, "positions", "position")
+        self.complaints: ComplaintRepository = InMemoryComplaints(self, "complaints", "complaint")
+        self.payments: PaymentRepository = InMemoryPayments(self, "payments", "payment")
+        self.refunds: RefundRepository = InMemoryRefunds(self, "refunds", "refund")
+        self.movements: MoneyMovementRepository = InMemoryMovements(
+            self, "movements", "money_movement"
+        )
+        self.webhooks: WebhookInbox = InMemoryWebhookInbox(self, "webhooks", "webhook")
+        self.coupon_templates: CouponTemplateRepository = InMemoryCouponTemplates(
+            self, "coupon_templates", "coupon_template"
+        )
+        self.coupons: CouponRepository = InMemoryCoupons(self, "coupons", "coupon")
+        self.campaigns: CampaignRepository = InMemoryCampaigns(self, "campaigns", "campaign")
+        self.ledger: LedgerRepository = InMemoryJournal(self, "ledger", "transaction")
+        self.outbox: OutboxRepository = InMemoryOutbox(self, "outbox", "outbox_message")
+        self.jobs: JobRepository = InMemoryJobs(self, "jobs", "job")
+
+    def __enter__(self) -> Self:
+        self._store.lock.acquire()
+        self._snapshot()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.tables = {}
+        self._store.lock.release()
+
+    def _snapshot(self) -> None:
+        self.tables = {name: dict(rows) for name, rows in self._store.tables.items()}
+
+    def commit(self) -> None:
+        """Swap the snapshot in as the store's data."""
+        self._store.tables = self.tables
+        self._snapshot()
+
+    def rollback(self) -> None:
+        """Drop every change since the last commit."""
+        self._snapshot()

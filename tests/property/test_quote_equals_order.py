@@ -1,0 +1,127 @@
+"""The quote and the order agree: for any technician price, campaign and coupon, what
+``app.quotes.price_request`` shows is what checkout charges (issue 9 item 4).
+
+Both build their cart with ``booking_core.services.steps.carts.build_cart``; before that,
+the server's ``POST /quotes`` priced the catalog price, so a technician selling at his own
+259.00 was quoted 199.00 and charged 259.00. The people issue adds tier and new-customer
+status to this property, the loyalty issue points.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from booking_core.errors import BookingError
+from booking_core.ids import CustomerId
+from booking_core.money import Money
+from booking_core.orders import Actor, Role
+from booking_core.pricing import CustomerProfile, Quote
+from booking_core.promotions import Campaign, CouponTemplate, IssueChannel
+from booking_core.scheduling.profile import TechnicianProfile
+from booking_core.services.ordering import PlaceOrder
+from booking_core.services.steps.carts import CartItem, CartRequest
+from booking_core.testing.orders import HOME, OPERATOR, OrderWorld, at, order_world
+from booking_core.testing.strategies import campaigns, coupon_templates
+
+CUSTOMER = CustomerId("cus_7")
+
+
+def _world() -> OrderWorld:
+    return order_world()
+
+
+def _lines(priced: Quote) -> list[tuple[object, ...]]:
+    return [
+        (line.service_id, line.base, line.campaign, line.coupon, line.payable)
+        for line in priced.lines
+    ]
+
+
+@pytest.mark.parametrize("own_price", [None, 25900, 9900])
+def test_a_quote_for_a_technician_shows_his_price(own_price: int | None) -> None:
+    # Given Li, who sells tuina (catalog 199.00) at his own price or not
+    world = _world()
+    if own_price is not None:
+        profile = TechnicianProfile(prices={world.tuina: Money(own_price, "CNY")})
+        world.app.technicians.update_profile(world.li, profile, OPERATOR)
+
+    # When the customer asks for a quote with Li and then books him
+    request = CartRequest((CartItem(world.tuina),), technician_id=world.li)
+    quoted = world.app.quotes.price_request(
+        request, CustomerProfile(CUSTOMER), actor=Actor(CUSTOMER, Role.CUSTOMER)
+    ).quote
+    order = world.app.ordering.place_order(
+        PlaceOrder(CUSTOMER, world.li, world.tuina, at(3, 10), location=HOME),
+        Actor(CUSTOMER, Role.CUSTOMER),
+    )
+
+    # Then the quote showed his price, and the order costs exactly that
+    assert quoted.payable == Money(own_price or 19900, "CNY")
+    assert order.price == quoted.payable
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), own_price=st.none() | st.integers(1, 60_000), use_coupon=st.booleans())
+def test_for_any_price_campaign_and_coupon_the_quote_is_the_order(
+    data: st.DataObject, own_price: int | None, use_coupon: bool
+) -> None:
+    # Given a technician price, a live campaign and maybe a coupon in the customer's wallet
+    world = _world()
+    app = world.app
+    if own_price is not None:
+        profile = TechnicianProfile(prices={world.tuina: Money(own_price, "CNY")})
+        app.technicians.update_profile(world.li, profile, OPERATOR)
+    scope_ids = {
+        "service_ids": (world.tuina, world.spa),
+        "category_ids": tuple(c.id for c in app.catalog.list_categories()),
+    }
+    campaign: Campaign = data.draw(campaigns(around=at(2, 8), **scope_ids))
+    app.campaigns.create(OPERATOR, campaign)
+    coupon_id = None
+    if use_coupon:
+        template: CouponTemplate = data.draw(coupon_templates(around=at(2, 8), **scope_ids))
+        template = attrs.evolve(
+            template,
+            active=True,
+            channels=frozenset({IssueChannel.ADMIN}),
+            issuable_from=None,
+            issuable_until=None,
+            stock=None,
+        )
+        app.coupons.create_template(OPERATOR, template)
+        try:
+            coupon_id = app.coupons.issue(OPERATOR, template.id, CUSTOMER).id
+        except BookingError:
+            coupon_id = None  # not issuable now (e.g. its validity has ended): no coupon
+
+    # When the customer asks for a quote with Li, then books the same thing
+    request = CartRequest((CartItem(world.tuina),), technician_id=world.li)
+    command = PlaceOrder(
+        CUSTOMER, world.li, world.tuina, at(3, 10), location=HOME, coupon_id=coupon_id
+    )
+    actor = Actor(CUSTOMER, Role.CUSTOMER)
+    refused: BookingError | None = None
+    try:
+        quoted = app.quotes.price_request(
+            request, CustomerProfile(CUSTOMER), coupon_id=coupon_id, actor=actor
+        )
+    except BookingError as error:
+        refused = error
+    if refused is not None:
+        # Then a coupon the quote refuses, checkout refuses for the same reason
+        with pytest.raises(type(refused)) as at_checkout:
+            app.ordering.place_order(command, actor)
+        assert at_checkout.value.code == refused.code
+        assert at_checkout.value.details.get("reason") == refused.details.get("reason")
+        return
+    order = app.ordering.place_order(command, actor)
+
+    # Then the order costs what the quote showed, line by line
+    assert order.quote is not None
+    assert order.price == quoted.quote.payable
+    assert _lines(order.quote) == _lines(quoted.quote)
