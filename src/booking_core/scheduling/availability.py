@@ -467,8 +467,9 @@ class BusyIndex:
     def window(self, start: int, end: int) -> tuple[int, int]:
         """Indexes ``[i, j)`` of the blocks overlapping ``[start, end)`` plus one neighbour
         on each side (whose address decides travel time)."""
-        i = max(bisect_right(self.ends, start) - 1, 0)
-        j = min(bisect_left(self.starts, end) + 1, len(self.starts))
+        starts, ends = self.starts, self.ends
+        i = max(bisect_right(ends, start) - 1, 0)
+        j = min(bisect_left(starts, end) + 1, len(starts))
         return i, j
 
     def blocks(
