@@ -19,13 +19,14 @@ from pendulum import DateTime
 from statemachine import State, StateChart
 from statemachine.exceptions import TransitionNotAllowed as _MachineRefused
 
-from booking_core.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
+from booking_core.errors import InvalidInput, TransitionNotAllowed
 from booking_core.events import DomainEvent
 from booking_core.ids import CustomerId, OrderId, TechnicianId
 from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
 from booking_core.orders.events import ComplaintFiled, ComplaintStateChanged
 from booking_core.orders.order import TransitionRecord
+from booking_core.orders.permissions import check_event
 
 __all__ = [
     "COMPLAINT_ROLES",
@@ -210,17 +211,14 @@ class Complaint:
             PermissionDenied: if the actor may not fire it on this complaint.
             TransitionNotAllowed: if the event is unknown or not allowed now.
         """
-        roles = COMPLAINT_ROLES.get(event)
-        if roles is None:
-            raise TransitionNotAllowed(
-                f"{event!r} is not a complaint action; use one of {', '.join(COMPLAINT_ROLES)}.",
-                details={"event": event},
-            )
-        if actor.role not in roles or not self.can_be_seen_by(actor):
-            raise PermissionDenied(
-                f"A {actor.role.value} cannot {event.replace('_', ' ')} complaint {self.id}.",
-                details={"event": event, "complaint_id": self.id, "role": actor.role.value},
-            )
+        check_event(
+            COMPLAINT_ROLES,
+            event,
+            actor,
+            kind="complaint",
+            subject_id=self.id,
+            visible=self.can_be_seen_by(actor),
+        )
         before = self.state
         try:
             ComplaintLifecycle(model=self).send(event)

@@ -12,7 +12,6 @@ from statemachine.exceptions import TransitionNotAllowed as _MachineRefused
 from booking_core.errors import (
     ConcurrentUpdate,
     InvalidInput,
-    PermissionDenied,
     RefundExceedsCaptured,
     TooEarly,
     TransitionNotAllowed,
@@ -23,6 +22,7 @@ from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
 from booking_core.orders.events import OrderModified, OrderPlaced, OrderStateChanged
 from booking_core.orders.lifecycle import GUARD_EXPLANATIONS, OrderLifecycle
+from booking_core.orders.permissions import check_event
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.orders.timing import TIME_GUARDS, explain, not_before
 from booking_core.pricing import Quote
@@ -476,17 +476,14 @@ class Order:
         reason: str,
         policy: OrderPolicy | None = None,
     ) -> None:
-        roles = EVENT_ROLES.get(event)
-        if roles is None:
-            raise TransitionNotAllowed(
-                f"{event!r} is not an order action; use one of {', '.join(EVENT_ROLES)}.",
-                details={"event": event},
-            )
-        if actor.role not in roles or not self.can_be_seen_by(actor):
-            raise PermissionDenied(
-                f"A {actor.role.value} cannot {event.replace('_', ' ')} order {self.id}.",
-                details={"event": event, "order_id": self.id, "role": actor.role.value},
-            )
+        check_event(
+            EVENT_ROLES,
+            event,
+            actor,
+            kind="order",
+            subject_id=self.id,
+            visible=self.can_be_seen_by(actor),
+        )
         before = self.state
         rules = policy if policy is not None else _DEFAULT_POLICY
         machine = OrderLifecycle(model=self)
