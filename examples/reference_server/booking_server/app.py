@@ -6,7 +6,9 @@ tests build it over the in-memory storage and ``booking_server.main`` over SQLit
 
 Endpoints are plain ``def`` functions: the application services are synchronous, so
 FastAPI runs them in its thread pool (DESIGN: "the reference server calls the services from
-a thread pool").
+a thread pool"). Only they go there: dependencies and error handlers that merely read the
+request are ``async``, since each plain ``def`` one costs a thread-pool round trip of its
+own, and on SQLite, which serves one unit of work at a time, the pool has one thread.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
@@ -68,6 +71,7 @@ def create_app(
     routers: Iterable[APIRouter] = ROUTERS,
     on_shutdown: Sequence[Callable[[], None]] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    threads: int | None = None,
 ) -> FastAPI:
     """A FastAPI app serving ``booking_app``.
 
@@ -80,10 +84,17 @@ def create_app(
         on_shutdown: Called when the server stops (e.g. the storage's ``dispose``).
         max_body_bytes: The largest request body taken (413 ``request_too_large`` beyond);
             see :class:`~booking_server.edge.RequestGuard` for every check at the edge.
+        threads: How many endpoints run at once in the thread pool (default: anyio's 40);
+            1 for a storage that serves one unit of work at a time, such as SQLite.
     """
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be positive; got {threads}.")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if threads is not None:
+            # The pool FastAPI runs plain ``def`` endpoints in (one per event loop).
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         try:
             yield
         finally:

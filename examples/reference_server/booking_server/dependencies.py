@@ -11,8 +11,10 @@ from booking_core.bootstrap import BookingApp
 __all__ = ["Booking", "get_booking_app"]
 
 
-def get_booking_app(request: Request) -> BookingApp:
+async def get_booking_app(request: Request) -> BookingApp:
     """The BookingApp injected into this server (kept on ``app.state``, never a global)."""
+    # ``async`` though it awaits nothing: a plain ``def`` dependency costs a thread-pool
+    # round trip per request.
     booking_app = request.app.state.booking_app
     if not isinstance(booking_app, BookingApp):  # pragma: no cover - a wiring mistake
         raise TypeError("create_app() stores a BookingApp on app.state.booking_app")

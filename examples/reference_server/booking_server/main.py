@@ -43,10 +43,12 @@ logger = logging.getLogger("booking_server")
 
 @attrs.frozen
 class Storage:
-    """An opened storage: the services' unit-of-work factory and how to close it."""
+    """An opened storage: the services' unit-of-work factory, how to close it, and how
+    many requests may use it at once (None: the thread pool's default)."""
 
     unit_of_work: UnitOfWorkFactory
     close: Callable[[], None] = lambda: None
+    threads: int | None = None
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -73,7 +75,10 @@ def open_storage(settings: Settings) -> Storage:
         sqlite_busy_ms=settings.db_busy_ms,
     )
     storage = SqlAlchemyStorage(settings.db_url, timeouts=timeouts)
-    return Storage(storage.unit_of_work, storage.dispose)
+    # On SQLite every unit of work takes the write lock (BEGIN IMMEDIATE): a second thread
+    # could only wait for it, in busy-timeout sleeps, and contend for the GIL meanwhile.
+    threads = 1 if storage.engine.dialect.name == "sqlite" else None
+    return Storage(storage.unit_of_work, storage.dispose, threads)
 
 
 def build_booking_app(storage: Storage, *, webhook_secret: bytes) -> BookingApp:
@@ -104,7 +109,10 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     if settings.seed_demo_data and seed_if_empty(booking_app) is not None:
         logger.info("seeded demo data into %s", mask_url(settings.db_url))
     return create_app(
-        booking_app, on_shutdown=[storage.close], max_body_bytes=settings.max_body_bytes
+        booking_app,
+        on_shutdown=[storage.close],
+        max_body_bytes=settings.max_body_bytes,
+        threads=storage.threads,
     )
 
 

@@ -225,8 +225,10 @@ def _field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 
 def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) -> None:
     """Register the handlers that turn every error into a problem+json response."""
+    # ``async`` though they await nothing: Starlette runs a plain ``def`` handler in the
+    # thread pool, a round trip per error answer.
 
-    def booking_error(_: Request, exc: Exception) -> ProblemResponse:
+    async def booking_error(_: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, BookingError)
         # A stalled database is temporary: say when to come back (RFC 9110 Retry-After).
         retry = (
@@ -243,7 +245,7 @@ def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) 
             headers=retry,
         )
 
-    def validation_error(_: Request, exc: Exception) -> ProblemResponse:
+    async def validation_error(_: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, RequestValidationError)
         errors = _field_errors(exc.errors())
         where = ", ".join(".".join(str(p) for p in e["location"]) for e in errors[:5])
@@ -259,7 +261,7 @@ def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) 
             details={"errors": errors},
         )
 
-    def unauthenticated(_: Request, exc: Exception) -> ProblemResponse:
+    async def unauthenticated(_: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, Unauthenticated)
         return _problem(
             base,
@@ -269,7 +271,7 @@ def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) 
             headers={"WWW-Authenticate": 'X-Actor realm="booking-core reference server"'},
         )
 
-    def http_error(request: Request, exc: Exception) -> ProblemResponse:
+    async def http_error(request: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, StarletteHTTPException)
         codes = {404: "not_found", 405: "method_not_allowed"}
         code = codes.get(exc.status_code, "http_error")
@@ -285,7 +287,7 @@ def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) 
             headers=headers,
         )
 
-    def unexpected(_: Request, exc: Exception) -> ProblemResponse:
+    async def unexpected(_: Request, exc: Exception) -> ProblemResponse:
         # Not logged here: the request guard logs every error once, with the request id;
         # an error that escapes it is re-raised by Starlette and logged by the server.
         return _problem(

@@ -169,3 +169,13 @@ def test_a_database_url_without_the_adapter_says_what_to_install(tmp_path: Path)
         create_server(settings)
 
     # then the error says what to install
+
+
+@pytest.mark.skipif(not HAS_ADAPTER, reason="booking-core-sdk-sqlalchemy is not installed")
+def test_sqlite_storage_runs_one_endpoint_at_a_time(tmp_path: Path) -> None:
+    # SQLite serves one writing unit of work at a time: more threads only queue on its lock
+    storage = open_storage(Settings(db_url=f"sqlite:///{tmp_path / 'threads.sqlite3'}"))
+    try:
+        assert storage.threads == 1
+    finally:
+        storage.close()

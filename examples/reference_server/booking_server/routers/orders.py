@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Header, Response, status
+from pydantic import BaseModel
 
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.orders import Order
@@ -49,6 +50,7 @@ def _unquoted(key: str | None) -> str | None:
 @router.post(
     "/orders",
     status_code=status.HTTP_201_CREATED,
+    response_model=OrderOut,
     summary="Place an order (customer)",
     responses={
         status.HTTP_200_OK: {
@@ -63,11 +65,10 @@ def place_order(
     body: PlaceOrderIn,
     app: Booking,
     actor: CurrentActor,
-    response: Response,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", description=_IDEMPOTENCY_KEY_DOC)
     ] = None,
-) -> OrderOut:
+) -> Response:
     """Reserve an offered slot and create an order awaiting payment, in one transaction,
     priced as ``POST /quotes`` prices it (with ``coupon_id``, that coupon is reserved for the
     order in the same transaction).
@@ -96,10 +97,17 @@ def place_order(
         ),
         actor,
     )
-    if placement.replayed:
-        response.status_code = status.HTTP_200_OK
-        response.headers[REPLAYED_HEADER] = "true"
-    return OrderOut.from_domain(placement.order)
+    return _json(
+        OrderOut.from_domain(placement.order),
+        status.HTTP_200_OK if placement.replayed else status.HTTP_201_CREATED,
+        {REPLAYED_HEADER: "true"} if placement.replayed else None,
+    )
+
+
+def _json(model: BaseModel, status_code: int, headers: dict[str, str] | None = None) -> Response:
+    # The answer serialized here, in the worker thread: a model returned to FastAPI is
+    # validated again against the response model in a second thread-pool round trip.
+    return Response(model.model_dump_json(), status_code, headers, media_type="application/json")
 
 
 @router.get("/orders", summary="My orders (customer)")

@@ -61,7 +61,7 @@ class RangeOut(OutModel):
     @classmethod
     def of(cls, value: TimeRange, time_zone: str) -> RangeOut:
         """From a domain range, shown in ``time_zone``."""
-        return cls(start=value.start.in_timezone(time_zone), end=value.end.in_timezone(time_zone))
+        return cls(start=in_zone(value.start, time_zone), end=in_zone(value.end, time_zone))
 
 
 class TechnicianSlotsOut(OutModel):
