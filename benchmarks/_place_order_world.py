@@ -7,7 +7,6 @@ Not a benchmark itself (the bench session runs ``bench_*.py`` only).
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import re
 import statistics
 from collections.abc import Callable, Iterator, Sequence
@@ -93,18 +92,14 @@ class Catalog:
 
 def seed(app: BookingApp, technicians: int) -> Catalog:
     """A 60-minute service and ``technicians`` technicians open 09:00–21:00 every day."""
-    category = as_actor(app.catalog.create_category, CreateCategory("Massage"), OPERATOR)
-    service = as_actor(
-        app.catalog.create_service,
-        CreateService(category.id, "Tuina", 60, Money(19900, "CNY")),
-        OPERATOR,
+    category = app.catalog.create_category(CreateCategory("Massage"), OPERATOR)
+    service = app.catalog.create_service(
+        CreateService(category.id, "Tuina", 60, Money(19900, "CNY")), OPERATOR
     )
     hours = WeeklyHours.every_day(f"{OPEN_HOUR:02d}:00", f"{CLOSE_HOUR:02d}:00")
     ids = tuple(
-        as_actor(
-            app.technicians.register,
-            RegisterTechnician(f"Tech {n}", ZONE, hours, frozenset({service.id})),
-            OPERATOR,
+        app.technicians.register(
+            RegisterTechnician(f"Tech {n}", ZONE, hours, frozenset({service.id})), OPERATOR
         ).id
         for n in range(technicians)
     )
@@ -136,15 +131,7 @@ def order(
 def place(app: BookingApp, command: PlaceOrder) -> Placement:
     """``app.ordering.place`` as the command's customer (the one call every benchmark
     times)."""
-    return as_actor(app.ordering.place, command, Actor(command.customer_id, Role.CUSTOMER))
-
-
-def as_actor(method: Callable[..., T], command: object, actor: Actor) -> T:
-    """``method(command, actor)``, or ``method(command)`` where it does not take the acting
-    user (the services take one since issue 9; the benchmarks also run on older trees)."""
-    if "actor" in inspect.signature(method).parameters:
-        return method(command, actor)
-    return method(command)
+    return app.ordering.place(command, Actor(command.customer_id, Role.CUSTOMER))
 
 
 @attrs.frozen

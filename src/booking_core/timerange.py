@@ -75,6 +75,25 @@ class TimeRange:
             )
 
     @classmethod
+    def of_aware(cls, start: DateTime, end: DateTime) -> TimeRange:
+        """``TimeRange(start, end)``, cheaper where both are aware pendulum DateTimes (how
+        storage reads instants back, once per booking of an agenda): the converters would
+        return them unchanged, so they are skipped. Anything else (naive, stdlib, an end
+        not after the start) goes through the constructor and its checks."""
+        if not (
+            isinstance(start, DateTime)
+            and isinstance(end, DateTime)
+            and start.tzinfo is not None
+            and end.tzinfo is not None
+            and start < end
+        ):
+            return cls(start, end)
+        made = object.__new__(cls)
+        object.__setattr__(made, "start", start)
+        object.__setattr__(made, "end", end)
+        return made
+
+    @classmethod
     def starting(cls, start: DateTime, duration: Duration) -> TimeRange:
         """The range of ``duration`` from ``start`` (absolute time, not wall-clock)."""
         return cls(start, start + duration)

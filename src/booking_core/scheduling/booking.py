@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import attrs
+import pendulum
 from pendulum import DateTime
 
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
@@ -10,6 +13,19 @@ from booking_core.scheduling.geo import GeoPoint
 from booking_core.timerange import TimeRange
 
 __all__ = ["Booking"]
+
+_UTC = pendulum.UTC
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_minus = _dt.datetime.__sub__  # stdlib subtraction: pendulum's builds an Interval
+
+
+def _epoch_seconds(instant: DateTime) -> int:
+    """``instant.int_timestamp``, without its copy for instants in UTC (every booking read
+    from storage): with one tzinfo on both sides the subtraction asks no zone for offsets."""
+    if instant.tzinfo is _UTC:
+        delta = _minus(instant, _EPOCH)
+        return delta.days * 86400 + delta.seconds
+    return instant.int_timestamp
 
 
 @attrs.frozen
@@ -50,9 +66,9 @@ class Booking:
             self,
             "_minutes",
             (
-                self.blocked.start.int_timestamp // 60,
-                -(-self.blocked.end.int_timestamp // 60),
-                self.slot.start.int_timestamp // 60,
+                _epoch_seconds(self.blocked.start) // 60,
+                -(-_epoch_seconds(self.blocked.end) // 60),
+                _epoch_seconds(self.slot.start) // 60,
             ),
         )
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as SqlAlchemyTimeout
 
 from booking_core.ports.storage import LockKey
 from booking_core_sqlalchemy.engine import engine_from, is_memory_sqlite
+from booking_core_sqlalchemy.mapping import ReadCache
 from booking_core_sqlalchemy.migration import migrate
 from booking_core_sqlalchemy.repositories import (
     ConnectionSource,
@@ -80,6 +81,8 @@ class SqlAlchemyStorage:
         self._lock: AbstractContextManager[Any] = (
             threading.RLock() if is_memory_sqlite(self.engine.url) else nullcontext()
         )
+        # Documents parsed by any of its units of work, remembered by their text.
+        self._cache = ReadCache()
 
     @classmethod
     def create_sqlite(
@@ -104,7 +107,9 @@ class SqlAlchemyStorage:
 
     def unit_of_work(self) -> SqlAlchemyUnitOfWork:
         """A new unit of work (this bound method is the services' ``UnitOfWorkFactory``)."""
-        return SqlAlchemyUnitOfWork(self.engine, postgres=self._postgres, lock=self._lock)
+        return SqlAlchemyUnitOfWork(
+            self.engine, postgres=self._postgres, lock=self._lock, cache=self._cache
+        )
 
     def dispose(self) -> None:
         """Close the pooled connections of the engine this storage made (not one given)."""
@@ -173,7 +178,9 @@ class SqlAlchemyUnitOfWork:
     services = _repository(SqlAlchemyServiceRepository)
     technicians = _repository(SqlAlchemyTechnicianRepository)
     schedules = _repository(SqlAlchemyScheduleRepository)
-    agendas = _repository(SqlAlchemyAgendaRepository)
+    agendas = _Lazy(
+        lambda uow: SqlAlchemyAgendaRepository(uow, postgres=uow._postgres, cache=uow._cache)
+    )
     orders = _repository(SqlAlchemyOrderRepository)
     reviews = _repository(SqlAlchemyReviewRepository)
     outbox = _repository(SqlAlchemyOutboxRepository)
@@ -195,11 +202,18 @@ class SqlAlchemyUnitOfWork:
     )
 
     _postgres: bool
+    _cache: ReadCache
 
     def __init__(
-        self, engine: Engine, *, postgres: bool, lock: AbstractContextManager[Any]
+        self,
+        engine: Engine,
+        *,
+        postgres: bool,
+        lock: AbstractContextManager[Any],
+        cache: ReadCache | None = None,
     ) -> None:
         self._engine = engine
+        self._cache = ReadCache() if cache is None else cache
         self._lock = lock
         self._connection: Connection | None = None
         self._postgres = postgres

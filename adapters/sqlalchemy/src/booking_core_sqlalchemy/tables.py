@@ -98,6 +98,7 @@ __all__ = [
     "reviews",
     "services",
     "technicians",
+    "utc_instant",
     "webhook_events",
     "work_schedules",
 ]
@@ -111,6 +112,9 @@ NAMING_CONVENTION: Final = {
 }
 
 _UTC = dt.UTC
+_ZERO = dt.timedelta(0)
+_PendulumDateTime = pendulum.DateTime
+_PENDULUM_UTC = pendulum.UTC
 
 
 def key_type() -> TypeEngine[str]:
@@ -153,17 +157,25 @@ class UtcDateTime(TypeDecorator[DateTime]):
         return plain
 
     def process_result_value(self, value: Any, dialect: Dialect) -> DateTime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = dt.datetime.fromisoformat(value)
-        utc = cast(dt.datetime, value).astimezone(_UTC)
-        # Built field by field: ~9x cheaper than pendulum.instance(...).in_timezone("UTC"),
-        # and every instant of every row read passes here.
-        return pendulum.DateTime(
-            utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond,
-            tzinfo=pendulum.UTC,
-        )  # fmt: skip
+        return utc_instant(value)
+
+
+def utc_instant(value: Any) -> DateTime | None:
+    """What :class:`UtcDateTime` reads from the driver's value (text on SQLite, a datetime
+    on PostgreSQL): the instant as a pendulum DateTime in UTC; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    utc = cast(dt.datetime, value)
+    if utc.utcoffset() != _ZERO:  # what UtcDateTime writes is UTC already
+        utc = utc.astimezone(_UTC)
+    # Built field by field: ~9x cheaper than pendulum.instance(...).in_timezone("UTC"),
+    # and every instant of every row read passes here (positional: cheaper still).
+    return _PendulumDateTime(
+        utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond,
+        _PENDULUM_UTC,
+    )  # fmt: skip
 
 
 class Base(DeclarativeBase):

@@ -9,6 +9,7 @@ for every day it needs from that one agenda.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -44,14 +45,16 @@ __all__ = [
     "LoadedAgenda",
     "Reservation",
     "Reservations",
+    "candidate_days",
     "ensure_offers",
     "reach",
     "service_timing",
 ]
 
 # Local midnight lies between UTC midnight - 14 h (UTC+14) and UTC midnight + 12 h (UTC-12).
-_EAST = pendulum.duration(hours=14)
-_WEST = pendulum.duration(hours=12)
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_WEST_SECONDS = 12 * 3600
+_EAST_SECONDS = 14 * 3600
 
 
 def service_timing(service: Service, policy: BookingPolicy) -> ServiceTiming:
@@ -61,14 +64,31 @@ def service_timing(service: Service, policy: BookingPolicy) -> ServiceTiming:
     )
 
 
-def reach(first: Date, last: Date) -> TimeRange:
+def reach(first: _dt.date, last: _dt.date) -> TimeRange:
     """Every instant that can matter for working ranges starting on local days
     ``first``…``last`` in any zone: the ranges (up to two local days long), buffers (up to
     a day each), the neighbouring jobs whose address decides travel time, and whole local
     days for the daily cap."""
-    start = pendulum.datetime(first.year, first.month, first.day).subtract(days=1)
-    end = pendulum.datetime(last.year, last.month, last.day).add(days=4)
-    return TimeRange(start - _EAST, end + _WEST)
+    # UTC midnight of the day before ``first``, less 14 h: 10:00 two days before; UTC
+    # midnight four days after ``last``, plus 12 h. Built from the dates, not by pendulum
+    # arithmetic (once per reservation).
+    start = _dt.date.fromordinal(first.toordinal() - 2)
+    end = _dt.date.fromordinal(last.toordinal() + 4)
+    return TimeRange.of_aware(
+        DateTime(start.year, start.month, start.day, 10, 0, 0, 0, pendulum.UTC),
+        DateTime(end.year, end.month, end.day, 12, 0, 0, 0, pendulum.UTC),
+    )
+
+
+def candidate_days(start: DateTime) -> tuple[_dt.date, _dt.date]:
+    """The first and last local day whose ranges may offer ``start`` in some zone: its
+    local date lies between its UTC date at UTC-12 and at UTC+14, and a range of the day
+    before may run past midnight into it. ``reach`` of them covers ``reach`` of the two
+    candidate days in the technician's own zone (what listing them loads)."""
+    seconds = start.int_timestamp
+    west = _EPOCH_ORDINAL + (seconds - _WEST_SECONDS) // 86400
+    east = _EPOCH_ORDINAL + (seconds + _EAST_SECONDS) // 86400
+    return _dt.date.fromordinal(west - 1), _dt.date.fromordinal(east)
 
 
 def ensure_offers(technician: Technician, service: Service) -> None:
@@ -135,8 +155,8 @@ class Reservations:
         uow: UnitOfWork,
         technician_id: TechnicianId,
         service_id: ServiceId,
-        first: Date,
-        last: Date,
+        first: _dt.date,
+        last: _dt.date,
         *,
         now: DateTime,
         customer_id: CustomerId | None = None,
@@ -183,16 +203,23 @@ class Reservations:
         return self.offered_on(loaded, day, now=now, location=location)
 
     def offered_on(
-        self, loaded: LoadedAgenda, day: Date, *, now: DateTime, location: GeoPoint | None
+        self,
+        loaded: LoadedAgenda,
+        day: Date,
+        *,
+        now: DateTime,
+        location: GeoPoint | None,
+        travel: TravelEstimate | None = None,
     ) -> list[int]:
-        """The starts a loaded agenda offers on local ``day``."""
+        """The starts a loaded agenda offers on local ``day`` (``travel``: the request's
+        estimate from :meth:`_estimate`, made here when not given)."""
         return loaded.engine.offered(
             service_timing(loaded.service, self.policy),
             day,
             now_minute=now.int_timestamp // 60,  # seconds past the minute never make a slot earlier
             policy=self.policy,
             location=location,
-            travel=self._estimate(location),
+            travel=self._estimate(location) if travel is None else travel,
         )
 
     def plan(
@@ -220,20 +247,27 @@ class Reservations:
         """
         excluded = tuple(exclude)
         # A start may come from a range of its own local day or of the day before (a range
-        # running past midnight): one agenda covers both.
-        day = start.in_timezone("UTC").date()
+        # running past midnight): one agenda covers both, whatever the technician's zone.
+        first, last = candidate_days(start)
         loaded = self.agenda(
-            uow, technician_id, service_id, day.subtract(days=2), day.add(days=1), now=now,
-            customer_id=customer_id, exclude=excluded,
+            uow, technician_id, service_id, first, last, now=now, customer_id=customer_id,
+            exclude=excluded,
         )  # fmt: skip
         local_day = start.in_timezone(loaded.technician.time_zone).date()
         minute = epoch_minutes(start)
+        estimate = self._estimate(location)  # one per request: both days and the plan share it
         for candidate in (local_day.subtract(days=1), local_day):
-            if minute in self.offered_on(loaded, candidate, now=now, location=location):
+            # Every offered start lies inside one of the day's ranges (free_slot_minutes):
+            # a day none of whose ranges holds the start (mostly the day before) offers it
+            # not, and need not be worked out.
+            if not any(r[0] <= minute < r[1] for r in loaded.engine.ranges(candidate, location)):
+                continue
+            offered = self.offered_on(
+                loaded, candidate, now=now, location=location, travel=estimate
+            )
+            if minute in offered:
                 timing = service_timing(loaded.service, self.policy)
-                travel_minutes = loaded.engine.travel_before(
-                    minute, timing, location, self._estimate(location)
-                )
+                travel_minutes = loaded.engine.travel_before(minute, timing, location, estimate)
                 slot = TimeRange(start, start.add(minutes=timing.duration))
                 blocked = slot.expand(
                     pendulum.duration(minutes=timing.buffer_before + travel_minutes),
@@ -282,8 +316,11 @@ class Reservations:
             location=location, exclude=excluded,
         )  # fmt: skip
         released = False
+        # In UTC, as storage returns instants: comparing two instants of one zone asks
+        # neither for its offset (once per loaded booking).
+        blocked = plan.blocked.in_utc()
         for other in loaded.stored.bookings:
-            if not other.blocked.overlaps(plan.blocked) and other.id != replaces:
+            if not other.blocked.overlaps(blocked) and other.id != replaces:
                 continue
             own_hold = other.is_hold and customer_id is not None and other.holder == customer_id
             if other.id == replaces or not other.counts_at(now) or own_hold:
@@ -307,7 +344,25 @@ class Reservations:
         return Reservation(booking, loaded.technician, loaded.service)
 
     def _estimate(self, location: GeoPoint | None) -> TravelEstimate | None:
-        return self._travel.minutes if location is not None and self._travel else None
+        if location is None or not self._travel:
+            return None
+        return _remembered(self._travel.minutes)
+
+
+def _remembered(minutes: TravelEstimate) -> TravelEstimate:
+    """``minutes``, asked once per pair of places: the engine asks for every neighbouring
+    job, and most jobs of one request share few addresses. TravelTime is deterministic for
+    the life of a request, so an answer given once is the answer."""
+    known: dict[tuple[GeoPoint, GeoPoint], int] = {}
+
+    def estimate(origin: GeoPoint, destination: GeoPoint) -> int:
+        key = (origin, destination)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = minutes(origin, destination)
+        return found
+
+    return estimate
 
 
 def _why_not(

@@ -103,12 +103,16 @@ _NEXT_ORDER_NUMBER: Final = PerDialect(
 )
 # SQLite's compiler leaves FOR UPDATE out: there the unit of work's write lock serializes.
 _LOCK_ORDER: Final = _ORDER_EXISTS.with_for_update()
+_ACTIVE_STATE_NAMES: Final = sorted(state.value for state in ACTIVE_STATES)
+assert all(name.isidentifier() for name in _ACTIVE_STATE_NAMES)  # safe to write as SQL text
 _COUNT_UNPAID: Final = select(
     func.count(),
     func.count().filter(orders.c.technician_id == bindparam("technician_id")),
 ).where(
     orders.c.customer_id == bindparam("customer_id"),
-    orders.c.state.in_(sorted(state.value for state in ACTIVE_STATES)),
+    # Constants written into the SQL: an IN list of parameters is re-rendered on every
+    # execution (SQLAlchemy's "expanding" parameters), once per order placed.
+    orders.c.state.in_([literal_column(f"'{name}'") for name in _ACTIVE_STATE_NAMES]),
     or_(orders.c.paid_amount.is_(None), orders.c.paid_amount == 0),
 )
 

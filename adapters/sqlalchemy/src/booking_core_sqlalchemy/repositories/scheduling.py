@@ -32,9 +32,12 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     Select,
+    String,
+    Text,
     and_,
     bindparam,
     cast,
+    exists,
     func,
     insert,
     literal_column,
@@ -44,6 +47,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound, SlotTaken
@@ -142,6 +146,26 @@ _SQLITE_ANY_ACTIVE_OVERLAPPING: Final[Select[Any]] = (
 )
 _INSERT_BOOKING: Final = insert(bookings)
 _INSERT_BOOKING_OR_NOTHING: Final = insert_or_nothing(bookings)
+# SQLite: the overlap check and the insert in one statement, ``INSERT ... SELECT <values>
+# WHERE NOT EXISTS (<an active booking of the technician overlapping>) ON CONFLICT DO
+# NOTHING`` (the WHERE also keeps SQLite from reading ON CONFLICT as a join's). It inserts
+# nothing on an overlap or a taken id; only then a second statement tells which.
+_SQLITE_INSERT_BOOKING_IF_FREE: Final = (
+    sqlite.insert(bookings)
+    .from_select(
+        [c.name for c in bookings.c],
+        select(*(bindparam(c.name, type_=c.type) for c in bookings.c)).where(
+            ~exists().where(
+                bookings.c.technician_id == bindparam("technician_id"),
+                bookings.c.active,
+                bookings.c.blocked_start < bindparam("blocked_end", type_=UtcDateTime()),
+                bookings.c.blocked_end > bindparam("blocked_start", type_=UtcDateTime()),
+            )
+        ),
+    )
+    .on_conflict_do_nothing()
+    .execution_options(preserve_rowcount=True)
+)
 _BOOKING: Final = select(bookings).where(bookings.c.id == _ID)
 _RELEASE_BOOKING: Final = update(bookings).where(bookings.c.id == _ID).values(active=False)
 
@@ -248,12 +272,16 @@ class SqlAlchemyBookingRepository(Repository):
         if self._postgres:
             self._add_postgres(booking, values)
             return
+        if not booking.active:
+            self._insert_new(_INSERT_BOOKING_OR_NOTHING, values, booking.id)
+            return
         conn = self._conn
-        if booking.active:
-            params = _within(booking.technician_id, booking.blocked)
-            if conn.execute(_SQLITE_ANY_ACTIVE_OVERLAPPING, params).first() is not None:
-                raise _slot_taken(booking)
-        self._insert_new(_INSERT_BOOKING_OR_NOTHING, values, booking.id)
+        if rowcount(conn.execute(_SQLITE_INSERT_BOOKING_IF_FREE, values)):
+            return
+        params = _within(booking.technician_id, booking.blocked)
+        if conn.execute(_SQLITE_ANY_ACTIVE_OVERLAPPING, params).first() is not None:
+            raise _slot_taken(booking)
+        raise DuplicateEntity(self.entity, booking.id)
 
     def _add_postgres(self, booking: Booking, values: dict[str, Any]) -> None:
         conn = self._conn
@@ -383,32 +411,61 @@ class SqlAlchemyScheduleRepository(Repository):
 # none was asked or it does not exist), NULL booking columns. Then one row per overlapping
 # booking (part 1) with NULL head columns — so the technician's JSON columns are decoded
 # once, not once per booking as a three-way join would repeat them. The parts are sliced
-# back into rows of their own tables.
+# back into rows of their own tables. The technician's JSON columns come as their text and
+# the bookings' instants as the driver's values: ReadCache builds values from them, once per
+# distinct row.
 _TechnicianRow = namedtuple("_TechnicianRow", technicians.c.keys())  # type: ignore[misc]
 _ServiceRow = namedtuple("_ServiceRow", services.c.keys())  # type: ignore[misc]
-_BookingRow = namedtuple("_BookingRow", bookings.c.keys())  # type: ignore[misc]
-_ScheduleRow = namedtuple("_ScheduleRow", ["document", "version"])
+_TECHNICIAN_JSON = frozenset({"weekly_hours", "service_ids", "profile"})  # read as text
 _T_START = 1  # after the part
 _S_START = _T_START + len(technicians.c) + 2
 _B_START = _S_START + len(services.c)
 
 
-def _labeled(prefix: str, columns: Iterable[ColumnElement[Any]], *, empty: bool) -> list[Any]:
+def _labeled(
+    prefix: str, columns: Iterable[ColumnElement[Any]], *, empty: bool, postgres: bool = False
+) -> list[Any]:
     # A compound SELECT takes its column names and result types from its first SELECT:
-    # there, NULL placeholders keep the type of the column they stand for.
+    # there, NULL placeholders keep the type of the column they stand for (for an instant,
+    # the driver's: mapping.booking_from_raw reads it).
     return [
-        (type_coerce(null(), c.type) if empty else c).label(f"{prefix}{c.key}") for c in columns
+        (type_coerce(null(), _driver_type(c.type, postgres)) if empty else c).label(
+            f"{prefix}{c.key}"
+        )
+        for c in columns
     ]
 
 
+def _driver_type(type_: Any, postgres: bool) -> Any:
+    if not isinstance(type_, UtcDateTime):
+        return type_
+    return postgresql.TIMESTAMP(timezone=True) if postgres else String()
+
+
+def _as_text(column: ColumnElement[Any], postgres: bool) -> ColumnElement[Any]:
+    # A JSON column as its text: parsed documents are remembered by it (ReadCache).
+    return cast(column, Text) if postgres else type_coerce(column, Text)
+
+
 def _agenda_query(postgres: bool) -> CompoundSelect[Any]:
+    technician_columns = [
+        _as_text(c, postgres).label(c.key) if c.key in _TECHNICIAN_JSON else c
+        for c in technicians.c
+    ]
     head: Select[Any] = (
         select(
             literal_column("0").label("part"),
-            *_labeled("t_", technicians.c, empty=False),
-            *_labeled("w_", [work_schedules.c.document, work_schedules.c.version], empty=False),
+            *_labeled("t_", technician_columns, empty=False),
+            *_labeled(
+                "w_",
+                [
+                    _as_text(work_schedules.c.document, postgres).label("document"),
+                    work_schedules.c.version,
+                ],
+                empty=False,
+            ),
             *_labeled("s_", services.c, empty=False),
-            *_labeled("b_", bookings.c, empty=True),
+            *_labeled("b_", bookings.c, empty=True, postgres=postgres),
         )
         .select_from(
             technicians.outerjoin(
@@ -436,6 +493,17 @@ class SqlAlchemyAgendaRepository(Repository):
 
     entity = "technician"
 
+    def __init__(
+        self,
+        source: ConnectionSource,
+        *,
+        postgres: bool,
+        cache: mapping.ReadCache | None = None,
+    ) -> None:
+        super().__init__(source, postgres=postgres)
+        # The storage's cache (shared by its units of work), else one of our own.
+        self._cache = mapping.ReadCache() if cache is None else cache
+
     def load(
         self,
         technician_id: TechnicianId,
@@ -461,17 +529,17 @@ class SqlAlchemyAgendaRepository(Repository):
                 raise NotFound("service", service_id)
             service = mapping.service_to_domain(_ServiceRow._make(head[_S_START:_B_START]))
         document, version = head[_S_START - 2], head[_S_START - 1]
+        cache = self._cache
+        booking = cache.booking
         return StoredAgenda(
-            technician=mapping.technician_to_domain(
-                _TechnicianRow._make(head[_T_START : _S_START - 2])
+            technician=mapping.technician_from_text(
+                _TechnicianRow._make(head[_T_START : _S_START - 2]), cache
             ),
             schedule=(
-                WorkSchedule.empty(technician_id)
+                cache.empty_schedule(technician_id)
                 if document is None
-                else mapping.schedule_to_domain(_ScheduleRow(document, version))
+                else mapping.schedule_from_text(document, version, cache)
             ),
-            bookings=tuple(
-                mapping.booking_to_domain(_BookingRow._make(row[_B_START:])) for row in rows[1:]
-            ),
+            bookings=tuple(booking(tuple(row[_B_START:])) for row in rows[1:]),
             service=service,
         )
