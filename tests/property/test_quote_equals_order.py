@@ -50,7 +50,7 @@ def test_a_quote_for_a_technician_shows_his_price(own_price: int | None) -> None
 
     # When the customer asks for a quote with Li and then books him
     request = CartRequest((CartItem(world.tuina),), technician_id=world.li)
-    quoted = world.app.quotes.price_request(
+    quoted = world.app.quotes.price(
         request, CustomerProfile(CUSTOMER), actor=Actor(CUSTOMER, Role.CUSTOMER)
     ).quote
     order = world.app.ordering.place_order(
@@ -107,7 +107,7 @@ def test_for_any_price_campaign_and_coupon_the_quote_is_the_order(
     actor = Actor(CUSTOMER, Role.CUSTOMER)
     refused: BookingError | None = None
     try:
-        quoted = app.quotes.price_request(
+        quoted = app.quotes.price(
             request, CustomerProfile(CUSTOMER), coupon_id=coupon_id, actor=actor
         )
     except BookingError as error:

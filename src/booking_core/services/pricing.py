@@ -95,7 +95,7 @@ class QuoteService:
 
     def price(
         self,
-        cart: Cart,
+        cart: Cart | CartRequest,
         customer: CustomerProfile,
         *,
         actor: Actor,
@@ -105,11 +105,16 @@ class QuoteService:
     ) -> PricedCart:
         """Price ``cart`` for ``customer`` now, with ``coupon_id`` if given.
 
-        To price what checkout will charge for a booking, build the cart as checkout does:
-        :meth:`price_request` (the technician's own prices and store).
+        Give a :class:`~booking_core.services.steps.carts.CartRequest` to price what
+        checkout will charge for a booking: the cart is then the one checkout builds
+        (:func:`~booking_core.services.steps.carts.build_cart`: the technician's own prices
+        and his store), so the order costs exactly ``quote.payable``. A :class:`Cart` is
+        priced as given.
 
         Raises:
-            NotFound: (``coupon_not_found``) the coupon does not exist or is someone else's.
+            NotFound: no such service or technician in the request; (``coupon_not_found``)
+                the coupon does not exist or is someone else's.
+            ServiceNotOffered: the technician does not perform one of the services.
             CouponNotApplicable: the chosen coupon does not apply (``details["reason"]``).
             PointsNotRedeemable, CurrencyMismatch: as :func:`booking_core.pricing.quote`.
             PermissionDenied: ``actor`` is not the customer priced for (the quote reads his
@@ -117,34 +122,8 @@ class QuoteService:
         """
         require_customer(actor, customer.id, "prices carts")
         with self._uow() as uow:
-            campaigns = uow.campaigns.list()
-            wallet = uow.coupons.list_for_customer(customer.id)
-        return self._priced(cart, customer, campaigns, wallet, coupon_id, points, order_id)
-
-    def price_request(
-        self,
-        request: CartRequest,
-        customer: CustomerProfile,
-        *,
-        actor: Actor,
-        coupon_id: CouponId | None = None,
-        points: int = 0,
-        order_id: OrderId | None = None,
-    ) -> PricedCart:
-        """Price the services of ``request`` as checkout will: with the cart checkout
-        builds (:func:`~booking_core.services.steps.carts.build_cart`: the technician's
-        prices and store), the rules in force, the stored campaigns and ``coupon_id``.
-
-        Raises:
-            NotFound: no such service or technician; (``coupon_not_found``) the coupon
-                does not exist or is someone else's.
-            ServiceNotOffered: the technician does not perform one of the services.
-            CouponNotApplicable, PointsNotRedeemable, CurrencyMismatch: as :meth:`price`.
-            PermissionDenied: ``actor`` is not the customer priced for.
-        """
-        require_customer(actor, customer.id, "prices carts")
-        with self._uow() as uow:
-            cart = load_cart(uow, request)
+            if isinstance(cart, CartRequest):
+                cart = load_cart(uow, cart)
             campaigns = uow.campaigns.list()
             wallet = uow.coupons.list_for_customer(customer.id)
         return self._priced(cart, customer, campaigns, wallet, coupon_id, points, order_id)

@@ -71,7 +71,7 @@ def price_cart(body: QuoteIn, app: Booking, actor: CurrentActor) -> QuoteOut:
     )
     coupon_id = None if body.coupon_id is None else CouponId(body.coupon_id)
     customer = CustomerProfile(CustomerId(actor.id))
-    priced = app.quotes.price_request(request, customer, actor=actor, coupon_id=coupon_id)
+    priced = app.quotes.price(request, customer, actor=actor, coupon_id=coupon_id)
     return QuoteOut.from_domain(priced)
 
 
