@@ -1,5 +1,5 @@
 """The quote and the order agree: for any technician price, campaign and coupon, what
-``app.quotes.price_request`` shows is what checkout charges (issue 9 item 4).
+``app.quotes.price`` shows for a ``CartRequest`` is what checkout charges (issue 9 item 4).
 
 Both build their cart with ``booking_core.services.steps.carts.build_cart``; before that,
 the server's ``POST /quotes`` priced the catalog price, so a technician selling at his own
