@@ -115,9 +115,9 @@ def build(
     books = OrderBooks(pricing_rules, rates)
     refunds = Refunds(ids, order_policy)
     payments_service = PaymentService(
-        units, clock, ids, payments, order_policy, books=books, refunds=refunds
+        units, clock, payments, order_policy, books=books, refunds=refunds
     )
-    cancellation = CancellationService(units, clock, ids, payments_service, refunds, order_policy)
+    cancellation = CancellationService(units, clock, payments_service, refunds, order_policy)
     ordering = OrderingService(
         units,
         clock,

@@ -27,7 +27,6 @@ from booking_core.orders import Actor, Order, OrderState, Role
 from booking_core.orders.cancellation import CancellationCause, CancellationQuote
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.ports.clock import Clock
-from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import RefundResult
 from booking_core.ports.storage import UnitOfWorkFactory
@@ -64,14 +63,12 @@ class CancellationService:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        ids: IdSource,
         payments: PaymentService,
         refunds: Refunds,
         policy: OrderPolicy,
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._ids = ids
         self._payments = payments
         self._refunds = refunds
         self._policy = policy

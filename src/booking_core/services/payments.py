@@ -53,7 +53,6 @@ from booking_core.orders.payments import (
 )
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.ports.clock import Clock
-from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import (
     ParsedWebhook,
@@ -83,7 +82,6 @@ CLOSED_STATES: Final = frozenset(
     }
 )
 
-_PAYMENTS: Final = PAYMENTS_ACTOR
 _T = TypeVar("_T")
 
 
@@ -112,7 +110,6 @@ class PaymentService:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        ids: IdSource,
         gateway: PaymentGateway,
         policy: OrderPolicy,
         *,
@@ -124,7 +121,6 @@ class PaymentService:
         self.books = books
         self._refunds = refunds
         self._clock = clock
-        self._ids = ids
         self._gateway = gateway
         self._policy = policy
         self._gateway_name = gateway_name
@@ -245,7 +241,7 @@ class PaymentService:
             if surplus is not None:
                 amount, reason = surplus
                 give_back = self._refunds.plan(
-                    uow, order, amount, reason=reason, actor=_PAYMENTS, at=now
+                    uow, order, amount, reason=reason, actor=PAYMENTS_ACTOR, at=now
                 )
             uow.orders.save(order)
         return give_back
@@ -276,7 +272,7 @@ class PaymentService:
             return attempt.amount, "payment arrived after the order was closed"
         if order.state == OrderState.PENDING_PAYMENT and order.upfront_covered():
             order.transition(
-                "pay", actor=_PAYMENTS, at=now, reason=f"{attempt.purpose.value} captured"
+                "pay", actor=PAYMENTS_ACTOR, at=now, reason=f"{attempt.purpose.value} captured"
             )
         excess = order.refundable - order.price
         if excess.amount > 0:
@@ -403,7 +399,7 @@ class PaymentService:
         refunds = uow.refunds.for_order(order.id)
         if any(r.is_open or r.status is RefundStatus.FAILED for r in refunds):
             return  # still waiting, or a failed refund awaits the platform
-        order.transition("settle_refund", actor=_PAYMENTS, at=now, reason="refunds settled")
+        order.transition("settle_refund", actor=PAYMENTS_ACTOR, at=now, reason="refunds settled")
 
     # -- reconciling ----------------------------------------------------------------------
 
