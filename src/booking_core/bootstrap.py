@@ -15,6 +15,7 @@ from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import StraightLineTravel
+from booking_core.scheduling.offer_memo import OfferMemo
 from booking_core.serialization import make_converter
 from booking_core.services.aftersales import AfterSalesService
 from booking_core.services.availability import AvailabilityService
@@ -88,11 +89,14 @@ def build(
     order_policy: OrderPolicy | None = None,
     pricing_rules: PricingRulesSource | None = None,
     rates: RateTable | None = None,
+    offer_memo: OfferMemo | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (system clock, UUID ids and straight-line
     travel times by default; pricing without tier discounts, 满减 or points unless
     ``pricing_rules`` gives them; settlement by ``rates``, default
-    :data:`~booking_core.services.ledger.DEFAULT_RATES`).
+    :data:`~booking_core.services.ledger.DEFAULT_RATES`; "any technician" answers
+    remembered in a new :class:`~booking_core.scheduling.offer_memo.OfferMemo` unless
+    ``offer_memo`` is given — ``OfferMemo(max_entries=0)`` remembers nothing).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -141,7 +145,14 @@ def build(
     return BookingApp(
         catalog=CatalogService(units, ids),
         technicians=TechnicianService(units, ids),
-        availability=AvailabilityService(units, clock, policy, travel, reservations),
+        availability=AvailabilityService(
+            units,
+            clock,
+            policy,
+            travel,
+            reservations,
+            OfferMemo() if offer_memo is None else offer_memo,
+        ),
         ordering=ordering,
         reviews=ReviewService(units, clock, ids),
         converter=converter,

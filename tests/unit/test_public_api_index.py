@@ -49,6 +49,7 @@ LEFT_OUT = {
     "JobHandler": "a type alias (the values of BookingApp.job_handlers)",
     "campaign_spend": _STEP,
     "find_offered_slots": _STEP,
+    "merge_offers": "the pure half of the search that merges answers by start",
     "rules_with_campaigns": _STEP,
 }
 

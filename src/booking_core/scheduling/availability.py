@@ -52,6 +52,7 @@ __all__ = [
     "free_slot_minutes",
     "from_epoch_minutes",
     "local_midnight",
+    "start_bounds",
     "working_intervals",
 ]
 
@@ -660,6 +661,19 @@ def free_slot_minutes(request: SlotRequest) -> list[int]:
 # -- one technician -------------------------------------------------------------------------
 
 
+def start_bounds(first: int, last: int, now_minute: int, policy: BookingPolicy) -> Interval:
+    """``(not_before, not_after)`` for starts inside working ranges from ``first`` to
+    ``last`` (epoch minutes): ``now + notice`` and ``now + window``, clamped to the ranges.
+
+    Every start lies in ``[first, last)``, so a notice ending before ``first`` or a window
+    ending after ``last`` cuts nothing: clamped, the bounds stop changing with ``now``, and
+    an answer computed earlier for the same day still holds (what ``OfferMemo`` reuses).
+    """
+    not_before = max(now_minute + policy.notice_minutes, first - 1)
+    not_after = min(now_minute + policy.window_days * _DAY, last)
+    return not_before, not_after
+
+
 @attrs.frozen
 class TechnicianAgenda:
     """One technician with his schedule and busy time: the engine's unit of work.
@@ -700,8 +714,7 @@ class TechnicianAgenda:
         ranges = self.ranges(day, location)
         if not ranges:
             return []
-        not_before = now_minute + policy.notice_minutes
-        not_after = now_minute + policy.window_days * _DAY
+        not_before, not_after = start_bounds(ranges[0][0], ranges[-1][1], now_minute, policy)
         if ranges[-1][1] <= not_before + 1 or ranges[0][0] > not_after:
             return []  # every start lies inside a range: after not_before, before its end
         reaches = self._reaches(day, ranges, timing.duration)

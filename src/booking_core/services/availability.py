@@ -7,7 +7,7 @@ the one rule path that ordering, holds and modification reserve through (INVARIA
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 import attrs
@@ -26,11 +26,11 @@ from booking_core.ports.travel import TravelTime
 from booking_core.scheduling import Booking, Technician
 from booking_core.scheduling.availability import (
     BookingPolicy,
-    BusyIndex,
-    TechnicianAgenda,
+    ServiceTiming,
     from_epoch_minutes,
 )
 from booking_core.scheduling.geo import GeoPoint
+from booking_core.scheduling.offer_memo import OfferMemo, OfferQuestion, offered_minutes
 from booking_core.scheduling.profile import Gender
 from booking_core.scheduling.schedule import WorkSchedule
 from booking_core.services.steps.reservations import Reservations, reach, service_timing
@@ -42,6 +42,7 @@ __all__ = [
     "SlotSearch",
     "TechnicianOffer",
     "find_offered_slots",
+    "merge_offers",
 ]
 
 _DAY = 24 * 60
@@ -152,8 +153,10 @@ class AvailabilityService:
         policy: BookingPolicy,
         travel: TravelTime,
         reservations: Reservations,
+        memo: OfferMemo,
     ) -> None:
         self._uow = uow
+        self._memo = memo
         self._clock = clock
         self._policy = policy
         self._travel = travel
@@ -210,30 +213,46 @@ class AvailabilityService:
         """Free slots for a service across every technician matching the filters.
 
         Each slot lists the technicians who can take it (sorted by id); slots are sorted by
-        start. Times are shown in UTC (technicians may live in different zones).
+        start. Times are shown in UTC (technicians may live in different zones). Answers
+        of technicians whose agenda has not changed come from the app's
+        :class:`~booking_core.scheduling.offer_memo.OfferMemo`; only the others' schedules
+        and bookings are read.
         """
         now = self._clock.now()
         last_day = search.last_day or search.first_day
         with self._uow() as uow:
             service = uow.services.get(search.service_id)
             candidates = [t for t in uow.technicians.list() if _matches(t, service, search)]
-            ids = [t.id for t in candidates]
-            schedules = uow.schedules.get_many(ids)
-            bookings = _by_technician(
-                uow.bookings.list_active_many(ids, reach(search.first_day, last_day)) if ids else []
+            question = OfferQuestion(
+                service_timing(service, self._policy),
+                self._policy,
+                tuple(_days(search.first_day, last_day)),
+                now,
+                location=search.location,
+                travel=self._travel.minutes,
+                customer_id=search.customer_id,
             )
-        return find_offered_slots(
-            candidates,
-            schedules,
-            bookings,
-            service,
-            _days(search.first_day, last_day),
-            now=now,
-            policy=self._policy,
-            location=search.location,
-            travel=self._travel if search.location is not None else None,
-            customer_id=search.customer_id,
-        )
+            # The versions first: an answer is never filed under a version newer than its data.
+            versions = uow.agendas.versions([t.id for t in candidates])
+            known, missing = self._memo.recall(candidates, versions, question)
+            ids = [t.id for t in missing]
+            schedules = uow.schedules.get_many(ids) if ids else {}
+            bookings = (
+                _by_technician(
+                    uow.bookings.list_active_many(ids, reach(search.first_day, last_day))
+                )
+                if ids
+                else {}
+            )
+        for technician in missing:
+            known[technician.id] = self._memo.compute(
+                technician,
+                schedules.get(technician.id),
+                bookings.get(technician.id, ()),
+                versions.get(technician.id, 0),
+                question,
+            )
+        return merge_offers(candidates, known, service, question.timing)
 
 
 def _by_technician(bookings: Iterable[Booking]) -> dict[TechnicianId, list[Booking]]:
@@ -284,37 +303,46 @@ def find_offered_slots(
     travel: TravelTime | None = None,
     customer_id: CustomerId | None = None,
 ) -> list[OfferedSlot]:
-    """The engine's answer for many technicians, merged by start (pure: no storage).
+    """The engine's answer for many technicians, merged by start (pure: no storage, nothing
+    remembered).
 
     ``bookings`` holds each technician's active bookings as storage lists them (by blocked
     start): only those near the days searched are looked at.
     """
-    timing = service_timing(service, policy)
-    now_minute = now.int_timestamp // 60
-    estimate = travel.minutes if travel is not None else None
+    question = OfferQuestion(
+        service_timing(service, policy),
+        policy,
+        tuple(days),
+        now,
+        location=location,
+        travel=travel.minutes if travel is not None else None,
+        customer_id=customer_id,
+    )
+    answers = {
+        t.id: offered_minutes(t, schedules.get(t.id), bookings.get(t.id, ()), question)
+        for t in technicians
+    }
+    return merge_offers(technicians, answers, service, question.timing)
+
+
+def merge_offers(
+    technicians: Iterable[Technician],
+    answers: Mapping[TechnicianId, Sequence[int]],
+    service: Service,
+    timing: ServiceTiming,
+) -> list[OfferedSlot]:
+    """Each technician's offered starts (epoch minutes) merged into slots by start, the
+    technicians of a slot sorted by id, each at his price for ``service``."""
     by_start: dict[int, list[TechnicianOffer]] = {}
     for technician in sorted(technicians, key=lambda t: t.id):
-        agenda = TechnicianAgenda(
-            technician,
-            schedules.get(technician.id),
-            BusyIndex.of_sorted(bookings.get(technician.id, ()), now=now, customer_id=customer_id),
+        minutes = answers.get(technician.id)
+        if not minutes:
+            continue
+        offer = TechnicianOffer(
+            technician.id, technician.profile.price_for(service.id, service.price)
         )
-        offer: TechnicianOffer | None = None
-        for day in days:
-            minutes = agenda.offered(
-                timing,
-                day,
-                now_minute=now_minute,
-                policy=policy,
-                location=location,
-                travel=estimate,
-            )
-            if minutes and offer is None:
-                offer = TechnicianOffer(
-                    technician.id, technician.profile.price_for(service.id, service.price)
-                )
-            for minute in minutes:
-                by_start.setdefault(minute, []).append(offer)  # type: ignore[arg-type]
+        for minute in minutes:
+            by_start.setdefault(minute, []).append(offer)
     return [
         OfferedSlot(
             TimeRange(from_epoch_minutes(m), from_epoch_minutes(m + timing.duration)),

@@ -50,6 +50,7 @@ from sqlalchemy.types import TypeEngine
 
 __all__ = [
     "NAMING_CONVENTION",
+    "AgendaVersionRow",
     "Base",
     "BookingRow",
     "CampaignRow",
@@ -75,6 +76,7 @@ __all__ = [
     "UtcDateTime",
     "WebhookEventRow",
     "WorkScheduleRow",
+    "agenda_versions",
     "bookings",
     "campaigns",
     "categories",
@@ -267,6 +269,22 @@ class WorkScheduleRow(Base):
     technician_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column(json_type())
     version: Mapped[int] = mapped_column(Integer)
+
+
+class AgendaVersionRow(Base):
+    """A row of ``agenda_versions``: a technician's agenda version (revision 0005).
+
+    Kept by triggers, never by the adapter's statements: every insert, update or delete of
+    his ``bookings``, ``technicians`` or ``work_schedules`` rows adds one, in the same
+    transaction (so the booking path sends no statement more). A technician without a row
+    is at version 0. ``AgendaRepository.versions`` reads it; the "any technician" search
+    reuses answers computed under the same version.
+    """
+
+    __tablename__ = "agenda_versions"
+
+    technician_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class OrderRow(Base):
@@ -610,6 +628,7 @@ coupons: Final = _table(CouponRow)
 campaigns: Final = _table(CampaignRow)
 ledger_transactions: Final = _table(LedgerTransactionRow)
 ledger_postings: Final = _table(LedgerPostingRow)
+agenda_versions: Final = _table(AgendaVersionRow)
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(

@@ -107,7 +107,20 @@ class StoredAgenda:
 
 
 class AgendaRepository(Protocol):
-    """The reservation path's one read."""
+    """The reservation path's one read, and the version of what it reads."""
+
+    def versions(self, technician_ids: Collection[TechnicianId]) -> dict[TechnicianId, int]:
+        """Each technician's *agenda version*: a number that changes whenever one of his
+        bookings is added or changed (released, a hold confirmed), his record is saved or
+        his schedule is saved — in the same transaction as the change, whoever writes it
+        (the SQLAlchemy adapter keeps it with triggers). Technicians never written have
+        none in the answer (read it as 0). One round trip.
+
+        A search reads the versions *before* the data it computes from, and may reuse an
+        earlier answer computed under the same version
+        (:class:`~booking_core.scheduling.offer_memo.OfferMemo`).
+        """
+        ...
 
     def load(
         self,

@@ -660,6 +660,56 @@ class StorageContract(PlacementStorageContract):
 
         assert caught.value.error_code == code
 
+    # -- agenda versions -----------------------------------------------------------------
+
+    def _versions(self, seeded: UnitOfWorkFactory) -> dict[TechnicianId, int]:
+        with seeded() as uow:
+            return uow.agendas.versions([TECH, OTHER_TECH, TechnicianId("tec_nope")])
+
+    def test_agenda_versions_of_known_technicians_only(self, seeded: UnitOfWorkFactory) -> None:
+        versions = self._versions(seeded)
+
+        assert set(versions) == {TECH, OTHER_TECH}
+        with seeded() as uow:
+            assert uow.agendas.versions([]) == {}
+
+    @pytest.mark.parametrize(
+        "change",
+        ["add a booking", "release a booking", "save the schedule", "save the technician"],
+    )
+    def test_every_write_of_an_agenda_changes_its_version_and_no_other(
+        self, seeded: UnitOfWorkFactory, change: str
+    ) -> None:
+        _add_committed(seeded, _booking(1, 0, 60))
+        before = self._versions(seeded)
+
+        with seeded() as uow:
+            if change == "add a booking":
+                uow.bookings.add(_booking(2, 120, 180))
+            elif change == "release a booking":
+                uow.bookings.release(BookingId("bkg_1"))
+            elif change == "save the schedule":
+                uow.schedules.save(WorkSchedule.empty(TECH).with_daily_cap(3))
+            else:
+                uow.technicians.save(attrs.evolve(uow.technicians.get(TECH), name="Li Na"))
+            # Inside the unit of work the change is already counted (searches read their
+            # own writes).
+            assert uow.agendas.versions([TECH])[TECH] != before[TECH]
+            uow.commit()
+
+        after = self._versions(seeded)
+        assert after[TECH] != before[TECH]
+        assert after[OTHER_TECH] == before[OTHER_TECH]
+
+    def test_a_rolled_back_write_leaves_the_version(self, seeded: UnitOfWorkFactory) -> None:
+        before = self._versions(seeded)
+
+        with seeded() as uow:
+            uow.bookings.add(_booking(1, 0, 60))
+            uow.rollback()
+
+        assert self._versions(seeded) == before
+
     def test_technician_profile_round_trips(self, seeded: UnitOfWorkFactory) -> None:
         profile = TechnicianProfile(
             gender=Gender.FEMALE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from booking_core.catalog import Category, Service
 from booking_core.ids import CategoryId, ServiceId, TechnicianId
 from booking_core.scheduling import Technician
+from booking_core.testing.memory.scheduling import bump_agenda_version
 from booking_core.testing.memory.table import Table
 
 __all__ = ["InMemoryCategories", "InMemoryServices", "InMemoryTechnicians"]
@@ -44,6 +45,7 @@ class InMemoryTechnicians(Table):
 
     def add(self, technician: Technician) -> None:
         self._insert(technician.id, technician)
+        bump_agenda_version(self, technician.id)
 
     def get(self, technician_id: TechnicianId) -> Technician:
         result: Technician = self._get(technician_id)
@@ -55,3 +57,4 @@ class InMemoryTechnicians(Table):
     def save(self, technician: Technician) -> None:
         self._get(technician.id)
         self.rows[technician.id] = technician
+        bump_agenda_version(self, technician.id)

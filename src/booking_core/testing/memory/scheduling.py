@@ -21,7 +21,20 @@ from booking_core.scheduling.schedule import WorkSchedule
 from booking_core.testing.memory.table import Snapshot, Table
 from booking_core.timerange import TimeRange
 
-__all__ = ["InMemoryAgendas", "InMemoryBookings", "InMemoryLocks", "InMemorySchedules"]
+__all__ = [
+    "InMemoryAgendas",
+    "InMemoryBookings",
+    "InMemoryLocks",
+    "InMemorySchedules",
+    "bump_agenda_version",
+]
+
+
+def bump_agenda_version(table: Table, technician_id: TechnicianId) -> None:
+    """Change ``technician_id``'s agenda version in ``table``'s snapshot (what the SQL
+    adapter's triggers do on every write of his bookings, record or schedule)."""
+    versions = table.table("agenda_versions")
+    versions[technician_id] = versions.get(technician_id, 0) + 1
 
 
 class InMemoryBookings(Table):
@@ -34,13 +47,16 @@ class InMemoryBookings(Table):
                 details={"technician_id": booking.technician_id},
             )
         self._insert(booking.id, booking)
+        bump_agenda_version(self, booking.technician_id)
 
     def get(self, booking_id: BookingId) -> Booking:
         result: Booking = self._get(booking_id)
         return result
 
     def release(self, booking_id: BookingId) -> None:
-        self.rows[booking_id] = self.get(booking_id).release()
+        released = self.get(booking_id).release()
+        self.rows[booking_id] = released
+        bump_agenda_version(self, released.technician_id)
 
     def list_active(self, technician_id: TechnicianId, within: TimeRange) -> list[Booking]:
         found = [
@@ -83,24 +99,32 @@ class InMemorySchedules(Table):
             )
         saved = attrs.evolve(schedule, version=schedule.version + 1)
         self.rows[schedule.technician_id] = saved
+        bump_agenda_version(self, schedule.technician_id)
         return saved
 
 
-class InMemoryAgendas:
+class InMemoryAgendas(Table):
     """:class:`~booking_core.ports.storage.AgendaRepository` composed of the unit of work's
-    other repositories (a dict lookup is its own round trip)."""
+    other repositories (a dict lookup is its own round trip); its own rows are the agenda
+    versions."""
 
     def __init__(
         self,
+        snapshot: Snapshot,
         technicians: TechnicianRepository,
         services: ServiceRepository,
         schedules: ScheduleRepository,
         bookings: BookingRepository,
     ) -> None:
+        super().__init__(snapshot, "agenda_versions", "agenda_version")
         self._technicians = technicians
         self._services = services
         self._schedules = schedules
         self._bookings = bookings
+
+    def versions(self, technician_ids: Collection[TechnicianId]) -> dict[TechnicianId, int]:
+        rows = self.rows
+        return {tid: rows[tid] for tid in technician_ids if tid in rows}
 
     def load(
         self,

@@ -87,6 +87,7 @@ _TABLES = (
     "campaigns",
     "ledger",
     "idempotency_keys",
+    "agenda_versions",
 )
 
 
@@ -122,7 +123,7 @@ class InMemoryUnitOfWork:
         self.bookings: BookingRepository = InMemoryBookings(self, "bookings", "booking")
         self.schedules: ScheduleRepository = InMemorySchedules(self, "schedules", "schedule")
         self.agendas: AgendaRepository = InMemoryAgendas(
-            self.technicians, self.services, self.schedules, self.bookings
+            self, self.technicians, self.services, self.schedules, self.bookings
         )
         self.locks: Locks = InMemoryLocks(self)
         self.orders: OrderRepository = InMemoryOrders(self, "orders", "order")

@@ -69,6 +69,7 @@ from booking_core_sqlalchemy.repositories._base import (
 )
 from booking_core_sqlalchemy.tables import (
     UtcDateTime,
+    agenda_versions,
     bookings,
     services,
     technicians,
@@ -485,6 +486,9 @@ def _agenda_query(postgres: bool) -> CompoundSelect[Any]:
 
 
 _AGENDA: Final = _per_dialect(_agenda_query)
+_VERSIONS: Final = select(agenda_versions.c.technician_id, agenda_versions.c.version).where(
+    agenda_versions.c.technician_id.in_(_TECHNICIANS)
+)
 
 
 class SqlAlchemyAgendaRepository(Repository):
@@ -503,6 +507,14 @@ class SqlAlchemyAgendaRepository(Repository):
         super().__init__(source, postgres=postgres)
         # The storage's cache (shared by its units of work), else one of our own.
         self._cache = mapping.ReadCache() if cache is None else cache
+
+    def versions(self, technician_ids: Collection[TechnicianId]) -> dict[TechnicianId, int]:
+        """Each technician's agenda version (kept by triggers, revision 0005); technicians
+        without a row are left out (version 0)."""
+        if not technician_ids:
+            return {}
+        rows = self._conn.execute(_VERSIONS, {"technician_ids": list(technician_ids)})
+        return {TechnicianId(tid): version for tid, version in rows}
 
     def load(
         self,
