@@ -18,6 +18,10 @@ server expects), with an ``Idempotency-Key``, so no request conflicts and no unp
 limit is reached; more technicians are registered over the API first so there are enough
 slots. Any answer other than 201 (for the orders) or 200 (hello) is reported on stderr
 and not counted.
+
+On Linux the line ``http_server_cpu`` on stderr adds the CPU time each server process
+spent per answer during its load (all its threads, the warm-up included): another
+process sharing the cores moves it far less than the rates.
 """
 
 from __future__ import annotations
@@ -66,12 +70,18 @@ def main(argv: Sequence[str]) -> None:
     print(f"http_server: uvicorn, 1 worker, loop={loop}, http={http}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench_http_") as folder:
         env = {"BOOKING_CORE_DB_URL": f"sqlite:///{Path(folder) / 'bench.db'}"}
-        with running("booking", env) as base:
+        with running("booking", env) as (base, pid):
             requests = order_requests(base)
             print(f"http: {len(requests)} distinct POST /orders prepared", file=sys.stderr)
-            orders = load(base, requests, expect=201)
-    with running("hello", {}) as base:
-        hello = load(base, [get_request("/hello")], expect=200)
+            orders, orders_cpu = load(base, requests, expect=201, server_pid=pid)
+    with running("hello", {}) as (base, pid):
+        hello, hello_cpu = load(base, [get_request("/hello")], expect=200, server_pid=pid)
+    if orders_cpu is not None and hello_cpu is not None:
+        print(
+            f"http_server_cpu: orders {orders_cpu * 1e6:.0f} µs/answer, "
+            f"hello {hello_cpu * 1e6:.0f} µs/answer",
+            file=sys.stderr,
+        )
     print(f"http_post_orders_per_s: {orders:.0f} req/s", flush=True)
     print(f"http_hello_per_s: {hello:.0f} req/s", flush=True)
     print(f"http_ratio: {orders / hello:.3f} x", flush=True)
@@ -114,8 +124,9 @@ def hello_app() -> Any:
 
 
 @contextmanager
-def running(which: str, env: dict[str, str]) -> Iterator[str]:
-    """``--serve which`` on a free port with ``env`` added, until the block ends; its URL."""
+def running(which: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """``--serve which`` on a free port with ``env`` added, until the block ends; its URL
+    and process id."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -135,7 +146,7 @@ def running(which: str, env: dict[str, str]) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"the {which} server did not start within 60 s") from None
                 time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         try:
@@ -225,10 +236,14 @@ def post_request(path: str, body: Any, headers: dict[str, str]) -> bytes:
 # -- the load generator ----------------------------------------------------------------
 
 
-def load(base: str, requests: Sequence[bytes], *, expect: int) -> float:
+def load(
+    base: str, requests: Sequence[bytes], *, expect: int, server_pid: int
+) -> tuple[float, float | None]:
     """Send ``requests`` (cycling when one is enough to repeat) from a process of its
-    own; the median rate of the windows after the warm-up."""
+    own; the median rate of the windows after the warm-up, and the server's CPU seconds
+    per answer (None where ``/proc`` is missing)."""
     port = int(base.rsplit(":", 1)[1])
+    cpu_before = cpu_seconds(server_pid)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=generate, args=(sender, port, requests, expect))
@@ -240,6 +255,11 @@ def load(base: str, requests: Sequence[bytes], *, expect: int) -> float:
         raise SystemExit("the load generator failed (its traceback is above)") from None
     finally:
         process.join()
+    cpu_after = cpu_seconds(server_pid)
+    answers = len(finished) + sum(errors.values())
+    cpu = None
+    if cpu_before is not None and cpu_after is not None and answers:
+        cpu = (cpu_after - cpu_before) / answers
     if errors:
         shown = ", ".join(f"{status} × {n}" for status, n in sorted(errors.items()))
         print(f"http: {sum(errors.values())} unexpected answers ({shown})", file=sys.stderr)
@@ -250,7 +270,20 @@ def load(base: str, requests: Sequence[bytes], *, expect: int) -> float:
         start = WARMUP_SECONDS + window * WINDOW_SECONDS
         done = sum(1 for t in finished if start <= t < start + WINDOW_SECONDS)
         rates.append(done / WINDOW_SECONDS)
-    return sorted(rates)[len(rates) // 2]
+    return sorted(rates)[len(rates) // 2], cpu
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds used so far by process ``pid`` (all its threads), from
+    ``/proc``; None where there is no ``/proc``."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The fields after the command name (in parentheses, which may hold spaces);
+    # utime and stime are the 14th and 15th fields of the whole line.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def generate(pipe: Pipe, port: int, requests: Sequence[bytes], expect: int) -> None:

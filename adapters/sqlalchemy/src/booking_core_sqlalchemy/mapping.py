@@ -192,14 +192,23 @@ class ReadCache:
     (``functools.lru_cache``). It holds immutable values only, keyed by every column they
     are built from, so handing one out twice is the same as building it twice; a changed
     row (a booking released, a schedule saved) is another key. A remembered booking takes
-    about 2 KB with its key: 4 MB at the default bound.
+    about 2 KB with its key: 4 MB at the default bound; a technician about 4 KB: up to
+    64 MB at its bound of 16,384.
     """
 
-    def __init__(self, *, max_documents: int = 256, max_bookings: int = 2048) -> None:
+    def __init__(
+        self,
+        *,
+        max_documents: int = 256,
+        max_bookings: int = 2048,
+        max_technicians: int = 16_384,
+    ) -> None:
         self.weekly_hours = functools.lru_cache(maxsize=max_documents)(_weekly_hours_from_text)
         self.schedule = functools.lru_cache(maxsize=max_documents)(_schedule_from_text)
         self.empty_schedule = functools.lru_cache(maxsize=max_documents)(WorkSchedule.empty)
         self.booking = functools.lru_cache(maxsize=max_bookings)(booking_from_raw)
+        # Every technician of an "any technician" search is listed on every search.
+        self.technician = functools.lru_cache(maxsize=max_technicians)(_technician_from_texts)
 
 
 def _weekly_hours_from_text(text: str) -> WeeklyHours:
@@ -211,16 +220,24 @@ def _schedule_from_text(text: str, version: int) -> WorkSchedule:
 
 
 def technician_from_text(row: RowLike, cache: ReadCache) -> Technician:
-    """The technician in ``row`` whose JSON columns are still text (the agenda read),
-    weekly hours through ``cache``; equal to :func:`technician_to_domain` of the
+    """The technician in ``row`` whose JSON columns are still text (the agenda read, the
+    technician list), through ``cache``; equal to :func:`technician_to_domain` of the
     decoded row."""
+    return cache.technician(
+        row.id, row.name, row.time_zone, row.weekly_hours, row.service_ids, row.profile
+    )
+
+
+def _technician_from_texts(
+    technician_id: str, name: str, time_zone: str, hours: str, service_ids: str, profile: str
+) -> Technician:
     return Technician(
-        id=TechnicianId(row.id),
-        name=row.name,
-        time_zone=row.time_zone,
-        weekly_hours=cache.weekly_hours(row.weekly_hours),
-        service_ids=frozenset(ServiceId(s) for s in json.loads(row.service_ids)),
-        profile=_converter.structure(json.loads(row.profile), TechnicianProfile),
+        id=TechnicianId(technician_id),
+        name=name,
+        time_zone=time_zone,
+        weekly_hours=_converter.structure(json.loads(hours), WeeklyHours),
+        service_ids=frozenset(ServiceId(s) for s in json.loads(service_ids)),
+        profile=_converter.structure(json.loads(profile), TechnicianProfile),
     )
 
 

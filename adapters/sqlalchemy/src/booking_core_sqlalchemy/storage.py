@@ -176,7 +176,9 @@ class SqlAlchemyUnitOfWork:
 
     categories = _repository(SqlAlchemyCategoryRepository)
     services = _repository(SqlAlchemyServiceRepository)
-    technicians = _repository(SqlAlchemyTechnicianRepository)
+    technicians = _Lazy(
+        lambda uow: SqlAlchemyTechnicianRepository(uow, postgres=uow._postgres, cache=uow._cache)
+    )
     schedules = _repository(SqlAlchemyScheduleRepository)
     agendas = _Lazy(
         lambda uow: SqlAlchemyAgendaRepository(uow, postgres=uow._postgres, cache=uow._cache)

@@ -672,6 +672,10 @@ class StorageContract(PlacementStorageContract):
         assert set(versions) == {TECH, OTHER_TECH}
         with seeded() as uow:
             assert uow.agendas.versions([]) == {}
+            # A search over thousands of technicians asks for thousands of ids at once.
+            many = [TechnicianId(f"tec_unknown_{n}") for n in range(2500)]
+            assert uow.agendas.versions([*many, TECH, OTHER_TECH]) == versions
+            assert uow.agendas.versions([*many, TECH]) == {TECH: versions[TECH]}
 
     @pytest.mark.parametrize(
         "change",
@@ -737,6 +741,7 @@ class StorageContract(PlacementStorageContract):
     def test_saved_technician_replaces_the_stored_one(self, seeded: UnitOfWorkFactory) -> None:
         with seeded() as uow:
             before = uow.technicians.get(TECH)
+            assert before in uow.technicians.list()  # listed (maybe remembered) before
         changed = attrs.evolve(
             before,
             weekly_hours=WeeklyHours.parse({"sat": ["10:00-16:00"]}),
@@ -758,6 +763,8 @@ class StorageContract(PlacementStorageContract):
         with seeded() as uow:
             assert uow.technicians.get(TECH) == changed
             assert uow.technicians.get(OTHER_TECH).profile == TechnicianProfile()
+            # The list (which adapters may parse through a cache) sees the change too.
+            assert changed in uow.technicians.list()
 
     def test_saving_an_unknown_technician_raises_not_found(self, seeded: UnitOfWorkFactory) -> None:
         with seeded() as uow:

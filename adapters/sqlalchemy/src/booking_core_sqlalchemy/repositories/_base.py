@@ -14,8 +14,11 @@ from sqlalchemy import (
     Insert,
     Row,
     Table,
+    Text,
     Update,
     bindparam,
+    cast,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -66,6 +69,11 @@ class PerDialect(Generic[T]):
     def on(self, postgres: bool) -> T:
         """The PostgreSQL phrasing if ``postgres``, else the SQLite one."""
         return self.postgres if postgres else self.sqlite
+
+
+def json_as_text(column: ColumnElement[Any], postgres: bool) -> ColumnElement[Any]:
+    """A JSON column read as its text: parsed documents are remembered by it (ReadCache)."""
+    return cast(column, Text) if postgres else type_coerce(column, Text)
 
 
 def insert_or_nothing(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 
 from booking_core.catalog import Category, Service
 from booking_core.ids import CategoryId, ServiceId, TechnicianId
 from booking_core.scheduling import Technician
 from booking_core_sqlalchemy import mapping
 from booking_core_sqlalchemy.repositories._base import (
+    ConnectionSource,
+    PerDialect,
     Repository,
     insert_or_nothing,
+    json_as_text,
     new_values,
     update_columns,
 )
@@ -37,7 +40,23 @@ _SERVICES_OF: Final = _SERVICES.where(services.c.category_id == bindparam("categ
 
 _INSERT_TECHNICIAN: Final = insert_or_nothing(technicians)
 _TECHNICIAN: Final = select(technicians).where(technicians.c.id == _ID)
-_TECHNICIANS: Final = select(technicians).order_by(technicians.c.name, technicians.c.id)
+#: The JSON columns of ``technicians``, read as text where technicians are parsed through
+#: the ReadCache.
+TECHNICIAN_JSON: Final = frozenset({"weekly_hours", "service_ids", "profile"})
+
+
+def _technicians_as_text(postgres: bool) -> Select[Any]:
+    # JSON columns as their text: the storage's ReadCache remembers technicians by it.
+    columns = [
+        json_as_text(c, postgres).label(c.key) if c.key in TECHNICIAN_JSON else c
+        for c in technicians.c
+    ]
+    return select(*columns).order_by(technicians.c.name, technicians.c.id)
+
+
+_TECHNICIANS: Final = PerDialect(
+    sqlite=_technicians_as_text(postgres=False), postgres=_technicians_as_text(postgres=True)
+)
 _SAVE_TECHNICIAN: Final = update_columns(
     technicians, technicians.c.id == bindparam("technician_id"), keep=["id"]
 )
@@ -88,6 +107,17 @@ class SqlAlchemyTechnicianRepository(Repository):
 
     entity = "technician"
 
+    def __init__(
+        self,
+        source: ConnectionSource,
+        *,
+        postgres: bool,
+        cache: mapping.ReadCache | None = None,
+    ) -> None:
+        super().__init__(source, postgres=postgres)
+        # The storage's cache (shared by its units of work), else one of our own.
+        self._cache = mapping.ReadCache() if cache is None else cache
+
     def add(self, technician: Technician) -> None:
         """Store a new technician. Raises DuplicateEntity if the id exists."""
         self._insert_new(_INSERT_TECHNICIAN, mapping.technician_to_row(technician), technician.id)
@@ -99,8 +129,11 @@ class SqlAlchemyTechnicianRepository(Repository):
         )
 
     def list(self) -> list[Technician]:
-        """All technicians, ordered by name then id."""
-        return [mapping.technician_to_domain(row) for row in self._conn.execute(_TECHNICIANS)]
+        """All technicians, ordered by name then id (each parsed once while unchanged:
+        every "any technician" search lists them all)."""
+        rows = self._conn.execute(_TECHNICIANS.on(self._postgres))
+        cache = self._cache
+        return [mapping.technician_from_text(row, cache) for row in rows]
 
     def save(self, technician: Technician) -> None:
         """Replace the stored technician with the same id (last writer wins).

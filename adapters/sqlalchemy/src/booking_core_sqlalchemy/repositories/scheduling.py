@@ -33,7 +33,6 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    Text,
     and_,
     bindparam,
     cast,
@@ -65,8 +64,10 @@ from booking_core_sqlalchemy.repositories._base import (
     PerDialect,
     Repository,
     insert_or_nothing,
+    json_as_text,
     rowcount,
 )
+from booking_core_sqlalchemy.repositories.catalog import TECHNICIAN_JSON
 from booking_core_sqlalchemy.tables import (
     UtcDateTime,
     agenda_versions,
@@ -417,7 +418,6 @@ class SqlAlchemyScheduleRepository(Repository):
 # distinct row.
 _TechnicianRow = namedtuple("_TechnicianRow", technicians.c.keys())  # type: ignore[misc]
 _ServiceRow = namedtuple("_ServiceRow", services.c.keys())  # type: ignore[misc]
-_TECHNICIAN_JSON = frozenset({"weekly_hours", "service_ids", "profile"})  # read as text
 _T_START = 1  # after the part
 _S_START = _T_START + len(technicians.c) + 2
 _B_START = _S_START + len(services.c)
@@ -443,14 +443,9 @@ def _driver_type(type_: Any, postgres: bool) -> Any:
     return postgresql.TIMESTAMP(timezone=True) if postgres else String()
 
 
-def _as_text(column: ColumnElement[Any], postgres: bool) -> ColumnElement[Any]:
-    # A JSON column as its text: parsed documents are remembered by it (ReadCache).
-    return cast(column, Text) if postgres else type_coerce(column, Text)
-
-
 def _agenda_query(postgres: bool) -> CompoundSelect[Any]:
     technician_columns = [
-        _as_text(c, postgres).label(c.key) if c.key in _TECHNICIAN_JSON else c
+        json_as_text(c, postgres).label(c.key) if c.key in TECHNICIAN_JSON else c
         for c in technicians.c
     ]
     head: Select[Any] = (
@@ -460,7 +455,7 @@ def _agenda_query(postgres: bool) -> CompoundSelect[Any]:
             *_labeled(
                 "w_",
                 [
-                    _as_text(work_schedules.c.document, postgres).label("document"),
+                    json_as_text(work_schedules.c.document, postgres).label("document"),
                     work_schedules.c.version,
                 ],
                 empty=False,
@@ -486,9 +481,10 @@ def _agenda_query(postgres: bool) -> CompoundSelect[Any]:
 
 
 _AGENDA: Final = _per_dialect(_agenda_query)
-_VERSIONS: Final = select(agenda_versions.c.technician_id, agenda_versions.c.version).where(
-    agenda_versions.c.technician_id.in_(_TECHNICIANS)
-)
+_ALL_VERSIONS: Final = select(agenda_versions.c.technician_id, agenda_versions.c.version)
+_VERSIONS: Final = _ALL_VERSIONS.where(agenda_versions.c.technician_id.in_(_TECHNICIANS))
+#: Above this many ids the whole (narrow) table is cheaper to read than a long IN list.
+_READ_ALL_VERSIONS_FROM = 1000
 
 
 class SqlAlchemyAgendaRepository(Repository):
@@ -513,8 +509,12 @@ class SqlAlchemyAgendaRepository(Repository):
         without a row are left out (version 0)."""
         if not technician_ids:
             return {}
-        rows = self._conn.execute(_VERSIONS, {"technician_ids": list(technician_ids)})
-        return {TechnicianId(tid): version for tid, version in rows}
+        if len(technician_ids) < _READ_ALL_VERSIONS_FROM:
+            rows = self._conn.execute(_VERSIONS, {"technician_ids": list(technician_ids)})
+            return {TechnicianId(tid): version for tid, version in rows}
+        wanted = set(technician_ids)
+        rows = self._conn.execute(_ALL_VERSIONS)
+        return {TechnicianId(tid): version for tid, version in rows if tid in wanted}
 
     def load(
         self,
