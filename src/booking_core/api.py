@@ -13,9 +13,9 @@ this index is the documented, stable path (see ``docs/reference.md``).
   own. :class:`JobRunner` runs the scheduled order work; :class:`StaticPricingRules` is the
   default source of pricing rules for :func:`build`.
 * **Commands** — the frozen values the services take: :class:`CreateCategory`,
-  :class:`CreateService`, :class:`RegisterTechnician`, :class:`SlotSearch`,
-  :class:`HoldSlot`, :class:`PlaceOrder`, :class:`RescheduleBooking`, :class:`CartRequest`,
-  :class:`SubmitReview`, :class:`FileComplaint`.
+  :class:`CreateService`, :class:`RegisterTechnician`, :class:`ApplyAsTechnician`,
+  :class:`SlotSearch`, :class:`HoldSlot`, :class:`PlaceOrder`, :class:`RescheduleBooking`,
+  :class:`CartRequest`, :class:`SubmitReview`, :class:`FileComplaint`.
 * **Results** — what the services return besides domain values: :class:`Placement`,
   :class:`OfferedSlot`, :class:`CancellationResult`, :class:`CalendarDay`, ...
 
@@ -49,10 +49,12 @@ from booking_core.services.campaigns import CampaignService
 from booking_core.services.cancellation import CancellationResult, CancellationService
 from booking_core.services.catalog import CatalogService, CreateCategory, CreateService
 from booking_core.services.coupons import CouponService, TemplateStock, WalletCoupon
+from booking_core.services.customers import CustomerService, NewAddress
 from booking_core.services.holds import HoldService, HoldSlot
 from booking_core.services.jobs import JobKind, JobRun, JobRunner
 from booking_core.services.ledger import LedgerService
 from booking_core.services.modification import ModificationResult, ModificationService
+from booking_core.services.onboarding import ApplyAsTechnician, OnboardingService
 from booking_core.services.ordering import OrderingService, Placement, PlaceOrder
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.pricing import PricedCart, QuoteService, StaticPricingRules
@@ -65,6 +67,7 @@ from booking_core.services.tracking import TrackingService
 __all__ = [
     "Actor",
     "AfterSalesService",
+    "ApplyAsTechnician",
     "ArbitrationResult",
     "AvailabilityService",
     "BookingApp",
@@ -80,6 +83,7 @@ __all__ = [
     "CouponService",
     "CreateCategory",
     "CreateService",
+    "CustomerService",
     "EntryKind",
     "FileComplaint",
     "HoldService",
@@ -90,7 +94,9 @@ __all__ = [
     "LedgerService",
     "ModificationResult",
     "ModificationService",
+    "NewAddress",
     "OfferedSlot",
+    "OnboardingService",
     "OrderingService",
     "PaymentService",
     "PlaceOrder",

@@ -6,6 +6,7 @@ import attrs
 import cattrs
 
 from booking_core.ledger import RateTable
+from booking_core.onboarding import VerificationPolicy
 from booking_core.orders.policy import OrderPolicy
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
@@ -24,10 +25,12 @@ from booking_core.services.campaigns import CampaignService
 from booking_core.services.cancellation import CancellationService
 from booking_core.services.catalog import CatalogService
 from booking_core.services.coupons import CouponService
+from booking_core.services.customers import CustomerService
 from booking_core.services.holds import HoldService
 from booking_core.services.jobs import JobHandler, JobKind, JobRunner
 from booking_core.services.ledger import DEFAULT_RATES, LedgerService
 from booking_core.services.modification import ModificationService
+from booking_core.services.onboarding import OnboardingService
 from booking_core.services.ordering import OrderingService
 from booking_core.services.payments import PaymentService
 from booking_core.services.pricing import QuoteService, StaticPricingRules
@@ -70,6 +73,8 @@ class BookingApp:
     coupons: CouponService
     campaigns: CampaignService
     ledger: LedgerService
+    customers: CustomerService
+    onboarding: OnboardingService
 
     def worker(self, name: str) -> JobRunner:
         """A job runner for worker ``name`` with every order job's handler; run as many as
@@ -90,13 +95,17 @@ def build(
     pricing_rules: PricingRulesSource | None = None,
     rates: RateTable | None = None,
     offer_memo: OfferMemo | None = None,
+    verification_policy: VerificationPolicy | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (system clock, UUID ids and straight-line
     travel times by default; pricing without tier discounts, 满减 or points unless
     ``pricing_rules`` gives them; settlement by ``rates``, default
     :data:`~booking_core.services.ledger.DEFAULT_RATES`; "any technician" answers
     remembered in a new :class:`~booking_core.scheduling.offer_memo.OfferMemo` unless
-    ``offer_memo`` is given — ``OfferMemo(max_entries=0)`` remembers nothing).
+    ``offer_memo`` is given — ``OfferMemo(max_entries=0)`` remembers nothing; technicians'
+    applications checked by ``verification_policy``, default
+    :class:`~booking_core.onboarding.VerificationPolicy`: all three documents, a reminder
+    30 days before one expires).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -113,6 +122,7 @@ def build(
     order_policy = order_policy or OrderPolicy()
     pricing_rules = pricing_rules or StaticPricingRules()
     rates = rates or DEFAULT_RATES
+    verification_policy = verification_policy or VerificationPolicy()
     # Every service runs in units of work that write their aggregates' events to the outbox.
     units = EventCollectingUnits(uow, converter, ids)
     reservations = Reservations(policy, travel)
@@ -142,6 +152,7 @@ def build(
         reservations=reservations,
         order_policy=order_policy,
     )
+    onboarding = OnboardingService(units, clock, ids, verification_policy)
     return BookingApp(
         catalog=CatalogService(units, ids),
         technicians=TechnicianService(units, ids),
@@ -172,11 +183,14 @@ def build(
             JobKind.AUTO_COMPLETE.value: ordering.auto_complete,
             JobKind.CLOSE_REVIEW_WINDOW.value: ordering.close_review_window,
             JobKind.RECONCILE_PAYMENTS.value: payments_service.run_reconcile_job,
+            JobKind.DOCUMENT_EXPIRING.value: onboarding.run_reminder_job,
         },
         uow=units,
         clock=clock,
         quotes=QuoteService(units, clock, pricing_rules),
+        customers=CustomerService(units, clock, ids),
         coupons=CouponService(units, clock, ids),
         campaigns=CampaignService(units),
         ledger=LedgerService(units, clock, rates),
+        onboarding=onboarding,
     )

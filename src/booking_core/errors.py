@@ -26,6 +26,7 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── InvalidIdempotencyKey     invalid_idempotency_key
     │   ├── IdempotencyKeyReused      idempotency_key_reused
     │   ├── PointsNotRedeemable       points_not_redeemable
+    │   ├── InvalidApplication        invalid_application
     │   └── InvalidLedgerEntry        invalid_ledger_entry
     │       └── UnbalancedTransaction unbalanced_transaction
     ├── NotFound                      <entity>_not_found
@@ -52,6 +53,8 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── RefundExceedsCaptured     refund_exceeds_captured
     │   ├── TransactionAlreadyReversed transaction_already_reversed
     │   ├── ComplaintNotAllowed       complaint_not_allowed
+    │   ├── TechnicianNotVerified     technician_not_verified
+    │   ├── ApplicationNotAllowed     application_not_allowed
     │   └── TrackingUnavailable       tracking_unavailable
     ├── PermissionDenied              permission_denied
     ├── PaymentError                  payment_error  a dependency failed or refused
@@ -65,6 +68,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "AlreadyCancelled",
+    "ApplicationNotAllowed",
     "BookingError",
     "CampaignBudgetExceeded",
     "ComplaintNotAllowed",
@@ -82,6 +86,7 @@ __all__ = [
     "IdempotencyConflict",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
+    "InvalidApplication",
     "InvalidCart",
     "InvalidIdempotencyKey",
     "InvalidInput",
@@ -108,6 +113,7 @@ __all__ = [
     "SlotTaken",
     "SlotUnavailable",
     "StorageUnavailable",
+    "TechnicianNotVerified",
     "TooEarly",
     "TooManyUnpaidOrders",
     "TrackingUnavailable",
@@ -493,3 +499,27 @@ class TrackingUnavailable(Conflict):
     """Positions are only taken and shown while the technician is on the way."""
 
     code = "tracking_unavailable"
+
+
+class InvalidApplication(InvalidInput):
+    """A technician's application or its documents break a rule (a required document
+    missing, a blank file reference, a document already expired, a review without reason).
+
+    ``details["field"]`` names what to fix; ``details["kind"]`` the document kind, if any.
+    """
+
+    code = "invalid_application"
+
+
+class TechnicianNotVerified(Conflict):
+    """The technician is not verified on that local day (his application is pending or
+    was rejected, or a required document has expired): he cannot be booked then."""
+
+    code = "technician_not_verified"
+
+
+class ApplicationNotAllowed(Conflict):
+    """An application cannot be filed now: the technician has one being reviewed, or is
+    registered already (``apply`` is for newcomers; ``reapply`` for those registered)."""
+
+    code = "application_not_allowed"

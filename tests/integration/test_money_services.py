@@ -11,6 +11,7 @@ import pendulum
 import pytest
 
 from booking_core.bootstrap import BookingApp, build
+from booking_core.customers import CustomerDetails
 from booking_core.errors import (
     CampaignBudgetExceeded,
     CouponLimitReached,
@@ -30,7 +31,6 @@ from booking_core.orders import Actor, Role
 from booking_core.pricing import (
     Cart,
     CartLine,
-    CustomerProfile,
     PricingRules,
     RejectionReason,
     TierDiscount,
@@ -120,10 +120,10 @@ def stocked(app: BookingApp) -> BookingApp:
 
 
 def test_a_quote_applies_the_campaign_and_explains_every_coupon(stocked: BookingApp) -> None:
-    alice = CustomerProfile(CustomerId(ALICE.id))
+    alice = CustomerId(ALICE.id)
 
     priced = stocked.quotes.price(
-        CART, alice, coupon_id=CouponId("cpn_0001"), actor=Actor.customer(alice.id)
+        CART, alice, coupon_id=CouponId("cpn_0001"), actor=Actor.customer(alice)
     )
 
     (line,) = priced.quote.lines
@@ -150,11 +150,13 @@ def test_a_member_price_beats_no_campaign_and_a_wrong_coupon_is_explained(
 ) -> None:
     app.coupons.create_template(PLATFORM, threshold_template("tpl_200", 20000, 3000))
     app.coupons.claim(ALICE, CouponTemplateId("tpl_200"))
-    gold = CustomerProfile(CustomerId(ALICE.id), tier="gold")
+    gold = CustomerId(ALICE.id)
+    app.customers.register(CustomerDetails("Alice"), ALICE)
+    app.customers.set_tier(gold, "gold", PLATFORM)
 
     with pytest.raises(CouponNotApplicable) as raised:
-        app.quotes.price(CART, gold, coupon_id=CouponId("cpn_0001"), actor=Actor.customer(gold.id))
-    priced = app.quotes.price(CART, gold, actor=Actor.customer(gold.id))
+        app.quotes.price(CART, gold, coupon_id=CouponId("cpn_0001"), actor=ALICE)
+    priced = app.quotes.price(CART, gold, actor=ALICE)
 
     assert raised.value.details["reason"] == "min_spend_not_met"
     assert (priced.quote.tier_discount, priced.quote.payable) == (cny(995), cny(18905))
@@ -162,12 +164,8 @@ def test_a_member_price_beats_no_campaign_and_a_wrong_coupon_is_explained(
 
 
 def test_someone_elses_coupon_is_not_found(stocked: BookingApp) -> None:
-    bob = CustomerProfile(CustomerId(BOB.id))
-
     with pytest.raises(NotFound) as raised:
-        stocked.quotes.price(
-            CART, bob, coupon_id=CouponId("cpn_0001"), actor=Actor.customer(bob.id)
-        )
+        stocked.quotes.price(CART, CustomerId(BOB.id), coupon_id=CouponId("cpn_0001"), actor=BOB)
 
     assert raised.value.error_code == "coupon_not_found"
 
@@ -280,7 +278,7 @@ def test_only_the_holder_reserves_a_coupon(stocked: BookingApp) -> None:
 def test_a_paid_order_charges_the_budget_and_a_cancelled_one_gives_it_back(
     stocked: BookingApp,
 ) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
+    quote = stocked.quotes.price(CART, CustomerId(ALICE.id), actor=ALICE).quote
 
     (charged,) = stocked.campaigns.charge_order(ORDER, quote)
     (back,) = stocked.campaigns.refund_order(ORDER, quote)
@@ -290,7 +288,7 @@ def test_a_paid_order_charges_the_budget_and_a_cancelled_one_gives_it_back(
 
 
 def test_a_budget_is_never_overspent(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
+    quote = stocked.quotes.price(CART, CustomerId(ALICE.id), actor=ALICE).quote
     stocked.campaigns.charge_order(ORDER, quote)
     stocked.campaigns.charge_order(OrderId("ord_2"), quote)
 
@@ -301,7 +299,7 @@ def test_a_budget_is_never_overspent(stocked: BookingApp) -> None:
 
 
 def test_updating_a_campaign_keeps_what_it_spent(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
+    quote = stocked.quotes.price(CART, CustomerId(ALICE.id), actor=ALICE).quote
     stocked.campaigns.charge_order(ORDER, quote)
 
     updated = stocked.campaigns.update(PLATFORM, weekend_campaign(budget=50000))
@@ -317,7 +315,7 @@ def test_updating_a_campaign_keeps_what_it_spent(stocked: BookingApp) -> None:
 def test_an_order_is_captured_settled_and_refunded_in_proportion(stocked: BookingApp) -> None:
     quote = stocked.quotes.price(
         CART,
-        CustomerProfile(CustomerId(ALICE.id)),
+        CustomerId(ALICE.id),
         coupon_id=CouponId("cpn_0001"),
         actor=ALICE,
     ).quote
@@ -347,7 +345,7 @@ def test_an_order_is_captured_settled_and_refunded_in_proportion(stocked: Bookin
 
 
 def test_replayed_postings_record_nothing_new(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
+    quote = stocked.quotes.price(CART, CustomerId(ALICE.id), actor=ALICE).quote
     first = stocked.ledger.record_payment_captured(ORDER, cny(15920), key="pay-1")
     done = stocked.ledger.record_order_completed(ORDER, PARTIES, quote)
 
@@ -364,7 +362,7 @@ def test_replayed_postings_record_nothing_new(stocked: BookingApp) -> None:
 
 
 def test_a_refund_before_completion_settles_what_is_left(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
+    quote = stocked.quotes.price(CART, CustomerId(ALICE.id), actor=ALICE).quote
     stocked.ledger.record_payment_captured(ORDER, cny(15920), key="pay-1")
     stocked.ledger.record_refund(ORDER, cny(5920), key="refund-1")
 
@@ -381,7 +379,7 @@ def test_a_refund_before_completion_settles_what_is_left(stocked: BookingApp) ->
 
 
 def test_a_fully_refunded_order_is_not_settled(stocked: BookingApp) -> None:
-    quote = stocked.quotes.price(CART, CustomerProfile(CustomerId(ALICE.id)), actor=ALICE).quote
+    quote = stocked.quotes.price(CART, CustomerId(ALICE.id), actor=ALICE).quote
     stocked.ledger.record_payment_captured(ORDER, cny(15920), key="pay-1")
     stocked.ledger.record_refund(ORDER, cny(15920), key="refund-1")
 

@@ -39,7 +39,7 @@ def place(
 
 def counted(world: OrderWorld, technician: TechnicianId) -> UnpaidCount:
     with world.uow() as uow:
-        return uow.orders.count_unpaid(CustomerId("cus_1"), technician)
+        return uow.customers.standing(CustomerId("cus_1"), technician_id=technician).unpaid
 
 
 def test_the_default_limits_stop_a_customer_hoarding_a_technician_s_window() -> None:

@@ -20,7 +20,7 @@ from booking_core.orders import Actor, Role
 from booking_core.orders.complaint import Decision, Remedy
 from booking_core.orders.policy import PaymentMode
 from booking_core.ports.payments import WebhookKind
-from booking_core.pricing import Cart, CartLine, CustomerProfile
+from booking_core.pricing import Cart, CartLine
 from booking_core.promotions import (
     Campaign,
     CampaignId,
@@ -126,7 +126,7 @@ def test_the_checkout_price_is_what_the_quote_showed(world: OrderWorld) -> None:
         service = uow.services.get(world.tuina)
     shown = world.app.quotes.price(
         Cart.of(CartLine(service.id, service.category_id, service.price)),
-        CustomerProfile(CustomerId("cus_1")),
+        CustomerId("cus_1"),
         coupon_id=coupon_id,
         actor=Actor.customer("cus_1"),
     ).quote

@@ -17,7 +17,7 @@ from booking_core.ids import CategoryId, CustomerId, OrderId
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
 from booking_core.orders.complaint import Remedy
-from booking_core.pricing import Cart, CartLine, CustomerProfile
+from booking_core.pricing import Cart, CartLine
 from booking_core.promotions import (
     Campaign,
     CampaignId,
@@ -252,7 +252,7 @@ def test_only_the_customer_himself_prices_with_his_wallet(world: OrderWorld, act
     # given a cart priced for cus_1 (the quote explains each coupon in his wallet)
     service = world.app.catalog.get_service(world.tuina)
     cart = Cart.of(CartLine(service.id, service.category_id, service.price))
-    customer = CustomerProfile(CustomerId("cus_1"))
+    customer = CustomerId("cus_1")
 
     # when someone else prices it, then it is refused
     _refused(lambda: world.app.quotes.price(cart, customer, actor=actor), actor)

@@ -4,24 +4,30 @@
 Both build their cart with ``booking_core.services.steps.carts.build_cart``; before that,
 the server's ``POST /quotes`` priced the catalog price, so a technician selling at his own
 259.00 was quoted 199.00 and charged 259.00. The people issue adds tier and new-customer
-status to this property, the loyalty issue points.
+status to this property (the customer's tier and whether he is new come from storage, for
+the quote as for checkout; before, checkout priced everyone as a non-member who is not
+new, so a gold member was quoted 169.10 and charged 199.00), the loyalty issue points.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from booking_core.customers import CustomerDetails
 from booking_core.errors import BookingError
 from booking_core.ids import CustomerId
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
-from booking_core.pricing import CustomerProfile, Quote
+from booking_core.pricing import PricingRules, Quote, TierDiscount
 from booking_core.promotions import Campaign, CouponTemplate, IssueChannel
 from booking_core.scheduling.profile import TechnicianProfile
 from booking_core.services.ordering import PlaceOrder
+from booking_core.services.pricing import StaticPricingRules
 from booking_core.services.steps.carts import CartItem, CartRequest
 from booking_core.testing.orders import HOME, OPERATOR, OrderWorld, at, order_world
 from booking_core.testing.strategies import campaigns, coupon_templates
@@ -29,8 +35,31 @@ from booking_core.testing.strategies import campaigns, coupon_templates
 CUSTOMER = CustomerId("cus_7")
 
 
+TIERS = StaticPricingRules(
+    PricingRules(
+        "CNY",
+        tier_discounts=(
+            TierDiscount("gold", Decimal("0.15")),
+            TierDiscount("silver", Decimal("0.05")),
+        ),
+    )
+)
+
+
 def _world() -> OrderWorld:
-    return order_world()
+    return order_world(pricing_rules=TIERS)
+
+
+def _as_customer(world: OrderWorld, *, tier: str | None, new: bool) -> None:
+    """Register the customer with ``tier``; unless ``new``, give him a paid order."""
+    actor = Actor(CUSTOMER, Role.CUSTOMER)
+    world.app.customers.register(CustomerDetails("Qi"), actor)
+    world.app.customers.set_tier(CUSTOMER, tier, OPERATOR)
+    if not new:
+        earlier = world.app.ordering.place_order(
+            PlaceOrder(CUSTOMER, world.wang, world.foot, at(3, 9), location=HOME), actor
+        )
+        world.app.ordering.pay_in_full(earlier.id, actor)
 
 
 def _lines(priced: Quote) -> list[tuple[object, ...]]:
@@ -50,9 +79,7 @@ def test_a_quote_for_a_technician_shows_his_price(own_price: int | None) -> None
 
     # When the customer asks for a quote with Li and then books him
     request = CartRequest((CartItem(world.tuina),), technician_id=world.li)
-    quoted = world.app.quotes.price(
-        request, CustomerProfile(CUSTOMER), actor=Actor(CUSTOMER, Role.CUSTOMER)
-    ).quote
+    quoted = world.app.quotes.price(request, CUSTOMER, actor=Actor(CUSTOMER, Role.CUSTOMER)).quote
     order = world.app.ordering.place_order(
         PlaceOrder(CUSTOMER, world.li, world.tuina, at(3, 10), location=HOME),
         Actor(CUSTOMER, Role.CUSTOMER),
@@ -66,13 +93,21 @@ def test_a_quote_for_a_technician_shows_his_price(own_price: int | None) -> None
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(data=st.data(), own_price=st.none() | st.integers(1, 60_000), use_coupon=st.booleans())
-def test_for_any_price_campaign_and_coupon_the_quote_is_the_order(
-    data: st.DataObject, own_price: int | None, use_coupon: bool
+@given(
+    data=st.data(),
+    own_price=st.none() | st.integers(1, 60_000),
+    use_coupon=st.booleans(),
+    tier=st.sampled_from([None, "gold", "silver"]),
+    new=st.booleans(),
+)
+def test_for_any_price_campaign_coupon_and_customer_the_quote_is_the_order(
+    data: st.DataObject, own_price: int | None, use_coupon: bool, tier: str | None, new: bool
 ) -> None:
-    # Given a technician price, a live campaign and maybe a coupon in the customer's wallet
+    # Given a technician price, a live campaign, maybe a coupon in the wallet of a customer
+    # with a tier (or none) who is new or has paid an order before
     world = _world()
     app = world.app
+    _as_customer(world, tier=tier, new=new)
     if own_price is not None:
         profile = TechnicianProfile(prices={world.tuina: Money(own_price, "CNY")})
         app.technicians.update_profile(world.li, profile, OPERATOR)
@@ -107,9 +142,7 @@ def test_for_any_price_campaign_and_coupon_the_quote_is_the_order(
     actor = Actor(CUSTOMER, Role.CUSTOMER)
     refused: BookingError | None = None
     try:
-        quoted = app.quotes.price(
-            request, CustomerProfile(CUSTOMER), coupon_id=coupon_id, actor=actor
-        )
+        quoted = app.quotes.price(request, CUSTOMER, coupon_id=coupon_id, actor=actor)
     except BookingError as error:
         refused = error
     if refused is not None:

@@ -51,6 +51,7 @@ their lifecycle, payment through the configured gateway, and reviews.
 _TAGS: Final = [
     {"name": "catalog", "description": "Categories and services (platform manages)."},
     {"name": "technicians", "description": "Technicians, weekly hours and free slots."},
+    {"name": "customers", "description": "Customers: profile, address book, favourites, tier."},
     {"name": "orders", "description": "Place, pay and move orders through their lifecycle."},
     {"name": "reviews", "description": "Reviews of completed orders."},
 ]

@@ -14,7 +14,7 @@ from booking_core.ids import CategoryId, CustomerId, OrderId, ServiceId, Technic
 from booking_core.ledger import OrderParties
 from booking_core.money import Money
 from booking_core.orders import Actor
-from booking_core.pricing import Cart, CartLine, CustomerProfile
+from booking_core.pricing import Cart, CartLine
 
 STARTS = "2026-03-02T00:00:00+08:00"
 ENDS = "2026-03-08T23:59:59+08:00"
@@ -215,7 +215,7 @@ def test_campaigns_are_managed_by_the_platform_and_keep_their_spend(
     service = booking_app.catalog.get_service(ServiceId(shop["service_id"]))
     line = CartLine(service.id, service.category_id, service.price)
     quote = booking_app.quotes.price(
-        Cart.of(line), CustomerProfile(CustomerId("cus-alice")), actor=Actor.customer("cus-alice")
+        Cart.of(line), CustomerId("cus-alice"), actor=Actor.customer("cus-alice")
     )
     booking_app.campaigns.charge_order(OrderId("ord_1"), quote.quote)
 
@@ -250,7 +250,7 @@ def test_the_platform_reads_balances_and_an_orders_journal(
     booking_app.ledger.record_payment_captured(order, Money(10000, "CNY"), key="pay-1")
     priced = booking_app.quotes.price(
         Cart.of(CartLine(ServiceId("svc_x"), CategoryId("cat_x"), Money(10000, "CNY"))),
-        CustomerProfile(CustomerId("cus-alice")),
+        CustomerId("cus-alice"),
         actor=Actor.customer("cus-alice"),
     )
     booking_app.ledger.record_order_completed(

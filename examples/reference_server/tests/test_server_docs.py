@@ -99,6 +99,7 @@ def test_the_server_pages_exist_and_the_operations_are_read() -> None:
         "aftersales.md",
         "booking.md",
         "catalog.md",
+        "customers.md",
         "lifecycle.md",
         "promotions.md",
     ]

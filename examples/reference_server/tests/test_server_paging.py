@@ -16,7 +16,7 @@ from booking_core.ids import CategoryId, CustomerId, OrderId, ServiceId, Technic
 from booking_core.ledger import OrderParties
 from booking_core.money import Money
 from booking_core.orders import Actor
-from booking_core.pricing import Cart, CartLine, CustomerProfile
+from booking_core.pricing import Cart, CartLine
 from booking_server.paging import MAX_PAGE_SIZE
 
 DAY = "2026-03-03"
@@ -200,7 +200,7 @@ def _balances(booking_app: BookingApp, platform: Headers, **_: Any) -> Listing:
         booking_app.ledger.record_payment_captured(order, Money(10000, "CNY"), key=f"pay-{n}")
         priced = booking_app.quotes.price(
             Cart.of(CartLine(ServiceId("svc_x"), CategoryId("cat_x"), Money(10000, "CNY"))),
-            CustomerProfile(CustomerId("cus-alice")),
+            CustomerId("cus-alice"),
             actor=Actor.customer("cus-alice"),
         )
         booking_app.ledger.record_order_completed(

@@ -1,12 +1,14 @@
 """Orders: the at-home order, its lifecycle machine, its timeline and its review.
 
 Also the values the order services take and return: cancellation quotes, complaints and
-their decisions, payment attempts and refunds, and the technician's live position.
+their decisions, payment attempts and refunds, and the technician's live position; and the
+privacy rules that decide who sees the customer's phone and address.
 """
 
 from booking_core.orders.actor import Actor, Role
 from booking_core.orders.cancellation import CancellationCause, CancellationQuote
 from booking_core.orders.complaint import Complaint, Decision, Remedy, Resolution
+from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.order import Order, OrderState, TransitionRecord
 from booking_core.orders.payments import (
     PaymentAttempt,
@@ -16,14 +18,28 @@ from booking_core.orders.payments import (
     RefundStatus,
 )
 from booking_core.orders.policy import PaymentMode
+from booking_core.orders.privacy import (
+    AuditedReveal,
+    ContactView,
+    PostalAddress,
+    PrivacyPolicy,
+    RevealWindow,
+    contact_for,
+    mask_address,
+    mask_phone,
+    reveal_windows,
+    reveals_contact,
+)
 from booking_core.orders.review import Review
 from booking_core.orders.tracking import PositionReport, TrackingView
 
 __all__ = [
     "Actor",
+    "AuditedReveal",
     "CancellationCause",
     "CancellationQuote",
     "Complaint",
+    "ContactView",
     "Decision",
     "Order",
     "OrderState",
@@ -32,12 +48,21 @@ __all__ = [
     "PaymentPurpose",
     "PaymentStatus",
     "PositionReport",
+    "PostalAddress",
+    "PrivacyPolicy",
     "RefundRecord",
     "RefundStatus",
     "Remedy",
     "Resolution",
+    "RevealWindow",
     "Review",
     "Role",
     "TrackingView",
     "TransitionRecord",
+    "UnpaidCount",
+    "contact_for",
+    "mask_address",
+    "mask_phone",
+    "reveal_windows",
+    "reveals_contact",
 ]

@@ -706,7 +706,8 @@ class TechnicianAgenda:
         location: GeoPoint | None = None,
         travel: TravelEstimate | None = None,
     ) -> list[int]:
-        """Epoch-minute starts offered on the working ranges that start on local ``day``.
+        """Epoch-minute starts offered on the working ranges that start on local ``day``,
+        none at or after :meth:`verified_until` (only verified technicians are booked).
 
         ``location`` is the address of an at-home booking: it filters ranges by service
         area and, with ``travel``, adds travel time from and to the neighbouring jobs.
@@ -715,6 +716,9 @@ class TechnicianAgenda:
         if not ranges:
             return []
         not_before, not_after = start_bounds(ranges[0][0], ranges[-1][1], now_minute, policy)
+        verified_until = self.verified_until()
+        if verified_until is not None:
+            not_after = min(not_after, verified_until - 1)
         if ranges[-1][1] <= not_before + 1 or ranges[0][0] > not_after:
             return []  # every start lies inside a range: after not_before, before its end
         reaches = self._reaches(day, ranges, timing.duration)
@@ -748,6 +752,17 @@ class TechnicianAgenda:
                 reaches=reaches,
             )
         )
+
+    def verified_until(self) -> int | None:
+        """The epoch minute from which the technician is not verified, so offers no start:
+        local midnight of the day his first required document expires, or the epoch for
+        one never verified (pending, rejected); None while he is verified without end."""
+        verification = self.technician.profile.verification
+        if not verification.ever_verified:
+            return 0
+        # Cheapest test first: most technicians are vouched, with nothing to expire.
+        expires = verification.expires_on if verification.expiries else None
+        return None if expires is None else local_midnight(self.technician.time_zone, expires)
 
     def _reaches(self, day: Date, ranges: list[WorkRange], duration: int) -> list[int]:
         # Where the continuous working time of each range ends. The day's own touching

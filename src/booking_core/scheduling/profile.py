@@ -11,6 +11,7 @@ import attrs
 from booking_core.errors import InvalidInput
 from booking_core.ids import ServiceId, StoreId
 from booking_core.money import Money
+from booking_core.onboarding.verification import Verification
 from booking_core.scheduling.geo import ServiceArea
 
 __all__ = ["Gender", "TechnicianProfile", "average_rating"]
@@ -69,6 +70,10 @@ class TechnicianProfile:
             catalog price.
         store_id: The store that employs him (None: independent).
         service_area: Where he serves from; customers outside it are not offered his slots.
+        verification: Whether and until when he is verified; only verified technicians are
+            offered and booked. Like the rating, only the platform changes it (by approving
+            his application, ``OnboardingService``). Default: vouched — registered by the
+            platform, which checked him itself.
     """
 
     gender: Gender | None = None
@@ -79,6 +84,7 @@ class TechnicianProfile:
     )
     store_id: StoreId | None = None
     service_area: ServiceArea | None = None
+    verification: Verification = attrs.field(factory=Verification.vouched)
 
     def price_for(self, service_id: ServiceId, catalog_price: Money) -> Money:
         """What he charges for ``service_id``."""

@@ -188,6 +188,10 @@ class AvailabilityService:
     ) -> list[TimeRange]:
         """Free slots of a technician over local days ``first_day``…``last_day``.
 
+        None on the days he is not verified (his application is pending or was rejected, or
+        a required document has expired): what booking them would refuse with
+        ``TechnicianNotVerified``.
+
         Raises:
             InvalidTimeRange: if the range ends before it starts or is too long.
             NotFound, ServiceNotOffered.
@@ -265,6 +269,10 @@ def _by_technician(bookings: Iterable[Booking]) -> dict[TechnicianId, list[Booki
 def _matches(technician: Technician, service: Service, search: SlotSearch) -> bool:
     profile = technician.profile
     if not technician.offers(service.id):
+        return False
+    # Not verified on the first day is not verified on any later one: left out unread. One
+    # whose document expires within the days searched stays; the engine stops at the expiry.
+    if not profile.verification.is_verified_on(search.first_day):
         return False
     if search.technician_ids is not None and technician.id not in search.technician_ids:
         return False

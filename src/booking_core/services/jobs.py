@@ -25,12 +25,13 @@ __all__ = ["JobHandler", "JobKind", "JobRun", "JobRunner"]
 
 
 class JobKind(StrEnum):
-    """The kinds of order work the services schedule."""
+    """The kinds of work the services schedule (orders, payments, technicians' documents)."""
 
     EXPIRE_UNPAID = "expire_unpaid"  # cancel an order still unpaid after the timeout
     AUTO_COMPLETE = "auto_complete"  # complete an order left in service past its end
     CLOSE_REVIEW_WINDOW = "close_review_window"  # the customer can no longer review
     RECONCILE_PAYMENTS = "reconcile_payments"  # ask the gateway about open money
+    DOCUMENT_EXPIRING = "document_expiring"  # remind a technician his document expires soon
 
 
 JobHandler = Callable[[Job, DateTime], DateTime | None]

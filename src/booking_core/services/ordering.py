@@ -13,6 +13,7 @@ import cattrs
 import pendulum
 from pendulum import DateTime
 
+from booking_core.customers import CustomerStanding
 from booking_core.errors import (
     IdempotencyKeyReused,
     NotFound,
@@ -190,7 +191,7 @@ class OrderingService:
                 earlier = self._claim_key(uow, command, order_id, now)
                 if earlier is not None:
                     return Placement(earlier, replayed=True)
-            self._check_unpaid_limits(uow, command)
+            standing = self._standing(uow, command, order_id)
             reservation = self._reservations.reserve(
                 uow,
                 command.technician_id,
@@ -210,7 +211,7 @@ class OrderingService:
             quote = self.books.checkout(
                 uow,
                 order_id=order_id,
-                customer_id=command.customer_id,
+                customer=standing.pricing_profile(),
                 technician=technician,
                 service=service,
                 coupon_id=command.coupon_id,
@@ -284,21 +285,29 @@ class OrderingService:
             )
         return uow.orders.get(held.order_id)
 
-    def _check_unpaid_limits(self, uow: UnitOfWork, command: PlaceOrder) -> None:
+    def _standing(
+        self, uow: UnitOfWork, command: PlaceOrder, order_id: OrderId
+    ) -> CustomerStanding:
+        """The customer's standing (what his price depends on), the unpaid-order limits
+        checked on it."""
         policy = self._orders
-        if (
-            policy.max_unpaid_orders_per_customer is None
-            and policy.max_unpaid_orders_per_customer_technician is None
-        ):
-            return
-        # Serialize this customer's placements (the count must include an order a
-        # concurrent placement is about to commit) and, in the same round trip, the
-        # technician's reservations, which the reservation takes next.
-        uow.locks.take(
-            LockKey.customer(command.customer_id), LockKey.technician(command.technician_id)
+        limited = (
+            policy.max_unpaid_orders_per_customer is not None
+            or policy.max_unpaid_orders_per_customer_technician is not None
         )
-        count = uow.orders.count_unpaid(command.customer_id, command.technician_id)
-        check_unpaid_limits(policy, count)
+        if limited:
+            # Serialize this customer's placements (the count must include an order a
+            # concurrent placement is about to commit) and, in the same round trip, the
+            # technician's reservations, which the reservation takes next.
+            uow.locks.take(
+                LockKey.customer(command.customer_id), LockKey.technician(command.technician_id)
+            )
+        standing = uow.customers.standing(
+            command.customer_id, technician_id=command.technician_id, excluding_order=order_id
+        )
+        if limited:
+            check_unpaid_limits(policy, standing.unpaid)
+        return standing
 
     def get_order(self, order_id: OrderId, actor: Actor) -> Order:
         """The order, if ``actor`` may see it (others get NotFound, not a hint it exists)."""

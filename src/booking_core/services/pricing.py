@@ -9,7 +9,7 @@ import attrs
 from pendulum import DateTime
 
 from booking_core.errors import NotFound
-from booking_core.ids import OrderId
+from booking_core.ids import CustomerId, OrderId
 from booking_core.orders.actor import Actor
 from booking_core.ports.clock import Clock
 from booking_core.ports.pricing import PricingRulesSource
@@ -96,14 +96,19 @@ class QuoteService:
     def price(
         self,
         cart: Cart | CartRequest,
-        customer: CustomerProfile,
+        customer_id: CustomerId,
         *,
         actor: Actor,
         coupon_id: CouponId | None = None,
         points: int = 0,
         order_id: OrderId | None = None,
     ) -> PricedCart:
-        """Price ``cart`` for ``customer`` now, with ``coupon_id`` if given.
+        """Price ``cart`` for the customer now, with ``coupon_id`` if given.
+
+        The customer's facts come from storage, as at checkout: his membership tier, whether
+        he is new (no paid order — ``order_id`` aside) and his points balance
+        (:meth:`~booking_core.ports.storage.CustomerRepository.standing`), never from the
+        caller.
 
         Give a :class:`~booking_core.services.steps.carts.CartRequest` to price what
         checkout will charge for a booking: the cart is then the one checkout builds
@@ -120,12 +125,14 @@ class QuoteService:
             PermissionDenied: ``actor`` is not the customer priced for (the quote reads his
                 coupon wallet).
         """
-        require_customer(actor, customer.id, "prices carts")
+        require_customer(actor, customer_id, "prices carts")
         with self._uow() as uow:
             if isinstance(cart, CartRequest):
                 cart = load_cart(uow, cart)
             campaigns = uow.campaigns.list()
-            wallet = uow.coupons.list_for_customer(customer.id)
+            wallet = uow.coupons.list_for_customer(customer_id)
+            standing = uow.customers.standing(customer_id, excluding_order=order_id)
+        customer = standing.pricing_profile()
         return self._priced(cart, customer, campaigns, wallet, coupon_id, points, order_id)
 
     def _priced(

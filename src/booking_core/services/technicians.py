@@ -1,9 +1,10 @@
 """Technician use cases: registration, profile, weekly hours (FEATURES T2, T4).
 
 Who may change a technician (INVARIANTS I25): the technician himself, the platform, or
-the store named in his current profile. Two facts are the platform's alone: the rating
-(earned from reviews, see :class:`~booking_core.services.reviews.ReviewService`) and which
-store employs him.
+the store named in his current profile. Three facts are the platform's alone: the rating
+(earned from reviews, see :class:`~booking_core.services.reviews.ReviewService`), which
+store employs him, and his verification (see
+:class:`~booking_core.services.onboarding.OnboardingService`).
 """
 
 from __future__ import annotations
@@ -112,12 +113,14 @@ class TechnicianService:
         self, technician_id: TechnicianId, profile: TechnicianProfile, actor: Actor
     ) -> Technician:
         """Replace the technician's profile (FEATURES T2): gender, skills, own prices,
-        service area — and, for the platform only, his rating and store.
+        service area — and, for the platform only, his rating, store and verification.
 
         The technician himself and his store cannot set the rating: their ``profile.rating``
         is ignored and the stored rating kept (it is earned from reviews; a platform-set
-        rating lasts until the next review recomputes it). Neither can they move him to
-        another store.
+        rating lasts until the next review recomputes it). Likewise their
+        ``profile.verification`` is ignored and the stored one kept (it comes from the
+        platform's review, ``OnboardingService``). Neither can they move him to another
+        store.
 
         Raises:
             NotFound: unknown technician or a priced service that does not exist.
@@ -137,7 +140,11 @@ class TechnicianService:
                         f"Only the platform moves {technician.name} to another store.",
                         details={"technician_id": technician.id, "field": "store_id"},
                     )
-                profile = attrs.evolve(profile, rating=technician.profile.rating)
+                profile = attrs.evolve(
+                    profile,
+                    rating=technician.profile.rating,
+                    verification=technician.profile.verification,
+                )
             _check_prices(uow, profile)
             changed = attrs.evolve(technician, profile=profile)
             uow.technicians.save(changed)

@@ -1,10 +1,11 @@
 """The unit of work the services run in: storage's own, plus an outbox fed by the aggregates.
 
-Aggregates (orders, complaints) raise domain events as they change. The services never
-write those events themselves: this unit of work remembers every aggregate it handed out or
-was given, and on :meth:`~EventCollectingUnitOfWork.commit` adds one outbox message per new
-event before committing, in the same transaction (the pattern of *Architecture Patterns
-with Python*, chapters 8–9). A command that fails leaves neither its changes nor its events.
+Aggregates (orders, complaints, technicians' applications) raise domain events as they
+change. The services never write those events themselves: this unit of work remembers
+every aggregate it handed out or was given, and on
+:meth:`~EventCollectingUnitOfWork.commit` adds one outbox message per new event before
+committing, in the same transaction (the pattern of *Architecture Patterns with Python*,
+chapters 8–9). A command that fails leaves neither its changes nor its events.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any, Protocol, Self
 import cattrs
 
 from booking_core.events import DomainEvent, event_name
-from booking_core.ids import CustomerId, OrderId
+from booking_core.ids import CustomerId, OrderId, TechnicianId
+from booking_core.onboarding.application import ApplicationState, TechnicianApplication
 from booking_core.orders.complaint import Complaint
 from booking_core.orders.order import Order
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import (
+    ApplicationRepository,
     ComplaintRepository,
     OrderRepository,
     UnitOfWork,
@@ -81,7 +84,7 @@ class _SeenOrders:
         return orders
 
     def __getattr__(self, name: str) -> Any:
-        # lock, save, next_sequence, count_unpaid: nothing to note.
+        # lock, save, next_sequence: nothing to note.
         return getattr(self._inner, name)
 
 
@@ -116,9 +119,41 @@ class _SeenComplaints:
         return getattr(self._inner, name)
 
 
+class _SeenApplications:
+    """Storage's technicians' applications, noting each one handed out or added."""
+
+    def __init__(self, inner: ApplicationRepository, seen: _Seen) -> None:
+        self._inner = inner
+        self._seen = seen
+
+    def add(self, application: TechnicianApplication) -> None:
+        self._inner.add(application)
+        self._seen.note(application)
+
+    def get(self, application_id: str) -> TechnicianApplication:
+        application = self._inner.get(application_id)
+        self._seen.note(application)
+        return application
+
+    def list_by_state(self, *states: ApplicationState) -> list[TechnicianApplication]:
+        applications = self._inner.list_by_state(*states)
+        for application in applications:
+            self._seen.note(application)
+        return applications
+
+    def latest_for(self, technician_id: TechnicianId) -> TechnicianApplication | None:
+        application = self._inner.latest_for(technician_id)
+        if application is not None:
+            self._seen.note(application)
+        return application
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 class EventCollectingUnitOfWork:
-    """Storage's unit of work whose commit first writes the new events of every order and
-    complaint it handed out or was given to the outbox.
+    """Storage's unit of work whose commit first writes the new events of every order,
+    complaint and technician's application it handed out or was given to the outbox.
 
     Every other repository is storage's own (delegated unchanged).
     """
@@ -130,6 +165,7 @@ class EventCollectingUnitOfWork:
         self._seen = _Seen()
         self.orders = _SeenOrders(inner.orders, self._seen)
         self.complaints = _SeenComplaints(inner.complaints, self._seen)
+        self.applications = _SeenApplications(inner.applications, self._seen)
 
     def __getattr__(self, name: str) -> Any:
         # The other repositories hand out nothing that raises events.

@@ -16,6 +16,7 @@ from pendulum import DateTime
 from sqlalchemy import Row
 
 from booking_core.catalog import Category, Service
+from booking_core.customers import Customer
 from booking_core.ids import (
     BookingId,
     CategoryId,
@@ -72,6 +73,8 @@ __all__ = [
     "coupon_template_to_row",
     "coupon_to_domain",
     "coupon_to_row",
+    "customer_to_domain",
+    "customer_to_row",
     "idempotency_record_to_domain",
     "job_to_domain",
     "job_to_row",
@@ -596,6 +599,34 @@ def movement_to_domain(row: Row[Any]) -> MoneyMovement:
         amount=Money(row.amount, row.currency),
         at=row.at,
         source=row.source,
+    )
+
+
+def customer_to_row(customer: Customer) -> Values:
+    """Column values of a customer: key columns and the converter document."""
+    document = _converter.unstructure(customer, Customer)
+    for column in ("id", "tier", "registered_at", "version"):
+        del document[column]
+    return {
+        "id": customer.id,
+        "tier": customer.tier,
+        "registered_at": customer.registered_at,
+        "version": customer.version,
+        "document": document,
+    }
+
+
+def customer_to_domain(row: RowLike) -> Customer:
+    """The customer in ``row``."""
+    return _converter.structure(
+        {
+            **row.document,
+            "id": row.id,
+            "tier": row.tier,
+            "registered_at": _converter.unstructure(row.registered_at),
+            "version": row.version,
+        },
+        Customer,
     )
 
 

@@ -19,12 +19,14 @@ from booking_core_sqlalchemy.migration import migrate
 from booking_core_sqlalchemy.repositories import (
     ConnectionSource,
     SqlAlchemyAgendaRepository,
+    SqlAlchemyApplicationRepository,
     SqlAlchemyBookingRepository,
     SqlAlchemyCampaignRepository,
     SqlAlchemyCategoryRepository,
     SqlAlchemyComplaintRepository,
     SqlAlchemyCouponRepository,
     SqlAlchemyCouponTemplateRepository,
+    SqlAlchemyCustomerRepository,
     SqlAlchemyIdempotencyKeyRepository,
     SqlAlchemyJobRepository,
     SqlAlchemyLedgerRepository,
@@ -183,6 +185,7 @@ class SqlAlchemyUnitOfWork:
     agendas = _Lazy(
         lambda uow: SqlAlchemyAgendaRepository(uow, postgres=uow._postgres, cache=uow._cache)
     )
+    customers = _repository(SqlAlchemyCustomerRepository)
     orders = _repository(SqlAlchemyOrderRepository)
     reviews = _repository(SqlAlchemyReviewRepository)
     outbox = _repository(SqlAlchemyOutboxRepository)
@@ -192,6 +195,7 @@ class SqlAlchemyUnitOfWork:
     movements = _repository(SqlAlchemyMoneyMovementRepository)
     webhooks = _repository(SqlAlchemyWebhookInbox)
     complaints = _repository(SqlAlchemyComplaintRepository)
+    applications = _repository(SqlAlchemyApplicationRepository)
     positions = _repository(SqlAlchemyPositionRepository)
     coupon_templates = _repository(SqlAlchemyCouponTemplateRepository)
     coupons = _repository(SqlAlchemyCouponRepository)

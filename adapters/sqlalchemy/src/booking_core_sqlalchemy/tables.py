@@ -59,6 +59,7 @@ __all__ = [
     "CounterRow",
     "CouponRow",
     "CouponTemplateRow",
+    "CustomerRow",
     "IdempotencyKeyRow",
     "JobRow",
     "LedgerPostingRow",
@@ -72,6 +73,7 @@ __all__ = [
     "RefundRow",
     "ReviewRow",
     "ServiceRow",
+    "TechnicianApplicationRow",
     "TechnicianRow",
     "UtcDateTime",
     "WebhookEventRow",
@@ -84,6 +86,7 @@ __all__ = [
     "counters",
     "coupon_templates",
     "coupons",
+    "customers",
     "idempotency_keys",
     "jobs",
     "ledger_postings",
@@ -99,6 +102,7 @@ __all__ = [
     "refunds",
     "reviews",
     "services",
+    "technician_applications",
     "technicians",
     "utc_instant",
     "webhook_events",
@@ -287,6 +291,20 @@ class AgendaVersionRow(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
+class CustomerRow(Base):
+    """A row of ``customers`` (revision 0006): key columns plus the converter document of
+    the customer (details, address book, favourites); ``tier`` is a column because
+    checkout's standing read takes it with the order counts in one statement."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    tier: Mapped[str | None] = mapped_column(Text)
+    registered_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
 class OrderRow(Base):
     """A row of ``orders``; ``version`` is the compare-and-set counter of ``save``.
 
@@ -456,6 +474,24 @@ class ComplaintRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(json_type())
 
 
+class TechnicianApplicationRow(Base):
+    """A row of ``technician_applications`` (revision 0007): key columns plus the converter
+    document of the application (documents, review notes, timeline)."""
+
+    __tablename__ = "technician_applications"
+    __table_args__ = (
+        Index(None, "technician_id", "submitted_at"),
+        Index(None, "state", "submitted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    technician_id: Mapped[str] = mapped_column(key_type())
+    state: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
 class PositionReportRow(Base):
     """A row of ``position_reports``: where a technician was on the way to an order."""
 
@@ -620,6 +656,7 @@ money_movements: Final = _table(MoneyMovementRow)
 webhook_events: Final = _table(WebhookEventRow)
 idempotency_keys: Final = _table(IdempotencyKeyRow)
 complaints: Final = _table(ComplaintRow)
+technician_applications: Final = _table(TechnicianApplicationRow)
 position_reports: Final = _table(PositionReportRow)
 reviews: Final = _table(ReviewRow)
 outbox_messages: Final = _table(OutboxMessageRow)
@@ -629,6 +666,7 @@ campaigns: Final = _table(CampaignRow)
 ledger_transactions: Final = _table(LedgerTransactionRow)
 ledger_postings: Final = _table(LedgerPostingRow)
 agenda_versions: Final = _table(AgendaVersionRow)
+customers: Final = _table(CustomerRow)
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(

@@ -15,6 +15,7 @@ from booking_server.routers import (
     catalog,
     changes,
     complaints,
+    customers,
     money,
     orders,
     payments,
@@ -29,6 +30,7 @@ __all__ = ["ROUTERS"]
 ROUTERS: Final[tuple[APIRouter, ...]] = (
     catalog.router,
     technicians.router,
+    customers.router,
     orders.router,
     reviews.router,
     availability.router,

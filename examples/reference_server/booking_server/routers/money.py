@@ -15,7 +15,6 @@ from booking_core.api import CartItem, CartRequest
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import Account
 from booking_core.money import Money
-from booking_core.pricing import CustomerProfile
 from booking_core.promotions import Campaign, CampaignId, CouponId, CouponTemplateId
 from booking_core.services.coupons import TemplateStock, WalletCoupon
 from booking_server.actors import CurrentActor
@@ -56,7 +55,8 @@ router = APIRouter(tags=["money"], responses=problem_responses(422))
 )
 def price_cart(body: QuoteIn, app: Booking, actor: CurrentActor) -> QuoteOut:
     """The cart priced now with the rules in force, built as checkout builds it (with
-    ``technician_id``, his own prices and his store): per line the tier or campaign price,
+    ``technician_id``, his own prices and his store) for the customer as stored (his tier;
+    new until an order of his is paid): per line the tier or campaign price,
     满减, the chosen coupon, and what the customer pays; plus, for every coupon in the
     customer's wallet, what it would take off or why it does not apply. Booking the same
     service with the same technician and coupon then charges ``payable``.
@@ -70,8 +70,7 @@ def price_cart(body: QuoteIn, app: Booking, actor: CurrentActor) -> QuoteOut:
         travel_fee=None if body.travel_fee is None else body.travel_fee.to_domain(),
     )
     coupon_id = None if body.coupon_id is None else CouponId(body.coupon_id)
-    customer = CustomerProfile(CustomerId(actor.id))
-    priced = app.quotes.price(request, customer, actor=actor, coupon_id=coupon_id)
+    priced = app.quotes.price(request, CustomerId(actor.id), actor=actor, coupon_id=coupon_id)
     return QuoteOut.from_domain(priced)
 
 

@@ -10,6 +10,7 @@ module        holds
 ============  ==========================================================================
 common        validated scalars (instants, days, ids, whole numbers), money, base models
 catalog       categories and services
+customers     customers, their address book, favourites, tier and standing
 technicians   technicians, weekly hours, profiles and service areas
 availability  free slots, slot searches, checkout holds, bookings and rescheduling
 orders        placing an order, the order and its timeline
@@ -75,6 +76,16 @@ from booking_server.schemas.common import (
     WholeNumber,
     in_zone,
     optional_money,
+)
+from booking_server.schemas.customers import (
+    AddressIn,
+    AddressOut,
+    CustomerDetailsIn,
+    CustomerOut,
+    DefaultAddressIn,
+    FavouritesIn,
+    StandingOut,
+    TierIn,
 )
 from booking_server.schemas.ledger import (
     BalanceOut,
@@ -160,6 +171,8 @@ __all__ = [
     "ActionIn",
     "ActorOut",
     "Address",
+    "AddressIn",
+    "AddressOut",
     "AnySlotOut",
     "AnySlotsOut",
     "BalanceOut",
@@ -183,8 +196,12 @@ __all__ = [
     "CouponTemplateIn",
     "CouponTemplateList",
     "CouponTemplateOut",
+    "CustomerDetailsIn",
+    "CustomerOut",
     "Day",
+    "DefaultAddressIn",
     "EntityId",
+    "FavouritesIn",
     "HoldIn",
     "InModel",
     "Instant",
@@ -234,6 +251,7 @@ __all__ = [
     "Skill",
     "SlotOut",
     "SlotsOut",
+    "StandingOut",
     "TechnicianChangeIn",
     "TechnicianIn",
     "TechnicianList",
@@ -241,6 +259,7 @@ __all__ = [
     "TechnicianOut",
     "TechnicianSlotsOut",
     "TemplateActiveIn",
+    "TierIn",
     "TimeChangeIn",
     "TrackingOut",
     "TransactionOut",

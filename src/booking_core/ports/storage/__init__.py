@@ -8,6 +8,7 @@ the areas it uses:
 module                    holds
 ========================  ==================================================================
 ``catalog``               categories, services, technicians — :class:`CatalogStore`
+``customers``             customers and their standing at checkout — :class:`CustomerStore`
 ``scheduling``            bookings, schedules, agendas, locks — :class:`SchedulingStore`
 ``orders``                orders, idempotency keys, reviews, positions, complaints —
                           :class:`OrderStore`
@@ -15,6 +16,7 @@ module                    holds
                           :class:`PaymentStore`
 ``promotions``            coupon templates, coupons, campaigns — :class:`PromotionStore`
 ``ledger``                the journal — :class:`LedgerStore`
+``onboarding``            technicians' applications — :class:`OnboardingStore`
 ``messaging``             the outbox and the jobs — :class:`MessagingStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
@@ -39,7 +41,7 @@ adapter runs it. Guarantees it proves under concurrency:
   key) pair: of concurrent claims one stores its record, the others find it (committed) or
   are refused as in flight — never two records, so never two orders for one key;
 * :meth:`Locks.take` with a customer's key serializes his placements, so a limit counted
-  with :meth:`OrderRepository.count_unpaid` holds under concurrency; with a technician's key
+  with :meth:`CustomerRepository.standing` holds under concurrency; with a technician's key
   it serializes reservations of his time, so the rules over several bookings (daily cap,
   travel to the next job) hold too.
 
@@ -54,8 +56,10 @@ from booking_core.ports.storage.catalog import (
     ServiceRepository,
     TechnicianRepository,
 )
+from booking_core.ports.storage.customers import CustomerRepository, CustomerStore
 from booking_core.ports.storage.ledger import LedgerRepository, LedgerStore
 from booking_core.ports.storage.messaging import MessagingStore, OutboxRepository
+from booking_core.ports.storage.onboarding import ApplicationRepository, OnboardingStore
 from booking_core.ports.storage.orders import (
     ComplaintRepository,
     IdempotencyKeyRepository,
@@ -91,6 +95,7 @@ from booking_core.ports.storage.unit_of_work import UnitOfWork, UnitOfWorkFactor
 
 __all__ = [
     "AgendaRepository",
+    "ApplicationRepository",
     "BookingRepository",
     "CampaignRepository",
     "CatalogStore",
@@ -98,6 +103,8 @@ __all__ = [
     "ComplaintRepository",
     "CouponRepository",
     "CouponTemplateRepository",
+    "CustomerRepository",
+    "CustomerStore",
     "IdempotencyKeyRepository",
     "LedgerRepository",
     "LedgerStore",
@@ -106,6 +113,7 @@ __all__ = [
     "Locks",
     "MessagingStore",
     "MoneyMovementRepository",
+    "OnboardingStore",
     "OrderRepository",
     "OrderStore",
     "OutboxRepository",

@@ -9,7 +9,6 @@ from pendulum import DateTime
 
 from booking_core.ids import CustomerId, OrderId, TechnicianId
 from booking_core.orders.complaint import Complaint
-from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.order import Order
 from booking_core.orders.review import Review
@@ -76,13 +75,6 @@ class OrderRepository(Protocol):
         Raises:
             NotFound: (code ``order_not_found``) if no order has it.
         """
-        ...
-
-    def count_unpaid(self, customer_id: CustomerId, technician_id: TechnicianId) -> UnpaidCount:
-        """How many of the customer's open orders (``ACTIVE_STATES``: from awaiting payment
-        to in service) have nothing captured yet (``paid`` none or zero), in all and with
-        ``technician_id`` — one query. Take the customer's lock first
-        (:class:`~booking_core.ports.storage.Locks`)."""
         ...
 
 

@@ -6,8 +6,10 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from booking_core.ports.storage.catalog import CatalogStore
+from booking_core.ports.storage.customers import CustomerStore
 from booking_core.ports.storage.ledger import LedgerStore
 from booking_core.ports.storage.messaging import MessagingStore
+from booking_core.ports.storage.onboarding import OnboardingStore
 from booking_core.ports.storage.orders import OrderStore
 from booking_core.ports.storage.payments import PaymentStore
 from booking_core.ports.storage.promotions import PromotionStore
@@ -18,12 +20,14 @@ __all__ = ["UnitOfWork", "UnitOfWorkFactory"]
 
 class UnitOfWork(
     CatalogStore,
+    CustomerStore,
     SchedulingStore,
     OrderStore,
     PaymentStore,
     PromotionStore,
     LedgerStore,
     MessagingStore,
+    OnboardingStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

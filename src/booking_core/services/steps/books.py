@@ -36,7 +36,7 @@ from pendulum import DateTime
 
 from booking_core.catalog import Service
 from booking_core.errors import InvalidLedgerEntry, NotFound
-from booking_core.ids import CustomerId, OrderId
+from booking_core.ids import OrderId
 from booking_core.ledger import OrderParties, RateTable, Transaction
 from booking_core.money import Money
 from booking_core.orders import Order
@@ -96,13 +96,14 @@ class OrderBooks:
         uow: UnitOfWork,
         *,
         order_id: OrderId,
-        customer_id: CustomerId,
+        customer: CustomerProfile,
         technician: Technician,
         service: Service,
         coupon_id: CouponId | None,
         at: DateTime,
     ) -> Quote:
-        """Price the order, reserve its coupon and charge its campaign discounts.
+        """Price the order for ``customer`` (his standing's facts: tier, new or not), reserve
+        its coupon and charge its campaign discounts.
 
         Raises:
             NotFound: (``coupon_not_found``) no such coupon, or it is someone else's.
@@ -110,10 +111,10 @@ class OrderBooks:
             CouponUnavailable, ConcurrentUpdate: the coupon was taken meanwhile.
             CampaignBudgetExceeded: a campaign budget ran out meanwhile.
         """
-        priced = self._price(uow, technician, service, customer_id, coupon_id, order_id, at)
+        priced = self._price(uow, technician, service, customer, coupon_id, order_id, at)
         if coupon_id is not None:
             reserve_coupon(
-                uow, coupon_id=coupon_id, customer_id=customer_id, order_id=order_id, at=at
+                uow, coupon_id=coupon_id, customer_id=customer.id, order_id=order_id, at=at
             )
         self._charge_campaigns(uow, priced)
         return priced
@@ -130,8 +131,11 @@ class OrderBooks:
         """
         if order.quote is not None:
             self._give_back_campaigns(uow, order.quote)
+        # His standing now, this order aside (a paid order does not make its own customer
+        # "not new" for its own coupon).
+        customer = uow.customers.standing(order.customer_id, excluding_order=order.id)
         priced = self._price(
-            uow, technician, service, order.customer_id, order.coupon_id, order.id, at
+            uow, technician, service, customer.pricing_profile(), order.coupon_id, order.id, at
         )
         self._charge_campaigns(uow, priced)
         return priced
@@ -141,7 +145,7 @@ class OrderBooks:
         uow: UnitOfWork,
         technician: Technician,
         service: Service,
-        customer_id: CustomerId,
+        customer: CustomerProfile,
         coupon_id: CouponId | None,
         order_id: OrderId,
         at: DateTime,
@@ -150,12 +154,10 @@ class OrderBooks:
         coupon = None
         if coupon_id is not None:
             coupon = uow.coupons.get(coupon_id)
-            if coupon.customer_id != customer_id:
+            if coupon.customer_id != customer.id:
                 raise NotFound("coupon", coupon_id)
         rules = rules_with_campaigns(self._rules.rules_for(cart.currency, at), uow.campaigns.list())
-        return quote(
-            cart, CustomerProfile(customer_id), rules, at=at, coupon=coupon, order_id=order_id
-        )
+        return quote(cart, customer, rules, at=at, coupon=coupon, order_id=order_id)
 
     @staticmethod
     def _charge_campaigns(uow: UnitOfWork, priced: Quote) -> None:

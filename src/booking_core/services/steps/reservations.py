@@ -24,6 +24,7 @@ from booking_core.errors import (
     SlotHeld,
     SlotTaken,
     SlotUnavailable,
+    TechnicianNotVerified,
 )
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ports.storage import LockKey, StoredAgenda, UnitOfWork
@@ -47,6 +48,7 @@ __all__ = [
     "Reservations",
     "candidate_days",
     "ensure_offers",
+    "ensure_verified",
     "reach",
     "service_timing",
 ]
@@ -98,6 +100,28 @@ def ensure_offers(technician: Technician, service: Service) -> None:
             f"{technician.name} does not perform {service.name!r}.",
             details={"technician_id": technician.id, "service_id": service.id},
         )
+
+
+def ensure_verified(technician: Technician, day: Date) -> None:
+    """Raise ``TechnicianNotVerified`` unless the technician is verified on his local
+    ``day`` (the engine offers no start of an unverified day either)."""
+    verification = technician.profile.verification
+    if verification.is_verified_on(day):
+        return
+    expires = verification.expires_on
+    why = (
+        f"a required document of his expired on {expires}"
+        if verification.ever_verified and expires is not None
+        else f"his verification is {verification.status.value}"
+    )
+    raise TechnicianNotVerified(
+        f"{technician.name} cannot be booked on {day}: {why}; pick another technician.",
+        details={
+            "technician_id": technician.id,
+            "day": day.isoformat(),
+            "verification": verification.status.value,
+        },
+    )
 
 
 @attrs.frozen
@@ -239,6 +263,7 @@ class Reservations:
         Raises:
             NotFound: no such technician or service.
             ServiceNotOffered: the technician does not perform the service.
+            TechnicianNotVerified: he is not verified on the start's local day.
             SlotTaken: another booking takes the time.
             SlotHeld: another customer holds the time during checkout.
             DailyCapReached: the technician's day is full.
@@ -254,6 +279,7 @@ class Reservations:
             exclude=excluded,
         )  # fmt: skip
         local_day = start.in_timezone(loaded.technician.time_zone).date()
+        ensure_verified(loaded.technician, local_day)
         minute = epoch_minutes(start)
         estimate = self._estimate(location)  # one per request: both days and the plan share it
         for candidate in (local_day.subtract(days=1), local_day):

@@ -10,6 +10,7 @@ Subclass one in a ``Test*`` class and provide its fixtures::
 
 from booking_core.testing.contracts.jobs import JobQueueContract
 from booking_core.testing.contracts.money import MoneyStorageContract
+from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import OrderRaceContract
 from booking_core.testing.contracts.payments import PaymentGatewayContract
 from booking_core.testing.contracts.placement import PlacementStorageContract
@@ -18,6 +19,7 @@ from booking_core.testing.contracts.storage import StorageContract
 __all__ = [
     "JobQueueContract",
     "MoneyStorageContract",
+    "OnboardingStorageContract",
     "OrderRaceContract",
     "PaymentGatewayContract",
     "PlacementStorageContract",

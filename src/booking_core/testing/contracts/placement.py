@@ -76,7 +76,7 @@ def _order(
 
 class PlacementStorageContract:
     """Idempotency keys (:class:`~booking_core.ports.storage.IdempotencyKeyRepository`) and
-    :meth:`~booking_core.ports.storage.OrderRepository.count_unpaid` under the customer's lock
+    :meth:`~booking_core.ports.storage.CustomerRepository.standing` under the customer's lock
     (:meth:`~booking_core.ports.storage.Locks.take`)."""
 
     concurrency_workers = 20
@@ -180,7 +180,7 @@ class PlacementStorageContract:
 
     # -- the anti-hoarding count -------------------------------------------------------
 
-    def test_count_unpaid_counts_open_orders_with_nothing_captured(
+    def test_standing_counts_open_orders_with_nothing_captured(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         with uow_factory() as uow:
@@ -199,9 +199,9 @@ class PlacementStorageContract:
 
         with uow_factory() as uow:
             uow.locks.take(LockKey.customer(CustomerId("cus_1")))
-            li = uow.orders.count_unpaid(CustomerId("cus_1"), _LI)
-            wang = uow.orders.count_unpaid(CustomerId("cus_1"), _WANG)
-            nobody = uow.orders.count_unpaid(CustomerId("cus_3"), _LI)
+            li = uow.customers.standing(CustomerId("cus_1"), technician_id=_LI).unpaid
+            wang = uow.customers.standing(CustomerId("cus_1"), technician_id=_WANG).unpaid
+            nobody = uow.customers.standing(CustomerId("cus_3"), technician_id=_LI).unpaid
 
         assert li == UnpaidCount(total=3, with_technician=2)
         assert wang == UnpaidCount(total=3, with_technician=1)
@@ -218,7 +218,9 @@ class PlacementStorageContract:
             with uow_factory() as uow:
                 uow.locks.take(LockKey.customer(CustomerId("cus_1")))
                 technician = TechnicianId(f"tec_{n}")
-                if uow.orders.count_unpaid(CustomerId("cus_1"), technician).total:
+                if uow.customers.standing(
+                    CustomerId("cus_1"), technician_id=technician
+                ).unpaid.total:
                     refused.append(n)
                     return
                 time.sleep(0.01)  # widen the window a missing lock would let others into

@@ -37,6 +37,8 @@ from booking_core.scheduling import Booking, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
+from booking_core.testing.contracts.customers import CustomerStorageContract
+from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import at_once, race
 from booking_core.testing.contracts.placement import PlacementStorageContract
 from booking_core.timerange import TimeRange
@@ -89,7 +91,7 @@ def _order(n: int, *, customer: str = "cus_1", at: DateTime = T0) -> Order:
     )
 
 
-class StorageContract(PlacementStorageContract):
+class StorageContract(CustomerStorageContract, OnboardingStorageContract, PlacementStorageContract):
     """Mix into a ``Test*`` class that provides a ``uow_factory`` fixture over empty storage.
 
     It includes :class:`~booking_core.testing.contracts.placement.PlacementStorageContract`

@@ -11,9 +11,7 @@ from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound
 from booking_core.ids import CustomerId, OrderId, TechnicianId
 from booking_core.orders import Order, Review
 from booking_core.orders.complaint import Complaint
-from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.idempotency import IdempotencyRecord
-from booking_core.orders.order import ACTIVE_STATES
 from booking_core.orders.tracking import PositionReport
 from booking_core.testing.memory.table import Table
 
@@ -83,17 +81,6 @@ class InMemoryOrders(_AggregateTable):
         if found is None:
             raise NotFound("order", number)
         return _copy(found)
-
-    def count_unpaid(self, customer_id: CustomerId, technician_id: TechnicianId) -> UnpaidCount:
-        unpaid = [
-            o
-            for o in self.rows.values()
-            if o.customer_id == customer_id
-            and o.state in ACTIVE_STATES
-            and (o.paid is None or o.paid.amount == 0)
-        ]
-        mine = sum(1 for o in unpaid if o.technician_id == technician_id)
-        return UnpaidCount(total=len(unpaid), with_technician=mine)
 
 
 class InMemoryIdempotencyKeys(Table):

@@ -9,12 +9,14 @@ from typing import Self
 from booking_core.ports.jobs import JobRepository
 from booking_core.ports.storage import (
     AgendaRepository,
+    ApplicationRepository,
     BookingRepository,
     CampaignRepository,
     CategoryRepository,
     ComplaintRepository,
     CouponRepository,
     CouponTemplateRepository,
+    CustomerRepository,
     IdempotencyKeyRepository,
     LedgerRepository,
     Locks,
@@ -35,8 +37,10 @@ from booking_core.testing.memory.catalog import (
     InMemoryServices,
     InMemoryTechnicians,
 )
+from booking_core.testing.memory.customers import InMemoryCustomers
 from booking_core.testing.memory.ledger import InMemoryJournal
 from booking_core.testing.memory.messaging import InMemoryJobs, InMemoryOutbox
+from booking_core.testing.memory.onboarding import InMemoryApplications
 from booking_core.testing.memory.orders import (
     InMemoryComplaints,
     InMemoryIdempotencyKeys,
@@ -88,6 +92,8 @@ _TABLES = (
     "ledger",
     "idempotency_keys",
     "agenda_versions",
+    "applications",
+    "customers",
 )
 
 
@@ -126,6 +132,7 @@ class InMemoryUnitOfWork:
             self, self.technicians, self.services, self.schedules, self.bookings
         )
         self.locks: Locks = InMemoryLocks(self)
+        self.customers: CustomerRepository = InMemoryCustomers(self, "customers", "customer")
         self.orders: OrderRepository = InMemoryOrders(self, "orders", "order")
         self.idempotency_keys: IdempotencyKeyRepository = InMemoryIdempotencyKeys(
             self, "idempotency_keys", "idempotency_key"
@@ -147,6 +154,9 @@ class InMemoryUnitOfWork:
         self.ledger: LedgerRepository = InMemoryJournal(self, "ledger", "transaction")
         self.outbox: OutboxRepository = InMemoryOutbox(self, "outbox", "outbox_message")
         self.jobs: JobRepository = InMemoryJobs(self, "jobs", "job")
+        self.applications: ApplicationRepository = InMemoryApplications(
+            self, "applications", "application"
+        )
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -1,11 +1,12 @@
 """The repositories of :class:`~booking_core_sqlalchemy.SqlAlchemyUnitOfWork`, on SQLAlchemy Core.
 
 One module per area: :mod:`.catalog` (categories, services, technicians),
-:mod:`.scheduling` (bookings, schedules, agendas, locks), :mod:`.orders` (orders, idempotency
-keys, reviews, positions, complaints), :mod:`.payments` (payment attempts, refunds, money
-movements, the webhook inbox), :mod:`.promotions` (coupon templates, coupons, campaigns),
-:mod:`.ledger` and :mod:`.jobs` (jobs and the outbox); :mod:`._base` holds what they share.
-Every public name is re-exported here.
+:mod:`.customers` (customers and their standing), :mod:`.scheduling` (bookings, schedules,
+agendas, locks), :mod:`.orders` (orders, idempotency keys, reviews, positions, complaints),
+:mod:`.payments` (payment attempts, refunds, money movements, the webhook inbox),
+:mod:`.promotions` (coupon templates, coupons, campaigns), :mod:`.ledger`,
+:mod:`.onboarding` (technicians' applications) and :mod:`.jobs` (jobs and the outbox);
+:mod:`._base` holds what they share. Every public name is re-exported here.
 
 **Statements are built once.** Each statement is an immutable module constant built at
 import, its values bound at execution (``bindparam``); where the databases need different
@@ -32,11 +33,13 @@ from booking_core_sqlalchemy.repositories.catalog import (
     SqlAlchemyServiceRepository,
     SqlAlchemyTechnicianRepository,
 )
+from booking_core_sqlalchemy.repositories.customers import SqlAlchemyCustomerRepository
 from booking_core_sqlalchemy.repositories.jobs import (
     SqlAlchemyJobRepository,
     SqlAlchemyOutboxRepository,
 )
 from booking_core_sqlalchemy.repositories.ledger import SqlAlchemyLedgerRepository
+from booking_core_sqlalchemy.repositories.onboarding import SqlAlchemyApplicationRepository
 from booking_core_sqlalchemy.repositories.orders import (
     SqlAlchemyComplaintRepository,
     SqlAlchemyIdempotencyKeyRepository,
@@ -65,12 +68,14 @@ from booking_core_sqlalchemy.repositories.scheduling import (
 __all__ = [
     "ConnectionSource",
     "SqlAlchemyAgendaRepository",
+    "SqlAlchemyApplicationRepository",
     "SqlAlchemyBookingRepository",
     "SqlAlchemyCampaignRepository",
     "SqlAlchemyCategoryRepository",
     "SqlAlchemyComplaintRepository",
     "SqlAlchemyCouponRepository",
     "SqlAlchemyCouponTemplateRepository",
+    "SqlAlchemyCustomerRepository",
     "SqlAlchemyIdempotencyKeyRepository",
     "SqlAlchemyJobRepository",
     "SqlAlchemyLedgerRepository",

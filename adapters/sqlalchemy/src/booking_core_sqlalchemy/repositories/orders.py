@@ -13,7 +13,6 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
-    or_,
     select,
     update,
 )
@@ -28,9 +27,7 @@ from booking_core.errors import (
 from booking_core.ids import CustomerId, OrderId, TechnicianId
 from booking_core.orders import Order, Review
 from booking_core.orders.complaint import Complaint, ComplaintState
-from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.idempotency import IdempotencyRecord
-from booking_core.orders.order import ACTIVE_STATES
 from booking_core.orders.tracking import PositionReport
 from booking_core_sqlalchemy import mapping
 from booking_core_sqlalchemy.repositories._base import (
@@ -103,18 +100,6 @@ _NEXT_ORDER_NUMBER: Final = PerDialect(
 )
 # SQLite's compiler leaves FOR UPDATE out: there the unit of work's write lock serializes.
 _LOCK_ORDER: Final = _ORDER_EXISTS.with_for_update()
-_ACTIVE_STATE_NAMES: Final = sorted(state.value for state in ACTIVE_STATES)
-assert all(name.isidentifier() for name in _ACTIVE_STATE_NAMES)  # safe to write as SQL text
-_COUNT_UNPAID: Final = select(
-    func.count(),
-    func.count().filter(orders.c.technician_id == bindparam("technician_id")),
-).where(
-    orders.c.customer_id == bindparam("customer_id"),
-    # Constants written into the SQL: an IN list of parameters is re-rendered on every
-    # execution (SQLAlchemy's "expanding" parameters), once per order placed.
-    orders.c.state.in_([literal_column(f"'{name}'") for name in _ACTIVE_STATE_NAMES]),
-    or_(orders.c.paid_amount.is_(None), orders.c.paid_amount == 0),
-)
 
 
 class SqlAlchemyOrderRepository(Repository):
@@ -191,13 +176,6 @@ class SqlAlchemyOrderRepository(Repository):
             _CUSTOMER_ORDERS, {"customer_id": customer_id}, _TIMELINES, "order_id"
         )
         return [mapping.order_to_domain(row, timeline) for row, timeline in found]
-
-    def count_unpaid(self, customer_id: CustomerId, technician_id: TechnicianId) -> UnpaidCount:
-        """Open orders of the customer with nothing captured, in all and with the
-        technician: one ``count(*) ... FILTER`` query over the (customer, placed) index."""
-        params = {"customer_id": customer_id, "technician_id": technician_id}
-        total, mine = self._conn.execute(_COUNT_UNPAID, params).one()
-        return UnpaidCount(total=int(total), with_technician=int(mine))
 
 
 # -- idempotency keys: the primary key (actor, key) decides ----------------------------------
