@@ -8,14 +8,20 @@ identity layer (``phonenumbers``) before calling the SDK.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
 
 from booking_core.customers import Address, Customer, CustomerDetails, CustomerStanding
 from booking_core.scheduling.geo import GeoPoint
 from booking_core.scheduling.profile import Gender
 from booking_core.services.customers import NewAddress
-from booking_server.schemas.common import ID_PATTERN, EntityId, InModel, OutModel
+from booking_server.schemas.common import (
+    ID_PATTERN,
+    EntityId,
+    InModel,
+    OutModel,
+)
 
 __all__ = [
     "AddressIn",
@@ -32,6 +38,26 @@ _PHONE = r"^\+[1-9][0-9]{6,14}$"
 _ZONE = r"^[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+){0,2}$"
 
 
+def _date_text(value: Any) -> Any:
+    # Days travel as "YYYY-MM-DD" only; pydantic would also take a number of seconds.
+    if not isinstance(value, str):
+        raise ValueError("a day is an ISO 8601 date string such as '1990-05-17'")
+    return value
+
+
+#: Plausible birth years (the server does not read the clock while validating).
+_BIRTH_YEARS = range(1900, 2101)
+
+
+def _plausible_year(value: dt.date) -> dt.date:
+    if value.year not in _BIRTH_YEARS:
+        raise ValueError("a birthday between the years 1900 and 2100")
+    return value
+
+
+BirthDay = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_plausible_year)]
+
+
 class CustomerDetailsIn(InModel):
     """What a customer says about himself."""
 
@@ -40,7 +66,7 @@ class CustomerDetailsIn(InModel):
         default=None, max_length=500, pattern=r"^https://", examples=["https://example.com/a.png"]
     )
     gender: Gender | None = None
-    birthday: dt.date | None = Field(default=None, examples=["1990-05-17"])
+    birthday: BirthDay | None = Field(default=None, examples=["1990-05-17"])
     time_zone: str | None = Field(
         default=None, max_length=64, pattern=_ZONE, examples=["Asia/Shanghai"]
     )
@@ -70,7 +96,7 @@ class AddressIn(InModel):
     lon: float = Field(ge=-180, le=180, examples=[121.4737])
     contact_name: str | None = Field(default=None, min_length=1, max_length=40)
     contact_phone: str | None = Field(default=None, pattern=_PHONE)
-    default: bool = Field(default=False, description="Make it the default address.")
+    default: StrictBool = Field(default=False, description="Make it the default address.")
 
     def to_command(self) -> NewAddress:
         """The service's command."""
