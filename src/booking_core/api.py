@@ -55,12 +55,18 @@ from booking_core.services.jobs import JobKind, JobRun, JobRunner
 from booking_core.services.ledger import LedgerService
 from booking_core.services.modification import ModificationResult, ModificationService
 from booking_core.services.onboarding import ApplyAsTechnician, OnboardingService
-from booking_core.services.ordering import OrderingService, Placement, PlaceOrder
+from booking_core.services.ordering import (
+    OrderingService,
+    Placement,
+    PlaceOrder,
+    TechnicianView,
+)
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.pricing import PricedCart, QuoteService, StaticPricingRules
 from booking_core.services.rescheduling import RescheduleBooking, ReschedulingService
 from booking_core.services.reviews import ReviewService, SubmitReview
 from booking_core.services.steps.carts import CartItem, CartRequest
+from booking_core.services.stores import StoreService
 from booking_core.services.technicians import RegisterTechnician, TechnicianService
 from booking_core.services.tracking import TrackingService
 
@@ -113,10 +119,12 @@ __all__ = [
     "ScheduleService",
     "SlotSearch",
     "StaticPricingRules",
+    "StoreService",
     "SubmitReview",
     "TechnicianOffer",
     "TechnicianService",
     "TechnicianStatus",
+    "TechnicianView",
     "TemplateStock",
     "TrackingService",
     "WalletCoupon",

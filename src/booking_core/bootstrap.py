@@ -39,6 +39,7 @@ from booking_core.services.reviews import ReviewService
 from booking_core.services.steps.books import OrderBooks
 from booking_core.services.steps.refunds import Refunds
 from booking_core.services.steps.reservations import Reservations
+from booking_core.services.stores import StoreService
 from booking_core.services.technicians import TechnicianService
 from booking_core.services.tracking import TrackingService
 from booking_core.services.unit_of_work import EventCollectingUnits
@@ -75,6 +76,7 @@ class BookingApp:
     ledger: LedgerService
     customers: CustomerService
     onboarding: OnboardingService
+    stores: StoreService
 
     def worker(self, name: str) -> JobRunner:
         """A job runner for worker ``name`` with every order job's handler; run as many as
@@ -193,4 +195,5 @@ def build(
         campaigns=CampaignService(units),
         ledger=LedgerService(units, clock, rates),
         onboarding=onboarding,
+        stores=StoreService(units, clock, ids),
     )

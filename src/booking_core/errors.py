@@ -55,6 +55,7 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── ComplaintNotAllowed       complaint_not_allowed
     │   ├── TechnicianNotVerified     technician_not_verified
     │   ├── ApplicationNotAllowed     application_not_allowed
+    │   ├── MembershipConflict        membership_conflict
     │   └── TrackingUnavailable       tracking_unavailable
     ├── PermissionDenied              permission_denied
     ├── PaymentError                  payment_error  a dependency failed or refused
@@ -100,6 +101,7 @@ __all__ = [
     "InvalidTimeRange",
     "InvalidTimeZone",
     "InvalidWebhook",
+    "MembershipConflict",
     "NotFound",
     "NothingToPay",
     "OutsideServiceArea",
@@ -523,3 +525,11 @@ class ApplicationNotAllowed(Conflict):
     registered already (``apply`` is for newcomers; ``reapply`` for those registered)."""
 
     code = "application_not_allowed"
+
+
+class MembershipConflict(Conflict):
+    """A technician cannot join or leave that store now: he belongs to another store
+    (``details["store_id"]``; he leaves it first, or the platform transfers him), he is a
+    member already, he is not a member, or he was not invited."""
+
+    code = "membership_conflict"

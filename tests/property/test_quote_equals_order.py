@@ -7,6 +7,8 @@ the server's ``POST /quotes`` priced the catalog price, so a technician selling 
 status to this property (the customer's tier and whether he is new come from storage, for
 the quote as for checkout; before, checkout priced everyone as a non-member who is not
 new, so a gold member was quoted 169.10 and charged 199.00), the loyalty issue points.
+The stores issue adds a store's own price (below the technician's own price, above the
+catalog's), which both read from the technician's record.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from booking_core.money import Money
 from booking_core.orders import Actor, Role
 from booking_core.pricing import PricingRules, Quote, TierDiscount
 from booking_core.promotions import Campaign, CouponTemplate, IssueChannel
-from booking_core.scheduling.profile import TechnicianProfile
+from booking_core.scheduling import WeeklyHours
+from booking_core.scheduling.geo import GeoPoint
 from booking_core.services.ordering import PlaceOrder
 from booking_core.services.pricing import StaticPricingRules
 from booking_core.services.steps.carts import CartItem, CartRequest
+from booking_core.stores import StoreAddress, StoreDetails
 from booking_core.testing.orders import HOME, OPERATOR, OrderWorld, at, order_world
 from booking_core.testing.strategies import campaigns, coupon_templates
 
@@ -62,6 +66,28 @@ def _as_customer(world: OrderWorld, *, tier: str | None, new: bool) -> None:
         world.app.ordering.pay_in_full(earlier.id, actor)
 
 
+def _in_store(world: OrderWorld, store_price: int | None) -> None:
+    """Put Li in a store that sells tuina at ``store_price`` (None: no store)."""
+    if store_price is None:
+        return
+    details = StoreDetails(
+        "Jing'an Spa",
+        StoreAddress("上海市", "静安区", "南京西路 1 号", GeoPoint(31.23, 121.45)),
+        "Asia/Shanghai",
+        WeeklyHours.every_day("10:00", "22:00"),
+    )
+    store = world.app.stores.create(details, OPERATOR, own_prices_allowed=True)
+    world.app.stores.add_member(store.id, world.li, OPERATOR)
+    world.app.stores.set_prices(store.id, {world.tuina: Money(store_price, "CNY")}, OPERATOR)
+
+
+def _own_price(world: OrderWorld, own_price: int | None) -> None:
+    if own_price is not None:
+        profile = world.app.technicians.get(world.li).profile
+        profile = attrs.evolve(profile, prices={world.tuina: Money(own_price, "CNY")})
+        world.app.technicians.update_profile(world.li, profile, OPERATOR)
+
+
 def _lines(priced: Quote) -> list[tuple[object, ...]]:
     return [
         (line.service_id, line.base, line.campaign, line.coupon, line.payable)
@@ -69,13 +95,24 @@ def _lines(priced: Quote) -> list[tuple[object, ...]]:
     ]
 
 
-@pytest.mark.parametrize("own_price", [None, 25900, 9900])
-def test_a_quote_for_a_technician_shows_his_price(own_price: int | None) -> None:
-    # Given Li, who sells tuina (catalog 199.00) at his own price or not
+@pytest.mark.parametrize(
+    ("own_price", "store_price", "expected"),
+    [
+        (None, None, 19900),
+        (25900, None, 25900),
+        (9900, None, 9900),
+        (None, 15900, 15900),
+        (25900, 15900, 25900),
+    ],
+)
+def test_a_quote_for_a_technician_shows_his_price(
+    own_price: int | None, store_price: int | None, expected: int
+) -> None:
+    # Given Li, who sells tuina (catalog 199.00) at his own price or not, in a store with
+    # its own price or not
     world = _world()
-    if own_price is not None:
-        profile = TechnicianProfile(prices={world.tuina: Money(own_price, "CNY")})
-        world.app.technicians.update_profile(world.li, profile, OPERATOR)
+    _in_store(world, store_price)
+    _own_price(world, own_price)
 
     # When the customer asks for a quote with Li and then books him
     request = CartRequest((CartItem(world.tuina),), technician_id=world.li)
@@ -86,7 +123,7 @@ def test_a_quote_for_a_technician_shows_his_price(own_price: int | None) -> None
     )
 
     # Then the quote showed his price, and the order costs exactly that
-    assert quoted.payable == Money(own_price or 19900, "CNY")
+    assert quoted.payable == Money(expected, "CNY")
     assert order.price == quoted.payable
 
 
@@ -96,21 +133,26 @@ def test_a_quote_for_a_technician_shows_his_price(own_price: int | None) -> None
 @given(
     data=st.data(),
     own_price=st.none() | st.integers(1, 60_000),
+    store_price=st.none() | st.integers(1, 60_000),
     use_coupon=st.booleans(),
     tier=st.sampled_from([None, "gold", "silver"]),
     new=st.booleans(),
 )
 def test_for_any_price_campaign_coupon_and_customer_the_quote_is_the_order(
-    data: st.DataObject, own_price: int | None, use_coupon: bool, tier: str | None, new: bool
+    data: st.DataObject,
+    own_price: int | None,
+    store_price: int | None,
+    use_coupon: bool,
+    tier: str | None,
+    new: bool,
 ) -> None:
-    # Given a technician price, a live campaign, maybe a coupon in the wallet of a customer
-    # with a tier (or none) who is new or has paid an order before
+    # Given a technician price and a store price (or not), a live campaign, maybe a coupon in
+    # the wallet of a customer with a tier (or none) who is new or has paid an order before
     world = _world()
     app = world.app
     _as_customer(world, tier=tier, new=new)
-    if own_price is not None:
-        profile = TechnicianProfile(prices={world.tuina: Money(own_price, "CNY")})
-        app.technicians.update_profile(world.li, profile, OPERATOR)
+    _in_store(world, store_price)
+    _own_price(world, own_price)
     scope_ids = {
         "service_ids": (world.tuina, world.spa),
         "category_ids": tuple(c.id for c in app.catalog.list_categories()),

@@ -51,7 +51,16 @@ their lifecycle, payment through the configured gateway, and reviews.
 _TAGS: Final = [
     {"name": "catalog", "description": "Categories and services (platform manages)."},
     {"name": "technicians", "description": "Technicians, weekly hours and free slots."},
+    {
+        "name": "schedules",
+        "description": "Technicians' date overrides, time off, rota, daily cap, status, calendar.",
+    },
+    {"name": "onboarding", "description": "Technicians' applications and the platform's review."},
     {"name": "customers", "description": "Customers: profile, address book, favourites, tier."},
+    {
+        "name": "stores",
+        "description": "Stores: profile, members, own prices, announcements.",
+    },
     {"name": "orders", "description": "Place, pay and move orders through their lifecycle."},
     {"name": "reviews", "description": "Reviews of completed orders."},
 ]

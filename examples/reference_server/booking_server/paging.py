@@ -11,7 +11,9 @@ path) it was given for: a cursor that is not one of ours, or is another list's, 
 
 A route takes one :data:`Page` parameter and calls :meth:`PageRequest.of` with the whole
 list and a sort key that is unique within it (end the key with an id); its answer model
-declares ``next_cursor: NextCursor = None``.
+declares ``next_cursor: NextCursor = None``. A list that storage pages (orders) reads the
+key with :meth:`PageRequest.after`, asks storage for one item more than the page, and
+answers :meth:`PageRequest.cursor_after` the last item shown when there was more.
 """
 
 from __future__ import annotations
@@ -130,6 +132,19 @@ class PageRequest:
         shown = remaining[: self.limit]
         more = len(remaining) > self.limit
         return shown, _encode(self._tag, key(shown[-1])) if more and shown else None
+
+    def after(self) -> SortKey | None:
+        """The sort key the cursor holds (None without one), for a list that storage pages
+        itself (asking for ``limit + 1`` items after this key).
+
+        Raises:
+            InvalidCursor: the cursor cannot be decoded or belongs to another list.
+        """
+        return None if self.cursor is None else _decode(self.cursor, self._tag)
+
+    def cursor_after(self, key: SortKey) -> str:
+        """The ``next_cursor`` that continues this list after the item with ``key``."""
+        return _encode(self._tag, key)
 
     @property
     def _tag(self) -> str:

@@ -214,14 +214,26 @@ def test_only_customers_place_orders(
     assert snapshot() == before
 
 
-def test_only_customers_list_their_orders(client: TestClient, technician: dict[str, str]) -> None:
-    # given a technician
+def test_a_technician_lists_only_the_orders_assigned_to_him(
+    client: TestClient,
+    place: Callable[..., dict[str, Any]],
+    technician: dict[str, str],
+    other_technician: dict[str, str],
+) -> None:
+    # given Alice's order with the first technician
+    order = place()
 
-    # when he lists "my orders"
-    response = client.get("/orders", headers=technician)
+    # when each technician lists his orders, and the second asks for the first's
+    mine = client.get("/orders", headers=technician)
+    theirs = client.get("/orders", headers=other_technician)
+    asked = client.get(
+        "/orders", params={"technician_id": technician["X-Actor-Id"]}, headers=other_technician
+    )
 
-    # then this list is for customers
-    assert response.status_code == 403
+    # then only the first sees it, and asking for someone else's list is forbidden
+    assert [o["id"] for o in mine.json()["items"]] == [order["id"]]
+    assert theirs.json()["items"] == []
+    assert (asked.status_code, asked.json()["code"]) == (403, "permission_denied")
 
 
 def test_a_technician_cannot_pay_an_order(

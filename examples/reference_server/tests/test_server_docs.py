@@ -101,7 +101,10 @@ def test_the_server_pages_exist_and_the_operations_are_read() -> None:
         "catalog.md",
         "customers.md",
         "lifecycle.md",
+        "onboarding.md",
         "promotions.md",
+        "schedules.md",
+        "stores.md",
     ]
     assert len(OPERATIONS) >= 60
     assert ("POST", "/orders") in OPERATIONS

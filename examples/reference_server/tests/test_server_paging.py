@@ -17,6 +17,7 @@ from booking_core.ledger import OrderParties
 from booking_core.money import Money
 from booking_core.orders import Actor
 from booking_core.pricing import Cart, CartLine
+from booking_core.testing import FrozenClock
 from booking_server.paging import MAX_PAGE_SIZE
 
 DAY = "2026-03-03"
@@ -237,7 +238,69 @@ def _free_slots(shop: dict[str, str], **_: Any) -> Listing:
     return _technician_slots(shop, "free-slots", {"first_day": DAY})
 
 
+_STORE: Json = {
+    "address": {
+        "city": "上海市",
+        "district": "静安区",
+        "detail": "1 号",
+        "lat": 31.2,
+        "lon": 121.4,
+    },
+    "time_zone": ZONE,
+    "hours": {"mon": ["10:00-22:00"]},
+}
+
+
+def _stores(client: TestClient, platform: Headers, **_: Any) -> Listing:
+    names = ["静安店", "外滩店", "外滩店", "Anna", "按" * 80]  # the longest name a store has
+    ids = _created(client, "/stores", [{**_STORE, "name": n} for n in names], platform)
+    return Listing("/stores", {}, None, _by_name(names, ids))
+
+
+def _store_members(client: TestClient, platform: Headers, **_: Any) -> Listing:
+    (store,) = _created(client, "/stores", [{**_STORE, "name": "Jing'an"}], platform)
+    names = ["王芳", "李伟", "李伟", "Anna"]
+    bodies = [
+        {"name": n, "time_zone": ZONE, "weekly_hours": {"mon": ["09:00-10:00"]}} for n in names
+    ]
+    ids = _created(client, "/technicians", bodies, platform)
+    for technician_id in ids:
+        added = client.post(
+            f"/stores/{store}/members", json={"technician_id": technician_id}, headers=platform
+        )
+        assert added.status_code == 200, added.json()
+    return Listing(f"/stores/{store}/members", {}, platform, _by_name(names, ids))
+
+
+def _announcements(client: TestClient, platform: Headers, alice: Headers, **_: Any) -> Listing:
+    (store,) = _created(client, "/stores", [{**_STORE, "name": "Jing'an"}], platform)
+    bodies = [{"audience": "customers", "title": f"News {n}", "body": "…"} for n in range(4)]
+    ids = _created(client, f"/stores/{store}/announcements", bodies, platform)
+    # published at one instant: newest first means the larger id first
+    return Listing(f"/stores/{store}/announcements", {}, alice, sorted(ids, reverse=True))
+
+
+def _applications(client: TestClient, platform: Headers, clock: FrozenClock, **_: Any) -> Listing:
+    kinds = ("id_card", "health_certificate", "skill_certificate")
+    documents = [{"kind": k, "file_reference": f"uploads/{k}"} for k in kinds]
+    ids: list[str] = []
+    for n, technician in enumerate(("tec-d", "tec-c", "tec-b", "tec-a")):
+        if n == 2:
+            clock.set(clock.now().add(minutes=1))
+        body = {
+            "name": technician,
+            "time_zone": ZONE,
+            "weekly_hours": {"mon": ["09:00-10:00"]},
+            "documents": documents,
+        }
+        headers = {"X-Actor-Id": technician, "X-Actor-Role": "technician"}
+        ids += _created(client, "/technician-applications", [body], headers)
+    # first submitted first, then by id
+    return Listing("/technician-applications", {}, platform, ids)
+
+
 LISTINGS: dict[str, Callable[..., Listing]] = {
+    "technician applications": _applications,
     "categories": _categories,
     "services": _services,
     "technicians": _technicians,
@@ -251,6 +314,9 @@ LISTINGS: dict[str, Callable[..., Listing]] = {
     "orders": _orders,
     "slots": _slots,
     "free slots": _free_slots,
+    "stores": _stores,
+    "store members": _store_members,
+    "announcements": _announcements,
 }
 #: Lists left whole: each is bounded by one order's life (a handful of entries).
 UNPAGED = {"/ledger/orders/{order_id}"}

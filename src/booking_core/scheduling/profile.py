@@ -68,12 +68,16 @@ class TechnicianProfile:
             up), recomputed by ``ReviewService.submit`` with every review (None: unrated).
         prices: The technician's own price per service; a service without one sells at the
             catalog price.
-        store_id: The store that employs him (None: independent).
+        store_id: The store that employs him (None: independent). Joining and leaving go
+            through ``StoreService``; a technician belongs to at most one store.
         service_area: Where he serves from; customers outside it are not offered his slots.
         verification: Whether and until when he is verified; only verified technicians are
             offered and booked. Like the rating, only the platform changes it (by approving
             his application, ``OnboardingService``). Default: vouched — registered by the
             platform, which checked him itself.
+        store_prices: A copy of his store's own prices, kept by ``StoreService`` whenever he
+            joins or leaves or the store changes its prices (never set by him). It travels
+            with his record so that checkout reads it in the read it makes of him anyway.
     """
 
     gender: Gender | None = None
@@ -85,10 +89,18 @@ class TechnicianProfile:
     store_id: StoreId | None = None
     service_area: ServiceArea | None = None
     verification: Verification = attrs.field(factory=Verification.vouched)
+    # Last, so that profiles built positionally keep their meaning.
+    store_prices: dict[ServiceId, Money] = attrs.field(
+        factory=dict, converter=_prices, validator=_price_map, hash=False
+    )
 
     def price_for(self, service_id: ServiceId, catalog_price: Money) -> Money:
-        """What he charges for ``service_id``."""
-        return self.prices.get(service_id, catalog_price)
+        """What he charges for ``service_id``: his own price, else his store's, else the
+        catalog's."""
+        own = self.prices.get(service_id)
+        if own is not None:
+            return own
+        return self.store_prices.get(service_id, catalog_price)
 
 
 def average_rating(stars: Collection[int]) -> Decimal | None:

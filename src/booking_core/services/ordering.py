@@ -8,6 +8,9 @@ commands (two accepts, a cancel racing an accept) exactly one wins and the other
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Final
+
 import attrs
 import cattrs
 import pendulum
@@ -20,7 +23,7 @@ from booking_core.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
-from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, StoreId, TechnicianId
 from booking_core.orders import Actor, Order, OrderState, Role
 from booking_core.orders.events import (
     OrderNeedsAttention,
@@ -35,10 +38,17 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import PaymentResult
-from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
+from booking_core.ports.storage import (
+    LockKey,
+    OrderCursor,
+    OrderQuery,
+    OrderSort,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from booking_core.promotions import CouponId
 from booking_core.scheduling.geo import GeoPoint
-from booking_core.services._access import require_customer
+from booking_core.services._access import require_customer, require_role
 from booking_core.services.cancellation import CancellationService
 from booking_core.services.jobs import JobKind
 from booking_core.services.payments import PaymentService, ReconcileReport
@@ -47,7 +57,16 @@ from booking_core.services.steps.orders import visible_order
 from booking_core.services.steps.reservations import Reservations
 from booking_core.timerange import ensure_aware
 
-__all__ = ["DEDICATED_COMMANDS", "OrderingService", "PlaceOrder", "Placement"]
+__all__ = [
+    "DEDICATED_COMMANDS",
+    "OrderingService",
+    "PlaceOrder",
+    "Placement",
+    "TechnicianView",
+]
+
+#: How many orders a listing returns when the caller does not say.
+_ORDER_PAGE: Final = 100
 
 #: Lifecycle events that have their own command (they need more than a reason).
 DEDICATED_COMMANDS = {
@@ -85,6 +104,86 @@ class PlaceOrder:
     payment_mode: PaymentMode = PaymentMode.FULL
     coupon_id: CouponId | None = None
     idempotency_key: str | None = attrs.field(default=None, converter=_key)
+
+
+_FINISHED: Final = frozenset(
+    {
+        OrderState.COMPLETED,
+        OrderState.CANCELLED,
+        OrderState.REFUNDING,
+        OrderState.PARTIALLY_REFUNDED,
+        OrderState.REFUNDED,
+    }
+)
+_UNDER_WAY: Final = frozenset(
+    {OrderState.ACCEPTED, OrderState.DEPARTED, OrderState.ARRIVED, OrderState.IN_SERVICE}
+)
+
+
+class TechnicianView(StrEnum):
+    """The ways a technician looks at his orders (:meth:`OrderingService.technician_orders`).
+
+    * ``new`` — paid and waiting for him to accept (``pending_acceptance``), soonest first;
+    * ``today`` — every order whose slot starts on his local calendar day, soonest first;
+    * ``upcoming`` — accepted and not finished yet (``accepted``, ``departed``, ``arrived``,
+      ``in_service``), whatever the day, soonest first;
+    * ``history`` — finished (completed, cancelled, refunding or refunded), latest first.
+    """
+
+    NEW = "new"
+    TODAY = "today"
+    UPCOMING = "upcoming"
+    HISTORY = "history"
+
+    @property
+    def sort(self) -> OrderSort:
+        """The order the view lists in (a cursor follows it)."""
+        return OrderSort.LATEST_SLOT if self is TechnicianView.HISTORY else OrderSort.SOONEST_SLOT
+
+    def query(
+        self,
+        technician_id: TechnicianId,
+        now: DateTime,
+        time_zone: str,
+        *,
+        after: OrderCursor | None = None,
+        limit: int = _ORDER_PAGE,
+    ) -> OrderQuery:
+        """The storage query of this view for ``technician_id`` at ``now``; "today" is his
+        calendar day in ``time_zone`` (midnight to midnight, 23 or 25 hours across a change
+        of clocks)."""
+        base = OrderQuery(technician_id=technician_id, sort=self.sort, after=after, limit=limit)
+        if self is TechnicianView.NEW:
+            return attrs.evolve(base, states={OrderState.PENDING_ACCEPTANCE})
+        if self is TechnicianView.UPCOMING:
+            return attrs.evolve(base, states=_UNDER_WAY)
+        if self is TechnicianView.HISTORY:
+            return attrs.evolve(base, states=_FINISHED)
+        midnight = now.in_timezone(time_zone).start_of("day")
+        # Calendar arithmetic on purpose: the next local midnight, not 24 hours later.
+        return attrs.evolve(base, slot_from=midnight, slot_until=midnight.add(days=1))
+
+
+def _scoped(query: OrderQuery, actor: Actor) -> OrderQuery:
+    """``query`` narrowed to the orders ``actor`` may list (INVARIANTS I25)."""
+    if actor.role is Role.CUSTOMER:
+        _own("customer_id", query.customer_id, actor)
+        return attrs.evolve(query, customer_id=CustomerId(actor.id))
+    if actor.role is Role.TECHNICIAN:
+        _own("technician_id", query.technician_id, actor)
+        return attrs.evolve(query, technician_id=TechnicianId(actor.id))
+    if actor.role is Role.STORE:
+        _own("store_id", query.store_id, actor)
+        return attrs.evolve(query, store_id=StoreId(actor.id))
+    return query  # the platform and the system list every order
+
+
+def _own(name: str, asked: str | None, actor: Actor) -> None:
+    if asked is not None and asked != actor.id:
+        raise PermissionDenied(
+            f"A {actor.role.value} lists only his own orders; you act as {actor.id}, not {asked}.",
+            details={"filter": name},
+        )
 
 
 @attrs.frozen
@@ -329,11 +428,51 @@ class OrderingService:
         return order
 
     def list_orders(self, actor: Actor) -> list[Order]:
-        """A customer's own orders, newest first."""
+        """A customer's own orders, newest first (all of them: :meth:`find_orders` pages)."""
         if actor.role is not Role.CUSTOMER:
             raise PermissionDenied("Only customers list their orders here.")
         with self._uow() as uow:
             return uow.orders.list_for_customer(CustomerId(actor.id))
+
+    def find_orders(self, query: OrderQuery, actor: Actor) -> list[Order]:
+        """The orders ``query`` asks for among those ``actor`` may list, one page.
+
+        A customer lists his own orders, a technician those assigned to him, a store those
+        of the technicians whose profile names it (``actor.id`` is the store's id), the
+        platform and the system every order. The query is narrowed to the actor's own: a
+        customer's query gets his ``customer_id``, and so on.
+
+        Raises:
+            PermissionDenied: the query names another customer, technician or store than
+                the actor (``details["filter"]`` says which).
+        """
+        scoped = _scoped(query, actor)
+        with self._uow() as uow:
+            return uow.orders.find(scoped)
+
+    def technician_orders(
+        self,
+        view: TechnicianView,
+        actor: Actor,
+        *,
+        after: OrderCursor | None = None,
+        limit: int = _ORDER_PAGE,
+    ) -> list[Order]:
+        """A page of the acting technician's orders seen one way (see :class:`TechnicianView`);
+        ``after`` is the cursor of the previous page in ``view.sort``.
+
+        Raises:
+            PermissionDenied: ``actor`` is not a technician.
+            NotFound: (``technician_not_found``) no technician has the actor's id.
+            InvalidInput: ``limit`` is out of range.
+        """
+        require_role(actor, Role.TECHNICIAN, "lists his orders by view")
+        technician_id = TechnicianId(actor.id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            zone = uow.technicians.get(technician_id).time_zone
+            query = view.query(technician_id, now, zone, after=after, limit=limit)
+            return uow.orders.find(query)
 
     def pay_in_full(self, order_id: OrderId, actor: Actor) -> PaymentResult:
         """Charge what the order owes now (see :meth:`PaymentService.pay`); on capture of

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 import attrs
 
-from booking_core.errors import CurrencyMismatch, PermissionDenied
-from booking_core.ids import ServiceId, TechnicianId
+from booking_core.errors import CurrencyMismatch, NotFound, PermissionDenied
+from booking_core.ids import ServiceId, StoreId, TechnicianId
+from booking_core.money import Money
 from booking_core.orders import Actor, Role
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
@@ -51,6 +52,16 @@ def _check_prices(uow: UnitOfWork, profile: TechnicianProfile) -> None:
                 f"{catalog.currency}.",
                 details={"field": "prices", "service_id": service_id},
             )
+
+
+def _store_prices(uow: UnitOfWork, store_id: StoreId | None) -> dict[ServiceId, Money]:
+    # A store id without a store record (an app keeping its stores elsewhere) has no prices.
+    if store_id is None:
+        return {}
+    try:
+        return uow.stores.get(store_id).prices
+    except NotFound:
+        return {}
 
 
 def _may_edit(actor: Actor, technician: Technician) -> None:
@@ -95,6 +106,12 @@ class TechnicianService:
         with self._uow() as uow:
             _check_services(uow, command.service_ids)
             _check_prices(uow, command.profile)
+            technician = attrs.evolve(
+                technician,
+                profile=attrs.evolve(
+                    technician.profile, store_prices=_store_prices(uow, command.profile.store_id)
+                ),
+            )
             uow.technicians.add(technician)
             uow.commit()
         return technician
@@ -146,6 +163,14 @@ class TechnicianService:
                     verification=technician.profile.verification,
                 )
             _check_prices(uow, profile)
+            # His copy of the store's prices is StoreService's to keep: the stored one
+            # stays, unless the platform moved him, when it is his new store's.
+            store_prices = (
+                technician.profile.store_prices
+                if profile.store_id == technician.profile.store_id
+                else _store_prices(uow, profile.store_id)
+            )
+            profile = attrs.evolve(profile, store_prices=store_prices)
             changed = attrs.evolve(technician, profile=profile)
             uow.technicians.save(changed)
             uow.commit()

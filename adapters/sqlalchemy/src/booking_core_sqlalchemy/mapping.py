@@ -24,6 +24,7 @@ from booking_core.ids import (
     OrderId,
     ReviewId,
     ServiceId,
+    StoreId,
     TechnicianId,
 )
 from booking_core.ledger import Account, AccountKind, Posting, Transaction, TransactionKind
@@ -54,12 +55,15 @@ from booking_core.scheduling.geo import GeoPoint
 from booking_core.scheduling.profile import TechnicianProfile
 from booking_core.scheduling.schedule import WorkSchedule
 from booking_core.serialization import make_converter
+from booking_core.stores import Announcement, Audience, Store
 from booking_core.timerange import TimeRange, zone
 from booking_core_sqlalchemy.tables import UtcDateTime, bookings, utc_instant
 
 __all__ = [
     "ReadCache",
     "account_to_domain",
+    "announcement_to_domain",
+    "announcement_to_row",
     "booking_from_raw",
     "booking_to_domain",
     "booking_to_row",
@@ -99,6 +103,8 @@ __all__ = [
     "schedule_to_row",
     "service_to_domain",
     "service_to_row",
+    "store_to_domain",
+    "store_to_row",
     "technician_from_text",
     "technician_to_domain",
     "technician_to_row",
@@ -627,6 +633,48 @@ def customer_to_domain(row: RowLike) -> Customer:
             "version": row.version,
         },
         Customer,
+    )
+
+
+def store_to_row(store: Store) -> Values:
+    """Column values of a store: key columns and the converter document."""
+    document = _converter.unstructure(store, Store)
+    for column in ("id", "version"):
+        del document[column]
+    return {
+        "id": store.id,
+        "name": store.details.name,
+        "version": store.version,
+        "document": document,
+    }
+
+
+def store_to_domain(row: RowLike) -> Store:
+    """The store in ``row``."""
+    return _converter.structure({**row.document, "id": row.id, "version": row.version}, Store)
+
+
+def announcement_to_row(announcement: Announcement) -> Values:
+    """Column values of an announcement."""
+    return {
+        "id": announcement.id,
+        "store_id": announcement.store_id,
+        "audience": announcement.audience.value,
+        "published_at": announcement.published_at,
+        "title": announcement.title,
+        "body": announcement.body,
+    }
+
+
+def announcement_to_domain(row: RowLike) -> Announcement:
+    """The announcement in ``row``."""
+    return Announcement(
+        id=row.id,
+        store_id=StoreId(row.store_id),
+        audience=Audience(row.audience),
+        title=row.title,
+        body=row.body,
+        published_at=row.published_at,
     )
 
 

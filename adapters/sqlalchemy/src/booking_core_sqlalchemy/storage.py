@@ -19,6 +19,7 @@ from booking_core_sqlalchemy.migration import migrate
 from booking_core_sqlalchemy.repositories import (
     ConnectionSource,
     SqlAlchemyAgendaRepository,
+    SqlAlchemyAnnouncementRepository,
     SqlAlchemyApplicationRepository,
     SqlAlchemyBookingRepository,
     SqlAlchemyCampaignRepository,
@@ -40,6 +41,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyReviewRepository,
     SqlAlchemyScheduleRepository,
     SqlAlchemyServiceRepository,
+    SqlAlchemyStoreRepository,
     SqlAlchemyTechnicianRepository,
     SqlAlchemyWebhookInbox,
 )
@@ -196,6 +198,8 @@ class SqlAlchemyUnitOfWork:
     webhooks = _repository(SqlAlchemyWebhookInbox)
     complaints = _repository(SqlAlchemyComplaintRepository)
     applications = _repository(SqlAlchemyApplicationRepository)
+    stores = _repository(SqlAlchemyStoreRepository)
+    announcements = _repository(SqlAlchemyAnnouncementRepository)
     positions = _repository(SqlAlchemyPositionRepository)
     coupon_templates = _repository(SqlAlchemyCouponTemplateRepository)
     coupons = _repository(SqlAlchemyCouponRepository)

@@ -73,6 +73,8 @@ __all__ = [
     "RefundRow",
     "ReviewRow",
     "ServiceRow",
+    "StoreAnnouncementRow",
+    "StoreRow",
     "TechnicianApplicationRow",
     "TechnicianRow",
     "UtcDateTime",
@@ -102,6 +104,8 @@ __all__ = [
     "refunds",
     "reviews",
     "services",
+    "store_announcements",
+    "stores",
     "technician_applications",
     "technicians",
     "utc_instant",
@@ -305,6 +309,33 @@ class CustomerRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(json_type())
 
 
+class StoreRow(Base):
+    """A row of ``stores`` (revision 0008): key columns plus the converter document of the
+    store (profile, own prices, invitations). Its members are the technicians whose profile
+    names it."""
+
+    __tablename__ = "stores"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    name: Mapped[str] = mapped_column(key_type())
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class StoreAnnouncementRow(Base):
+    """A row of ``store_announcements`` (revision 0008), listed per store newest first."""
+
+    __tablename__ = "store_announcements"
+    __table_args__ = (Index(None, "store_id", "published_at"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    store_id: Mapped[str] = mapped_column(key_type())
+    audience: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+
+
 class OrderRow(Base):
     """A row of ``orders``; ``version`` is the compare-and-set counter of ``save``.
 
@@ -315,7 +346,11 @@ class OrderRow(Base):
     """
 
     __tablename__ = "orders"
-    __table_args__ = (Index(None, "customer_id", "placed_at"),)
+    # A customer's orders by placing time; a technician's (and a store's) by slot start.
+    __table_args__ = (
+        Index(None, "customer_id", "placed_at"),
+        Index(None, "technician_id", "slot_start"),
+    )
 
     id: Mapped[str] = mapped_column(key_type(), primary_key=True)
     number: Mapped[str] = mapped_column(key_type())
@@ -667,6 +702,8 @@ ledger_transactions: Final = _table(LedgerTransactionRow)
 ledger_postings: Final = _table(LedgerPostingRow)
 agenda_versions: Final = _table(AgendaVersionRow)
 customers: Final = _table(CustomerRow)
+stores: Final = _table(StoreRow)
+store_announcements: Final = _table(StoreAnnouncementRow)
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(

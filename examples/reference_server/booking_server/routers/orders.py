@@ -6,21 +6,28 @@ An order is visible only to its customer, its technician and the platform; anyon
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Header, Response, status
+import attrs
+import pendulum
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel
 
-from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
-from booking_core.orders import Order
+from booking_core.errors import InvalidInput
+from booking_core.ids import CustomerId, OrderId, ServiceId, StoreId, TechnicianId
+from booking_core.orders import OrderState
+from booking_core.ports.storage import OrderCursor, OrderQuery, OrderSort
 from booking_core.promotions import CouponId
-from booking_core.services.ordering import PlaceOrder
+from booking_core.scheduling.geo import GeoPoint
+from booking_core.services.ordering import PlaceOrder, TechnicianView
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
-from booking_server.paging import Page, SortKey, micros
+from booking_server.paging import InvalidCursor, Page, PageRequest, micros
 from booking_server.problems import problem_responses
 from booking_server.schemas import OrderList, OrderOut, PaymentOut, PlaceOrderIn, TransitionIn
+from booking_server.schemas.common import ID_PATTERN, Instant
 
 __all__ = ["ACTIONS", "REPLAYED_HEADER", "router"]
 
@@ -79,7 +86,9 @@ def place_order(
     ``coupon_not_applicable`` when the coupon does not apply (nothing is stored), 404
     ``coupon_not_found`` when it is not the customer's, 409 ``too_many_unpaid_orders`` when
     the customer already holds as many open unpaid orders as the platform allows (in all, or
-    with this technician; ``details.limit`` says which).
+    with this technician; ``details.limit`` says which), 422 ``outside_service_area`` when
+    ``address`` lies outside the technician's service area. ``payment_mode`` ``on_arrival``
+    needs nothing up front: the order waits for the technician at once.
 
     With an ``Idempotency-Key`` header the request can be retried without booking twice:
     200 with the first request's order for the same body, 422 ``idempotency_key_reused`` for
@@ -92,6 +101,8 @@ def place_order(
             technician_id=TechnicianId(body.technician_id),
             service_id=ServiceId(body.service_id),
             start=body.start_instant(),
+            location=None if body.address is None else GeoPoint(body.address.lat, body.address.lon),
+            payment_mode=body.payment_mode,
             coupon_id=None if body.coupon_id is None else CouponId(body.coupon_id),
             idempotency_key=_unquoted(idempotency_key),
         ),
@@ -110,15 +121,113 @@ def _json(model: BaseModel, status_code: int, headers: dict[str, str] | None = N
     return Response(model.model_dump_json(), status_code, headers, media_type="application/json")
 
 
-@router.get("/orders", summary="My orders (customer)")
-def list_orders(app: Booking, actor: CurrentActor, page: Page) -> OrderList:
-    """The acting customer's own orders, newest first, a page at a time."""
-    shown, next_cursor = page.of(app.ordering.list_orders(actor), _newest_first, descending=True)
+_ID_FILTER = {"pattern": ID_PATTERN, "max_length": 128}
+_VIEW_DOC = (
+    "A technician's view of his own orders: `new` (waiting for him to accept, soonest "
+    "first), `today` (starting on his local day, soonest first), `upcoming` (accepted and "
+    "not finished, soonest first), `history` (finished, latest first). A view has its own "
+    "filters and order: leave the others out."
+)
+
+
+@router.get("/orders", summary="List orders (every role)")
+def list_orders(
+    app: Booking,
+    actor: CurrentActor,
+    page: Page,
+    view: Annotated[TechnicianView | None, Query(description=_VIEW_DOC)] = None,
+    state: Annotated[
+        list[OrderState] | None,
+        Query(max_length=len(OrderState), description="Only orders in these states (repeat)."),
+    ] = None,
+    customer_id: Annotated[str | None, Query(**_ID_FILTER)] = None,
+    technician_id: Annotated[str | None, Query(**_ID_FILTER)] = None,
+    store_id: Annotated[
+        str | None, Query(**_ID_FILTER, description="Orders of the store's technicians.")
+    ] = None,
+    placed_from: Annotated[Instant | None, Query(description="Placed at or after.")] = None,
+    placed_until: Annotated[Instant | None, Query(description="Placed before.")] = None,
+    slot_from: Annotated[Instant | None, Query(description="Starting at or after.")] = None,
+    slot_until: Annotated[Instant | None, Query(description="Starting before.")] = None,
+    sort: Annotated[
+        OrderSort | None,
+        Query(description="`newest_placed` (default), `soonest_slot` or `latest_slot`."),
+    ] = None,
+) -> OrderList:
+    """The orders the actor may list, filtered, a page at a time: a customer his own, a
+    technician those assigned to him (or one of his views), a store those of its
+    technicians, the platform every order.
+
+    403 ``permission_denied`` when a filter names another customer, technician or store
+    than the actor, or a view is asked by someone who is not a technician; 422
+    ``invalid_input`` for a view with other filters.
+    """
+    query = OrderQuery(
+        customer_id=None if customer_id is None else CustomerId(customer_id),
+        technician_id=None if technician_id is None else TechnicianId(technician_id),
+        store_id=None if store_id is None else StoreId(store_id),
+        states=None if state is None else frozenset(state),
+        placed_from=placed_from,
+        placed_until=placed_until,
+        slot_from=slot_from,
+        slot_until=slot_until,
+        sort=sort or OrderSort.NEWEST_PLACED,
+        limit=page.limit + 1,
+    )
+    if view is None:
+        found = app.ordering.find_orders(
+            attrs.evolve(query, after=_order_cursor(page, query.sort)), actor
+        )
+        order = query.sort
+    else:
+        given = [name for name, value in _filters(query).items() if value is not None]
+        if sort is not None:
+            given.append("sort")
+        if given:
+            raise InvalidInput(
+                f"The {view.value} view has its own filters and order; leave out "
+                f"{', '.join(given)}.",
+                details={"view": view.value, "filters": given},
+            )
+        order = view.sort
+        after = _order_cursor(page, order)
+        found = app.ordering.technician_orders(view, actor, after=after, limit=page.limit + 1)
+    shown = found[: page.limit]
+    next_cursor = None
+    if len(found) > page.limit:
+        last = OrderCursor.after(shown[-1], order)
+        next_cursor = page.cursor_after((order.value, micros(last.at), last.order_id))
     return OrderList(items=[OrderOut.from_domain(o) for o in shown], next_cursor=next_cursor)
 
 
-def _newest_first(order: Order) -> SortKey:
-    return (micros(order.placed_at), order.id)
+def _filters(query: OrderQuery) -> dict[str, object]:
+    return {name: getattr(query, name) for name in _FILTER_NAMES}
+
+
+_FILTER_NAMES: Final = (
+    "customer_id", "technician_id", "store_id", "states",
+    "placed_from", "placed_until", "slot_from", "slot_until",
+)  # fmt: skip
+_EPOCH: Final = pendulum.datetime(1970, 1, 1, tz="UTC")
+
+
+def _order_cursor(page: PageRequest, sort: OrderSort) -> OrderCursor | None:
+    """The storage cursor a page's ``cursor`` holds: ``(sort, microseconds, order id)``."""
+    key = page.after()
+    if key is None:
+        return None
+    match key:
+        case (str() as named, int() as at, str() as order_id) if named == sort.value:
+            try:
+                return OrderCursor(_EPOCH + dt.timedelta(microseconds=at), OrderId(order_id))
+            except OverflowError as exc:
+                raise InvalidCursor(_OTHER_ORDER) from exc
+    raise InvalidCursor(_OTHER_ORDER)
+
+
+_OTHER_ORDER: Final = (
+    "The cursor belongs to another view or order of this list; start again without it."
+)
 
 
 @router.get("/orders/{order_id}", summary="Get an order")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
+from pydantic import BeforeValidator, Field, StrictBool
 
 from booking_core.customers import Address, Customer, CustomerDetails, CustomerStanding
 from booking_core.scheduling.geo import GeoPoint
@@ -45,17 +45,7 @@ def _date_text(value: Any) -> Any:
     return value
 
 
-#: Plausible birth years (the server does not read the clock while validating).
-_BIRTH_YEARS = range(1900, 2101)
-
-
-def _plausible_year(value: dt.date) -> dt.date:
-    if value.year not in _BIRTH_YEARS:
-        raise ValueError("a birthday between the years 1900 and 2100")
-    return value
-
-
-BirthDay = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_plausible_year)]
+BirthDay = Annotated[dt.date, BeforeValidator(_date_text)]
 
 
 class CustomerDetailsIn(InModel):
@@ -92,8 +82,8 @@ class AddressIn(InModel):
     city: str = Field(min_length=1, max_length=40, examples=["上海市"])
     district: str = Field(min_length=1, max_length=40, examples=["黄浦区"])
     detail: str = Field(min_length=1, max_length=200, examples=["南京东路 1 号 3 楼"])
-    lat: float = Field(ge=-90, le=90, examples=[31.2304])
-    lon: float = Field(ge=-180, le=180, examples=[121.4737])
+    lat: float = Field(ge=-90, le=90, strict=True, examples=[31.2304])
+    lon: float = Field(ge=-180, le=180, strict=True, examples=[121.4737])
     contact_name: str | None = Field(default=None, min_length=1, max_length=40)
     contact_phone: str | None = Field(default=None, pattern=_PHONE)
     default: StrictBool = Field(default=False, description="Make it the default address.")

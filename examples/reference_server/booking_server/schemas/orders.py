@@ -7,8 +7,9 @@ from pendulum import DateTime
 from pydantic import AwareDatetime, Field
 
 from booking_core.orders import Order, TransitionRecord
+from booking_core.orders.policy import PaymentMode
 from booking_server.paging import NextCursor
-from booking_server.schemas.availability import SlotOut
+from booking_server.schemas.availability import Address, SlotOut
 from booking_server.schemas.common import EntityId, InModel, Instant, MoneyOut, OutModel, in_zone
 
 __all__ = [
@@ -22,8 +23,8 @@ __all__ = [
 
 
 class PlaceOrderIn(InModel):
-    """Book a service with a technician at one of the offered slot starts, optionally with
-    a coupon."""
+    """Book a service with a technician at one of the offered slot starts, at an address,
+    paid in one of the modes the platform offers, optionally with a coupon."""
 
     technician_id: EntityId
     service_id: EntityId
@@ -36,6 +37,17 @@ class PlaceOrderIn(InModel):
         description="One of the customer's coupons (GET /me/coupons) to price the order "
         "with; it is reserved for the order. 422 coupon_not_applicable when it does not "
         "apply (POST /quotes says why).",
+    )
+    payment_mode: PaymentMode = Field(
+        default=PaymentMode.FULL,
+        description="full: the whole price now; deposit: a deposit now, the rest before "
+        "completion; on_arrival: nothing now (the order waits for acceptance at once), "
+        "everything once the technician is there.",
+    )
+    address: Address | None = Field(
+        default=None,
+        description="Where the service happens: checked against the technician's service "
+        "area (422 outside_service_area) and his travel between orders.",
     )
 
     def start_instant(self) -> DateTime:
@@ -125,7 +137,7 @@ class OrderOut(OutModel):
 
 
 class OrderList(OutModel):
-    """Orders, newest first, one page."""
+    """Orders, one page, in the order asked for (newest placed first by default)."""
 
     items: list[OrderOut]
     next_cursor: NextCursor = None

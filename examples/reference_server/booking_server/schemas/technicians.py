@@ -90,9 +90,9 @@ Rating = Annotated[
 class ServiceAreaIn(InModel):
     """A circle the technician serves: ``radius_km`` around (``lat``, ``lon``)."""
 
-    lat: float = Field(ge=-90, le=90, examples=[31.2304])
-    lon: float = Field(ge=-180, le=180, examples=[121.4737])
-    radius_km: float = Field(gt=0, le=MAX_RADIUS_KM, examples=[8])
+    lat: float = Field(ge=-90, le=90, strict=True, examples=[31.2304])
+    lon: float = Field(ge=-180, le=180, strict=True, examples=[121.4737])
+    radius_km: float = Field(gt=0, le=MAX_RADIUS_KM, strict=True, examples=[8])
 
     def to_domain(self) -> ServiceArea:
         """The domain ServiceArea."""

@@ -17,6 +17,7 @@ module                    holds
 ``promotions``            coupon templates, coupons, campaigns — :class:`PromotionStore`
 ``ledger``                the journal — :class:`LedgerStore`
 ``onboarding``            technicians' applications — :class:`OnboardingStore`
+``stores``                stores and their announcements — :class:`StoreStore`
 ``messaging``             the outbox and the jobs — :class:`MessagingStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
@@ -63,7 +64,10 @@ from booking_core.ports.storage.onboarding import ApplicationRepository, Onboard
 from booking_core.ports.storage.orders import (
     ComplaintRepository,
     IdempotencyKeyRepository,
+    OrderCursor,
+    OrderQuery,
     OrderRepository,
+    OrderSort,
     OrderStore,
     PositionRepository,
     ReviewRepository,
@@ -91,10 +95,16 @@ from booking_core.ports.storage.scheduling import (
     SchedulingStore,
     StoredAgenda,
 )
+from booking_core.ports.storage.stores import (
+    AnnouncementRepository,
+    StoreRepository,
+    StoreStore,
+)
 from booking_core.ports.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "AgendaRepository",
+    "AnnouncementRepository",
     "ApplicationRepository",
     "BookingRepository",
     "CampaignRepository",
@@ -114,7 +124,10 @@ __all__ = [
     "MessagingStore",
     "MoneyMovementRepository",
     "OnboardingStore",
+    "OrderCursor",
+    "OrderQuery",
     "OrderRepository",
+    "OrderSort",
     "OrderStore",
     "OutboxRepository",
     "PaymentRepository",
@@ -126,6 +139,8 @@ __all__ = [
     "ScheduleRepository",
     "SchedulingStore",
     "ServiceRepository",
+    "StoreRepository",
+    "StoreStore",
     "StoredAgenda",
     "TechnicianRepository",
     "UnitOfWork",

@@ -3,25 +3,155 @@ complaints."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from enum import StrEnum
+from typing import ClassVar, Protocol
 
+import attrs
 from pendulum import DateTime
 
-from booking_core.ids import CustomerId, OrderId, TechnicianId
+from booking_core.errors import InvalidInput
+from booking_core.ids import CustomerId, OrderId, StoreId, TechnicianId
 from booking_core.orders.complaint import Complaint
 from booking_core.orders.idempotency import IdempotencyRecord
-from booking_core.orders.order import Order
+from booking_core.orders.order import Order, OrderState
 from booking_core.orders.review import Review
 from booking_core.orders.tracking import PositionReport
+from booking_core.timerange import ensure_aware
 
 __all__ = [
     "ComplaintRepository",
     "IdempotencyKeyRepository",
+    "OrderCursor",
+    "OrderQuery",
     "OrderRepository",
+    "OrderSort",
     "OrderStore",
     "PositionRepository",
     "ReviewRepository",
 ]
+
+
+class OrderSort(StrEnum):
+    """The order a listing comes in; ties on the instant are broken by the order id, in the
+    same direction, so the key ``(instant, id)`` is unique and a cursor can follow it."""
+
+    NEWEST_PLACED = "newest_placed"  # placed_at descending
+    SOONEST_SLOT = "soonest_slot"  # slot start ascending
+    LATEST_SLOT = "latest_slot"  # slot start descending
+
+    @property
+    def descending(self) -> bool:
+        """Whether later instants come first."""
+        return self is not OrderSort.SOONEST_SLOT
+
+    def instant(self, order: Order) -> DateTime:
+        """The instant of ``order`` this sort orders by."""
+        return order.placed_at if self is OrderSort.NEWEST_PLACED else order.slot.start
+
+
+def _aware_or_none(value: object) -> DateTime | None:
+    return None if value is None else ensure_aware(value, "bound")
+
+
+def _aware(value: object) -> DateTime:
+    return ensure_aware(value, "cursor instant")
+
+
+@attrs.frozen
+class OrderCursor:
+    """Where a page ended: the sort key ``(instant, id)`` of its last order.
+
+    The next page holds the orders strictly after this key in the query's sort, so orders
+    added or changed between pages cause neither gaps nor repeats among the others.
+    """
+
+    at: DateTime = attrs.field(converter=_aware)
+    order_id: OrderId
+
+    @classmethod
+    def after(cls, order: Order, sort: OrderSort) -> OrderCursor:
+        """The cursor that continues after ``order`` in ``sort``."""
+        return cls(sort.instant(order), order.id)
+
+
+def _states(value: object) -> frozenset[OrderState] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise InvalidInput("The states must be a collection of order states.")
+    try:
+        return frozenset(OrderState(state) for state in value)
+    except ValueError as exc:
+        raise InvalidInput(f"Not an order state: {exc}.") from exc
+
+
+def _check_limit(_: object, __: object, limit: int) -> None:
+    if isinstance(limit, bool) or not 1 <= limit <= OrderQuery.MAX_LIMIT:
+        raise InvalidInput(
+            f"An order query returns 1 to {OrderQuery.MAX_LIMIT} orders; got {limit!r}.",
+            details={"limit": limit},
+        )
+
+
+@attrs.frozen(kw_only=True)
+class OrderQuery:
+    """Which orders :meth:`OrderRepository.find` returns, in which order, from where.
+
+    Every filter that is set must hold (None: no filter). Ranges are half-open
+    ``[from, until)`` over the order's ``placed_at`` or its slot's start.
+
+    Attributes:
+        customer_id: Only this customer's orders.
+        technician_id: Only orders assigned to this technician.
+        store_id: Only orders assigned to technicians whose profile names this store (as
+            stored now: a technician who moves takes his orders along).
+        states: Only orders in one of these states (empty: none at all).
+        placed_from: Placed at or after this instant.
+        placed_until: Placed before this instant.
+        slot_from: The slot starts at or after this instant.
+        slot_until: The slot starts before this instant.
+        sort: The order of the result.
+        after: Only orders after this cursor in ``sort`` (the next page).
+        limit: At most this many orders (1 to :attr:`MAX_LIMIT`).
+    """
+
+    #: The most orders one query returns.
+    MAX_LIMIT: ClassVar[int] = 1000
+
+    customer_id: CustomerId | None = None
+    technician_id: TechnicianId | None = None
+    store_id: StoreId | None = None
+    states: frozenset[OrderState] | None = attrs.field(default=None, converter=_states)
+    placed_from: DateTime | None = attrs.field(default=None, converter=_aware_or_none)
+    placed_until: DateTime | None = attrs.field(default=None, converter=_aware_or_none)
+    slot_from: DateTime | None = attrs.field(default=None, converter=_aware_or_none)
+    slot_until: DateTime | None = attrs.field(default=None, converter=_aware_or_none)
+    sort: OrderSort = OrderSort.NEWEST_PLACED
+    after: OrderCursor | None = None
+    limit: int = attrs.field(default=100, validator=_check_limit)
+
+    def admits(self, order: Order, technician_store: StoreId | None) -> bool:
+        """Whether ``order`` passes every filter and lies after the cursor (the reference
+        semantics adapters implement; ``technician_store`` is the store of the order's
+        technician, None without one)."""
+        return (
+            (self.customer_id is None or order.customer_id == self.customer_id)
+            and (self.technician_id is None or order.technician_id == self.technician_id)
+            and (self.store_id is None or technician_store == self.store_id)
+            and (self.states is None or order.state in self.states)
+            and _within(order.placed_at, self.placed_from, self.placed_until)
+            and _within(order.slot.start, self.slot_from, self.slot_until)
+            and (self.after is None or self._beyond(order, self.after))
+        )
+
+    def _beyond(self, order: Order, cursor: OrderCursor) -> bool:
+        key = (self.sort.instant(order), order.id)
+        edge = (cursor.at, cursor.order_id)
+        return key < edge if self.sort.descending else key > edge
+
+
+def _within(at: DateTime, start: DateTime | None, end: DateTime | None) -> bool:
+    return (start is None or at >= start) and (end is None or at < end)
 
 
 class OrderRepository(Protocol):
@@ -62,6 +192,15 @@ class OrderRepository(Protocol):
 
     def list_for_customer(self, customer_id: CustomerId) -> list[Order]:
         """The customer's orders, newest first."""
+        ...
+
+    def find(self, query: OrderQuery) -> list[Order]:
+        """The first ``query.limit`` orders that :meth:`OrderQuery.admits`, in
+        ``query.sort``, each with its timeline.
+
+        One read of the orders (the store filter included) plus one of their timelines,
+        whatever the count.
+        """
         ...
 
     def next_sequence(self) -> int:

@@ -14,6 +14,7 @@ from booking_core.ports.storage.orders import OrderStore
 from booking_core.ports.storage.payments import PaymentStore
 from booking_core.ports.storage.promotions import PromotionStore
 from booking_core.ports.storage.scheduling import SchedulingStore
+from booking_core.ports.storage.stores import StoreStore
 
 __all__ = ["UnitOfWork", "UnitOfWorkFactory"]
 
@@ -28,6 +29,7 @@ class UnitOfWork(
     LedgerStore,
     MessagingStore,
     OnboardingStore,
+    StoreStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

@@ -38,9 +38,11 @@ from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
 from booking_core.testing.contracts.customers import CustomerStorageContract
+from booking_core.testing.contracts.listing import OrderListingStorageContract
 from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import at_once, race
 from booking_core.testing.contracts.placement import PlacementStorageContract
+from booking_core.testing.contracts.stores import StoreStorageContract
 from booking_core.timerange import TimeRange
 
 __all__ = ["StorageContract"]
@@ -91,7 +93,13 @@ def _order(n: int, *, customer: str = "cus_1", at: DateTime = T0) -> Order:
     )
 
 
-class StorageContract(CustomerStorageContract, OnboardingStorageContract, PlacementStorageContract):
+class StorageContract(
+    CustomerStorageContract,
+    OnboardingStorageContract,
+    OrderListingStorageContract,
+    PlacementStorageContract,
+    StoreStorageContract,
+):
     """Mix into a ``Test*`` class that provides a ``uow_factory`` fixture over empty storage.
 
     It includes :class:`~booking_core.testing.contracts.placement.PlacementStorageContract`

@@ -8,11 +8,13 @@ import attrs
 from pendulum import DateTime
 
 from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound
-from booking_core.ids import CustomerId, OrderId, TechnicianId
+from booking_core.ids import CustomerId, OrderId, StoreId, TechnicianId
 from booking_core.orders import Order, Review
 from booking_core.orders.complaint import Complaint
 from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.tracking import PositionReport
+from booking_core.ports.storage.orders import OrderQuery
+from booking_core.scheduling import Technician
 from booking_core.testing.memory.table import Table
 
 __all__ = [
@@ -69,6 +71,18 @@ class InMemoryOrders(_AggregateTable):
     def list_for_customer(self, customer_id: CustomerId) -> list[Order]:
         found = [o for o in self.rows.values() if o.customer_id == customer_id]
         return [_copy(o) for o in sorted(found, key=lambda o: (o.placed_at, o.id), reverse=True)]
+
+    def find(self, query: OrderQuery) -> list[Order]:
+        technicians: dict[str, Technician] = self.table("technicians")
+
+        def store_of(order: Order) -> StoreId | None:
+            found = None if order.technician_id is None else technicians.get(order.technician_id)
+            return None if found is None else found.profile.store_id
+
+        sort = query.sort
+        found = [o for o in self.rows.values() if query.admits(o, store_of(o))]
+        found.sort(key=lambda o: (sort.instant(o), o.id), reverse=sort.descending)
+        return [_copy(o) for o in found[: query.limit]]
 
     def next_sequence(self) -> int:
         counters = self.table("counters")

@@ -9,6 +9,7 @@ from typing import Self
 from booking_core.ports.jobs import JobRepository
 from booking_core.ports.storage import (
     AgendaRepository,
+    AnnouncementRepository,
     ApplicationRepository,
     BookingRepository,
     CampaignRepository,
@@ -29,6 +30,7 @@ from booking_core.ports.storage import (
     ReviewRepository,
     ScheduleRepository,
     ServiceRepository,
+    StoreRepository,
     TechnicianRepository,
     WebhookInbox,
 )
@@ -65,6 +67,7 @@ from booking_core.testing.memory.scheduling import (
     InMemoryLocks,
     InMemorySchedules,
 )
+from booking_core.testing.memory.stores import InMemoryAnnouncements, InMemoryStores
 from booking_core.testing.memory.table import Tables
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
@@ -94,6 +97,8 @@ _TABLES = (
     "agenda_versions",
     "applications",
     "customers",
+    "stores",
+    "announcements",
 )
 
 
@@ -156,6 +161,10 @@ class InMemoryUnitOfWork:
         self.jobs: JobRepository = InMemoryJobs(self, "jobs", "job")
         self.applications: ApplicationRepository = InMemoryApplications(
             self, "applications", "application"
+        )
+        self.stores: StoreRepository = InMemoryStores(self, "stores", "store")
+        self.announcements: AnnouncementRepository = InMemoryAnnouncements(
+            self, "announcements", "announcement"
         )
 
     def __enter__(self) -> Self:

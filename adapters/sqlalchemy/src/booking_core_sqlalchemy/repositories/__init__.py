@@ -5,7 +5,8 @@ One module per area: :mod:`.catalog` (categories, services, technicians),
 agendas, locks), :mod:`.orders` (orders, idempotency keys, reviews, positions, complaints),
 :mod:`.payments` (payment attempts, refunds, money movements, the webhook inbox),
 :mod:`.promotions` (coupon templates, coupons, campaigns), :mod:`.ledger`,
-:mod:`.onboarding` (technicians' applications) and :mod:`.jobs` (jobs and the outbox);
+:mod:`.onboarding` (technicians' applications), :mod:`.stores` (stores, announcements)
+and :mod:`.jobs` (jobs and the outbox);
 :mod:`._base` holds what they share. Every public name is re-exported here.
 
 **Statements are built once.** Each statement is an immutable module constant built at
@@ -64,10 +65,15 @@ from booking_core_sqlalchemy.repositories.scheduling import (
     SqlAlchemyLocks,
     SqlAlchemyScheduleRepository,
 )
+from booking_core_sqlalchemy.repositories.stores import (
+    SqlAlchemyAnnouncementRepository,
+    SqlAlchemyStoreRepository,
+)
 
 __all__ = [
     "ConnectionSource",
     "SqlAlchemyAgendaRepository",
+    "SqlAlchemyAnnouncementRepository",
     "SqlAlchemyApplicationRepository",
     "SqlAlchemyBookingRepository",
     "SqlAlchemyCampaignRepository",
@@ -89,6 +95,7 @@ __all__ = [
     "SqlAlchemyReviewRepository",
     "SqlAlchemyScheduleRepository",
     "SqlAlchemyServiceRepository",
+    "SqlAlchemyStoreRepository",
     "SqlAlchemyTechnicianRepository",
     "SqlAlchemyWebhookInbox",
 ]

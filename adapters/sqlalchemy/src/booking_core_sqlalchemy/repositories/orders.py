@@ -14,6 +14,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,6 +30,7 @@ from booking_core.orders import Order, Review
 from booking_core.orders.complaint import Complaint, ComplaintState
 from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.tracking import PositionReport
+from booking_core.ports.storage.orders import OrderQuery, OrderSort
 from booking_core_sqlalchemy import mapping
 from booking_core_sqlalchemy.repositories._base import (
     IDEMPOTENCY_LOCK_CLASS,
@@ -49,6 +51,7 @@ from booking_core_sqlalchemy.tables import (
     orders,
     position_reports,
     reviews,
+    technicians,
 )
 
 __all__ = [
@@ -98,6 +101,60 @@ _NEXT_ORDER_NUMBER: Final = PerDialect(
     .returning(counters.c.value),
     postgres=select(order_number_seq.next_value()),
 )
+_STORE_TECHNICIANS: Final = select(technicians.c.id).where(
+    technicians.c.profile["store_id"].as_string() == bindparam("store_id")
+)
+_SORT_COLUMN: Final = {
+    OrderSort.NEWEST_PLACED: orders.c.placed_at,
+    OrderSort.SOONEST_SLOT: orders.c.slot_start,
+    OrderSort.LATEST_SLOT: orders.c.slot_start,
+}
+
+
+def _find(query: OrderQuery) -> tuple[Any, dict[str, Any]]:
+    """One ``SELECT`` of the orders ``query`` asks for, with its parameters.
+
+    Only the filters that are set become conditions, so each shape of query is its own
+    (cached) statement; the store filter is a subquery over the technicians' profiles, and
+    the cursor a row comparison ``(instant, id) < (:at, :id)`` that an index on the sort
+    column can serve.
+    """
+    c = orders.c
+    conditions: list[Any] = []
+    params: dict[str, Any] = {}
+    for name, column in (("customer_id", c.customer_id), ("technician_id", c.technician_id)):
+        if getattr(query, name) is not None:
+            conditions.append(column == bindparam(name))
+            params[name] = getattr(query, name)
+    if query.store_id is not None:
+        conditions.append(c.technician_id.in_(_STORE_TECHNICIANS.scalar_subquery()))
+        params["store_id"] = query.store_id
+    if query.states is not None:
+        conditions.append(c.state.in_(bindparam("states", expanding=True)))
+        params["states"] = sorted(state.value for state in query.states)
+    for name, column, low in (
+        ("placed_from", c.placed_at, True),
+        ("placed_until", c.placed_at, False),
+        ("slot_from", c.slot_start, True),
+        ("slot_until", c.slot_start, False),
+    ):
+        if getattr(query, name) is not None:
+            bound = bindparam(name, type_=UtcDateTime())
+            conditions.append(column >= bound if low else column < bound)
+            params[name] = getattr(query, name)
+    sort_column = _SORT_COLUMN[query.sort]
+    descending = query.sort.descending
+    if query.after is not None:
+        key = tuple_(sort_column, c.id)
+        edge = tuple_(bindparam("after_at", type_=UtcDateTime()), bindparam("after_id"))
+        conditions.append(key < edge if descending else key > edge)
+        params["after_at"], params["after_id"] = query.after.at, query.after.order_id
+    order_by = (sort_column.desc(), c.id.desc()) if descending else (sort_column, c.id)
+    statement = select(orders).where(*conditions).order_by(*order_by).limit(bindparam("limit"))
+    params["limit"] = query.limit
+    return statement, params
+
+
 # SQLite's compiler leaves FOR UPDATE out: there the unit of work's write lock serializes.
 _LOCK_ORDER: Final = _ORDER_EXISTS.with_for_update()
 
@@ -175,6 +232,13 @@ class SqlAlchemyOrderRepository(Repository):
         found = self._with_children(
             _CUSTOMER_ORDERS, {"customer_id": customer_id}, _TIMELINES, "order_id"
         )
+        return [mapping.order_to_domain(row, timeline) for row, timeline in found]
+
+    def find(self, query: OrderQuery) -> list[Order]:
+        """The orders ``query`` asks for: one ``SELECT`` (store filter, cursor and limit
+        included), then one read of their timelines."""
+        statement, params = _find(query)
+        found = self._with_children(statement, params, _TIMELINES, "order_id")
         return [mapping.order_to_domain(row, timeline) for row, timeline in found]
 
 
