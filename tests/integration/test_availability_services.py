@@ -372,7 +372,7 @@ def test_the_day_calendar_shows_booked_held_and_free_time(world: World) -> None:
     )
     hold = world.app.holds.hold(HoldSlot(BOB, LI, SERVICE, at("12:00")), Actor.customer(BOB))
 
-    day = world.app.calendar.day(LI, MONDAY)
+    day = world.app.calendar.day(LI, MONDAY, Actor(LI, Role.TECHNICIAN))
 
     assert [(e.kind, e.booking_id) for e in day.busy] == [
         (EntryKind.BOOKING, order.booking_id),
@@ -382,7 +382,27 @@ def test_the_day_calendar_shows_booked_held_and_free_time(world: World) -> None:
         ("09:00", "10:00"),
         ("11:00", "12:00"),
     ]
-    assert len(world.app.calendar.week(LI, MONDAY)) == 7
+    assert len(world.app.calendar.week(LI, MONDAY, Actor.platform())) == 7
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [Actor.customer(ALICE), Actor(WANG, Role.TECHNICIAN), Actor("sto_other", Role.STORE)],
+    ids=lambda a: a.role.value,
+)
+def test_only_he_his_store_and_the_platform_read_his_schedule_and_calendar(
+    world: World, actor: Actor
+) -> None:
+    # His calendar shows his bookings and orders, his schedule his reasons for time off
+    for read in (
+        lambda: world.app.calendar.day(LI, MONDAY, actor),
+        lambda: world.app.calendar.week(LI, MONDAY, actor),
+        lambda: world.app.schedules.get(LI, actor),
+    ):
+        with pytest.raises(PermissionDenied):
+            read()
+    assert world.app.schedules.get(LI, Actor(LI, Role.TECHNICIAN)).technician_id == LI
+    assert world.app.calendar.status(LI).presence is Presence.OFFLINE  # public
 
 
 def test_real_time_status(world: World) -> None:

@@ -37,21 +37,37 @@ __all__ = [
 _Change = Callable[[WorkSchedule], WorkSchedule]
 
 
-def _may_manage(actor: Actor, technician: Technician, *, rota: bool = False) -> None:
+def _is_his_or_a_manager(actor: Actor, technician: Technician, *, rota: bool = False) -> bool:
     if actor.role in (Role.PLATFORM, Role.SYSTEM):
-        return
+        return True
     if actor.role is Role.TECHNICIAN and actor.id == technician.id and not rota:
-        return
-    if (
+        return True
+    return (
         actor.role is Role.STORE
         and technician.profile.store_id is not None
         and actor.id == technician.profile.store_id
-    ):
+    )
+
+
+def _may_manage(actor: Actor, technician: Technician, *, rota: bool = False) -> None:
+    if _is_his_or_a_manager(actor, technician, rota=rota):
         return
     what = "the rota" if rota else "the schedule"
     raise PermissionDenied(
         f"A {actor.role.value} cannot change {what} of {technician.name}"
         + ("; only his store's manager or the platform can." if rota else "."),
+        details={"technician_id": technician.id},
+    )
+
+
+def _may_read(actor: Actor, technician: Technician) -> None:
+    # His schedule (time-off reasons) and calendar (booking and order ids) are his own
+    # business, his store's and the platform's (INVARIANTS I25); customers see his status.
+    if _is_his_or_a_manager(actor, technician):
+        return
+    raise PermissionDenied(
+        f"A {actor.role.value} cannot read the schedule or calendar of {technician.name}; "
+        "he, his store and the platform can. Customers see his status.",
         details={"technician_id": technician.id},
     )
 
@@ -62,10 +78,15 @@ class ScheduleService:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    def get(self, technician_id: TechnicianId) -> WorkSchedule:
-        """The technician's schedule (an empty one if none was set). Raises NotFound."""
+    def get(self, technician_id: TechnicianId, actor: Actor) -> WorkSchedule:
+        """The technician's schedule (an empty one if none was set).
+
+        Raises:
+            NotFound: no such technician.
+            PermissionDenied: ``actor`` is not he, his store or the platform.
+        """
         with self._uow() as uow:
-            uow.technicians.get(technician_id)
+            _may_read(actor, uow.technicians.get(technician_id))
             return uow.schedules.get(technician_id)
 
     def set_override(
@@ -200,18 +221,25 @@ class CalendarService:
         self._uow = uow
         self._clock = clock
 
-    def day(self, technician_id: TechnicianId, day: Date) -> CalendarDay:
+    def day(self, technician_id: TechnicianId, day: Date, actor: Actor) -> CalendarDay:
         """The calendar of one local day."""
-        return self.days(technician_id, day, day)[0]
+        return self.days(technician_id, day, day, actor)[0]
 
-    def week(self, technician_id: TechnicianId, first_day: Date) -> list[CalendarDay]:
+    def week(self, technician_id: TechnicianId, first_day: Date, actor: Actor) -> list[CalendarDay]:
         """Seven days from ``first_day``."""
-        return self.days(technician_id, first_day, first_day.add(days=6))
+        return self.days(technician_id, first_day, first_day.add(days=6), actor)
 
     def days(
-        self, technician_id: TechnicianId, first_day: Date, last_day: Date
+        self, technician_id: TechnicianId, first_day: Date, last_day: Date, actor: Actor
     ) -> list[CalendarDay]:
-        """The calendar of local days ``first_day``…``last_day`` (at most 62)."""
+        """The calendar of local days ``first_day``…``last_day`` (at most 62), for the
+        technician, his store and the platform.
+
+        Raises:
+            InvalidInput: the days are out of order or more than 62.
+            NotFound: no such technician.
+            PermissionDenied: anyone else (it shows his bookings and orders).
+        """
         if last_day < first_day or (last_day - first_day).in_days() > 61:
             raise InvalidInput(
                 f"A calendar covers 1 to 62 days in order; got {first_day} to {last_day}.",
@@ -220,6 +248,7 @@ class CalendarService:
         now = self._clock.now()
         with self._uow() as uow:
             technician = uow.technicians.get(technician_id)
+            _may_read(actor, technician)
             schedule = uow.schedules.get(technician_id)
             tz = technician.time_zone
             within = TimeRange(

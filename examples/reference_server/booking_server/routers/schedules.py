@@ -60,12 +60,12 @@ def _out(app: BookingApp, schedule: WorkSchedule) -> ScheduleOut:
 @router.get(
     "/technicians/{technician_id}/schedule",
     summary="A technician's schedule",
-    responses=problem_responses(401),
+    responses=problem_responses(401, 403),
 )
 def get_schedule(technician_id: str, app: Booking, actor: CurrentActor) -> ScheduleOut:
     """His date overrides, time off, rota shifts, daily cap and self-set status, with the
     schedule's ``version`` (an empty schedule, version 0, until something is set)."""
-    return _out(app, app.schedules.get(TechnicianId(technician_id)))
+    return _out(app, app.schedules.get(TechnicianId(technician_id), actor))
 
 
 @router.put(
@@ -171,7 +171,7 @@ def remove_shift(
 @router.get(
     "/technicians/{technician_id}/calendar/day",
     summary="His calendar of one day",
-    responses=problem_responses(401),
+    responses=problem_responses(401, 403),
 )
 def calendar_day(
     technician_id: str,
@@ -183,13 +183,13 @@ def calendar_day(
     left free and his time off; times in his zone."""
     technician = _technician(app, technician_id)
     day = pendulum.Date(date.year, date.month, date.day)
-    return CalendarOut.from_domain(technician, [app.calendar.day(technician.id, day)])
+    return CalendarOut.from_domain(technician, [app.calendar.day(technician.id, day, actor)])
 
 
 @router.get(
     "/technicians/{technician_id}/calendar/week",
     summary="His calendar of seven days",
-    responses=problem_responses(401),
+    responses=problem_responses(401, 403),
 )
 def calendar_week(
     technician_id: str,
@@ -202,7 +202,7 @@ def calendar_week(
     """Seven local days from ``first_day``, each as in the day's calendar."""
     technician = _technician(app, technician_id)
     first = pendulum.Date(first_day.year, first_day.month, first_day.day)
-    return CalendarOut.from_domain(technician, app.calendar.week(technician.id, first))
+    return CalendarOut.from_domain(technician, app.calendar.week(technician.id, first, actor))
 
 
 @router.get("/technicians/{technician_id}/status", summary="His real-time status")
