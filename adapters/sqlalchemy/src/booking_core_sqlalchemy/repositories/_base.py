@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 import attrs
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from booking_core.errors import DuplicateEntity, NotFound
+from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound
 
 __all__ = [
     "DEADLOCK_DETECTED",
@@ -133,6 +133,28 @@ class Repository:
     @property
     def _conn(self) -> Connection:
         return self._source.connection
+
+    def _compare_and_set(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any],
+        entity_id: str,
+        get: Callable[[Any], object],
+    ) -> None:
+        """Run an ``UPDATE … WHERE id = … AND version = …`` of one aggregate.
+
+        Raises:
+            NotFound: (from ``get``) it was never stored.
+            ConcurrentUpdate: someone saved it since it was read.
+        """
+        if rowcount(self._conn.execute(statement, params)):
+            return
+        get(entity_id)
+        raise ConcurrentUpdate(
+            f"{self.entity.capitalize()} {entity_id} was changed by someone else; reload it "
+            "and try again.",
+            details={f"{self.entity}_id": entity_id},
+        )
 
     def _insert_new(
         self, statement: PerDialect[Insert], values: Mapping[str, Any], entity_id: str

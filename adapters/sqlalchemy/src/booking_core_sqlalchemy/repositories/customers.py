@@ -8,12 +8,11 @@ import attrs
 from sqlalchemy import bindparam, func, literal_column, or_, select, update
 
 from booking_core.customers import Customer, CustomerStanding
-from booking_core.errors import ConcurrentUpdate
 from booking_core.ids import CustomerId, OrderId, TechnicianId
 from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.order import ACTIVE_STATES
 from booking_core_sqlalchemy import mapping
-from booking_core_sqlalchemy.repositories._base import Repository, insert_or_nothing, rowcount
+from booking_core_sqlalchemy.repositories._base import Repository, insert_or_nothing
 from booking_core_sqlalchemy.tables import customers, orders
 
 __all__ = ["SqlAlchemyCustomerRepository"]
@@ -76,12 +75,7 @@ class SqlAlchemyCustomerRepository(Repository):
         values = mapping.customer_to_row(customer)
         params = {"cas_id": customer.id, "cas_version": customer.version,
                   "new_tier": values["tier"], "new_document": values["document"]}  # fmt: skip
-        if not rowcount(self._conn.execute(_CAS, params)):
-            self.get(customer.id)
-            raise ConcurrentUpdate(
-                f"Customer {customer.id} was changed by someone else; reload and try again.",
-                details={"customer_id": customer.id},
-            )
+        self._compare_and_set(_CAS, params, customer.id, self.get)
         return attrs.evolve(customer, version=customer.version + 1)
 
     def standing(

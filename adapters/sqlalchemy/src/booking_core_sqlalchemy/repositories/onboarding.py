@@ -6,11 +6,10 @@ from typing import Any, Final
 
 from sqlalchemy import Row, bindparam, select, update
 
-from booking_core.errors import ConcurrentUpdate
 from booking_core.ids import TechnicianId
 from booking_core.onboarding.application import ApplicationState, TechnicianApplication
 from booking_core.serialization import make_converter
-from booking_core_sqlalchemy.repositories._base import Repository, insert_or_nothing, rowcount
+from booking_core_sqlalchemy.repositories._base import Repository, insert_or_nothing
 from booking_core_sqlalchemy.tables import technician_applications
 
 __all__ = ["SqlAlchemyApplicationRepository", "application_to_domain", "application_to_row"]
@@ -83,13 +82,7 @@ class SqlAlchemyApplicationRepository(Repository):
         values = application_to_row(application)
         params = {"cas_id": application.id, "cas_version": application.version,
                   "new_state": values["state"], "new_document": values["document"]}  # fmt: skip
-        if not rowcount(self._conn.execute(_CAS, params)):
-            self.get(application.id)
-            raise ConcurrentUpdate(
-                f"Application {application.id} was changed by someone else; reload it and "
-                "try again.",
-                details={"application_id": application.id},
-            )
+        self._compare_and_set(_CAS, params, application.id, self.get)
         application.version += 1
 
     def list_by_state(self, *states: ApplicationState) -> list[TechnicianApplication]:

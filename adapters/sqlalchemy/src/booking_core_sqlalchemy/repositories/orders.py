@@ -436,12 +436,7 @@ class SqlAlchemyComplaintRepository(Repository):
         values = mapping.complaint_to_row(complaint)
         params = {"cas_id": complaint.id, "cas_version": complaint.version,
                   "new_state": values["state"], "new_document": values["document"]}  # fmt: skip
-        if not rowcount(self._conn.execute(_COMPLAINT_CAS, params)):
-            self.get(complaint.id)
-            raise ConcurrentUpdate(
-                f"Complaint {complaint.id} was changed by someone else; reload it and try again.",
-                details={"complaint_id": complaint.id},
-            )
+        self._compare_and_set(_COMPLAINT_CAS, params, complaint.id, self.get)
         complaint.version += 1
 
     def for_order(self, order_id: OrderId) -> list[Complaint]:

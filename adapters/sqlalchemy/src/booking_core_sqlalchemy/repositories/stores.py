@@ -9,11 +9,10 @@ from typing import Final
 import attrs
 from sqlalchemy import bindparam, select, update
 
-from booking_core.errors import ConcurrentUpdate
 from booking_core.ids import StoreId
 from booking_core.stores import Announcement, Audience, Store
 from booking_core_sqlalchemy import mapping
-from booking_core_sqlalchemy.repositories._base import Repository, insert_or_nothing, rowcount
+from booking_core_sqlalchemy.repositories._base import Repository, insert_or_nothing
 from booking_core_sqlalchemy.tables import store_announcements, stores
 
 __all__ = ["SqlAlchemyAnnouncementRepository", "SqlAlchemyStoreRepository"]
@@ -72,12 +71,7 @@ class SqlAlchemyStoreRepository(Repository):
         values = mapping.store_to_row(store)
         params = {"cas_id": store.id, "cas_version": store.version,
                   "new_name": values["name"], "new_document": values["document"]}  # fmt: skip
-        if not rowcount(self._conn.execute(_CAS, params)):
-            self.get(store.id)
-            raise ConcurrentUpdate(
-                f"Store {store.id} was changed by someone else; reload and try again.",
-                details={"store_id": store.id},
-            )
+        self._compare_and_set(_CAS, params, store.id, self.get)
         return attrs.evolve(store, version=store.version + 1)
 
 
