@@ -29,6 +29,7 @@ from fastapi import Depends, Security
 from fastapi.security import APIKeyHeader
 
 from booking_core.orders import Actor, Role
+from booking_core.staff import StaffRole
 from booking_server.problems import Unauthenticated
 
 __all__ = ["HTTP_ROLES", "CurrentActor", "current_actor"]
@@ -50,11 +51,18 @@ _actor_role = APIKeyHeader(
     description="Role of the acting person: customer, technician, store or platform.",
     auto_error=False,
 )
+_actor_staff = APIKeyHeader(
+    name="X-Actor-Staff",
+    scheme_name="ActorStaff",
+    description="Staff sub-role of a platform actor (reference server only; not authentication).",
+    auto_error=False,
+)
 
 
 async def current_actor(
     actor_id: Annotated[str | None, Security(_actor_id)],
     actor_role: Annotated[str | None, Security(_actor_role)],
+    actor_staff: Annotated[str | None, Security(_actor_staff)],
 ) -> Actor:
     """The actor named by the ``X-Actor-Id`` and ``X-Actor-Role`` headers.
 
@@ -77,7 +85,14 @@ async def current_actor(
         raise Unauthenticated(
             f"X-Actor-Role {actor_role!r} is not one of {', '.join(r.value for r in HTTP_ROLES)}."
         )
-    return Actor(actor_id, role)
+    if actor_staff is None or role is not Role.PLATFORM:
+        return Actor(actor_id, role)
+    staff = next((s for s in StaffRole if s.value == actor_staff.strip().lower()), None)
+    if staff is None:
+        raise Unauthenticated(
+            f"X-Actor-Staff {actor_staff!r} is not one of {', '.join(s.value for s in StaffRole)}."
+        )
+    return Actor(actor_id, role, staff=staff)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from booking_core.errors import PermissionDenied
 from booking_core.ids import CustomerId
 from booking_core.orders.actor import Actor, Role
+from booking_core.staff import Permission
 
 
 def require_role(actor: Actor, role: Role, doing: str) -> None:
@@ -31,3 +32,18 @@ def require_customer(actor: Actor, customer_id: CustomerId, doing: str) -> None:
             f"A customer {doing} only for himself; you act as {actor.id}, not {customer_id}.",
             details={"customer_id": customer_id},
         )
+
+
+def require_permission(actor: Actor, permission: Permission, doing: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``actor`` is platform staff whose sub-role
+    grants ``permission`` (:data:`~booking_core.staff.PERMISSIONS`)."""
+    if actor.may(permission):
+        return
+    if actor.role is not Role.PLATFORM:
+        require_role(actor, Role.PLATFORM, doing)
+    staff = actor.staff.value if actor.staff else "super_admin"
+    raise PermissionDenied(
+        f"Only platform staff with the {permission.value} permission {doing}; "
+        f"you act as {staff}.",
+        details={"staff_role": staff, "required_permission": permission.value},
+    )
