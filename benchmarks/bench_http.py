@@ -13,11 +13,13 @@ keep-alive connections from asyncio raw sockets, in a process of its own. Each r
 median of three 2-second windows after a 1-second warm-up.
 
 Every ``POST /orders`` books a distinct offered slot (read from ``GET /slots`` before the
-load starts) for a customer of its own (``X-Actor-Id``/``X-Actor-Role`` headers, as the
-server expects), with an ``Idempotency-Key``, so no request conflicts and no unpaid-order
-limit is reached; more technicians are registered over the API first so there are enough
-slots. Any answer other than 201 (for the orders) or 200 (hello) is reported on stderr
-and not counted.
+load starts) with an ``Idempotency-Key``, for one of ``CUSTOMERS`` customers taken in turn
+(a few orders each at most, so no request conflicts and no unpaid-order or rate limit is
+reached); more technicians are registered over the API first so there are enough slots.
+The server process signs the platform and the customers in with
+``booking_server.credentials.headers_for`` before it serves, and hands their headers to
+the benchmark in a file. Any answer other than 201 (for the orders) or 200 (hello) is
+reported on stderr and not counted.
 
 On Linux the line ``http_server_cpu`` on stderr adds the CPU time each server process
 spent per answer during its load (all its threads, the warm-up included): another
@@ -50,7 +52,9 @@ WARMUP_SECONDS = 1.0
 WINDOW_SECONDS = 2.0
 WINDOWS = 3
 TECHNICIANS = 30  # registered for the run, open 09:00–21:00 every day
-PLATFORM = {"X-Actor-Id": "bench-admin", "X-Actor-Role": "platform"}
+CUSTOMERS = 6000  # signed in before the server serves (a few ms each)
+#: The file the booking server writes its signed-in actors' headers to.
+CREDENTIALS_FILE = "BENCH_HTTP_CREDENTIALS"
 SERVER_OPTIONS: dict[str, Any] = {
     "workers": 1,
     "log_level": "warning",
@@ -69,9 +73,13 @@ def main(argv: Sequence[str]) -> None:
     http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     print(f"http_server: uvicorn, 1 worker, loop={loop}, http={http}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench_http_") as folder:
-        env = {"BOOKING_CORE_DB_URL": f"sqlite:///{Path(folder) / 'bench.db'}"}
+        credentials = Path(folder) / "credentials.json"
+        env = {
+            "BOOKING_CORE_DB_URL": f"sqlite:///{Path(folder) / 'bench.db'}",
+            CREDENTIALS_FILE: str(credentials),
+        }
         with running("booking", env) as (base, pid):
-            requests = order_requests(base)
+            requests = order_requests(base, json.loads(credentials.read_text()))
             print(f"http: {len(requests)} distinct POST /orders prepared", file=sys.stderr)
             orders, orders_cpu = load(base, requests, expect=201, server_pid=pid)
     with running("hello", {}) as (base, pid):
@@ -95,10 +103,7 @@ def serve(which: str, port: int) -> None:
     import uvicorn
 
     if which == "booking":
-        # Settings from the environment: the SQLite file, demo data seeded when empty.
-        uvicorn.run(
-            "booking_server.main:app", factory=True, host="127.0.0.1", port=port, **SERVER_OPTIONS
-        )
+        uvicorn.run(signed_in_server(), host="127.0.0.1", port=port, **SERVER_OPTIONS)
     else:
         uvicorn.run(
             f"{Path(__file__).stem}:hello_app",
@@ -108,6 +113,25 @@ def serve(which: str, port: int) -> None:
             port=port,
             **SERVER_OPTIONS,
         )
+
+
+def signed_in_server() -> Any:
+    """The booking server, settings from the environment (the SQLite file, demo data seeded
+    when empty), with the platform and ``CUSTOMERS`` customers signed in: their headers
+    go to the file ``BENCH_HTTP_CREDENTIALS`` names."""
+    from booking_core.orders import Actor
+    from booking_server.credentials import headers_for
+    from booking_server.main import create_server
+
+    app = create_server()
+    credentials = {
+        "platform": headers_for(app, Actor.platform("bench-admin")),
+        "customers": [
+            headers_for(app, Actor.customer(f"bench-customer-{n}")) for n in range(CUSTOMERS)
+        ],
+    }
+    Path(os.environ[CREDENTIALS_FILE]).write_text(json.dumps(credentials))
+    return app
 
 
 def hello_app() -> Any:
@@ -135,7 +159,7 @@ def running(which: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # the booking server signs customers in first
         while True:
             if process.poll() is not None:
                 raise SystemExit(f"the {which} server exited with {process.returncode}")
@@ -144,7 +168,7 @@ def running(which: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    raise SystemExit(f"the {which} server did not start within 60 s") from None
+                    raise SystemExit(f"the {which} server did not start within 120 s") from None
                 time.sleep(0.2)
         yield base, process.pid
     finally:
@@ -159,9 +183,11 @@ def running(which: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
 # -- the requests ----------------------------------------------------------------------
 
 
-def order_requests(base: str) -> list[bytes]:
+def order_requests(base: str, credentials: dict[str, Any]) -> list[bytes]:
     """One ``POST /orders`` per offered slot of the 60-minute tuina over the next 30 days,
-    each for a customer of its own, the technicians interleaved."""
+    the signed-in customers (``credentials``) in turn, the technicians interleaved."""
+    platform: dict[str, str] = credentials["platform"]
+    customers: list[dict[str, str]] = credentials["customers"]
     with httpx.Client(base_url=base, timeout=120) as client:
         services = client.get("/services", params={"limit": 500}).raise_for_status().json()
         service = next(s for s in services["items"] if s["duration_minutes"] == 60)
@@ -169,7 +195,7 @@ def order_requests(base: str) -> list[bytes]:
         for n in range(TECHNICIANS):
             client.post(
                 "/technicians",
-                headers=PLATFORM,
+                headers=platform,
                 json={
                     "name": f"Bench {n}",
                     "time_zone": "Asia/Shanghai",
@@ -188,11 +214,7 @@ def order_requests(base: str) -> list[bytes]:
             post_request(
                 "/orders",
                 body,
-                {
-                    "X-Actor-Id": f"bench-customer-{n}",
-                    "X-Actor-Role": "customer",
-                    "Idempotency-Key": f"bench-order-{n}",
-                },
+                {**customers[n % len(customers)], "Idempotency-Key": f"bench-order-{n}"},
             )
         )
     return requests

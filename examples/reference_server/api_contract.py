@@ -10,9 +10,10 @@ computes: about 4-5 minutes in all here, one role alone 3-4). For each role it
    with a complaint on it) and reserves a hold, so that generated requests can name real
    technicians, services, orders, bookings, holds, complaints and free slot starts
    (schemathesis draws ids from these lists most of the time, and makes up the rest);
-3. runs ``schemathesis run`` with every check and every phase, acting as that role (the
-   customer's and the technician's runs skip the operations that need no actor: the
-   platform's run tests those).
+3. runs ``schemathesis run`` with every check and every phase, acting as that role with
+   the headers :func:`booking_server.credentials.headers_for` gives (the customer's and the
+   technician's runs skip the operations that need no actor: the platform's run tests
+   those; every run skips the operations that end its own session, ``SESSION_ENDING``).
 
 Besides schemathesis' own checks, :func:`schema_valid_data_passes_request_validation`
 holds the server's request validation to its document.
@@ -48,6 +49,8 @@ import schemathesis
 import uvicorn
 from fastapi import FastAPI
 
+from booking_core.orders import Actor, Role
+from booking_server.credentials import headers_for
 from booking_server.main import create_server
 from booking_server.settings import Settings
 
@@ -64,6 +67,15 @@ REAL_ID_PROBABILITY: Final = 0.8
 #: bookable range). :func:`schema_valid_data_passes_request_validation` keeps the 422 of
 #: request validation itself out of this allowance.
 POSITIVE_STATUSES: Final = ("2XX", "3XX", "401", "403", "404", "409", "422", "429", "5XX")
+#: Operations that end the run's own session (sign out, a new password, disabling one's
+#: own account): once one succeeds, every later request of the run would be a 401. They
+#: are left out; the tests of the auth routes cover them.
+SESSION_ENDING: Final = (
+    "POST /auth/logout",
+    "POST /auth/logout-all",
+    "POST /auth/password",
+    "POST /auth/accounts/{account_id}/disable",
+)
 
 
 @schemathesis.check
@@ -101,6 +113,8 @@ class World:
 
     technician: str
     values: Mapping[str, tuple[str, ...]]
+    #: The headers each role acts with (from ``headers_for``), by role.
+    credentials: Mapping[str, Mapping[str, str]]
     #: Operations that need no actor ("GET /categories" …): the same for every role, so
     #: only the platform's run tests them.
     public: tuple[str, ...] = ()
@@ -150,9 +164,10 @@ def _apart(starts: Sequence[str], gap: dt.timedelta) -> list[str]:
     return picked
 
 
-def prepare(base_url: str) -> World:
-    """Orders in four states, a complaint and a hold, made over HTTP; the ids of everything real."""
-    customer = {"X-Actor-Id": CUSTOMER, "X-Actor-Role": "customer"}
+def prepare(app: FastAPI, base_url: str) -> World:
+    """Orders in four states, a complaint and a hold, made over HTTP at ``base_url``, where
+    ``app`` is served; the ids of everything real, and each role's credentials in ``app``."""
+    customer = headers_for(app, Actor.customer(CUSTOMER))
     with httpx.Client(base_url=base_url, timeout=30) as http:
         categories = _ok(http.get("/categories"))["items"]
         services = _ok(http.get("/services"))["items"]
@@ -160,7 +175,7 @@ def prepare(base_url: str) -> World:
         # The demo technician with the most hours (Li Wei) and the first service he offers.
         technician = technicians[0]
         service_id = technician["service_ids"][0]
-        tech = {"X-Actor-Id": technician["id"], "X-Actor-Role": "technician"}
+        tech = headers_for(app, Actor(technician["id"], Role.TECHNICIAN))
         today = dt.datetime.now(dt.UTC).date()
         slots = _ok(
             http.get(
@@ -223,6 +238,11 @@ def prepare(base_url: str) -> World:
     return World(
         technician=technician["id"],
         public=public,
+        credentials={
+            "customer": customer,
+            "technician": tech,
+            "platform": headers_for(app, Actor.platform(PLATFORM)),
+        },
         values={
             "category_id": tuple(c["id"] for c in categories),
             "service_id": tuple(s["id"] for s in services),
@@ -244,7 +264,6 @@ def _toml(value: Any) -> str:
 
 def config_text(world: World, role: str, max_examples: int) -> str:
     """The ``schemathesis.toml`` of one run: who acts, how much, and the real ids."""
-    actor_id = {"customer": CUSTOMER, "technician": world.technician, "platform": PLATFORM}[role]
     lines = [
         f"hooks = {_toml(__file__)}",
         "[generation]",
@@ -253,10 +272,10 @@ def config_text(world: World, role: str, max_examples: int) -> str:
         "enabled = true",
         "[checks.positive_data_acceptance]",
         f"expected-statuses = {_toml(list(POSITIVE_STATUSES))}",
-        "[auth.openapi.ActorId]",
-        f"api_key = {_toml(actor_id)}",
-        "[auth.openapi.ActorRole]",
-        f"api_key = {_toml(role)}",
+        # Who acts: the role's credentials on every request (schemathesis counts headers
+        # given here as real ones, and checks that requests without them are refused).
+        "[headers]",
+        *(f"{_toml(name)} = {_toml(value)}" for name, value in world.credentials[role].items()),
     ]
     for name, values in world.values.items():
         lines += [f"[dictionaries.{name}]", f"values = {_toml(list(values))}"]
@@ -264,12 +283,8 @@ def config_text(world: World, role: str, max_examples: int) -> str:
     for name in world.values:
         binding = f"{{ dictionary = {_toml(name)}, probability = {REAL_ID_PROBABILITY} }}"
         lines += [f"{_toml(name)} = {binding}", f"{_toml('body.' + name)} = {binding}"]
-    if role != "platform" and world.public:
-        lines += [
-            "[[operations]]",
-            f"include-name = {_toml(list(world.public))}",
-            "enabled = false",
-        ]
+    left_out = [*SESSION_ENDING, *(world.public if role != "platform" else ())]
+    lines += ["[[operations]]", f"include-name = {_toml(left_out)}", "enabled = false"]
     return "\n".join(lines) + "\n"
 
 
@@ -280,8 +295,9 @@ def run_role(role: str, max_examples: int, extra: Sequence[str]) -> int:
         raise RuntimeError("schemathesis is not installed (its `st` command is missing)")
     with tempfile.TemporaryDirectory(prefix="booking-api-") as tmp:
         settings = Settings(db_url=f"sqlite:///{tmp}/api.sqlite3", seed_demo_data=True)
-        with serving(create_server(settings)) as base_url:
-            world = prepare(base_url)
+        app = create_server(settings)
+        with serving(app) as base_url:
+            world = prepare(app, base_url)
             config = Path(tmp) / "schemathesis.toml"
             config.write_text(config_text(world, role, max_examples), encoding="utf-8")
             print(f"== schemathesis as the {role} on {base_url}", flush=True)

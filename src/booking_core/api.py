@@ -30,6 +30,7 @@ not part of this index.
 from booking_core.bootstrap import BookingApp, build
 from booking_core.orders.actor import Actor, Role
 from booking_core.services.aftersales import AfterSalesService, ArbitrationResult, FileComplaint
+from booking_core.services.audit import AuditService
 from booking_core.services.availability import (
     AvailabilityService,
     OfferedSlot,
@@ -48,6 +49,7 @@ from booking_core.services.calendar import (
 from booking_core.services.campaigns import CampaignService
 from booking_core.services.cancellation import CancellationResult, CancellationService
 from booking_core.services.catalog import CatalogService, CreateCategory, CreateService
+from booking_core.services.contacts import ContactService
 from booking_core.services.coupons import CouponService, TemplateStock, WalletCoupon
 from booking_core.services.customers import CustomerService, NewAddress
 from booking_core.services.holds import HoldService, HoldSlot
@@ -75,6 +77,7 @@ __all__ = [
     "AfterSalesService",
     "ApplyAsTechnician",
     "ArbitrationResult",
+    "AuditService",
     "AvailabilityService",
     "BookingApp",
     "CalendarDay",
@@ -86,6 +89,7 @@ __all__ = [
     "CartItem",
     "CartRequest",
     "CatalogService",
+    "ContactService",
     "CouponService",
     "CreateCategory",
     "CreateService",

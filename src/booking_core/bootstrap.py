@@ -8,6 +8,7 @@ import cattrs
 from booking_core.ledger import RateTable
 from booking_core.onboarding import VerificationPolicy
 from booking_core.orders.policy import OrderPolicy
+from booking_core.orders.privacy import PrivacyPolicy
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.payments import PaymentGateway
@@ -19,11 +20,13 @@ from booking_core.scheduling.geo import StraightLineTravel
 from booking_core.scheduling.offer_memo import OfferMemo
 from booking_core.serialization import make_converter
 from booking_core.services.aftersales import AfterSalesService
+from booking_core.services.audit import AuditService
 from booking_core.services.availability import AvailabilityService
 from booking_core.services.calendar import CalendarService, ScheduleService
 from booking_core.services.campaigns import CampaignService
 from booking_core.services.cancellation import CancellationService
 from booking_core.services.catalog import CatalogService
+from booking_core.services.contacts import ContactService
 from booking_core.services.coupons import CouponService
 from booking_core.services.customers import CustomerService
 from booking_core.services.holds import HoldService
@@ -36,6 +39,7 @@ from booking_core.services.payments import PaymentService
 from booking_core.services.pricing import QuoteService, StaticPricingRules
 from booking_core.services.rescheduling import ReschedulingService
 from booking_core.services.reviews import ReviewService
+from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.books import OrderBooks
 from booking_core.services.steps.refunds import Refunds
 from booking_core.services.steps.reservations import Reservations
@@ -43,7 +47,7 @@ from booking_core.services.stores import StoreService
 from booking_core.services.technicians import TechnicianService
 from booking_core.services.tracking import TrackingService
 from booking_core.services.unit_of_work import EventCollectingUnits
-from booking_core.system import SystemClock, UuidIds
+from booking_core.system import OrderedIds, SystemClock, UuidIds
 
 __all__ = ["BookingApp", "build"]
 
@@ -77,6 +81,8 @@ class BookingApp:
     customers: CustomerService
     onboarding: OnboardingService
     stores: StoreService
+    audit: AuditService
+    contacts: ContactService
 
     def worker(self, name: str) -> JobRunner:
         """A job runner for worker ``name`` with every order job's handler; run as many as
@@ -98,6 +104,8 @@ def build(
     rates: RateTable | None = None,
     offer_memo: OfferMemo | None = None,
     verification_policy: VerificationPolicy | None = None,
+    privacy_policy: PrivacyPolicy | None = None,
+    audit_ids: IdSource | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (system clock, UUID ids and straight-line
     travel times by default; pricing without tier discounts, 满减 or points unless
@@ -107,7 +115,11 @@ def build(
     ``offer_memo`` is given — ``OfferMemo(max_entries=0)`` remembers nothing; technicians'
     applications checked by ``verification_policy``, default
     :class:`~booking_core.onboarding.VerificationPolicy`: all three documents, a reminder
-    30 days before one expires).
+    30 days before one expires; an order's contact shown by ``privacy_policy``, default
+    :class:`~booking_core.orders.PrivacyPolicy`: in full to the technician for 24 hours
+    after completion; audit entries numbered by ``audit_ids``, default
+    :class:`~booking_core.system.OrderedIds` — a source of their own, so recording platform
+    actions leaves the ids of everything else as ``ids`` would mint them).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -130,10 +142,14 @@ def build(
     reservations = Reservations(policy, travel)
     books = OrderBooks(pricing_rules, rates)
     refunds = Refunds(ids, order_policy)
+    # Every platform action is recorded through this one trail, in the change's unit of work.
+    trail = AuditTrail(clock, audit_ids or OrderedIds(), converter)
     payments_service = PaymentService(
-        units, clock, payments, order_policy, books=books, refunds=refunds
+        units, clock, payments, order_policy, books=books, refunds=refunds, audit=trail
     )
-    cancellation = CancellationService(units, clock, payments_service, refunds, order_policy)
+    cancellation = CancellationService(
+        units, clock, payments_service, refunds, order_policy, audit=trail
+    )
     ordering = OrderingService(
         units,
         clock,
@@ -144,6 +160,7 @@ def build(
         payments=payments_service,
         cancellation=cancellation,
         order_policy=order_policy,
+        audit=trail,
     )
     modification = ModificationService(
         units,
@@ -153,11 +170,12 @@ def build(
         refunds=refunds,
         reservations=reservations,
         order_policy=order_policy,
+        audit=trail,
     )
-    onboarding = OnboardingService(units, clock, ids, verification_policy)
+    onboarding = OnboardingService(units, clock, ids, verification_policy, audit=trail)
     return BookingApp(
-        catalog=CatalogService(units, ids),
-        technicians=TechnicianService(units, ids),
+        catalog=CatalogService(units, ids, audit=trail),
+        technicians=TechnicianService(units, ids, audit=trail),
         availability=AvailabilityService(
             units,
             clock,
@@ -171,14 +189,16 @@ def build(
         converter=converter,
         holds=HoldService(units, clock, ids, reservations),
         rescheduling=ReschedulingService(
-            units, clock, ids, reservations=reservations, modification=modification
+            units, clock, ids, reservations=reservations, modification=modification, audit=trail
         ),
-        schedules=ScheduleService(units),
+        schedules=ScheduleService(units, audit=trail),
         calendar=CalendarService(units, clock),
         payments=payments_service,
         cancellation=cancellation,
         modification=modification,
-        aftersales=AfterSalesService(units, clock, ids, payments_service, refunds, order_policy),
+        aftersales=AfterSalesService(
+            units, clock, ids, payments_service, refunds, order_policy, audit=trail
+        ),
         tracking=TrackingService(units, clock, travel),
         job_handlers={
             JobKind.EXPIRE_UNPAID.value: cancellation.run_expire_job,
@@ -190,10 +210,12 @@ def build(
         uow=units,
         clock=clock,
         quotes=QuoteService(units, clock, pricing_rules),
-        customers=CustomerService(units, clock, ids),
-        coupons=CouponService(units, clock, ids),
-        campaigns=CampaignService(units),
+        customers=CustomerService(units, clock, ids, audit=trail),
+        coupons=CouponService(units, clock, ids, audit=trail),
+        campaigns=CampaignService(units, audit=trail),
         ledger=LedgerService(units, clock, rates),
         onboarding=onboarding,
-        stores=StoreService(units, clock, ids),
+        stores=StoreService(units, clock, ids, audit=trail),
+        audit=AuditService(units),
+        contacts=ContactService(units, clock, privacy_policy or PrivacyPolicy(), trail),
     )

@@ -25,7 +25,7 @@ from booking_core.errors import BookingError
 from booking_core.ids import CustomerId
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
-from booking_core.pricing import PricingRules, Quote, TierDiscount
+from booking_core.pricing import PointsPolicy, PricingRules, Quote, TierDiscount
 from booking_core.promotions import Campaign, CouponTemplate, IssueChannel
 from booking_core.scheduling import WeeklyHours
 from booking_core.scheduling.geo import GeoPoint
@@ -46,6 +46,8 @@ TIERS = StaticPricingRules(
             TierDiscount("gold", Decimal("0.15")),
             TierDiscount("silver", Decimal("0.05")),
         ),
+        # One point per yuan paid: what the order earns must be what the quote promised.
+        points=PointsPolicy(Money(1, "CNY"), earn_rate=Decimal("0.01")),
     )
 )
 
@@ -122,9 +124,12 @@ def test_a_quote_for_a_technician_shows_his_price(
         Actor(CUSTOMER, Role.CUSTOMER),
     )
 
-    # Then the quote showed his price, and the order costs exactly that
+    # Then the quote showed his price, and the order costs exactly that and earns the
+    # points promised (one per whole yuan)
     assert quoted.payable == Money(expected, "CNY")
     assert order.price == quoted.payable
+    assert order.quote is not None
+    assert order.quote.points_earned == quoted.points_earned == expected // 100
 
 
 @settings(
@@ -200,3 +205,4 @@ def test_for_any_price_campaign_coupon_and_customer_the_quote_is_the_order(
     assert order.quote is not None
     assert order.price == quoted.quote.payable
     assert _lines(order.quote) == _lines(quoted.quote)
+    assert order.quote.points_earned == quoted.quote.points_earned

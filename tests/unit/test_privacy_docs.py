@@ -9,8 +9,11 @@ from tests.docs_examples import DOCS, examples
 DOC = DOCS / "privacy.md"
 
 
-def test_the_example_prints_what_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
-    ((code, printed),) = examples(DOC)
+@pytest.mark.parametrize("index", [0, 1])
+def test_each_example_prints_what_the_page_shows(
+    index: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, printed = examples(DOC)[index]
 
     exec(code, {})
 

@@ -13,11 +13,12 @@ from pendulum import DateTime
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from booking_core.accounts import Account, LoginSession, OneTimeCode
 from booking_core.catalog import Category, Service
 from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound, SlotTaken
 from booking_core.ids import BookingId, CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.money import Money
-from booking_core.orders import Actor, Order, Review, Role
+from booking_core.orders import Actor, Order, OrderContact, Review, Role
 from booking_core.orders.order import TransitionRecord
 from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
 from booking_core.orders.policy import PaymentMode
@@ -270,6 +271,7 @@ def test_every_order_field_round_trips(storage: SqlAlchemyStorage) -> None:
         technician_id=None,
         price=Money(17900, "CNY"),
         quote=_coupon_quote(),
+        contact=OrderContact("+8613812345678", "王女士", "上海市", "上海市", "黄浦区", "南京东路 1 号"),
     )
     with storage.unit_of_work() as uow:
         uow.orders.add(order)
@@ -308,7 +310,7 @@ STORED_FIELDS = {
     Order: {"id", "customer_id", "technician_id", "service_id", "booking_id", "slot",
             "time_zone", "price", "placed_at", "state", "paid", "version", "timeline", "number",
             "payment_mode", "upfront", "refunded", "destination", "late_minutes",
-            "cancel_cause", "cancellation_fee", "review_closed", "quote"},
+            "cancel_cause", "cancellation_fee", "review_closed", "quote", "contact"},
     TransitionRecord: {"sequence", "event", "from_state", "to_state", "actor", "at", "reason"},
     Review: {"id", "order_id", "customer_id", "technician_id", "stars", "text", "created_at"},
     OutboxMessage: {"id", "name", "payload", "created_at", "attempts", "delivered_at",
@@ -321,6 +323,12 @@ STORED_FIELDS = {
     PositionReport: {"order_id", "technician_id", "point", "reported_at"},
     Job: {"id", "kind", "subject", "due_at", "status", "attempts", "locked_by", "locked_until",
           "last_error"},
+    Account: {"id", "role", "actor_id", "staff", "login", "phone", "password_hash",
+              "wechat_openid", "disabled", "created_at", "version"},
+    LoginSession: {"id", "account_id", "refresh_hash", "generation", "created_at", "expires_at",
+                   "revoked_at", "revoked_reason", "version"},
+    OneTimeCode: {"phone", "purpose", "code_hash", "sent_at", "expires_at", "attempts",
+                  "version"},
     # Stored as converter documents, so new fields travel by themselves: WorkSchedule,
     # TechnicianProfile, Complaint.
 }  # fmt: skip

@@ -1,81 +1,76 @@
-"""Who is acting: the reference server's stand-in for authentication.
+"""Who is acting: the actor of a request's access token.
 
-**This is not authentication.** The reference server believes two request headers:
-
-* ``X-Actor-Id`` — the id of the acting customer, technician, store or platform admin;
-* ``X-Actor-Role`` — one of ``customer``, ``technician``, ``store``, ``platform``.
-
-That keeps the examples and the demo short, and lets anyone act as anyone. A real
-deployment replaces :func:`current_actor` with its own dependency that verifies a session
-or a token (OAuth2/OIDC, a WeChat mini-program login …) and derives the id and role from
-it; accounts and roles come in a later issue. Nothing else in the server changes: every
-endpoint asks for an :class:`~booking_core.orders.Actor` through :data:`CurrentActor`.
+Every endpoint that needs an actor asks for an :class:`~booking_core.orders.Actor` through
+:data:`CurrentActor`. The reference server finds it from the request's
+``Authorization: Bearer <access token>``: the token's signature, expiry, issuer and
+audience are verified with the server's secret, then its session must still be live in
+storage and its account enabled (:mod:`booking_server.auth`). The actor is the account's:
+its id, role and, for platform staff, sub-role.
 
 Establishing who is calling is all this module does: what that actor may do — its role,
 whether the order, hold or complaint is its own — is checked by the core services, so an
 application calling them directly gets the same protection (DESIGN: "who may do what is
-the core's; who someone is, is the edge's").
+the core's; who someone is, is the edge's"). An embedding application with its own
+identity provider overrides :func:`current_actor` (``app.dependency_overrides``) with a
+dependency that builds the Actor from its own tokens (docs/accounts.md).
 
-A missing or malformed header is a 401 problem (code ``unauthenticated``). The ``system``
-role belongs to jobs and payment callbacks and is never accepted from a request.
+A missing, forged, expired or foreign token, an ended session or a disabled account is a
+401 problem (code ``unauthenticated``, ``WWW-Authenticate: Bearer``). The ``system`` role
+belongs to jobs and payment callbacks and no account has it.
+
+**Test setting**: ``create_app(..., trust_actor_headers=True)`` also believes the old
+stand-in headers ``X-Actor-Id``/``X-Actor-Role``/``X-Actor-Staff`` when a request sends
+them, which lets anyone act as anyone. It is off by default and never read from the
+environment; tests act through :func:`booking_server.credentials.headers_for` instead.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Final
 
-from fastapi import Depends, Security
-from fastapi.security import APIKeyHeader
+from fastapi import Depends, Request, Security
 
 from booking_core.orders import Actor, Role
 from booking_core.staff import StaffRole
+from booking_server.auth.current import BEARER, Accounts
 from booking_server.problems import Unauthenticated
 
 __all__ = ["HTTP_ROLES", "CurrentActor", "current_actor"]
 
-#: The roles a request may claim.
+#: The roles a request may act in.
 HTTP_ROLES: Final = (Role.CUSTOMER, Role.TECHNICIAN, Role.STORE, Role.PLATFORM)
 
 _ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 
-_actor_id = APIKeyHeader(
-    name="X-Actor-Id",
-    scheme_name="ActorId",
-    description="Id of the acting person (reference server only; not authentication).",
-    auto_error=False,
-)
-_actor_role = APIKeyHeader(
-    name="X-Actor-Role",
-    scheme_name="ActorRole",
-    description="Role of the acting person: customer, technician, store or platform.",
-    auto_error=False,
-)
-_actor_staff = APIKeyHeader(
-    name="X-Actor-Staff",
-    scheme_name="ActorStaff",
-    description="Staff sub-role of a platform actor (reference server only; not authentication).",
-    auto_error=False,
-)
 
-
-async def current_actor(
-    actor_id: Annotated[str | None, Security(_actor_id)],
-    actor_role: Annotated[str | None, Security(_actor_role)],
-    actor_staff: Annotated[str | None, Security(_actor_staff)],
+def current_actor(
+    request: Request, accounts: Accounts, token: Annotated[str | None, Security(BEARER)]
 ) -> Actor:
-    """The actor named by the ``X-Actor-Id`` and ``X-Actor-Role`` headers.
+    """The actor of the request's access token.
+
+    A plain ``def``: it reads the session from storage, so FastAPI runs it in the thread
+    pool like the endpoints.
 
     Raises:
-        Unauthenticated: a header is missing, the id is malformed or the role unknown.
+        Unauthenticated: no valid token of a live session of an enabled account.
     """
-    # ``async`` though it awaits nothing: it only reads headers, and a plain ``def``
-    # dependency costs a thread-pool round trip per request.
-    if not actor_id or not actor_role:
+    if request.app.state.trust_actor_headers and "X-Actor-Id" in request.headers:
+        return _stand_in(request.headers)
+    if not token:
         raise Unauthenticated(
-            "Say who is acting with the X-Actor-Id and X-Actor-Role headers "
-            "(role: customer, technician, store or platform)."
+            "Sign in first: POST /auth/token (or /auth/code-login, /auth/wechat-login) and "
+            "send the access token as 'Authorization: Bearer <token>'."
         )
+    return accounts.authenticate(token).actor
+
+
+def _stand_in(headers: Mapping[str, str]) -> Actor:
+    # The test setting only (trust_actor_headers): the actor the headers name.
+    actor_id = headers.get("X-Actor-Id", "")
+    actor_role = headers.get("X-Actor-Role", "")
+    actor_staff = headers.get("X-Actor-Staff")
     if not _ID.match(actor_id):
         raise Unauthenticated(
             "X-Actor-Id must be 1–128 letters, digits or '_.:@-', starting with a letter or digit."

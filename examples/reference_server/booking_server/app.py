@@ -22,9 +22,12 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from booking_core.bootstrap import BookingApp
+from booking_server.auth import AccountService, build_accounts
+from booking_server.auth.errors import install_auth_handlers
 from booking_server.edge import RequestGuard
 from booking_server.openapi import complete_openapi
 from booking_server.problems import DEFAULT_PROBLEM_BASE, Problem, install_problem_handlers
+from booking_server.ratelimit import RateLimits, install_rate_limit_handler
 from booking_server.routers import ROUTERS
 from booking_server.settings import DEFAULT_MAX_BODY_BYTES
 
@@ -35,9 +38,9 @@ The reference HTTP API of **booking_core**, an SDK for at-home service booking p
 (上门按摩 / 家政 / 美容美发): catalog, technicians and their free slots, orders through
 their lifecycle, payment through the configured gateway, and reviews.
 
-* **Who is acting** — headers `X-Actor-Id` and `X-Actor-Role`
-  (`customer`, `technician`, `store`, `platform`). *This reference server trusts them:
-  a real deployment puts its authentication here.* Browsing the catalog, technicians,
+* **Who is acting** — `Authorization: Bearer <access token>`, from `POST /auth/token`
+  (OAuth2 password flow: the **Authorize** button above), `/auth/code-login` or
+  `/auth/wechat-login`; refreshed at `/auth/refresh`. Browsing the catalog, technicians,
   slots and reviews needs no actor.
 * **Money** — `{"amount": <integer minor units>, "currency": "CNY"}`; 19900 is 199.00 CNY.
 * **Time** — ISO 8601 with an offset; answers show times in the technician's zone.
@@ -45,10 +48,12 @@ their lifecycle, payment through the configured gateway, and reviews.
   `request_id` that the `X-Request-ID` header carries too.
 * **Limits** — request bodies up to 1 MiB (413 beyond); no NUL or lone surrogate in any
   text (422 `invalid_text`); dates and instants within 2000–2100 (422 `date_out_of_range`);
-  long lists come in pages (`limit`, `cursor`, `next_cursor`).
+  long lists come in pages (`limit`, `cursor`, `next_cursor`); too many sign-ins, codes
+  or orders lately: 429 `rate_limited`, with `Retry-After`.
 """
 
 _TAGS: Final = [
+    {"name": "auth", "description": "Sign in and out: tokens, phone codes, WeChat, accounts."},
     {"name": "catalog", "description": "Categories and services (platform manages)."},
     {"name": "technicians", "description": "Technicians, weekly hours and free slots."},
     {
@@ -82,6 +87,9 @@ def create_app(
     on_shutdown: Sequence[Callable[[], None]] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     threads: int | None = None,
+    rate_limits: RateLimits | None = None,
+    accounts: AccountService | None = None,
+    trust_actor_headers: bool = False,
 ) -> FastAPI:
     """A FastAPI app serving ``booking_app``.
 
@@ -96,6 +104,17 @@ def create_app(
             see :class:`~booking_server.edge.RequestGuard` for every check at the edge.
         threads: How many endpoints run at once in the thread pool (default: anyio's 40);
             1 for a storage that serves one unit of work at a time, such as SQLite.
+        rate_limits: The limits on signing in, codes and placing orders (429 beyond); None,
+            the default, for none (the tests and docs; ``booking_server.main`` builds them
+            from the settings). See :mod:`booking_server.ratelimit`.
+        accounts: Who may sign in and how (:func:`booking_server.auth.build_accounts`);
+            by default one over ``booking_app``'s storage with a random token secret made
+            now, codes printed to the console and the fake WeChat login.
+        trust_actor_headers: **A test setting, off by default; never set it in a
+            deployment.** Also believe the stand-in headers ``X-Actor-Id``/``X-Actor-Role``/
+            ``X-Actor-Staff`` (anyone acts as anyone). Tests act through
+            :func:`booking_server.credentials.headers_for` instead; nothing reads this from
+            the environment.
     """
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be positive; got {threads}.")
@@ -120,7 +139,12 @@ def create_app(
         generate_unique_id_function=_operation_id,
     )
     app.state.booking_app = booking_app
+    app.state.rate_limits = rate_limits
+    app.state.accounts = accounts if accounts is not None else build_accounts(booking_app)
+    app.state.trust_actor_headers = trust_actor_headers
     install_problem_handlers(app, base=problem_base)
+    install_rate_limit_handler(app, base=problem_base)
+    install_auth_handlers(app, base=problem_base)
     app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes, problem_base=problem_base)
     for router in routers:
         app.include_router(router)

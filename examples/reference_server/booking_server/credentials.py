@@ -10,14 +10,21 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from booking_core.orders import Actor
+from booking_server.auth import AccountService
 
 __all__ = ["headers_for"]
 
 
 def headers_for(app: FastAPI, actor: Actor) -> dict[str, str]:
-    """Request headers that make a request to ``app`` act as ``actor``."""
-    # Stand-in until token authentication lands: the actor headers.
-    headers = {"X-Actor-Id": actor.id, "X-Actor-Role": actor.role.value}
-    if actor.staff is not None:
-        headers["X-Actor-Staff"] = actor.staff.value
-    return headers
+    """``Authorization: Bearer <access token>`` of a new session of ``actor`` in ``app``.
+
+    The actor's account is created in ``app``'s storage if it has none (no password: this
+    is for tests, docs and the demo, which hold the app object — no HTTP door does this).
+    The token is real: the server verifies it like any other, and it lives ten years of
+    the app's clock, so a test that moves a frozen clock keeps acting.
+    """
+    accounts = app.state.accounts
+    if not isinstance(accounts, AccountService):  # pragma: no cover - a wiring mistake
+        raise TypeError("headers_for needs an app made by booking_server.create_app")
+    tokens = accounts.session_for(actor)
+    return {"Authorization": f"Bearer {tokens.access_token}"}

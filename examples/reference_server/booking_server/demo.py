@@ -24,12 +24,15 @@ from contextlib import contextmanager
 from typing import Any, Final, TextIO
 
 import pendulum
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from booking_core.bootstrap import build
+from booking_core.orders import Actor, Role
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
 from booking_server.app import create_app
+from booking_server.credentials import headers_for
 from booking_server.demo_data import CATEGORIES, TECHNICIANS
 from booking_server.problems import PROBLEM_MEDIA_TYPE
 
@@ -40,9 +43,9 @@ ZONE: Final = "Asia/Shanghai"
 START: Final = pendulum.datetime(2026, 3, 2, 8, 0, tz=ZONE)
 DAY: Final = "2026-03-03"
 
-PLATFORM: Final = {"X-Actor-Id": "admin-1", "X-Actor-Role": "platform"}
-ALICE: Final = {"X-Actor-Id": "cus-alice", "X-Actor-Role": "customer"}
-BOB: Final = {"X-Actor-Id": "cus-bob", "X-Actor-Role": "customer"}
+PLATFORM: Final = Actor.platform("admin-1")
+ALICE: Final = Actor.customer("cus-alice")
+BOB: Final = Actor.customer("cus-bob")
 
 
 class DemoFailed(Exception):
@@ -50,10 +53,12 @@ class DemoFailed(Exception):
 
 
 class _Transcript:
-    def __init__(self, client: TestClient, out: TextIO) -> None:
+    def __init__(self, app: FastAPI, client: TestClient, out: TextIO) -> None:
+        self._app = app
         self._client = client
         self._out = out
         self._step = 0
+        self._headers: dict[Actor, dict[str, str]] = {}  # one session per actor
 
     def say(self, text: str = "") -> None:
         print(text, file=self._out)
@@ -64,7 +69,7 @@ class _Transcript:
         method: str,
         path: str,
         *,
-        actor: dict[str, str] | None = None,
+        actor: Actor | None = None,
         body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         expect: int,
@@ -72,14 +77,14 @@ class _Transcript:
     ) -> Any:
         self._step += 1
         self.say(f"\n{self._step}. {title}")
-        who = f"   [{actor['X-Actor-Role']} {actor['X-Actor-Id']}]" if actor else ""
+        who = f"   [{actor.role.value} {actor.id}]" if actor else ""
         query = "?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else ""
         self.say(f"   {method} {path}{query}{who}")
         if body is not None:
             self.say(f"   {_dumps(body)}")
         # A request id per step keeps the transcript the same on every run (the server
         # would otherwise make a random one for each problem's ``request_id``).
-        headers = {**(actor or {}), "X-Request-ID": f"demo-step-{self._step}"}
+        headers = {**self._credentials(actor), "X-Request-ID": f"demo-step-{self._step}"}
         response = self._client.request(method, path, headers=headers, json=body, params=params)
         data = response.json()
         problem = response.headers.get("content-type", "").startswith(PROBLEM_MEDIA_TYPE)
@@ -90,6 +95,13 @@ class _Transcript:
         if expect >= 400 and not problem:
             raise DemoFailed(f"step {self._step} ({title}): the error is not problem+json")
         return data
+
+    def _credentials(self, actor: Actor | None) -> dict[str, str]:
+        if actor is None:
+            return {}
+        if actor not in self._headers:
+            self._headers[actor] = headers_for(self._app, actor)
+        return self._headers[actor]
 
 
 def _dumps(data: Any) -> str:
@@ -109,8 +121,9 @@ def run_demo(uow: UnitOfWorkFactory, out: TextIO) -> None:
     )
     # A server error becomes a 500 problem in the transcript (and a failed step), not a
     # traceback out of the client.
-    with TestClient(create_app(booking_app), raise_server_exceptions=False) as client:
-        t = _Transcript(client, out)
+    app = create_app(booking_app)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        t = _Transcript(app, client, out)
         t.say(f"clock frozen at {clock.now().isoformat()} ({ZONE})")
         massage = CATEGORIES[0]
         tuina = massage.services[0]
@@ -141,7 +154,7 @@ def run_demo(uow: UnitOfWorkFactory, out: TextIO) -> None:
             body=li.request([service["id"]]),
             expect=201,
         )
-        tech = {"X-Actor-Id": technician["id"], "X-Actor-Role": "technician"}
+        tech = Actor(technician["id"], Role.TECHNICIAN)
         slots_path = f"/technicians/{technician['id']}/slots"
         query = {"service_id": service["id"], "date": DAY}
 

@@ -5,10 +5,14 @@
     BOOKING_CORE_DB_URL=memory: python -m booking_server   # no database at all
 
 On start the database is migrated, and demo data is seeded when it holds no catalog and
-no technicians yet. Without ``BOOKING_CORE_WEBHOOK_SECRET`` the server runs in demo mode: a
-random webhook secret is made at each start and never printed. The database URL is only
-ever shown with its password masked. The SQLAlchemy adapter is imported only here, when a
-database URL is used, so the server package itself (and its tests) work without it.
+no technicians yet. Without ``BOOKING_CORE_TOKEN_SECRET`` access tokens are signed with a
+random key per start, and the demo accounts (one per role, demo-only passwords) are seeded
+and printed; one-time codes are printed to the console. Without
+``BOOKING_CORE_WEBHOOK_SECRET`` the server runs in demo mode: a random webhook secret is
+made at each start and never printed. The database URL is only ever shown with its
+password masked. Rate limits are on (in memory) unless ``BOOKING_CORE_RATE_LIMITS=off``; a
+Redis named for them must answer at start. The SQLAlchemy adapter is imported only here,
+when a database URL is used, so the server package itself (and its tests) work without it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import secrets
+import sys
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -25,15 +30,21 @@ from booking_core.bootstrap import BookingApp, build
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.testing import InMemoryStore, ScriptedPaymentGateway
 from booking_server.app import create_app
+from booking_server.auth import AccountService, AuthConfig, build_accounts
+from booking_server.console_notifier import ConsoleNotifier
+from booking_server.demo_accounts import demo_accounts_text, ensure_demo_accounts
 from booking_server.demo_data import seed_if_empty
+from booking_server.ratelimit import RateLimits
 from booking_server.settings import Settings, mask_url
 
 __all__ = [
     "Storage",
     "app",
     "build_booking_app",
+    "build_server_accounts",
     "create_server",
     "main",
+    "open_rate_limits",
     "open_storage",
     "resolve_webhook_secret",
 ]
@@ -104,16 +115,60 @@ def resolve_webhook_secret(settings: Settings) -> bytes:
 def create_server(settings: Settings | None = None) -> FastAPI:
     """The ASGI app for ``settings`` (from the environment by default), seeded if empty."""
     settings = settings if settings is not None else Settings.from_env()
+    rate_limits = open_rate_limits(settings)  # first: a Redis that is down opens nothing
     storage = open_storage(settings)
     booking_app = build_booking_app(storage, webhook_secret=resolve_webhook_secret(settings))
     if settings.seed_demo_data and seed_if_empty(booking_app) is not None:
         logger.info("seeded demo data into %s", mask_url(settings.db_url))
+    accounts = build_server_accounts(booking_app, settings)
+    if settings.seed_demo_data and settings.demo_accounts:
+        # Printed, not logged: demo data for whoever started the server, not secrets.
+        sys.stdout.write(demo_accounts_text(ensure_demo_accounts(booking_app, accounts)) + "\n")
+        sys.stdout.flush()
     return create_app(
         booking_app,
         on_shutdown=[storage.close],
         max_body_bytes=settings.max_body_bytes,
         threads=storage.threads,
+        rate_limits=rate_limits,
+        accounts=accounts,
     )
+
+
+def build_server_accounts(booking_app: BookingApp, settings: Settings) -> AccountService:
+    """The account service ``settings`` describe: the configured token secret and
+    lifetimes, or in demo mode a random secret made now (never shown). One-time codes are
+    printed to the console: this server has no SMS gateway (a deployment wires its own
+    :class:`~booking_core.ports.notifier.Notifier`)."""
+    if settings.token_secret is None:
+        logger.info(
+            "demo mode: no BOOKING_CORE_TOKEN_SECRET, so access tokens are signed with a "
+            "random key made for this run"
+        )
+    config = AuthConfig(
+        token_secret=settings.token_secret or secrets.token_urlsafe(48),
+        access_token_minutes=settings.access_token_minutes,
+        session_days=settings.session_days,
+    )
+    return build_accounts(booking_app, config=config, notifier=ConsoleNotifier())
+
+
+def open_rate_limits(settings: Settings) -> RateLimits | None:
+    """The rate limits ``settings`` name (None when off), their storage checked.
+
+    Raises:
+        RuntimeError: if the rate limit storage (Redis) does not answer.
+    """
+    if not settings.rate_limits:
+        return None
+    rate_limits = RateLimits.from_settings(settings)
+    if not rate_limits.check_storage():
+        raise RuntimeError(
+            "The rate limit storage does not answer: "
+            f"{mask_url(settings.rate_limit_storage)} (BOOKING_CORE_RATE_LIMIT_STORAGE); "
+            "start it, or use memory:// or BOOKING_CORE_RATE_LIMITS=off."
+        )
+    return rate_limits
 
 
 def app() -> FastAPI:
@@ -140,13 +195,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--no-seed", action="store_true", help="do not seed demo data into an empty database"
     )
     args = parser.parse_args(argv)
-    settings = Settings(
+    # evolve: every setting the command line does not name stays as the environment says.
+    settings = attrs.evolve(
+        defaults,
         db_url=args.db_url,
         host=args.host,
         port=args.port,
         seed_demo_data=defaults.seed_demo_data and not args.no_seed,
-        webhook_secret=defaults.webhook_secret,
-        max_body_bytes=defaults.max_body_bytes,
     )
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s:     %(name)s - %(message)s")
     logger.setLevel(logging.INFO)

@@ -19,10 +19,10 @@ status  answered by                                            declared on
         when to try again
 ======  =====================================================  ==============================
 
-It also states that the two actor headers go together. FastAPI lists each security
+It also states that security dependencies go together. FastAPI lists each security
 dependency as its own requirement object, and OpenAPI reads a list of requirement objects as
-alternatives ("X-Actor-Id *or* X-Actor-Role"); every security dependency of a FastAPI route
-runs, so all of them are needed: they are merged into one requirement object.
+alternatives; every security dependency of a FastAPI route runs, so all of them are needed:
+they are merged into one requirement object (today there is one, the OAuth2 bearer token).
 
 And no parameter is documented as ``null``: pydantic writes an optional ``str | None`` query
 parameter as ``anyOf: [string, null]``, but a path, query or header parameter is absent or
@@ -50,7 +50,8 @@ RETRY_AFTER: Final = {
 
 _DESCRIPTIONS: Final = {
     400: "The request body cannot be parsed.",
-    401: "No actor, or the actor headers are malformed (`unauthenticated`).",
+    401: "No valid access token: missing, forged, expired, or of an ended session or a "
+    "disabled account (`unauthenticated`).",
     403: "The actor's role may not do this (`permission_denied`).",
     404: "No such object, or one the actor may not see.",
     413: "The request body is larger than the server takes (`request_too_large`).",

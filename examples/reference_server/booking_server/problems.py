@@ -151,11 +151,18 @@ class ProblemResponse(JSONResponse):
 
 
 class Unauthenticated(Exception):
-    """The request does not say who is acting (or says it in a way we cannot accept)."""
+    """The request does not say who is acting (or says it in a way we cannot accept).
 
-    def __init__(self, message: str) -> None:
+    Answered 401 with ``WWW-Authenticate: Bearer``; ``code`` is ``unauthenticated`` unless
+    a subclass names the failed sign-in more precisely (``invalid_credentials`` …).
+    """
+
+    code: str = "unauthenticated"
+
+    def __init__(self, message: str, *, details: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details = dict(details or {})
 
 
 def status_for(error: BookingError) -> int:
@@ -266,9 +273,10 @@ def install_problem_handlers(app: FastAPI, *, base: str = DEFAULT_PROBLEM_BASE) 
         return _problem(
             base,
             status=401,
-            code="unauthenticated",
+            code=exc.code,
             detail=exc.message,
-            headers={"WWW-Authenticate": 'X-Actor realm="booking-core reference server"'},
+            details=exc.details,
+            headers={"WWW-Authenticate": 'Bearer realm="booking-core reference server"'},
         )
 
     async def http_error(request: Request, exc: Exception) -> ProblemResponse:

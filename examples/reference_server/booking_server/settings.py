@@ -14,22 +14,45 @@ BOOKING_CORE_MAX_BODY_BYTES     largest request body taken (413 beyond)      104
 BOOKING_CORE_DB_STATEMENT_MS    PostgreSQL ``statement_timeout`` (ms)         10000
 BOOKING_CORE_DB_LOCK_MS         PostgreSQL ``lock_timeout`` (ms)              5000
 BOOKING_CORE_DB_BUSY_MS         SQLite ``busy_timeout`` (ms)                  10000
+BOOKING_CORE_RATE_LIMITS        ``on`` or ``off``: rate limits on signing     on
+                                in, codes and orders (429 beyond)
+BOOKING_CORE_RATE_LIMIT_STORAGE where they are counted: ``memory://`` (per    memory://
+                                process) or a Redis URL (``redis://…``)
+BOOKING_CORE_RATE_LIMIT_LOGIN   sign-in attempts per login name or phone      5/minute;30/hour
+BOOKING_CORE_RATE_LIMIT_LOGIN_IP  sign-in attempts per client IP              30/minute
+BOOKING_CORE_RATE_LIMIT_CODES   one-time codes sent per phone                 5/hour;10/day
+BOOKING_CORE_RATE_LIMIT_CODES_IP  one-time codes sent per client IP           20/hour
+BOOKING_CORE_RATE_LIMIT_ORDERS  orders placed per customer                    10/minute;100/day
+BOOKING_CORE_TOKEN_SECRET       the key that signs access tokens (at least    none: demo mode, a
+                                32 characters)                               random one per start
+BOOKING_CORE_ACCESS_TOKEN_MINUTES  how long an access token is good for       15
+BOOKING_CORE_SESSION_DAYS       how long a sign-in lasts at most, however     30
+                                often it is refreshed
 ==============================  ===========================================  ======================
 
 No secret has a default. Without ``BOOKING_CORE_WEBHOOK_SECRET`` the server runs in demo
 mode: it makes a random webhook secret at every start and never shows it, so no webhook
-can be forged with a value read from the source. The database URL is shown with its
-password masked (:func:`mask_url`) wherever the server prints or logs it.
+can be forged with a value read from the source. Likewise without
+``BOOKING_CORE_TOKEN_SECRET`` access tokens are signed with a random key made at start
+(sign-ins do not outlive the process), and only then are the demo accounts, whose
+passwords are printed at start, seeded. The database URL is shown with its password
+masked (:func:`mask_url`) wherever the server prints or logs it.
+
+Rate limits use the ``limits`` library's syntax, several joined with ``;`` (see
+:mod:`booking_server.ratelimit`); a malformed one stops the server at start with an error
+naming the variable.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import attrs
+
+from booking_server.ratelimit import check_storage_url, parse_rate_limits
 
 __all__ = [
     "DEFAULT_DB_URL",
@@ -49,6 +72,16 @@ DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
 MIN_SECRET_LENGTH: Final = 32
 
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
+_TRUE: Final = frozenset({"1", "true", "yes", "on"})
+# The Settings fields read from BOOKING_CORE_<FIELD IN CAPITALS>.
+_RATE_LIMIT_FIELDS: Final = (
+    "rate_limit_storage",
+    "rate_limit_login",
+    "rate_limit_login_ip",
+    "rate_limit_codes",
+    "rate_limit_codes_ip",
+    "rate_limit_orders",
+)
 # ``scheme://user:password@host`` → the password; and ``password=`` in a query string.
 _URL_PASSWORD: Final = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@")
 _QUERY_PASSWORD: Final = re.compile(r"(?i)(?P<head>[?&](?:password|passwd|pwd)=)[^&#]*")
@@ -62,6 +95,38 @@ def mask_url(url: str) -> str:
 
 def _masked(url: str) -> str:
     return repr(mask_url(url))
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text not in _TRUE | _FALSE:
+        raise ValueError(f"{name} must be on or off; got {text!r}.")
+    return text in _TRUE
+
+
+def _limits_of(setting: str) -> Callable[[object, object, str], None]:
+    # A validator: a Settings(...) made in code is checked as well as one from the env.
+    def valid(_: object, __: object, value: str) -> None:
+        parse_rate_limits(value, setting=setting)
+
+    return valid
+
+
+def _storage_url(_: object, __: object, url: str) -> None:
+    check_storage_url(url, setting="BOOKING_CORE_RATE_LIMIT_STORAGE")
+
+
+def _token_secret(env: Mapping[str, str]) -> str | None:
+    secret = env.get("BOOKING_CORE_TOKEN_SECRET", "").strip() or None
+    if secret is not None and len(secret) < MIN_SECRET_LENGTH:
+        # Never echo the value: it is a secret even when it is a bad one.
+        raise ValueError(
+            f"BOOKING_CORE_TOKEN_SECRET must be at least {MIN_SECRET_LENGTH} characters "
+            f"(it has {len(secret)}); unset it to run in demo mode with a random one."
+        )
+    return secret
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
@@ -89,6 +154,28 @@ class Settings:
     db_statement_ms: int = 10_000
     db_lock_ms: int = 5_000
     db_busy_ms: int = 10_000
+    #: Rate limits (see :mod:`booking_server.ratelimit`); off: none at all.
+    rate_limits: bool = True
+    rate_limit_storage: str = attrs.field(default="memory://", repr=_masked, validator=_storage_url)
+    rate_limit_login: str = attrs.field(
+        default="5/minute;30/hour", validator=_limits_of("BOOKING_CORE_RATE_LIMIT_LOGIN")
+    )
+    rate_limit_login_ip: str = attrs.field(
+        default="30/minute", validator=_limits_of("BOOKING_CORE_RATE_LIMIT_LOGIN_IP")
+    )
+    rate_limit_codes: str = attrs.field(
+        default="5/hour;10/day", validator=_limits_of("BOOKING_CORE_RATE_LIMIT_CODES")
+    )
+    rate_limit_codes_ip: str = attrs.field(
+        default="20/hour", validator=_limits_of("BOOKING_CORE_RATE_LIMIT_CODES_IP")
+    )
+    rate_limit_orders: str = attrs.field(
+        default="10/minute;100/day", validator=_limits_of("BOOKING_CORE_RATE_LIMIT_ORDERS")
+    )
+    #: None: demo mode (a random token secret per start: tokens die with the process).
+    token_secret: str | None = attrs.field(default=None, repr=False)
+    access_token_minutes: int = 15
+    session_days: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -98,7 +185,8 @@ class Settings:
             ValueError: if ``BOOKING_CORE_PORT`` is not a port number,
                 ``BOOKING_CORE_WEBHOOK_SECRET`` is shorter than 32 characters, or
                 ``BOOKING_CORE_MAX_BODY_BYTES`` or a ``BOOKING_CORE_DB_*_MS`` timeout is
-                not a positive integer.
+                not a positive integer, or a ``BOOKING_CORE_RATE_LIMIT*`` setting is
+                malformed.
         """
         env = os.environ if environ is None else environ
         port_text = env.get("BOOKING_CORE_PORT", "8000").strip()
@@ -124,12 +212,29 @@ class Settings:
             ),
             db_lock_ms=_positive(env, "BOOKING_CORE_DB_LOCK_MS", defaults.db_lock_ms),
             db_busy_ms=_positive(env, "BOOKING_CORE_DB_BUSY_MS", defaults.db_busy_ms),
+            rate_limits=_switch(env, "BOOKING_CORE_RATE_LIMITS", defaults.rate_limits),
+            token_secret=_token_secret(env),
+            access_token_minutes=_positive(
+                env, "BOOKING_CORE_ACCESS_TOKEN_MINUTES", defaults.access_token_minutes
+            ),
+            session_days=_positive(env, "BOOKING_CORE_SESSION_DAYS", defaults.session_days),
+            **{
+                field: env.get(f"BOOKING_CORE_{field.upper()}", "").strip()
+                or getattr(defaults, field)
+                for field in _RATE_LIMIT_FIELDS
+            },
         )
 
     @property
     def in_memory(self) -> bool:
         """True when the data lives in memory only."""
         return self.db_url == MEMORY_URL
+
+    @property
+    def demo_accounts(self) -> bool:
+        """True when no token secret is configured: demo accounts with known passwords may
+        be seeded (never on a server whose tokens outlive the process)."""
+        return self.token_secret is None
 
     @property
     def demo_mode(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 import uuid
@@ -11,13 +12,16 @@ from typing import Any
 
 import pendulum
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pendulum import DateTime
 
 from booking_core.bootstrap import BookingApp, build
+from booking_core.orders import Actor, Role
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
 from booking_server import create_app
+from booking_server.credentials import headers_for
 
 ZONE = "Asia/Shanghai"
 DAY = "2026-03-03"  # a Tuesday; the clock stands on the Monday before
@@ -25,6 +29,17 @@ HAS_ADAPTER = importlib.util.find_spec("booking_core_sqlalchemy") is not None
 PG_URL = (
     os.environ.get("BOOKING_CORE_PG_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+Headers = dict[str, str]
+
+
+def headers_of(client: TestClient, actor: Actor) -> Headers:
+    """The headers that make a request through ``client`` act as ``actor``.
+
+    Thin over :func:`~booking_server.credentials.headers_for`, for a test that runs its
+    own client (another backend, other settings): the credentials live in that app.
+    """
+    assert isinstance(client.app, FastAPI)
+    return headers_for(client.app, actor)
 
 
 @pytest.fixture
@@ -51,18 +66,24 @@ def client(booking_app: BookingApp) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def platform() -> dict[str, str]:
-    return {"X-Actor-Id": "admin-1", "X-Actor-Role": "platform"}
+def as_(client: TestClient) -> Callable[[Actor], Headers]:
+    """``as_(actor)``: the headers that make a request through ``client`` act as ``actor``."""
+    return functools.partial(headers_of, client)
 
 
 @pytest.fixture
-def alice() -> dict[str, str]:
-    return {"X-Actor-Id": "cus-alice", "X-Actor-Role": "customer"}
+def platform(as_: Callable[[Actor], Headers]) -> Headers:
+    return as_(Actor.platform("admin-1"))
 
 
 @pytest.fixture
-def bob() -> dict[str, str]:
-    return {"X-Actor-Id": "cus-bob", "X-Actor-Role": "customer"}
+def alice(as_: Callable[[Actor], Headers]) -> Headers:
+    return as_(Actor.customer("cus-alice"))
+
+
+@pytest.fixture
+def bob(as_: Callable[[Actor], Headers]) -> Headers:
+    return as_(Actor.customer("cus-bob"))
 
 
 @pytest.fixture
@@ -106,15 +127,15 @@ def shop(client: TestClient, platform: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def technician(shop: dict[str, str]) -> dict[str, str]:
+def technician(shop: dict[str, str], as_: Callable[[Actor], Headers]) -> Headers:
     """Headers of the shop's first technician."""
-    return {"X-Actor-Id": shop["technician_id"], "X-Actor-Role": "technician"}
+    return as_(Actor(shop["technician_id"], Role.TECHNICIAN))
 
 
 @pytest.fixture
-def other_technician(shop: dict[str, str]) -> dict[str, str]:
+def other_technician(shop: dict[str, str], as_: Callable[[Actor], Headers]) -> Headers:
     """Headers of the shop's second technician."""
-    return {"X-Actor-Id": shop["other_technician_id"], "X-Actor-Role": "technician"}
+    return as_(Actor(shop["other_technician_id"], Role.TECHNICIAN))
 
 
 @pytest.fixture

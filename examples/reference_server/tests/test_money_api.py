@@ -127,7 +127,11 @@ def test_a_coupon_that_does_not_apply_is_a_problem_with_its_reason(
 
 
 def test_claims_hold_the_stock_and_the_limit_and_the_wallet_lists_them(
-    client: TestClient, platform: dict[str, str], alice: dict[str, str], bob: dict[str, str]
+    client: TestClient,
+    as_: Callable[[Actor], dict[str, str]],
+    platform: dict[str, str],
+    alice: dict[str, str],
+    bob: dict[str, str],
 ) -> None:
     # given a template with a stock of two, one per customer
     client.post(
@@ -140,7 +144,7 @@ def test_claims_hold_the_stock_and_the_limit_and_the_wallet_lists_them(
     first = client.post("/coupon-templates/tpl_new/claims", headers=alice)
     again = client.post("/coupon-templates/tpl_new/claims", headers=alice)
     bobs = client.post("/coupon-templates/tpl_new/claims", headers=bob)
-    carol = {"X-Actor-Id": "cus-carol", "X-Actor-Role": "customer"}
+    carol = as_(Actor.customer("cus-carol"))
     carols = client.post("/coupon-templates/tpl_new/claims", headers=carol)
 
     # then the limit and the stock hold, and the wallet and the template show it

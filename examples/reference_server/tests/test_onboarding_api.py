@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import DAY, ZONE
+from booking_core.orders import Actor, Role
+
+from .conftest import DAY, ZONE, Headers, headers_of
 
 PROBLEM = "application/problem+json"
-ZHAO = {"X-Actor-Id": "tec-zhao", "X-Actor-Role": "technician"}
-QIAN = {"X-Actor-Id": "tec-qian", "X-Actor-Role": "technician"}
+ZHAO = Actor("tec-zhao", Role.TECHNICIAN)  # his chosen id, before he is registered
+QIAN = Actor("tec-qian", Role.TECHNICIAN)
 DOCUMENTS: list[dict[str, Any]] = [
     {"kind": "id_card", "file_reference": "uploads/id.jpg"},
     {"kind": "health_certificate", "file_reference": "uploads/h.pdf", "expires_on": "2027-01-31"},
@@ -29,9 +32,19 @@ def _application(name: str = "赵敏 Zhao Min", **changes: Any) -> dict[str, Any
     }
 
 
-def _apply(client: TestClient, headers: dict[str, str] = ZHAO, **changes: Any) -> dict[str, Any]:
+@pytest.fixture
+def zhao(as_: Callable[[Actor], Headers]) -> Headers:
+    return as_(ZHAO)
+
+
+@pytest.fixture
+def qian(as_: Callable[[Actor], Headers]) -> Headers:
+    return as_(QIAN)
+
+
+def _apply(client: TestClient, actor: Actor = ZHAO, **changes: Any) -> dict[str, Any]:
     response = client.post(
-        "/technician-applications", json=_application(**changes), headers=headers
+        "/technician-applications", json=_application(**changes), headers=headers_of(client, actor)
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -39,7 +52,7 @@ def _apply(client: TestClient, headers: dict[str, str] = ZHAO, **changes: Any) -
 
 
 def test_an_applicant_is_pending_until_the_platform_approves(
-    client: TestClient, shop: dict[str, str], platform: dict[str, str]
+    client: TestClient, shop: dict[str, str], platform: dict[str, str], zhao: Headers
 ) -> None:
     applied = _apply(client, service_ids=[shop["service_id"]])
     slots = f"/technicians/tec-zhao/slots?service_id={shop['service_id']}&date={DAY}"
@@ -52,7 +65,7 @@ def test_an_applicant_is_pending_until_the_platform_approves(
         headers=platform,
     )
     after = client.get(slots).json()["items"]
-    latest = client.get("/technicians/tec-zhao/applications/latest", headers=ZHAO)
+    latest = client.get("/technicians/tec-zhao/applications/latest", headers=zhao)
 
     assert applied["state"] == "submitted"
     assert applied["verification"]["status"] == "pending"
@@ -76,15 +89,15 @@ def test_an_applicant_is_pending_until_the_platform_approves(
 
 
 def test_more_is_asked_for_resubmitted_then_rejected_and_he_reapplies(
-    client: TestClient, platform: dict[str, str]
+    client: TestClient, platform: dict[str, str], zhao: Headers
 ) -> None:
     applied = _apply(client)
     url = f"/technician-applications/{applied['id']}"
 
     asked = client.post(f"{url}/request-more", json={"reason": "Blurry ID"}, headers=platform)
-    resubmitted = client.post(f"{url}/resubmit", json={"documents": DOCUMENTS}, headers=ZHAO)
+    resubmitted = client.post(f"{url}/resubmit", json={"documents": DOCUMENTS}, headers=zhao)
     rejected = client.post(f"{url}/reject", json={"reason": "Not qualified"}, headers=platform)
-    again = client.post("/me/technician-applications", json={"documents": DOCUMENTS}, headers=ZHAO)
+    again = client.post("/me/technician-applications", json={"documents": DOCUMENTS}, headers=zhao)
 
     assert asked.json()["state"] == "more_requested"
     assert asked.json()["notes"] == "Blurry ID"
@@ -127,22 +140,24 @@ def test_who_may_do_what(
     client: TestClient,
     alice: dict[str, str],
     platform: dict[str, str],
-    technician: dict[str, str],
+    shop: dict[str, str],
+    zhao: Headers,
+    qian: Headers,
 ) -> None:
     applied = _apply(client)
     url = f"/technician-applications/{applied['id']}"
 
     as_customer = client.post("/technician-applications", json=_application(), headers=alice)
-    queue_by_him = client.get("/technician-applications", headers=ZHAO)
-    self_approval = client.post(f"{url}/approve", headers=ZHAO)
-    read_by_other = client.get(url, headers=QIAN)
-    latest_by_other = client.get("/technicians/tec-zhao/applications/latest", headers=QIAN)
+    queue_by_him = client.get("/technician-applications", headers=zhao)
+    self_approval = client.post(f"{url}/approve", headers=zhao)
+    read_by_other = client.get(url, headers=qian)
+    latest_by_other = client.get("/technicians/tec-zhao/applications/latest", headers=qian)
     resubmit_by_platform = client.post(
         f"{url}/resubmit", json={"documents": DOCUMENTS}, headers=platform
     )
     anonymous = client.get(url)
     never_applied = client.get(
-        f"/technicians/{technician['X-Actor-Id']}/applications/latest", headers=platform
+        f"/technicians/{shop['technician_id']}/applications/latest", headers=platform
     )
 
     for refused in (as_customer, queue_by_him, self_approval, resubmit_by_platform):
@@ -154,20 +169,20 @@ def test_who_may_do_what(
         404,
         "application_not_found",
     )
-    assert client.get(url, headers=ZHAO).json()["state"] == "submitted"
+    assert client.get(url, headers=zhao).json()["state"] == "submitted"
 
 
 def test_moves_the_state_does_not_allow_are_409(
-    client: TestClient, platform: dict[str, str]
+    client: TestClient, platform: dict[str, str], zhao: Headers
 ) -> None:
     applied = _apply(client)
     url = f"/technician-applications/{applied['id']}"
 
-    twice = client.post("/technician-applications", json=_application(), headers=ZHAO)
+    twice = client.post("/technician-applications", json=_application(), headers=zhao)
     reapply_while_open = client.post(
-        "/me/technician-applications", json={"documents": DOCUMENTS}, headers=ZHAO
+        "/me/technician-applications", json={"documents": DOCUMENTS}, headers=zhao
     )
-    resubmit_unasked = client.post(f"{url}/resubmit", json={"documents": DOCUMENTS}, headers=ZHAO)
+    resubmit_unasked = client.post(f"{url}/resubmit", json={"documents": DOCUMENTS}, headers=zhao)
     client.post(f"{url}/approve", headers=platform)
     approve_again = client.post(f"{url}/approve", json={}, headers=platform)
 
@@ -206,9 +221,9 @@ def test_moves_the_state_does_not_allow_are_409(
     ],
 )
 def test_a_bad_application_is_refused_and_stores_nothing(
-    client: TestClient, platform: dict[str, str], changes: dict[str, Any], code: str
+    client: TestClient, platform: dict[str, str], changes: dict[str, Any], code: str, zhao: Headers
 ) -> None:
-    response = client.post("/technician-applications", json=_application(**changes), headers=ZHAO)
+    response = client.post("/technician-applications", json=_application(**changes), headers=zhao)
 
     assert response.status_code in (404, 422), response.text
     assert response.headers["content-type"] == PROBLEM
@@ -218,7 +233,9 @@ def test_a_bad_application_is_refused_and_stores_nothing(
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 2001])
-def test_a_review_says_why(client: TestClient, platform: dict[str, str], reason: str) -> None:
+def test_a_review_says_why(
+    client: TestClient, platform: dict[str, str], reason: str, zhao: Headers
+) -> None:
     applied = _apply(client)
 
     response = client.post(
@@ -230,6 +247,6 @@ def test_a_review_says_why(client: TestClient, platform: dict[str, str], reason:
     assert response.status_code == 422
     assert response.json()["code"] in ("invalid_input", "invalid_application")
     assert (
-        client.get(f"/technician-applications/{applied['id']}", headers=ZHAO).json()["state"]
+        client.get(f"/technician-applications/{applied['id']}", headers=zhao).json()["state"]
         == "submitted"
     )

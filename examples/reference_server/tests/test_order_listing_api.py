@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from booking_core.bootstrap import BookingApp
 from booking_core.ids import StoreId, TechnicianId
+from booking_core.orders import Actor, Role
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.testing import FrozenClock
 from booking_server.paging import MAX_CURSOR_LENGTH
@@ -62,10 +63,11 @@ def test_each_role_lists_what_it_may(
     alice: Headers,
     platform: Headers,
     technician: Headers,
+    as_: Callable[[Actor], Headers],
 ) -> None:
     # given the first technician works for the north store
     _change_technician(booking_app, shop["technician_id"], store_id=StoreId("sto_north"))
-    north = {"X-Actor-Id": "sto_north", "X-Actor-Role": "store"}
+    north = as_(Actor("sto_north", Role.STORE))
 
     # when each role lists orders
     listed = {
@@ -103,11 +105,15 @@ def test_filters_narrow_the_list(
 
 
 def test_naming_someone_else_is_forbidden(
-    client: TestClient, orders: dict[str, str], alice: Headers, technician: Headers
+    client: TestClient,
+    orders: dict[str, str],
+    alice: Headers,
+    technician: Headers,
+    as_: Callable[[Actor], Headers],
 ) -> None:
     for headers, params in (
         (alice, {"customer_id": "cus-bob"}),
-        ({"X-Actor-Id": "sto_south", "X-Actor-Role": "store"}, {"store_id": "sto_north"}),
+        (as_(Actor("sto_south", Role.STORE)), {"store_id": "sto_north"}),
     ):
         response = client.get("/orders", params=params, headers=headers)
 

@@ -51,7 +51,7 @@ def test_a_retry_while_the_first_request_runs_is_409_then_201_once_it_failed(
     headers = {**alice, "Idempotency-Key": KEY}
     now = clock.now()
     running = IdempotencyRecord(
-        actor_id=alice["X-Actor-Id"],
+        actor_id="cus-alice",  # whom the alice fixture acts as
         key=KEY,
         fingerprint="0" * 64,
         order_id=OrderId("ord_first"),

@@ -9,6 +9,7 @@ import pendulum
 import pytest
 from fastapi.testclient import TestClient
 
+from booking_core.orders import Actor, Role
 from booking_core.testing import FrozenClock
 
 from .conftest import DAY, ZONE
@@ -49,8 +50,14 @@ def test_he_shapes_his_schedule_and_the_answers_show_it(
     body = schedule.json()
     assert body["overrides"] == [{"date": WEDNESDAY, "hours": ["10:00-14:00"]}]
     assert body["time_off"] == [
-        {"start": "2026-03-05T14:00:00+08:00", "end": "2026-03-05T16:00:00+08:00", "reason": ""},
         {
+            "id": "off_3",
+            "start": "2026-03-05T14:00:00+08:00",
+            "end": "2026-03-05T16:00:00+08:00",
+            "reason": "",
+        },
+        {
+            "id": "off_2",
             "start": "2026-03-09T00:00:00+08:00",
             "end": "2026-03-11T00:00:00+08:00",
             "reason": "leave",
@@ -143,13 +150,14 @@ def test_the_rota_is_his_stores_and_the_platforms(
     shop: dict[str, str],
     technician: dict[str, str],
     platform: dict[str, str],
+    as_: Callable[[Actor], dict[str, str]],
 ) -> None:
     tech_id = shop["technician_id"]
     client.put(f"/technicians/{tech_id}/profile", json={"store_id": "sto-east"}, headers=platform)
     shift = {"store_id": "sto-east", "date": "2026-03-07", "hours": "22:00-02:00"}
     base = f"{_schedule(shop)}/shifts"
-    store = {"X-Actor-Id": "sto-east", "X-Actor-Role": "store"}
-    other_store = {"X-Actor-Id": "sto-west", "X-Actor-Role": "store"}
+    store = as_(Actor("sto-east", Role.STORE))
+    other_store = as_(Actor("sto-west", Role.STORE))
 
     by_himself = client.put(f"{base}/night", json=shift, headers=technician)
     by_other_store = client.put(f"{base}/night", json=shift, headers=other_store)

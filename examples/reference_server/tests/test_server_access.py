@@ -1,4 +1,4 @@
-"""Who may do what: actor headers, platform-only management, own orders only (I25)."""
+"""Who may do what: bearer tokens, platform-only management, own orders only (I25)."""
 
 from __future__ import annotations
 
@@ -8,42 +8,74 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from booking_core.bootstrap import BookingApp
+from booking_core.orders import Actor, Role
+from booking_server import create_app
+
 CATEGORY = {"name": "美容 Beauty"}
+
+
+_STAND_IN_REFUSED = [
+    ({"X-Actor-Id": "cus-alice"}, "no role"),
+    ({"X-Actor-Id": "cus-alice", "X-Actor-Role": "emperor"}, "unknown role"),
+    ({"X-Actor-Id": "payments", "X-Actor-Role": "system"}, "system is not for requests"),
+    ({"X-Actor-Id": "bad id!", "X-Actor-Role": "customer"}, "malformed id"),
+    ({"X-Actor-Id": "x" * 200, "X-Actor-Role": "customer"}, "id too long"),
+    ({"X-Actor-Id": "a", "X-Actor-Role": "platform", "X-Actor-Staff": "king"}, "unknown staff"),
+]
 
 
 @pytest.mark.parametrize(
     ("headers", "why"),
     [
         ({}, "no headers"),
-        ({"X-Actor-Id": "cus-alice"}, "no role"),
+        ({"X-Actor-Id": "admin-1", "X-Actor-Role": "platform"}, "stand-in headers"),
         ({"X-Actor-Role": "customer"}, "no id"),
-        ({"X-Actor-Id": "cus-alice", "X-Actor-Role": "emperor"}, "unknown role"),
-        ({"X-Actor-Id": "payments", "X-Actor-Role": "system"}, "system is not for requests"),
-        ({"X-Actor-Id": "bad id!", "X-Actor-Role": "customer"}, "malformed id"),
-        ({"X-Actor-Id": "x" * 200, "X-Actor-Role": "customer"}, "id too long"),
+        ({"Authorization": "Basic YWRtaW46YWRtaW4="}, "not a bearer token"),
+        ({"Authorization": "Bearer "}, "an empty token"),
+        ({"Authorization": "Bearer not-a-jwt"}, "not a token"),
+        *_STAND_IN_REFUSED,
     ],
 )
-def test_a_request_that_does_not_say_who_acts_is_401(
+def test_a_request_without_a_valid_bearer_token_is_401(
     client: TestClient, headers: dict[str, str], why: str
 ) -> None:
-    # given headers that do not name an acceptable actor
+    # given headers that carry no valid access token (the stand-in headers are not believed)
 
     # when an actor-only endpoint is called
     response = client.get("/orders", headers=headers)
 
-    # then it is a 401 problem that says how to identify
+    # then it is a 401 problem that says how to sign in
     assert response.status_code == 401, why
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "unauthenticated"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    if "Authorization" not in headers:
+        assert "Authorization: Bearer" in response.json()["detail"]
+
+
+@pytest.fixture
+def trusting(booking_app: BookingApp) -> TestClient:
+    """The test setting that also believes the stand-in headers (off by default)."""
+    return TestClient(create_app(booking_app, trust_actor_headers=True))
+
+
+@pytest.mark.parametrize(("headers", "why"), _STAND_IN_REFUSED)
+def test_the_test_setting_checks_the_stand_in_headers(
+    trusting: TestClient, headers: dict[str, str], why: str
+) -> None:
+    response = trusting.get("/orders", headers=headers)
+
+    assert response.status_code == 401, why
+    assert response.json()["code"] == "unauthenticated"
     assert "X-Actor" in response.json()["detail"]
-    assert "WWW-Authenticate" in response.headers
 
 
-def test_the_role_header_is_case_insensitive(client: TestClient) -> None:
+def test_the_test_setting_believes_the_stand_in_headers(trusting: TestClient) -> None:
     # given a role written in capitals
 
-    # when the customer lists her orders
-    response = client.get("/orders", headers={"X-Actor-Id": "cus-a", "X-Actor-Role": "Customer"})
+    # when the customer lists her orders through the test setting
+    response = trusting.get("/orders", headers={"X-Actor-Id": "cus-a", "X-Actor-Role": "Customer"})
 
     # then she is recognised
     assert response.status_code == 200
@@ -88,15 +120,17 @@ def test_browsing_needs_no_actor(client: TestClient, shop: dict[str, str]) -> No
 def test_only_the_platform_manages_the_catalog_and_technicians(
     client: TestClient,
     snapshot: Callable[[], dict[str, Any]],
+    as_: Callable[[Actor], dict[str, str]],
     role: str,
     path: str,
     body: dict[str, Any],
 ) -> None:
     # given an actor that is not the platform
+    headers = as_(Actor("someone", Role(role)))
     before = snapshot()
 
     # when it tries to create something
-    response = client.post(path, json=body, headers={"X-Actor-Id": "someone", "X-Actor-Role": role})
+    response = client.post(path, json=body, headers=headers)
 
     # then it is forbidden and nothing was stored
     assert response.status_code == 403
@@ -199,15 +233,15 @@ def test_only_customers_place_orders(
     client: TestClient,
     order_body: Callable[..., dict[str, Any]],
     snapshot: Callable[[], dict[str, Any]],
+    as_: Callable[[Actor], dict[str, str]],
     role: str,
 ) -> None:
     # given an actor who is not a customer
+    headers = as_(Actor("someone", Role(role)))
     before = snapshot()
 
     # when it places an order
-    response = client.post(
-        "/orders", json=order_body(), headers={"X-Actor-Id": "someone", "X-Actor-Role": role}
-    )
+    response = client.post("/orders", json=order_body(), headers=headers)
 
     # then it is forbidden and the slot stays free
     assert response.status_code == 403
@@ -217,6 +251,7 @@ def test_only_customers_place_orders(
 def test_a_technician_lists_only_the_orders_assigned_to_him(
     client: TestClient,
     place: Callable[..., dict[str, Any]],
+    shop: dict[str, str],
     technician: dict[str, str],
     other_technician: dict[str, str],
 ) -> None:
@@ -227,7 +262,7 @@ def test_a_technician_lists_only_the_orders_assigned_to_him(
     mine = client.get("/orders", headers=technician)
     theirs = client.get("/orders", headers=other_technician)
     asked = client.get(
-        "/orders", params={"technician_id": technician["X-Actor-Id"]}, headers=other_technician
+        "/orders", params={"technician_id": shop["technician_id"]}, headers=other_technician
     )
 
     # then only the first sees it, and asking for someone else's list is forbidden
@@ -252,6 +287,7 @@ def test_a_technician_cannot_pay_an_order(
 def test_only_the_orders_customer_reviews_it(
     client: TestClient,
     paid_order: dict[str, Any],
+    shop: dict[str, str],
     technician: dict[str, str],
     bob: dict[str, str],
     walk: Callable[..., dict[str, Any]],
@@ -268,4 +304,4 @@ def test_only_the_orders_customer_reviews_it(
     # then Bob finds no such order and the technician may not review
     assert by_bob.status_code == 404
     assert by_tech.status_code == 403
-    assert client.get(f"/technicians/{technician['X-Actor-Id']}/reviews").json()["count"] == 0
+    assert client.get(f"/technicians/{shop['technician_id']}/reviews").json()["count"] == 0

@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from booking_core.orders import Actor
+
 DAY = "2026-03-03"
-PLATFORM = {"X-Actor-Id": "admin-1", "X-Actor-Role": "platform"}
-ALICE = {"X-Actor-Id": "cus-alice", "X-Actor-Role": "customer"}
+PLATFORM = Actor.platform("admin-1")
+ALICE = Actor.customer("cus-alice")
+Headers = dict[str, str]
 MALFORMED = '{"name": "按摩", '  # cut off mid-object
 
 
@@ -47,7 +50,7 @@ def _order(start: Any = f"{DAY}T10:00:00+08:00", **changes: Any) -> dict[str, An
 
 
 # (case id, method, path, actor, JSON body or raw text, status, code)
-CASES: list[tuple[str, str, str, dict[str, str] | None, Any, int, str]] = [
+CASES: list[tuple[str, str, str, Actor | None, Any, int, str]] = [
     # catalog
     ("negative price", "POST", "/services", PLATFORM,
      _service(price={"amount": -1, "currency": "CNY"}), 422, "invalid_input"),
@@ -179,21 +182,23 @@ def test_bad_input_is_a_problem_and_stores_nothing(
     client: TestClient,
     shop: dict[str, str],
     snapshot: Callable[[], dict[str, Any]],
+    as_: Callable[[Actor], Headers],
     method: str,
     path: str,
-    actor: dict[str, str] | None,
+    actor: Actor | None,
     body: Any,
     status: int,
     code: str,
 ) -> None:
     # given the shop and what the list endpoints show
+    headers = as_(actor) if actor else {}
     before = snapshot()
 
     # when the bad request is sent
     response = client.request(
         method,
         _fill(path, shop),
-        headers={**(actor or {}), "Content-Type": "application/json"},
+        headers={**headers, "Content-Type": "application/json"},
         **_payload(body, shop),
     )
 
@@ -206,14 +211,16 @@ def test_bad_input_is_a_problem_and_stores_nothing(
     assert snapshot() == before
 
 
-def test_field_errors_name_the_field(client: TestClient, shop: dict[str, str]) -> None:
+def test_field_errors_name_the_field(
+    client: TestClient, shop: dict[str, str], platform: Headers
+) -> None:
     # given a service whose price is a fraction (199.0 would be the integer 199)
 
     # when it is created
     response = client.post(
         "/services",
         json=_fill_json(_service(price={"amount": 199.5, "currency": "CNY"}), shop),
-        headers=PLATFORM,
+        headers=platform,
     )
 
     # then the problem lists the field that failed
@@ -241,9 +248,11 @@ def test_a_service_the_technician_does_not_perform(
     client: TestClient,
     shop: dict[str, str],
     snapshot: Callable[[], dict[str, Any]],
+    platform: Headers,
+    alice: Headers,
 ) -> None:
     # given a second service the shop's technician does not perform
-    other = client.post("/services", json=_fill_json(_service(), shop), headers=PLATFORM).json()
+    other = client.post("/services", json=_fill_json(_service(), shop), headers=platform).json()
     before = snapshot()
 
     # when its slots are listed and it is booked with him
@@ -252,7 +261,7 @@ def test_a_service_the_technician_does_not_perform(
         params={"service_id": other["id"], "date": DAY},
     )
     order = client.post(
-        "/orders", json=_fill_json(_order(service_id=other["id"]), shop), headers=ALICE
+        "/orders", json=_fill_json(_order(service_id=other["id"]), shop), headers=alice
     )
 
     # then both say he does not offer it, and nothing was stored
@@ -275,7 +284,9 @@ def test_a_service_the_technician_does_not_perform(
 def test_bad_reviews_are_refused(
     client: TestClient,
     paid_order: dict[str, Any],
-    technician: dict[str, str],
+    shop: dict[str, str],
+    alice: Headers,
+    technician: Headers,
     body: dict[str, Any],
     walk: Callable[..., dict[str, Any]],
 ) -> None:
@@ -283,34 +294,36 @@ def test_bad_reviews_are_refused(
     walk(paid_order["id"], technician)
 
     # when she sends a bad review
-    response = client.post(f"/orders/{paid_order['id']}/review", json=body, headers=ALICE)
+    response = client.post(f"/orders/{paid_order['id']}/review", json=body, headers=alice)
 
     # then it is refused and no review is shown
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
-    assert client.get(f"/technicians/{technician['X-Actor-Id']}/reviews").json()["count"] == 0
+    assert client.get(f"/technicians/{shop['technician_id']}/reviews").json()["count"] == 0
 
 
 def test_an_order_is_reviewed_only_once_and_only_when_completed(
     client: TestClient,
     paid_order: dict[str, Any],
-    technician: dict[str, str],
+    shop: dict[str, str],
+    alice: Headers,
+    technician: Headers,
     walk: Callable[..., dict[str, Any]],
 ) -> None:
     # given Alice's paid order, not yet completed
     url = f"/orders/{paid_order['id']}/review"
 
     # when she reviews it too early, then after completion twice
-    early = client.post(url, json={"stars": 5}, headers=ALICE)
+    early = client.post(url, json={"stars": 5}, headers=alice)
     walk(paid_order["id"], technician)
-    first = client.post(url, json={"stars": 4}, headers=ALICE)
-    second = client.post(url, json={"stars": 1}, headers=ALICE)
+    first = client.post(url, json={"stars": 4}, headers=alice)
+    second = client.post(url, json={"stars": 1}, headers=alice)
 
     # then only the review after completion counts
     assert (early.status_code, early.json()["code"]) == (409, "review_not_allowed")
     assert first.status_code == 201
     assert (second.status_code, second.json()["code"]) == (409, "review_exists")
-    reviews = client.get(f"/technicians/{technician['X-Actor-Id']}/reviews").json()
+    reviews = client.get(f"/technicians/{shop['technician_id']}/reviews").json()
     assert [r["stars"] for r in reviews["items"]] == [4]
 
 
@@ -326,21 +339,22 @@ def test_an_order_is_reviewed_only_once_and_only_when_completed(
 def test_refused_transitions_change_nothing(
     client: TestClient,
     paid_order: dict[str, Any],
-    technician: dict[str, str],
+    alice: Headers,
+    technician: Headers,
     action: str,
     body: dict[str, Any] | None,
     status: int,
     code: str,
 ) -> None:
     # given Alice's paid order awaiting acceptance
-    before = client.get(f"/orders/{paid_order['id']}", headers=ALICE).json()
+    before = client.get(f"/orders/{paid_order['id']}", headers=alice).json()
 
     # when the technician fires an action out of order or with a bad body
     response = client.post(f"/orders/{paid_order['id']}/{action}", json=body, headers=technician)
 
     # then it is refused and the order is as it was
     assert (response.status_code, response.json()["code"]) == (status, code)
-    assert client.get(f"/orders/{paid_order['id']}", headers=ALICE).json() == before
+    assert client.get(f"/orders/{paid_order['id']}", headers=alice).json() == before
 
 
 def _fill(text: str, shop: dict[str, str]) -> str:

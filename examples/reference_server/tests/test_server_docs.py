@@ -97,8 +97,11 @@ def runs() -> dict[Path, Run]:
 def test_the_server_pages_exist_and_the_operations_are_read() -> None:
     assert [p.name for p in PAGES] == [
         "aftersales.md",
+        "audit.md",
+        "auth.md",
         "booking.md",
         "catalog.md",
+        "contacts.md",
         "customers.md",
         "lifecycle.md",
         "onboarding.md",

@@ -13,11 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from booking_core.bootstrap import BookingApp, build
+from booking_core.orders import Actor
 from booking_core.ports.storage import UnitOfWork
 from booking_core.testing import ScriptedPaymentGateway
 from booking_server import create_app
 from booking_server.main import main
 from booking_server.settings import Settings, mask_url
+
+from .conftest import headers_of
 
 DAY = "2026-03-03"
 
@@ -25,39 +28,42 @@ DAY = "2026-03-03"
 # --- text no database stores, on every backend -------------------------------------------
 
 
-PLATFORM = {"X-Actor-Id": "admin-1", "X-Actor-Role": "platform"}
-ALICE = {"X-Actor-Id": "cus-alice", "X-Actor-Role": "customer"}
+PLATFORM = Actor.platform("admin-1")
+ALICE = Actor.customer("cus-alice")
 JSON = {"Content-Type": "application/json"}
 
-# (case id, method, path, headers, raw body or None, where)
-UNSTORABLE: list[tuple[str, str, str, dict[str, str], bytes | None, str]] = [
+# (case id, method, path, who acts or None, raw JSON body or None, where)
+UNSTORABLE: list[tuple[str, str, str, Actor | None, bytes | None, str]] = [
     ("NUL in a path id", "GET", "/orders/ord%00x", ALICE, None, "path"),
-    ("NUL in a category name", "POST", "/categories", {**PLATFORM, **JSON},
+    ("NUL in a category name", "POST", "/categories", PLATFORM,
      json.dumps({"name": "a\u0000b"}).encode(), "body"),
-    ("lone surrogate in a category name", "POST", "/categories", {**PLATFORM, **JSON},
+    ("lone surrogate in a category name", "POST", "/categories", PLATFORM,
      b'{"name": "a\\ud800b"}', "body"),
-    ("NUL in a JSON key", "POST", "/categories", {**PLATFORM, **JSON},
+    ("NUL in a JSON key", "POST", "/categories", PLATFORM,
      b'{"na\\u0000me": "x"}', "body"),
-    ("JSON body that is not UTF-8", "POST", "/categories", {**PLATFORM, **JSON},
+    ("JSON body that is not UTF-8", "POST", "/categories", PLATFORM,
      b'{"name": "a\xed\xa0\x80b"}', "body"),
     ("NUL in a query", "GET", "/technicians/tec_1/slots?service_id=svc%00x&date=2026-03-03",
-     {}, None, "query"),
+     None, None, "query"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "headers", "body", "where"),
+    ("method", "path", "actor", "body", "where"),
     [pytest.param(*case[1:], id=case[0]) for case in UNSTORABLE],
 )
 def test_unstorable_text_is_the_same_422_on_every_backend(
     backend_client: TestClient,
     method: str,
     path: str,
-    headers: dict[str, str],
+    actor: Actor | None,
     body: bytes | None,
     where: str,
 ) -> None:
     # given a server on memory, SQLite or PostgreSQL
+    headers = headers_of(backend_client, actor) if actor else {}
+    if body is not None:
+        headers |= JSON
 
     # when a request carries a NUL or a lone surrogate
     response = backend_client.request(method, path, headers=headers, content=body)
@@ -72,12 +78,14 @@ def test_unstorable_text_is_the_same_422_on_every_backend(
     assert backend_client.get("/categories").json()["items"] == []
 
 
-def test_escaped_backslashes_and_real_emoji_are_fine(client: TestClient) -> None:
+def test_escaped_backslashes_and_real_emoji_are_fine(
+    client: TestClient, platform: dict[str, str]
+) -> None:
     # given names that merely look like escapes, and a surrogate pair (one emoji)
     body = b'{"name": "C:\\\\u0000 \\ud83d\\ude00"}'
 
     # when the category is created
-    response = client.post("/categories", content=body, headers={**PLATFORM, **JSON})
+    response = client.post("/categories", content=body, headers={**platform, **JSON})
 
     # then it is stored as written
     assert response.status_code == 201, response.json()
@@ -279,7 +287,8 @@ def test_a_streamed_body_is_cut_off_at_the_limit(small_client: TestClient) -> No
             yield b"y" * 512
 
     # when it is posted
-    response = small_client.post("/categories", content=chunks(), headers=PLATFORM)
+    platform = headers_of(small_client, PLATFORM)
+    response = small_client.post("/categories", content=chunks(), headers=platform)
 
     # then it is 413
     assert (response.status_code, response.json()["code"]) == (413, "request_too_large")
@@ -289,7 +298,8 @@ def test_a_body_within_the_limit_is_served(small_client: TestClient) -> None:
     # given a server taking 1 KiB bodies
 
     # when a small category is created
-    response = small_client.post("/categories", json={"name": "按摩"}, headers=PLATFORM)
+    platform = headers_of(small_client, PLATFORM)
+    response = small_client.post("/categories", json={"name": "按摩"}, headers=platform)
 
     # then it is
     assert response.status_code == 201

@@ -67,14 +67,14 @@ def test_errors_are_documented_as_problem_json(client: TestClient) -> None:
     # when placing an order's responses are read
     responses = document["paths"]["/orders"]["post"]["responses"]
 
-    # then conflicts and validation errors are problem+json, and the actor headers are declared
+    # then conflicts and validation errors are problem+json, and the bearer token is declared
     assert set(responses) >= {"201", "401", "403", "404", "409", "422"}
     for status in ("409", "422"):
         assert responses[status]["content"] == {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
         }
     assert "HTTPValidationError" not in document["components"]["schemas"]
-    assert set(document["components"]["securitySchemes"]) == {"ActorId", "ActorRole"}
+    assert set(document["components"]["securitySchemes"]) == {"OAuth2PasswordBearer"}
 
 
 def test_the_interactive_docs_are_served(client: TestClient) -> None:

@@ -15,10 +15,12 @@ from booking_core.bootstrap import BookingApp
 from booking_core.ids import CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import OrderParties
 from booking_core.money import Money
-from booking_core.orders import Actor
+from booking_core.orders import Actor, Role
 from booking_core.pricing import Cart, CartLine
 from booking_core.testing import FrozenClock
 from booking_server.paging import MAX_PAGE_SIZE
+
+from .conftest import headers_of
 
 DAY = "2026-03-03"
 ZONE = "Asia/Shanghai"
@@ -293,14 +295,39 @@ def _applications(client: TestClient, platform: Headers, clock: FrozenClock, **_
             "weekly_hours": {"mon": ["09:00-10:00"]},
             "documents": documents,
         }
-        headers = {"X-Actor-Id": technician, "X-Actor-Role": "technician"}
+        headers = headers_of(client, Actor(technician, Role.TECHNICIAN))
         ids += _created(client, "/technician-applications", [body], headers)
     # first submitted first, then by id
     return Listing("/technician-applications", {}, platform, ids)
 
 
+def _applications_by_state(
+    client: TestClient, platform: Headers, clock: FrozenClock, **_: Any
+) -> Listing:
+    queue = _applications(client, platform, clock)
+    # approved in another order than submitted; one left waiting
+    for application_id in (queue.expected[2], queue.expected[0], queue.expected[3]):
+        approved = client.post(
+            f"/technician-applications/{application_id}/approve", headers=platform
+        )
+        assert approved.status_code == 200, approved.json()
+    approved_ids = [queue.expected[0], queue.expected[2], queue.expected[3]]
+    # first submitted first, then by id, among those in the state asked for
+    return Listing("/technician-applications", {"state": "approved"}, platform, approved_ids)
+
+
+def _audit(client: TestClient, platform: Headers, clock: FrozenClock, **_: Any) -> Listing:
+    subjects = _created(client, "/categories", [{"name": n} for n in "abc"], platform)
+    clock.set(clock.now().add(minutes=1))
+    technician = {"name": "x", "time_zone": ZONE, "weekly_hours": {}}
+    subjects += _created(client, "/technicians", [technician], platform)
+    # newest first, then the larger id first (ids are minted in order)
+    return Listing("/audit", {}, platform, subjects[::-1], ident="subject_id")
+
+
 LISTINGS: dict[str, Callable[..., Listing]] = {
     "technician applications": _applications,
+    "technician applications by state": _applications_by_state,
     "categories": _categories,
     "services": _services,
     "technicians": _technicians,
@@ -317,9 +344,12 @@ LISTINGS: dict[str, Callable[..., Listing]] = {
     "stores": _stores,
     "store members": _store_members,
     "announcements": _announcements,
+    "audit log": _audit,
 }
 #: Lists left whole: each is bounded by one order's life (a handful of entries).
 UNPAGED = {"/ledger/orders/{order_id}"}
+#: Listings of a path already listed above, read with a filter.
+FILTERED = {"technician applications by state"}
 
 
 @pytest.fixture(params=list(LISTINGS))
@@ -425,7 +455,7 @@ def test_every_list_that_can_grow_is_paged(client: TestClient) -> None:
         path for path, names in lists.items() if {"limit", "cursor", "answer:next_cursor"} <= names
     }
     assert set(lists) - paged == UNPAGED
-    assert len(paged) == len(LISTINGS)
+    assert len(paged) == len(LISTINGS) - len(FILTERED)
 
 
 def test_without_a_limit_a_page_holds_a_hundred(client: TestClient, platform: Headers) -> None:
@@ -461,9 +491,8 @@ def test_a_page_continues_after_its_cursor_when_the_list_changed(
     assert a not in {c["id"] for c in first["items"] + second["items"]}
 
 
-def test_pages_walk_names_once_on_every_backend(
-    backend_client: TestClient, platform: Headers
-) -> None:
+def test_pages_walk_names_once_on_every_backend(backend_client: TestClient) -> None:
+    platform = headers_of(backend_client, Actor.platform("admin-1"))
     # given names a database collation may order otherwise than Python does
     names = ["b", "B", "a", "A", "á", "Ä", "_x", "10", "9", "李", "a b", "ab"]
     ids = _created(backend_client, "/categories", [{"name": n} for n in names], platform)

@@ -19,10 +19,13 @@ from booking_core.errors import (
     PermissionDenied,
     SlotTaken,
 )
+from booking_core.orders import Actor
 from booking_core.ports.storage import UnitOfWork
 from booking_core.testing import ScriptedPaymentGateway
 from booking_server import create_app
 from booking_server.problems import status_for
+
+from .conftest import headers_of
 
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "details", "request_id"}
 
@@ -70,12 +73,11 @@ def test_not_found_codes_name_the_entity(client: TestClient) -> None:
     assert problem["details"] == {"entity": "service", "id": "svc_missing"}
 
 
-def test_the_problem_base_uri_is_configurable(
-    booking_app: BookingApp, alice: dict[str, str]
-) -> None:
+def test_the_problem_base_uri_is_configurable(booking_app: BookingApp) -> None:
     # given a server with its own problem base
     with TestClient(create_app(booking_app, problem_base="urn:example:problem:")) as custom:
         # when a missing order is read
+        alice = headers_of(custom, Actor.customer("cus-alice"))
         problem = custom.get("/orders/ord_missing", headers=alice).json()
 
     # then the type uses that base

@@ -8,6 +8,7 @@ from typing import Any
 import pendulum
 from fastapi.testclient import TestClient
 
+from booking_core.orders import Actor, Role
 from booking_core.testing import FrozenClock, ScriptedPaymentGateway
 from booking_core.testing.payments import Outcome
 
@@ -36,6 +37,7 @@ def test_the_whole_slice_over_http(
     platform: dict[str, str],
     alice: dict[str, str],
     bob: dict[str, str],
+    as_: Callable[[Actor], dict[str, str]],
 ) -> None:
     # given a category, a service and a technician created by the platform
     category = client.post("/categories", json={"name": "按摩 Massage"}, headers=platform).json()
@@ -59,7 +61,7 @@ def test_the_whole_slice_over_http(
         },
         headers=platform,
     ).json()
-    tech = {"X-Actor-Id": technician["id"], "X-Actor-Role": "technician"}
+    tech = as_(Actor(technician["id"], Role.TECHNICIAN))
     slots_url = f"/technicians/{technician['id']}/slots"
     query = {"service_id": service["id"], "date": DAY}
 

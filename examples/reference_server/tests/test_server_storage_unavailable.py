@@ -14,12 +14,15 @@ from fastapi.testclient import TestClient
 
 from booking_core.bootstrap import build
 from booking_core.errors import StorageUnavailable
+from booking_core.orders import Actor
 from booking_core.testing import FrozenClock, ScriptedPaymentGateway, SequentialIds
 from booking_server import create_app
 from booking_server.problems import status_for
 
+from .conftest import headers_of
+
 HAS_ADAPTER = importlib.util.find_spec("booking_core_sqlalchemy") is not None
-PLATFORM = {"X-Actor-Id": "admin-1", "X-Actor-Role": "platform"}
+PLATFORM = Actor.platform("admin-1")
 
 
 def test_storage_unavailable_is_a_503() -> None:
@@ -55,13 +58,14 @@ def test_a_locked_database_answers_503_with_retry_after_then_recovers(
     quick_client: TestClient, sqlite_file: Path
 ) -> None:
     # Given another process holding the database's write lock
+    platform = headers_of(quick_client, PLATFORM)  # signed in before the lock is taken
     other = sqlite3.connect(sqlite_file, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
 
     # When a category is created
     try:
         began = time.monotonic()
-        stalled = quick_client.post("/categories", json={"name": "Massage"}, headers=PLATFORM)
+        stalled = quick_client.post("/categories", json={"name": "Massage"}, headers=platform)
         elapsed = time.monotonic() - began
     finally:
         other.execute("ROLLBACK")
@@ -82,9 +86,9 @@ def test_a_locked_database_answers_503_with_retry_after_then_recovers(
     assert "sqlite" not in body["detail"].lower()
     assert str(sqlite_file) not in stalled.text
     # And once the lock is gone the same request succeeds, and only once
-    created = quick_client.post("/categories", json={"name": "Massage"}, headers=PLATFORM)
+    created = quick_client.post("/categories", json={"name": "Massage"}, headers=platform)
     assert created.status_code == 201
-    listed = quick_client.get("/categories", headers=PLATFORM).json()
+    listed = quick_client.get("/categories", headers=platform).json()
     assert [c["name"] for c in (listed["items"] if isinstance(listed, dict) else listed)] == [
         "Massage"
     ]

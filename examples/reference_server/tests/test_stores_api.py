@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from booking_core.orders import Actor, Role
+
+from .conftest import headers_of
+
 Json = dict[str, Any]
 Headers = dict[str, str]
 
@@ -29,7 +33,7 @@ def _store(client: TestClient, platform: Headers, **extra: Any) -> tuple[str, He
     created = client.post("/stores", json={**STORE, **extra}, headers=platform)
     assert created.status_code == 201, created.json()
     store_id = created.json()["id"]
-    return store_id, {"X-Actor-Id": store_id, "X-Actor-Role": "store"}
+    return store_id, headers_of(client, Actor(store_id, Role.STORE))
 
 
 def test_a_technician_joins_one_store_and_sells_at_its_price(
@@ -72,7 +76,7 @@ def test_only_the_platform_creates_stores_and_allows_prices(
     client: TestClient, platform: Headers, role: str
 ) -> None:
     store_id, _ = _store(client, platform)
-    headers = {"X-Actor-Id": store_id if role == "store" else "x-1", "X-Actor-Role": role}
+    headers = headers_of(client, Actor(store_id if role == "store" else "x-1", Role(role)))
 
     assert client.post("/stores", json=STORE, headers=headers).status_code == 403
     allowed = client.put(

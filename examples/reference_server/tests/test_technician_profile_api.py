@@ -9,10 +9,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from booking_core.orders import Actor, Role
+
 ZONE = "Asia/Shanghai"
 DAY = "2026-03-03"  # a Tuesday, as in conftest
 HOURS = {day: ["09:00-12:00", "13:00-21:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
-STORE = {"X-Actor-Id": "sto_1", "X-Actor-Role": "store"}
+
+
+@pytest.fixture
+def store(as_: Callable[[Actor], dict[str, str]]) -> dict[str, str]:
+    """Headers of store sto_1's manager."""
+    return as_(Actor("sto_1", Role.STORE))
+
+
+@pytest.fixture
+def another_store(as_: Callable[[Actor], dict[str, str]]) -> dict[str, str]:
+    return as_(Actor("sto_2", Role.STORE))
 
 
 def _profile(service_id: str, **changes: Any) -> dict[str, Any]:
@@ -125,7 +137,7 @@ def test_a_rating_the_platform_sets_is_shown_with_one_decimal(
 
 
 def test_his_store_edits_his_prices(
-    client: TestClient, shop: dict[str, str], employed: str
+    client: TestClient, shop: dict[str, str], employed: str, store: dict[str, str]
 ) -> None:
     # given a technician of store sto_1
     cheaper = _profile(
@@ -133,7 +145,7 @@ def test_his_store_edits_his_prices(
     )
 
     # when the store lowers his price
-    response = _put(client, employed, cheaper, STORE)
+    response = _put(client, employed, cheaper, store)
 
     # then the price is his from now on
     assert response.status_code == 200, response.json()
@@ -166,10 +178,7 @@ def test_others_and_store_moves_are_forbidden_and_change_nothing(
     changes: dict[str, Any],
 ) -> None:
     # given a technician of store sto_1 and someone acting on his profile
-    headers = {
-        "another_store": {"X-Actor-Id": "sto_2", "X-Actor-Role": "store"},
-        "store": STORE,
-    }.get(who) or request.getfixturevalue(who)
+    headers = request.getfixturevalue(who)
     before = client.get(f"/technicians/{employed}").json()
 
     # when they replace it

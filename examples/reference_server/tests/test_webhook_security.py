@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from booking_core.orders import Actor
 from booking_core.ports.payments import WebhookKind
 from booking_core.testing import ScriptedPaymentGateway
 from booking_core.testing.payments import FAKE_SIGNATURE_HEADER, Outcome
 from booking_server.main import create_server
 from booking_server.settings import MEMORY_URL, Settings
+
+from .conftest import headers_of
 
 Json = dict[str, Any]
 #: The secret the fake gateway used by default before issue 8: public, in the source.
@@ -97,7 +100,7 @@ def test_a_demo_server_refuses_webhooks_signed_with_the_public_default_secret() 
     # given a server started in demo mode (no secret configured) and an unpaid order
     with TestClient(create_server(Settings(db_url=MEMORY_URL))) as client:
         catalog = client.get("/technicians").json()["items"][0]
-        alice = {"X-Actor-Id": "cus-alice", "X-Actor-Role": "customer"}
+        alice = headers_of(client, Actor.customer("cus-alice"))
         order = _place_first_offered(client, catalog, alice)
 
         # when an attacker posts a capture signed with the secret once public in the source

@@ -8,6 +8,7 @@ privacy rules that decide who sees the customer's phone and address.
 from booking_core.orders.actor import Actor, Role
 from booking_core.orders.cancellation import CancellationCause, CancellationQuote
 from booking_core.orders.complaint import Complaint, Decision, Remedy, Resolution
+from booking_core.orders.contact import OrderContact
 from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.order import Order, OrderState, TransitionRecord
 from booking_core.orders.payments import (
@@ -42,6 +43,7 @@ __all__ = [
     "ContactView",
     "Decision",
     "Order",
+    "OrderContact",
     "OrderState",
     "PaymentAttempt",
     "PaymentMode",

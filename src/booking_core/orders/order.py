@@ -20,6 +20,7 @@ from booking_core.events import DomainEvent
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
+from booking_core.orders.contact import OrderContact
 from booking_core.orders.events import OrderModified, OrderPlaced, OrderStateChanged
 from booking_core.orders.lifecycle import GUARD_EXPLANATIONS, OrderLifecycle
 from booking_core.orders.permissions import check_event
@@ -138,7 +139,8 @@ class Order:
     failed, so ``refunded <= paid`` always (I13). ``quote`` is how the price was made (per
     line: base, each discount, payable, what the platform funds; the coupon): ``price`` is
     its ``payable``, and the books settle and refund the order by it. Orders stored before
-    quotes were kept have none.
+    quotes were kept have none. ``contact`` is the address and phone copied from the
+    customer's address book at placement (None: placed with a bare location or none).
     """
 
     id: OrderId
@@ -164,6 +166,7 @@ class Order:
     cancellation_fee: Money | None = None
     review_closed: bool = False
     quote: Quote | None = None
+    contact: OrderContact | None = None
     _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
 
     @classmethod
@@ -184,6 +187,7 @@ class Order:
         upfront: Money | None = None,
         destination: GeoPoint | None = None,
         quote: Quote | None = None,
+        contact: OrderContact | None = None,
     ) -> Order:
         """A new order awaiting payment; raises the ``OrderPlaced`` event.
 
@@ -210,6 +214,7 @@ class Order:
             upfront=price if upfront is None else upfront,
             destination=destination,
             quote=quote,
+            contact=contact,
         )
         order._events.append(
             OrderPlaced(

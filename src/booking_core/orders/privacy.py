@@ -324,7 +324,7 @@ class ContactView:
         order_id: The order.
         viewer: Who is shown it.
         revealed: True: the full values; False: masked ones.
-        phone: The E.164 number, or :func:`mask_phone` of it.
+        phone: The E.164 number, or :func:`mask_phone` of it (None: none is known).
         address: Province, city, district and detail, or :func:`mask_address` of it.
         location: The order's destination point when revealed (None when masked: a point
             locates the door as well as the address does).
@@ -335,7 +335,7 @@ class ContactView:
     order_id: OrderId
     viewer: Actor
     revealed: bool
-    phone: str
+    phone: str | None
     address: str
     location: GeoPoint | None = None
     audit: AuditedReveal | None = None
@@ -347,7 +347,7 @@ def contact_for(
     at: DateTime,
     policy: PrivacyPolicy,
     *,
-    phone: str,
+    phone: str | None,
     address: PostalAddress,
     reason: str = "",
 ) -> ContactView:
@@ -358,7 +358,8 @@ def contact_for(
     * the platform (customer service) and the system: masked, unless a non-empty
       ``reason`` is given — then full, with an :class:`AuditedReveal` in ``audit`` that the
       caller must store;
-    * anyone else (another customer, a store — stores do not own orders yet): masked.
+    * anyone else (another customer, the technician's store — it opens his orders, not his
+      customers' doors): masked.
 
     Whether the viewer may see the order at all is :meth:`Order.can_be_seen_by`'s question,
     asked by the service first; this only decides full or masked.
@@ -367,7 +368,8 @@ def contact_for(
         InvalidInput: ``phone`` is not E.164, or ``at`` has no time zone.
     """
     _ensure_aware(at)
-    masked_phone = mask_phone(phone)  # validates the number whoever looks
+    # Validates the number whoever looks.
+    masked_phone = None if phone is None else mask_phone(phone)
     why = reason.strip()
     audit = None
     if viewer.role is Role.CUSTOMER:

@@ -64,10 +64,15 @@ class DateOverride:
 
 @attrs.frozen
 class TimeOff:
-    """An absolute period the technician does not work (leave, a holiday, an appointment)."""
+    """An absolute period the technician does not work (leave, a holiday, an appointment).
+
+    ``id`` names the entry within his schedule, so that it can be removed; left blank, the
+    schedule gives it one (:meth:`WorkSchedule.with_time_off`).
+    """
 
     period: TimeRange
     reason: str = ""
+    id: str = ""
 
     @classmethod
     def whole_days(cls, first: Date, last: Date, time_zone: str, reason: str = "") -> TimeOff:
@@ -151,7 +156,22 @@ def _sorted_overrides(value: Iterable[DateOverride]) -> tuple[DateOverride, ...]
 
 
 def _sorted_time_off(value: Iterable[TimeOff]) -> tuple[TimeOff, ...]:
-    return tuple(sorted(value, key=lambda t: (t.period.start, t.period.end, t.reason)))
+    ordered = sorted(value, key=lambda t: (t.period.start, t.period.end, t.reason, t.id))
+    # Entries without an id (built by hand, or stored before ids existed: revision 0012
+    # gives stored ones the same) are named by their place among such entries.
+    blank = iter(range(len(ordered)))
+    return tuple(t if t.id else attrs.evolve(t, id=f"off_0_{next(blank)}") for t in ordered)
+
+
+def _unique_time_off_ids(
+    _: object, attribute: attrs.Attribute[tuple[TimeOff, ...]], value: tuple[TimeOff, ...]
+) -> None:
+    ids = [t.id for t in value]
+    if len(ids) != len(set(ids)):
+        raise InvalidSchedule(
+            "Two entries of time off have one id; give each its own.",
+            details={"field": "time_off"},
+        )
 
 
 def _sorted_shifts(value: Iterable[Shift]) -> tuple[Shift, ...]:
@@ -180,7 +200,9 @@ class WorkSchedule:
     overrides: tuple[DateOverride, ...] = attrs.field(
         default=(), converter=_sorted_overrides, validator=_unique_override_days
     )
-    time_off: tuple[TimeOff, ...] = attrs.field(default=(), converter=_sorted_time_off)
+    time_off: tuple[TimeOff, ...] = attrs.field(
+        default=(), converter=_sorted_time_off, validator=_unique_time_off_ids
+    )
     shifts: tuple[Shift, ...] = attrs.field(
         default=(), converter=_sorted_shifts, validator=_no_overlapping_shifts
     )
@@ -238,8 +260,31 @@ class WorkSchedule:
         return attrs.evolve(self, overrides=[o for o in self.overrides if o.day != day])
 
     def with_time_off(self, time_off: TimeOff) -> WorkSchedule:
-        """This schedule with one more period of time off."""
+        """This schedule with one more period of time off.
+
+        Without an id it is named ``off_<version it is saved at>`` (``version`` + 1): never
+        one an earlier entry had, since versions only go up.
+
+        Raises:
+            InvalidSchedule: its id is one of another entry's.
+        """
+        if not time_off.id:
+            taken = {t.id for t in self.time_off}
+            name = f"off_{self.version + 1}"
+            suffix = 1
+            while name in taken:
+                suffix += 1
+                name = f"off_{self.version + 1}_{suffix}"
+            time_off = attrs.evolve(time_off, id=name)
         return attrs.evolve(self, time_off=(*self.time_off, time_off))
+
+    def time_off_entry(self, time_off_id: str) -> TimeOff | None:
+        """The time off named ``time_off_id``, if he has it."""
+        return next((t for t in self.time_off if t.id == time_off_id), None)
+
+    def without_time_off(self, time_off_id: str) -> WorkSchedule:
+        """This schedule without the time off ``time_off_id`` (unchanged if he has none)."""
+        return attrs.evolve(self, time_off=[t for t in self.time_off if t.id != time_off_id])
 
     def with_shift(self, shift: Shift) -> WorkSchedule:
         """This schedule with ``shift`` assigned (replacing a shift with the same id)."""

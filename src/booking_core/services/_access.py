@@ -47,3 +47,10 @@ def require_permission(actor: Actor, permission: Permission, doing: str) -> None
         f"you act as {staff}.",
         details={"staff_role": staff, "required_permission": permission.value},
     )
+
+
+def check_staff(actor: Actor, permission: Permission, doing: str) -> None:
+    """For a platform actor, :func:`require_permission`; any other role passes here (the
+    rules of his own role, which follow, decide)."""
+    if actor.role is Role.PLATFORM:
+        require_permission(actor, permission, doing)

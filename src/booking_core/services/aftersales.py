@@ -23,9 +23,11 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.payments import RefundResult
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
-from booking_core.services._access import require_customer
+from booking_core.services._access import check_staff, require_customer
 from booking_core.services.payments import PaymentService
+from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.refunds import Refunds
+from booking_core.staff import Permission
 
 __all__ = ["AfterSalesService", "ArbitrationResult", "FileComplaint"]
 
@@ -63,7 +65,10 @@ class AfterSalesService:
         payments: PaymentService,
         refunds: Refunds,
         policy: OrderPolicy,
+        *,
+        audit: AuditTrail,
     ) -> None:
+        self._audit = audit
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -134,7 +139,9 @@ class AfterSalesService:
             return uow.complaints.list_pending()
 
     def take_up(self, complaint_id: str, actor: Actor, *, note: str = "") -> Complaint:
-        """The platform starts arbitrating (PermissionDenied for others)."""
+        """The platform starts arbitrating (PermissionDenied for others, and for staff
+        without the complaints permission)."""
+        check_staff(actor, Permission.COMPLAINTS, "arbitrates complaints")
         return self._move(complaint_id, actor, "take_up", note)
 
     def withdraw(self, complaint_id: str, actor: Actor, *, note: str = "") -> Complaint:
@@ -143,6 +150,7 @@ class AfterSalesService:
 
     def reject(self, complaint_id: str, actor: Actor, *, note: str) -> Complaint:
         """The platform rejects the complaint (a note to the customer is required)."""
+        check_staff(actor, Permission.COMPLAINTS, "arbitrates complaints")
         if not note.strip():
             raise InvalidInput("Say why the complaint is rejected.", details={"field": "note"})
         return self._move(complaint_id, actor, "reject", note)
@@ -162,11 +170,12 @@ class AfterSalesService:
         than what remains refundable; a full refund is everything still refundable.
 
         Raises:
-            PermissionDenied: only the platform arbitrates.
+            PermissionDenied: only platform staff with the complaints permission arbitrate.
             TransitionNotAllowed: the complaint is not under arbitration.
             InvalidInput: a partial refund without an amount, or an amount with another decision.
             RefundExceedsCaptured: the amount exceeds what remains refundable (I13).
         """
+        check_staff(actor, Permission.COMPLAINTS, "arbitrates complaints")
         if (decision is Decision.PARTIAL_REFUND) != (refund is not None):
             raise InvalidInput(
                 "Name an amount exactly for a partial refund.", details={"field": "refund"}
@@ -175,6 +184,7 @@ class AfterSalesService:
         with self._uow() as uow:
             complaint = uow.complaints.get(complaint_id)
             order = uow.orders.get(complaint.order_id)
+            before = {"state": complaint.state}
             if decision is Decision.FULL_REFUND:
                 amount = order.refundable
             elif decision is Decision.PARTIAL_REFUND:
@@ -195,6 +205,11 @@ class AfterSalesService:
             )  # fmt: skip
             uow.complaints.save(complaint)
             uow.orders.save(order)
+            self._audit.record(
+                uow, actor, "complaint.resolve", ("complaint", complaint.id), before=before,
+                after={"state": complaint.state, "decision": decision, "refund": amount},
+                reason=note or None,
+            )  # fmt: skip
             uow.commit()
         refunds = tuple(self._payments.send_refunds(records))
         return ArbitrationResult(complaint, refunds)
@@ -203,8 +218,13 @@ class AfterSalesService:
         now = self._clock.now()
         with self._uow() as uow:
             complaint = _visible(uow, complaint_id, actor)
+            before = {"state": complaint.state}
             complaint.transition(event, actor=actor, at=now, reason=note)
             uow.complaints.save(complaint)
+            self._audit.record(
+                uow, actor, f"complaint.{event}", ("complaint", complaint.id), before=before,
+                after={"state": complaint.state}, reason=note or None,
+            )  # fmt: skip
             uow.commit()
         return complaint
 

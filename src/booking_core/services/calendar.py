@@ -14,7 +14,7 @@ from enum import StrEnum
 import attrs
 from pendulum import Date, DateTime
 
-from booking_core.errors import InvalidInput, PermissionDenied
+from booking_core.errors import ConcurrentUpdate, InvalidInput, NotFound, PermissionDenied
 from booking_core.ids import BookingId, OrderId, TechnicianId
 from booking_core.orders import Actor, Role
 from booking_core.ports.clock import Clock
@@ -22,6 +22,9 @@ from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling import Booking, Technician
 from booking_core.scheduling.availability import day_ranges, from_epoch_minutes, local_midnight
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
+from booking_core.services._access import check_staff, require_permission
+from booking_core.services.steps.audit import AuditTrail
+from booking_core.staff import Permission
 from booking_core.timerange import TimeRange
 
 __all__ = [
@@ -50,6 +53,8 @@ def _is_his_or_a_manager(actor: Actor, technician: Technician, *, rota: bool = F
 
 
 def _may_manage(actor: Actor, technician: Technician, *, rota: bool = False) -> None:
+    # Every staff member reads a schedule; changing one needs the technicians permission.
+    check_staff(actor, Permission.TECHNICIANS, "changes a technician's schedule")
     if _is_his_or_a_manager(actor, technician, rota=rota):
         return
     what = "the rota" if rota else "the schedule"
@@ -72,11 +77,33 @@ def _may_read(actor: Actor, technician: Technician) -> None:
     )
 
 
-class ScheduleService:
-    """Changes technicians' schedules; each change is one compare-and-set transaction."""
+def _expected(schedule: WorkSchedule, expected_version: int | None) -> None:
+    # The client's compare-and-set: it changes the schedule it read, or nothing.
+    if expected_version is not None and expected_version != schedule.version:
+        raise ConcurrentUpdate(
+            f"The schedule of {schedule.technician_id} is at version {schedule.version}, not "
+            f"{expected_version}: someone changed it since you read it. Read it again and "
+            "decide on what it is now.",
+            details={
+                "technician_id": schedule.technician_id,
+                "expected_version": expected_version,
+                "current_version": schedule.version,
+            },
+        )
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+
+class ScheduleService:
+    """Changes technicians' schedules; each change is one compare-and-set transaction.
+
+    Every change takes an optional ``expected_version``: the version of the schedule the
+    caller read. When given and the stored schedule is at another version, nothing changes
+    and :class:`~booking_core.errors.ConcurrentUpdate` names the current version, so that a
+    client never overwrites a change it has not seen.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, *, audit: AuditTrail) -> None:
         self._uow = uow
+        self._audit = audit
 
     def get(self, technician_id: TechnicianId, actor: Actor) -> WorkSchedule:
         """The technician's schedule (an empty one if none was set).
@@ -90,34 +117,105 @@ class ScheduleService:
             return uow.schedules.get(technician_id)
 
     def set_override(
-        self, actor: Actor, technician_id: TechnicianId, override: DateOverride
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        override: DateOverride,
+        *,
+        expected_version: int | None = None,
     ) -> WorkSchedule:
         """Replace the technician's hours on one date (no ranges: the day off)."""
-        return self._change(actor, technician_id, lambda s: s.with_override(override))
+        return self._change(
+            actor, technician_id, lambda s: s.with_override(override), expected=expected_version
+        )
 
-    def clear_override(self, actor: Actor, technician_id: TechnicianId, day: Date) -> WorkSchedule:
+    def clear_override(
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        day: Date,
+        *,
+        expected_version: int | None = None,
+    ) -> WorkSchedule:
         """Go back to the weekly hours on ``day``."""
-        return self._change(actor, technician_id, lambda s: s.without_override(day))
+        return self._change(
+            actor, technician_id, lambda s: s.without_override(day), expected=expected_version
+        )
 
     def add_time_off(
-        self, actor: Actor, technician_id: TechnicianId, time_off: TimeOff
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        time_off: TimeOff,
+        *,
+        expected_version: int | None = None,
     ) -> WorkSchedule:
-        """Add leave or a holiday; existing bookings in it stay (cancel them explicitly)."""
-        return self._change(actor, technician_id, lambda s: s.with_time_off(time_off))
+        """Add leave or a holiday; existing bookings in it stay (cancel them explicitly).
+        Without an id, the entry is given one (``off_<version>``) to remove it by."""
+        return self._change(
+            actor, technician_id, lambda s: s.with_time_off(time_off), expected=expected_version
+        )
+
+    def remove_time_off(
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        time_off_id: str,
+        *,
+        expected_version: int | None = None,
+    ) -> WorkSchedule:
+        """Take back time off (he, his store, or platform staff with the ``technicians``
+        permission): its time is his working time again, and bookable.
+
+        Raises:
+            NotFound: (``time_off_not_found``) he has no time off ``time_off_id``.
+            PermissionDenied: anyone else.
+            ConcurrentUpdate: ``expected_version`` is not the schedule's version.
+        """
+        if actor.role is Role.PLATFORM:
+            require_permission(actor, Permission.TECHNICIANS, "removes a technician's time off")
+
+        def change(schedule: WorkSchedule) -> WorkSchedule:
+            if schedule.time_off_entry(time_off_id) is None:
+                raise NotFound("time_off", time_off_id)
+            return schedule.without_time_off(time_off_id)
+
+        return self._change(actor, technician_id, change, expected=expected_version)
 
     def set_daily_cap(
-        self, actor: Actor, technician_id: TechnicianId, cap: int | None
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        cap: int | None,
+        *,
+        expected_version: int | None = None,
     ) -> WorkSchedule:
         """At most ``cap`` bookings per local day (None: no cap)."""
-        return self._change(actor, technician_id, lambda s: s.with_daily_cap(cap))
+        return self._change(
+            actor, technician_id, lambda s: s.with_daily_cap(cap), expected=expected_version
+        )
 
     def set_status(
-        self, actor: Actor, technician_id: TechnicianId, status: WorkStatus
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        status: WorkStatus,
+        *,
+        expected_version: int | None = None,
     ) -> WorkSchedule:
         """Online, offline, resting or in service (FEATURES T3)."""
-        return self._change(actor, technician_id, lambda s: s.with_status(status))
+        return self._change(
+            actor, technician_id, lambda s: s.with_status(status), expected=expected_version
+        )
 
-    def assign_shift(self, actor: Actor, technician_id: TechnicianId, shift: Shift) -> WorkSchedule:
+    def assign_shift(
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        shift: Shift,
+        *,
+        expected_version: int | None = None,
+    ) -> WorkSchedule:
         """Put the technician on a rota shift of his store (store manager or platform).
 
         Raises:
@@ -128,13 +226,26 @@ class ScheduleService:
         def change(schedule: WorkSchedule) -> WorkSchedule:
             return schedule.with_shift(shift)
 
-        return self._change(actor, technician_id, change, rota=True, store=shift)
+        return self._change(
+            actor, technician_id, change, rota=True, store=shift, expected=expected_version
+        )
 
     def remove_shift(
-        self, actor: Actor, technician_id: TechnicianId, shift_id: str
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        shift_id: str,
+        *,
+        expected_version: int | None = None,
     ) -> WorkSchedule:
         """Take the technician off a rota shift."""
-        return self._change(actor, technician_id, lambda s: s.without_shift(shift_id), rota=True)
+        return self._change(
+            actor,
+            technician_id,
+            lambda s: s.without_shift(shift_id),
+            rota=True,
+            expected=expected_version,
+        )
 
     def _change(
         self,
@@ -144,6 +255,7 @@ class ScheduleService:
         *,
         rota: bool = False,
         store: Shift | None = None,
+        expected: int | None = None,
     ) -> WorkSchedule:
         with self._uow() as uow:
             technician = uow.technicians.get(technician_id)
@@ -154,7 +266,17 @@ class ScheduleService:
                     "shifts only to the store's own technicians.",
                     details={"technician_id": technician_id, "store_id": store.store_id},
                 )
-            saved = uow.schedules.save(change(uow.schedules.get(technician_id)))
+            current = uow.schedules.get(technician_id)
+            _expected(current, expected)
+            saved = uow.schedules.save(change(current))
+            self._audit.record(
+                uow,
+                actor,
+                "technician.schedule.change",
+                ("technician", technician_id),
+                before=current,
+                after=saved,
+            )
             uow.commit()
         return saved
 

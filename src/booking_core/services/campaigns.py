@@ -7,11 +7,13 @@ from collections import defaultdict
 
 from booking_core.ids import OrderId
 from booking_core.money import Money
-from booking_core.orders.actor import Actor, Role
+from booking_core.orders.actor import Actor
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.pricing import Quote
 from booking_core.promotions import Campaign, CampaignId
-from booking_core.services._access import require_role
+from booking_core.services._access import require_permission
+from booking_core.services.steps.audit import AuditTrail
+from booking_core.staff import Permission
 
 __all__ = ["CampaignService", "campaign_spend"]
 
@@ -28,19 +30,23 @@ def campaign_spend(quote: Quote) -> dict[CampaignId, Money]:
 class CampaignService:
     """Creates, changes and lists campaigns; charges and refunds their budgets."""
 
-    def __init__(self, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, *, audit: AuditTrail) -> None:
         self._uow = uow
+        self._audit = audit
 
     def create(self, actor: Actor, campaign: Campaign) -> Campaign:
         """Store a new campaign.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the promotions permission.
             DuplicateEntity: (``campaign_exists``) the id is taken.
         """
-        require_role(actor, Role.PLATFORM, "runs campaigns")
+        require_permission(actor, Permission.PROMOTIONS, "runs campaigns")
         with self._uow() as uow:
             uow.campaigns.add(campaign)
+            self._audit.record(
+                uow, actor, "campaign.create", ("campaign", campaign.id), after=campaign
+            )
             uow.commit()
         return campaign
 
@@ -48,14 +54,19 @@ class CampaignService:
         """Change a campaign's definition; what it spent is kept. Returns it as stored.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the promotions permission.
             NotFound: (``campaign_not_found``).
             CampaignBudgetExceeded: the new budget is below what was spent.
         """
-        require_role(actor, Role.PLATFORM, "runs campaigns")
+        require_permission(actor, Permission.PROMOTIONS, "runs campaigns")
         with self._uow() as uow:
+            before = uow.campaigns.get(campaign.id)
             uow.campaigns.save(campaign)
             stored = uow.campaigns.get(campaign.id)
+            self._audit.record(
+                uow, actor, "campaign.update", ("campaign", campaign.id),
+                before=before, after=stored,
+            )  # fmt: skip
             uow.commit()
         return stored
 

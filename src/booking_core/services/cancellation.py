@@ -30,9 +30,12 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import RefundResult
 from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.services._access import check_staff
 from booking_core.services.payments import PaymentService
+from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.orders import visible_order
 from booking_core.services.steps.refunds import Refunds
+from booking_core.staff import Permission
 
 __all__ = ["CancellationResult", "CancellationService"]
 
@@ -66,7 +69,10 @@ class CancellationService:
         payments: PaymentService,
         refunds: Refunds,
         policy: OrderPolicy,
+        *,
+        audit: AuditTrail,
     ) -> None:
+        self._audit = audit
         self._uow = uow
         self._clock = clock
         self._payments = payments
@@ -102,7 +108,8 @@ class CancellationService:
 
         Raises:
             NotFound: the order does not exist or is not the actor's.
-            PermissionDenied: the actor's role may not cancel.
+            PermissionDenied: the actor's role may not cancel (platform staff: without the
+                orders permission).
             AlreadyCancelled: the order was cancelled already (nothing happened).
             TransitionNotAllowed: the order can no longer be cancelled.
             ConcurrentUpdate: another command changed the order first, or it is no longer at
@@ -206,6 +213,7 @@ class CancellationService:
         cause: CancellationCause | None,
         expected: int | None = None,
     ) -> CancellationResult:
+        check_staff(actor, Permission.ORDERS, "cancels orders on someone's behalf")
         now = self._clock.now()
         with self._uow() as uow:
             # Locked before reading: a concurrent cancellation waits here, then sees this one.
@@ -219,6 +227,7 @@ class CancellationService:
                     f"Order {order.id} is {order.state.replace('_', ' ')}, no longer unpaid.",
                     details={"state": order.state, "order_id": order.id},
                 )
+            before = order_facts(order)
             if event == "no_show":
                 cause = CancellationCause.NO_SHOW
                 self._ensure_waited(order, now)
@@ -240,6 +249,10 @@ class CancellationService:
                 uow, order, quote.refund, reason=f"cancelled ({cause.value})", actor=actor, at=now
             )
             uow.orders.save(order)
+            self._audit.record(
+                uow, actor, f"order.{event}", ("order", order.id),
+                before=before, after=order_facts(order), reason=reason or None,
+            )  # fmt: skip
             uow.commit()
         refunds = self._payments.send_refunds(records)
         with self._uow() as uow:

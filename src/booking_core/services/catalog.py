@@ -10,10 +10,12 @@ import attrs
 from booking_core.catalog import Category, Service
 from booking_core.ids import CategoryId, ServiceId
 from booking_core.money import Money
-from booking_core.orders.actor import Actor, Role
+from booking_core.orders.actor import Actor
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWorkFactory
-from booking_core.services._access import require_role
+from booking_core.services._access import require_permission
+from booking_core.services.steps.audit import AuditTrail
+from booking_core.staff import Permission
 
 __all__ = ["CatalogService", "CreateCategory", "CreateService"]
 
@@ -42,23 +44,27 @@ class CreateService:
 class CatalogService:
     """Creates and reads categories and services."""
 
-    def __init__(self, uow: UnitOfWorkFactory, ids: IdSource) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, ids: IdSource, *, audit: AuditTrail) -> None:
         self._uow = uow
         self._ids = ids
+        self._audit = audit
 
     def create_category(self, command: CreateCategory, actor: Actor) -> Category:
         """Create a category.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the catalog permission.
             NotFound: the parent does not exist.
         """
-        require_role(actor, Role.PLATFORM, "manages the catalog")
+        require_permission(actor, Permission.CATALOG, "manages the catalog")
         category = Category(CategoryId(self._ids.new_id("cat")), command.name, command.parent_id)
         with self._uow() as uow:
             if command.parent_id is not None:
                 uow.categories.get(command.parent_id)
             uow.categories.add(category)
+            self._audit.record(
+                uow, actor, "catalog.category.create", ("category", category.id), after=category
+            )
             uow.commit()
         return category
 
@@ -66,10 +72,10 @@ class CatalogService:
         """Create a service.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the catalog permission.
             NotFound: the category does not exist.
         """
-        require_role(actor, Role.PLATFORM, "manages the catalog")
+        require_permission(actor, Permission.CATALOG, "manages the catalog")
         service = Service(
             id=ServiceId(self._ids.new_id("svc")),
             category_id=command.category_id,
@@ -83,6 +89,9 @@ class CatalogService:
         with self._uow() as uow:
             uow.categories.get(command.category_id)
             uow.services.add(service)
+            self._audit.record(
+                uow, actor, "catalog.service.create", ("service", service.id), after=service
+            )
             uow.commit()
         return service
 

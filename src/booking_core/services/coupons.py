@@ -26,12 +26,14 @@ from booking_core.promotions import (
     CouponTemplateId,
     IssueChannel,
 )
-from booking_core.services._access import require_role
+from booking_core.services._access import require_permission, require_role
+from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.coupons import (
     consume_order_coupons,
     release_order_coupons,
     reserve_coupon,
 )
+from booking_core.staff import Permission
 
 __all__ = [
     "CouponService",
@@ -73,10 +75,13 @@ class CouponService:
     """Coupon templates (platform), claims (customers), issues (platform), wallets, and the
     coupon steps of an order."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource, *, audit: AuditTrail
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
+        self._audit = audit
 
     # -- templates (platform) ----------------------------------------------------------
 
@@ -84,12 +89,16 @@ class CouponService:
         """Store a new template.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the promotions permission.
             DuplicateEntity: (``coupon_template_exists``) the id is taken.
         """
-        require_role(actor, Role.PLATFORM, "creates coupon templates")
+        require_permission(actor, Permission.PROMOTIONS, "creates coupon templates")
         with self._uow() as uow:
             uow.coupon_templates.add(template)
+            self._audit.record(
+                uow, actor, "coupon_template.create", ("coupon_template", template.id),
+                after=template,
+            )  # fmt: skip
             uow.commit()
         return template
 
@@ -99,13 +108,18 @@ class CouponService:
         """Start or stop issuing a template (coupons already held stay valid).
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the promotions permission.
             NotFound: (``coupon_template_not_found``).
         """
-        require_role(actor, Role.PLATFORM, "starts and stops coupon templates")
+        require_permission(actor, Permission.PROMOTIONS, "starts and stops coupon templates")
         with self._uow() as uow:
-            template = attrs.evolve(uow.coupon_templates.get(template_id), active=active)
+            before = uow.coupon_templates.get(template_id)
+            template = attrs.evolve(before, active=active)
             uow.coupon_templates.save(template)
+            self._audit.record(
+                uow, actor, "coupon_template.set_active", ("coupon_template", template_id),
+                before=before, after=template,
+            )  # fmt: skip
             uow.commit()
         return template
 
@@ -129,20 +143,24 @@ class CouponService:
                 :meth:`CouponTemplate.check_issue`; under concurrency too (I16).
         """
         require_role(actor, Role.CUSTOMER, "claims coupons")
-        return self._issue(template_id, CustomerId(actor.id), IssueChannel.CLAIM)
+        return self._issue(template_id, CustomerId(actor.id), IssueChannel.CLAIM, actor)
 
     def issue(self, actor: Actor, template_id: CouponTemplateId, customer_id: CustomerId) -> Coupon:
         """The platform issues a coupon to ``customer_id`` (定向发放; no per-customer limit).
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the promotions permission.
             NotFound, CouponNotClaimable, CouponOutOfStock: as :meth:`claim`.
         """
-        require_role(actor, Role.PLATFORM, "issues coupons to customers")
-        return self._issue(template_id, customer_id, IssueChannel.ADMIN)
+        require_permission(actor, Permission.PROMOTIONS, "issues coupons to customers")
+        return self._issue(template_id, customer_id, IssueChannel.ADMIN, actor)
 
     def _issue(
-        self, template_id: CouponTemplateId, customer_id: CustomerId, channel: IssueChannel
+        self,
+        template_id: CouponTemplateId,
+        customer_id: CustomerId,
+        channel: IssueChannel,
+        actor: Actor,
     ) -> Coupon:
         now = self._clock.now()
         with self._uow() as uow:
@@ -153,6 +171,7 @@ class CouponService:
                 channel=channel,
                 at=now,
             )
+            self._audit.record(uow, actor, "coupon.issue", ("coupon", coupon.id), after=coupon)
             uow.commit()
         return coupon
 

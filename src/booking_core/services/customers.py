@@ -20,7 +20,9 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.scheduling.geo import GeoPoint
-from booking_core.services._access import require_customer, require_role
+from booking_core.services._access import require_customer, require_permission, require_role
+from booking_core.services.steps.audit import AuditTrail
+from booking_core.staff import Permission
 
 __all__ = ["CustomerService", "NewAddress"]
 
@@ -57,10 +59,13 @@ def _tier(value: str | None) -> str | None:
 class CustomerService:
     """Registers customers and keeps their records."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource, *, audit: AuditTrail
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
+        self._audit = audit
 
     def register(self, details: CustomerDetails, actor: Actor) -> Customer:
         """Register the acting customer (his id is the account layer's).
@@ -161,12 +166,20 @@ class CustomerService:
         """Set his membership tier (the platform only; None: not a member).
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the customers permission.
             InvalidInput: a blank or over-long tier name.
         """
-        require_role(actor, Role.PLATFORM, "sets membership tiers")
+        require_permission(actor, Permission.CUSTOMERS, "sets membership tiers")
         chosen = _tier(tier)
-        return self._change(customer_id, lambda c: attrs.evolve(c, tier=chosen))
+        with self._uow() as uow:
+            before = uow.customers.get(customer_id)
+            stored = uow.customers.save(attrs.evolve(before, tier=chosen))
+            self._audit.record(
+                uow, actor, "customer.set_tier", ("customer", customer_id),
+                before={"tier": before.tier}, after={"tier": stored.tier},
+            )  # fmt: skip
+            uow.commit()
+        return stored
 
     def _change(self, customer_id: CustomerId, change: Callable[[Customer], Customer]) -> Customer:
         with self._uow() as uow:

@@ -21,16 +21,17 @@ from booking_core.ledger import (
     Transaction,
 )
 from booking_core.money import Money
-from booking_core.orders.actor import Actor, Role
+from booking_core.orders.actor import Actor
 from booking_core.ports.clock import Clock
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.pricing import Quote
-from booking_core.services._access import require_role
+from booking_core.services._access import require_permission
 from booking_core.services.steps.ledger import (
     post_order_completed,
     post_payment_captured,
     post_refund,
 )
+from booking_core.staff import Permission
 
 __all__ = ["DEFAULT_RATES", "LedgerService"]
 
@@ -143,9 +144,9 @@ class LedgerService:
         """Every non-zero balance, debit positive (the values of a currency sum to zero).
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the books permission.
         """
-        require_role(actor, Role.PLATFORM, "sees the books")
+        require_permission(actor, Permission.BOOKS, "sees the books")
         with self._uow() as uow:
             return uow.ledger.balances(currency)
 
@@ -153,8 +154,8 @@ class LedgerService:
         """The order's journal entries in recording order (its position is their sum).
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the books permission.
         """
-        require_role(actor, Role.PLATFORM, "sees the books")
+        require_permission(actor, Permission.BOOKS, "sees the books")
         with self._uow() as uow:
             return uow.ledger.for_order(order_id)

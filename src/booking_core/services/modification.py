@@ -33,10 +33,13 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.payments import PaymentResult, RefundResult
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.services._access import check_staff
 from booking_core.services.payments import PaymentService
+from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.orders import visible_order
 from booking_core.services.steps.refunds import Refunds
 from booking_core.services.steps.reservations import Reservations
+from booking_core.staff import Permission
 from booking_core.timerange import ensure_aware
 
 __all__ = ["ModificationResult", "ModificationService"]
@@ -64,7 +67,9 @@ class ModificationService:
         refunds: Refunds,
         reservations: Reservations,
         order_policy: OrderPolicy,
+        audit: AuditTrail,
     ) -> None:
+        self._audit = audit
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -78,7 +83,8 @@ class ModificationService:
 
         Raises:
             NotFound: the order is not the actor's.
-            PermissionDenied: only the customer or the platform changes an order.
+            PermissionDenied: only the customer or the platform (staff with the orders
+                permission) changes an order.
             TransitionNotAllowed: the order has started (or is closed).
             SlotTaken, SlotHeld, SlotUnavailable, DailyCapReached, OutsideServiceArea:
                 the new start is not offered; nothing changed.
@@ -120,11 +126,13 @@ class ModificationService:
         service_id: ServiceId | None = None,
         technician_id: TechnicianId | None = None,
     ) -> ModificationResult:
+        check_staff(actor, Permission.ORDERS, "changes orders on someone's behalf")
         now = self._clock.now()
         new_booking = BookingId(self._ids.new_id("bkg"))
         with self._uow() as uow:
             order = visible_order(uow, order_id, actor)
             self._ensure_changeable(uow, order)
+            facts = order_facts(order)
             reservation = self._reservations.reserve(
                 uow,
                 technician_id or _assigned(order),
@@ -177,6 +185,10 @@ class ModificationService:
                     "price difference", actor=actor, at=now, close=False,
                 )  # fmt: skip
             uow.orders.save(order)
+            self._audit.record(
+                uow, actor, f"order.change_{change}", ("order", order.id),
+                before=facts, after=order_facts(order),
+            )  # fmt: skip
             uow.commit()
         refunds = tuple(self._payments.send_refunds(records))
         payment = None

@@ -36,8 +36,10 @@ from booking_core.ports.jobs import Job
 from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.scheduling.profile import TechnicianProfile
-from booking_core.services._access import require_role
+from booking_core.services._access import check_staff, require_role
 from booking_core.services.jobs import JobKind
+from booking_core.services.steps.audit import AuditTrail
+from booking_core.staff import Permission
 from booking_core.timerange import zone
 
 __all__ = ["ApplyAsTechnician", "OnboardingService"]
@@ -76,12 +78,19 @@ class OnboardingService:
     """Takes technicians' applications and records the platform's review."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource, policy: VerificationPolicy
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdSource,
+        policy: VerificationPolicy,
+        *,
+        audit: AuditTrail,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self.policy = policy
+        self._audit = audit
 
     def apply(self, command: ApplyAsTechnician, actor: Actor) -> TechnicianApplication:
         """Register the acting technician (his id is the actor's), pending, with his
@@ -196,20 +205,36 @@ class OnboardingService:
         with self._uow() as uow:
             return uow.applications.list_by_state(ApplicationState.SUBMITTED)
 
+    def applications(
+        self, actor: Actor, states: Iterable[ApplicationState] = ()
+    ) -> list[TechnicianApplication]:
+        """The applications in any of ``states`` (none given: every state), first submitted
+        first, for the platform: every staff member reads them.
+
+        Raises:
+            PermissionDenied: the actor is not the platform.
+        """
+        require_role(actor, Role.PLATFORM, "lists technicians' applications")
+        wanted = tuple(sorted(set(states))) or tuple(ApplicationState)
+        with self._uow() as uow:
+            return uow.applications.list_by_state(*wanted)
+
     def approve(self, application_id: str, actor: Actor, *, note: str = "") -> Technician:
         """Approve a submitted application: the technician is verified from today (his
         local date) until the earliest expiry among his required documents, and a reminder
         is scheduled ``policy.reminder_days`` before it.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the technicians permission.
             TransitionNotAllowed: the application is not waiting for review.
             InvalidApplication: a document has expired since it was submitted (ask for
                 more instead).
         """
+        check_staff(actor, Permission.TECHNICIANS, "reviews technicians' applications")
         now = self._clock.now()
         with self._uow() as uow:
             application, technician = _load(uow, application_id)
+            before = {"state": application.state}
             application.approve(actor=actor, at=now, note=note)
             today = _today(technician.time_zone, now)
             self.policy.check(application.documents, today)
@@ -227,6 +252,12 @@ class OnboardingService:
                         due_at=due,
                     )
                 )
+            self._audit.record(
+                uow, actor, "technician_application.approve",
+                ("technician_application", application.id), before=before,
+                after={"state": application.state, "verification": verification},
+                reason=note or None,
+            )  # fmt: skip
             uow.commit()
         return changed
 
@@ -235,17 +266,24 @@ class OnboardingService:
         verified is rejected; one renewing his documents stays verified until they expire.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the technicians permission.
             TransitionNotAllowed: the application is approved or rejected already.
             InvalidApplication: no reason given.
         """
+        check_staff(actor, Permission.TECHNICIANS, "reviews technicians' applications")
         now = self._clock.now()
         with self._uow() as uow:
             application, technician = _load(uow, application_id)
+            before = {"state": application.state}
             application.reject(actor=actor, at=now, reason=reason)
             if not technician.profile.verification.ever_verified:
                 _verify(uow, technician, Verification.rejected(application.id))
             uow.applications.save(application)
+            self._audit.record(
+                uow, actor, "technician_application.reject",
+                ("technician_application", application.id), before=before,
+                after={"state": application.state}, reason=reason,
+            )  # fmt: skip
             uow.commit()
         return application
 
@@ -255,15 +293,22 @@ class OnboardingService:
         """Send a submitted application back, saying which documents are needed.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the technicians permission.
             TransitionNotAllowed: the application is not waiting for review.
             InvalidApplication: no reason given.
         """
+        check_staff(actor, Permission.TECHNICIANS, "reviews technicians' applications")
         now = self._clock.now()
         with self._uow() as uow:
             application = uow.applications.get(application_id)
+            before = {"state": application.state}
             application.request_more(actor=actor, at=now, reason=reason)
             uow.applications.save(application)
+            self._audit.record(
+                uow, actor, "technician_application.request_more",
+                ("technician_application", application.id), before=before,
+                after={"state": application.state}, reason=reason,
+            )  # fmt: skip
             uow.commit()
         return application
 

@@ -19,12 +19,13 @@ from pendulum import DateTime
 from booking_core.customers import CustomerStanding
 from booking_core.errors import (
     IdempotencyKeyReused,
+    InvalidInput,
     NotFound,
     PermissionDenied,
     TransitionNotAllowed,
 )
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, StoreId, TechnicianId
-from booking_core.orders import Actor, Order, OrderState, Role
+from booking_core.orders import Actor, Order, OrderContact, OrderState, Role
 from booking_core.orders.events import (
     OrderNeedsAttention,
     ReviewWindowClosed,
@@ -48,13 +49,15 @@ from booking_core.ports.storage import (
 )
 from booking_core.promotions import CouponId
 from booking_core.scheduling.geo import GeoPoint
-from booking_core.services._access import require_customer, require_role
+from booking_core.services._access import check_staff, require_customer, require_role
 from booking_core.services.cancellation import CancellationService
 from booking_core.services.jobs import JobKind
 from booking_core.services.payments import PaymentService, ReconcileReport
+from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.books import OrderBooks
-from booking_core.services.steps.orders import visible_order
+from booking_core.services.steps.orders import may_see, visible_order
 from booking_core.services.steps.reservations import Reservations
+from booking_core.staff import Permission
 from booking_core.timerange import ensure_aware
 
 __all__ = [
@@ -104,6 +107,9 @@ class PlaceOrder:
     payment_mode: PaymentMode = PaymentMode.FULL
     coupon_id: CouponId | None = None
     idempotency_key: str | None = attrs.field(default=None, converter=_key)
+    #: An entry of the customer's address book: the order keeps a copy of it and of whom
+    #: to call (:class:`~booking_core.orders.OrderContact`), and is served at its point.
+    address_id: str | None = None
 
 
 _FINISHED: Final = frozenset(
@@ -118,6 +124,32 @@ _FINISHED: Final = frozenset(
 _UNDER_WAY: Final = frozenset(
     {OrderState.ACCEPTED, OrderState.DEPARTED, OrderState.ARRIVED, OrderState.IN_SERVICE}
 )
+
+
+def _service_address(
+    uow: UnitOfWork, command: PlaceOrder
+) -> tuple[OrderContact | None, GeoPoint | None]:
+    """The copy of the address-book entry ``command`` names, and where the order is served."""
+    if command.address_id is None:
+        return None, command.location
+    customer = uow.customers.get(command.customer_id)
+    address = customer.address(command.address_id)
+    if command.location is not None and command.location != address.point:
+        raise InvalidInput(
+            f"Address {address.id} lies at {address.point}, not at the location given: "
+            "give the address id alone, or a location alone.",
+            details={"field": "location", "address_id": address.id},
+        )
+    contact = OrderContact(
+        phone=address.contact_phone or customer.details.phone,
+        name=address.contact_name,
+        province=address.province,
+        city=address.city,
+        district=address.district,
+        detail=address.detail,
+        address_id=address.id,
+    )
+    return contact, address.point
 
 
 class TechnicianView(StrEnum):
@@ -223,7 +255,9 @@ class OrderingService:
         payments: PaymentService,
         cancellation: CancellationService,
         order_policy: OrderPolicy,
+        audit: AuditTrail,
     ) -> None:
+        self._audit = audit
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -291,6 +325,7 @@ class OrderingService:
                 if earlier is not None:
                     return Placement(earlier, replayed=True)
             standing = self._standing(uow, command, order_id)
+            contact, location = _service_address(uow, command)
             reservation = self._reservations.reserve(
                 uow,
                 command.technician_id,
@@ -300,7 +335,7 @@ class OrderingService:
                 order_id=order_id,
                 now=now,
                 customer_id=command.customer_id,  # converts his own checkout hold
-                location=command.location,
+                location=location,
             )
             technician, service, booking = (
                 reservation.technician,
@@ -333,8 +368,9 @@ class OrderingService:
                 number=number,
                 payment_mode=command.payment_mode,
                 upfront=self._orders.upfront(command.payment_mode, price),
-                destination=command.location,
+                destination=location,
                 quote=quote,
+                contact=contact,
             )
             if order.upfront_covered():
                 order.transition(
@@ -423,8 +459,8 @@ class OrderingService:
         canonical = normalize_order_number(number)
         with self._uow() as uow:
             order = uow.orders.get_by_number(canonical)
-        if not order.can_be_seen_by(actor):
-            raise NotFound("order", canonical)
+            if not may_see(uow, order, actor):
+                raise NotFound("order", canonical)
         return order
 
     def list_orders(self, actor: Actor) -> list[Order]:
@@ -510,7 +546,8 @@ class OrderingService:
 
         Raises:
             NotFound: the order does not exist or is not visible to ``actor``.
-            PermissionDenied: the actor's role may not fire this event.
+            PermissionDenied: the actor's role may not fire this event (platform staff:
+                without the orders permission).
             TransitionNotAllowed: the event is not allowed in the order's state, a guard
                 failed, or the event has its own command.
             ConcurrentUpdate: another command changed the order first (or it is no longer at
@@ -529,14 +566,20 @@ class OrderingService:
                 f"{event!r} is not fired directly: {DEDICATED_COMMANDS[event]}.",
                 details={"event": event},
             )
+        check_staff(actor, Permission.ORDERS, "acts on orders on someone's behalf")
         now = self._clock.now()
         with self._uow() as uow:
             order = visible_order(uow, order_id, actor)
             order.ensure_version(expected_version)
             booking = order.booking_id
+            before = order_facts(order)
             order.transition(event, actor=actor, at=now, reason=reason, policy=self._orders)
             self._after(uow, order, event, booking, now)
             uow.orders.save(order)
+            self._audit.record(
+                uow, actor, f"order.{event}", ("order", order.id),
+                before=before, after=order_facts(order), reason=reason or None,
+            )  # fmt: skip
             uow.commit()
         return order
 

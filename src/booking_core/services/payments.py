@@ -66,9 +66,12 @@ from booking_core.ports.payments import (
     WebhookKind,
 )
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.services._access import check_staff
+from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.books import OrderBooks
 from booking_core.services.steps.orders import visible_order
 from booking_core.services.steps.refunds import PAYMENTS_ACTOR, Refunds
+from booking_core.staff import Permission
 
 __all__ = ["CLOSED_STATES", "PaymentService", "ReconcileReport"]
 
@@ -115,8 +118,10 @@ class PaymentService:
         *,
         books: OrderBooks,
         refunds: Refunds,
+        audit: AuditTrail,
         gateway_name: str = "default",
     ) -> None:
+        self._audit = audit
         self._uow = uow
         self.books = books
         self._refunds = refunds
@@ -146,6 +151,7 @@ class PaymentService:
         """
         if actor.role not in (Role.CUSTOMER, Role.PLATFORM):
             raise PermissionDenied("Only the customer or the platform pays an order.")
+        check_staff(actor, Permission.ORDERS, "pays an order on a customer's behalf")
         now = self._clock.now()
         with self._uow() as uow:
             # Locked before reading: a concurrent pay waits here, then sees this attempt.
@@ -174,6 +180,8 @@ class PaymentService:
                 )
                 uow.payments.add(waiting)
                 self._refunds.schedule_reconcile(uow, order.id, now)
+                # A platform charging on the customer's behalf (a phone order) is on record.
+                self._audit.record(uow, actor, "order.pay", ("order", order.id), after=waiting)
                 uow.commit()
                 fresh = True
             else:
@@ -290,17 +298,26 @@ class PaymentService:
         ``refunding`` and, once every refund succeeded, to ``refunded`` or
         ``partially_refunded``; without it (a price difference) the state stays.
 
+        A platform actor needs the refunds permission, and is audited (``order.refund``).
+
         Raises:
+            PermissionDenied: platform staff without the refunds permission.
             RefundExceedsCaptured: the amount exceeds what remains refundable (I13).
             ConcurrentUpdate: another command changed the order first (nothing happened).
         """
+        check_staff(actor, Permission.REFUNDS, "refunds payments")
         now = self._clock.now()
         with self._uow() as uow:
             uow.orders.lock(order_id)
             order = uow.orders.get(order_id)
+            before = order_facts(order)
             records = self._refunds.plan(uow, order, amount, reason=reason, actor=actor, at=now,
                                         close=close)  # fmt: skip
             uow.orders.save(order)
+            self._audit.record(
+                uow, actor, "order.refund", ("order", order.id),
+                before=before, after=order_facts(order) | {"refund": amount}, reason=reason,
+            )  # fmt: skip
             uow.commit()
         return self.send_refunds(records)
 

@@ -20,8 +20,11 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling import Booking
+from booking_core.services._access import check_staff
 from booking_core.services.modification import ModificationService
+from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.reservations import Reservations
+from booking_core.staff import Permission
 from booking_core.timerange import ensure_aware
 
 __all__ = ["RescheduleBooking", "ReschedulingService"]
@@ -51,7 +54,9 @@ class ReschedulingService:
         *,
         reservations: Reservations,
         modification: ModificationService,
+        audit: AuditTrail,
     ) -> None:
+        self._audit = audit
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -84,6 +89,7 @@ class ReschedulingService:
     ) -> Booking:
         if command.actor.role not in (Role.PLATFORM, Role.SYSTEM):
             raise PermissionDenied("Only the platform moves a booking without an order.")
+        check_staff(command.actor, Permission.ORDERS, "moves bookings")
         if booking.service_id is None:
             raise NotFound("service", "<unknown: the booking records none>")
         moved = self._reservations.reserve(
@@ -97,5 +103,9 @@ class ReschedulingService:
             location=booking.location,
             replaces=booking.id,
         ).booking
+        self._audit.record(
+            uow, command.actor, "booking.reschedule", ("booking", booking.id),
+            before={"slot": booking.slot}, after={"booking_id": moved.id, "slot": moved.slot},
+        )  # fmt: skip
         uow.commit()
         return moved

@@ -7,7 +7,9 @@ Who may do what:
   from one store to another (``add_member(..., transfer=True)``);
 * a store (``Role.STORE``, ``actor.id`` its id) edits its profile, invites technicians,
   removes its members, sets its own prices when allowed and publishes announcements;
-* a technician accepts an invitation and leaves his store;
+* a store withdraws an invitation, and approves or declines a technician's request to join;
+* a technician accepts an invitation, asks to join a store (or withdraws his request) and
+  leaves his store;
 * anyone reads a store's public profile and the announcements meant for customers; its
   members read those meant for technicians.
 
@@ -35,7 +37,9 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling import Technician
-from booking_core.services._access import require_role
+from booking_core.services._access import require_permission
+from booking_core.services.steps.audit import AuditTrail
+from booking_core.staff import Permission
 from booking_core.stores import (
     Announcement,
     Audience,
@@ -57,8 +61,13 @@ def _is_store(actor: Actor, store_id: StoreId) -> bool:
     return actor.role is Role.STORE and actor.id == store_id
 
 
-def _require_store(actor: Actor, store_id: StoreId, doing: str) -> None:
-    if actor.role is Role.PLATFORM or _is_store(actor, store_id):
+def _require_store(actor: Actor, store_id: StoreId, doing: str, *, reading: bool = False) -> None:
+    if actor.role is Role.PLATFORM:
+        # Every staff member reads; changing a store needs the stores permission.
+        if not reading:
+            require_permission(actor, Permission.STORES, doing)
+        return
+    if _is_store(actor, store_id):
         return
     raise PermissionDenied(
         f"Only store {store_id} or the platform {doing}; you act as a {actor.role.value}.",
@@ -91,23 +100,28 @@ def _member_of(uow: UnitOfWork, actor: Actor, store_id: StoreId) -> bool:
 class StoreService:
     """Keeps stores, their members, prices and announcements."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdSource, *, audit: AuditTrail
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
+        self._audit = audit
 
     # -- the store ---------------------------------------------------------------------
 
     def create(
         self, details: StoreDetails, actor: Actor, *, own_prices_allowed: bool = False
     ) -> Store:
-        """Create a store (the platform only). Raises PermissionDenied."""
-        require_role(actor, Role.PLATFORM, "creates stores")
+        """Create a store (platform staff with the stores permission only). Raises
+        PermissionDenied."""
+        require_permission(actor, Permission.STORES, "creates stores")
         store = Store(
             StoreId(self._ids.new_id("sto")), details, own_prices_allowed=own_prices_allowed
         )
         with self._uow() as uow:
             stored = uow.stores.add(store)
+            self._audit.record(uow, actor, "store.create", ("store", stored.id), after=stored)
             uow.commit()
         return stored
 
@@ -126,17 +140,26 @@ class StoreService:
         """Replace its profile (the store itself or the platform)."""
         _require_store(actor, store_id, "edits the store's profile")
         with self._uow() as uow:
-            stored = uow.stores.save(attrs.evolve(uow.stores.get(store_id), details=details))
+            before = uow.stores.get(store_id)
+            stored = uow.stores.save(attrs.evolve(before, details=details))
+            self._audit.record(
+                uow, actor, "store.update_details", ("store", store_id),
+                before=before, after=stored,
+            )  # fmt: skip
             uow.commit()
         return stored
 
     def allow_own_prices(self, store_id: StoreId, allowed: bool, actor: Actor) -> Store:
         """Allow or forbid the store its own prices (the platform only); forbidding drops
         them, from its members' profiles too."""
-        require_role(actor, Role.PLATFORM, "allows stores their own prices")
+        require_permission(actor, Permission.STORES, "allows stores their own prices")
         with self._uow() as uow:
-            store = uow.stores.get(store_id).with_own_prices_allowed(allowed)
-            stored = self._reprice(uow, store)
+            before = uow.stores.get(store_id)
+            stored = self._reprice(uow, before.with_own_prices_allowed(allowed))
+            self._audit.record(
+                uow, actor, "store.allow_own_prices", ("store", store_id),
+                before=before, after=stored,
+            )  # fmt: skip
             uow.commit()
         return stored
 
@@ -155,7 +178,11 @@ class StoreService:
         _require_store(actor, store_id, "sets the store's prices")
         with self._uow() as uow:
             _check_prices(uow, prices)
-            stored = self._reprice(uow, uow.stores.get(store_id).with_prices(prices))
+            before = uow.stores.get(store_id)
+            stored = self._reprice(uow, before.with_prices(prices))
+            self._audit.record(
+                uow, actor, "store.set_prices", ("store", store_id), before=before, after=stored
+            )
             uow.commit()
         return stored
 
@@ -180,7 +207,7 @@ class StoreService:
 
     def members(self, store_id: StoreId, actor: Actor) -> builtins.list[Technician]:
         """Its technicians, by name then id (the store itself or the platform)."""
-        _require_store(actor, store_id, "lists the store's technicians")
+        _require_store(actor, store_id, "lists the store's technicians", reading=True)
         with self._uow() as uow:
             uow.stores.get(store_id)
             return _members(uow, store_id)
@@ -191,7 +218,11 @@ class StoreService:
         _require_store(actor, store_id, "invites technicians")
         with self._uow() as uow:
             uow.technicians.get(technician_id)
-            stored = uow.stores.save(uow.stores.get(store_id).inviting(technician_id))
+            before = uow.stores.get(store_id)
+            stored = uow.stores.save(before.inviting(technician_id))
+            self._audit.record(
+                uow, actor, "store.invite", ("store", store_id), before=before, after=stored
+            )
             uow.commit()
         return stored
 
@@ -222,15 +253,22 @@ class StoreService:
         with ``transfer`` he is moved out of his store if he has one.
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the stores permission.
             MembershipConflict: he is a member already, or of another store without
                 ``transfer``.
         """
-        require_role(actor, Role.PLATFORM, "adds technicians to stores")
-        return self._join(store_id, technician_id, invited=False, moving=transfer)
+        require_permission(actor, Permission.STORES, "adds technicians to stores")
+        return self._join(store_id, technician_id, invited=False, moving=transfer, actor=actor)
 
     def _join(
-        self, store_id: StoreId, technician_id: TechnicianId, *, invited: bool, moving: bool
+        self,
+        store_id: StoreId,
+        technician_id: TechnicianId,
+        *,
+        invited: bool,
+        moving: bool,
+        actor: Actor | None = None,
+        requested: bool = False,
     ) -> Technician:
         with self._uow() as uow:
             # Every change of his store queues here: of two joins of his, the second sees
@@ -240,6 +278,8 @@ class StoreService:
             store = uow.stores.get(store_id)
             if invited:
                 store = store.without_invitation(technician_id)
+            if requested:
+                store = store.without_join_request(technician_id)
             if moving and technician.profile.store_id != store.id:
                 profile = transfer(technician.profile, store)
             else:
@@ -247,8 +287,15 @@ class StoreService:
             changed = attrs.evolve(technician, profile=profile)
             uow.technicians.save(changed)
             # Saved (a new version) even without an invitation used, so that a price change
-            # that read the store before this join fails instead of missing him.
-            uow.stores.save(store)
+            # that read the store before this join fails instead of missing him. Nothing
+            # stays pending for a member: neither an invitation nor his request.
+            uow.stores.save(store.settled(technician_id))
+            if actor is not None:
+                self._audit.record(
+                    uow, actor, "store.add_member", ("technician", technician_id),
+                    before={"store_id": technician.profile.store_id},
+                    after={"store_id": changed.profile.store_id},
+                )  # fmt: skip
             uow.commit()
         return changed
 
@@ -267,8 +314,95 @@ class StoreService:
             store = uow.stores.get(store_id)
             changed = attrs.evolve(technician, profile=leave(technician.profile, store))
             uow.technicians.save(changed)
+            self._audit.record(
+                uow, actor, "store.remove_member", ("technician", technician_id),
+                before={"store_id": technician.profile.store_id},
+                after={"store_id": changed.profile.store_id},
+            )  # fmt: skip
             uow.commit()
         return changed
+
+    def withdraw_invitation(
+        self, store_id: StoreId, technician_id: TechnicianId, actor: Actor
+    ) -> Store:
+        """Take back an invitation he has not accepted (the store or the platform).
+
+        Raises:
+            PermissionDenied: anyone else.
+            NotFound: no such store.
+            MembershipConflict: he has no invitation from it.
+        """
+        _require_store(actor, store_id, "withdraws the store's invitations")
+        with self._uow() as uow:
+            before = uow.stores.get(store_id)
+            stored = uow.stores.save(before.without_invitation(technician_id))
+            self._audit.record(
+                uow, actor, "store.withdraw_invitation", ("store", store_id),
+                before=before, after=stored,
+            )  # fmt: skip
+            uow.commit()
+        return stored
+
+    def request_to_join(
+        self, store_id: StoreId, technician_id: TechnicianId, actor: Actor
+    ) -> Store:
+        """The technician asks to join the store (himself only); the store approves
+        (:meth:`approve_join_request`) or declines (:meth:`decline_join_request`).
+
+        Raises:
+            PermissionDenied: the actor is not that technician.
+            NotFound: no such store or technician.
+            MembershipConflict: he is its member already, or another store's (he leaves it
+                first).
+        """
+        if actor.role is not Role.TECHNICIAN or actor.id != technician_id:
+            raise PermissionDenied(
+                "A technician asks to join a store only for himself.",
+                details={"technician_id": technician_id, "role": actor.role.value},
+            )
+        with self._uow() as uow:
+            store = uow.stores.get(store_id)
+            # Checked now for a quick answer; the approval checks again under his lock.
+            join(uow.technicians.get(technician_id).profile, store)
+            stored = uow.stores.save(store.requested_by(technician_id))
+            uow.commit()
+        return stored
+
+    def approve_join_request(
+        self, store_id: StoreId, technician_id: TechnicianId, actor: Actor
+    ) -> Technician:
+        """The store (or the platform) takes him in, as accepting an invitation does: under
+        his lock, so he still belongs to at most one store.
+
+        Raises:
+            PermissionDenied: anyone else.
+            MembershipConflict: he has not asked, or has joined a store meanwhile.
+        """
+        _require_store(actor, store_id, "approves requests to join the store")
+        return self._join(
+            store_id, technician_id, invited=False, moving=False, actor=actor, requested=True
+        )
+
+    def decline_join_request(
+        self, store_id: StoreId, technician_id: TechnicianId, actor: Actor
+    ) -> Store:
+        """The store (or the platform) declines his request, or he withdraws it.
+
+        Raises:
+            PermissionDenied: anyone else.
+            MembershipConflict: he has not asked to join it.
+        """
+        if not (actor.role is Role.TECHNICIAN and actor.id == technician_id):
+            _require_store(actor, store_id, "declines requests to join the store")
+        with self._uow() as uow:
+            before = uow.stores.get(store_id)
+            stored = uow.stores.save(before.without_join_request(technician_id))
+            self._audit.record(
+                uow, actor, "store.decline_join_request", ("store", store_id),
+                before=before, after=stored,
+            )  # fmt: skip
+            uow.commit()
+        return stored
 
     # -- announcements -----------------------------------------------------------------
 
@@ -284,6 +418,10 @@ class StoreService:
         with self._uow() as uow:
             uow.stores.get(store_id)
             uow.announcements.add(announcement)
+            self._audit.record(
+                uow, actor, "store.announcement.publish", ("announcement", announcement.id),
+                after=announcement,
+            )  # fmt: skip
             uow.commit()
         return announcement
 

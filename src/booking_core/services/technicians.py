@@ -21,7 +21,9 @@ from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.scheduling.profile import TechnicianProfile
-from booking_core.services._access import require_role
+from booking_core.services._access import check_staff, require_permission
+from booking_core.services.steps.audit import AuditTrail
+from booking_core.staff import Permission
 
 __all__ = ["RegisterTechnician", "TechnicianService"]
 
@@ -82,19 +84,20 @@ def _may_edit(actor: Actor, technician: Technician) -> None:
 class TechnicianService:
     """Registers, reads and edits technicians."""
 
-    def __init__(self, uow: UnitOfWorkFactory, ids: IdSource) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, ids: IdSource, *, audit: AuditTrail) -> None:
         self._uow = uow
         self._ids = ids
+        self._audit = audit
 
     def register(self, command: RegisterTechnician, actor: Actor) -> Technician:
         """Register a technician (the platform only).
 
         Raises:
-            PermissionDenied: the actor is not the platform.
+            PermissionDenied: the actor is not platform staff with the technicians permission.
             NotFound: an unknown service id (offered or priced).
             CurrencyMismatch: an own price is not in the service's currency.
         """
-        require_role(actor, Role.PLATFORM, "registers technicians")
+        require_permission(actor, Permission.TECHNICIANS, "registers technicians")
         technician = Technician(
             id=TechnicianId(self._ids.new_id("tec")),
             name=command.name,
@@ -113,6 +116,9 @@ class TechnicianService:
                 ),
             )
             uow.technicians.add(technician)
+            self._audit.record(
+                uow, actor, "technician.register", ("technician", technician.id), after=technician
+            )
             uow.commit()
         return technician
 
@@ -142,9 +148,11 @@ class TechnicianService:
         Raises:
             NotFound: unknown technician or a priced service that does not exist.
             PermissionDenied: the actor is not the technician, the store named in his
-                current profile, or the platform; or a non-platform actor changes his store.
+                current profile, or platform staff with the technicians permission; or a
+                non-platform actor changes his store.
             CurrencyMismatch: an own price is not in the service's currency.
         """
+        check_staff(actor, Permission.TECHNICIANS, "edits technicians' profiles")
         with self._uow() as uow:
             # Edits, rating updates and reservations of one technician queue here, so a
             # review's new rating and this edit never overwrite each other.
@@ -173,6 +181,10 @@ class TechnicianService:
             profile = attrs.evolve(profile, store_prices=store_prices)
             changed = attrs.evolve(technician, profile=profile)
             uow.technicians.save(changed)
+            self._audit.record(
+                uow, actor, "technician.update_profile", ("technician", technician_id),
+                before=technician.profile, after=changed.profile,
+            )  # fmt: skip
             uow.commit()
         return changed
 
@@ -190,8 +202,10 @@ class TechnicianService:
 
         Raises:
             NotFound: unknown technician or service id.
-            PermissionDenied: the actor is not the technician, his store or the platform.
+            PermissionDenied: the actor is not the technician, his store or platform staff
+                with the technicians permission.
         """
+        check_staff(actor, Permission.TECHNICIANS, "edits technicians' hours")
         with self._uow() as uow:
             # Queued behind his reservations in flight, like every change to him.
             uow.locks.take(LockKey.technician(technician_id))
@@ -202,5 +216,9 @@ class TechnicianService:
                 technician, weekly_hours=weekly_hours, service_ids=frozenset(service_ids)
             )
             uow.technicians.save(changed)
+            self._audit.record(
+                uow, actor, "technician.update_hours", ("technician", technician_id),
+                before=technician, after=changed,
+            )  # fmt: skip
             uow.commit()
         return changed

@@ -95,7 +95,8 @@ class Store:
 
     Its members are not listed here: a technician's store is his
     ``TechnicianProfile.store_id`` (one field, so at most one store at a time). The store
-    keeps whom it has invited; a technician joins by accepting an invitation.
+    keeps whom it has invited and who asked to join; a technician joins by accepting an
+    invitation, or when the store approves his request.
 
     Attributes:
         id: Its id (``sto_…``).
@@ -104,6 +105,7 @@ class Store:
         prices: Its own price per service, sold by its technicians who have no own price
             for the service (precedence: technician's own, store's, catalog's).
         invitations: Technicians invited and not yet joined.
+        join_requests: Technicians who asked to join, waiting for the store's answer.
         version: Compare-and-set counter of storage (0 until first stored); every change of
             its membership or prices bumps it.
     """
@@ -118,6 +120,9 @@ class Store:
         default=frozenset(), converter=_technician_ids
     )
     version: int = 0
+    join_requests: frozenset[TechnicianId] = attrs.field(
+        default=frozenset(), converter=_technician_ids
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.prices and not self.own_prices_allowed:
@@ -148,3 +153,25 @@ class Store:
                 details={"store_id": self.id, "technician_id": technician_id},
             )
         return attrs.evolve(self, invitations=self.invitations - {technician_id})
+
+    def requested_by(self, technician_id: TechnicianId) -> Store:
+        """The store with ``technician_id``'s request to join (again is fine)."""
+        return attrs.evolve(self, join_requests=self.join_requests | {technician_id})
+
+    def without_join_request(self, technician_id: TechnicianId) -> Store:
+        """The store with ``technician_id``'s request to join answered or withdrawn.
+        Raises MembershipConflict when he has not asked."""
+        if technician_id not in self.join_requests:
+            raise MembershipConflict(
+                f"Technician {technician_id} has not asked to join store {self.id}.",
+                details={"store_id": self.id, "technician_id": technician_id},
+            )
+        return attrs.evolve(self, join_requests=self.join_requests - {technician_id})
+
+    def settled(self, technician_id: TechnicianId) -> Store:
+        """The store without anything pending for ``technician_id`` (he has joined)."""
+        return attrs.evolve(
+            self,
+            invitations=self.invitations - {technician_id},
+            join_requests=self.join_requests - {technician_id},
+        )

@@ -15,6 +15,8 @@ from typing import Any
 from pendulum import DateTime
 from sqlalchemy import Row
 
+from booking_core.accounts import Account as LoginAccount
+from booking_core.accounts import AccountId, LoginSession, OneTimeCode, SessionId
 from booking_core.catalog import Category, Service
 from booking_core.customers import Customer
 from booking_core.ids import (
@@ -30,7 +32,7 @@ from booking_core.ids import (
 from booking_core.ledger import Account, AccountKind, Posting, Transaction, TransactionKind
 from booking_core.ledger import TransactionId as LedgerTransactionId
 from booking_core.money import Money
-from booking_core.orders import Actor, Order, Review
+from booking_core.orders import Actor, Order, OrderContact, Review
 from booking_core.orders.actor import Role
 from booking_core.orders.complaint import Complaint
 from booking_core.orders.idempotency import IdempotencyRecord
@@ -55,6 +57,7 @@ from booking_core.scheduling.geo import GeoPoint
 from booking_core.scheduling.profile import TechnicianProfile
 from booking_core.scheduling.schedule import WorkSchedule
 from booking_core.serialization import make_converter
+from booking_core.staff import StaffRole
 from booking_core.stores import Announcement, Audience, Store
 from booking_core.timerange import TimeRange, zone
 from booking_core_sqlalchemy.tables import UtcDateTime, bookings, utc_instant
@@ -84,8 +87,14 @@ __all__ = [
     "job_to_row",
     "ledger_transaction_to_domain",
     "ledger_transaction_to_rows",
+    "login_account_to_domain",
+    "login_account_to_row",
+    "login_session_to_domain",
+    "login_session_to_row",
     "movement_to_domain",
     "movement_to_row",
+    "one_time_code_to_domain",
+    "one_time_code_to_row",
     "order_to_domain",
     "order_to_row",
     "outbox_to_domain",
@@ -367,6 +376,9 @@ def order_to_row(order: Order) -> Values:
         "review_closed": order.review_closed,
         "version": order.version,
         "quote": None if order.quote is None else _converter.unstructure(order.quote, Quote),
+        "contact": None
+        if order.contact is None
+        else _converter.unstructure(order.contact, OrderContact),
     }
 
 
@@ -426,6 +438,7 @@ def order_to_domain(row: Row[Any], timeline: list[Row[Any]]) -> Order:
         cancellation_fee=_money(row.cancellation_fee_amount, row.cancellation_fee_currency),
         review_closed=bool(row.review_closed),
         quote=None if row.quote is None else _converter.structure(row.quote, Quote),
+        contact=None if row.contact is None else _converter.structure(row.contact, OrderContact),
     )
 
 
@@ -633,6 +646,98 @@ def customer_to_domain(row: RowLike) -> Customer:
             "version": row.version,
         },
         Customer,
+    )
+
+
+def login_account_to_row(account: LoginAccount) -> Values:
+    """Column values of a sign-in account (one column per field)."""
+    return {
+        "id": account.id,
+        "role": account.role.value,
+        "actor_id": account.actor_id,
+        "staff": None if account.staff is None else account.staff.value,
+        "login": account.login,
+        "phone": account.phone,
+        "password_hash": account.password_hash,
+        "wechat_openid": account.wechat_openid,
+        "disabled": account.disabled,
+        "created_at": account.created_at,
+        "version": account.version,
+    }
+
+
+def login_account_to_domain(row: RowLike) -> LoginAccount:
+    """The sign-in account in ``row``."""
+    return LoginAccount(
+        AccountId(row.id),
+        Role(row.role),
+        row.actor_id,
+        staff=None if row.staff is None else StaffRole(row.staff),
+        login=row.login,
+        phone=row.phone,
+        password_hash=row.password_hash,
+        wechat_openid=row.wechat_openid,
+        disabled=bool(row.disabled),
+        created_at=row.created_at,
+        version=row.version,
+    )
+
+
+def login_session_to_row(session: LoginSession) -> Values:
+    """Column values of a login session."""
+    return {
+        "id": session.id,
+        "account_id": session.account_id,
+        "refresh_hash": session.refresh_hash,
+        "generation": session.generation,
+        "created_at": session.created_at,
+        "expires_at": session.expires_at,
+        "revoked_at": session.revoked_at,
+        "revoked_reason": (
+            None if session.revoked_reason is None else session.revoked_reason.value
+        ),
+        "version": session.version,
+    }
+
+
+def login_session_to_domain(row: RowLike) -> LoginSession:
+    """The login session in ``row``."""
+    return LoginSession(
+        SessionId(row.id),
+        AccountId(row.account_id),
+        row.refresh_hash,
+        row.generation,
+        row.created_at,
+        row.expires_at,
+        revoked_at=row.revoked_at,
+        revoked_reason=row.revoked_reason,
+        version=row.version,
+    )
+
+
+def one_time_code_to_row(code: OneTimeCode) -> Values:
+    """Column values of a one-time code."""
+    return {
+        "phone": code.phone,
+        "purpose": code.purpose,
+        "code_hash": code.code_hash,
+        "sent_at": code.sent_at,
+        "expires_at": code.expires_at,
+        "attempts": code.attempts,
+        "version": code.version,
+    }
+
+
+def one_time_code_to_domain(row: RowLike) -> OneTimeCode:
+    """The one-time code in ``row``."""
+    return OneTimeCode(
+        row.phone,
+        row.purpose,
+        row.code_hash,
+        row.sent_at,
+        row.expires_at,
+        attempts=row.attempts,
+        version=row.version,
     )
 
 

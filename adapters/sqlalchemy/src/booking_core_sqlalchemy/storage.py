@@ -18,9 +18,11 @@ from booking_core_sqlalchemy.mapping import ReadCache
 from booking_core_sqlalchemy.migration import migrate
 from booking_core_sqlalchemy.repositories import (
     ConnectionSource,
+    SqlAlchemyAccountRepository,
     SqlAlchemyAgendaRepository,
     SqlAlchemyAnnouncementRepository,
     SqlAlchemyApplicationRepository,
+    SqlAlchemyAuditLog,
     SqlAlchemyBookingRepository,
     SqlAlchemyCampaignRepository,
     SqlAlchemyCategoryRepository,
@@ -200,6 +202,8 @@ class SqlAlchemyUnitOfWork:
     applications = _repository(SqlAlchemyApplicationRepository)
     stores = _repository(SqlAlchemyStoreRepository)
     announcements = _repository(SqlAlchemyAnnouncementRepository)
+    accounts = _repository(SqlAlchemyAccountRepository)
+    audit = _repository(SqlAlchemyAuditLog)
     positions = _repository(SqlAlchemyPositionRepository)
     coupon_templates = _repository(SqlAlchemyCouponTemplateRepository)
     coupons = _repository(SqlAlchemyCouponRepository)

@@ -50,7 +50,9 @@ from sqlalchemy.types import TypeEngine
 
 __all__ = [
     "NAMING_CONVENTION",
+    "AccountRow",
     "AgendaVersionRow",
+    "AuditEntryRow",
     "Base",
     "BookingRow",
     "CampaignRow",
@@ -64,7 +66,9 @@ __all__ = [
     "JobRow",
     "LedgerPostingRow",
     "LedgerTransactionRow",
+    "LoginSessionRow",
     "MoneyMovementRow",
+    "OneTimeCodeRow",
     "OrderRow",
     "OrderTransitionRow",
     "OutboxMessageRow",
@@ -80,7 +84,9 @@ __all__ = [
     "UtcDateTime",
     "WebhookEventRow",
     "WorkScheduleRow",
+    "accounts",
     "agenda_versions",
+    "audit_entries",
     "bookings",
     "campaigns",
     "categories",
@@ -93,8 +99,10 @@ __all__ = [
     "jobs",
     "ledger_postings",
     "ledger_transactions",
+    "login_sessions",
     "metadata",
     "money_movements",
+    "one_time_codes",
     "order_number_seq",
     "order_transitions",
     "orders",
@@ -342,7 +350,8 @@ class OrderRow(Base):
     Money columns come in pairs (``price_*``, ``upfront_*``, ``paid_*``, ``refunded_*``,
     ``cancellation_fee_*``); the destination is ``destination_lat``/``destination_lon``;
     ``quote`` is how the price was made, as a converter document (null for orders stored
-    before revision 0003).
+    before revision 0003); ``contact`` the address-book entry copied at placement (null
+    when placed without one).
     """
 
     __tablename__ = "orders"
@@ -381,6 +390,7 @@ class OrderRow(Base):
     review_closed: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
     quote: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    contact: Mapped[dict[str, Any] | None] = mapped_column(json_type())
 
 
 class CounterRow(Base):
@@ -670,6 +680,91 @@ class LedgerPostingRow(Base):
     currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
 
 
+class AuditEntryRow(Base):
+    """A row of the append-only ``audit_entries`` (revision 0010): one platform action.
+
+    ``before`` and ``after`` are the changed fields as plain JSON (null when absent). The
+    listing reads newest first by ``(at, id)``; the other indexes serve its filters on a
+    record and on a staff member.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index(None, "at", "id"),
+        Index(None, "subject_kind", "subject_id", "at"),
+        Index(None, "actor_id", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    actor_id: Mapped[str] = mapped_column(key_type())
+    staff: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(key_type())
+    subject_kind: Mapped[str] = mapped_column(key_type())
+    subject_id: Mapped[str] = mapped_column(key_type())
+    before: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    after: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AccountRow(Base):
+    """A row of ``accounts`` (revision 0011): one way in to the server. Each sign-in key
+    (login — stored casefolded —, phone, WeChat openid) is unique where set, and so is the
+    actor an account signs in as."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("login"),
+        UniqueConstraint("phone"),
+        UniqueConstraint("wechat_openid"),
+        UniqueConstraint("role", "actor_id"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    role: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str] = mapped_column(key_type())
+    staff: Mapped[str | None] = mapped_column(Text)
+    login: Mapped[str | None] = mapped_column(key_type())
+    phone: Mapped[str | None] = mapped_column(key_type())
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    wechat_openid: Mapped[str | None] = mapped_column(key_type())
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class LoginSessionRow(Base):
+    """A row of ``login_sessions`` (revision 0011): one signed-in device, found by id;
+    an account's sessions are revoked together (the ``account_id`` index)."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index(None, "account_id"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    account_id: Mapped[str] = mapped_column(key_type())
+    refresh_hash: Mapped[str] = mapped_column(Text)
+    generation: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class OneTimeCodeRow(Base):
+    """A row of ``one_time_codes`` (revision 0011): the live code of a (phone, purpose)."""
+
+    __tablename__ = "one_time_codes"
+
+    phone: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    purpose: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 def _table(row_class: type[Base]) -> Table:
     table = row_class.__table__
     assert isinstance(table, Table)
@@ -704,6 +799,10 @@ agenda_versions: Final = _table(AgendaVersionRow)
 customers: Final = _table(CustomerRow)
 stores: Final = _table(StoreRow)
 store_announcements: Final = _table(StoreAnnouncementRow)
+accounts: Final = _table(AccountRow)
+login_sessions: Final = _table(LoginSessionRow)
+one_time_codes: Final = _table(OneTimeCodeRow)
+audit_entries: Final = _table(AuditEntryRow)
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(

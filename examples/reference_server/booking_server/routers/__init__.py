@@ -10,11 +10,14 @@ from typing import Final
 from fastapi import APIRouter
 
 from booking_server.routers import (
+    audit,
+    auth,
     availability,
     cancellation,
     catalog,
     changes,
     complaints,
+    contacts,
     customers,
     money,
     onboarding,
@@ -31,6 +34,7 @@ from booking_server.routers import (
 __all__ = ["ROUTERS"]
 
 ROUTERS: Final[tuple[APIRouter, ...]] = (
+    auth.router,
     catalog.router,
     technicians.router,
     schedules.router,
@@ -47,6 +51,8 @@ ROUTERS: Final[tuple[APIRouter, ...]] = (
     payments.router,
     changes.router,
     tracking.router,
+    contacts.router,
     complaints.router,
     money.router,
+    audit.router,
 )

@@ -1,7 +1,7 @@
 """Technicians' onboarding: applications and the platform's review (FEATURES T1, P3).
 
-A newcomer applies as a technician (``X-Actor-Role: technician``, his chosen id in
-``X-Actor-Id``): he is registered at once, pending, and cannot be booked until the platform
+A newcomer applies as a technician (role ``technician``, his chosen id as his actor id):
+he is registered at once, pending, and cannot be booked until the platform
 approves. The platform works through the queue: approve, reject or ask for more (he
 resubmits). Who may do what is the core's
 (:class:`~booking_core.services.onboarding.OnboardingService`); the routes only map.
@@ -9,12 +9,14 @@ resubmits). Who may do what is the core's
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 
 from booking_core.bootstrap import BookingApp
 from booking_core.errors import BookingError, NotFound
 from booking_core.ids import TechnicianId
-from booking_core.onboarding import TechnicianApplication
+from booking_core.onboarding import ApplicationState, TechnicianApplication
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
 from booking_server.paging import Page, SortKey, micros
@@ -61,7 +63,7 @@ def _submitted_first(application: TechnicianApplication) -> SortKey:
     responses=problem_responses(404, 409),
 )
 def apply_as_technician(body: ApplicationIn, app: Booking, actor: CurrentActor) -> ApplicationOut:
-    """Register the calling technician (his id is ``X-Actor-Id``), pending, with his
+    """Register the calling technician (his id is his actor id), pending, with his
     qualification documents: ID card, health certificate and skill certificate, none expired.
     409 ``application_not_allowed`` when he is registered already (he applies again at
     ``/me/technician-applications``); 404 for an unknown service; 422
@@ -82,11 +84,29 @@ def reapply_as_technician(body: DocumentsIn, app: Booking, actor: CurrentActor) 
     return _out(app, app.onboarding.reapply(body.to_domain(), actor))
 
 
-@router.get("/technician-applications", summary="The review queue (platform)")
-def review_queue(app: Booking, actor: CurrentActor, page: Page) -> ApplicationList:
-    """Applications waiting for review (``submitted``), first submitted first, a page at a
-    time."""
-    shown, next_cursor = page.of(app.onboarding.review_queue(actor), _submitted_first)
+@router.get(
+    "/technician-applications", summary="The review queue, or applications by state (platform)"
+)
+def review_queue(
+    app: Booking,
+    actor: CurrentActor,
+    page: Page,
+    state: Annotated[
+        list[ApplicationState] | None,
+        Query(
+            max_length=len(ApplicationState),
+            description="Only applications in these states (repeat); without it, the review "
+            "queue (`submitted`).",
+        ),
+    ] = None,
+) -> ApplicationList:
+    """Applications waiting for review (``submitted``), or with ``state`` those in any of
+    the states named, first submitted first, a page at a time."""
+    if state is None:
+        found = app.onboarding.review_queue(actor)
+    else:
+        found = app.onboarding.applications(actor, state)
+    shown, next_cursor = page.of(found, _submitted_first)
     return ApplicationList(items=[_out(app, a) for a in shown], next_cursor=next_cursor)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Final
 
 import attrs
 import pendulum
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel
 
 from booking_core.errors import InvalidInput
@@ -26,6 +26,7 @@ from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
 from booking_server.paging import InvalidCursor, Page, PageRequest, micros
 from booking_server.problems import problem_responses
+from booking_server.ratelimit import RATE_LIMITED_RESPONSES, enforce
 from booking_server.schemas import OrderList, OrderOut, PaymentOut, PlaceOrderIn, TransitionIn
 from booking_server.schemas.common import ID_PATTERN, Instant
 
@@ -66,9 +67,11 @@ def _unquoted(key: str | None) -> str | None:
             "first request placed, as it is now (nothing new is booked).",
         },
         **problem_responses(409),
+        **RATE_LIMITED_RESPONSES,
     },
 )
 def place_order(
+    request: Request,
     body: PlaceOrderIn,
     app: Booking,
     actor: CurrentActor,
@@ -94,7 +97,11 @@ def place_order(
     200 with the first request's order for the same body, 422 ``idempotency_key_reused`` for
     another body, 409 ``idempotency_key_in_flight`` while the first is still running, 422
     ``invalid_idempotency_key`` for a malformed key.
+
+    429 ``rate_limited`` when the customer has placed too many orders lately (each request
+    counts, a retry too); ``Retry-After`` says when to try again.
     """
+    enforce(request, "orders", actor.id)
     placement = app.ordering.place(
         PlaceOrder(
             customer_id=CustomerId(actor.id),
@@ -103,6 +110,7 @@ def place_order(
             start=body.start_instant(),
             location=None if body.address is None else GeoPoint(body.address.lat, body.address.lon),
             payment_mode=body.payment_mode,
+            address_id=body.address_id,
             coupon_id=None if body.coupon_id is None else CouponId(body.coupon_id),
             idempotency_key=_unquoted(idempotency_key),
         ),

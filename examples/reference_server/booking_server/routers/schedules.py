@@ -3,8 +3,12 @@
 ``/technicians/{technician_id}/schedule`` is what shapes his availability beyond the weekly
 hours: date overrides, time off, the daily cap, his self-set status (he, his store or the
 platform change them) and the store's rota shifts (his store or the platform). Each change
-answers the whole schedule with its new ``version``. Who may do what is the core's
-(:class:`~booking_core.services.calendar.ScheduleService`); the routes only map.
+answers the whole schedule with its new ``version``, also sent as the ``ETag``
+(``"3"``). A change may carry ``If-Match: "3"``, the version the client read: when the
+schedule has moved on, nothing changes and the answer is 409 ``concurrent_update`` with
+``details.current_version`` (so a client never overwrites a change it has not seen). Who may
+do what is the core's (:class:`~booking_core.services.calendar.ScheduleService`); the routes
+only map.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import pendulum
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from booking_core.bootstrap import BookingApp
 from booking_core.ids import TechnicianId
@@ -47,14 +51,46 @@ OverrideDay = Annotated[
 ShiftId = Annotated[
     str, Path(pattern=ID_PATTERN, description="The shift's id, chosen by the store.")
 ]
+TimeOffId = Annotated[
+    str,
+    Path(
+        pattern=ID_PATTERN,
+        description="The time off's id, as the schedule shows it.",
+        examples=["off_4"],
+    ),
+]
+#: An entity tag of the schedule: its version in quotes, as the ETag header gives it.
+IF_MATCH_PATTERN = r'^"[0-9]{1,9}"$'
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        pattern=IF_MATCH_PATTERN,
+        description='The schedule\'s version you read, in quotes as its ETag gives it ("3"): '
+        "the change is made only if the schedule is still at that version (otherwise 409 "
+        "`concurrent_update`, with `details.current_version`).",
+        examples=['"3"'],
+    ),
+]
 
 
 def _technician(app: BookingApp, technician_id: str) -> Technician:
     return app.technicians.get(TechnicianId(technician_id))
 
 
-def _out(app: BookingApp, schedule: WorkSchedule) -> ScheduleOut:
-    return ScheduleOut.from_domain(schedule, _technician(app, schedule.technician_id).time_zone)
+def _version(if_match: str | None) -> int | None:
+    # The header's pattern admits only a quoted whole number.
+    return None if if_match is None else int(if_match.strip('"'))
+
+
+def _tagged(response: Response, schedule: WorkSchedule) -> WorkSchedule:
+    response.headers["ETag"] = f'"{schedule.version}"'
+    return schedule
+
+
+def _out(app: BookingApp, schedule: WorkSchedule, response: Response) -> ScheduleOut:
+    zone = _technician(app, schedule.technician_id).time_zone
+    return ScheduleOut.from_domain(_tagged(response, schedule), zone)
 
 
 @router.get(
@@ -62,10 +98,13 @@ def _out(app: BookingApp, schedule: WorkSchedule) -> ScheduleOut:
     summary="A technician's schedule",
     responses=problem_responses(401, 403),
 )
-def get_schedule(technician_id: str, app: Booking, actor: CurrentActor) -> ScheduleOut:
+def get_schedule(
+    technician_id: str, app: Booking, actor: CurrentActor, response: Response
+) -> ScheduleOut:
     """His date overrides, time off, rota shifts, daily cap and self-set status, with the
-    schedule's ``version`` (an empty schedule, version 0, until something is set)."""
-    return _out(app, app.schedules.get(TechnicianId(technician_id), actor))
+    schedule's ``version`` (an empty schedule, version 0, until something is set), also as
+    the ``ETag``."""
+    return _out(app, app.schedules.get(TechnicianId(technician_id), actor), response)
 
 
 @router.put(
@@ -74,12 +113,23 @@ def get_schedule(technician_id: str, app: Booking, actor: CurrentActor) -> Sched
     responses=_CHANGE,
 )
 def set_date_override(
-    technician_id: str, date: OverrideDay, body: DateOverrideIn, app: Booking, actor: CurrentActor
+    technician_id: str,
+    date: OverrideDay,
+    body: DateOverrideIn,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ScheduleOut:
     """Replace his weekly hours on one local date (an empty ``hours``: the day off).
     Time off and rota shifts still take precedence over it."""
-    changed = app.schedules.set_override(actor, TechnicianId(technician_id), body.to_domain(date))
-    return _out(app, changed)
+    changed = app.schedules.set_override(
+        actor,
+        TechnicianId(technician_id),
+        body.to_domain(date),
+        expected_version=_version(if_match),
+    )
+    return _out(app, changed, response)
 
 
 @router.delete(
@@ -88,11 +138,19 @@ def set_date_override(
     responses=_CHANGE,
 )
 def clear_date_override(
-    technician_id: str, date: OverrideDay, app: Booking, actor: CurrentActor
+    technician_id: str,
+    date: OverrideDay,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ScheduleOut:
     """Drop his override of that date, if any: his weekly hours apply again."""
     day = pendulum.Date(date.year, date.month, date.day)
-    return _out(app, app.schedules.clear_override(actor, TechnicianId(technician_id), day))
+    changed = app.schedules.clear_override(
+        actor, TechnicianId(technician_id), day, expected_version=_version(if_match)
+    )
+    return _out(app, changed, response)
 
 
 @router.post(
@@ -102,13 +160,43 @@ def clear_date_override(
     responses=_CHANGE,
 )
 def add_time_off(
-    technician_id: str, body: TimeOffIn, app: Booking, actor: CurrentActor
+    technician_id: str,
+    body: TimeOffIn,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ScheduleOut:
     """Leave, a holiday or an appointment: whole local days (``first_day``, ``last_day``)
-    or a period (``start``, ``end``). Bookings already in it stay: cancel them on purpose."""
+    or a period (``start``, ``end``). Bookings already in it stay: cancel them on purpose.
+    The new entry's ``id`` is ``off_`` and the schedule's new version."""
     technician = _technician(app, technician_id)
-    changed = app.schedules.add_time_off(actor, technician.id, body.to_domain(technician))
-    return ScheduleOut.from_domain(changed, technician.time_zone)
+    changed = app.schedules.add_time_off(
+        actor, technician.id, body.to_domain(technician), expected_version=_version(if_match)
+    )
+    return ScheduleOut.from_domain(_tagged(response, changed), technician.time_zone)
+
+
+@router.delete(
+    "/technicians/{technician_id}/schedule/time-off/{time_off_id}",
+    summary="Remove time off (he, his store or the platform)",
+    responses=_CHANGE,
+)
+def remove_time_off(
+    technician_id: str,
+    time_off_id: TimeOffId,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ScheduleOut:
+    """Take back time off: its time is working time again and offered to customers.
+    Platform staff need the ``technicians`` permission. 404 ``time_off_not_found`` when he
+    has no such entry."""
+    changed = app.schedules.remove_time_off(
+        actor, TechnicianId(technician_id), time_off_id, expected_version=_version(if_match)
+    )
+    return _out(app, changed, response)
 
 
 @router.put(
@@ -117,12 +205,19 @@ def add_time_off(
     responses=_CHANGE,
 )
 def set_daily_cap(
-    technician_id: str, body: DailyCapIn, app: Booking, actor: CurrentActor
+    technician_id: str,
+    body: DailyCapIn,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ScheduleOut:
     """At most ``daily_cap`` bookings per local day (null: no cap); a booking past it is
     refused with 409 ``daily_cap_reached``."""
-    changed = app.schedules.set_daily_cap(actor, TechnicianId(technician_id), body.daily_cap)
-    return _out(app, changed)
+    changed = app.schedules.set_daily_cap(
+        actor, TechnicianId(technician_id), body.daily_cap, expected_version=_version(if_match)
+    )
+    return _out(app, changed, response)
 
 
 @router.put(
@@ -131,12 +226,19 @@ def set_daily_cap(
     responses=_CHANGE,
 )
 def set_work_status(
-    technician_id: str, body: WorkStatusIn, app: Booking, actor: CurrentActor
+    technician_id: str,
+    body: WorkStatusIn,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ScheduleOut:
     """Online, offline, resting or in service, as he sets it in his app; what customers
     see is ``GET /technicians/{technician_id}/status``."""
-    changed = app.schedules.set_status(actor, TechnicianId(technician_id), body.status)
-    return _out(app, changed)
+    changed = app.schedules.set_status(
+        actor, TechnicianId(technician_id), body.status, expected_version=_version(if_match)
+    )
+    return _out(app, changed, response)
 
 
 @router.put(
@@ -145,15 +247,24 @@ def set_work_status(
     responses=_CHANGE,
 )
 def assign_shift(
-    technician_id: str, shift_id: ShiftId, body: ShiftIn, app: Booking, actor: CurrentActor
+    technician_id: str,
+    shift_id: ShiftId,
+    body: ShiftIn,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ScheduleOut:
     """Assign (or replace) the shift ``shift_id``: on that date its hours are his working
     time. Only for his own store's shifts (422 otherwise); shifts of a day must not
     overlap."""
     changed = app.schedules.assign_shift(
-        actor, TechnicianId(technician_id), body.to_domain(shift_id)
+        actor,
+        TechnicianId(technician_id),
+        body.to_domain(shift_id),
+        expected_version=_version(if_match),
     )
-    return _out(app, changed)
+    return _out(app, changed, response)
 
 
 @router.delete(
@@ -162,10 +273,18 @@ def assign_shift(
     responses=_CHANGE,
 )
 def remove_shift(
-    technician_id: str, shift_id: ShiftId, app: Booking, actor: CurrentActor
+    technician_id: str,
+    shift_id: ShiftId,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ScheduleOut:
     """Remove the shift, if he has it."""
-    return _out(app, app.schedules.remove_shift(actor, TechnicianId(technician_id), shift_id))
+    changed = app.schedules.remove_shift(
+        actor, TechnicianId(technician_id), shift_id, expected_version=_version(if_match)
+    )
+    return _out(app, changed, response)
 
 
 @router.get(

@@ -1,12 +1,12 @@
 """Stores: profile, members, own prices, announcements (FEATURES S1, S2, S7).
 
-A store acts as ``X-Actor-Role: store`` with its store id as ``X-Actor-Id``. Who may do
+A store acts in the role ``store`` with its store id as its actor id. Who may do
 what is the core's (``StoreService``); each route says it in its summary.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from booking_core.ids import StoreId, TechnicianId
 from booking_core.scheduling import Technician
@@ -20,6 +20,7 @@ from booking_server.schemas import (
     AnnouncementList,
     AnnouncementOut,
     InvitationIn,
+    JoinRequestOut,
     MemberIn,
     OwnPricesAllowedIn,
     StoreIn,
@@ -118,13 +119,15 @@ def set_store_prices(
     responses=_WHO,
 )
 def list_members(store_id: str, app: Booking, actor: CurrentActor, page: Page) -> StoreMemberList:
-    """Its technicians by name then id, a page at a time, and whom it has invited."""
+    """Its technicians by name then id, a page at a time, whom it has invited and who asked
+    to join."""
     members = app.stores.members(StoreId(store_id), actor)
     shown, next_cursor = page.of(members, _member_by_name)
-    invited = app.stores.get(StoreId(store_id)).invitations
+    store = app.stores.get(StoreId(store_id))
     return StoreMemberList(
         items=[StoreMemberOut.from_domain(t) for t in shown],
-        invitations=sorted(invited),
+        invitations=sorted(store.invitations),
+        join_requests=sorted(store.join_requests),
         next_cursor=next_cursor,
     )
 
@@ -141,7 +144,67 @@ def invite_technician(
     """Invite a technician to join; he accepts at
     ``POST /stores/{store_id}/invitations/{technician_id}/accept``. Answers the invitations."""
     store = app.stores.invite(StoreId(store_id), TechnicianId(body.technician_id), actor)
-    return StoreMemberList(items=[], invitations=sorted(store.invitations))
+    return StoreMemberList.pending(store)
+
+
+@router.delete(
+    "/stores/{store_id}/invitations/{technician_id}",
+    summary="Withdraw an invitation (the store, platform)",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def withdraw_invitation(
+    store_id: str, technician_id: str, app: Booking, actor: CurrentActor
+) -> StoreMemberList:
+    """Take back an invitation he has not accepted: he can no longer accept it. 409
+    ``membership_conflict`` when he has no invitation from the store. Answers what is
+    pending."""
+    store = app.stores.withdraw_invitation(StoreId(store_id), TechnicianId(technician_id), actor)
+    return StoreMemberList.pending(store)
+
+
+@router.post(
+    "/stores/{store_id}/join-requests",
+    status_code=status.HTTP_201_CREATED,
+    summary="Ask to join a store (a technician)",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def request_to_join(store_id: str, app: Booking, actor: CurrentActor) -> JoinRequestOut:
+    """The calling technician asks to join; the store approves at
+    ``POST /stores/{store_id}/join-requests/{technician_id}/approve`` or declines. 409
+    ``membership_conflict`` while he belongs to a store (he leaves it first)."""
+    store = app.stores.request_to_join(StoreId(store_id), TechnicianId(actor.id), actor)
+    return JoinRequestOut(store_id=store.id, technician_id=actor.id)
+
+
+@router.post(
+    "/stores/{store_id}/join-requests/{technician_id}/approve",
+    summary="Approve a request to join (the store, platform)",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def approve_join_request(
+    store_id: str, technician_id: str, app: Booking, actor: CurrentActor
+) -> TechnicianOut:
+    """He joins the store. 409 ``membership_conflict`` when he has not asked, or has joined
+    a store since (a technician belongs to at most one)."""
+    technician = app.stores.approve_join_request(
+        StoreId(store_id), TechnicianId(technician_id), actor
+    )
+    return TechnicianOut.from_domain(technician)
+
+
+@router.delete(
+    "/stores/{store_id}/join-requests/{technician_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Decline a request to join (the store, platform) or withdraw it (the technician)",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def decline_join_request(
+    store_id: str, technician_id: str, app: Booking, actor: CurrentActor
+) -> Response:
+    """The request is gone: he is not a member. 409 ``membership_conflict`` when there is
+    no such request."""
+    app.stores.decline_join_request(StoreId(store_id), TechnicianId(technician_id), actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

@@ -49,6 +49,12 @@ class PlaceOrderIn(InModel):
         description="Where the service happens: checked against the technician's service "
         "area (422 outside_service_area) and his travel between orders.",
     )
+    address_id: EntityId | None = Field(
+        default=None,
+        description="An entry of the customer's address book (POST /customers/me/addresses): "
+        "the order keeps a copy of it and of whom to call there, and is served at its point "
+        "(give it instead of address; 404 address_not_found for an id not in the book).",
+    )
 
     def start_instant(self) -> DateTime:
         """The start as the pendulum DateTime the core works with."""

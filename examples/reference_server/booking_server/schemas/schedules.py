@@ -169,6 +169,7 @@ class DateOverrideOut(OutModel):
 class TimeOffOut(OutModel):
     """A period he does not work, in his zone."""
 
+    id: str = Field(description="Names the entry in his schedule, to remove it by.")
     start: AwareDatetime
     end: AwareDatetime
     reason: str
@@ -178,6 +179,7 @@ class TimeOffOut(OutModel):
         """From the domain time off, shown in ``time_zone``."""
         period = time_off.period
         return cls(
+            id=time_off.id,
             start=in_zone(period.start, time_zone),
             end=in_zone(period.end, time_zone),
             reason=time_off.reason,
@@ -216,7 +218,10 @@ class ScheduleOut(OutModel):
     shifts: list[ShiftOut]
     daily_cap: int | None
     status: WorkStatus
-    version: int = Field(description="Goes up by one with every change.")
+    version: int = Field(
+        description='Goes up by one with every change; also the answer\'s `ETag` (`"3"`), '
+        "to send back as `If-Match` with a change."
+    )
 
     @classmethod
     def from_domain(cls, schedule: WorkSchedule, time_zone: str) -> ScheduleOut:

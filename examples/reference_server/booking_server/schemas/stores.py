@@ -32,6 +32,7 @@ __all__ = [
     "AnnouncementList",
     "AnnouncementOut",
     "InvitationIn",
+    "JoinRequestOut",
     "MemberIn",
     "OwnPricesAllowedIn",
     "StoreAddressIn",
@@ -225,11 +226,32 @@ class StoreMemberOut(OutModel):
 
 
 class StoreMemberList(OutModel):
-    """A store's technicians by name then id, one page, and whom it has invited."""
+    """A store's technicians by name then id, one page, whom it has invited and who asked
+    to join."""
 
     items: list[StoreMemberOut]
     invitations: list[str] = Field(description="Technicians invited who have not joined yet.")
+    join_requests: list[str] = Field(
+        default_factory=list,
+        description="Technicians who asked to join, waiting for the store's answer.",
+    )
     next_cursor: NextCursor = None
+
+    @classmethod
+    def pending(cls, store: Store) -> StoreMemberList:
+        """No members, only what is pending: its invitations and requests to join."""
+        return cls(
+            items=[],
+            invitations=sorted(store.invitations),
+            join_requests=sorted(store.join_requests),
+        )
+
+
+class JoinRequestOut(OutModel):
+    """A technician's request to join a store, waiting for the store's answer."""
+
+    store_id: str
+    technician_id: str
 
 
 class AnnouncementIn(InModel):

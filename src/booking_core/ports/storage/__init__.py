@@ -18,7 +18,9 @@ module                    holds
 ``ledger``                the journal — :class:`LedgerStore`
 ``onboarding``            technicians' applications — :class:`OnboardingStore`
 ``stores``                stores and their announcements — :class:`StoreStore`
+``audit``                 the audit log of platform actions — :class:`AuditStore`
 ``messaging``             the outbox and the jobs — :class:`MessagingStore`
+``accounts``              accounts, login sessions, one-time codes — :class:`AccountStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
 
@@ -51,6 +53,8 @@ guarantee covers them; an expired hold keeps blocking in storage until a command
 (the services release the expired holds in their way before adding a booking).
 """
 
+from booking_core.ports.storage.accounts import AccountRepository, AccountStore
+from booking_core.ports.storage.audit import AuditLog, AuditStore
 from booking_core.ports.storage.catalog import (
     CatalogStore,
     CategoryRepository,
@@ -103,9 +107,13 @@ from booking_core.ports.storage.stores import (
 from booking_core.ports.storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
+    "AccountRepository",
+    "AccountStore",
     "AgendaRepository",
     "AnnouncementRepository",
     "ApplicationRepository",
+    "AuditLog",
+    "AuditStore",
     "BookingRepository",
     "CampaignRepository",
     "CatalogStore",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from booking_core.ports.storage.accounts import AccountStore
+from booking_core.ports.storage.audit import AuditStore
 from booking_core.ports.storage.catalog import CatalogStore
 from booking_core.ports.storage.customers import CustomerStore
 from booking_core.ports.storage.ledger import LedgerStore
@@ -30,6 +32,8 @@ class UnitOfWork(
     MessagingStore,
     OnboardingStore,
     StoreStore,
+    AccountStore,
+    AuditStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

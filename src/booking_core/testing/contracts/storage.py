@@ -30,13 +30,15 @@ from booking_core.ids import (
     TechnicianId,
 )
 from booking_core.money import Money
-from booking_core.orders import Actor, Order, Review
+from booking_core.orders import Actor, Order, OrderContact, Review
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.storage import LockKey, StoredAgenda, UnitOfWorkFactory
 from booking_core.scheduling import Booking, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
+from booking_core.testing.contracts.accounts import AccountStorageContract
+from booking_core.testing.contracts.audit import AuditStorageContract
 from booking_core.testing.contracts.customers import CustomerStorageContract
 from booking_core.testing.contracts.listing import OrderListingStorageContract
 from booking_core.testing.contracts.onboarding import OnboardingStorageContract
@@ -94,6 +96,8 @@ def _order(n: int, *, customer: str = "cus_1", at: DateTime = T0) -> Order:
 
 
 class StorageContract(
+    AccountStorageContract,
+    AuditStorageContract,
     CustomerStorageContract,
     OnboardingStorageContract,
     OrderListingStorageContract,
@@ -402,6 +406,29 @@ class StorageContract(
         assert loaded.timeline == order.timeline
         assert loaded.version == 0
 
+    def test_an_orders_contact_copy_round_trips(self, seeded: UnitOfWorkFactory) -> None:
+        contact = OrderContact(
+            phone="+8613812345678",
+            name="王女士",
+            province="上海市",
+            city="上海市",
+            district="徐汇区",
+            detail="漕溪北路 88 号 12 楼 1203",
+            address_id="addr_home",
+        )
+        with seeded() as uow:
+            uow.orders.add(attrs.evolve(_order(1), contact=contact))
+            uow.orders.add(_order(2))
+            uow.commit()
+        with seeded() as uow:
+            with_contact, without = (
+                uow.orders.get(OrderId("ord_1")),
+                uow.orders.get(OrderId("ord_2")),
+            )
+
+        assert with_contact.contact == contact
+        assert without.contact is None
+
     def test_save_is_compare_and_set_on_version(self, seeded: UnitOfWorkFactory) -> None:
         with seeded() as uow:
             uow.orders.add(_order(1))
@@ -589,6 +616,31 @@ class StorageContract(
             uow.schedules.save(second.with_daily_cap(5))
         with seeded() as uow:
             assert uow.schedules.get(TECH).daily_cap == 3
+
+    def test_time_off_keeps_its_id_and_removing_it_changes_the_agenda_version(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        with seeded() as uow:
+            first = uow.schedules.save(
+                WorkSchedule.empty(TECH).with_time_off(TimeOff(_range(0, 60), "dentist"))
+            )
+            second = uow.schedules.save(first.with_time_off(TimeOff(_range(0, 60), "dentist")))
+            uow.commit()
+        with seeded() as uow:
+            stored = uow.schedules.get(TECH)
+            before = uow.agendas.versions([TECH])
+        with seeded() as uow:
+            uow.schedules.save(stored.without_time_off("off_1"))
+            uow.commit()
+        with seeded() as uow:
+            after = uow.agendas.versions([TECH])
+            left = uow.schedules.get(TECH)
+
+        # two equal periods, told apart by the ids given when each was added
+        assert [t.id for t in stored.time_off] == ["off_1", "off_2"]
+        assert stored == second
+        assert [t.id for t in left.time_off] == ["off_2"]
+        assert after[TECH] != before[TECH]
 
     # -- scheduling: the agenda, the reservation path's one read ------------------------
 

@@ -37,6 +37,7 @@ def _store(store_id: StoreId = _STORE, name: str = "Jing'an Spa") -> Store:
         own_prices_allowed=True,
         prices={ServiceId("svc_1"): Money(18800, "CNY")},
         invitations={TechnicianId("tec_1")},
+        join_requests={TechnicianId("tec_3"), TechnicianId("tec_2")},
     )
 
 

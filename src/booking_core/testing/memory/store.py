@@ -8,9 +8,11 @@ from typing import Self
 
 from booking_core.ports.jobs import JobRepository
 from booking_core.ports.storage import (
+    AccountRepository,
     AgendaRepository,
     AnnouncementRepository,
     ApplicationRepository,
+    AuditLog,
     BookingRepository,
     CampaignRepository,
     CategoryRepository,
@@ -34,6 +36,8 @@ from booking_core.ports.storage import (
     TechnicianRepository,
     WebhookInbox,
 )
+from booking_core.testing.memory.accounts import InMemoryAccounts
+from booking_core.testing.memory.audit import InMemoryAuditLog
 from booking_core.testing.memory.catalog import (
     InMemoryCategories,
     InMemoryServices,
@@ -99,6 +103,10 @@ _TABLES = (
     "customers",
     "stores",
     "announcements",
+    "audit_entries",
+    "accounts",
+    "login_sessions",
+    "one_time_codes",
 )
 
 
@@ -166,6 +174,8 @@ class InMemoryUnitOfWork:
         self.announcements: AnnouncementRepository = InMemoryAnnouncements(
             self, "announcements", "announcement"
         )
+        self.audit: AuditLog = InMemoryAuditLog(self, "audit_entries", "audit_entry")
+        self.accounts: AccountRepository = InMemoryAccounts(self, "accounts", "account")
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

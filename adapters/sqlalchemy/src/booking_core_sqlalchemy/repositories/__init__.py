@@ -5,8 +5,9 @@ One module per area: :mod:`.catalog` (categories, services, technicians),
 agendas, locks), :mod:`.orders` (orders, idempotency keys, reviews, positions, complaints),
 :mod:`.payments` (payment attempts, refunds, money movements, the webhook inbox),
 :mod:`.promotions` (coupon templates, coupons, campaigns), :mod:`.ledger`,
-:mod:`.onboarding` (technicians' applications), :mod:`.stores` (stores, announcements)
-and :mod:`.jobs` (jobs and the outbox);
+:mod:`.onboarding` (technicians' applications), :mod:`.stores` (stores, announcements),
+:mod:`.audit` (the audit log), :mod:`.accounts` (sign-in accounts, sessions, one-time
+codes) and :mod:`.jobs` (jobs and the outbox);
 :mod:`._base` holds what they share. Every public name is re-exported here.
 
 **Statements are built once.** Each statement is an immutable module constant built at
@@ -29,6 +30,8 @@ PostgreSQL (an exclusion constraint) and the serialized writer's on SQLite (see
 """
 
 from booking_core_sqlalchemy.repositories._base import ConnectionSource
+from booking_core_sqlalchemy.repositories.accounts import SqlAlchemyAccountRepository
+from booking_core_sqlalchemy.repositories.audit import SqlAlchemyAuditLog
 from booking_core_sqlalchemy.repositories.catalog import (
     SqlAlchemyCategoryRepository,
     SqlAlchemyServiceRepository,
@@ -72,9 +75,11 @@ from booking_core_sqlalchemy.repositories.stores import (
 
 __all__ = [
     "ConnectionSource",
+    "SqlAlchemyAccountRepository",
     "SqlAlchemyAgendaRepository",
     "SqlAlchemyAnnouncementRepository",
     "SqlAlchemyApplicationRepository",
+    "SqlAlchemyAuditLog",
     "SqlAlchemyBookingRepository",
     "SqlAlchemyCampaignRepository",
     "SqlAlchemyCategoryRepository",
