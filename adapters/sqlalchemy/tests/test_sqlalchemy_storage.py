@@ -271,7 +271,9 @@ def test_every_order_field_round_trips(storage: SqlAlchemyStorage) -> None:
         technician_id=None,
         price=Money(17900, "CNY"),
         quote=_coupon_quote(),
-        contact=OrderContact("+8613812345678", "王女士", "上海市", "上海市", "黄浦区", "南京东路 1 号"),
+        contact=OrderContact(
+            "+8613812345678", "王女士", "上海市", "上海市", "黄浦区", "南京东路 1 号"
+        ),
     )
     with storage.unit_of_work() as uow:
         uow.orders.add(order)

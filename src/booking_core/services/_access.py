@@ -43,8 +43,7 @@ def require_permission(actor: Actor, permission: Permission, doing: str) -> None
         require_role(actor, Role.PLATFORM, doing)
     staff = actor.staff.value if actor.staff else "super_admin"
     raise PermissionDenied(
-        f"Only platform staff with the {permission.value} permission {doing}; "
-        f"you act as {staff}.",
+        f"Only platform staff with the {permission.value} permission {doing}; you act as {staff}.",
         details={"staff_role": staff, "required_permission": permission.value},
     )
 

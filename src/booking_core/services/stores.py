@@ -25,7 +25,7 @@ anyway. Precedence: the technician's own price, else his store's, else the catal
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import attrs
 
@@ -333,13 +333,19 @@ class StoreService:
             MembershipConflict: he has no invitation from it.
         """
         _require_store(actor, store_id, "withdraws the store's invitations")
+        return self._change_store(
+            actor, store_id, lambda s: s.without_invitation(technician_id),
+            "store.withdraw_invitation",
+        )  # fmt: skip
+
+    def _change_store(
+        self, actor: Actor, store_id: StoreId, change: Callable[[Store], Store], action: str
+    ) -> Store:
+        """Save ``change`` of the store, audited as ``action`` when staff make it."""
         with self._uow() as uow:
             before = uow.stores.get(store_id)
-            stored = uow.stores.save(before.without_invitation(technician_id))
-            self._audit.record(
-                uow, actor, "store.withdraw_invitation", ("store", store_id),
-                before=before, after=stored,
-            )  # fmt: skip
+            stored = uow.stores.save(change(before))
+            self._audit.record(uow, actor, action, ("store", store_id), before=before, after=stored)
             uow.commit()
         return stored
 
@@ -394,15 +400,10 @@ class StoreService:
         """
         if not (actor.role is Role.TECHNICIAN and actor.id == technician_id):
             _require_store(actor, store_id, "declines requests to join the store")
-        with self._uow() as uow:
-            before = uow.stores.get(store_id)
-            stored = uow.stores.save(before.without_join_request(technician_id))
-            self._audit.record(
-                uow, actor, "store.decline_join_request", ("store", store_id),
-                before=before, after=stored,
-            )  # fmt: skip
-            uow.commit()
-        return stored
+        return self._change_store(
+            actor, store_id, lambda s: s.without_join_request(technician_id),
+            "store.decline_join_request",
+        )  # fmt: skip
 
     # -- announcements -----------------------------------------------------------------
 
