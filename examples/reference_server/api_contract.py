@@ -294,7 +294,11 @@ def run_role(role: str, max_examples: int, extra: Sequence[str]) -> int:
     if st is None:
         raise RuntimeError("schemathesis is not installed (its `st` command is missing)")
     with tempfile.TemporaryDirectory(prefix="booking-api-") as tmp:
-        settings = Settings(db_url=f"sqlite:///{tmp}/api.sqlite3", seed_demo_data=True)
+        # Rate limits off: a fuzzer hammers one account, and every request should reach its
+        # route (tests/test_rate_limits.py checks the limits themselves).
+        settings = Settings(
+            db_url=f"sqlite:///{tmp}/api.sqlite3", seed_demo_data=True, rate_limits=False
+        )
         app = create_server(settings)
         with serving(app) as base_url:
             world = prepare(app, base_url)

@@ -135,13 +135,24 @@ def test_a_change_with_a_stale_if_match_is_409_and_changes_nothing(
     assert (current.json()["version"], current.headers["etag"]) == (4, '"4"')
 
 
-def test_if_match_must_be_a_quoted_version(
-    client: TestClient, shop: dict[str, str], technician: Headers
+@pytest.mark.parametrize("tag", ['"0"', "0", 'W/"0"'])
+def test_if_match_takes_the_version_quoted_or_not(
+    client: TestClient, shop: dict[str, str], technician: Headers, tag: str
 ) -> None:
     sent = client.put(
-        f"{_base(shop)}/daily-cap",
-        json={"daily_cap": 2},
-        headers={**technician, "If-Match": "1"},
+        f"{_base(shop)}/daily-cap", json={"daily_cap": 2}, headers={**technician, "If-Match": tag}
+    )
+
+    assert sent.status_code == 200, sent.json()
+    assert sent.headers["etag"] == '"1"'
+
+
+@pytest.mark.parametrize("tag", ["*", '"one"', '"1", "2"', "-1"])
+def test_if_match_must_name_a_version(
+    client: TestClient, shop: dict[str, str], technician: Headers, tag: str
+) -> None:
+    sent = client.put(
+        f"{_base(shop)}/daily-cap", json={"daily_cap": 2}, headers={**technician, "If-Match": tag}
     )
 
     assert (sent.status_code, sent.json()["code"]) == (422, "invalid_input")

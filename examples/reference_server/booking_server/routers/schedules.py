@@ -59,14 +59,17 @@ TimeOffId = Annotated[
         examples=["off_4"],
     ),
 ]
-#: An entity tag of the schedule: its version in quotes, as the ETag header gives it.
-IF_MATCH_PATTERN = r'^"[0-9]{1,9}"$'
+#: An entity tag of the schedule: its version in quotes, as the ETag header gives it. The
+#: quotes may be left out (some HTTP clients drop them), and a weak tag (``W/"3"``) is
+#: taken as the same version: a version names one state of the schedule.
+IF_MATCH_PATTERN = r'^(W/)?("[0-9]{1,9}"|[0-9]{1,9})$'
 IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
         pattern=IF_MATCH_PATTERN,
-        description='The schedule\'s version you read, in quotes as its ETag gives it ("3"): '
+        description='The schedule\'s version you read, as its ETag gives it ("3"; the quotes '
+        "may be left out): "
         "the change is made only if the schedule is still at that version (otherwise 409 "
         "`concurrent_update`, with `details.current_version`).",
         examples=['"3"'],
@@ -79,8 +82,8 @@ def _technician(app: BookingApp, technician_id: str) -> Technician:
 
 
 def _version(if_match: str | None) -> int | None:
-    # The header's pattern admits only a quoted whole number.
-    return None if if_match is None else int(if_match.strip('"'))
+    # The header's pattern admits only a whole number, quoted or not, weak or not.
+    return None if if_match is None else int(if_match.removeprefix("W/").strip('"'))
 
 
 def _tagged(response: Response, schedule: WorkSchedule) -> WorkSchedule:
