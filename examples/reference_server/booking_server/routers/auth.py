@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, Response, status
 
 from booking_core.accounts import AccountId
 from booking_core.orders import Role
@@ -45,13 +44,20 @@ _SIGN_IN = {**problem_responses(401, 403), **RATE_LIMITED_RESPONSES}
 
 @router.post("/auth/token", summary="Sign in with a password", responses=_SIGN_IN)
 def sign_in(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], accounts: Accounts, request: Request
+    username: Annotated[str, Form(min_length=1, max_length=256)],
+    password: Annotated[str, Form(min_length=1)],  # too long is a wrong one: 401
+    accounts: Accounts,
+    request: Request,
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
     """OAuth2 password grant: a form with ``username`` (a login, or a phone number with
-    ``+``) and ``password``. 401 ``invalid_credentials`` when either is wrong (which one is
+    ``+``) and ``password`` (``grant_type=password`` may be sent; other OAuth2 fields such
+    as ``scope`` are ignored). 401 ``invalid_credentials`` when either is wrong (which one is
     not said); 403 ``account_disabled``."""
-    enforce(request, "login", form.username.strip().casefold())
-    return TokenOut.from_domain(accounts.password_login(form.username, form.password))
+    # Declared field by field rather than with OAuth2PasswordRequestForm: its fields take an
+    # empty string that FastAPI then reports missing, so the schema and the route disagreed.
+    enforce(request, "login", username.strip().casefold())
+    return TokenOut.from_domain(accounts.password_login(username, password))
 
 
 @router.post(
