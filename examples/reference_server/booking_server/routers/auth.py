@@ -48,12 +48,11 @@ def sign_in(
     password: Annotated[str, Form(min_length=1)],  # too long is a wrong one: 401
     accounts: Accounts,
     request: Request,
-    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
 ) -> TokenOut:
     """OAuth2 password grant: a form with ``username`` (a login, or a phone number with
-    ``+``) and ``password`` (``grant_type=password`` may be sent; other OAuth2 fields such
-    as ``scope`` are ignored). 401 ``invalid_credentials`` when either is wrong (which one is
-    not said); 403 ``account_disabled``."""
+    ``+``) and ``password`` (the other OAuth2 fields, ``grant_type=password``, ``scope``
+    and the client's, may be sent and are ignored). 401 ``invalid_credentials`` when either
+    is wrong (which one is not said); 403 ``account_disabled``."""
     # Declared field by field rather than with OAuth2PasswordRequestForm: its fields take an
     # empty string that FastAPI then reports missing, so the schema and the route disagreed.
     enforce(request, "login", username.strip().casefold())
