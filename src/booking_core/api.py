@@ -29,6 +29,7 @@ not part of this index.
 
 from booking_core.bootstrap import BookingApp, build
 from booking_core.orders.actor import Actor, Role
+from booking_core.services._access import require_permission
 from booking_core.services.aftersales import AfterSalesService, ArbitrationResult, FileComplaint
 from booking_core.services.audit import AuditService
 from booking_core.services.availability import (
@@ -133,4 +134,5 @@ __all__ = [
     "TrackingService",
     "WalletCoupon",
     "build",
+    "require_permission",
 ]

@@ -24,6 +24,7 @@ import attrs
 from pendulum import Duration, duration
 
 from booking_core.accounts import Account, AccountId, LoginSession, OneTimeCode, SessionId
+from booking_core.api import require_permission
 from booking_core.customers import CustomerDetails
 from booking_core.errors import (
     ConcurrentUpdate,
@@ -118,12 +119,9 @@ def _customer_id(account_id: AccountId) -> CustomerId:
     return CustomerId(f"cus_{account_id.removeprefix('acc_')}")
 
 
-def _require(actor: Actor, permission: Permission, doing: str) -> None:
-    if not actor.may(permission):
-        raise PermissionDenied(
-            f"Only platform staff allowed '{permission.value}' {doing}.",
-            details={"role": actor.role.value, "required_permission": permission.value},
-        )
+def _technician_id(account_id: AccountId) -> TechnicianId:
+    # Fixed with the account: the applicant's id before he is on the platform.
+    return TechnicianId(f"tec_{account_id.removeprefix('acc_')}")
 
 
 class AccountService:
@@ -220,7 +218,7 @@ class AccountService:
         account = Account(
             account_id,
             Role.TECHNICIAN,
-            f"tec_{account_id.removeprefix('acc_')}",
+            _technician_id(account_id),
             login=login,
             password_hash=self._passwords.hash(password),
             created_at=self._clock.now(),
@@ -480,15 +478,15 @@ class AccountService:
             )
         account_id = AccountId(self._ids.new_id("acc"))
         if role is Role.PLATFORM:
-            _require(actor, Permission.STAFF, "create staff accounts")
+            require_permission(actor, Permission.STAFF, "creates staff accounts")
             actor_id = f"stf_{account_id.removeprefix('acc_')}"
             staff = staff or StaffRole.OPERATIONS
         elif role is Role.TECHNICIAN:
-            _require(actor, Permission.TECHNICIANS, "create technicians' accounts")
+            require_permission(actor, Permission.TECHNICIANS, "creates technicians' accounts")
             self._directory.technicians.get(TechnicianId(actor_id or ""))
             staff = None
         elif role is Role.STORE:
-            _require(actor, Permission.STORES, "create stores' accounts")
+            require_permission(actor, Permission.STORES, "creates stores' accounts")
             self._directory.stores.get(StoreId(actor_id or ""))
             staff = None
         else:
@@ -520,7 +518,7 @@ class AccountService:
             PermissionDenied: the actor is not a super admin.
             NotFound: (``account_not_found``) no such account.
         """
-        _require(actor, Permission.STAFF, "disable accounts")
+        require_permission(actor, Permission.STAFF, "disables accounts")
         with self._uow() as uow:
             account = uow.accounts.get(account_id)
             saved = account
