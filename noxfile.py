@@ -18,10 +18,28 @@ nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 LOCK = "requirements/dev.txt"
-LOCAL = ["-e", ".", "-e", "adapters/sqlalchemy", "-e", "examples/reference_server"]
+LOCAL = [
+    "-e",
+    ".",
+    "-e",
+    "adapters/sqlalchemy",
+    "-e",
+    "adapters/notifications",
+    "-e",
+    "adapters/procrastinate",
+    "-e",
+    "examples/reference_server",
+]
 PYTHON = "3.11"
-#: The project folder of every distribution: booking-core-sdk, -sqlalchemy, -server.
-DISTRIBUTIONS = [".", "adapters/sqlalchemy", "examples/reference_server"]
+#: The project folder of every distribution: booking-core-sdk, -sqlalchemy, -notifications,
+#: -procrastinate, -server.
+DISTRIBUTIONS = [
+    ".",
+    "adapters/sqlalchemy",
+    "adapters/notifications",
+    "adapters/procrastinate",
+    "examples/reference_server",
+]
 
 
 def install(session: nox.Session) -> None:
@@ -86,6 +104,8 @@ def typing(session: nox.Session) -> None:
         "--strict",
         "src",
         "adapters/sqlalchemy/src",
+        "adapters/notifications/src",
+        "adapters/procrastinate/src",
         "examples/reference_server/booking_server",
         "examples/reference_server/api_contract.py",
         "tools/check_dists.py",

@@ -11,8 +11,8 @@ It fails (exit 1, every problem listed) unless:
 - every file of each import package in the checkout (modules, ``py.typed``, the Alembic
   ``versions/`` and ``script.py.mako``) is in the wheel, and in the sdist under its
   project folder;
-- the three import packages load from the venv's own files (not an editable install);
-- ``booking_core`` and ``booking_core_sqlalchemy`` are installed with ``py.typed``;
+- every import package loads from the venv's own files (not an editable install);
+- the core and every adapter are installed with ``py.typed``;
 - ``booking_core_sqlalchemy.migrate`` brings an empty SQLite file to the head revision with
   the migrations read from the installed wheel, and the head is reached through as many
   revisions as the checkout has;
@@ -60,11 +60,26 @@ DISTRIBUTIONS: Final = (
     Distribution(
         "booking-core-sdk-sqlalchemy", "adapters/sqlalchemy", "src/booking_core_sqlalchemy"
     ),
+    Distribution(
+        "booking-core-sdk-notifications",
+        "adapters/notifications",
+        "src/booking_core_notifications",
+    ),
+    Distribution(
+        "booking-core-sdk-procrastinate",
+        "adapters/procrastinate",
+        "src/booking_core_procrastinate",
+    ),
     Distribution("booking-core-sdk-server", "examples/reference_server", "booking_server"),
 )
 
 #: Packages that promise type information (PEP 561).
-TYPED: Final = ("booking_core", "booking_core_sqlalchemy")
+TYPED: Final = (
+    "booking_core",
+    "booking_core_sqlalchemy",
+    "booking_core_notifications",
+    "booking_core_procrastinate",
+)
 
 #: The reference server's `[project.scripts]`.
 SCRIPTS: Final = ("booking-server", "booking-server-demo")

@@ -45,11 +45,14 @@ from typing import Any, Final
 
 import attrs
 import httpx
+import pendulum
 import schemathesis
 import uvicorn
 from fastapi import FastAPI
 
 from booking_core.orders import Actor, Role
+from booking_core.outbox import OutboxMessage, OutboxState
+from booking_core.ports.jobs import Job
 from booking_server.credentials import headers_for
 from booking_server.main import create_server
 from booking_server.settings import Settings
@@ -235,6 +238,7 @@ def prepare(app: FastAPI, base_url: str) -> World:
             _ok(http.get(f"/orders/{order['id']}/lifecycle", headers=customer))["number"]
             for order in orders
         ]
+    jobs, messages = _dead_letters(app)
     return World(
         technician=technician["id"],
         public=public,
@@ -253,8 +257,42 @@ def prepare(app: FastAPI, base_url: str) -> World:
             "number": tuple(str(n) for n in numbers),
             "start": tuple(picked[5:]),
             "complaint_id": (complaint["id"],),
+            "job_id": jobs,
+            "message_id": messages,
         },
     )
+
+
+def _dead_letters(app: FastAPI) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Dead jobs and dead outbox messages for the dead-letter routes to retry and discard
+    (nothing reachable over HTTP makes them; storage does, as a failing worker would)."""
+    booking_app = app.state.booking_app
+    now = booking_app.clock.now()
+    jobs = tuple(f"api_probe:{n}" for n in range(3))
+    messages = tuple(f"msg_api_probe_{n}" for n in range(3))
+    with booking_app.uow() as uow:
+        for job_id in jobs:
+            uow.jobs.schedule(Job(job_id, "api_probe", "nothing", now.add(years=1)))
+        for message_id in messages:
+            uow.outbox.add(
+                OutboxMessage(
+                    message_id,
+                    "ApiProbe",
+                    {},
+                    now,
+                    attempts=5,
+                    last_error="probe",
+                    state=OutboxState.DEAD,
+                )
+            )
+        uow.commit()
+    with booking_app.uow() as uow:
+        lease = pendulum.duration(minutes=5)
+        for job in uow.jobs.claim_due(now.add(years=1), worker="api", limit=10, lease=lease):
+            if job.id in jobs:
+                uow.jobs.bury(job.id, worker="api", error="probe")
+        uow.commit()
+    return jobs, messages
 
 
 def _toml(value: Any) -> str:
@@ -297,7 +335,10 @@ def run_role(role: str, max_examples: int, extra: Sequence[str]) -> int:
         # Rate limits off: a fuzzer hammers one account, and every request should reach its
         # route (tests/test_rate_limits.py checks the limits themselves).
         settings = Settings(
-            db_url=f"sqlite:///{tmp}/api.sqlite3", seed_demo_data=True, rate_limits=False
+            db_url=f"sqlite:///{tmp}/api.sqlite3",
+            seed_demo_data=True,
+            rate_limits=False,
+            channels=(),  # the inbox only: no console line per order the fuzzer places
         )
         app = create_server(settings)
         with serving(app) as base_url:

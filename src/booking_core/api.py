@@ -30,6 +30,7 @@ not part of this index.
 from booking_core.bootstrap import BookingApp, build
 from booking_core.orders.actor import Actor, Role
 from booking_core.services._access import require_permission
+from booking_core.services.addresses import AccountAddressBook
 from booking_core.services.aftersales import AfterSalesService, ArbitrationResult, FileComplaint
 from booking_core.services.audit import AuditService
 from booking_core.services.availability import (
@@ -38,6 +39,7 @@ from booking_core.services.availability import (
     SlotSearch,
     TechnicianOffer,
 )
+from booking_core.services.backoff import Backoff
 from booking_core.services.calendar import (
     CalendarDay,
     CalendarEntry,
@@ -53,10 +55,12 @@ from booking_core.services.catalog import CatalogService, CreateCategory, Create
 from booking_core.services.contacts import ContactService
 from booking_core.services.coupons import CouponService, TemplateStock, WalletCoupon
 from booking_core.services.customers import CustomerService, NewAddress
+from booking_core.services.dead_letters import DeadLetterService
 from booking_core.services.holds import HoldService, HoldSlot
 from booking_core.services.jobs import JobKind, JobRun, JobRunner
 from booking_core.services.ledger import LedgerService
 from booking_core.services.modification import ModificationResult, ModificationService
+from booking_core.services.notifications import NotificationService
 from booking_core.services.onboarding import ApplyAsTechnician, OnboardingService
 from booking_core.services.ordering import (
     OrderingService,
@@ -66,20 +70,24 @@ from booking_core.services.ordering import (
 )
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.pricing import PricedCart, QuoteService, StaticPricingRules
+from booking_core.services.relay import OutboxRelay, RelayRun
 from booking_core.services.rescheduling import RescheduleBooking, ReschedulingService
 from booking_core.services.reviews import ReviewService, SubmitReview
 from booking_core.services.steps.carts import CartItem, CartRequest
 from booking_core.services.stores import StoreService
 from booking_core.services.technicians import RegisterTechnician, TechnicianService
 from booking_core.services.tracking import TrackingService
+from booking_core.services.worker import Worker, WorkerRound
 
 __all__ = [
+    "AccountAddressBook",
     "Actor",
     "AfterSalesService",
     "ApplyAsTechnician",
     "ArbitrationResult",
     "AuditService",
     "AvailabilityService",
+    "Backoff",
     "BookingApp",
     "CalendarDay",
     "CalendarEntry",
@@ -95,6 +103,7 @@ __all__ = [
     "CreateCategory",
     "CreateService",
     "CustomerService",
+    "DeadLetterService",
     "EntryKind",
     "FileComplaint",
     "HoldService",
@@ -106,9 +115,11 @@ __all__ = [
     "ModificationResult",
     "ModificationService",
     "NewAddress",
+    "NotificationService",
     "OfferedSlot",
     "OnboardingService",
     "OrderingService",
+    "OutboxRelay",
     "PaymentService",
     "PlaceOrder",
     "Placement",
@@ -117,6 +128,7 @@ __all__ = [
     "QuoteService",
     "ReconcileReport",
     "RegisterTechnician",
+    "RelayRun",
     "RescheduleBooking",
     "ReschedulingService",
     "ReviewService",
@@ -133,6 +145,8 @@ __all__ = [
     "TemplateStock",
     "TrackingService",
     "WalletCoupon",
+    "Worker",
+    "WorkerRound",
     "build",
     "require_permission",
 ]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import attrs
 import cattrs
+from pendulum import Duration
 
 from booking_core.ledger import RateTable
+from booking_core.notifications.channel import Channel
+from booking_core.notifications.reminders import ReminderPolicy
+from booking_core.notifications.rules import DEFAULT_RULES, Rule
 from booking_core.onboarding import VerificationPolicy
 from booking_core.orders.policy import OrderPolicy
 from booking_core.orders.privacy import PrivacyPolicy
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
+from booking_core.ports.notifier import AddressBook
 from booking_core.ports.payments import PaymentGateway
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWorkFactory
@@ -19,9 +26,11 @@ from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import StraightLineTravel
 from booking_core.scheduling.offer_memo import OfferMemo
 from booking_core.serialization import make_converter
+from booking_core.services.addresses import AccountAddressBook
 from booking_core.services.aftersales import AfterSalesService
 from booking_core.services.audit import AuditService
 from booking_core.services.availability import AvailabilityService
+from booking_core.services.backoff import Backoff
 from booking_core.services.calendar import CalendarService, ScheduleService
 from booking_core.services.campaigns import CampaignService
 from booking_core.services.cancellation import CancellationService
@@ -29,27 +38,38 @@ from booking_core.services.catalog import CatalogService
 from booking_core.services.contacts import ContactService
 from booking_core.services.coupons import CouponService
 from booking_core.services.customers import CustomerService
+from booking_core.services.dead_letters import DeadLetterService
+from booking_core.services.deliveries import DeliveryService
 from booking_core.services.holds import HoldService
 from booking_core.services.jobs import JobHandler, JobKind, JobRunner
 from booking_core.services.ledger import DEFAULT_RATES, LedgerService
 from booking_core.services.modification import ModificationService
+from booking_core.services.notifications import NotificationService
 from booking_core.services.onboarding import OnboardingService
 from booking_core.services.ordering import OrderingService
 from booking_core.services.payments import PaymentService
 from booking_core.services.pricing import QuoteService, StaticPricingRules
+from booking_core.services.relay import OutboxRelay
+from booking_core.services.reminders import Reminders
 from booking_core.services.rescheduling import ReschedulingService
 from booking_core.services.reviews import ReviewService
 from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.notices import Notices
 from booking_core.services.steps.refunds import Refunds
+from booking_core.services.steps.reminder_plans import ReminderPlans
 from booking_core.services.steps.reservations import Reservations
 from booking_core.services.stores import StoreService
 from booking_core.services.technicians import TechnicianService
 from booking_core.services.tracking import TrackingService
 from booking_core.services.unit_of_work import EventCollectingUnits
+from booking_core.services.worker import Worker
 from booking_core.system import OrderedIds, SystemClock, UuidIds
 
 __all__ = ["BookingApp", "build"]
+
+#: How many times a job or an outbox message is tried before it is left dead.
+MAX_ATTEMPTS = 5
 
 
 @attrs.frozen
@@ -83,11 +103,31 @@ class BookingApp:
     stores: StoreService
     audit: AuditService
     contacts: ContactService
+    notifications: NotificationService
+    dead_letters: DeadLetterService
+    relay: OutboxRelay
+    backoff: Backoff
 
-    def worker(self, name: str) -> JobRunner:
-        """A job runner for worker ``name`` with every order job's handler; run as many as
-        you like (threads, processes, machines) over one storage."""
-        return JobRunner(self.uow, self.clock, self.job_handlers, worker=name)
+    def worker(self, name: str, *, lease: Duration | None = None) -> JobRunner:
+        """A job runner for worker ``name`` with every job's handler, holding each claimed
+        job for ``lease`` (default 5 minutes: longer than any handler takes); run as many
+        as you like (threads, processes, machines) over one storage."""
+        return JobRunner(
+            self.uow,
+            self.clock,
+            self.job_handlers,
+            worker=name,
+            lease=lease,
+            max_attempts=MAX_ATTEMPTS,
+            backoff=self.backoff,
+        )
+
+    def background_worker(
+        self, name: str, *, batch: int = 20, lease: Duration | None = None
+    ) -> Worker:
+        """The whole worker ``name``: relays the outbox, then runs due jobs (``batch`` at a
+        time), round after round (:meth:`Worker.run`) — what a worker process runs."""
+        return Worker(self.relay, self.worker(name, lease=lease), batch=batch)
 
 
 def build(
@@ -106,6 +146,11 @@ def build(
     verification_policy: VerificationPolicy | None = None,
     privacy_policy: PrivacyPolicy | None = None,
     audit_ids: IdSource | None = None,
+    channels: Sequence[Channel] = (),
+    address_book: AddressBook | None = None,
+    notification_rules: Mapping[str, Rule] | None = None,
+    reminder_policy: ReminderPolicy | None = None,
+    backoff: Backoff | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (system clock, UUID ids and straight-line
     travel times by default; pricing without tier discounts, 满减 or points unless
@@ -119,7 +164,12 @@ def build(
     :class:`~booking_core.orders.PrivacyPolicy`: in full to the technician for 24 hours
     after completion; audit entries numbered by ``audit_ids``, default
     :class:`~booking_core.system.OrderedIds` — a source of their own, so recording platform
-    actions leaves the ids of everything else as ``ids`` would mint them).
+    actions leaves the ids of everything else as ``ids`` would mint them; notifications by
+    ``notification_rules``, default :data:`~booking_core.notifications.rules.DEFAULT_RULES`,
+    kept in each inbox and copied to ``channels`` (none by default: the inbox only) at the
+    addresses ``address_book`` gives, default the accounts'; reminders by
+    ``reminder_policy``, default 30 minutes before and at 20:00 the day before; failed work
+    retried after ``backoff``, default :class:`~booking_core.services.backoff.Backoff`).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -173,6 +223,25 @@ def build(
         audit=trail,
     )
     onboarding = OnboardingService(units, clock, ids, verification_policy, audit=trail)
+    backoff = backoff or Backoff()
+    notices = Notices(channels)
+    reminders = Reminders(units, notices)
+    relay = OutboxRelay(
+        units,
+        clock,
+        notices,
+        DEFAULT_RULES if notification_rules is None else notification_rules,
+        ReminderPlans(reminder_policy or ReminderPolicy()),
+        backoff=backoff,
+        max_attempts=MAX_ATTEMPTS,
+    )
+    deliveries = DeliveryService(
+        units,
+        clock,
+        notices,
+        address_book or AccountAddressBook(units),
+        max_attempts=MAX_ATTEMPTS,
+    )
     return BookingApp(
         catalog=CatalogService(units, ids, audit=trail),
         technicians=TechnicianService(units, ids, audit=trail),
@@ -206,6 +275,8 @@ def build(
             JobKind.CLOSE_REVIEW_WINDOW.value: ordering.close_review_window,
             JobKind.RECONCILE_PAYMENTS.value: payments_service.run_reconcile_job,
             JobKind.DOCUMENT_EXPIRING.value: onboarding.run_reminder_job,
+            JobKind.DELIVER_NOTIFICATION.value: deliveries.run_job,
+            JobKind.REMIND.value: reminders.run_job,
         },
         uow=units,
         clock=clock,
@@ -218,4 +289,8 @@ def build(
         stores=StoreService(units, clock, ids, audit=trail),
         audit=AuditService(units),
         contacts=ContactService(units, clock, privacy_policy or PrivacyPolicy(), trail),
+        notifications=NotificationService(units, clock),
+        dead_letters=DeadLetterService(units, clock, trail),
+        relay=relay,
+        backoff=backoff,
     )

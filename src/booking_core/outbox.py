@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 import attrs
 from pendulum import DateTime
 
-__all__ = ["OutboxMessage"]
+__all__ = ["OutboxMessage", "OutboxState"]
+
+
+class OutboxState(StrEnum):
+    """Where a message stands."""
+
+    PENDING = "pending"  # to relay, from ``due_at`` on
+    DELIVERED = "delivered"
+    DEAD = "dead"  # relaying failed too often; an operator retries or discards it
+    DISCARDED = "discarded"  # an operator gave it up
 
 
 @attrs.frozen
@@ -22,6 +32,8 @@ class OutboxMessage:
         attempts: Failed delivery attempts so far.
         delivered_at: When it was delivered; None while pending.
         last_error: The last delivery failure, for operators.
+        state: See :class:`OutboxState`.
+        due_at: Not relayed before this instant (a retry's backoff); None: at once.
     """
 
     id: str
@@ -31,3 +43,5 @@ class OutboxMessage:
     attempts: int = 0
     delivered_at: DateTime | None = None
     last_error: str | None = None
+    state: OutboxState = OutboxState.PENDING
+    due_at: DateTime | None = None

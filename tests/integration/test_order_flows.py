@@ -243,6 +243,60 @@ def test_a_failing_job_is_retried_with_backoff_then_buried(world: OrderWorld) ->
     assert (job.status, job.last_error) == (JobStatus.DEAD, "RuntimeError: broken")
 
 
+def test_a_job_whose_runs_keep_killing_the_worker_is_buried_not_run_again(
+    world: OrderWorld,
+) -> None:
+    # given a job claimed five times by workers that died (nobody ever settled it)
+    ran: list[str] = []
+    with world.uow() as uow:
+        uow.jobs.schedule(Job("oom:1", "oom", "x", world.clock.now()))
+        uow.commit()
+    lease = pendulum.duration(minutes=5)
+    for n in range(5):
+        with world.uow() as uow:
+            uow.jobs.claim_due(world.clock.now(), worker=f"dead{n}", limit=1, lease=lease)
+            uow.commit()
+        world.clock.advance(lease)
+
+    # when a sixth worker claims it
+    runner = JobRunner(world.uow, world.clock, {"oom": lambda j, now: ran.append(j.id)},
+                       worker="w6", max_attempts=5)  # fmt: skip
+    (run,) = runner.run_due()
+
+    # then it is dead with a reason, and its handler was not run
+    assert (run.outcome, ran) == ("dead", [])
+    with world.uow() as uow:
+        job = uow.jobs.get("oom:1")
+    assert job.status is JobStatus.DEAD
+    assert "claimed 6 times" in (job.last_error or "")
+
+
+def test_a_job_whose_lease_ran_out_before_its_turn_in_the_batch_is_left_alone(
+    world: OrderWorld,
+) -> None:
+    # given two due jobs, the first of which takes longer than the lease
+    ran: list[str] = []
+    lease = pendulum.duration(minutes=5)
+    with world.uow() as uow:
+        for n in (1, 2):
+            uow.jobs.schedule(Job(f"slow:{n}", "slow", "x", world.clock.now()))
+        uow.commit()
+
+    def slow(job: Job, now: pendulum.DateTime) -> None:
+        ran.append(job.id)
+        world.clock.advance(lease)
+
+    runner = JobRunner(world.uow, world.clock, {"slow": slow}, worker="w1", lease=lease)
+
+    # when the worker runs its batch, then the second job is not started past its lease
+    runs = runner.run_due()
+    assert [(r.job_id, r.outcome) for r in runs] == [("slow:1", "done"), ("slow:2", "lost")]
+    assert ran == ["slow:1"]
+    # and another worker takes it
+    other = JobRunner(world.uow, world.clock, {"slow": slow}, worker="w2", lease=lease)
+    assert [(r.job_id, r.outcome) for r in other.run_due()] == [("slow:2", "done")]
+
+
 # -- numbers -------------------------------------------------------------------------------
 
 

@@ -30,6 +30,8 @@ from booking_core.money import Money
 from booking_core.onboarding import DocumentKind, QualificationDocument
 from booking_core.orders import Actor, OrderState, Role
 from booking_core.orders.complaint import Decision, Remedy
+from booking_core.outbox import OutboxMessage, OutboxState
+from booking_core.ports.jobs import Job
 from booking_core.promotions import (
     Campaign,
     CampaignId,
@@ -175,6 +177,27 @@ def _campaign_created(world: OrderWorld) -> None:
 
 def _category(world: OrderWorld) -> str:
     return world.app.catalog.get_service(world.tuina).category_id
+
+
+def _dead_job(world: OrderWorld) -> str:
+    now = world.clock.now()
+    with world.uow() as uow:
+        uow.jobs.schedule(Job("boom:1", "boom", "x", now))
+        uow.jobs.claim_due(now, worker="w", limit=1, lease=pendulum.duration(minutes=5))
+        uow.jobs.bury("boom:1", worker="w", error="RuntimeError: broken")
+        uow.commit()
+    return "boom:1"
+
+
+def _dead_message(world: OrderWorld) -> str:
+    message = OutboxMessage(
+        "msg_dead", "OrderPlaced", {"order_id": "nope"}, world.clock.now(), attempts=5,
+        last_error="NotFound: order_not_found", state=OutboxState.DEAD,
+    )  # fmt: skip
+    with world.uow() as uow:
+        uow.outbox.add(message)
+        uow.commit()
+    return message.id
 
 
 GUARDED: dict[str, Guarded] = {
@@ -325,6 +348,30 @@ GUARDED: dict[str, Guarded] = {
     "audit.entries": Guarded(
         Permission.AUDIT, None, None,
         _on(_nothing, lambda w, _, a: w.app.audit.entries(a, AuditQuery())),
+    ),
+    "dead_letters.jobs": Guarded(
+        Permission.JOBS, None, None,
+        _on(_dead_job, lambda w, _, a: w.app.dead_letters.jobs(a)),
+    ),
+    "dead_letters.messages": Guarded(
+        Permission.JOBS, None, None,
+        _on(_dead_message, lambda w, _, a: w.app.dead_letters.messages(a)),
+    ),
+    "dead_letters.retry_job": Guarded(
+        Permission.JOBS, "job.retry", "job",
+        _on(_dead_job, lambda w, j, a: w.app.dead_letters.retry_job(j, a)),
+    ),
+    "dead_letters.discard_job": Guarded(
+        Permission.JOBS, "job.discard", "job",
+        _on(_dead_job, lambda w, j, a: w.app.dead_letters.discard_job(j, a, reason="obsolete")),
+    ),
+    "dead_letters.retry_message": Guarded(
+        Permission.JOBS, "outbox.retry", "outbox_message",
+        _on(_dead_message, lambda w, m, a: w.app.dead_letters.retry_message(m, a)),
+    ),
+    "dead_letters.discard_message": Guarded(
+        Permission.JOBS, "outbox.discard", "outbox_message",
+        _on(_dead_message, lambda w, m, a: w.app.dead_letters.discard_message(m, a, reason="x")),
     ),
 }  # fmt: skip
 

@@ -18,6 +18,7 @@ from booking_core.catalog import Category, Service
 from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound, SlotTaken
 from booking_core.ids import BookingId, CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.money import Money
+from booking_core.notifications import Delivery, Notification, Preferences, QuietHours, Recipient
 from booking_core.orders import Actor, Order, OrderContact, Review, Role
 from booking_core.orders.order import TransitionRecord
 from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
@@ -316,7 +317,7 @@ STORED_FIELDS = {
     TransitionRecord: {"sequence", "event", "from_state", "to_state", "actor", "at", "reason"},
     Review: {"id", "order_id", "customer_id", "technician_id", "stars", "text", "created_at"},
     OutboxMessage: {"id", "name", "payload", "created_at", "attempts", "delivered_at",
-                    "last_error"},
+                    "last_error", "state", "due_at"},
     PaymentAttempt: {"key", "order_id", "purpose", "amount", "status", "created_at",
                      "updated_at", "gateway_reference", "failure_code"},
     RefundRecord: {"key", "order_id", "payment_key", "amount", "status", "reason",
@@ -326,11 +327,18 @@ STORED_FIELDS = {
     Job: {"id", "kind", "subject", "due_at", "status", "attempts", "locked_by", "locked_until",
           "last_error"},
     Account: {"id", "role", "actor_id", "staff", "login", "phone", "password_hash",
-              "wechat_openid", "disabled", "created_at", "version"},
+              "wechat_openid", "email", "disabled", "created_at", "version"},
     LoginSession: {"id", "account_id", "refresh_hash", "generation", "created_at", "expires_at",
                    "revoked_at", "revoked_reason", "version"},
     OneTimeCode: {"phone", "purpose", "code_hash", "sent_at", "expires_at", "attempts",
                   "version"},
+    Notification: {"id", "recipient", "template", "params", "kind", "subject", "created_at",
+                   "urgent", "read_at"},
+    Recipient: {"role", "id"},
+    Delivery: {"id", "notification_id", "channel", "status", "updated_at", "attempts",
+               "provider_id", "detail"},
+    Preferences: {"recipient", "muted", "quiet_hours", "locale"},
+    QuietHours: {"start", "end", "time_zone"},
     # Stored as converter documents, so new fields travel by themselves: WorkSchedule,
     # TechnicianProfile, Complaint.
 }  # fmt: skip

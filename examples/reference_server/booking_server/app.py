@@ -22,6 +22,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from booking_core.bootstrap import BookingApp
+from booking_core_notifications import Renderer
 from booking_server.auth import AccountService, build_accounts
 from booking_server.auth.errors import install_auth_handlers
 from booking_server.edge import RequestGuard
@@ -68,6 +69,14 @@ _TAGS: Final = [
     },
     {"name": "orders", "description": "Place, pay and move orders through their lifecycle."},
     {"name": "reviews", "description": "Reviews of completed orders."},
+    {
+        "name": "notifications",
+        "description": "Everyone's own inbox, notification preferences and WeChat grants.",
+    },
+    {
+        "name": "dead letters",
+        "description": "Jobs and outbox messages the workers gave up on (operations staff).",
+    },
 ]
 
 
@@ -84,12 +93,14 @@ def create_app(
     version: str = "0.1.0",
     problem_base: str = DEFAULT_PROBLEM_BASE,
     routers: Iterable[APIRouter] = ROUTERS,
+    on_startup: Sequence[Callable[[], None]] = (),
     on_shutdown: Sequence[Callable[[], None]] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     threads: int | None = None,
     rate_limits: RateLimits | None = None,
     accounts: AccountService | None = None,
     trust_actor_headers: bool = False,
+    renderer: Renderer | None = None,
 ) -> FastAPI:
     """A FastAPI app serving ``booking_app``.
 
@@ -99,6 +110,7 @@ def create_app(
         version: The API version in the OpenAPI document.
         problem_base: Prefix of every problem ``type`` URI (the error code is appended).
         routers: The area routers to mount (default: every router of this package).
+        on_startup: Called when the server starts serving (e.g. its embedded worker).
         on_shutdown: Called when the server stops (e.g. the storage's ``dispose``).
         max_body_bytes: The largest request body taken (413 ``request_too_large`` beyond);
             see :class:`~booking_server.edge.RequestGuard` for every check at the edge.
@@ -115,6 +127,8 @@ def create_app(
             ``X-Actor-Staff`` (anyone acts as anyone). Tests act through
             :func:`booking_server.credentials.headers_for` instead; nothing reads this from
             the environment.
+        renderer: Writes the inbox's notifications in each reader's language (default:
+            ``booking_core_notifications.Renderer()`` with the texts it ships).
     """
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be positive; got {threads}.")
@@ -124,6 +138,8 @@ def create_app(
         if threads is not None:
             # The pool FastAPI runs plain ``def`` endpoints in (one per event loop).
             anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        for start in on_startup:
+            start()
         try:
             yield
         finally:
@@ -142,6 +158,8 @@ def create_app(
     app.state.rate_limits = rate_limits
     app.state.accounts = accounts if accounts is not None else build_accounts(booking_app)
     app.state.trust_actor_headers = trust_actor_headers
+    # Made once: compiling every text costs tens of milliseconds.
+    app.state.renderer = renderer if renderer is not None else Renderer()
     install_problem_handlers(app, base=problem_base)
     install_rate_limit_handler(app, base=problem_base)
     install_auth_handlers(app, base=problem_base)

@@ -1,4 +1,5 @@
-"""Request-scoped access to the BookingApp that :func:`booking_server.app.create_app` got."""
+"""Request-scoped access to what :func:`booking_server.app.create_app` got: the BookingApp
+and the renderer of notifications' texts."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from booking_core.bootstrap import BookingApp
+from booking_core_notifications import Renderer
 
-__all__ = ["Booking", "get_booking_app"]
+__all__ = ["Booking", "Texts", "get_booking_app", "get_renderer"]
 
 
 async def get_booking_app(request: Request) -> BookingApp:
@@ -22,3 +24,14 @@ async def get_booking_app(request: Request) -> BookingApp:
 
 
 Booking = Annotated[BookingApp, Depends(get_booking_app)]
+
+
+async def get_renderer(request: Request) -> Renderer:
+    """The renderer of notifications' texts (kept on ``app.state``, made once)."""
+    renderer = request.app.state.renderer
+    if not isinstance(renderer, Renderer):  # pragma: no cover - a wiring mistake
+        raise TypeError("create_app() stores a Renderer on app.state.renderer")
+    return renderer
+
+
+Texts = Annotated[Renderer, Depends(get_renderer)]

@@ -3,6 +3,7 @@
     python -m booking_server                       # 127.0.0.1:8000, ./booking_core_demo.sqlite3
     uvicorn booking_server.main:app --factory      # the same through uvicorn's CLI
     BOOKING_CORE_DB_URL=memory: python -m booking_server   # no database at all
+    python -m booking_server backup PATH           # subcommands: see SUBCOMMANDS
 
 On start the database is migrated, and demo data is seeded when it holds no catalog and
 no technicians yet. Without ``BOOKING_CORE_TOKEN_SECRET`` access tokens are signed with a
@@ -21,7 +22,8 @@ import argparse
 import logging
 import secrets
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Final
 
 import attrs
 from fastapi import FastAPI
@@ -31,13 +33,17 @@ from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.testing import InMemoryStore, ScriptedPaymentGateway
 from booking_server.app import create_app
 from booking_server.auth import AccountService, AuthConfig, build_accounts
+from booking_server.backup import backup_command, restore_command
 from booking_server.console_notifier import ConsoleNotifier
 from booking_server.demo_accounts import demo_accounts_text, ensure_demo_accounts
 from booking_server.demo_data import seed_if_empty
+from booking_server.notifying import address_book, channels_for
 from booking_server.ratelimit import RateLimits
 from booking_server.settings import Settings, mask_url
+from booking_server.worker import EmbeddedWorker, worker_command
 
 __all__ = [
+    "SUBCOMMANDS",
     "Storage",
     "app",
     "build_booking_app",
@@ -50,6 +56,14 @@ __all__ = [
 ]
 
 logger = logging.getLogger("booking_server")
+
+#: ``python -m booking_server NAME ...``: each takes the arguments after NAME and returns
+#: the exit status. Any other first argument runs the server.
+SUBCOMMANDS: Final[Mapping[str, Callable[[Sequence[str]], int]]] = {
+    "backup": backup_command,
+    "restore": restore_command,
+    "worker": worker_command,
+}
 
 
 @attrs.frozen
@@ -92,13 +106,21 @@ def open_storage(settings: Settings) -> Storage:
     return Storage(storage.unit_of_work, storage.dispose, threads)
 
 
-def build_booking_app(storage: Storage, *, webhook_secret: bytes) -> BookingApp:
+def build_booking_app(
+    storage: Storage, *, webhook_secret: bytes, settings: Settings | None = None
+) -> BookingApp:
     """The services over ``storage``, the system clock and the fake payment gateway, which
-    verifies webhooks with ``webhook_secret``."""
+    verifies webhooks with ``webhook_secret``; notifications in the inbox and on the
+    channels ``settings`` name (default: the console)."""
     # The embedded default takes payments through the deterministic fake gateway (DESIGN:
     # "Running it"); a production server wires a real payment adapter here instead.
     gateway = ScriptedPaymentGateway(secret=webhook_secret)
-    return build(uow=storage.unit_of_work, payments=gateway)
+    return build(
+        uow=storage.unit_of_work,
+        payments=gateway,
+        channels=channels_for(settings or Settings()),
+        address_book=address_book(storage.unit_of_work),
+    )
 
 
 def resolve_webhook_secret(settings: Settings) -> bytes:
@@ -117,7 +139,9 @@ def create_server(settings: Settings | None = None) -> FastAPI:
     settings = settings if settings is not None else Settings.from_env()
     rate_limits = open_rate_limits(settings)  # first: a Redis that is down opens nothing
     storage = open_storage(settings)
-    booking_app = build_booking_app(storage, webhook_secret=resolve_webhook_secret(settings))
+    booking_app = build_booking_app(
+        storage, webhook_secret=resolve_webhook_secret(settings), settings=settings
+    )
     if settings.seed_demo_data and seed_if_empty(booking_app) is not None:
         logger.info("seeded demo data into %s", mask_url(settings.db_url))
     accounts = build_server_accounts(booking_app, settings)
@@ -125,9 +149,12 @@ def create_server(settings: Settings | None = None) -> FastAPI:
         # Printed, not logged: demo data for whoever started the server, not secrets.
         sys.stdout.write(demo_accounts_text(ensure_demo_accounts(booking_app, accounts)) + "\n")
         sys.stdout.flush()
+    # The worker stops before the storage closes (shutdown callbacks run in order).
+    worker = EmbeddedWorker(booking_app) if settings.worker == "embedded" else None
     return create_app(
         booking_app,
-        on_shutdown=[storage.close],
+        on_startup=[worker.start] if worker is not None else [],
+        on_shutdown=[worker.stop, storage.close] if worker is not None else [storage.close],
         max_body_bytes=settings.max_body_bytes,
         threads=storage.threads,
         rate_limits=rate_limits,
@@ -177,7 +204,17 @@ def app() -> FastAPI:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m booking_server [--host H] [--port P] [--db-url URL] [--no-seed]``."""
+    """``python -m booking_server [--host H] [--port P] [--db-url URL] [--no-seed]``, or a
+    subcommand (:data:`SUBCOMMANDS`), which exits with its status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    subcommand = SUBCOMMANDS.get(arguments[0]) if arguments else None
+    if subcommand is not None:
+        raise SystemExit(subcommand(arguments[1:]))
+    _serve(arguments)
+
+
+def _serve(argv: Sequence[str]) -> None:
+    """Run the server: ``[--host H] [--port P] [--db-url URL] [--no-seed]``."""
     import uvicorn
 
     defaults = Settings.from_env()

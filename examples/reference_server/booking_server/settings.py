@@ -28,6 +28,18 @@ BOOKING_CORE_TOKEN_SECRET       the key that signs access tokens (at least    no
 BOOKING_CORE_ACCESS_TOKEN_MINUTES  how long an access token is good for       15
 BOOKING_CORE_SESSION_DAYS       how long a sign-in lasts at most, however     30
                                 often it is refreshed
+BOOKING_CORE_WORKER             ``embedded`` (a worker thread in the server)  embedded
+                                or ``off`` (run ``python -m booking_server
+                                worker`` or procrastinate beside it)
+BOOKING_CORE_CHANNELS           push channels beside the in-app inbox:        console
+                                ``console``, ``email`` (comma-separated;
+                                empty: the inbox only)
+BOOKING_CORE_SMTP_HOST          the SMTP server of the ``email`` channel      none
+BOOKING_CORE_SMTP_PORT          its port                                      25
+BOOKING_CORE_SMTP_SENDER        the From address                              booking@localhost
+BOOKING_CORE_SMTP_USERNAME      login, if the server wants one                none
+BOOKING_CORE_SMTP_PASSWORD      its password (never shown)                    none
+BOOKING_CORE_SMTP_STARTTLS      ``on`` to upgrade the connection with TLS     off
 ==============================  ===========================================  ======================
 
 No secret has a default. Without ``BOOKING_CORE_WEBHOOK_SECRET`` the server runs in demo
@@ -47,7 +59,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
 import attrs
@@ -55,10 +67,12 @@ import attrs
 from booking_server.ratelimit import check_storage_url, parse_rate_limits
 
 __all__ = [
+    "CHANNELS",
     "DEFAULT_DB_URL",
     "DEFAULT_MAX_BODY_BYTES",
     "MEMORY_URL",
     "MIN_SECRET_LENGTH",
+    "WORKER_MODES",
     "Settings",
     "mask_url",
 ]
@@ -71,6 +85,10 @@ DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
 #: The shortest webhook secret accepted (an HMAC key shorter than this is guessable).
 MIN_SECRET_LENGTH: Final = 32
 
+#: How the server runs its background work (see :attr:`Settings.worker`).
+WORKER_MODES: Final = ("embedded", "off")
+#: The push channels the server wires from settings.
+CHANNELS: Final = ("console", "email")
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 # The Settings fields read from BOOKING_CORE_<FIELD IN CAPITALS>.
@@ -129,6 +147,17 @@ def _token_secret(env: Mapping[str, str]) -> str | None:
     return secret
 
 
+def _names_tuple(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(names)
+
+
+def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    text = env.get(name)
+    if text is None:
+        return default
+    return tuple(part.strip().lower() for part in text.split(",") if part.strip())
+
+
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     text = env.get(name, "").strip() or str(default)
     if not text.isdigit() or int(text) < 1:
@@ -176,6 +205,30 @@ class Settings:
     token_secret: str | None = attrs.field(default=None, repr=False)
     access_token_minutes: int = 15
     session_days: int = 30
+    #: ``embedded``: a worker runs in the server process; ``off``: run ``python -m
+    #: booking_server worker`` (or procrastinate) beside it.
+    worker: str = attrs.field(default="embedded", validator=attrs.validators.in_(WORKER_MODES))
+    #: The push channels beside the inbox: ``console`` and/or ``email`` (comma-separated).
+    channels: tuple[str, ...] = attrs.field(default=("console",), converter=_names_tuple)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "booking@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = attrs.field(default=None, repr=False)
+    smtp_starttls: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        unknown = set(self.channels) - set(CHANNELS)
+        if unknown:
+            raise ValueError(
+                f"BOOKING_CORE_CHANNELS names {', '.join(sorted(unknown))}; the server wires "
+                f"{', '.join(CHANNELS)} (others are wired in code: docs/operations.md)."
+            )
+        if "email" in self.channels and not self.smtp_host:
+            raise ValueError(
+                "The email channel needs BOOKING_CORE_SMTP_HOST (and BOOKING_CORE_SMTP_PORT, "
+                "BOOKING_CORE_SMTP_SENDER)."
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -218,6 +271,14 @@ class Settings:
                 env, "BOOKING_CORE_ACCESS_TOKEN_MINUTES", defaults.access_token_minutes
             ),
             session_days=_positive(env, "BOOKING_CORE_SESSION_DAYS", defaults.session_days),
+            worker=env.get("BOOKING_CORE_WORKER", "").strip().lower() or defaults.worker,
+            channels=_names(env, "BOOKING_CORE_CHANNELS", defaults.channels),
+            smtp_host=env.get("BOOKING_CORE_SMTP_HOST", "").strip() or None,
+            smtp_port=_positive(env, "BOOKING_CORE_SMTP_PORT", defaults.smtp_port),
+            smtp_sender=env.get("BOOKING_CORE_SMTP_SENDER", "").strip() or defaults.smtp_sender,
+            smtp_username=env.get("BOOKING_CORE_SMTP_USERNAME", "").strip() or None,
+            smtp_password=env.get("BOOKING_CORE_SMTP_PASSWORD", "") or None,
+            smtp_starttls=_switch(env, "BOOKING_CORE_SMTP_STARTTLS", defaults.smtp_starttls),
             **{
                 field: env.get(f"BOOKING_CORE_{field.upper()}", "").strip()
                 or getattr(defaults, field)

@@ -63,6 +63,8 @@ DEFAULT_PATH: Final[Mapping[str, str]] = {
     "date": "2026-03-06",
     "event": "accept",
     "hold_id": "$hold",
+    "job_id": "$dead_job",
+    "message_id": "$dead_message",
     "number": "$paid_order_number",
     "order_id": "$paid_order",
     "service_id": "$service",
@@ -620,6 +622,29 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("GET /ledger/orders/{order_id}", ok=staff_with(Permission.BOOKS)),
     # --- the audit log ------------------------------------------------------------------
     Row("GET /audit", ok=staff_with(Permission.AUDIT)),
+    # --- notifications: everyone signed in has his own inbox (staff: their sub-role's) ----
+    Row("GET /inbox", ok=SIGNED_IN),
+    Row("GET /inbox/unread-count", ok=SIGNED_IN),
+    Row("POST /inbox/read", ok=SIGNED_IN, body={"ids": ["ntf_unknown"]}),
+    Row("POST /inbox/read-all", ok=SIGNED_IN),
+    Row("GET /notification-preferences", ok=SIGNED_IN),
+    Row("PUT /notification-preferences", ok=SIGNED_IN, body={"muted": [], "locale": "en"}),
+    Row("POST /notification-grants", ok=SIGNED_IN, body={"template": "order_paid", "count": 1}),
+    # --- dead letters: staff with the jobs permission ------------------------------------
+    Row("GET /dead-letters/jobs", ok=staff_with(Permission.JOBS)),
+    Row("GET /dead-letters/messages", ok=staff_with(Permission.JOBS)),
+    Row("POST /dead-letters/jobs/{job_id}/retry", ok=staff_with(Permission.JOBS)),
+    Row(
+        "POST /dead-letters/jobs/{job_id}/discard",
+        ok=staff_with(Permission.JOBS),
+        body={"reason": "obsolete"},
+    ),
+    Row("POST /dead-letters/messages/{message_id}/retry", ok=staff_with(Permission.JOBS)),
+    Row(
+        "POST /dead-letters/messages/{message_id}/discard",
+        ok=staff_with(Permission.JOBS),
+        body={"reason": "obsolete"},
+    ),
     # --- signing in: anyone may; what a sign-in proves is the credentials, not the caller ----
     Row(
         "POST /auth/token",

@@ -44,6 +44,8 @@ from pendulum import DateTime
 
 from booking_core.bootstrap import BookingApp, build
 from booking_core.orders import Actor, Role
+from booking_core.outbox import OutboxMessage, OutboxState
+from booking_core.ports.jobs import Job
 from booking_core.ports.payments import WebhookKind
 from booking_core.staff import StaffRole
 from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
@@ -360,7 +362,25 @@ def build_world() -> World:
     app = create_app(booking_app)
     with TestClient(app) as client:
         ids = _Builder(client, app, clock).build()
+    ids.update(_dead_letters(booking_app))
     return World(ids, copy.deepcopy(store.tables), _copy_of(gateway))
+
+
+def _dead_letters(booking_app: BookingApp) -> dict[str, str]:
+    """A job a worker gave up on and an outbox message whose relaying failed too often (no
+    HTTP route makes either: workers do)."""
+    now = booking_app.clock.now()
+    message = OutboxMessage(
+        "msg_dead", "OrderPlaced", {"order_id": "ord_gone"}, now, attempts=5,
+        last_error="NotFound: order_not_found", state=OutboxState.DEAD,
+    )  # fmt: skip
+    with booking_app.uow() as uow:
+        uow.jobs.schedule(Job("boom:1", "boom", "ord_gone", now))
+        uow.jobs.claim("boom:1", now=now, worker="w", lease=pendulum.duration(minutes=5))
+        uow.jobs.bury("boom:1", worker="w", error="RuntimeError: broken")
+        uow.outbox.add(message)
+        uow.commit()
+    return {"dead_job": "boom:1", "dead_message": message.id}
 
 
 def webhook(payment_key: str = "pay_unknown") -> tuple[dict[str, str], bytes]:

@@ -21,6 +21,7 @@ from booking_core.testing import FrozenClock
 from booking_server.paging import MAX_PAGE_SIZE
 
 from .conftest import headers_of
+from .test_dead_letters_api import dead_job, dead_message
 
 DAY = "2026-03-03"
 ZONE = "Asia/Shanghai"
@@ -325,6 +326,39 @@ def _audit(client: TestClient, platform: Headers, clock: FrozenClock, **_: Any) 
     return Listing("/audit", {}, platform, subjects[::-1], ident="subject_id")
 
 
+def _inbox(
+    booking_app: BookingApp,
+    clock: FrozenClock,
+    place: Callable[..., Json],
+    technician: Headers,
+    alice: Headers,
+    bob: Headers,
+    **_: Any,
+) -> Listing:
+    orders = []
+    # two customers: one may hold only three unpaid orders with one technician
+    for hour, customer in ((10, alice), (14, bob), (16, alice), (18, bob)):
+        orders.append(place(f"{DAY}T{hour}:00:00+08:00", headers=customer)["id"])
+        booking_app.background_worker("paging").run_once()  # the notification, made now
+        clock.set(clock.now().add(minutes=1))
+    # newest first: the technician hears of each order as it is placed
+    return Listing("/inbox", {}, technician, orders[::-1], ident="subject")
+
+
+def _dead_jobs(booking_app: BookingApp, platform: Headers, **_: Any) -> Listing:
+    ids = ["boom:c", "boom:a", "boom:d", "boom:b"]
+    for job_id in ids:
+        dead_job(booking_app, job_id)
+    return Listing("/dead-letters/jobs", {}, platform, sorted(ids))
+
+
+def _dead_messages(booking_app: BookingApp, platform: Headers, **_: Any) -> Listing:
+    ids = ["msg_c", "msg_a", "msg_d", "msg_b"]
+    for message_id in ids:
+        dead_message(booking_app, message_id)
+    return Listing("/dead-letters/messages", {}, platform, sorted(ids))
+
+
 LISTINGS: dict[str, Callable[..., Listing]] = {
     "technician applications": _applications,
     "technician applications by state": _applications_by_state,
@@ -345,6 +379,9 @@ LISTINGS: dict[str, Callable[..., Listing]] = {
     "store members": _store_members,
     "announcements": _announcements,
     "audit log": _audit,
+    "inbox": _inbox,
+    "dead jobs": _dead_jobs,
+    "dead outbox messages": _dead_messages,
 }
 #: Lists left whole: each is bounded by one order's life (a handful of entries).
 UNPAGED = {"/ledger/orders/{order_id}"}

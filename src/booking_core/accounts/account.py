@@ -21,6 +21,7 @@ AccountId = NewType("AccountId", str)
 
 # After casefolding: what a user name may hold (also fits an e-mail address).
 _LOGIN = re.compile(r"[a-z0-9_.@-]{3,64}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def _casefold(value: object) -> object:
@@ -40,6 +41,17 @@ def _login(_: object, attribute: Any, value: str | None) -> None:
 def _phone(_: object, attribute: Any, value: str | None) -> None:
     if value is not None:
         check_phone(value)
+
+
+def _email(_: object, attribute: Any, value: str | None) -> None:
+    # Only the shape: whether it reaches someone is the mail server's to say.
+    if value is not None and (
+        not isinstance(value, str) or len(value) > 254 or not _EMAIL.fullmatch(value)
+    ):
+        raise InvalidInput(
+            f"An e-mail address looks like name@example.com; got {value!r}.",
+            details={"field": "email"},
+        )
 
 
 def _role(_: object, attribute: Any, value: Role) -> None:
@@ -86,6 +98,7 @@ class Account:
         staff: A platform account's sub-role (None: super admin, as for :class:`Actor`).
         login: A user name, stored casefolded: 3–64 of ``a-z 0-9 _ . @ -``.
         phone: E.164 (``+8613812345678``), for one-time codes.
+        email: Where e-mail notifications go (not a sign-in key; None: no e-mail).
         password_hash: What the edge's password hasher made (never the password itself).
         wechat_openid: The WeChat mini-program user, for ``code2session`` sign-in.
         disabled: A disabled account signs in no more (its sessions are revoked with it).
@@ -101,6 +114,7 @@ class Account:
     phone: str | None = attrs.field(default=None, validator=_phone)
     password_hash: str | None = attrs.field(default=None, validator=optional_text(1024))
     wechat_openid: str | None = attrs.field(default=None, validator=optional_text(128))
+    email: str | None = attrs.field(default=None, kw_only=True, validator=_email)
     disabled: bool = attrs.field(default=False, validator=_disabled)
     created_at: DateTime = attrs.field(kw_only=True, converter=_created_at)
     version: int = attrs.field(default=0, validator=non_negative)

@@ -28,6 +28,7 @@ class JobStatus(StrEnum):
     RUNNING = "running"  # claimed by a worker until ``locked_until``
     DONE = "done"
     DEAD = "dead"  # failed too often; an operator looks at ``last_error``
+    DISCARDED = "discarded"  # an operator gave a dead job up
 
 
 @attrs.frozen
@@ -82,6 +83,26 @@ class JobRepository(Protocol):
         """
         ...
 
+    def claim(self, job_id: str, *, now: DateTime, worker: str, lease: Duration) -> Job | None:
+        """Claim the job ``job_id`` for ``worker`` until ``now + lease`` if it is claimable:
+        as :meth:`claim_due` would take it (pending with ``due_at <= now``, or running with
+        an expired lease), or already held by ``worker`` itself (its lease is renewed, so an
+        engine that retries a task under the same worker name gets its job back). Its
+        ``attempts`` grows by one.
+
+        Returns:
+            The claimed job; None when there is nothing to claim: no such job, done, dead,
+            not yet due, held by another worker's live lease, or being claimed by another
+            transaction (skipped, not waited for). Commit to keep the claim.
+        """
+        ...
+
+    def list_due(self, now: DateTime, *, limit: int) -> list[Job]:
+        """Up to ``limit`` jobs :meth:`claim_due` would take at ``now``, oldest due first,
+        without claiming them: a dispatcher hands them to an external queue whose tasks
+        each :meth:`claim` one."""
+        ...
+
     def finish(self, job_id: str, *, worker: str) -> None:
         """Mark the job done.
 
@@ -109,4 +130,27 @@ class JobRepository(Protocol):
 
     def list_for_subject(self, subject: str) -> list[Job]:
         """The subject's jobs, by due time then id."""
+        ...
+
+    def dead(self, *, limit: int, after: str | None = None) -> list[Job]:
+        """Dead jobs by id, those with an id after ``after`` (at most ``limit``)."""
+        ...
+
+    def revive(self, job_id: str, *, due_at: DateTime) -> Job:
+        """Give a dead job another round: pending at ``due_at`` with its attempts counted
+        from zero (``last_error`` kept).
+
+        Raises:
+            NotFound: for an unknown job.
+            ConcurrentUpdate: if the job is not dead (revived or discarded meanwhile).
+        """
+        ...
+
+    def discard(self, job_id: str) -> Job:
+        """Give a dead job up (it stays stored, as discarded).
+
+        Raises:
+            NotFound: for an unknown job.
+            ConcurrentUpdate: if the job is not dead.
+        """
         ...

@@ -7,7 +7,9 @@ from typing import Protocol
 
 import attrs
 
-__all__ = ["DeliveryOutcome", "DeliveryResult", "Message", "Notifier"]
+from booking_core.notifications.notification import Recipient
+
+__all__ = ["AddressBook", "DeliveryOutcome", "DeliveryResult", "Message", "Notifier"]
 
 
 @attrs.frozen
@@ -48,4 +50,13 @@ class Notifier(Protocol):
 
     def send(self, message: Message) -> DeliveryResult:
         """Send ``message`` once per ``dedupe_key``."""
+        ...
+
+
+class AddressBook(Protocol):
+    """Where a recipient is reached on a channel: a phone for ``sms``, an e-mail address,
+    a WeChat openid, a partner's webhook URL. The core's default reads accounts."""
+
+    def address(self, recipient: Recipient, channel: str) -> str | None:
+        """The recipient's address on ``channel``; None when he has none there."""
         ...

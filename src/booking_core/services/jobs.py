@@ -3,8 +3,10 @@
 Any number of :class:`JobRunner` s (threads, processes, machines) may run over one storage:
 claiming is safe (see :class:`~booking_core.ports.jobs.JobRepository`). A handler re-checks
 what it acts on, does its work in its own units of work, and returns ``None`` when done or
-an instant to come back at. A handler that raises is retried with backoff and, after
-``max_attempts`` claims, buried for an operator.
+an instant to come back at. A handler that raises is retried after a
+:class:`~booking_core.services.backoff.Backoff` (exponential, jittered) and, after
+``max_attempts`` claims, buried as dead: an operator lists, revives or discards it
+(:class:`~booking_core.services.dead_letters.DeadLetterService`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from booking_core.errors import ConcurrentUpdate
 from booking_core.ports.clock import Clock
 from booking_core.ports.jobs import Job
 from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.services.backoff import Backoff
 
 __all__ = ["JobHandler", "JobKind", "JobRun", "JobRunner"]
 
@@ -32,6 +35,8 @@ class JobKind(StrEnum):
     CLOSE_REVIEW_WINDOW = "close_review_window"  # the customer can no longer review
     RECONCILE_PAYMENTS = "reconcile_payments"  # ask the gateway about open money
     DOCUMENT_EXPIRING = "document_expiring"  # remind a technician his document expires soon
+    DELIVER_NOTIFICATION = "deliver_notification"  # copy a notification to a push channel
+    REMIND = "remind"  # remind the customer and the technician of an appointment
 
 
 JobHandler = Callable[[Job, DateTime], DateTime | None]
@@ -41,7 +46,7 @@ JobHandler = Callable[[Job, DateTime], DateTime | None]
 @attrs.frozen
 class JobRun:
     """What happened to one claimed job: ``done``, ``again``, ``failed``, ``dead`` or
-    ``lost`` (its lease expired and another worker took it)."""
+    ``lost`` (its lease expired: another worker took it, or may)."""
 
     job_id: str
     outcome: str
@@ -60,6 +65,7 @@ class JobRunner:
         worker: str,
         lease: Duration | None = None,
         max_attempts: int = 5,
+        backoff: Backoff | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -67,6 +73,7 @@ class JobRunner:
         self._worker = worker
         self._lease = lease if lease is not None else pendulum.duration(minutes=5)
         self._max_attempts = max_attempts
+        self._backoff = backoff or Backoff()
 
     def run_due(self, limit: int = 20) -> list[JobRun]:
         """Claim up to ``limit`` due jobs, run each, and record the outcome."""
@@ -77,6 +84,15 @@ class JobRunner:
         return [self._run(job) for job in jobs]
 
     def _run(self, job: Job) -> JobRun:
+        if job.locked_until is not None and self._clock.now() >= job.locked_until:
+            # The jobs before it in the batch took the whole lease: another worker may run
+            # it now, so this one leaves it alone.
+            return JobRun(job.id, "lost", None)
+        if job.attempts > self._max_attempts:
+            # Claimed more often than it may fail, and never settled: each run killed its
+            # worker (out of memory, a crash). Running it again would kill this one.
+            error = f"claimed {job.attempts} times without finishing: its worker died each time"
+            return self._settle(job, "dead", error, None)
         handler = self._handlers.get(job.kind)
         try:
             if handler is None:
@@ -86,8 +102,8 @@ class JobRunner:
             error = f"{type(exc).__name__}: {exc}"
             if job.attempts >= self._max_attempts:
                 return self._settle(job, "dead", error, None)
-            backoff = pendulum.duration(minutes=2 ** min(job.attempts, 6))
-            return self._settle(job, "failed", error, self._clock.now() + backoff)
+            wait = self._backoff.after(job.id, job.attempts)
+            return self._settle(job, "failed", error, self._clock.now() + wait)
         if again is None:
             return self._settle(job, "done", None, None)
         return self._settle(job, "again", None, again)

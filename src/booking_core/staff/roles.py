@@ -53,6 +53,8 @@ class Permission(StrEnum):
     STAFF = "staff"
     #: Read the audit log.
     AUDIT = "audit"
+    #: See, retry and discard the work the workers gave up on (dead letters).
+    JOBS = "jobs"
 
 
 PERMISSIONS: Final[Mapping[StaffRole, frozenset[Permission]]] = MappingProxyType(
@@ -65,6 +67,7 @@ PERMISSIONS: Final[Mapping[StaffRole, frozenset[Permission]]] = MappingProxyType
                 Permission.PROMOTIONS,
                 Permission.CUSTOMERS,
                 Permission.ORDERS,
+                Permission.JOBS,
             }
         ),
         StaffRole.FINANCE: frozenset({Permission.BOOKS, Permission.REFUNDS}),

@@ -24,7 +24,7 @@ __all__ = [
     "order_world",
 ]
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 import pendulum
@@ -34,8 +34,10 @@ from booking_core import Money
 from booking_core.bootstrap import BookingApp, build
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import RateTable
+from booking_core.notifications import Channel
 from booking_core.orders import Actor, Order, Role
 from booking_core.orders.policy import OrderPolicy, PaymentMode
+from booking_core.ports.notifier import AddressBook
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.promotions import CouponId
@@ -198,10 +200,13 @@ def order_world(
     pricing_rules: PricingRulesSource | None = None,
     rates: RateTable | None = None,
     booking_policy: BookingPolicy | None = None,
+    channels: Sequence[Channel] = (),
+    address_book: AddressBook | None = None,
 ) -> OrderWorld:
     """A fresh world on Monday 2 March 2026, 08:00 Shanghai (pricing without discounts and
     the default rates unless ``pricing_rules`` and ``rates`` say otherwise; bookings an hour
-    ahead and up to 14 days out unless ``booking_policy`` says otherwise)."""
+    ahead and up to 14 days out unless ``booking_policy`` says otherwise; notifications kept
+    in inboxes only, unless ``channels`` (reached at ``address_book``) are given)."""
     factory = uow if uow is not None else (store or InMemoryStore()).unit_of_work
     clock = FrozenClock(at(2, 8))
     gateway = gateway or ScriptedPaymentGateway()
@@ -214,6 +219,8 @@ def order_world(
         order_policy=policy or OrderPolicy(),
         pricing_rules=pricing_rules,
         rates=rates,
+        channels=channels,
+        address_book=address_book,
     )
     category = app.catalog.create_category(CreateCategory("按摩 Massage"), OPERATOR)
     tuina = app.catalog.create_service(

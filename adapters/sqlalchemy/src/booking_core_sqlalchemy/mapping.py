@@ -48,7 +48,7 @@ from booking_core.orders.payments import (
 )
 from booking_core.orders.policy import PaymentMode
 from booking_core.orders.tracking import PositionReport
-from booking_core.outbox import OutboxMessage
+from booking_core.outbox import OutboxMessage, OutboxState
 from booking_core.ports.jobs import Job, JobStatus
 from booking_core.pricing import Quote
 from booking_core.promotions import Campaign, Coupon, CouponTemplate
@@ -520,6 +520,8 @@ def outbox_to_row(message: OutboxMessage) -> Values:
         "attempts": message.attempts,
         "delivered_at": message.delivered_at,
         "last_error": message.last_error,
+        "state": message.state.value,
+        "due_at": message.due_at,
     }
 
 
@@ -533,6 +535,8 @@ def outbox_to_domain(row: Row[Any]) -> OutboxMessage:
         attempts=row.attempts,
         delivered_at=row.delivered_at,
         last_error=row.last_error,
+        state=OutboxState(row.state),
+        due_at=row.due_at,
     )
 
 
@@ -660,6 +664,7 @@ def login_account_to_row(account: LoginAccount) -> Values:
         "phone": account.phone,
         "password_hash": account.password_hash,
         "wechat_openid": account.wechat_openid,
+        "email": account.email,
         "disabled": account.disabled,
         "created_at": account.created_at,
         "version": account.version,
@@ -677,6 +682,7 @@ def login_account_to_domain(row: RowLike) -> LoginAccount:
         phone=row.phone,
         password_hash=row.password_hash,
         wechat_openid=row.wechat_openid,
+        email=row.email,
         disabled=bool(row.disabled),
         created_at=row.created_at,
         version=row.version,

@@ -35,6 +35,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyLedgerRepository,
     SqlAlchemyLocks,
     SqlAlchemyMoneyMovementRepository,
+    SqlAlchemyNotificationRepository,
     SqlAlchemyOrderRepository,
     SqlAlchemyOutboxRepository,
     SqlAlchemyPaymentRepository,
@@ -204,6 +205,7 @@ class SqlAlchemyUnitOfWork:
     announcements = _repository(SqlAlchemyAnnouncementRepository)
     accounts = _repository(SqlAlchemyAccountRepository)
     audit = _repository(SqlAlchemyAuditLog)
+    notifications = _repository(SqlAlchemyNotificationRepository)
     positions = _repository(SqlAlchemyPositionRepository)
     coupon_templates = _repository(SqlAlchemyCouponTemplateRepository)
     coupons = _repository(SqlAlchemyCouponRepository)

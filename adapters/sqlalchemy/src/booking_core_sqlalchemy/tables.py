@@ -68,6 +68,9 @@ __all__ = [
     "LedgerTransactionRow",
     "LoginSessionRow",
     "MoneyMovementRow",
+    "NotificationDeliveryRow",
+    "NotificationPreferencesRow",
+    "NotificationRow",
     "OneTimeCodeRow",
     "OrderRow",
     "OrderTransitionRow",
@@ -79,6 +82,7 @@ __all__ = [
     "ServiceRow",
     "StoreAnnouncementRow",
     "StoreRow",
+    "SubscriptionGrantRow",
     "TechnicianApplicationRow",
     "TechnicianRow",
     "UtcDateTime",
@@ -102,6 +106,9 @@ __all__ = [
     "login_sessions",
     "metadata",
     "money_movements",
+    "notification_deliveries",
+    "notification_preferences",
+    "notifications",
     "one_time_codes",
     "order_number_seq",
     "order_transitions",
@@ -114,6 +121,7 @@ __all__ = [
     "services",
     "store_announcements",
     "stores",
+    "subscription_grants",
     "technician_applications",
     "technicians",
     "utc_instant",
@@ -586,6 +594,8 @@ class OutboxMessageRow(Base):
     """A row of ``outbox_messages``; ``payload`` is the event unstructured by the converter."""
 
     __tablename__ = "outbox_messages"
+    # The relay's scan: pending messages, oldest first.
+    __table_args__ = (Index(None, "state", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(key_type(), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
@@ -594,6 +604,8 @@ class OutboxMessageRow(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     delivered_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
 
 
 class CouponTemplateRow(Base):
@@ -728,6 +740,7 @@ class AccountRow(Base):
     phone: Mapped[str | None] = mapped_column(key_type())
     password_hash: Mapped[str | None] = mapped_column(Text)
     wechat_openid: Mapped[str | None] = mapped_column(key_type())
+    email: Mapped[str | None] = mapped_column(Text)
     disabled: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer)
@@ -763,6 +776,83 @@ class OneTimeCodeRow(Base):
     expires_at: Mapped[DateTime] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class NotificationRow(Base):
+    """A row of ``notifications`` (revision 0014): one message for one recipient — his inbox
+    entry. ``params`` is the template's parameters as a JSON object of strings.
+
+    The inbox reads one recipient's rows newest first by ``(created_at, id)``: the first
+    index; ``ix_notifications_unread`` (partial, below) serves the unread list and count.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index(None, "recipient_role", "recipient_id", "created_at", "id"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    recipient_role: Mapped[str] = mapped_column(key_type())
+    recipient_id: Mapped[str] = mapped_column(key_type())
+    template: Mapped[str] = mapped_column(key_type())
+    params: Mapped[dict[str, str]] = mapped_column(json_type())
+    kind: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(key_type())
+    created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    read_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+
+
+class NotificationDeliveryRow(Base):
+    """A row of ``notification_deliveries`` (revision 0014): one notification on one push
+    channel (id ``<notification id>:<channel>``), listed per notification by channel."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (Index(None, "notification_id", "channel"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    notification_id: Mapped[str] = mapped_column(key_type())
+    channel: Mapped[str] = mapped_column(key_type())
+    status: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    provider_id: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+
+
+class NotificationPreferencesRow(Base):
+    """A row of ``notification_preferences`` (revision 0014): one recipient's saved settings
+    (no row: the defaults). ``muted`` is a JSON list of ``[kind, channel]`` pairs; quiet
+    hours are three columns (local ``HH:MM:SS`` start and end, IANA zone), all set or none."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (
+        CheckConstraint(
+            "(quiet_start IS NULL) = (quiet_end IS NULL) "
+            "AND (quiet_start IS NULL) = (quiet_time_zone IS NULL)",
+            name="quiet_hours_whole",
+        ),
+    )
+
+    recipient_role: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    muted: Mapped[list[list[str]]] = mapped_column(json_type())
+    quiet_start: Mapped[str | None] = mapped_column(Text)
+    quiet_end: Mapped[str | None] = mapped_column(Text)
+    quiet_time_zone: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(Text)
+
+
+class SubscriptionGrantRow(Base):
+    """A row of ``subscription_grants`` (revision 0014): how many one-time grants for a
+    template a recipient has left. Taking one is a single conditional ``UPDATE``; the check
+    is the database's last word that none is taken twice."""
+
+    __tablename__ = "subscription_grants"
+    __table_args__ = (CheckConstraint("remaining >= 0", name="remaining_not_negative"),)
+
+    recipient_role: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    recipient_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    template: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    remaining: Mapped[int] = mapped_column(Integer)
 
 
 def _table(row_class: type[Base]) -> Table:
@@ -803,6 +893,10 @@ accounts: Final = _table(AccountRow)
 login_sessions: Final = _table(LoginSessionRow)
 one_time_codes: Final = _table(OneTimeCodeRow)
 audit_entries: Final = _table(AuditEntryRow)
+notifications: Final = _table(NotificationRow)
+notification_deliveries: Final = _table(NotificationDeliveryRow)
+notification_preferences: Final = _table(NotificationPreferencesRow)
+subscription_grants: Final = _table(SubscriptionGrantRow)
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(
@@ -858,4 +952,14 @@ Index(
     outbox_messages.c.id,
     sqlite_where=outbox_messages.c.delivered_at.is_(None),
     postgresql_where=outbox_messages.c.delivered_at.is_(None),
+)
+# A recipient's unread entries, newest first: the unread list and count read only these.
+Index(
+    "ix_notifications_unread",
+    notifications.c.recipient_role,
+    notifications.c.recipient_id,
+    notifications.c.created_at,
+    notifications.c.id,
+    sqlite_where=notifications.c.read_at.is_(None),
+    postgresql_where=notifications.c.read_at.is_(None),
 )

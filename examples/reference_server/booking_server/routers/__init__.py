@@ -19,7 +19,9 @@ from booking_server.routers import (
     complaints,
     contacts,
     customers,
+    dead_letters,
     money,
+    notifications,
     onboarding,
     orders,
     payments,
@@ -55,4 +57,6 @@ ROUTERS: Final[tuple[APIRouter, ...]] = (
     complaints.router,
     money.router,
     audit.router,
+    notifications.router,
+    dead_letters.router,
 )

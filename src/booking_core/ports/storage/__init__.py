@@ -21,6 +21,8 @@ module                    holds
 ``audit``                 the audit log of platform actions — :class:`AuditStore`
 ``messaging``             the outbox and the jobs — :class:`MessagingStore`
 ``accounts``              accounts, login sessions, one-time codes — :class:`AccountStore`
+``notifications``         the inbox, deliveries, preferences, grants —
+                          :class:`NotificationStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
 
@@ -64,6 +66,7 @@ from booking_core.ports.storage.catalog import (
 from booking_core.ports.storage.customers import CustomerRepository, CustomerStore
 from booking_core.ports.storage.ledger import LedgerRepository, LedgerStore
 from booking_core.ports.storage.messaging import MessagingStore, OutboxRepository
+from booking_core.ports.storage.notifications import NotificationRepository, NotificationStore
 from booking_core.ports.storage.onboarding import ApplicationRepository, OnboardingStore
 from booking_core.ports.storage.orders import (
     ComplaintRepository,
@@ -131,6 +134,8 @@ __all__ = [
     "Locks",
     "MessagingStore",
     "MoneyMovementRepository",
+    "NotificationRepository",
+    "NotificationStore",
     "OnboardingStore",
     "OrderCursor",
     "OrderQuery",

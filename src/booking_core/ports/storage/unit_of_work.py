@@ -11,6 +11,7 @@ from booking_core.ports.storage.catalog import CatalogStore
 from booking_core.ports.storage.customers import CustomerStore
 from booking_core.ports.storage.ledger import LedgerStore
 from booking_core.ports.storage.messaging import MessagingStore
+from booking_core.ports.storage.notifications import NotificationStore
 from booking_core.ports.storage.onboarding import OnboardingStore
 from booking_core.ports.storage.orders import OrderStore
 from booking_core.ports.storage.payments import PaymentStore
@@ -34,6 +35,7 @@ class UnitOfWork(
     StoreStore,
     AccountStore,
     AuditStore,
+    NotificationStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

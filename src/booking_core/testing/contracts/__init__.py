@@ -10,6 +10,8 @@ Subclass one in a ``Test*`` class and provide its fixtures::
 
 from booking_core.testing.contracts.jobs import JobQueueContract
 from booking_core.testing.contracts.money import MoneyStorageContract
+from booking_core.testing.contracts.notifications import NotificationStorageContract
+from booking_core.testing.contracts.notifier import NotifierContract
 from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import OrderRaceContract
 from booking_core.testing.contracts.payments import PaymentGatewayContract
@@ -19,6 +21,8 @@ from booking_core.testing.contracts.storage import StorageContract
 __all__ = [
     "JobQueueContract",
     "MoneyStorageContract",
+    "NotificationStorageContract",
+    "NotifierContract",
     "OnboardingStorageContract",
     "OrderRaceContract",
     "PaymentGatewayContract",

@@ -52,6 +52,7 @@ def _full() -> Account:
         phone=PHONE,
         password_hash="$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
         wechat_openid="oX_wang",
+        email="wang.ops@example.com",
         disabled=True,
         created_at=T0,
     )

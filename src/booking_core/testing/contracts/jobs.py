@@ -58,6 +58,114 @@ class JobQueueContract:
         assert [j.attempts for j in claimed] == [1, 1]
         assert claimed[0].locked_until == T0.add(minutes=10)
 
+    def test_due_jobs_are_listed_without_being_claimed(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        self._schedule(uow_factory, _job(3, 2), _job(1, 1), _job(2, 10), _job(4, 3), _job(5))
+        with uow_factory() as uow:
+            uow.jobs.claim_due(T0, worker="w1", limit=1, lease=LEASE)  # job_005 until 09:05
+            uow.commit()
+
+        with uow_factory() as uow:
+            listed = uow.jobs.list_due(T0.add(minutes=4), limit=10)
+            first_two = uow.jobs.list_due(T0.add(minutes=4), limit=2)
+            expired = uow.jobs.list_due(T0.add(minutes=6), limit=10)
+            none = uow.jobs.list_due(T0.add(minutes=4), limit=0)
+            after = uow.jobs.get("job_001")
+
+        assert [j.id for j in listed] == ["job_001", "job_003", "job_004"]
+        assert [j.id for j in first_two] == ["job_001", "job_003"]
+        assert [j.id for j in expired] == ["job_005", "job_001", "job_003", "job_004"]
+        assert none == []
+        assert (after.status, after.attempts) == (JobStatus.PENDING, 0)
+
+    def test_one_job_is_claimed_by_id_only_when_claimable(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        self._schedule(uow_factory, _job(1), _job(2, 30), _job(3), _job(4))
+        with uow_factory() as uow:
+            claimed = uow.jobs.claim("job_001", now=T0, worker="w1", lease=LEASE)
+            not_due = uow.jobs.claim("job_002", now=T0, worker="w1", lease=LEASE)
+            unknown = uow.jobs.claim("nope", now=T0, worker="w1", lease=LEASE)
+            uow.jobs.claim("job_003", now=T0, worker="w1", lease=LEASE)
+            uow.jobs.finish("job_003", worker="w1")
+            uow.jobs.claim("job_004", now=T0, worker="w1", lease=LEASE)
+            uow.jobs.bury("job_004", worker="w1", error="broken")
+            uow.commit()
+
+        with uow_factory() as uow:
+            held = uow.jobs.claim("job_001", now=T0.add(minutes=4), worker="w2", lease=LEASE)
+            done = uow.jobs.claim("job_003", now=T0.add(days=1), worker="w2", lease=LEASE)
+            dead = uow.jobs.claim("job_004", now=T0.add(days=1), worker="w2", lease=LEASE)
+            untouched = uow.jobs.get("job_002")
+
+        assert claimed is not None
+        assert (claimed.status, claimed.attempts, claimed.locked_by) == (
+            JobStatus.RUNNING,
+            1,
+            "w1",
+        )
+        assert claimed.locked_until == T0.add(minutes=5)
+        assert (not_due, unknown, held, done, dead) == (None, None, None, None, None)
+        assert (untouched.status, untouched.attempts) == (JobStatus.PENDING, 0)
+
+    def test_a_claim_by_id_takes_an_expired_lease_or_renews_the_holders(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        self._schedule(uow_factory, _job(1), _job(2))
+        with uow_factory() as uow:
+            uow.jobs.claim("job_001", now=T0, worker="w1", lease=LEASE)
+            uow.jobs.claim("job_002", now=T0, worker="w1", lease=LEASE)
+            uow.commit()
+
+        with uow_factory() as uow:
+            renewed = uow.jobs.claim("job_001", now=T0.add(minutes=1), worker="w1", lease=LEASE)
+            taken = uow.jobs.claim("job_002", now=T0.add(minutes=5), worker="w2", lease=LEASE)
+            uow.commit()
+
+        assert renewed is not None
+        assert taken is not None
+        assert (renewed.attempts, renewed.locked_until) == (2, T0.add(minutes=6))
+        assert (taken.locked_by, taken.attempts) == ("w2", 2)
+        with uow_factory() as uow, pytest.raises(ConcurrentUpdate):
+            uow.jobs.finish("job_002", worker="w1")  # its lease was taken over
+
+    def test_concurrent_claims_of_one_job_by_id_give_it_to_one_worker(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        self._schedule(uow_factory, *(_job(n) for n in range(10)))
+        barrier = threading.Barrier(self.claim_workers)
+        won: list[tuple[str, str]] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def work(worker: int) -> None:
+            barrier.wait()
+            try:
+                for n in range(10):
+                    with uow_factory() as uow:
+                        job = uow.jobs.claim(
+                            f"job_{n:03d}", now=T0, worker=f"w{worker}", lease=LEASE
+                        )
+                        uow.commit()
+                    if job is not None:
+                        with lock:
+                            won.append((job.id, f"w{worker}"))
+            except Exception as exc:
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(self.claim_workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+        assert errors == []
+        assert sorted(job_id for job_id, _ in won) == [f"job_{n:03d}" for n in range(10)]
+        with uow_factory() as uow:
+            stored = [uow.jobs.get(job_id) for job_id, _ in sorted(won)]
+        assert [(j.attempts, j.locked_by) for j in stored] == [(1, w) for _, w in sorted(won)]
+
     def test_finish_retry_and_bury(self, uow_factory: UnitOfWorkFactory) -> None:
         self._schedule(uow_factory, _job(1), _job(2), _job(3))
         with uow_factory() as uow:
@@ -138,3 +246,66 @@ class JobQueueContract:
 
         assert errors == []
         assert sorted(claimed) == [f"job_{n:03d}" for n in range(40)]
+
+    # -- dead letters ----------------------------------------------------------------------
+
+    def _bury(self, uow_factory: UnitOfWorkFactory, *jobs: Job) -> None:
+        self._schedule(uow_factory, *jobs)
+        with uow_factory() as uow:
+            for job in uow.jobs.claim_due(T0, worker="w1", limit=len(jobs), lease=LEASE):
+                uow.jobs.bury(job.id, worker="w1", error=f"broken {job.id}")
+            uow.commit()
+
+    def test_dead_jobs_are_listed_by_id_after_a_cursor(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        self._bury(uow_factory, _job(3), _job(1), _job(2))
+        self._schedule(uow_factory, _job(4))  # alive: never listed
+
+        with uow_factory() as uow:
+            first = uow.jobs.dead(limit=2)
+            rest = uow.jobs.dead(limit=2, after=first[-1].id)
+
+        assert [j.id for j in first + rest] == ["job_001", "job_002", "job_003"]
+        assert first[0].last_error == "broken job_001"
+
+    def test_a_dead_job_is_revived_once_or_discarded_once(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        self._bury(uow_factory, _job(1), _job(2))
+        later = T0.add(hours=2)
+
+        with uow_factory() as uow:
+            revived = uow.jobs.revive("job_001", due_at=later)
+            discarded = uow.jobs.discard("job_002")
+            uow.commit()
+
+        assert (revived.status, revived.due_at, revived.attempts) == (
+            JobStatus.PENDING,
+            later,
+            0,
+        )
+        assert revived.last_error == "broken job_001"
+        assert discarded.status is JobStatus.DISCARDED
+        with uow_factory() as uow:
+            assert uow.jobs.get("job_001") == revived
+            assert uow.jobs.dead(limit=10) == []
+            assert [j.id for j in uow.jobs.claim_due(later, worker="w2", limit=10,
+                                                     lease=LEASE)] == ["job_001"]  # fmt: skip
+            with pytest.raises(ConcurrentUpdate):
+                uow.jobs.revive("job_002", due_at=later)
+            with pytest.raises(ConcurrentUpdate):
+                uow.jobs.discard("job_002")
+            with pytest.raises(NotFound):
+                uow.jobs.discard("nope")
+
+    def test_a_rolled_back_revival_leaves_the_job_dead(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        self._bury(uow_factory, _job(1))
+
+        with uow_factory() as uow:
+            uow.jobs.revive("job_001", due_at=T0)  # no commit
+
+        with uow_factory() as uow:
+            assert uow.jobs.get("job_001").status is JobStatus.DEAD

@@ -31,7 +31,7 @@ from booking_core.ids import (
 )
 from booking_core.money import Money
 from booking_core.orders import Actor, Order, OrderContact, Review
-from booking_core.outbox import OutboxMessage
+from booking_core.outbox import OutboxMessage, OutboxState
 from booking_core.ports.storage import LockKey, StoredAgenda, UnitOfWorkFactory
 from booking_core.scheduling import Booking, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
@@ -41,6 +41,7 @@ from booking_core.testing.contracts.accounts import AccountStorageContract
 from booking_core.testing.contracts.audit import AuditStorageContract
 from booking_core.testing.contracts.customers import CustomerStorageContract
 from booking_core.testing.contracts.listing import OrderListingStorageContract
+from booking_core.testing.contracts.notifications import NotificationStorageContract
 from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import at_once, race
 from booking_core.testing.contracts.placement import PlacementStorageContract
@@ -99,6 +100,7 @@ class StorageContract(
     AccountStorageContract,
     AuditStorageContract,
     CustomerStorageContract,
+    NotificationStorageContract,
     OnboardingStorageContract,
     OrderListingStorageContract,
     PlacementStorageContract,
@@ -522,6 +524,46 @@ class StorageContract(
             pending = uow.outbox.pending(10)
         assert [(m.id, m.attempts, m.last_error) for m in pending] == [("msg_2", 1, "timeout")]
         assert pending[0].payload == {"order_id": "ord_2"}
+
+    def test_the_relay_takes_due_pending_messages_oldest_first(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        later = OutboxMessage("msg_3", "OrderPlaced", {}, T0.add(seconds=2), due_at=T0.add(hours=1))
+        messages = [
+            OutboxMessage("msg_2", "OrderPlaced", {}, T0.add(seconds=1)),
+            OutboxMessage("msg_1", "OrderPlaced", {}, T0),
+            later,
+        ]
+        with seeded() as uow:
+            for message in messages:
+                uow.outbox.add(message)
+            uow.commit()
+
+        with seeded() as uow:
+            first = uow.outbox.next_due(T0)
+            assert first is not None
+            uow.outbox.mark_delivered(attrs.evolve(first, delivered_at=T0))
+            uow.commit()
+        with seeded() as uow:
+            second = uow.outbox.next_due(T0)
+            assert second is not None
+            uow.outbox.save(
+                attrs.evolve(second, attempts=5, last_error="boom", state=OutboxState.DEAD)
+            )
+            uow.commit()
+
+        with seeded() as uow:
+            assert (first.id, second.id) == ("msg_1", "msg_2")
+            assert uow.outbox.next_due(T0.add(minutes=59)) is None  # msg_3 waits an hour
+            assert uow.outbox.next_due(T0.add(hours=1)) == later
+            assert uow.outbox.get("msg_1").state is OutboxState.DELIVERED
+            dead = uow.outbox.in_state(OutboxState.DEAD, limit=10)
+            assert [(m.id, m.attempts, m.last_error) for m in dead] == [("msg_2", 5, "boom")]
+            assert uow.outbox.in_state(OutboxState.DEAD, limit=10, after="msg_2") == []
+            assert [m.id for m in uow.outbox.pending(10)] == ["msg_3"]
+            with pytest.raises(NotFound) as missing:
+                uow.outbox.get("msg_9")
+            assert missing.value.error_code == "outbox_message_not_found"
 
     # -- scheduling: holds, booking details, schedules (availability) -------------------
 

@@ -24,6 +24,7 @@ from booking_core.ports.storage import (
     LedgerRepository,
     Locks,
     MoneyMovementRepository,
+    NotificationRepository,
     OrderRepository,
     OutboxRepository,
     PaymentRepository,
@@ -46,6 +47,7 @@ from booking_core.testing.memory.catalog import (
 from booking_core.testing.memory.customers import InMemoryCustomers
 from booking_core.testing.memory.ledger import InMemoryJournal
 from booking_core.testing.memory.messaging import InMemoryJobs, InMemoryOutbox
+from booking_core.testing.memory.notifications import InMemoryNotifications
 from booking_core.testing.memory.onboarding import InMemoryApplications
 from booking_core.testing.memory.orders import (
     InMemoryComplaints,
@@ -107,6 +109,10 @@ _TABLES = (
     "accounts",
     "login_sessions",
     "one_time_codes",
+    "notifications",
+    "notification_deliveries",
+    "notification_preferences",
+    "subscription_grants",
 )
 
 
@@ -176,6 +182,9 @@ class InMemoryUnitOfWork:
         )
         self.audit: AuditLog = InMemoryAuditLog(self, "audit_entries", "audit_entry")
         self.accounts: AccountRepository = InMemoryAccounts(self, "accounts", "account")
+        self.notifications: NotificationRepository = InMemoryNotifications(
+            self, "notifications", "notification"
+        )
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -7,7 +7,8 @@ agendas, locks), :mod:`.orders` (orders, idempotency keys, reviews, positions, c
 :mod:`.promotions` (coupon templates, coupons, campaigns), :mod:`.ledger`,
 :mod:`.onboarding` (technicians' applications), :mod:`.stores` (stores, announcements),
 :mod:`.audit` (the audit log), :mod:`.accounts` (sign-in accounts, sessions, one-time
-codes) and :mod:`.jobs` (jobs and the outbox);
+codes), :mod:`.notifications` (the inbox, deliveries, preferences, subscription grants) and
+:mod:`.jobs` (jobs and the outbox);
 :mod:`._base` holds what they share. Every public name is re-exported here.
 
 **Statements are built once.** Each statement is an immutable module constant built at
@@ -43,6 +44,7 @@ from booking_core_sqlalchemy.repositories.jobs import (
     SqlAlchemyOutboxRepository,
 )
 from booking_core_sqlalchemy.repositories.ledger import SqlAlchemyLedgerRepository
+from booking_core_sqlalchemy.repositories.notifications import SqlAlchemyNotificationRepository
 from booking_core_sqlalchemy.repositories.onboarding import SqlAlchemyApplicationRepository
 from booking_core_sqlalchemy.repositories.orders import (
     SqlAlchemyComplaintRepository,
@@ -92,6 +94,7 @@ __all__ = [
     "SqlAlchemyLedgerRepository",
     "SqlAlchemyLocks",
     "SqlAlchemyMoneyMovementRepository",
+    "SqlAlchemyNotificationRepository",
     "SqlAlchemyOrderRepository",
     "SqlAlchemyOutboxRepository",
     "SqlAlchemyPaymentRepository",

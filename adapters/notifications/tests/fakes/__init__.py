@@ -1,0 +1,1 @@
+"""Real local servers standing in for the providers, each checking requests as it would."""

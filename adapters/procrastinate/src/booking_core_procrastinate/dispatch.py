@@ -1,0 +1,87 @@
+"""Runs one stored job for a procrastinate task: claim it by id, run its handler, settle it.
+
+The core's ``jobs`` table stays the source of truth (a job commits with the order it is
+about); procrastinate only carries "run job X now" messages. So a message may be stale or
+doubled and nothing breaks: :meth:`JobDispatcher.run` claims the job first and does nothing
+when it is not claimable (done, dead, not due, held by another worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from pendulum import DateTime, Duration
+
+from booking_core.errors import ConcurrentUpdate
+from booking_core.ports.clock import Clock
+from booking_core.ports.jobs import Job
+from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.services.jobs import JobHandler, JobRun
+
+__all__ = ["JobDispatcher"]
+
+
+class JobDispatcher:
+    """Lists due jobs and runs one job at a time under a given worker name."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        handlers: Mapping[str, JobHandler],
+        *,
+        lease: Duration,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._handlers = dict(handlers)
+        self._lease = lease
+
+    def due(self, limit: int) -> list[Job]:
+        """Jobs claimable now, oldest due first (read only)."""
+        with self._uow() as uow:
+            return uow.jobs.list_due(self._clock.now(), limit=limit)
+
+    def run(
+        self, job_id: str, *, worker: str, will_retry: Callable[[Exception], bool]
+    ) -> JobRun | None:
+        """Claim ``job_id`` for ``worker`` and run its handler; None if it was not claimable.
+
+        The handler's answer settles the job: None finishes it, an instant puts it back as
+        pending then (the sweep hands it out again). A handler that raises leaves the job
+        held by ``worker`` when ``will_retry(error)`` says the engine runs this task again
+        under the same name (the claim renews it); otherwise the job is buried with the
+        error. Either way the error is raised again, for the engine to record and retry.
+        """
+        with self._uow() as uow:
+            job = uow.jobs.claim(job_id, now=self._clock.now(), worker=worker, lease=self._lease)
+            uow.commit()
+        if job is None:
+            return None
+        handler = self._handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            again = handler(job, self._clock.now())
+        except Exception as exc:
+            if not will_retry(exc):
+                self._settle(job, worker, "dead", f"{type(exc).__name__}: {exc}", None)
+            raise
+        return self._settle(job, worker, "done" if again is None else "again", None, again)
+
+    def _settle(
+        self, job: Job, worker: str, outcome: str, error: str | None, due: DateTime | None
+    ) -> JobRun:
+        try:
+            with self._uow() as uow:
+                if outcome == "done":
+                    uow.jobs.finish(job.id, worker=worker)
+                elif outcome == "dead":
+                    uow.jobs.bury(job.id, worker=worker, error=error or "")
+                else:
+                    assert due is not None
+                    uow.jobs.retry(job.id, worker=worker, due_at=due, error=None)
+                uow.commit()
+        except ConcurrentUpdate:  # the lease expired and another worker took the job
+            return JobRun(job.id, "lost", error)
+        return JobRun(job.id, outcome, error)

@@ -1,0 +1,49 @@
+"""Every template the core emits, with the parameters it fills and the kind of message it is.
+
+Channel adapters keep one rendering per template and locale; their tests render each one
+with exactly these parameters, so a template that needs a name the core does not send fails
+there, not in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from booking_core.notifications.kinds import NotificationKind
+
+__all__ = ["TEMPLATES", "template_kind"]
+
+
+_ORDER = ("order_id", "order_number", "service", "start")
+
+#: template id → (kind, parameter names). ``start`` is the slot's local start in the
+#: order's zone, written ``YYYY-MM-DD HH:mm`` (the zone is where the service happens).
+_CATALOG: dict[str, tuple[NotificationKind, tuple[str, ...]]] = {
+    "order_placed": (NotificationKind.ORDERS, _ORDER),
+    "order_paid": (NotificationKind.PAYMENTS, (*_ORDER, "amount")),
+    "order_accepted": (NotificationKind.ORDERS, (*_ORDER, "technician")),
+    "technician_departed": (NotificationKind.ORDERS, (*_ORDER, "technician")),
+    "technician_arrived": (NotificationKind.ORDERS, (*_ORDER, "technician")),
+    "order_completed": (NotificationKind.ORDERS, _ORDER),
+    "order_cancelled": (NotificationKind.ORDERS, (*_ORDER, "reason")),
+    "order_rescheduled": (NotificationKind.ORDERS, (*_ORDER, "previous_start")),
+    "order_refunded": (NotificationKind.PAYMENTS, (*_ORDER, "amount")),
+    "order_needs_attention": (NotificationKind.OPERATIONS, (*_ORDER, "problem", "detail")),
+    "complaint_opened": (NotificationKind.COMPLAINTS, (*_ORDER, "complaint_id")),
+    "complaint_resolved": (NotificationKind.COMPLAINTS, (*_ORDER, "complaint_id", "outcome")),
+    "reminder_soon": (NotificationKind.REMINDERS, (*_ORDER, "minutes")),
+    "reminder_day_before": (NotificationKind.REMINDERS, _ORDER),
+    "application_decided": (NotificationKind.ACCOUNT, ("application_id", "outcome", "reason")),
+    "document_expiring": (NotificationKind.ACCOUNT, ("application_id", "documents", "expires_on")),
+}
+
+#: template id → the parameter names the core fills for it (and no others).
+TEMPLATES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {template: frozenset(params) for template, (_, params) in _CATALOG.items()}
+)
+
+
+def template_kind(template: str) -> NotificationKind:
+    """The kind of message ``template`` is. Raises KeyError for an unknown template."""
+    return _CATALOG[template][0]

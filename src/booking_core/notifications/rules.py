@@ -1,0 +1,197 @@
+"""The rules: which outbox event tells whom what.
+
+A rule reads an event's payload (and, for order events, :class:`OrderFacts`) and returns
+:class:`Notice` s — recipient, template, parameters. Apps change who hears what by passing
+their own table to ``build(notification_rules=…)``; :data:`DEFAULT_RULES` is the platform
+default documented in ``docs/notifications.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import pendulum
+
+from booking_core.money import Money
+from booking_core.notifications.facts import OrderFacts
+from booking_core.notifications.notification import Recipient
+
+__all__ = ["DEFAULT_RULES", "Notice", "Rule", "order_event"]
+
+
+@attrs.frozen
+class Notice:
+    """One message a rule decided on (the relay turns it into a stored notification)."""
+
+    recipient: Recipient
+    template: str
+    params: dict[str, str]
+    subject: str
+    urgent: bool = False
+
+
+Rule = Callable[[Mapping[str, Any], OrderFacts | None], list[Notice]]
+"""``(payload, facts) -> notices``; ``facts`` is None for events not about an order."""
+
+#: Events whose payload names an order (``order_id``): the relay reads its facts first.
+_ORDER_EVENTS = frozenset(
+    {
+        "OrderPlaced",
+        "PaymentCaptured",
+        "OrderStateChanged",
+        "OrderModified",
+        "OrderRefunded",
+        "OrderNeedsAttention",
+        "ComplaintFiled",
+        "ComplaintStateChanged",
+    }
+)
+
+OPERATIONS = Recipient("platform", "operations")
+CUSTOMER_SERVICE = Recipient("platform", "customer_service")
+
+
+def order_event(name: str) -> bool:
+    """Whether the event ``name``'s rules need the order's facts."""
+    return name in _ORDER_EVENTS
+
+
+def _customer(facts: OrderFacts) -> Recipient:
+    return Recipient("customer", facts.customer_id)
+
+
+def _serving(facts: OrderFacts) -> list[Recipient]:
+    # The technician, and the store that employs him (stores follow their people's orders).
+    found = []
+    if facts.technician_id is not None:
+        found.append(Recipient("technician", facts.technician_id))
+    if facts.store_id is not None:
+        found.append(Recipient("store", facts.store_id))
+    return found
+
+
+def _money(value: Mapping[str, Any]) -> str:
+    return str(Money(int(value["amount"]), str(value["currency"])))
+
+
+def _need(facts: OrderFacts | None) -> OrderFacts:
+    if facts is None:  # the relay reads facts for every order event
+        raise ValueError("an order event's rule needs the order's facts")
+    return facts
+
+
+def _placed(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    return [Notice(r, "order_placed", f.params(), f.order_id) for r in _serving(f)]
+
+
+def _paid(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    params = f.params(amount=_money(payload["amount"]))
+    return [Notice(_customer(f), "order_paid", params, f.order_id)]
+
+
+_TO_CUSTOMER = {
+    "accepted": ("order_accepted", False),
+    "departed": ("technician_departed", True),
+    "arrived": ("technician_arrived", True),
+}
+
+
+def _state_changed(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    to_state = payload["to_state"]
+    if to_state in _TO_CUSTOMER:
+        template, urgent = _TO_CUSTOMER[to_state]
+        params = f.params(technician=f.technician)
+        return [Notice(_customer(f), template, params, f.order_id, urgent=urgent)]
+    if to_state == "completed":
+        return [Notice(_customer(f), "order_completed", f.params(), f.order_id)]
+    if to_state == "cancelled":
+        params = f.params(reason=payload["reason"] or payload["event"])
+        told = [_customer(f), *_serving(f)]
+        return [Notice(r, "order_cancelled", params, f.order_id, urgent=True) for r in told]
+    return []
+
+
+def _modified(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    if payload["change"] != "time":
+        return []
+    # The order wrote its old start as ISO 8601 in its own zone: keep that zone's clock.
+    parsed = pendulum.parse(payload["before"])
+    if not isinstance(parsed, pendulum.DateTime):
+        raise ValueError(f"OrderModified.before is not an instant: {payload['before']!r}")
+    previous = parsed.format("YYYY-MM-DD HH:mm")
+    params = f.params(previous_start=previous)
+    told = [_customer(f), *_serving(f)]
+    return [Notice(r, "order_rescheduled", params, f.order_id) for r in told]
+
+
+def _refunded(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    params = f.params(amount=_money(payload["amount"]))
+    return [Notice(_customer(f), "order_refunded", params, f.order_id)]
+
+
+def _needs_attention(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    params = f.params(problem=payload["problem"], detail=payload["detail"])
+    return [Notice(OPERATIONS, "order_needs_attention", params, f.order_id, urgent=True)]
+
+
+def _complaint_filed(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    params = f.params(complaint_id=payload["complaint_id"])
+    told = [CUSTOMER_SERVICE, *_serving(f)]
+    return [Notice(r, "complaint_opened", params, payload["complaint_id"]) for r in told]
+
+
+def _complaint_changed(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    if payload["to_state"] not in ("resolved", "rejected"):
+        return []
+    params = f.params(complaint_id=payload["complaint_id"], outcome=payload["to_state"])
+    return [Notice(_customer(f), "complaint_resolved", params, payload["complaint_id"])]
+
+
+def _application_decided(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    if payload["to_state"] not in ("approved", "rejected"):
+        return []
+    params = {
+        "application_id": payload["application_id"],
+        "outcome": payload["to_state"],
+        "reason": payload["reason"],
+    }
+    technician = Recipient("technician", payload["technician_id"])
+    return [Notice(technician, "application_decided", params, payload["application_id"])]
+
+
+def _document_expiring(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    params = {
+        "application_id": payload["application_id"],
+        "documents": ", ".join(payload["kinds"]),
+        "expires_on": str(payload["expires_on"]),
+    }
+    technician = Recipient("technician", payload["technician_id"])
+    return [Notice(technician, "document_expiring", params, payload["application_id"])]
+
+
+#: event name → rule. Events not named here (reviews, lateness …) notify nobody.
+DEFAULT_RULES: Mapping[str, Rule] = MappingProxyType(
+    {
+        "OrderPlaced": _placed,
+        "PaymentCaptured": _paid,
+        "OrderStateChanged": _state_changed,
+        "OrderModified": _modified,
+        "OrderRefunded": _refunded,
+        "OrderNeedsAttention": _needs_attention,
+        "ComplaintFiled": _complaint_filed,
+        "ComplaintStateChanged": _complaint_changed,
+        "ApplicationStateChanged": _application_decided,
+        "TechnicianDocumentExpiring": _document_expiring,
+    }
+)

@@ -1,0 +1,190 @@
+"""Every job handler may run twice on the same job and the second run changes nothing.
+
+A claim is a lease, so a job runs at least once: a worker that dies after the handler's
+effect committed but before the job was marked done leaves it to run again (see
+adapters/sqlalchemy/tests/test_worker_kill9.py for that with real processes). Each real
+handler of ``app.job_handlers`` is run here twice on one job, in the state its kind is
+scheduled for; the first run must change the store, the second must change nothing in it
+and ask neither the payment gateway nor the push channel anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pendulum
+import pytest
+
+from booking_core.bootstrap import build
+from booking_core.ids import OrderId, TechnicianId
+from booking_core.notifications import Recipient
+from booking_core.notifications.channel import Channel
+from booking_core.onboarding import DocumentKind, QualificationDocument
+from booking_core.orders import Actor, Role
+from booking_core.ports.jobs import Job
+from booking_core.scheduling import WeeklyHours
+from booking_core.scheduling.availability import BookingPolicy
+from booking_core.services.jobs import JobKind
+from booking_core.services.onboarding import ApplyAsTechnician
+from booking_core.testing import InMemoryStore, SequentialIds
+from booking_core.testing.notifier import RecordingNotifier
+from booking_core.testing.orders import CUSTOMER, LOCAL_ZONE, OPERATOR, OrderWorld, order_world
+from booking_core.testing.payments import Outcome
+
+
+class _Phones:
+    """Everyone has a phone number."""
+
+    def address(self, recipient: Recipient, channel: str) -> str | None:
+        return f"+86 {recipient.id}"
+
+
+def _world(store: InMemoryStore, sms: RecordingNotifier) -> OrderWorld:
+    """The order world, its app also copying notifications to an ``sms`` channel."""
+    world = order_world(store=store)
+    world.app = build(
+        uow=world.uow,
+        payments=world.gateway,
+        clock=world.clock,
+        ids=SequentialIds(start=1000),  # after the ids the seeding used
+        policy=BookingPolicy(notice_minutes=60, window_days=14),
+        channels=[Channel("sms", sms)],
+        address_book=_Phones(),
+    )
+    return world
+
+
+def _job(world: OrderWorld, kind: JobKind, subject: str | None = None) -> Job:
+    """The first job of ``kind`` (about ``subject``), the clock moved to when it is due."""
+    with world.uow() as uow:
+        if subject is None:
+            jobs = uow.jobs.list_due(world.clock.now().add(years=1), limit=1000)
+        else:
+            jobs = uow.jobs.list_for_subject(subject)
+    job = next(j for j in jobs if j.kind == kind.value)
+    world.clock.set(max(world.clock.now(), job.due_at))
+    return job
+
+
+def _unpaid_order(world: OrderWorld) -> Job:
+    """An order left unpaid past the timeout, its QR-code payment still open."""
+    order_id = world.place()
+    world.gateway.script(Outcome.REQUIRES_ACTION)
+    world.app.payments.pay(order_id, CUSTOMER)
+    return _job(world, JobKind.EXPIRE_UNPAID, order_id)
+
+
+def _overdue_service(world: OrderWorld) -> Job:
+    """A paid order still in service past its end and the grace."""
+    order_id = world.paid_order()
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service")
+    return _job(world, JobKind.AUTO_COMPLETE, order_id)
+
+
+def _review_window_over(world: OrderWorld) -> Job:
+    """A completed order whose review window has passed."""
+    order_id = world.paid_order()
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service", "complete")
+    return _job(world, JobKind.CLOSE_REVIEW_WINDOW, order_id)
+
+
+def _payment_in_doubt(world: OrderWorld) -> Job:
+    """A payment whose call timed out (it went through after all)."""
+    order_id = world.place()
+    world.gateway.script(Outcome.UNKNOWN_THEN_APPROVE)
+    world.app.payments.pay(order_id, CUSTOMER)
+    return _job(world, JobKind.RECONCILE_PAYMENTS, order_id)
+
+
+def _document_expiring(world: OrderWorld) -> Job:
+    """An approved technician whose health certificate expires within the reminder days."""
+    newcomer = Actor(TechnicianId("tec_new"), Role.TECHNICIAN)
+    documents = [
+        QualificationDocument(DocumentKind.ID_CARD, "id.jpg", pendulum.date(2031, 1, 1)),
+        QualificationDocument(
+            DocumentKind.HEALTH_CERTIFICATE, "health.pdf", pendulum.date(2026, 5, 1)
+        ),
+        QualificationDocument(DocumentKind.SKILL_CERTIFICATE, "tuina.pdf"),
+    ]
+    hours = WeeklyHours.every_day("09:00", "21:00")
+    applied = world.app.onboarding.apply(
+        ApplyAsTechnician("Zhao", LOCAL_ZONE, hours, documents, frozenset({world.tuina})), newcomer
+    )
+    world.app.onboarding.approve(applied.id, OPERATOR)
+    return _job(world, JobKind.DOCUMENT_EXPIRING, applied.id)
+
+
+def _appointment_ahead(world: OrderWorld) -> Job:
+    """A paid order whose reminders the relay planned; the first one due."""
+    order_id = world.paid_order()
+    world.app.relay.run()
+    return _job(world, JobKind.REMIND, order_id)
+
+
+def _notification_to_send(world: OrderWorld) -> Job:
+    """A notification the relay stored for a paid order, its text message not yet sent."""
+    world.paid_order()
+    world.app.relay.run()
+    return _job(world, JobKind.DELIVER_NOTIFICATION)
+
+
+#: For each kind, the state its job is scheduled for, made in a world; the job, now due.
+SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
+    JobKind.EXPIRE_UNPAID.value: _unpaid_order,
+    JobKind.AUTO_COMPLETE.value: _overdue_service,
+    JobKind.CLOSE_REVIEW_WINDOW.value: _review_window_over,
+    JobKind.RECONCILE_PAYMENTS.value: _payment_in_doubt,
+    JobKind.DOCUMENT_EXPIRING.value: _document_expiring,
+    JobKind.REMIND.value: _appointment_ahead,
+    JobKind.DELIVER_NOTIFICATION.value: _notification_to_send,
+}
+
+
+def _contents(world: OrderWorld, store: InMemoryStore) -> dict[str, dict[str, Any]]:
+    """Every row of the store, as plain data (orders compare by identity, documents do not)."""
+    unstructure = world.app.converter.unstructure
+    return {
+        table: {key: unstructure(row) for key, row in rows.items()}
+        for table, rows in store.tables.items()
+    }
+
+
+def test_every_job_kind_is_covered() -> None:
+    world = _world(InMemoryStore(), RecordingNotifier())
+
+    assert set(SETUPS) == {kind.value for kind in JobKind} == set(world.app.job_handlers)
+
+
+@pytest.mark.parametrize("kind", sorted(SETUPS))
+def test_running_a_job_twice_has_the_effect_of_running_it_once(kind: str) -> None:
+    store, sms = InMemoryStore(), RecordingNotifier()
+    world = _world(store, sms)
+    job = SETUPS[kind](world)
+    handler = world.app.job_handlers[kind]
+    before = _contents(world, store)
+
+    first = handler(job, world.clock.now())
+    after_first = _contents(world, store)
+    asked = (list(world.gateway.calls), list(sms.sent))
+    second = handler(job, world.clock.now())
+
+    assert after_first != before  # the first run did the job
+    assert (first, second) == (None, None)
+    assert _contents(world, store) == after_first
+    assert (world.gateway.calls, sms.sent) == asked
+
+
+def test_an_expired_order_is_cancelled_once_and_its_payment_closed_once() -> None:
+    world = _world(InMemoryStore(), RecordingNotifier())
+    job = _unpaid_order(world)
+    handler = world.app.job_handlers[JobKind.EXPIRE_UNPAID.value]
+
+    handler(job, world.clock.now())
+    handler(job, world.clock.now())
+
+    order = world.get(OrderId(job.subject))
+    assert [(r.event, r.to_state) for r in order.timeline] == [("cancel", "cancelled")]
+    assert [c for c in world.gateway.calls if c.startswith("cancel")] == [
+        f"cancel {job.subject}:ful:1"
+    ]
