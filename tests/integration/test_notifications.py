@@ -441,3 +441,22 @@ def test_staff_share_their_sub_roles_inbox() -> None:
     finance = Actor.platform("fin_1", StaffRole.FINANCE)
     assert [n.template for n in _inbox(world, service_desk)] == ["complaint_opened"]
     assert _inbox(world, finance) == []
+
+
+def test_a_reassignment_tells_the_new_technician_the_previous_one_and_the_customer() -> None:
+    world = _world()
+    order_id = world.paid_order()
+    _work(world)
+    ops = Actor.platform("ops_2", StaffRole.OPERATIONS)
+
+    world.app.modification.change_technician(order_id, ops, world.wang)
+    _work(world)
+
+    wang = Actor(world.wang, Role.TECHNICIAN)
+    (assigned,) = _inbox(world, wang)
+    unassigned = [n for n in _inbox(world, _tech(world)) if n.template == "order_unassigned"]
+    changed = [n for n in _inbox(world, CUSTOMER) if n.template == "technician_changed"]
+    assert assigned.template == "order_assigned"
+    assert len(unassigned) == 1
+    assert unassigned[0].urgent
+    assert [n.params["technician"] for n in changed] == ["Wang"]

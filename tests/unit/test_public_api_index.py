@@ -31,6 +31,7 @@ INDEXES = [
     "booking_core.audit",
     "booking_core.catalog",
     "booking_core.customers",
+    "booking_core.dispatch",
     "booking_core.ledger",
     "booking_core.notifications",
     "booking_core.onboarding",

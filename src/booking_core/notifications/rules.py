@@ -119,6 +119,8 @@ def _state_changed(payload: Mapping[str, Any], facts: OrderFacts | None) -> list
 
 def _modified(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
     f = _need(facts)
+    if payload["change"] == "technician":
+        return _reassigned(payload, f)
     if payload["change"] != "time":
         return []
     # The order wrote its old start as ISO 8601 in its own zone: keep that zone's clock.
@@ -129,6 +131,17 @@ def _modified(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Noti
     params = f.params(previous_start=previous)
     told = [_customer(f), *_serving(f)]
     return [Notice(r, "order_rescheduled", params, f.order_id) for r in told]
+
+
+def _reassigned(payload: Mapping[str, Any], f: OrderFacts) -> list[Notice]:
+    # Both sides: who comes now (and his store), who no longer does, and the customer.
+    notices = [Notice(r, "order_assigned", f.params(), f.order_id) for r in _serving(f)]
+    if payload["before"]:
+        previous = Recipient("technician", payload["before"])
+        notices.append(Notice(previous, "order_unassigned", f.params(), f.order_id, urgent=True))
+    params = f.params(technician=f.technician)
+    notices.append(Notice(_customer(f), "technician_changed", params, f.order_id))
+    return notices
 
 
 def _refunded(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:

@@ -70,6 +70,21 @@ _ZH_CN = {
         "订单 {{ order_number }} 的{{ service }}已从 {{ previous_start }} 改到 {{ start }}。"
         + _ZH_ORDER,
     ),
+    "order_assigned": TemplateText(
+        "新指派订单 {{ order_number }}",
+        "订单 {{ order_number }}（{{ service }}，{{ start }}）已指派给您，请尽快确认接单。"
+        + _ZH_ORDER,
+    ),
+    "order_unassigned": TemplateText(
+        "订单 {{ order_number }} 已改派",
+        "订单 {{ order_number }}（{{ service }}，{{ start }}）已改派给其他技师，"
+        "您无需前往。" + _ZH_ORDER,
+    ),
+    "technician_changed": TemplateText(
+        "已为您更换技师",
+        "您预约的{{ service }}（{{ start }}，订单号 {{ order_number }}）"
+        "改由{{ technician }}为您服务。" + _ZH_ORDER,
+    ),
     "order_refunded": TemplateText(
         "已退款 {{ amount }}",
         "订单 {{ order_number }}（{{ service }}，{{ start }}）已退款 {{ amount }}，"
@@ -150,6 +165,21 @@ _EN = {
         "Order {{ order_number }} rescheduled",
         "Your {{ service }} (order {{ order_number }}) moved from {{ previous_start }} "
         "to {{ start }}." + _EN_ORDER,
+    ),
+    "order_assigned": TemplateText(
+        "Order {{ order_number }} assigned to you",
+        "Order {{ order_number }} ({{ service }}, {{ start }}) is now yours. "
+        "Please accept it soon." + _EN_ORDER,
+    ),
+    "order_unassigned": TemplateText(
+        "Order {{ order_number }} reassigned",
+        "Order {{ order_number }} ({{ service }}, {{ start }}) went to another technician: "
+        "you need not go." + _EN_ORDER,
+    ),
+    "technician_changed": TemplateText(
+        "Your technician changed",
+        "{{ technician }} will now do your {{ service }} ({{ start }}, order "
+        "{{ order_number }})." + _EN_ORDER,
     ),
     "order_refunded": TemplateText(
         "Refunded {{ amount }}",

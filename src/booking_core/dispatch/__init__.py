@@ -1,0 +1,51 @@
+"""Dispatch: who may take an order, and in what order to ask them (docs/dispatch.md).
+
+The pure part the dispatch modes stand on — auto-assign, sequential offers (派单),
+broadcast grabs (抢单) and manual assignment come with the order changes:
+
+* working areas: :class:`PolygonArea` beside the circle
+  :class:`~booking_core.scheduling.ServiceArea`, and :func:`within_area` for either;
+* the spatial index: :class:`GridIndex`, the core's implementation of the
+  :class:`~booking_core.ports.spatial.SpatialIndex` port;
+* the filter: :func:`find_candidates` over a :class:`DispatchRequest` and
+  :class:`TechnicianSnapshot` s, with :func:`exclusion` telling why one is left out;
+* the ranking: :func:`rank` of :class:`CandidateFacts` under :class:`RankingWeights`,
+  each :class:`RankedCandidate` explained factor by factor (:class:`FactorScore`).
+"""
+
+from booking_core.dispatch.area import PolygonArea, within_area
+from booking_core.dispatch.candidates import (
+    Candidate,
+    DispatchRequest,
+    Exclusion,
+    TechnicianSnapshot,
+    exclusion,
+    find_candidates,
+)
+from booking_core.dispatch.grid import GridIndex
+from booking_core.dispatch.score import (
+    CandidateFacts,
+    Factor,
+    FactorScore,
+    RankedCandidate,
+    RankingWeights,
+    rank,
+)
+
+__all__ = [
+    "Candidate",
+    "CandidateFacts",
+    "DispatchRequest",
+    "Exclusion",
+    "Factor",
+    "FactorScore",
+    "GridIndex",
+    "PolygonArea",
+    "RankedCandidate",
+    "RankingWeights",
+    "TechnicianSnapshot",
+    "exclusion",
+    "find_candidates",
+    "rank",
+    "within_area",
+]
