@@ -16,6 +16,7 @@ from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import OrderRaceContract
 from booking_core.testing.contracts.payments import PaymentGatewayContract
 from booking_core.testing.contracts.placement import PlacementStorageContract
+from booking_core.testing.contracts.spatial import SpatialIndexContract
 from booking_core.testing.contracts.storage import StorageContract
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "OrderRaceContract",
     "PaymentGatewayContract",
     "PlacementStorageContract",
+    "SpatialIndexContract",
     "StorageContract",
 ]
