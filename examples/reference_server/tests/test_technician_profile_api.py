@@ -60,7 +60,9 @@ def test_a_technician_is_registered_with_a_profile_and_found_by_it(
         "time_zone": ZONE,
         "weekly_hours": HOURS,
         "service_ids": [shop["service_id"]],
-        "profile": _profile(shop["service_id"], rating="4.8"),
+        "profile": _profile(
+            shop["service_id"], rating="4.8", accepts_grabs=False, max_orders_per_day=6
+        ),
     }
 
     # when the platform registers him
@@ -76,6 +78,8 @@ def test_a_technician_is_registered_with_a_profile_and_found_by_it(
         "store_id": "sto_1",
         "service_area": {"lat": 31.2304, "lon": 121.4737, "radius_km": 8.0},
         "rating": "4.8",
+        "accepts_grabs": False,
+        "max_orders_per_day": 6,
     }
     found = client.get(
         "/slots", params={"service_id": shop["service_id"], "first_day": DAY, "gender": "female"}
@@ -99,6 +103,8 @@ def test_a_technician_without_a_profile_shows_an_empty_one(
         "store_id": None,
         "service_area": None,
         "rating": None,
+        "accepts_grabs": True,
+        "max_orders_per_day": None,
     }
 
 
@@ -221,6 +227,9 @@ def test_editing_needs_an_actor_and_an_existing_technician(
         ({"service_area": {"lat": 31.2, "lon": 121.4, "radius_km": 0}}, "invalid_input"),
         ({"service_area": {"lat": 91, "lon": 121.4, "radius_km": 5}}, "invalid_input"),
         ({"skills": [""]}, "invalid_input"),
+        ({"max_orders_per_day": 0}, "invalid_input"),
+        ({"max_orders_per_day": 49}, "invalid_input"),
+        ({"accepts_grabs": "sometimes"}, "invalid_input"),
         ({"store_id": "bad id!"}, "invalid_input"),
         ({"stars": 5}, "invalid_input"),
     ],
@@ -235,6 +244,9 @@ def test_editing_needs_an_actor_and_an_existing_technician(
         "empty service area",
         "latitude out of range",
         "blank skill",
+        "a daily maximum of zero",
+        "a daily maximum above 48",
+        "grabs neither on nor off",
         "malformed store id",
         "unknown field",
     ],

@@ -8,7 +8,9 @@ broadcast grabs (抢单) and manual assignment come with the order changes:
 * the spatial index: :class:`GridIndex`, the core's implementation of the
   :class:`~booking_core.ports.spatial.SpatialIndex` port;
 * the filter: :func:`find_candidates` over a :class:`DispatchRequest` and
-  :class:`TechnicianSnapshot` s, with :func:`exclusion` telling why one is left out;
+  :class:`TechnicianSnapshot` s (:func:`snapshot_of` reads one from a technician's record
+  and his own :class:`~booking_core.scheduling.DispatchSettings`), with :func:`exclusion`
+  telling why one is left out;
 * the ranking: :func:`rank` of :class:`CandidateFacts` under :class:`RankingWeights`,
   each :class:`RankedCandidate` explained factor by factor (:class:`FactorScore`).
 """
@@ -31,6 +33,7 @@ from booking_core.dispatch.score import (
     RankingWeights,
     rank,
 )
+from booking_core.dispatch.snapshots import snapshot_of
 
 __all__ = [
     "Candidate",
@@ -47,5 +50,6 @@ __all__ = [
     "exclusion",
     "find_candidates",
     "rank",
+    "snapshot_of",
     "within_area",
 ]

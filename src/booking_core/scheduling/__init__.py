@@ -5,6 +5,7 @@ time off, shifts and work status, and the points and areas travel is measured be
 """
 
 from booking_core.scheduling.booking import Booking
+from booking_core.scheduling.dispatch_settings import DispatchSettings
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
@@ -14,6 +15,7 @@ from booking_core.scheduling.weekly_hours import WeeklyHours
 __all__ = [
     "Booking",
     "DateOverride",
+    "DispatchSettings",
     "Gender",
     "GeoPoint",
     "ServiceArea",

@@ -12,6 +12,7 @@ from booking_core.errors import InvalidInput
 from booking_core.ids import ServiceId, StoreId
 from booking_core.money import Money
 from booking_core.onboarding.verification import Verification
+from booking_core.scheduling.dispatch_settings import DispatchSettings
 from booking_core.scheduling.geo import ServiceArea
 
 __all__ = ["Gender", "TechnicianProfile", "average_rating"]
@@ -78,6 +79,8 @@ class TechnicianProfile:
         store_prices: A copy of his store's own prices, kept by ``StoreService`` whenever he
             joins or leaves or the store changes its prices (never set by him). It travels
             with his record so that checkout reads it in the read it makes of him anyway.
+        dispatch: His own dispatch settings (grabs, daily maximum); dispatch reads them
+            with the rest of his record (``booking_core.dispatch.snapshot_of``).
     """
 
     gender: Gender | None = None
@@ -93,6 +96,7 @@ class TechnicianProfile:
     store_prices: dict[ServiceId, Money] = attrs.field(
         factory=dict, converter=_prices, validator=_price_map, hash=False
     )
+    dispatch: DispatchSettings = attrs.field(factory=DispatchSettings, kw_only=True)
 
     def price_for(self, service_id: ServiceId, catalog_price: Money) -> Money:
         """What he charges for ``service_id``: his own price, else his store's, else the

@@ -14,7 +14,8 @@ from annotated_types import Interval
 from pydantic import Field, StrictInt, StringConstraints
 
 from booking_core.ids import ServiceId, StoreId
-from booking_core.scheduling import Technician, WeeklyHours
+from booking_core.scheduling import DispatchSettings, Technician, WeeklyHours
+from booking_core.scheduling.dispatch_settings import MAX_ORDERS_PER_DAY
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import (
     RATING_QUANTUM,
@@ -134,6 +135,15 @@ class ProfileIn(InModel):
     store_id: EntityId | None = None
     service_area: ServiceAreaIn | None = None
     rating: Rating | None = None
+    accepts_grabs: bool = Field(
+        default=True, description="Whether grab broadcasts (抢单) reach him (his setting)."
+    )
+    max_orders_per_day: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ORDERS_PER_DAY,
+        description="The most orders dispatch gives him in one local day (null: no maximum).",
+    )
 
     def to_domain(self) -> TechnicianProfile:
         """The domain profile."""
@@ -147,6 +157,7 @@ class ProfileIn(InModel):
             prices={ServiceId(k): v.to_domain() for k, v in self.prices.items()},
             store_id=StoreId(self.store_id) if self.store_id is not None else None,
             service_area=self.service_area.to_domain() if self.service_area else None,
+            dispatch=DispatchSettings(self.accepts_grabs, self.max_orders_per_day),
         )
 
 
@@ -163,6 +174,8 @@ class ProfileOut(OutModel):
         "while unrated.",
         examples=["4.8"],
     )
+    accepts_grabs: bool
+    max_orders_per_day: int | None
 
     @classmethod
     def from_domain(cls, profile: TechnicianProfile) -> ProfileOut:
@@ -175,6 +188,8 @@ class ProfileOut(OutModel):
             store_id=profile.store_id,
             service_area=ServiceAreaOut.from_domain(area) if area is not None else None,
             rating=str(profile.rating) if profile.rating is not None else None,
+            accepts_grabs=profile.dispatch.accepts_grabs,
+            max_orders_per_day=profile.dispatch.max_orders_per_day,
         )
 
 

@@ -33,7 +33,7 @@ from booking_core.money import Money
 from booking_core.orders import Actor, Order, OrderContact, Review
 from booking_core.outbox import OutboxMessage, OutboxState
 from booking_core.ports.storage import LockKey, StoredAgenda, UnitOfWorkFactory
-from booking_core.scheduling import Booking, Technician, WeeklyHours
+from booking_core.scheduling import Booking, DispatchSettings, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
@@ -826,6 +826,7 @@ class StorageContract(
             prices={SERVICE: Money(25900, "CNY")},
             store_id=StoreId("sto_1"),
             service_area=ServiceArea(GeoPoint(31.2304, 121.4737), 8.0),
+            dispatch=DispatchSettings(accepts_grabs=False, max_orders_per_day=6),
         )
         technician = Technician(
             TechnicianId("tec_3"),

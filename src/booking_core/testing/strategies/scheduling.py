@@ -12,6 +12,7 @@ from pendulum import Date
 
 from booking_core.ids import ServiceId, StoreId, TechnicianId
 from booking_core.scheduling import Technician
+from booking_core.scheduling.dispatch_settings import MAX_ORDERS_PER_DAY, DispatchSettings
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
@@ -49,8 +50,8 @@ def technician_profiles(
     currency: str = "CNY",
 ) -> TechnicianProfile:
     """Profiles with a gender or none, skills, a rating (one decimal) or none, his own
-    price for some of ``service_ids``, a store among ``store_ids`` or none, and a
-    service area or none."""
+    price for some of ``service_ids``, a store among ``store_ids`` or none, a service area
+    or none, and any dispatch settings."""
     priced = draw(subsets(service_ids, max_size=len(service_ids)))
     return TechnicianProfile(
         gender=draw(st.none() | st.sampled_from(Gender)),
@@ -59,6 +60,10 @@ def technician_profiles(
         prices={s: draw(moneys_of(currency, 0, 100_000)) for s in sorted(priced)},
         store_id=draw(st.none() | st.sampled_from(store_ids)) if store_ids else None,
         service_area=draw(st.none() | service_areas()),
+        dispatch=DispatchSettings(
+            accepts_grabs=draw(st.booleans()),
+            max_orders_per_day=draw(st.none() | st.integers(1, MAX_ORDERS_PER_DAY)),
+        ),
     )
 
 
