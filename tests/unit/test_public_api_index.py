@@ -56,6 +56,7 @@ LEFT_OUT = {
     "DeliveryService": "the delivery job's handler, wired into app.job_handlers by build",
     "DeliveryDeferred": "how the delivery job tells the job runner to back off",
     "Reminders": "the reminder job's handler, wired into app.job_handlers by build",
+    "settle_job": "how a job runner records an outcome; for runners on other engines",
     "recipient_of": "how NotificationService finds whose inbox an actor reads",
     "campaign_spend": _STEP,
     "find_offered_slots": _STEP,

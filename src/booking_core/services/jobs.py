@@ -24,7 +24,7 @@ from booking_core.ports.jobs import Job
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.services.backoff import Backoff
 
-__all__ = ["JobHandler", "JobKind", "JobRun", "JobRunner"]
+__all__ = ["JobHandler", "JobKind", "JobRun", "JobRunner", "settle_job"]
 
 
 class JobKind(StrEnum):
@@ -109,16 +109,33 @@ class JobRunner:
         return self._settle(job, "again", None, again)
 
     def _settle(self, job: Job, outcome: str, error: str | None, due: DateTime | None) -> JobRun:
-        try:
-            with self._uow() as uow:
-                if outcome == "done":
-                    uow.jobs.finish(job.id, worker=self._worker)
-                elif outcome == "dead":
-                    uow.jobs.bury(job.id, worker=self._worker, error=error or "")
-                else:
-                    assert due is not None
-                    uow.jobs.retry(job.id, worker=self._worker, due_at=due, error=error)
-                uow.commit()
-        except ConcurrentUpdate:
-            return JobRun(job.id, "lost", error)
-        return JobRun(job.id, outcome, error)
+        return settle_job(self._uow, job, worker=self._worker, outcome=outcome, error=error,
+                          due=due)  # fmt: skip
+
+
+def settle_job(
+    uow_factory: UnitOfWorkFactory,
+    job: Job,
+    *,
+    worker: str,
+    outcome: str,
+    error: str | None,
+    due: DateTime | None,
+) -> JobRun:
+    """Record what became of ``job`` run by ``worker``: ``done`` finishes it, ``dead``
+    buries it with ``error``, anything else puts it back as pending at ``due``; ``lost``
+    when the worker no longer holds it. Shared by every runner (the built-in one and the
+    procrastinate adapter's)."""
+    try:
+        with uow_factory() as uow:
+            if outcome == "done":
+                uow.jobs.finish(job.id, worker=worker)
+            elif outcome == "dead":
+                uow.jobs.bury(job.id, worker=worker, error=error or "")
+            else:
+                assert due is not None
+                uow.jobs.retry(job.id, worker=worker, due_at=due, error=error)
+            uow.commit()
+    except ConcurrentUpdate:
+        return JobRun(job.id, "lost", error)
+    return JobRun(job.id, outcome, error)

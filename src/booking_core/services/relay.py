@@ -80,9 +80,7 @@ class OutboxRelay:
             # rule leaves this unit of work with nothing but the failure to record.
             rule = self._rules.get(message.name)
             order_id = str(message.payload.get("order_id", ""))
-            needs_order = bool(order_id) and (
-                order_event(message.name) or message.name in _PLAN_REMINDERS
-            )
+            needs_order = bool(order_id) and order_event(message.name)
             order = uow.orders.get(OrderId(order_id)) if needs_order else None
             facts = facts_of(uow, order) if order is not None and rule is not None else None
             notices = rule(message.payload, facts) if rule is not None else []

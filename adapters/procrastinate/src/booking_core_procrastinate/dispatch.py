@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from pendulum import DateTime, Duration
+from pendulum import Duration
 
-from booking_core.errors import ConcurrentUpdate
 from booking_core.ports.clock import Clock
 from booking_core.ports.jobs import Job
 from booking_core.ports.storage import UnitOfWorkFactory
-from booking_core.services.jobs import JobHandler, JobRun
+from booking_core.services.jobs import JobHandler, JobRun, settle_job
 
 __all__ = ["JobDispatcher"]
 
@@ -65,23 +64,8 @@ class JobDispatcher:
             again = handler(job, self._clock.now())
         except Exception as exc:
             if not will_retry(exc):
-                self._settle(job, worker, "dead", f"{type(exc).__name__}: {exc}", None)
+                error = f"{type(exc).__name__}: {exc}"
+                settle_job(self._uow, job, worker=worker, outcome="dead", error=error, due=None)
             raise
-        return self._settle(job, worker, "done" if again is None else "again", None, again)
-
-    def _settle(
-        self, job: Job, worker: str, outcome: str, error: str | None, due: DateTime | None
-    ) -> JobRun:
-        try:
-            with self._uow() as uow:
-                if outcome == "done":
-                    uow.jobs.finish(job.id, worker=worker)
-                elif outcome == "dead":
-                    uow.jobs.bury(job.id, worker=worker, error=error or "")
-                else:
-                    assert due is not None
-                    uow.jobs.retry(job.id, worker=worker, due_at=due, error=None)
-                uow.commit()
-        except ConcurrentUpdate:  # the lease expired and another worker took the job
-            return JobRun(job.id, "lost", error)
-        return JobRun(job.id, outcome, error)
+        outcome = "done" if again is None else "again"
+        return settle_job(self._uow, job, worker=worker, outcome=outcome, error=None, due=again)
