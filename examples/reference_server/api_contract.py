@@ -7,7 +7,9 @@ computes: about 4-5 minutes in all here, one role alone 3-4). For each role it
 1. starts the server on a fresh SQLite file seeded with the demo data, on a free port of
    127.0.0.1, in a thread of that process;
 2. places a few orders over HTTP (one left unpaid, one paid, one accepted, one cancelled
-   with a complaint on it) and reserves a hold, so that generated requests can name real
+   with a complaint on it, and one without a technician, paid and open for grabbing: the
+   server dispatches by grabs, so the pool, the board, candidates, grabs and assignment
+   have something to work on) and reserves a hold, so that generated requests can name real
    technicians, services, orders, bookings, holds, complaints and free slot starts
    (schemathesis draws ids from these lists most of the time, and makes up the rest);
 3. runs ``schemathesis run`` with every check and every phase, acting as that role with
@@ -61,6 +63,8 @@ ROLES: Final = ("customer", "technician", "platform")
 #: The seed of every run under CI (``CI`` set), so that CI repeats itself.
 CI_SEED: Final = 20261206
 CUSTOMER: Final = "cus-contract"
+#: Where the demo technicians all serve (see booking_server.demo_data).
+PEOPLES_SQUARE: Final = {"lat": 31.2304, "lon": 121.4737}
 PLATFORM: Final = "admin-contract"
 #: How often a generated id is drawn from the real ones (the rest are made up: 404s).
 REAL_ID_PROBABILITY: Final = 0.8
@@ -190,8 +194,8 @@ def prepare(app: FastAPI, base_url: str) -> World:
                 },
             )
         )["items"]
-        picked = _apart([slot["start"] for slot in slots], dt.timedelta(hours=4))[:8]
-        if len(picked) < 8:
+        picked = _apart([slot["start"] for slot in slots], dt.timedelta(hours=4))[:9]
+        if len(picked) < 9:
             raise RuntimeError(f"setup: only {len(picked)} free slots far apart in ten days")
 
         def place(start: str) -> Any:
@@ -208,7 +212,17 @@ def prepare(app: FastAPI, base_url: str) -> World:
         accepted = place(picked[2])
         _ok(http.post(f"/orders/{accepted['id']}/payments", headers=customer))
         _ok(http.post(f"/orders/{accepted['id']}/accept", headers=tech))
-        orders = [cancelled, paid, accepted, place(picked[3])]
+        # Without a technician, near the demo technicians (People's Square): dispatch holds
+        # its time on one of them and, once paid, broadcasts it for grabbing.
+        waiting = _ok(
+            http.post(
+                "/orders",
+                json={"service_id": service_id, "start": picked[8], "address": PEOPLES_SQUARE},
+                headers=customer,
+            )
+        )
+        _ok(http.post(f"/orders/{waiting['id']}/payments", headers=customer))
+        orders = [cancelled, paid, accepted, place(picked[3]), waiting]
         complaint = _ok(
             http.post(
                 f"/orders/{cancelled['id']}/complaints",
@@ -255,7 +269,7 @@ def prepare(app: FastAPI, base_url: str) -> World:
             "booking_id": (*(o["booking_id"] for o in orders), hold["id"]),
             "hold_id": (hold["id"],),
             "number": tuple(str(n) for n in numbers),
-            "start": tuple(picked[5:]),
+            "start": tuple(picked[5:8]),
             "complaint_id": (complaint["id"],),
             "job_id": jobs,
             "message_id": messages,
@@ -339,6 +353,7 @@ def run_role(role: str, max_examples: int, extra: Sequence[str]) -> int:
             seed_demo_data=True,
             rate_limits=False,
             channels=(),  # the inbox only: no console line per order the fuzzer places
+            dispatch_mode="grab",  # orders without a technician wait in the grab pool
         )
         app = create_server(settings)
         with serving(app) as base_url:

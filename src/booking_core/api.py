@@ -17,7 +17,8 @@ this index is the documented, stable path (see ``docs/reference.md``).
   :class:`SlotSearch`, :class:`HoldSlot`, :class:`PlaceOrder`, :class:`RescheduleBooking`,
   :class:`CartRequest`, :class:`SubmitReview`, :class:`FileComplaint`.
 * **Results** — what the services return besides domain values: :class:`Placement`,
-  :class:`OfferedSlot`, :class:`CancellationResult`, :class:`CalendarDay`, ...
+  :class:`OfferedSlot`, :class:`CancellationResult`, :class:`CalendarDay`,
+  :class:`PoolEntry`, ...
 
 Domain values (``Money``, ``WeeklyHours``, ``Order``, ``Cart``, ``CouponTemplate``, ...)
 are imported from their area packages (``booking_core``, ``booking_core.scheduling``,
@@ -56,6 +57,7 @@ from booking_core.services.contacts import ContactService
 from booking_core.services.coupons import CouponService, TemplateStock, WalletCoupon
 from booking_core.services.customers import CustomerService, NewAddress
 from booking_core.services.dead_letters import DeadLetterService
+from booking_core.services.dispatch import BoardCandidate, DispatchService, PoolEntry
 from booking_core.services.holds import HoldService, HoldSlot
 from booking_core.services.jobs import JobKind, JobRun, JobRunner
 from booking_core.services.ledger import LedgerService
@@ -88,6 +90,7 @@ __all__ = [
     "AuditService",
     "AvailabilityService",
     "Backoff",
+    "BoardCandidate",
     "BookingApp",
     "CalendarDay",
     "CalendarEntry",
@@ -104,6 +107,7 @@ __all__ = [
     "CreateService",
     "CustomerService",
     "DeadLetterService",
+    "DispatchService",
     "EntryKind",
     "FileComplaint",
     "HoldService",
@@ -123,6 +127,7 @@ __all__ = [
     "PaymentService",
     "PlaceOrder",
     "Placement",
+    "PoolEntry",
     "Presence",
     "PricedCart",
     "QuoteService",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import cattrs
 from pendulum import Duration
 
+from booking_core.dispatch import GridIndex
+from booking_core.dispatch.plan import DispatchPolicy
 from booking_core.ledger import RateTable
 from booking_core.notifications.channel import Channel
 from booking_core.notifications.reminders import ReminderPolicy
@@ -20,6 +22,7 @@ from booking_core.ports.ids import IdSource
 from booking_core.ports.notifier import AddressBook
 from booking_core.ports.payments import PaymentGateway
 from booking_core.ports.pricing import PricingRulesSource
+from booking_core.ports.spatial import SpatialIndex
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
 from booking_core.scheduling.availability import BookingPolicy
@@ -40,6 +43,7 @@ from booking_core.services.coupons import CouponService
 from booking_core.services.customers import CustomerService
 from booking_core.services.dead_letters import DeadLetterService
 from booking_core.services.deliveries import DeliveryService
+from booking_core.services.dispatch import DispatchService
 from booking_core.services.holds import HoldService
 from booking_core.services.jobs import JobHandler, JobKind, JobRunner
 from booking_core.services.ledger import DEFAULT_RATES, LedgerService
@@ -55,6 +59,8 @@ from booking_core.services.rescheduling import ReschedulingService
 from booking_core.services.reviews import ReviewService
 from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.dispatching import Dispatching
+from booking_core.services.steps.locator import TechnicianLocator
 from booking_core.services.steps.notices import Notices
 from booking_core.services.steps.refunds import Refunds
 from booking_core.services.steps.reminder_plans import ReminderPlans
@@ -107,6 +113,7 @@ class BookingApp:
     dead_letters: DeadLetterService
     relay: OutboxRelay
     backoff: Backoff
+    dispatch: DispatchService
 
     def worker(self, name: str, *, lease: Duration | None = None) -> JobRunner:
         """A job runner for worker ``name`` with every job's handler, holding each claimed
@@ -151,6 +158,8 @@ def build(
     notification_rules: Mapping[str, Rule] | None = None,
     reminder_policy: ReminderPolicy | None = None,
     backoff: Backoff | None = None,
+    dispatch_policy: DispatchPolicy | None = None,
+    spatial_index: Callable[[], SpatialIndex] | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (system clock, UUID ids and straight-line
     travel times by default; pricing without tier discounts, 满减 or points unless
@@ -169,7 +178,11 @@ def build(
     kept in each inbox and copied to ``channels`` (none by default: the inbox only) at the
     addresses ``address_book`` gives, default the accounts'; reminders by
     ``reminder_policy``, default 30 minutes before and at 20:00 the day before; failed work
-    retried after ``backoff``, default :class:`~booking_core.services.backoff.Backoff`).
+    retried after ``backoff``, default :class:`~booking_core.services.backoff.Backoff`;
+    orders placed without a technician dispatched by ``dispatch_policy``, default
+    :class:`~booking_core.dispatch.DispatchPolicy`: auto-assign within 5 km, over the
+    online technicians kept in indexes ``spatial_index`` makes, default
+    :class:`~booking_core.dispatch.GridIndex`).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -190,13 +203,16 @@ def build(
     # Every service runs in units of work that write their aggregates' events to the outbox.
     units = EventCollectingUnits(uow, converter, ids)
     reservations = Reservations(policy, travel)
+    locator = TechnicianLocator(clock, index=spatial_index or GridIndex)
+    dispatching = Dispatching(dispatch_policy or DispatchPolicy(), locator, reservations)
     books = OrderBooks(pricing_rules, rates)
     refunds = Refunds(ids, order_policy)
     # Every platform action is recorded through this one trail, in the change's unit of work.
     trail = AuditTrail(clock, audit_ids or OrderedIds(), converter)
     payments_service = PaymentService(
-        units, clock, payments, order_policy, books=books, refunds=refunds, audit=trail
-    )
+        units, clock, payments, order_policy, books=books, refunds=refunds, audit=trail,
+        dispatching=dispatching,
+    )  # fmt: skip
     cancellation = CancellationService(
         units, clock, payments_service, refunds, order_policy, audit=trail
     )
@@ -209,6 +225,16 @@ def build(
         books=books,
         payments=payments_service,
         cancellation=cancellation,
+        order_policy=order_policy,
+        audit=trail,
+        dispatching=dispatching,
+    )
+    dispatch = DispatchService(
+        units,
+        clock,
+        ids,
+        dispatching=dispatching,
+        reservations=reservations,
         order_policy=order_policy,
         audit=trail,
     )
@@ -244,7 +270,7 @@ def build(
     )
     return BookingApp(
         catalog=CatalogService(units, ids, audit=trail),
-        technicians=TechnicianService(units, ids, audit=trail),
+        technicians=TechnicianService(units, ids, audit=trail, locator=locator),
         availability=AvailabilityService(
             units,
             clock,
@@ -260,7 +286,7 @@ def build(
         rescheduling=ReschedulingService(
             units, clock, ids, reservations=reservations, modification=modification, audit=trail
         ),
-        schedules=ScheduleService(units, audit=trail),
+        schedules=ScheduleService(units, audit=trail, locator=locator),
         calendar=CalendarService(units, clock),
         payments=payments_service,
         cancellation=cancellation,
@@ -268,7 +294,7 @@ def build(
         aftersales=AfterSalesService(
             units, clock, ids, payments_service, refunds, order_policy, audit=trail
         ),
-        tracking=TrackingService(units, clock, travel),
+        tracking=TrackingService(units, clock, travel, locator=locator),
         job_handlers={
             JobKind.EXPIRE_UNPAID.value: cancellation.run_expire_job,
             JobKind.AUTO_COMPLETE.value: ordering.auto_complete,
@@ -277,6 +303,9 @@ def build(
             JobKind.DOCUMENT_EXPIRING.value: onboarding.run_reminder_job,
             JobKind.DELIVER_NOTIFICATION.value: deliveries.run_job,
             JobKind.REMIND.value: reminders.run_job,
+            JobKind.DISPATCH.value: dispatch.run_round,
+            JobKind.OFFER_TIMEOUT.value: dispatch.offer_timeout,
+            JobKind.ESCALATE_DISPATCH.value: dispatch.escalate_job,
         },
         uow=units,
         clock=clock,
@@ -293,4 +322,5 @@ def build(
         dead_letters=DeadLetterService(units, clock, trail),
         relay=relay,
         backoff=backoff,
+        dispatch=dispatch,
     )

@@ -56,7 +56,10 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── TechnicianNotVerified     technician_not_verified
     │   ├── ApplicationNotAllowed     application_not_allowed
     │   ├── MembershipConflict        membership_conflict
-    │   └── TrackingUnavailable       tracking_unavailable
+    │   ├── TrackingUnavailable       tracking_unavailable
+    │   ├── OrderAlreadyTaken         order_already_taken
+    │   ├── OfferNotOpen              offer_not_open
+    │   └── NoTechnicianAvailable     no_technician_available
     ├── PermissionDenied              permission_denied
     ├── PaymentError                  payment_error  a dependency failed or refused
     └── StorageUnavailable            storage_unavailable  the database did not answer in time
@@ -102,8 +105,11 @@ __all__ = [
     "InvalidTimeZone",
     "InvalidWebhook",
     "MembershipConflict",
+    "NoTechnicianAvailable",
     "NotFound",
     "NothingToPay",
+    "OfferNotOpen",
+    "OrderAlreadyTaken",
     "OutsideServiceArea",
     "PaymentError",
     "PermissionDenied",
@@ -533,3 +539,24 @@ class MembershipConflict(Conflict):
     member already, he is not a member, or he was not invited."""
 
     code = "membership_conflict"
+
+
+class OrderAlreadyTaken(Conflict):
+    """Another technician has the order (a grab or an assignment won first), or the
+    technician asked for is in another seat of it already."""
+
+    code = "order_already_taken"
+
+
+class OfferNotOpen(Conflict):
+    """No offer of that order stands for this technician (it timed out, was refused, went
+    to someone else, or the order was assigned or cancelled meanwhile)."""
+
+    code = "offer_not_open"
+
+
+class NoTechnicianAvailable(Conflict):
+    """Nobody qualified, nearby and free can serve the order at that time: pick another
+    time (or let a dispatcher assign it by hand)."""
+
+    code = "no_technician_available"

@@ -17,19 +17,32 @@ import pendulum
 import pytest
 
 from booking_core.bootstrap import build
-from booking_core.ids import OrderId, TechnicianId
+from booking_core.dispatch.plan import DispatchPlan, DispatchPolicy
+from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.notifications import Recipient
 from booking_core.notifications.channel import Channel
 from booking_core.onboarding import DocumentKind, QualificationDocument
 from booking_core.orders import Actor, Role
+from booking_core.orders.dispatching import DispatchMode
 from booking_core.ports.jobs import Job
-from booking_core.scheduling import WeeklyHours
+from booking_core.scheduling import TechnicianProfile, WeeklyHours, WorkStatus
 from booking_core.scheduling.availability import BookingPolicy
+from booking_core.scheduling.geo import ServiceArea
 from booking_core.services.jobs import JobKind
 from booking_core.services.onboarding import ApplyAsTechnician
+from booking_core.services.ordering import PlaceOrder
+from booking_core.services.technicians import RegisterTechnician
 from booking_core.testing import InMemoryStore, SequentialIds
 from booking_core.testing.notifier import RecordingNotifier
-from booking_core.testing.orders import CUSTOMER, LOCAL_ZONE, OPERATOR, OrderWorld, order_world
+from booking_core.testing.orders import (
+    CUSTOMER,
+    HOME,
+    LOCAL_ZONE,
+    OPERATOR,
+    OrderWorld,
+    at,
+    order_world,
+)
 from booking_core.testing.payments import Outcome
 
 
@@ -51,6 +64,14 @@ def _world(store: InMemoryStore, sms: RecordingNotifier) -> OrderWorld:
         policy=BookingPolicy(notice_minutes=60, window_days=14),
         channels=[Channel("sms", sms)],
         address_book=_Phones(),
+        # Orders placed without a technician: tuina is assigned at once (the default),
+        # foot offered (派单), SPA broadcast for grabs (抢单).
+        dispatch_policy=DispatchPolicy(
+            by_service={
+                world.foot: DispatchPlan(mode=DispatchMode.OFFER),
+                world.spa: DispatchPlan(mode=DispatchMode.GRAB),
+            }
+        ),
     )
     return world
 
@@ -129,6 +150,50 @@ def _notification_to_send(world: OrderWorld) -> Job:
     return _job(world, JobKind.DELIVER_NOTIFICATION)
 
 
+def _dispatched(world: OrderWorld, service: ServiceId) -> OrderId:
+    """A paid order of ``service`` placed without a technician, two online technicians
+    near the customer's home for dispatch to choose from."""
+    hours = WeeklyHours.every_day("09:00", "21:00")
+    offered = frozenset({world.tuina, world.spa, world.foot})
+    for name in ("Zhou", "Wu"):
+        technician = world.app.technicians.register(
+            RegisterTechnician(
+                name,
+                LOCAL_ZONE,
+                hours,
+                offered,
+                TechnicianProfile(service_area=ServiceArea(HOME, 10.0)),
+            ),
+            OPERATOR,
+        )
+        world.app.schedules.set_status(OPERATOR, technician.id, WorkStatus.ONLINE)
+    order = world.app.ordering.place_order(
+        PlaceOrder(CustomerId(CUSTOMER.id), None, service, at(3, 12), location=HOME),
+        CUSTOMER,
+    )
+    world.app.payments.pay(order.id, CUSTOMER)
+    return order.id
+
+
+def _waiting_for_dispatch(world: OrderWorld) -> Job:
+    """A paid order placed without a technician: its first round is due (auto-assign)."""
+    return _job(world, JobKind.DISPATCH, _dispatched(world, world.tuina))
+
+
+def _offer_unanswered(world: OrderWorld) -> Job:
+    """An order offered to a technician who let the offer run out."""
+    order_id = _dispatched(world, world.foot)
+    world.run_jobs()  # the first round offers it
+    return _job(world, JobKind.OFFER_TIMEOUT, order_id)
+
+
+def _nobody_grabbed(world: OrderWorld) -> Job:
+    """An order broadcast for grabs that nobody took before the escalation deadline."""
+    order_id = _dispatched(world, world.spa)
+    world.run_jobs()  # the first round broadcasts it
+    return _job(world, JobKind.ESCALATE_DISPATCH, order_id)
+
+
 #: For each kind, the state its job is scheduled for, made in a world; the job, now due.
 SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.EXPIRE_UNPAID.value: _unpaid_order,
@@ -138,6 +203,9 @@ SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.DOCUMENT_EXPIRING.value: _document_expiring,
     JobKind.REMIND.value: _appointment_ahead,
     JobKind.DELIVER_NOTIFICATION.value: _notification_to_send,
+    JobKind.DISPATCH.value: _waiting_for_dispatch,
+    JobKind.OFFER_TIMEOUT.value: _offer_unanswered,
+    JobKind.ESCALATE_DISPATCH.value: _nobody_grabbed,
 }
 
 

@@ -132,6 +132,7 @@ def test_unknown_events_are_refused_with_the_list_of_actions() -> None:
         *HAPPY_PATH,
         "reject",
         "reassign",
+        "assign",
         "modify",
         "no_show",
         "refund",

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from booking_core.accounts import Account, LoginSession, OneTimeCode
 from booking_core.catalog import Category, Service
+from booking_core.dispatch.metrics import DispatchMetrics
 from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound, SlotTaken
 from booking_core.ids import BookingId, CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.money import Money
@@ -313,7 +314,8 @@ STORED_FIELDS = {
     Order: {"id", "customer_id", "technician_id", "service_id", "booking_id", "slot",
             "time_zone", "price", "placed_at", "state", "paid", "version", "timeline", "number",
             "payment_mode", "upfront", "refunded", "destination", "late_minutes",
-            "cancel_cause", "cancellation_fee", "review_closed", "quote", "contact"},
+            "cancel_cause", "cancellation_fee", "review_closed", "quote", "contact",
+            "dispatch"},
     TransitionRecord: {"sequence", "event", "from_state", "to_state", "actor", "at", "reason"},
     Review: {"id", "order_id", "customer_id", "technician_id", "stars", "text", "created_at"},
     OutboxMessage: {"id", "name", "payload", "created_at", "attempts", "delivered_at",
@@ -339,8 +341,10 @@ STORED_FIELDS = {
                "provider_id", "detail"},
     Preferences: {"recipient", "muted", "quiet_hours", "locale"},
     QuietHours: {"start", "end", "time_zone"},
+    DispatchMetrics: {"technician_id", "offered", "accepted", "refused", "timed_out", "grabbed",
+                      "assigned", "completed", "last_assigned_at"},
     # Stored as converter documents, so new fields travel by themselves: WorkSchedule,
-    # TechnicianProfile, Complaint.
+    # TechnicianProfile, Complaint, DispatchState.
 }  # fmt: skip
 
 

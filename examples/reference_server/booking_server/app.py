@@ -68,6 +68,11 @@ _TAGS: Final = [
         "description": "Stores: profile, members, own prices, announcements.",
     },
     {"name": "orders", "description": "Place, pay and move orders through their lifecycle."},
+    {
+        "name": "dispatch",
+        "description": "Orders placed without a technician: the grab pool, offers, the "
+        "dispatcher's board, candidates and assignment, dispatch counts.",
+    },
     {"name": "reviews", "description": "Reviews of completed orders."},
     {
         "name": "notifications",

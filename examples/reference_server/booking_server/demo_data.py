@@ -3,6 +3,10 @@
 The same specs seed a fresh database (:func:`seed_if_empty`, through the application
 services) and feed the demo script (as HTTP request bodies, :meth:`CategorySpec.request`
 and friends), so the two never drift apart.
+
+A fresh server also opens its technicians to dispatch (:func:`open_for_dispatch`): each
+serves 10 km around his spot in central Shanghai and is online, so an order placed without
+a technician near People's Square (31.2304, 121.4737) finds one.
 """
 
 from __future__ import annotations
@@ -16,18 +20,21 @@ from booking_core.bootstrap import BookingApp
 from booking_core.catalog import Category, Service
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
-from booking_core.scheduling import Technician, WeeklyHours
+from booking_core.scheduling import Technician, WeeklyHours, WorkStatus
+from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.services.catalog import CreateCategory, CreateService
 from booking_core.services.technicians import RegisterTechnician
 
 __all__ = [
     "CATEGORIES",
     "DEMO_ADMIN",
+    "DISPATCH_RADIUS_KM",
     "TECHNICIANS",
     "CategorySpec",
     "DemoCatalog",
     "ServiceSpec",
     "TechnicianSpec",
+    "open_for_dispatch",
     "seed_demo_data",
     "seed_if_empty",
 ]
@@ -90,6 +97,8 @@ class TechnicianSpec:
     weekly_hours: Mapping[str, tuple[str, ...]]
     services: tuple[str, ...]
     time_zone: str = SHANGHAI
+    #: Where he starts from (lat, lon): he serves :data:`DISPATCH_RADIUS_KM` around it.
+    spot: tuple[float, float] | None = None
 
     def request(self, service_ids: list[str]) -> dict[str, Any]:
         """The ``POST /technicians`` body."""
@@ -102,6 +111,8 @@ class TechnicianSpec:
 
 
 _WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri")
+#: How far from his spot a demo technician serves.
+DISPATCH_RADIUS_KM: Final = 10.0
 
 #: 按摩 / 美容 / 家政, from the seed documents' catalogs.
 CATEGORIES: Final = (
@@ -152,16 +163,19 @@ TECHNICIANS: Final = (
         "李伟 Li Wei",
         dict.fromkeys((*_WEEKDAYS, "sat"), ("09:00-12:00", "13:00-21:00")),
         ("中式推拿 Chinese tuina", "足底按摩 Foot massage"),
+        spot=(31.2287, 121.4468),  # 静安 Jing'an
     ),
     TechnicianSpec(
         "王芳 Wang Fang",
         dict.fromkeys(("tue", "wed", "thu", "fri", "sat", "sun"), ("10:00-19:00",)),
         ("面部护理 Facial", "足底按摩 Foot massage"),
+        spot=(31.2397, 121.4998),  # 陆家嘴 Lujiazui
     ),
     TechnicianSpec(
         "张丽 Zhang Li",
         dict.fromkeys(_WEEKDAYS, ("08:00-17:00",)),
         ("深度清洁 Deep cleaning",),
+        spot=(31.2196, 121.4753),  # 新天地 Xintiandi
     ),
 )
 
@@ -202,8 +216,24 @@ def seed_demo_data(app: BookingApp) -> DemoCatalog:
     return DemoCatalog(categories, services, technicians)
 
 
+def open_for_dispatch(app: BookingApp, demo: DemoCatalog) -> DemoCatalog:
+    """Give each demo technician his service area around his spot and set him online, so
+    dispatch finds him; the catalog with the technicians as they are now."""
+    technicians: dict[str, Technician] = {}
+    for spec in TECHNICIANS:
+        technician = demo.technicians[spec.name]
+        if spec.spot is not None:
+            area = ServiceArea(GeoPoint(*spec.spot), DISPATCH_RADIUS_KM)
+            profile = attrs.evolve(technician.profile, service_area=area)
+            technician = app.technicians.update_profile(technician.id, profile, DEMO_ADMIN)
+            app.schedules.set_status(DEMO_ADMIN, technician.id, WorkStatus.ONLINE)
+        technicians[spec.name] = technician
+    return attrs.evolve(demo, technicians=technicians)
+
+
 def seed_if_empty(app: BookingApp) -> DemoCatalog | None:
-    """Seed the demo data unless the catalog or the technicians hold anything already."""
+    """Seed the demo data unless the catalog or the technicians hold anything already, and
+    open the demo technicians to dispatch."""
     if app.catalog.list_categories() or app.technicians.list():
         return None
-    return seed_demo_data(app)
+    return open_for_dispatch(app, seed_demo_data(app))

@@ -111,15 +111,18 @@ def build_booking_app(
 ) -> BookingApp:
     """The services over ``storage``, the system clock and the fake payment gateway, which
     verifies webhooks with ``webhook_secret``; notifications in the inbox and on the
-    channels ``settings`` name (default: the console)."""
+    channels ``settings`` name (default: the console); orders placed without a technician
+    dispatched as ``settings`` say (default: auto-assign)."""
     # The embedded default takes payments through the deterministic fake gateway (DESIGN:
     # "Running it"); a production server wires a real payment adapter here instead.
     gateway = ScriptedPaymentGateway(secret=webhook_secret)
+    settings = settings if settings is not None else Settings()
     return build(
         uow=storage.unit_of_work,
         payments=gateway,
-        channels=channels_for(settings or Settings()),
+        channels=channels_for(settings),
         address_book=address_book(storage.unit_of_work),
+        dispatch_policy=settings.dispatch_policy(),
     )
 
 

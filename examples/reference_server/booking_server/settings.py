@@ -40,6 +40,12 @@ BOOKING_CORE_SMTP_SENDER        the From address                              bo
 BOOKING_CORE_SMTP_USERNAME      login, if the server wants one                none
 BOOKING_CORE_SMTP_PASSWORD      its password (never shown)                    none
 BOOKING_CORE_SMTP_STARTTLS      ``on`` to upgrade the connection with TLS     off
+BOOKING_CORE_DISPATCH_MODE      how orders placed without a technician find   auto
+                                one: ``auto``, ``offer``, ``grab`` or
+                                ``manual`` (docs/dispatch.md)
+BOOKING_CORE_DISPATCH_OFFER_SECONDS  how long an offer stands (``offer``)     60
+BOOKING_CORE_DISPATCH_BROADCAST_SIZE  how many of the best candidates a       20
+                                grab broadcast reaches (``grab``)
 ==============================  ===========================================  ======================
 
 No secret has a default. Without ``BOOKING_CORE_WEBHOOK_SECRET`` the server runs in demo
@@ -64,13 +70,17 @@ from typing import Final
 
 import attrs
 
+from booking_core.dispatch.plan import DispatchPlan, DispatchPolicy
+from booking_core.orders.dispatching import DispatchMode
 from booking_server.ratelimit import check_storage_url, parse_rate_limits
 
 __all__ = [
     "CHANNELS",
     "DEFAULT_DB_URL",
     "DEFAULT_MAX_BODY_BYTES",
+    "DISPATCH_MODES",
     "MEMORY_URL",
+    "MIN_OFFER_SECONDS",
     "MIN_SECRET_LENGTH",
     "WORKER_MODES",
     "Settings",
@@ -89,6 +99,10 @@ MIN_SECRET_LENGTH: Final = 32
 WORKER_MODES: Final = ("embedded", "off")
 #: The push channels the server wires from settings.
 CHANNELS: Final = ("console", "email")
+#: How orders placed without a technician find one (see :attr:`Settings.dispatch_mode`).
+DISPATCH_MODES: Final = tuple(mode.value for mode in DispatchMode)
+#: The shortest offer the core takes (``DispatchPlan.offer_seconds``).
+MIN_OFFER_SECONDS: Final = 5
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 # The Settings fields read from BOOKING_CORE_<FIELD IN CAPITALS>.
@@ -216,6 +230,13 @@ class Settings:
     smtp_username: str | None = None
     smtp_password: str | None = attrs.field(default=None, repr=False)
     smtp_starttls: bool = False
+    #: How orders placed without a technician find one: ``auto`` (the best free candidate
+    #: gets it), ``offer`` (to one at a time, each for ``dispatch_offer_seconds``), ``grab``
+    #: (broadcast to the best ``dispatch_broadcast_size``; the first grab wins) or
+    #: ``manual`` (a dispatcher assigns it).
+    dispatch_mode: str = "auto"
+    dispatch_offer_seconds: int = 60
+    dispatch_broadcast_size: int = 20
 
     def __attrs_post_init__(self) -> None:
         unknown = set(self.channels) - set(CHANNELS)
@@ -229,6 +250,30 @@ class Settings:
                 "The email channel needs BOOKING_CORE_SMTP_HOST (and BOOKING_CORE_SMTP_PORT, "
                 "BOOKING_CORE_SMTP_SENDER)."
             )
+        if self.dispatch_mode not in DISPATCH_MODES:
+            raise ValueError(
+                f"BOOKING_CORE_DISPATCH_MODE must be one of {', '.join(DISPATCH_MODES)}; "
+                f"got {self.dispatch_mode!r}."
+            )
+        if self.dispatch_offer_seconds < MIN_OFFER_SECONDS:
+            raise ValueError(
+                f"BOOKING_CORE_DISPATCH_OFFER_SECONDS must be at least {MIN_OFFER_SECONDS}; "
+                f"got {self.dispatch_offer_seconds}."
+            )
+        if self.dispatch_broadcast_size < 1:
+            raise ValueError(
+                "BOOKING_CORE_DISPATCH_BROADCAST_SIZE must be a positive whole number; "
+                f"got {self.dispatch_broadcast_size}."
+            )
+
+    def dispatch_policy(self) -> DispatchPolicy:
+        """The dispatch policy these settings describe: one plan for every order."""
+        plan = DispatchPlan(
+            mode=DispatchMode(self.dispatch_mode),
+            offer_seconds=self.dispatch_offer_seconds,
+            broadcast_size=self.dispatch_broadcast_size,
+        )
+        return DispatchPolicy(default=plan)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -279,6 +324,14 @@ class Settings:
             smtp_username=env.get("BOOKING_CORE_SMTP_USERNAME", "").strip() or None,
             smtp_password=env.get("BOOKING_CORE_SMTP_PASSWORD", "") or None,
             smtp_starttls=_switch(env, "BOOKING_CORE_SMTP_STARTTLS", defaults.smtp_starttls),
+            dispatch_mode=env.get("BOOKING_CORE_DISPATCH_MODE", "").strip().lower()
+            or defaults.dispatch_mode,
+            dispatch_offer_seconds=_positive(
+                env, "BOOKING_CORE_DISPATCH_OFFER_SECONDS", defaults.dispatch_offer_seconds
+            ),
+            dispatch_broadcast_size=_positive(
+                env, "BOOKING_CORE_DISPATCH_BROADCAST_SIZE", defaults.dispatch_broadcast_size
+            ),
             **{
                 field: env.get(f"BOOKING_CORE_{field.upper()}", "").strip()
                 or getattr(defaults, field)

@@ -645,6 +645,44 @@ ROWS: Final[tuple[Row, ...]] = (
         ok=staff_with(Permission.JOBS),
         body={"reason": "obsolete"},
     ),
+    # --- dispatch: technicians grab and answer offers; dispatchers (orders staff, stores)
+    # see the board and assign. The technician is in the store; his colleague in none. ------
+    Row("GET /dispatch/pool", ok=TECHNICIANS),
+    # Both may grab it (online, near, free then): the first valid grab wins.
+    Row("POST /orders/{order_id}/grab", ok=TECHNICIANS, path={"order_id": "$grab_order"}),
+    # Offered to the technician: for his colleague no offer stands (409 offer_not_open).
+    Row(
+        "POST /orders/{order_id}/offer/accept",
+        ok=[TECHNICIAN],
+        other={OTHER_TECHNICIAN: 409},
+        path={"order_id": "$offered_order"},
+    ),
+    Row(
+        "POST /orders/{order_id}/offer/refuse",
+        ok=[TECHNICIAN],
+        other={OTHER_TECHNICIAN: 409},
+        path={"order_id": "$offered_order"},
+        body={"reason": "busy"},
+    ),
+    # His own counts, or anyone's for the platform; another technician's are not found.
+    Row(
+        "GET /technicians/{technician_id}/dispatch-metrics",
+        ok=[TECHNICIAN, *STAFF],
+        hidden=[OTHER_TECHNICIAN],
+    ),
+    Row("GET /dispatch/board", ok=[*staff_with(Permission.ORDERS), *STORES]),
+    Row(
+        "GET /dispatch/board/{order_id}/candidates",
+        ok=[*staff_with(Permission.ORDERS), *STORES],
+        path={"order_id": "$grab_order"},
+    ),
+    # A store assigns its own technicians only: the other store is refused him.
+    Row(
+        "POST /orders/{order_id}/assign",
+        ok=[*staff_with(Permission.ORDERS), STORE],
+        path={"order_id": "$grab_order"},
+        body={"technician_id": "$technician"},
+    ),
     # --- signing in: anyone may; what a sign-in proves is the credentials, not the caller ----
     Row(
         "POST /auth/token",

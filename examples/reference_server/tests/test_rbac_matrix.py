@@ -9,7 +9,9 @@ invited his colleague), two registered customers with an address each, orders of
 customer with the technician in every state at the world's noon (:data:`NOW`), a
 completed one, an open and an arbitrated complaint, three applications (his rejected, his
 colleague's sent back for more, a newcomer's waiting), a coupon template, a campaign, a
-rota shift, a date override, an announcement and a hold. Its ids are ``World.ids``.
+rota shift, a date override, an announcement and a hold; both technicians online, serving
+the customer's home, with an order there open for grabbing and one offered to the
+technician (:data:`DISPATCH`). Its ids are ``World.ids``.
 
 The roles: anonymous (no credentials), the customer and another one, the technician and
 his colleague, the store and another store, and each platform sub-role. A role acts only
@@ -43,10 +45,13 @@ from fastapi.testclient import TestClient
 from pendulum import DateTime
 
 from booking_core.bootstrap import BookingApp, build
-from booking_core.orders import Actor, Role
+from booking_core.dispatch import DispatchPlan, DispatchPolicy
+from booking_core.ids import TechnicianId
+from booking_core.orders import Actor, DispatchMode, Role
 from booking_core.outbox import OutboxMessage, OutboxState
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import WebhookKind
+from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.staff import StaffRole
 from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
 from booking_core.testing.payments import FAKE_SIGNATURE_HEADER
@@ -59,6 +64,16 @@ ZONE: Final = "Asia/Shanghai"
 #: The world's "now": Wednesday noon, with orders of that day in every state around it.
 NOW: Final = pendulum.datetime(2026, 3, 4, 12, 0, tz=ZONE)
 _SECRET: Final = b"rbac-matrix-webhook-secret"
+#: Orders at an address-book entry (in 上海市) are open for grabbing; those placed at a bare
+#: point are offered, and an offer stands for a week (it must still stand at NOW).
+DISPATCH: Final = DispatchPolicy(
+    default=DispatchPlan(
+        mode=DispatchMode.OFFER, offer_seconds=7 * 24 * 3600, escalate_after_minutes=7 * 24 * 60
+    ),
+    by_city={
+        "上海市": DispatchPlan(mode=DispatchMode.GRAB, escalate_after_minutes=7 * 24 * 60),
+    },
+)
 _HOURS: Final = {d: ["09:00-12:00", "13:00-21:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 _DOCUMENTS: Final = [
     {"kind": "id_card", "file_reference": "uploads/id.jpg"},
@@ -197,8 +212,47 @@ class _Builder:
         self._schedules()
         self._onboarding()
         self._orders()
+        self._dispatch()
         self._account()
         return ids
+
+    def _dispatch(self) -> None:
+        """Both technicians online and serving the customer's home; on Thursday an order
+        there open for grabbing (15:00) and one offered to the technician (17:00)."""
+        ids = self.ids
+        booking_app: BookingApp = self.app.state.booking_app
+        area = ServiceArea(GeoPoint(_HOME["lat"], _HOME["lon"]), 10.0)
+        for role in ("technician", "other_technician"):
+            technician = booking_app.technicians.get(TechnicianId(ids[role]))
+            profile = attrs.evolve(technician.profile, service_area=area)
+            booking_app.technicians.update_profile(technician.id, profile, Actor.platform())
+            url = f"/technicians/{ids[role]}/schedule/status"
+            self.call(role, "PUT", url, {"status": "online"})
+        where = {"lat": _HOME["lat"], "lon": _HOME["lon"]}
+        for key, hour, place in (
+            ("grab_order", 15, {"address_id": ids["customer_address"]}),
+            ("offered_order", 17, {"address": where}),
+        ):
+            body = {"service_id": ids["service"], "start": _at(5, hour).isoformat(), **place}
+            ids[key] = self.call("customer", "POST", "/orders", body, 201)["id"]
+            self.call("customer", "POST", f"/orders/{ids[key]}/payments")
+            self._dispatch_round(booking_app, ids[key])
+        # The offer goes to the best candidate: if that is his colleague, he refuses.
+        offer = self.call("super_admin", "GET", f"/orders/{ids['offered_order']}")["dispatch"]
+        if offer["offer"]["technician_id"] != ids["technician"]:
+            url = f"/orders/{ids['offered_order']}/offer/refuse"
+            self.call("other_technician", "POST", url, ok=204)
+            self._dispatch_round(booking_app, ids["offered_order"])
+        offer = self.call("super_admin", "GET", f"/orders/{ids['offered_order']}")["dispatch"]
+        assert offer["offer"]["technician_id"] == ids["technician"], offer
+
+    def _dispatch_round(self, booking_app: BookingApp, order_id: str) -> None:
+        # The round's job handler alone: a worker round would also run the world's other
+        # due jobs (auto-completing its in-service order, say).
+        now = self.clock.now()
+        booking_app.dispatch.run_round(
+            Job(f"dispatch:{order_id}:w", "dispatch", order_id, now), now
+        )
 
     def _account(self) -> None:
         """An account with a password, signed in once: its login, password, id and refresh
@@ -337,6 +391,7 @@ class World:
             clock=FrozenClock(NOW),
             # Far past the ids the world used, so new objects never collide with it.
             ids=SequentialIds(start=90_000),
+            dispatch_policy=DISPATCH,
         )
 
 
@@ -358,7 +413,13 @@ def build_world() -> World:
     store = InMemoryStore()
     gateway = ScriptedPaymentGateway(secret=_SECRET)
     clock = FrozenClock(pendulum.datetime(2026, 3, 2, 8, 0, tz=ZONE))
-    booking_app = build(uow=store.unit_of_work, payments=gateway, clock=clock, ids=SequentialIds())
+    booking_app = build(
+        uow=store.unit_of_work,
+        payments=gateway,
+        clock=clock,
+        ids=SequentialIds(),
+        dispatch_policy=DISPATCH,
+    )
     app = create_app(booking_app)
     with TestClient(app) as client:
         ids = _Builder(client, app, clock).build()

@@ -104,6 +104,7 @@ def test_the_server_pages_exist_and_the_operations_are_read() -> None:
         "contacts.md",
         "customers.md",
         "dead-letters.md",
+        "dispatch.md",
         "lifecycle.md",
         "notifications.md",
         "onboarding.md",

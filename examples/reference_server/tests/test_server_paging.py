@@ -22,6 +22,7 @@ from booking_server.paging import MAX_PAGE_SIZE
 
 from .conftest import headers_of
 from .test_dead_letters_api import dead_job, dead_message
+from .test_dispatch_api import HOME, open_for_dispatch
 
 DAY = "2026-03-03"
 ZONE = "Asia/Shanghai"
@@ -359,6 +360,29 @@ def _dead_messages(booking_app: BookingApp, platform: Headers, **_: Any) -> List
     return Listing("/dead-letters/messages", {}, platform, sorted(ids))
 
 
+def _dispatch_board(
+    client: TestClient,
+    booking_app: BookingApp,
+    shop: dict[str, str],
+    platform: Headers,
+    alice: Headers,
+    bob: Headers,
+    **_: Any,
+) -> Listing:
+    open_for_dispatch(booking_app, [shop["technician_id"], shop["other_technician_id"]])
+    numbers = {}
+    # unpaid orders placed without a technician wait on the board (two customers: one may
+    # hold only a few unpaid orders with one technician)
+    for hour, customer in ((16, alice), (10, bob), (14, alice), (18, bob)):
+        body = {"service_id": shop["service_id"], "start": f"{DAY}T{hour}:00:00+08:00"}
+        placed = client.post("/orders", json={**body, "address": HOME}, headers=customer)
+        assert placed.status_code == 201, placed.json()
+        lifecycle = client.get(f"/orders/{placed.json()['id']}/lifecycle", headers=customer)
+        numbers[hour] = lifecycle.json()["number"]
+    # soonest start first
+    return Listing("/dispatch/board", {}, platform, [numbers[h] for h in sorted(numbers)], "number")
+
+
 LISTINGS: dict[str, Callable[..., Listing]] = {
     "technician applications": _applications,
     "technician applications by state": _applications_by_state,
@@ -382,9 +406,16 @@ LISTINGS: dict[str, Callable[..., Listing]] = {
     "inbox": _inbox,
     "dead jobs": _dead_jobs,
     "dead outbox messages": _dead_messages,
+    "dispatch board": _dispatch_board,
 }
-#: Lists left whole: each is bounded by one order's life (a handful of entries).
-UNPAGED = {"/ledger/orders/{order_id}"}
+#: Lists left whole: each is bounded (by one order's life, a radius, a limit).
+UNPAGED = {
+    "/ledger/orders/{order_id}",
+    # The nearest few only (``limit``, at most 100): a technician grabs from the top.
+    "/dispatch/pool",
+    # Everyone within one order's dispatch radius (a few kilometres).
+    "/dispatch/board/{order_id}/candidates",
+}
 #: Listings of a path already listed above, read with a filter.
 FILTERED = {"technician applications by state"}
 

@@ -1,8 +1,13 @@
 """Dispatch: who may take an order, and in what order to ask them (docs/dispatch.md).
 
-The pure part the dispatch modes stand on — auto-assign, sequential offers (派单),
-broadcast grabs (抢单) and manual assignment come with the order changes:
+What the dispatch modes — auto-assign, sequential offers (派单), broadcast grabs (抢单) and
+manual assignment — stand on; the rounds themselves are
+:class:`~booking_core.api.DispatchService`'s, an order's progress its
+:class:`~booking_core.orders.DispatchState`:
 
+* plans: :class:`DispatchPlan` (the mode and its settings) and :class:`DispatchPolicy`
+  (which plan applies to an order: its service's, its city's, or the default);
+* counts: a technician's :class:`DispatchMetrics`, one count per :class:`DispatchOutcome`;
 * working areas: :class:`PolygonArea` beside the circle
   :class:`~booking_core.scheduling.ServiceArea`, and :func:`within_area` for either;
 * the spatial index: :class:`GridIndex`, the core's implementation of the
@@ -15,7 +20,6 @@ broadcast grabs (抢单) and manual assignment come with the order changes:
   each :class:`RankedCandidate` explained factor by factor (:class:`FactorScore`).
 """
 
-from booking_core.dispatch.area import PolygonArea, within_area
 from booking_core.dispatch.candidates import (
     Candidate,
     DispatchRequest,
@@ -25,6 +29,8 @@ from booking_core.dispatch.candidates import (
     find_candidates,
 )
 from booking_core.dispatch.grid import GridIndex
+from booking_core.dispatch.metrics import DispatchMetrics, DispatchOutcome
+from booking_core.dispatch.plan import DispatchPlan, DispatchPolicy
 from booking_core.dispatch.score import (
     CandidateFacts,
     Factor,
@@ -34,10 +40,15 @@ from booking_core.dispatch.score import (
     rank,
 )
 from booking_core.dispatch.snapshots import snapshot_of
+from booking_core.scheduling.area import PolygonArea, within_area
 
 __all__ = [
     "Candidate",
     "CandidateFacts",
+    "DispatchMetrics",
+    "DispatchOutcome",
+    "DispatchPlan",
+    "DispatchPolicy",
     "DispatchRequest",
     "Exclusion",
     "Factor",

@@ -24,9 +24,9 @@ from enum import StrEnum
 
 import attrs
 
-from booking_core.dispatch.area import PolygonArea
 from booking_core.errors import InvalidInput
 from booking_core.ids import CustomerId, ServiceId, TechnicianId
+from booking_core.scheduling.area import PolygonArea
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.schedule import WorkStatus
 from booking_core.timerange import TimeRange

@@ -23,7 +23,7 @@ def snapshot_of(
         verified=profile.verification.is_verified_on(day),
         service_ids=technician.service_ids,
         status=status,
-        working_area=profile.service_area,
+        working_area=profile.dispatch.working_area or profile.service_area,
         accepts_grabs=profile.dispatch.accepts_grabs,
         max_orders_per_day=profile.dispatch.max_orders_per_day,
         orders_today=orders_today,

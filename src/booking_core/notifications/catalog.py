@@ -18,7 +18,8 @@ __all__ = ["TEMPLATES", "template_kind"]
 _ORDER = ("order_id", "order_number", "service", "start")
 
 #: template id → (kind, parameter names). ``start`` is the slot's local start in the
-#: order's zone, written ``YYYY-MM-DD HH:mm`` (the zone is where the service happens).
+#: order's zone, written ``YYYY-MM-DD HH:mm`` (the zone is where the service happens);
+#: ``deadline`` — when an offer lapses — likewise, to the second (``YYYY-MM-DD HH:mm:ss``).
 _CATALOG: dict[str, tuple[NotificationKind, tuple[str, ...]]] = {
     "order_placed": (NotificationKind.ORDERS, _ORDER),
     "order_paid": (NotificationKind.PAYMENTS, (*_ORDER, "amount")),
@@ -31,6 +32,8 @@ _CATALOG: dict[str, tuple[NotificationKind, tuple[str, ...]]] = {
     "order_assigned": (NotificationKind.ORDERS, _ORDER),
     "order_unassigned": (NotificationKind.ORDERS, _ORDER),
     "technician_changed": (NotificationKind.ORDERS, (*_ORDER, "technician")),
+    "order_offered": (NotificationKind.ORDERS, (*_ORDER, "deadline")),
+    "order_open_for_grab": (NotificationKind.ORDERS, _ORDER),
     "order_refunded": (NotificationKind.PAYMENTS, (*_ORDER, "amount")),
     "order_needs_attention": (NotificationKind.OPERATIONS, (*_ORDER, "problem", "detail")),
     "complaint_opened": (NotificationKind.COMPLAINTS, (*_ORDER, "complaint_id")),

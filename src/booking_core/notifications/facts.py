@@ -26,6 +26,8 @@ class OrderFacts:
         technician_id: Who serves (None until someone is assigned).
         technician: His name ("" when none).
         store_id: The store employing him, if any.
+        time_zone: The order's zone (where the service happens): other instants a
+            notification names are written in it too.
     """
 
     order_id: str
@@ -36,6 +38,7 @@ class OrderFacts:
     technician_id: str | None
     technician: str
     store_id: str | None
+    time_zone: str
 
     def params(self, **extra: str) -> dict[str, str]:
         """The order parameters every order template takes, plus ``extra``."""

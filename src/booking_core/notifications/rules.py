@@ -43,6 +43,8 @@ _ORDER_EVENTS = frozenset(
         "PaymentCaptured",
         "OrderStateChanged",
         "OrderModified",
+        "OrderOffered",
+        "OrderBroadcast",
         "OrderRefunded",
         "OrderNeedsAttention",
         "ComplaintFiled",
@@ -85,6 +87,11 @@ def _need(facts: OrderFacts | None) -> OrderFacts:
 
 def _placed(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
     f = _need(facts)
+    if not payload["technician_id"]:
+        # Placed for dispatch: whoever takes it is told then (order_assigned). The facts
+        # are read when the message is relayed, maybe after dispatch seated someone, who
+        # would otherwise hear of the order twice.
+        return []
     return [Notice(r, "order_placed", f.params(), f.order_id) for r in _serving(f)]
 
 
@@ -136,12 +143,44 @@ def _modified(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Noti
 def _reassigned(payload: Mapping[str, Any], f: OrderFacts) -> list[Notice]:
     # Both sides: who comes now (and his store), who no longer does, and the customer.
     notices = [Notice(r, "order_assigned", f.params(), f.order_id) for r in _serving(f)]
-    if payload["before"]:
-        previous = Recipient("technician", payload["before"])
-        notices.append(Notice(previous, "order_unassigned", f.params(), f.order_id, urgent=True))
+    if not payload["before"]:
+        # Dispatch seated the first technician: nothing changed for the customer, who
+        # hears who comes when he accepts (order_accepted).
+        return notices
+    previous = Recipient("technician", payload["before"])
+    notices.append(Notice(previous, "order_unassigned", f.params(), f.order_id, urgent=True))
     params = f.params(technician=f.technician)
     notices.append(Notice(_customer(f), "technician_changed", params, f.order_id))
     return notices
+
+
+def _offered(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    if f.technician_id is not None:  # relayed after the order found its technician
+        return []
+    # Urgent: the offer lapses within minutes, quiet hours or not.
+    params = f.params(deadline=_local_instant(payload["expires_at"], f.time_zone))
+    offered = Recipient("technician", payload["technician_id"])
+    return [Notice(offered, "order_offered", params, f.order_id, urgent=True)]
+
+
+def _broadcast(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    if f.technician_id is not None:  # relayed after someone grabbed it: nothing to grab
+        return []
+    # Urgent like an offer: the first to grab wins, so a message held till morning is
+    # news of an order long gone. Broadcasts reach online technicians only; each is told
+    # once, in the broadcast's order.
+    told = [Recipient("technician", t) for t in dict.fromkeys(payload["technician_ids"])]
+    return [Notice(r, "order_open_for_grab", f.params(), f.order_id, urgent=True) for r in told]
+
+
+def _local_instant(iso: str, time_zone: str) -> str:
+    """An ISO 8601 instant of an event as read in the order's zone, to the second."""
+    parsed = pendulum.parse(iso)
+    if not isinstance(parsed, pendulum.DateTime):
+        raise ValueError(f"not an instant: {iso!r}")
+    return parsed.in_timezone(time_zone).format("YYYY-MM-DD HH:mm:ss")
 
 
 def _refunded(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
@@ -200,6 +239,8 @@ DEFAULT_RULES: Mapping[str, Rule] = MappingProxyType(
         "PaymentCaptured": _paid,
         "OrderStateChanged": _state_changed,
         "OrderModified": _modified,
+        "OrderOffered": _offered,
+        "OrderBroadcast": _broadcast,
         "OrderRefunded": _refunded,
         "OrderNeedsAttention": _needs_attention,
         "ComplaintFiled": _complaint_filed,

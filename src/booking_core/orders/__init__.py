@@ -1,16 +1,19 @@
 """Orders: the at-home order, its lifecycle machine, its timeline and its review.
 
 Also the values the order services take and return: cancellation quotes, complaints and
-their decisions, payment attempts and refunds, and the technician's live position; and the
-privacy rules that decide who sees the customer's phone and address.
+their decisions, payment attempts and refunds, the technician's live position, and how an
+order placed without a technician waits for one (its dispatch state, offers); the seat rule
+(``check_seat``); and the privacy rules that decide who sees the customer's phone and
+address.
 """
 
 from booking_core.orders.actor import Actor, Role
 from booking_core.orders.cancellation import CancellationCause, CancellationQuote
 from booking_core.orders.complaint import Complaint, Decision, Remedy, Resolution
 from booking_core.orders.contact import OrderContact
+from booking_core.orders.dispatching import DispatchMode, DispatchState, Offer, OfferEnd
 from booking_core.orders.hoarding import UnpaidCount
-from booking_core.orders.order import Order, OrderState, TransitionRecord
+from booking_core.orders.order import Order, OrderState, TransitionRecord, check_seat
 from booking_core.orders.payments import (
     PaymentAttempt,
     PaymentPurpose,
@@ -42,6 +45,10 @@ __all__ = [
     "Complaint",
     "ContactView",
     "Decision",
+    "DispatchMode",
+    "DispatchState",
+    "Offer",
+    "OfferEnd",
     "Order",
     "OrderContact",
     "OrderState",
@@ -62,6 +69,7 @@ __all__ = [
     "TrackingView",
     "TransitionRecord",
     "UnpaidCount",
+    "check_seat",
     "contact_for",
     "mask_address",
     "mask_phone",

@@ -14,8 +14,10 @@ from booking_core.money import Money
 __all__ = [
     "ComplaintFiled",
     "ComplaintStateChanged",
+    "OrderBroadcast",
     "OrderModified",
     "OrderNeedsAttention",
+    "OrderOffered",
     "OrderPlaced",
     "OrderRefunded",
     "OrderReviewed",
@@ -58,6 +60,23 @@ class OrderModified(DomainEvent):
     before: str
     after: str
     actor_id: str
+
+
+@attrs.frozen
+class OrderOffered(DomainEvent):
+    """An order was offered to one technician until ``expires_at`` (派单)."""
+
+    order_id: str
+    technician_id: str
+    expires_at: str  # ISO 8601
+
+
+@attrs.frozen
+class OrderBroadcast(DomainEvent):
+    """An order was broadcast to these technicians: the first to grab it wins (抢单)."""
+
+    order_id: str
+    technician_ids: tuple[str, ...]
 
 
 @attrs.frozen

@@ -79,6 +79,11 @@ class OrderLifecycle(StateChart):  # type: ignore[type-arg]
         | pending_acceptance.to.itself(internal=True)  # type: ignore[no-untyped-call]
         | accepted.to(pending_acceptance)
     )
+    # Dispatch seats a technician on an order waiting for one (he still accepts).
+    assign = (
+        pending_payment.to.itself(internal=True)  # type: ignore[no-untyped-call]
+        | pending_acceptance.to.itself(internal=True)  # type: ignore[no-untyped-call]
+    )
     # A new time or another service, before the technician sets off.
     modify = (
         pending_payment.to.itself(internal=True)  # type: ignore[no-untyped-call]

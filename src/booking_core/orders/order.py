@@ -12,6 +12,7 @@ from statemachine.exceptions import TransitionNotAllowed as _MachineRefused
 from booking_core.errors import (
     ConcurrentUpdate,
     InvalidInput,
+    OrderAlreadyTaken,
     RefundExceedsCaptured,
     TooEarly,
     TransitionNotAllowed,
@@ -21,6 +22,7 @@ from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, Technici
 from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
 from booking_core.orders.contact import OrderContact
+from booking_core.orders.dispatching import DispatchMode, DispatchState, OfferEnd
 from booking_core.orders.events import OrderModified, OrderPlaced, OrderStateChanged
 from booking_core.orders.lifecycle import GUARD_EXPLANATIONS, OrderLifecycle
 from booking_core.orders.permissions import check_event
@@ -38,6 +40,7 @@ __all__ = [
     "Order",
     "OrderState",
     "TransitionRecord",
+    "check_seat",
 ]
 
 
@@ -66,6 +69,9 @@ EVENT_ROLES: Final[dict[str, frozenset[Role]]] = {
     "accept": frozenset({_TECH, _PLATFORM}),
     "reject": frozenset({_TECH, _PLATFORM}),
     "reassign": frozenset({_CUSTOMER, _PLATFORM}),
+    # Dispatch gives a waiting order its technician: the system (auto-assign, an accepted
+    # offer, a won grab) or a dispatcher (the platform, or a store among its own).
+    "assign": frozenset({_SYSTEM, _PLATFORM, Role.STORE}),
     "modify": frozenset({_CUSTOMER, _PLATFORM}),
     "depart": frozenset({_TECH, _PLATFORM}),
     "arrive": frozenset({_TECH, _PLATFORM}),
@@ -108,6 +114,38 @@ _GUARDS: Final = _guards_by_state_and_event()
 _TIME_GUARD_NAMES: Final = frozenset(TIME_GUARDS.values())
 #: The time guards apply with these defaults when the caller passes no policy.
 _DEFAULT_POLICY: Final = OrderPolicy()
+
+
+def check_seat(
+    order_id: OrderId,
+    seats: tuple[TechnicianId | None, ...],
+    seat: int,
+    technician_id: TechnicianId,
+) -> None:
+    """The seat rules (INVARIANTS I7): ``seat`` exists and is open, and ``technician_id``
+    sits in no other seat of the order.
+
+    Raises:
+        InvalidInput: no such seat.
+        OrderAlreadyTaken: the seat is taken, or he has another seat.
+    """
+    if type(seat) is not int or not 0 <= seat < len(seats):
+        raise InvalidInput(
+            f"Order {order_id} has seats 0 to {len(seats) - 1}; got {seat!r}.",
+            details={"order_id": order_id, "field": "seat"},
+        )
+    holder = seats[seat]
+    if holder is not None:
+        raise OrderAlreadyTaken(
+            f"Order {order_id} is already taken by another technician.",
+            details={"order_id": order_id, "seat": seat},
+        )
+    if technician_id in seats:
+        raise OrderAlreadyTaken(
+            f"{technician_id} already has seat {seats.index(technician_id)} of order "
+            f"{order_id}; one technician takes one seat.",
+            details={"order_id": order_id, "seat": seats.index(technician_id)},
+        )
 
 
 @attrs.frozen
@@ -167,6 +205,7 @@ class Order:
     review_closed: bool = False
     quote: Quote | None = None
     contact: OrderContact | None = None
+    dispatch: DispatchState | None = None
     _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
 
     @classmethod
@@ -175,7 +214,7 @@ class Order:
         *,
         order_id: OrderId,
         customer_id: CustomerId,
-        technician_id: TechnicianId,
+        technician_id: TechnicianId | None,
         service_id: ServiceId,
         booking_id: BookingId,
         slot: TimeRange,
@@ -188,12 +227,20 @@ class Order:
         destination: GeoPoint | None = None,
         quote: Quote | None = None,
         contact: OrderContact | None = None,
+        dispatch: DispatchState | None = None,
     ) -> Order:
-        """A new order awaiting payment; raises the ``OrderPlaced`` event.
+        """A new order awaiting payment; raises the ``OrderPlaced`` event. Without a
+        ``technician_id`` it waits for ``dispatch`` (which it then needs).
 
         Raises:
-            InvalidInput: ``quote`` does not price the order at ``price``.
+            InvalidInput: ``quote`` does not price the order at ``price``; no technician
+                and no dispatch.
         """
+        if (technician_id is None) != (dispatch is not None and dispatch.waiting):
+            raise InvalidInput(
+                f"Order {order_id} needs either a technician or a dispatch that finds one.",
+                details={"order_id": order_id},
+            )
         if quote is not None and quote.payable != price:
             raise InvalidInput(
                 f"The quote prices order {order_id} at {quote.payable}, not {price}.",
@@ -215,13 +262,14 @@ class Order:
             destination=destination,
             quote=quote,
             contact=contact,
+            dispatch=dispatch,
         )
         order._events.append(
             OrderPlaced(
                 occurred_at=at,
                 order_id=order_id,
                 customer_id=customer_id,
-                technician_id=technician_id,
+                technician_id=technician_id or "",
                 price=price,
             )
         )
@@ -385,9 +433,12 @@ class Order:
             TransitionNotAllowed: if the event is unknown or not allowed in this state (the
                 message names the failed guards, if that is the reason).
         """
+        rejected_by = self.technician_id
         self._fire(event, actor=actor, at=at, reason=reason, policy=policy)
         if event == "reject":
             self.technician_id = None
+            if self.dispatch is not None and rejected_by is not None:
+                self.dispatch = self.dispatch.rejected_by(rejected_by)
         elif event == "arrive":
             self.late_minutes = max(0, int((at - self.slot.start).total_seconds() // 60))
 
@@ -411,6 +462,57 @@ class Order:
                 order_id=self.id,
                 change="technician",
                 before=previous or "",
+                after=technician_id,
+                actor_id=actor.id,
+            )
+        )
+
+    @property
+    def seats(self) -> tuple[TechnicianId | None, ...]:
+        """Who sits in each technician seat (None: open). One seat per order today; the
+        services with several seats (a couple's massage) add more."""
+        return (self.technician_id,)
+
+    def assign(
+        self,
+        technician_id: TechnicianId,
+        booking_id: BookingId,
+        *,
+        how: DispatchMode,
+        actor: Actor,
+        at: DateTime,
+        seat: int = 0,
+        reason: str = "",
+    ) -> None:
+        """Seat ``technician_id`` (holding ``booking_id``) on an order waiting for dispatch.
+
+        Raises:
+            InvalidInput: no such seat, or the order is not waiting for dispatch.
+            OrderAlreadyTaken: the seat is taken, or he sits in another seat already.
+        """
+        if self.dispatch is None:
+            raise InvalidInput(
+                f"Order {self.id} was placed with a technician; change him instead.",
+                details={"order_id": self.id},
+            )
+        check_seat(self.id, self.seats, seat, technician_id)
+        # Every dispatcher sees a waiting order (the board): the caller checked who he is.
+        self._fire(
+            "assign",
+            actor=actor,
+            at=at,
+            reason=reason or f"{how.value}: {technician_id}",
+            visible=True,
+        )
+        self.technician_id = technician_id
+        self.booking_id = booking_id
+        self.dispatch = self.dispatch.held_by(technician_id).assigned(how)
+        self._events.append(
+            OrderModified(
+                occurred_at=at,
+                order_id=self.id,
+                change="technician",
+                before="",
                 after=technician_id,
                 actor_id=actor.id,
             )
@@ -471,6 +573,8 @@ class Order:
         self._fire(event, actor=actor, at=at, reason=reason)
         self.cancel_cause = cause
         self.cancellation_fee = fee
+        if self.dispatch is not None:  # a standing offer ends with the order
+            self.dispatch = self.dispatch.offer_ended(OfferEnd.WITHDRAWN)
 
     def _fire(
         self,
@@ -480,6 +584,7 @@ class Order:
         at: DateTime,
         reason: str,
         policy: OrderPolicy | None = None,
+        visible: bool | None = None,
     ) -> None:
         check_event(
             EVENT_ROLES,
@@ -487,7 +592,7 @@ class Order:
             actor,
             kind="order",
             subject_id=self.id,
-            visible=self.can_be_seen_by(actor),
+            visible=self.can_be_seen_by(actor) if visible is None else visible,
         )
         before = self.state
         rules = policy if policy is not None else _DEFAULT_POLICY

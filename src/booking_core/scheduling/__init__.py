@@ -4,6 +4,7 @@ Also the values the scheduling services take: a technician's profile, date overr
 time off, shifts and work status, and the points and areas travel is measured between.
 """
 
+from booking_core.scheduling.area import PolygonArea
 from booking_core.scheduling.booking import Booking
 from booking_core.scheduling.dispatch_settings import DispatchSettings
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
@@ -18,6 +19,7 @@ __all__ = [
     "DispatchSettings",
     "Gender",
     "GeoPoint",
+    "PolygonArea",
     "ServiceArea",
     "Shift",
     "Technician",

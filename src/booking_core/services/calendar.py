@@ -24,6 +24,7 @@ from booking_core.scheduling.availability import day_ranges, from_epoch_minutes,
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
 from booking_core.services._access import check_staff, require_permission
 from booking_core.services.steps.audit import AuditTrail
+from booking_core.services.steps.locator import TechnicianLocator
 from booking_core.staff import Permission
 from booking_core.timerange import TimeRange
 
@@ -101,9 +102,12 @@ class ScheduleService:
     client never overwrites a change it has not seen.
     """
 
-    def __init__(self, uow: UnitOfWorkFactory, *, audit: AuditTrail) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, *, audit: AuditTrail, locator: TechnicianLocator | None = None
+    ) -> None:
         self._uow = uow
         self._audit = audit
+        self._locator = locator  # told of status changes (dispatch's index)
 
     def get(self, technician_id: TechnicianId, actor: Actor) -> WorkSchedule:
         """The technician's schedule (an empty one if none was set).
@@ -278,6 +282,8 @@ class ScheduleService:
                 after=saved,
             )
             uow.commit()
+        if self._locator is not None:
+            self._locator.status_changed(technician_id, saved.status)
         return saved
 
 

@@ -37,6 +37,9 @@ class JobKind(StrEnum):
     DOCUMENT_EXPIRING = "document_expiring"  # remind a technician his document expires soon
     DELIVER_NOTIFICATION = "deliver_notification"  # copy a notification to a push channel
     REMIND = "remind"  # remind the customer and the technician of an appointment
+    DISPATCH = "dispatch"  # a dispatch round: assign, offer or broadcast a waiting order
+    OFFER_TIMEOUT = "offer_timeout"  # an offer nobody answered ends; the next is made
+    ESCALATE_DISPATCH = "escalate_dispatch"  # an order still waiting goes to a dispatcher
 
 
 JobHandler = Callable[[Job, DateTime], DateTime | None]

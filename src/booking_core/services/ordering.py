@@ -17,15 +17,18 @@ import pendulum
 from pendulum import DateTime
 
 from booking_core.customers import CustomerStanding
+from booking_core.dispatch.metrics import DispatchOutcome
 from booking_core.errors import (
     IdempotencyKeyReused,
     InvalidInput,
+    NoTechnicianAvailable,
     NotFound,
     PermissionDenied,
     TransitionNotAllowed,
 )
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, StoreId, TechnicianId
 from booking_core.orders import Actor, Order, OrderContact, OrderState, Role
+from booking_core.orders.dispatching import DispatchState
 from booking_core.orders.events import (
     OrderNeedsAttention,
     ReviewWindowClosed,
@@ -55,6 +58,12 @@ from booking_core.services.jobs import JobKind
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.dispatching import (
+    RESERVATION_REFUSALS,
+    Dispatching,
+    Wanted,
+    catalog_priced,
+)
 from booking_core.services.steps.orders import may_see, visible_order
 from booking_core.services.steps.reservations import Reservations
 from booking_core.staff import Permission
@@ -67,6 +76,10 @@ __all__ = [
     "Placement",
     "TechnicianView",
 ]
+
+#: How many of the best candidates a placement without a technician tries before it says
+#: nobody can serve the order.
+_PLACEMENT_TRIES: Final = 5
 
 #: How many orders a listing returns when the caller does not say.
 _ORDER_PAGE: Final = 100
@@ -92,7 +105,8 @@ def _key(value: str | None) -> str | None:
 @attrs.frozen
 class PlaceOrder:
     """Book ``service_id`` with ``technician_id`` starting at ``start`` (one offered slot),
-    with one of the customer's coupons if ``coupon_id`` is given.
+    with one of the customer's coupons if ``coupon_id`` is given. Without a technician
+    (None) dispatch finds one: the order needs an address then.
 
     With ``idempotency_key`` (1–255 visible ASCII characters the client made up, a UUID say)
     the command may be sent again — after a timeout, a crash — without booking twice: see
@@ -100,7 +114,7 @@ class PlaceOrder:
     """
 
     customer_id: CustomerId
-    technician_id: TechnicianId
+    technician_id: TechnicianId | None  # None: dispatch finds one (docs/dispatch.md)
     service_id: ServiceId
     start: DateTime = attrs.field(converter=_aware)
     location: GeoPoint | None = None  # the at-home address (service area, travel time)
@@ -256,8 +270,10 @@ class OrderingService:
         cancellation: CancellationService,
         order_policy: OrderPolicy,
         audit: AuditTrail,
+        dispatching: Dispatching,
     ) -> None:
         self._audit = audit
+        self._dispatching = dispatching
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -317,6 +333,45 @@ class OrderingService:
         """
         require_customer(actor, command.customer_id, "places orders")
         now = self._clock.now()
+        if command.technician_id is None:
+            return self._place_dispatched(command, now)
+        return self._place_with(command, command.technician_id, now, None)
+
+    def _place_dispatched(self, command: PlaceOrder, now: DateTime) -> Placement:
+        """Place an order without a chosen technician: its time is held on the best free
+        candidate (the first whose agenda takes it), priced at the catalog price, and
+        dispatch moves it when it assigns, offers or a grab wins."""
+        with self._uow() as uow:
+            contact, location = _service_address(uow, command)
+            if location is None:
+                raise InvalidInput(
+                    "An order without a chosen technician needs the address it is served "
+                    "at (address_id or location): dispatch looks for technicians near it.",
+                    details={"field": "location"},
+                )
+            city = contact.city if contact is not None else None
+            dispatch = self._dispatching.new_state(command.service_id, city)
+            plan = self._dispatching.policy.plan_for(command.service_id, city)
+            wanted = Wanted(command.service_id, command.start, location, command.customer_id, city)
+            ranked = self._dispatching.look(uow, wanted, plan, now).ranked
+        for candidate in ranked[:_PLACEMENT_TRIES]:
+            try:
+                return self._place_with(command, candidate.technician_id, now, dispatch)
+            except RESERVATION_REFUSALS:
+                continue  # taken meanwhile (another customer won him): the next one
+        raise NoTechnicianAvailable(
+            f"Nobody near the address can serve this at {command.start.isoformat()}; pick "
+            "another time.",
+            details={"service_id": command.service_id, "start": command.start.isoformat()},
+        )
+
+    def _place_with(
+        self,
+        command: PlaceOrder,
+        technician_id: TechnicianId,
+        now: DateTime,
+        dispatch: DispatchState | None,
+    ) -> Placement:
         order_id = OrderId(self._ids.new_id("ord"))
         booking_id = BookingId(self._ids.new_id("bkg"))
         with self._uow() as uow:
@@ -324,11 +379,11 @@ class OrderingService:
                 earlier = self._claim_key(uow, command, order_id, now)
                 if earlier is not None:
                     return Placement(earlier, replayed=True)
-            standing = self._standing(uow, command, order_id)
+            standing = self._standing(uow, command, technician_id, order_id)
             contact, location = _service_address(uow, command)
             reservation = self._reservations.reserve(
                 uow,
-                command.technician_id,
+                technician_id,
                 command.service_id,
                 command.start,
                 booking_id=booking_id,
@@ -346,7 +401,7 @@ class OrderingService:
                 uow,
                 order_id=order_id,
                 customer=standing.pricing_profile(),
-                technician=technician,
+                technician=technician if dispatch is None else catalog_priced(technician),
                 service=service,
                 coupon_id=command.coupon_id,
                 at=now,
@@ -358,7 +413,7 @@ class OrderingService:
             order = Order.place(
                 order_id=order_id,
                 customer_id=command.customer_id,
-                technician_id=technician.id,
+                technician_id=technician.id if dispatch is None else None,
                 service_id=service.id,
                 booking_id=booking_id,
                 slot=booking.slot,
@@ -371,11 +426,13 @@ class OrderingService:
                 destination=location,
                 quote=quote,
                 contact=contact,
+                dispatch=None if dispatch is None else dispatch.held_by(technician.id),
             )
             if order.upfront_covered():
                 order.transition(
                     "pay", actor=Actor.system("checkout"), at=now, reason="nothing due up front"
                 )
+                self._dispatching.opened(uow, order, now)
             else:
                 due = now + pendulum.duration(minutes=self._orders.unpaid_timeout_minutes)
                 uow.jobs.schedule(_job(JobKind.EXPIRE_UNPAID, order_id, due))
@@ -421,7 +478,7 @@ class OrderingService:
         return uow.orders.get(held.order_id)
 
     def _standing(
-        self, uow: UnitOfWork, command: PlaceOrder, order_id: OrderId
+        self, uow: UnitOfWork, command: PlaceOrder, technician_id: TechnicianId, order_id: OrderId
     ) -> CustomerStanding:
         """The customer's standing (what his price depends on), the unpaid-order limits
         checked on it."""
@@ -434,11 +491,9 @@ class OrderingService:
             # Serialize this customer's placements (the count must include an order a
             # concurrent placement is about to commit) and, in the same round trip, the
             # technician's reservations, which the reservation takes next.
-            uow.locks.take(
-                LockKey.customer(command.customer_id), LockKey.technician(command.technician_id)
-            )
+            uow.locks.take(LockKey.customer(command.customer_id), LockKey.technician(technician_id))
         standing = uow.customers.standing(
-            command.customer_id, technician_id=command.technician_id, excluding_order=order_id
+            command.customer_id, technician_id=technician_id, excluding_order=order_id
         )
         if limited:
             check_unpaid_limits(policy, standing.unpaid)
@@ -588,6 +643,7 @@ class OrderingService:
     ) -> None:
         if event == "reject":
             uow.bookings.release(booking)
+            self._dispatching.opened(uow, order, now)  # a dispatched order: the next one
         elif event == "arrive":
             late = order.late_minutes or 0
             if late > self._orders.lateness_grace_minutes and order.technician_id is not None:
@@ -608,6 +664,8 @@ class OrderingService:
             uow.jobs.schedule(_job(JobKind.AUTO_COMPLETE, order.id, max(due, now, allowed)))
         elif event == "complete":
             self.books.completed(uow, order, now)
+            if order.technician_id is not None:
+                uow.dispatch_metrics.record(order.technician_id, DispatchOutcome.COMPLETED, now)
             due = now + pendulum.duration(days=self._orders.review_window_days)
             uow.jobs.schedule(_job(JobKind.CLOSE_REVIEW_WINDOW, order.id, due))
 

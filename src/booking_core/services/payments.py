@@ -69,6 +69,7 @@ from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.services._access import check_staff
 from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.dispatching import Dispatching
 from booking_core.services.steps.orders import visible_order
 from booking_core.services.steps.refunds import PAYMENTS_ACTOR, Refunds
 from booking_core.staff import Permission
@@ -120,7 +121,11 @@ class PaymentService:
         refunds: Refunds,
         audit: AuditTrail,
         gateway_name: str = "default",
+        dispatching: Dispatching | None = None,
     ) -> None:
+        # ``dispatching`` opens dispatch for an order placed without a technician once
+        # it is paid.
+        self._dispatching = dispatching
         self._audit = audit
         self._uow = uow
         self.books = books
@@ -244,7 +249,7 @@ class PaymentService:
             MoneyMovement.capture(updated, at=now, source=source)
         ):
             order = uow.orders.get(updated.order_id)
-            surplus = self._take_capture(order, updated, now)
+            surplus = self._take_capture(uow, order, updated, now)
             self.books.captured(uow, order, updated, now)
             if surplus is not None:
                 amount, reason = surplus
@@ -255,7 +260,7 @@ class PaymentService:
         return give_back
 
     def _take_capture(
-        self, order: Order, attempt: PaymentAttempt, now: DateTime
+        self, uow: UnitOfWork, order: Order, attempt: PaymentAttempt, now: DateTime
     ) -> tuple[Money, str] | None:
         order.record_capture(attempt.amount)
         order.raise_event(
@@ -282,6 +287,8 @@ class PaymentService:
             order.transition(
                 "pay", actor=PAYMENTS_ACTOR, at=now, reason=f"{attempt.purpose.value} captured"
             )
+            if self._dispatching is not None:
+                self._dispatching.opened(uow, order, now)
         excess = order.refundable - order.price
         if excess.amount > 0:
             return excess, "paid more than the price"

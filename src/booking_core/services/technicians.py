@@ -23,6 +23,7 @@ from booking_core.scheduling import Technician, WeeklyHours
 from booking_core.scheduling.profile import TechnicianProfile
 from booking_core.services._access import check_staff, require_permission
 from booking_core.services.steps.audit import AuditTrail
+from booking_core.services.steps.locator import TechnicianLocator
 from booking_core.staff import Permission
 
 __all__ = ["RegisterTechnician", "TechnicianService"]
@@ -84,10 +85,18 @@ def _may_edit(actor: Actor, technician: Technician) -> None:
 class TechnicianService:
     """Registers, reads and edits technicians."""
 
-    def __init__(self, uow: UnitOfWorkFactory, ids: IdSource, *, audit: AuditTrail) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        ids: IdSource,
+        *,
+        audit: AuditTrail,
+        locator: TechnicianLocator | None = None,
+    ) -> None:
         self._uow = uow
         self._ids = ids
         self._audit = audit
+        self._locator = locator  # told of changed records (dispatch's index)
 
     def register(self, command: RegisterTechnician, actor: Actor) -> Technician:
         """Register a technician (the platform only).
@@ -120,7 +129,12 @@ class TechnicianService:
                 uow, actor, "technician.register", ("technician", technician.id), after=technician
             )
             uow.commit()
+        self._tell(technician)
         return technician
+
+    def _tell(self, technician: Technician) -> None:
+        if self._locator is not None:
+            self._locator.profile_changed(technician)
 
     def get(self, technician_id: TechnicianId) -> Technician:
         """One technician. Raises NotFound."""
@@ -186,6 +200,7 @@ class TechnicianService:
                 before=technician.profile, after=changed.profile,
             )  # fmt: skip
             uow.commit()
+        self._tell(changed)
         return changed
 
     def update_hours(
@@ -221,4 +236,5 @@ class TechnicianService:
                 before=technician, after=changed,
             )  # fmt: skip
             uow.commit()
+        self._tell(changed)
         return changed

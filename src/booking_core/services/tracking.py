@@ -18,6 +18,7 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
 from booking_core.scheduling.geo import GeoPoint, StraightLineTravel
+from booking_core.services.steps.locator import TechnicianLocator
 from booking_core.services.steps.orders import visible_order
 
 __all__ = ["TrackingService"]
@@ -29,8 +30,14 @@ class TrackingService:
     """Takes technicians' positions and shows customers where they are."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, travel: TravelTime | None = None
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        travel: TravelTime | None = None,
+        *,
+        locator: TechnicianLocator | None = None,
     ) -> None:
+        self._locator = locator  # told where technicians are (dispatch's index)
         self._uow = uow
         self._clock = clock
         self._travel: TravelTime = travel if travel is not None else StraightLineTravel()
@@ -59,6 +66,8 @@ class TrackingService:
             report = PositionReport(order.id, order.technician_id, point, now)
             uow.positions.add(report)
             uow.commit()
+        if self._locator is not None:
+            self._locator.moved(report.technician_id, point)
         return report
 
     def track(self, order_id: OrderId, actor: Actor) -> TrackingView:

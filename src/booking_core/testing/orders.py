@@ -32,6 +32,7 @@ from pendulum import DateTime
 
 from booking_core import Money
 from booking_core.bootstrap import BookingApp, build
+from booking_core.dispatch.plan import DispatchPolicy
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import RateTable
 from booking_core.notifications import Channel
@@ -202,6 +203,7 @@ def order_world(
     booking_policy: BookingPolicy | None = None,
     channels: Sequence[Channel] = (),
     address_book: AddressBook | None = None,
+    dispatch_policy: DispatchPolicy | None = None,
 ) -> OrderWorld:
     """A fresh world on Monday 2 March 2026, 08:00 Shanghai (pricing without discounts and
     the default rates unless ``pricing_rules`` and ``rates`` say otherwise; bookings an hour
@@ -221,6 +223,7 @@ def order_world(
         rates=rates,
         channels=channels,
         address_book=address_book,
+        dispatch_policy=dispatch_policy,
     )
     category = app.catalog.create_category(CreateCategory("按摩 Massage"), OPERATOR)
     tuina = app.catalog.create_service(

@@ -13,6 +13,7 @@ from booking_core.onboarding import DocumentKind, Verification
 from booking_core.scheduling import (
     DispatchSettings,
     GeoPoint,
+    PolygonArea,
     ServiceArea,
     Technician,
     TechnicianProfile,
@@ -72,3 +73,36 @@ def test_settings_out_of_range_are_refused_naming_the_field(field: str, value: o
         DispatchSettings(**{field: value})  # type: ignore[arg-type]
 
     assert refused.value.details == {"field": field}
+
+
+def test_a_drawn_working_area_replaces_the_service_area_for_dispatch() -> None:
+    # A district 2 km east of his circle's centre: outside the 3 km circle's reach of the
+    # customer further east, inside the polygon.
+    east = GeoPoint(HOME.lat, HOME.lon + 0.06)  # ~5.7 km east of the circle's centre
+    district = PolygonArea(
+        [
+            GeoPoint(HOME.lat - 0.02, HOME.lon + 0.03),
+            GeoPoint(HOME.lat - 0.02, HOME.lon + 0.09),
+            GeoPoint(HOME.lat + 0.02, HOME.lon + 0.09),
+            GeoPoint(HOME.lat + 0.02, HOME.lon + 0.03),
+        ]
+    )
+    li = _li(dispatch=DispatchSettings(working_area=district))
+    circle_only = _li()
+
+    drawn = snapshot_of(li, status=WorkStatus.ONLINE, day=DAY, orders_today=0)
+    default = snapshot_of(circle_only, status=WorkStatus.ONLINE, day=DAY, orders_today=0)
+
+    request = DispatchRequest(TUINA, SLOT, east, CustomerId("cus_1"))
+    assert drawn.working_area == district
+    assert exclusion(drawn, request, lambda _: True) is None
+    assert exclusion(default, request, lambda _: True) is Exclusion.OUTSIDE_AREA
+    near_home = DispatchRequest(TUINA, SLOT, HOME, CustomerId("cus_1"))
+    assert exclusion(drawn, near_home, lambda _: True) is Exclusion.OUTSIDE_AREA
+
+
+def test_a_working_area_is_a_polygon() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        DispatchSettings(working_area=ServiceArea(HOME, 3.0))  # type: ignore[arg-type]
+
+    assert refused.value.details["field"] == "working_area"

@@ -6,7 +6,8 @@ fills for its template (the tests check it), so nothing the core sends is silent
 dropped, and a text that needs a name the core does not send fails in the tests.
 
 Texts are plain text (SMS-length titles, short bodies); ``{{ start }}`` is already the
-local time of the slot, written ``YYYY-MM-DD HH:mm``.
+local time of the slot, written ``YYYY-MM-DD HH:mm``, and ``{{ deadline }}`` (an offer's)
+the local time it lapses, ``YYYY-MM-DD HH:mm:ss``.
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ _ZH_CN = {
         "已为您更换技师",
         "您预约的{{ service }}（{{ start }}，订单号 {{ order_number }}）"
         "改由{{ technician }}为您服务。" + _ZH_ORDER,
+    ),
+    "order_offered": TemplateText(
+        "新派单 {{ order_number }}",
+        "平台向您派单 {{ order_number }}：{{ service }}，{{ start }}。"
+        "请在 {{ deadline }} 前接单或拒绝，逾时将派给其他技师。" + _ZH_ORDER,
+    ),
+    "order_open_for_grab": TemplateText(
+        "可抢订单 {{ order_number }}",
+        "附近有新订单 {{ order_number }} 可抢：{{ service }}，{{ start }}。先抢先得。" + _ZH_ORDER,
     ),
     "order_refunded": TemplateText(
         "已退款 {{ amount }}",
@@ -180,6 +190,17 @@ _EN = {
         "Your technician changed",
         "{{ technician }} will now do your {{ service }} ({{ start }}, order "
         "{{ order_number }})." + _EN_ORDER,
+    ),
+    "order_offered": TemplateText(
+        "Order {{ order_number }} offered to you",
+        "Order {{ order_number }} ({{ service }}, {{ start }}) is offered to you. "
+        "Accept or refuse it by {{ deadline }}; after that it goes to another technician."
+        + _EN_ORDER,
+    ),
+    "order_open_for_grab": TemplateText(
+        "Order {{ order_number }} open to grab",
+        "Order {{ order_number }} ({{ service }}, {{ start }}) near you is open to grab: "
+        "the first to take it gets it." + _EN_ORDER,
     ),
     "order_refunded": TemplateText(
         "Refunded {{ amount }}",

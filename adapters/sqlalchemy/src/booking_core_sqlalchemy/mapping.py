@@ -12,6 +12,7 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
+import attrs
 from pendulum import DateTime
 from sqlalchemy import Row
 
@@ -19,6 +20,7 @@ from booking_core.accounts import Account as LoginAccount
 from booking_core.accounts import AccountId, LoginSession, OneTimeCode, SessionId
 from booking_core.catalog import Category, Service
 from booking_core.customers import Customer
+from booking_core.dispatch.metrics import DispatchMetrics
 from booking_core.ids import (
     BookingId,
     CategoryId,
@@ -35,6 +37,7 @@ from booking_core.money import Money
 from booking_core.orders import Actor, Order, OrderContact, Review
 from booking_core.orders.actor import Role
 from booking_core.orders.complaint import Complaint
+from booking_core.orders.dispatching import DispatchState
 from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.order import TransitionRecord
 from booking_core.orders.payments import (
@@ -82,6 +85,7 @@ __all__ = [
     "coupon_to_row",
     "customer_to_domain",
     "customer_to_row",
+    "dispatch_metrics_to_domain",
     "idempotency_record_to_domain",
     "job_to_domain",
     "job_to_row",
@@ -379,6 +383,9 @@ def order_to_row(order: Order) -> Values:
         "contact": None
         if order.contact is None
         else _converter.unstructure(order.contact, OrderContact),
+        "dispatch": None
+        if order.dispatch is None
+        else _converter.unstructure(order.dispatch, DispatchState),
     }
 
 
@@ -439,6 +446,41 @@ def order_to_domain(row: Row[Any], timeline: list[Row[Any]]) -> Order:
         review_closed=bool(row.review_closed),
         quote=None if row.quote is None else _converter.structure(row.quote, Quote),
         contact=None if row.contact is None else _converter.structure(row.contact, OrderContact),
+        dispatch=None if row.dispatch is None else _dispatch_to_domain(row.dispatch, tz),
+    )
+
+
+def _dispatch_to_domain(document: dict[str, Any], zone_name: str) -> DispatchState:
+    # The document keeps offsets only: show its instants in the order's zone, as the
+    # order's other instants are.
+    state = _converter.structure(document, DispatchState)
+    offer = state.offer
+    return attrs.evolve(
+        state,
+        opened_at=None if state.opened_at is None else _local(state.opened_at, zone_name),
+        escalated_at=None if state.escalated_at is None else _local(state.escalated_at, zone_name),
+        offer=None
+        if offer is None
+        else attrs.evolve(
+            offer,
+            made_at=_local(offer.made_at, zone_name),
+            expires_at=_local(offer.expires_at, zone_name),
+        ),
+    )
+
+
+def dispatch_metrics_to_domain(row: Row[Any]) -> DispatchMetrics:
+    """The dispatch counts in ``row`` (``last_assigned_at`` in UTC)."""
+    return DispatchMetrics(
+        TechnicianId(row.technician_id),
+        offered=row.offered,
+        accepted=row.accepted,
+        refused=row.refused,
+        timed_out=row.timed_out,
+        grabbed=row.grabbed,
+        assigned=row.assigned,
+        completed=row.completed,
+        last_assigned_at=row.last_assigned_at,
     )
 
 

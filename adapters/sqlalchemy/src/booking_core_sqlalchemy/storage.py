@@ -30,6 +30,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyCouponRepository,
     SqlAlchemyCouponTemplateRepository,
     SqlAlchemyCustomerRepository,
+    SqlAlchemyDispatchMetricsRepository,
     SqlAlchemyIdempotencyKeyRepository,
     SqlAlchemyJobRepository,
     SqlAlchemyLedgerRepository,
@@ -206,6 +207,7 @@ class SqlAlchemyUnitOfWork:
     accounts = _repository(SqlAlchemyAccountRepository)
     audit = _repository(SqlAlchemyAuditLog)
     notifications = _repository(SqlAlchemyNotificationRepository)
+    dispatch_metrics = _repository(SqlAlchemyDispatchMetricsRepository)
     positions = _repository(SqlAlchemyPositionRepository)
     coupon_templates = _repository(SqlAlchemyCouponTemplateRepository)
     coupons = _repository(SqlAlchemyCouponRepository)

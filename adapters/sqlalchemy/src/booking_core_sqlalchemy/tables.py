@@ -62,6 +62,7 @@ __all__ = [
     "CouponRow",
     "CouponTemplateRow",
     "CustomerRow",
+    "DispatchMetricsRow",
     "IdempotencyKeyRow",
     "JobRow",
     "LedgerPostingRow",
@@ -99,6 +100,7 @@ __all__ = [
     "coupon_templates",
     "coupons",
     "customers",
+    "dispatch_metrics",
     "idempotency_keys",
     "jobs",
     "ledger_postings",
@@ -151,6 +153,12 @@ def key_type() -> TypeEngine[str]:
 def json_type() -> TypeEngine[Any]:
     """JSON text on SQLite, ``jsonb`` on PostgreSQL."""
     return JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def nullable_json_type() -> TypeEngine[Any]:
+    """:func:`json_type` whose None is SQL ``NULL`` rather than the JSON text ``null``, so
+    that ``IS NULL`` / ``IS NOT NULL`` filter on it (and a partial index can)."""
+    return JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
 
 
 class UtcDateTime(TypeDecorator[DateTime]):
@@ -359,7 +367,10 @@ class OrderRow(Base):
     ``cancellation_fee_*``); the destination is ``destination_lat``/``destination_lon``;
     ``quote`` is how the price was made, as a converter document (null for orders stored
     before revision 0003); ``contact`` the address-book entry copied at placement (null
-    when placed without one).
+    when placed without one); ``dispatch`` the dispatch state of an order placed without a
+    technician (revision 0016; SQL ``NULL`` — not JSON ``null`` — for the others, so that
+    the waiting filter ``technician_id IS NULL AND dispatch IS NOT NULL`` and the partial
+    index ``ix_orders_waiting`` below can test it).
     """
 
     __tablename__ = "orders"
@@ -399,6 +410,7 @@ class OrderRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     quote: Mapped[dict[str, Any] | None] = mapped_column(json_type())
     contact: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    dispatch: Mapped[dict[str, Any] | None] = mapped_column(nullable_json_type())
 
 
 class CounterRow(Base):
@@ -855,6 +867,24 @@ class SubscriptionGrantRow(Base):
     remaining: Mapped[int] = mapped_column(Integer)
 
 
+class DispatchMetricsRow(Base):
+    """A row of ``dispatch_metrics`` (revision 0016): one technician's dispatch counts (no
+    row: all zero). ``DispatchMetricsRepository.record`` is one ``INSERT ... ON CONFLICT
+    (technician_id) DO UPDATE SET <count> = <count> + 1``, so counts made at once add up."""
+
+    __tablename__ = "dispatch_metrics"
+
+    technician_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    offered: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer)
+    timed_out: Mapped[int] = mapped_column(Integer)
+    grabbed: Mapped[int] = mapped_column(Integer)
+    assigned: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    last_assigned_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+
+
 def _table(row_class: type[Base]) -> Table:
     table = row_class.__table__
     assert isinstance(table, Table)
@@ -897,6 +927,7 @@ notifications: Final = _table(NotificationRow)
 notification_deliveries: Final = _table(NotificationDeliveryRow)
 notification_preferences: Final = _table(NotificationPreferencesRow)
 subscription_grants: Final = _table(SubscriptionGrantRow)
+dispatch_metrics: Final = _table(DispatchMetricsRow)
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(
@@ -962,4 +993,14 @@ Index(
     notifications.c.id,
     sqlite_where=notifications.c.read_at.is_(None),
     postgresql_where=notifications.c.read_at.is_(None),
+)
+# Orders waiting for dispatch (placed without a technician, none assigned yet), soonest
+# first: the dispatcher's board and the grab pool read only these, however many orders
+# the table holds (OrderQuery.waiting; revision 0016).
+Index(
+    "ix_orders_waiting",
+    orders.c.slot_start,
+    orders.c.id,
+    sqlite_where=orders.c.technician_id.is_(None) & orders.c.dispatch.is_not(None),
+    postgresql_where=orders.c.technician_id.is_(None) & orders.c.dispatch.is_not(None),
 )

@@ -20,6 +20,7 @@ from booking_server.routers import (
     contacts,
     customers,
     dead_letters,
+    dispatch,
     money,
     notifications,
     onboarding,
@@ -59,4 +60,5 @@ ROUTERS: Final[tuple[APIRouter, ...]] = (
     audit.router,
     notifications.router,
     dead_letters.router,
+    dispatch.router,
 )

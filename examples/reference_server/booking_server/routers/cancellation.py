@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from booking_core.ids import OrderId
+from booking_core.orders import Actor
 from booking_core.services.cancellation import CancellationResult
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
@@ -37,7 +38,7 @@ def cancel(order_id: str, body: ActionIn, app: Booking, actor: CurrentActor) -> 
     result = app.cancellation.cancel(
         OrderId(order_id), actor, reason=body.reason, expected_version=body.expected_version
     )
-    return _cancellation_out(result)
+    return _cancellation_out(result, actor)
 
 
 @router.post(
@@ -51,12 +52,12 @@ def no_show(order_id: str, body: ActionIn, app: Booking, actor: CurrentActor) ->
     result = app.cancellation.record_no_show(
         OrderId(order_id), actor, reason=body.reason, expected_version=body.expected_version
     )
-    return _cancellation_out(result)
+    return _cancellation_out(result, actor)
 
 
-def _cancellation_out(result: CancellationResult) -> CancellationOut:
+def _cancellation_out(result: CancellationResult, actor: Actor) -> CancellationOut:
     return CancellationOut(
-        order=OrderOut.from_domain(result.order),
+        order=OrderOut.from_domain(result.order, actor),
         quote=CancellationQuoteOut.from_domain(result.quote),
         refund_statuses=[r.status.value for r in result.refunds],
     )

@@ -10,6 +10,7 @@ import pendulum
 from fastapi import APIRouter
 
 from booking_core.ids import OrderId, ServiceId, TechnicianId
+from booking_core.orders import Actor
 from booking_core.services.modification import ModificationResult
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
@@ -37,7 +38,7 @@ def change_time(
     """Move to another offered start; the old time is freed in the same transaction."""
     start = pendulum.instance(body.start)
     order = app.modification.change_time(OrderId(order_id), actor, start)
-    return LifecycleOrderOut.from_domain(order)
+    return LifecycleOrderOut.from_domain(order, actor)
 
 
 @router.post("/orders/{order_id}/service", summary="Change the service", responses=_CONFLICT)
@@ -46,7 +47,7 @@ def change_service(
 ) -> ModificationOut:
     """Another service at the same start; the price difference is charged or refunded."""
     result = app.modification.change_service(OrderId(order_id), actor, ServiceId(body.service_id))
-    return _modification_out(result)
+    return _modification_out(result, actor)
 
 
 @router.post("/orders/{order_id}/technician", summary="Change the technician", responses=_CONFLICT)
@@ -58,12 +59,12 @@ def change_technician(
     result = app.modification.change_technician(
         OrderId(order_id), actor, TechnicianId(body.technician_id)
     )
-    return _modification_out(result)
+    return _modification_out(result, actor)
 
 
-def _modification_out(result: ModificationResult) -> ModificationOut:
+def _modification_out(result: ModificationResult, actor: Actor) -> ModificationOut:
     return ModificationOut(
-        order=LifecycleOrderOut.from_domain(result.order),
+        order=LifecycleOrderOut.from_domain(result.order, actor),
         payment_status=result.payment.status.value if result.payment is not None else None,
         refunds=[MoneyOut.from_domain(r.amount) for r in result.refunds],
     )

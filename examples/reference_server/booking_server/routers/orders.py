@@ -30,7 +30,7 @@ from booking_server.ratelimit import RATE_LIMITED_RESPONSES, enforce
 from booking_server.schemas import OrderList, OrderOut, PaymentOut, PlaceOrderIn, TransitionIn
 from booking_server.schemas.common import ID_PATTERN, Instant
 
-__all__ = ["ACTIONS", "REPLAYED_HEADER", "router"]
+__all__ = ["ACTIONS", "REPLAYED_HEADER", "order_cursor", "router"]
 
 router = APIRouter(tags=["orders"], responses=problem_responses(401, 403, 404, 422))
 
@@ -93,6 +93,12 @@ def place_order(
     ``address`` lies outside the technician's service area. ``payment_mode`` ``on_arrival``
     needs nothing up front: the order waits for the technician at once.
 
+    Without ``technician_id`` dispatch finds the technician near the address (``address`` or
+    ``address_id``, then required: 422 ``invalid_input`` without one): the time is held on
+    the best free candidate at once and the order sold at the catalog price; 409
+    ``no_technician_available`` when nobody near is free then. Its ``dispatch`` says where
+    that stands (docs: server/dispatch.md).
+
     With an ``Idempotency-Key`` header the request can be retried without booking twice:
     200 with the first request's order for the same body, 422 ``idempotency_key_reused`` for
     another body, 409 ``idempotency_key_in_flight`` while the first is still running, 422
@@ -105,7 +111,7 @@ def place_order(
     placement = app.ordering.place(
         PlaceOrder(
             customer_id=CustomerId(actor.id),
-            technician_id=TechnicianId(body.technician_id),
+            technician_id=None if body.technician_id is None else TechnicianId(body.technician_id),
             service_id=ServiceId(body.service_id),
             start=body.start_instant(),
             location=None if body.address is None else GeoPoint(body.address.lat, body.address.lon),
@@ -117,7 +123,7 @@ def place_order(
         actor,
     )
     return _json(
-        OrderOut.from_domain(placement.order),
+        OrderOut.from_domain(placement.order, actor),
         status.HTTP_200_OK if placement.replayed else status.HTTP_201_CREATED,
         {REPLAYED_HEADER: "true"} if placement.replayed else None,
     )
@@ -184,7 +190,7 @@ def list_orders(
     )
     if view is None:
         found = app.ordering.find_orders(
-            attrs.evolve(query, after=_order_cursor(page, query.sort)), actor
+            attrs.evolve(query, after=order_cursor(page, query.sort)), actor
         )
         order = query.sort
     else:
@@ -198,14 +204,14 @@ def list_orders(
                 details={"view": view.value, "filters": given},
             )
         order = view.sort
-        after = _order_cursor(page, order)
+        after = order_cursor(page, order)
         found = app.ordering.technician_orders(view, actor, after=after, limit=page.limit + 1)
     shown = found[: page.limit]
     next_cursor = None
     if len(found) > page.limit:
         last = OrderCursor.after(shown[-1], order)
         next_cursor = page.cursor_after((order.value, micros(last.at), last.order_id))
-    return OrderList(items=[OrderOut.from_domain(o) for o in shown], next_cursor=next_cursor)
+    return OrderList(items=[OrderOut.from_domain(o, actor) for o in shown], next_cursor=next_cursor)
 
 
 def _filters(query: OrderQuery) -> dict[str, object]:
@@ -219,7 +225,7 @@ _FILTER_NAMES: Final = (
 _EPOCH: Final = pendulum.datetime(1970, 1, 1, tz="UTC")
 
 
-def _order_cursor(page: PageRequest, sort: OrderSort) -> OrderCursor | None:
+def order_cursor(page: PageRequest, sort: OrderSort) -> OrderCursor | None:
     """The storage cursor a page's ``cursor`` holds: ``(sort, microseconds, order id)``."""
     key = page.after()
     if key is None:
@@ -241,7 +247,7 @@ _OTHER_ORDER: Final = (
 @router.get("/orders/{order_id}", summary="Get an order")
 def get_order(order_id: str, app: Booking, actor: CurrentActor) -> OrderOut:
     """One order, with its timeline, if the actor may see it."""
-    return OrderOut.from_domain(app.ordering.get_order(OrderId(order_id), actor))
+    return OrderOut.from_domain(app.ordering.get_order(OrderId(order_id), actor), actor)
 
 
 @router.post(
@@ -280,7 +286,7 @@ def _action(event: str) -> Callable[..., OrderOut]:
     ) -> OrderOut:
         reason = body.reason if body is not None else ""
         order = app.ordering.transition(OrderId(order_id), event, actor, reason=reason)
-        return OrderOut.from_domain(order)
+        return OrderOut.from_domain(order, actor)
 
     fire.__name__ = f"{event}_order"
     return fire

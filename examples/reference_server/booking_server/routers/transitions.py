@@ -28,13 +28,13 @@ def find_by_number(number: str, app: Booking, actor: CurrentActor) -> LifecycleO
 
     422 ``invalid_input`` when it is not an order number (a typo fails the check digit).
     """
-    return LifecycleOrderOut.from_domain(app.ordering.find_by_number(number, actor))
+    return LifecycleOrderOut.from_domain(app.ordering.find_by_number(number, actor), actor)
 
 
 @router.get("/orders/{order_id}/lifecycle", summary="An order with its lifecycle facts")
 def get_lifecycle(order_id: str, app: Booking, actor: CurrentActor) -> LifecycleOrderOut:
     """Number, version, payment mode, amounts due and refunded, cancellation facts."""
-    return LifecycleOrderOut.from_domain(app.ordering.get_order(OrderId(order_id), actor))
+    return LifecycleOrderOut.from_domain(app.ordering.get_order(OrderId(order_id), actor), actor)
 
 
 @router.post(
@@ -50,7 +50,7 @@ def reject(order_id: str, body: ActionIn, app: Booking, actor: CurrentActor) -> 
         reason=body.reason,
         expected_version=body.expected_version,
     )
-    return LifecycleOrderOut.from_domain(order)
+    return LifecycleOrderOut.from_domain(order, actor)
 
 
 @router.post(
@@ -72,4 +72,4 @@ def fire(
         reason=body.reason,
         expected_version=body.expected_version,
     )
-    return LifecycleOrderOut.from_domain(order)
+    return LifecycleOrderOut.from_domain(order, actor)

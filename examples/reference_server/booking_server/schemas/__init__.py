@@ -17,7 +17,8 @@ technicians   technicians, weekly hours, profiles and service areas
 schedules     a technician's schedule (overrides, time off, rota, cap, status), calendar
 onboarding    technicians' applications, documents, review and verification
 availability  free slots, slot searches, checkout holds, bookings and rescheduling
-orders        placing an order, the order and its timeline
+orders        placing an order, the order, its timeline and dispatch state
+dispatch      the grab pool, the dispatcher's board and candidates, assignment, counts
 lifecycle     versioned actions, the order's lifecycle facts, changes, tracking
 cancellation  the cancellation quote and outcome
 payments      a payment's answer, payment attempts and refunds
@@ -107,6 +108,18 @@ from booking_server.schemas.customers import (
     StandingOut,
     TierIn,
 )
+from booking_server.schemas.dispatch import (
+    AssignIn,
+    BoardEntryOut,
+    BoardList,
+    CandidateList,
+    CandidateOut,
+    DispatchMetricsOut,
+    FactorOut,
+    PoolEntryOut,
+    PoolList,
+    RefuseIn,
+)
 from booking_server.schemas.ledger import (
     BalanceOut,
     BalancesOut,
@@ -141,6 +154,8 @@ from booking_server.schemas.onboarding import (
 )
 from booking_server.schemas.orders import (
     ActorOut,
+    DispatchOut,
+    OfferOut,
     OrderList,
     OrderOut,
     PlaceOrderIn,
@@ -258,9 +273,12 @@ __all__ = [
     "ApplicationList",
     "ApplicationOut",
     "ApprovalIn",
+    "AssignIn",
     "BalanceOut",
     "BalancesOut",
     "BenefitIn",
+    "BoardEntryOut",
+    "BoardList",
     "BookingOut",
     "CalendarDayOut",
     "CalendarEntryOut",
@@ -270,6 +288,8 @@ __all__ = [
     "CampaignOut",
     "CancellationOut",
     "CancellationQuoteOut",
+    "CandidateList",
+    "CandidateOut",
     "CategoryIn",
     "CategoryList",
     "CategoryOut",
@@ -292,10 +312,13 @@ __all__ = [
     "DateOverrideOut",
     "Day",
     "DefaultAddressIn",
+    "DispatchMetricsOut",
+    "DispatchOut",
     "DocumentIn",
     "DocumentOut",
     "DocumentsIn",
     "EntityId",
+    "FactorOut",
     "FavouritesIn",
     "HoldIn",
     "InModel",
@@ -316,6 +339,7 @@ __all__ = [
     "NextActionOut",
     "NoteIn",
     "OfferIn",
+    "OfferOut",
     "OrderList",
     "OrderOut",
     "OutModel",
@@ -324,6 +348,8 @@ __all__ = [
     "PaymentAttemptOut",
     "PaymentOut",
     "PlaceOrderIn",
+    "PoolEntryOut",
+    "PoolList",
     "PositionIn",
     "PositionOut",
     "PostingOut",
@@ -338,6 +364,7 @@ __all__ = [
     "Rating",
     "RefreshIn",
     "RefundOut",
+    "RefuseIn",
     "RescheduleIn",
     "ResolutionIn",
     "ReviewIn",

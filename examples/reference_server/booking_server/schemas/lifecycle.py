@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field
 
-from booking_core.orders import Order
+from booking_core.orders import Actor, Order
 from booking_core.orders.tracking import TrackingView
 from booking_server.schemas.common import InModel, Instant, MoneyOut, OutModel
 from booking_server.schemas.orders import OrderOut
@@ -47,11 +47,11 @@ class LifecycleOrderOut(OutModel):
     late_minutes: int | None
 
     @classmethod
-    def from_domain(cls, order: Order) -> LifecycleOrderOut:
-        """From the domain Order."""
+    def from_domain(cls, order: Order, viewer: Actor) -> LifecycleOrderOut:
+        """From the domain Order, as ``viewer`` may see it."""
         fee = order.cancellation_fee
         return cls(
-            order=OrderOut.from_domain(order),
+            order=OrderOut.from_domain(order, viewer),
             number=order.number,
             version=order.version,
             payment_mode=order.payment_mode.value,

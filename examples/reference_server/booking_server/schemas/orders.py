@@ -1,4 +1,13 @@
-"""Placing orders and reading them with their timeline (FEATURES C6–C8)."""
+"""Placing orders and reading them with their timeline and dispatch state (FEATURES C6–C8,
+P5).
+
+Who sees what of an order's dispatch state (:meth:`DispatchOut.from_domain`): everyone who
+may see the order sees its mode, whether it still waits, when dispatch opened and how its
+technician came; only dispatchers (the platform, a store) see when it was escalated, whose
+calendar holds it, the offers, who refused and whom a grab broadcast reached — a customer
+is not told which technicians turned his order down, nor a technician who else was asked
+(he sees an offer made to himself).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,8 @@ import pendulum
 from pendulum import DateTime
 from pydantic import AwareDatetime, Field
 
-from booking_core.orders import Order, TransitionRecord
+from booking_core.orders import Actor, Order, Role, TransitionRecord
+from booking_core.orders.dispatching import DispatchMode, DispatchState
 from booking_core.orders.policy import PaymentMode
 from booking_server.paging import NextCursor
 from booking_server.schemas.availability import Address, SlotOut
@@ -14,19 +24,28 @@ from booking_server.schemas.common import EntityId, InModel, Instant, MoneyOut, 
 
 __all__ = [
     "ActorOut",
+    "DispatchOut",
+    "OfferOut",
     "OrderList",
     "OrderOut",
     "PlaceOrderIn",
     "TransitionIn",
     "TransitionOut",
+    "sees_dispatch",
 ]
 
 
 class PlaceOrderIn(InModel):
     """Book a service with a technician at one of the offered slot starts, at an address,
-    paid in one of the modes the platform offers, optionally with a coupon."""
+    paid in one of the modes the platform offers, optionally with a coupon. Without a
+    technician, dispatch finds one near the address."""
 
-    technician_id: EntityId
+    technician_id: EntityId | None = Field(
+        default=None,
+        description="Who serves it. Omitted or null: dispatch finds a technician near the "
+        "address (which is then required: address or address_id), at the catalog price "
+        "(409 no_technician_available when nobody near is free then).",
+    )
     service_id: EntityId
     start: Instant = Field(
         description="A start from GET /technicians/{id}/slots, ISO 8601 with offset.",
@@ -65,6 +84,89 @@ class TransitionIn(InModel):
     """Optional reason for a lifecycle action (kept on the order's timeline)."""
 
     reason: str = Field(default="", max_length=500)
+
+
+#: Who sees the whole dispatch state of an order (the others see its outline).
+_DISPATCHERS = frozenset({Role.PLATFORM, Role.STORE, Role.SYSTEM})
+
+
+def sees_dispatch(viewer: Actor) -> bool:
+    """Whether ``viewer`` sees the whole dispatch state: holder, offers, refusals."""
+    return viewer.role in _DISPATCHERS
+
+
+class OfferOut(OutModel):
+    """An order offered to one technician until ``expires_at`` (派单)."""
+
+    technician_id: str
+    number: int = Field(description="Which offer of the order this is (1 for the first).")
+    made_at: AwareDatetime
+    expires_at: AwareDatetime = Field(description="When it times out unanswered.")
+
+
+class DispatchOut(OutModel):
+    """How an order placed without a technician finds one, and where that stands.
+
+    The last six fields are shown to dispatchers (the platform, a store) only; for a
+    customer or a technician they are null (a technician sees an offer made to himself).
+    """
+
+    mode: DispatchMode = Field(
+        description="auto: the best candidate gets it; offer: offered to one at a time; "
+        "grab: broadcast, the first valid grab wins; manual: a dispatcher assigns it."
+    )
+    waiting: bool = Field(description="true while the order waits for a technician.")
+    opened_at: AwareDatetime | None = Field(
+        description="When dispatch started looking (once paid); null before."
+    )
+    assigned_by: DispatchMode | None = Field(
+        description="How its technician came (auto, offer, grab, manual); null while waiting."
+    )
+    escalated_at: AwareDatetime | None = Field(
+        description="When it was handed to a dispatcher (dispatchers only)."
+    )
+    holder: str | None = Field(
+        description="Whose calendar holds the order's time while nobody is assigned "
+        "(dispatchers only)."
+    )
+    offers: int | None = Field(description="Offers made so far (dispatchers only).")
+    offer: OfferOut | None = Field(
+        description="The standing offer (dispatchers, and the technician it is made to)."
+    )
+    refused: list[str] | None = Field(
+        description="Technicians who refused it or let an offer time out: never asked "
+        "again (dispatchers only)."
+    )
+    broadcast: list[str] | None = Field(
+        description="Whom the grab broadcast reached, best first (dispatchers only)."
+    )
+
+    @classmethod
+    def from_domain(cls, state: DispatchState, time_zone: str, viewer: Actor) -> DispatchOut:
+        """``state`` as ``viewer`` may see it, times in ``time_zone``."""
+        offer = state.offer
+        full = sees_dispatch(viewer)
+        shown_offer = None
+        if offer is not None and (full or offer.technician_id == viewer.id):
+            shown_offer = OfferOut(
+                technician_id=offer.technician_id,
+                number=offer.number,
+                made_at=in_zone(offer.made_at, time_zone),
+                expires_at=in_zone(offer.expires_at, time_zone),
+            )
+        escalated = state.escalated_at
+        return cls(
+            mode=state.mode,
+            waiting=state.waiting,
+            opened_at=None if state.opened_at is None else in_zone(state.opened_at, time_zone),
+            assigned_by=state.assigned_by,
+            escalated_at=in_zone(escalated, time_zone) if full and escalated else None,
+            holder=state.holder if full else None,
+            offers=state.offers if full else None,
+            offer=shown_offer,
+            refused=sorted(state.refused) if full else None,
+            broadcast=list(state.broadcast) if full else None,
+        )
 
 
 class ActorOut(OutModel):
@@ -120,11 +222,16 @@ class OrderOut(OutModel):
     paid: MoneyOut | None
     placed_at: AwareDatetime
     timeline: list[TransitionOut]
+    dispatch: DispatchOut | None = Field(
+        description="How an order placed without a technician finds one (null: placed "
+        "with a chosen technician). Dispatchers see all of it, others its outline.",
+    )
 
     @classmethod
-    def from_domain(cls, order: Order) -> OrderOut:
-        """From the domain Order."""
+    def from_domain(cls, order: Order, viewer: Actor) -> OrderOut:
+        """From the domain Order, as ``viewer`` may see it."""
         zone = order.time_zone
+        dispatch = order.dispatch
         return cls(
             id=order.id,
             state=order.state,
@@ -139,6 +246,7 @@ class OrderOut(OutModel):
             paid=MoneyOut.from_domain(order.paid) if order.paid is not None else None,
             placed_at=in_zone(order.placed_at, zone),
             timeline=[TransitionOut.from_domain(r, zone) for r in order.timeline],
+            dispatch=None if dispatch is None else DispatchOut.from_domain(dispatch, zone, viewer),
         )
 
 

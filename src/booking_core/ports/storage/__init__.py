@@ -23,6 +23,7 @@ module                    holds
 ``accounts``              accounts, login sessions, one-time codes — :class:`AccountStore`
 ``notifications``         the inbox, deliveries, preferences, grants —
                           :class:`NotificationStore`
+``dispatch``              dispatch counts per technician — :class:`DispatchStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
 
@@ -64,6 +65,7 @@ from booking_core.ports.storage.catalog import (
     TechnicianRepository,
 )
 from booking_core.ports.storage.customers import CustomerRepository, CustomerStore
+from booking_core.ports.storage.dispatch import DispatchMetricsRepository, DispatchStore
 from booking_core.ports.storage.ledger import LedgerRepository, LedgerStore
 from booking_core.ports.storage.messaging import MessagingStore, OutboxRepository
 from booking_core.ports.storage.notifications import NotificationRepository, NotificationStore
@@ -126,6 +128,8 @@ __all__ = [
     "CouponTemplateRepository",
     "CustomerRepository",
     "CustomerStore",
+    "DispatchMetricsRepository",
+    "DispatchStore",
     "IdempotencyKeyRepository",
     "LedgerRepository",
     "LedgerStore",

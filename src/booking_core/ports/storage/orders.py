@@ -113,6 +113,8 @@ class OrderQuery:
         sort: The order of the result.
         after: Only orders after this cursor in ``sort`` (the next page).
         limit: At most this many orders (1 to :attr:`MAX_LIMIT`).
+        waiting: True: only orders waiting for dispatch to find a technician (placed
+            without one, and none assigned now); False: only the others; None: both.
     """
 
     #: The most orders one query returns.
@@ -129,6 +131,7 @@ class OrderQuery:
     sort: OrderSort = OrderSort.NEWEST_PLACED
     after: OrderCursor | None = None
     limit: int = attrs.field(default=100, validator=_check_limit)
+    waiting: bool | None = None
 
     def admits(self, order: Order, technician_store: StoreId | None) -> bool:
         """Whether ``order`` passes every filter and lies after the cursor (the reference
@@ -142,12 +145,17 @@ class OrderQuery:
             and _within(order.placed_at, self.placed_from, self.placed_until)
             and _within(order.slot.start, self.slot_from, self.slot_until)
             and (self.after is None or self._beyond(order, self.after))
+            and (self.waiting is None or self.waiting == _waits(order))
         )
 
     def _beyond(self, order: Order, cursor: OrderCursor) -> bool:
         key = (self.sort.instant(order), order.id)
         edge = (cursor.at, cursor.order_id)
         return key < edge if self.sort.descending else key > edge
+
+
+def _waits(order: Order) -> bool:
+    return order.dispatch is not None and order.technician_id is None
 
 
 def _within(at: DateTime, start: DateTime | None, end: DateTime | None) -> bool:

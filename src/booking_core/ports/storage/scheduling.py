@@ -14,7 +14,7 @@ from typing import Protocol
 import attrs
 
 from booking_core.catalog import Service
-from booking_core.ids import BookingId, CustomerId, ServiceId, TechnicianId
+from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.scheduling import Booking, Technician
 from booking_core.scheduling.schedule import WorkSchedule
 from booking_core.timerange import TimeRange
@@ -147,6 +147,8 @@ class LockKind(enum.Enum):
     TECHNICIAN = "technician"
     #: Order placements of one customer (the unpaid-order limits).
     CUSTOMER = "customer"
+    #: Who takes one order waiting for dispatch (grabs, offers, assignments).
+    ORDER = "order"
 
 
 @attrs.frozen
@@ -166,6 +168,11 @@ class LockKey:
         """The lock serializing placements of ``customer_id``."""
         return cls(LockKind.CUSTOMER, customer_id)
 
+    @classmethod
+    def order(cls, order_id: OrderId) -> LockKey:
+        """The lock serializing who takes ``order_id`` (grabs, offers, assignments)."""
+        return cls(LockKind.ORDER, order_id)
+
 
 class Locks(Protocol):
     """Named locks held until the unit of work ends."""
@@ -176,7 +183,7 @@ class Locks(Protocol):
 
         Take them before reading what they guard: a second unit of work taking one of the
         same keys waits until the first ends, then reads what it stored. Callers taking
-        several keys take them in one call, customer before technician, so two units of
+        several keys take them in one call, order before customer before technician, so two units of
         work never wait for each other in a cycle. A no-op where writers are already
         serialized for the whole unit of work (SQLite's ``BEGIN IMMEDIATE``, the in-memory
         store). Checks nothing exists; raises nothing of its own.

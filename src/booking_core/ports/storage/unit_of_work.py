@@ -9,6 +9,7 @@ from booking_core.ports.storage.accounts import AccountStore
 from booking_core.ports.storage.audit import AuditStore
 from booking_core.ports.storage.catalog import CatalogStore
 from booking_core.ports.storage.customers import CustomerStore
+from booking_core.ports.storage.dispatch import DispatchStore
 from booking_core.ports.storage.ledger import LedgerStore
 from booking_core.ports.storage.messaging import MessagingStore
 from booking_core.ports.storage.notifications import NotificationStore
@@ -36,6 +37,7 @@ class UnitOfWork(
     AccountStore,
     AuditStore,
     NotificationStore,
+    DispatchStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

@@ -30,4 +30,5 @@ def facts_of(uow: UnitOfWork, order: Order) -> OrderFacts:
         technician_id=technician.id if technician is not None else None,
         technician=technician.name if technician is not None else "",
         store_id=technician.profile.store_id if technician is not None else None,
+        time_zone=order.time_zone,
     )

@@ -40,6 +40,7 @@ from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkS
 from booking_core.testing.contracts.accounts import AccountStorageContract
 from booking_core.testing.contracts.audit import AuditStorageContract
 from booking_core.testing.contracts.customers import CustomerStorageContract
+from booking_core.testing.contracts.dispatch import DispatchStorageContract
 from booking_core.testing.contracts.listing import OrderListingStorageContract
 from booking_core.testing.contracts.notifications import NotificationStorageContract
 from booking_core.testing.contracts.onboarding import OnboardingStorageContract
@@ -100,6 +101,7 @@ class StorageContract(
     AccountStorageContract,
     AuditStorageContract,
     CustomerStorageContract,
+    DispatchStorageContract,
     NotificationStorageContract,
     OnboardingStorageContract,
     OrderListingStorageContract,

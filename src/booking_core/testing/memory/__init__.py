@@ -6,7 +6,8 @@ that :meth:`InMemoryUnitOfWork.commit` swaps in atomically. Every lock the port 
 (``uow.locks.take``, ``uow.orders.lock``) is therefore held already.
 
 One module per area, as the port (``booking_core.ports.storage``): ``catalog``,
-``scheduling``, ``orders``, ``payments``, ``promotions``, ``ledger``, ``messaging``;
+``scheduling``, ``orders``, ``payments``, ``promotions``, ``ledger``, ``messaging``,
+``dispatch``;
 ``store`` holds the store and its unit of work, ``table`` the rows every repository reads.
 """
 

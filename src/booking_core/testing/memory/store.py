@@ -20,6 +20,7 @@ from booking_core.ports.storage import (
     CouponRepository,
     CouponTemplateRepository,
     CustomerRepository,
+    DispatchMetricsRepository,
     IdempotencyKeyRepository,
     LedgerRepository,
     Locks,
@@ -45,6 +46,7 @@ from booking_core.testing.memory.catalog import (
     InMemoryTechnicians,
 )
 from booking_core.testing.memory.customers import InMemoryCustomers
+from booking_core.testing.memory.dispatch import InMemoryDispatchMetrics
 from booking_core.testing.memory.ledger import InMemoryJournal
 from booking_core.testing.memory.messaging import InMemoryJobs, InMemoryOutbox
 from booking_core.testing.memory.notifications import InMemoryNotifications
@@ -113,6 +115,7 @@ _TABLES = (
     "notification_deliveries",
     "notification_preferences",
     "subscription_grants",
+    "dispatch_metrics",
 )
 
 
@@ -184,6 +187,9 @@ class InMemoryUnitOfWork:
         self.accounts: AccountRepository = InMemoryAccounts(self, "accounts", "account")
         self.notifications: NotificationRepository = InMemoryNotifications(
             self, "notifications", "notification"
+        )
+        self.dispatch_metrics: DispatchMetricsRepository = InMemoryDispatchMetrics(
+            self, "dispatch_metrics", "dispatch_metrics"
         )
 
     def __enter__(self) -> Self:

@@ -7,8 +7,8 @@ agendas, locks), :mod:`.orders` (orders, idempotency keys, reviews, positions, c
 :mod:`.promotions` (coupon templates, coupons, campaigns), :mod:`.ledger`,
 :mod:`.onboarding` (technicians' applications), :mod:`.stores` (stores, announcements),
 :mod:`.audit` (the audit log), :mod:`.accounts` (sign-in accounts, sessions, one-time
-codes), :mod:`.notifications` (the inbox, deliveries, preferences, subscription grants) and
-:mod:`.jobs` (jobs and the outbox);
+codes), :mod:`.notifications` (the inbox, deliveries, preferences, subscription grants),
+:mod:`.dispatch` (dispatch counts per technician) and :mod:`.jobs` (jobs and the outbox);
 :mod:`._base` holds what they share. Every public name is re-exported here.
 
 **Statements are built once.** Each statement is an immutable module constant built at
@@ -39,6 +39,7 @@ from booking_core_sqlalchemy.repositories.catalog import (
     SqlAlchemyTechnicianRepository,
 )
 from booking_core_sqlalchemy.repositories.customers import SqlAlchemyCustomerRepository
+from booking_core_sqlalchemy.repositories.dispatch import SqlAlchemyDispatchMetricsRepository
 from booking_core_sqlalchemy.repositories.jobs import (
     SqlAlchemyJobRepository,
     SqlAlchemyOutboxRepository,
@@ -89,6 +90,7 @@ __all__ = [
     "SqlAlchemyCouponRepository",
     "SqlAlchemyCouponTemplateRepository",
     "SqlAlchemyCustomerRepository",
+    "SqlAlchemyDispatchMetricsRepository",
     "SqlAlchemyIdempotencyKeyRepository",
     "SqlAlchemyJobRepository",
     "SqlAlchemyLedgerRepository",

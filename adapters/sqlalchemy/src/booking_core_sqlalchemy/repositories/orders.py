@@ -104,6 +104,8 @@ _NEXT_ORDER_NUMBER: Final = PerDialect(
 _STORE_TECHNICIANS: Final = select(technicians.c.id).where(
     technicians.c.profile["store_id"].as_string() == bindparam("store_id")
 )
+# Waiting for dispatch: placed without a technician, none assigned yet (OrderQuery.admits).
+_WAITING: Final = and_(orders.c.technician_id.is_(None), orders.c.dispatch.is_not(None))
 _SORT_COLUMN: Final = {
     OrderSort.NEWEST_PLACED: orders.c.placed_at,
     OrderSort.SOONEST_SLOT: orders.c.slot_start,
@@ -117,7 +119,8 @@ def _find(query: OrderQuery) -> tuple[Any, dict[str, Any]]:
     Only the filters that are set become conditions, so each shape of query is its own
     (cached) statement; the store filter is a subquery over the technicians' profiles, and
     the cursor a row comparison ``(instant, id) < (:at, :id)`` that an index on the sort
-    column can serve.
+    column can serve. ``waiting=True`` is spelled as the predicate of the partial index
+    ``ix_orders_waiting``, so the dispatcher's board reads that index alone.
     """
     c = orders.c
     conditions: list[Any] = []
@@ -142,6 +145,8 @@ def _find(query: OrderQuery) -> tuple[Any, dict[str, Any]]:
             bound = bindparam(name, type_=UtcDateTime())
             conditions.append(column >= bound if low else column < bound)
             params[name] = getattr(query, name)
+    if query.waiting is not None:
+        conditions.append(_WAITING if query.waiting else ~_WAITING)
     sort_column = _SORT_COLUMN[query.sort]
     descending = query.sort.descending
     if query.after is not None:

@@ -80,6 +80,7 @@ from booking_core_sqlalchemy.tables import (
 __all__ = [
     "BOOKING_LOCK_CLASS",
     "CUSTOMER_LOCK_CLASS",
+    "ORDER_LOCK_CLASS",
     "SqlAlchemyAgendaRepository",
     "SqlAlchemyBookingRepository",
     "SqlAlchemyLocks",
@@ -91,8 +92,14 @@ __all__ = [
 BOOKING_LOCK_CLASS: Final = 0x626B67  # "bkg"
 #: First key of the advisory locks serializing one customer's order placements.
 CUSTOMER_LOCK_CLASS: Final = 0x637573  # "cus"
+#: First key of the advisory locks serializing who takes one order waiting for dispatch.
+ORDER_LOCK_CLASS: Final = 0x6F7264  # "ord"
 _LOCK_SPACES: Final = MappingProxyType(
-    {LockKind.TECHNICIAN: BOOKING_LOCK_CLASS, LockKind.CUSTOMER: CUSTOMER_LOCK_CLASS}
+    {
+        LockKind.TECHNICIAN: BOOKING_LOCK_CLASS,
+        LockKind.CUSTOMER: CUSTOMER_LOCK_CLASS,
+        LockKind.ORDER: ORDER_LOCK_CLASS,
+    }
 )
 
 _ID: BindParameter[str] = bindparam("by_id")
