@@ -351,6 +351,32 @@ def test_only_the_offered_technician_may_accept_or_refuse() -> None:
     assert _order(world, order_id).technician_id is None
 
 
+def test_a_technician_lists_the_offers_standing_for_him() -> None:
+    world = dispatch_world(OFFER)
+    t0, t1 = world.technicians[:2]
+    order_id = world.place()
+    _settle(world)
+
+    mine = world.app.dispatch.offers(world.actor(t0))
+    others = world.app.dispatch.offers(world.actor(t1))
+    _wait(world, 60)  # it lapsed (and went to T1)
+    lapsed = world.app.dispatch.offers(world.actor(t0))
+
+    assert [(e.order.id, round(e.distance_km or 0, 3)) for e in mine] == [(order_id, 0.5)]
+    assert others == []
+    assert lapsed == []
+    assert [e.order.id for e in world.app.dispatch.offers(world.actor(t1))] == [order_id]
+    with pytest.raises(PermissionDenied):
+        world.app.dispatch.offers(Actor.customer("cus_1"))
+
+
+def test_answering_an_offer_of_an_unknown_order_says_no_offer_stands() -> None:
+    world = dispatch_world(OFFER)
+
+    with pytest.raises(OfferNotOpen):  # not NotFound: no way to probe which ids exist
+        world.app.dispatch.refuse_offer(OrderId("ord_nope"), world.actor(world.technicians[0]))
+
+
 def test_an_offer_cannot_be_accepted_at_its_deadline() -> None:
     world = dispatch_world(OFFER)
     t0 = world.technicians[0]
@@ -672,6 +698,8 @@ def test_candidates_are_ranked_then_the_excluded_with_why() -> None:
         t0: Exclusion.EXCLUDED,
         t2: Exclusion.BUSY,
     }
+    names = {r.technician_id: r.name for r in rows}
+    assert names == {t0: "T0", t1: "T1", t2: "T2", t3: "T3"}  # a board shows names
     assert {r.technician_id: round(r.distance_km or 0, 2) for r in rows} == {
         t0: 0.5, t1: 1.0, t2: 1.5, t3: 2.0,
     }  # fmt: skip

@@ -648,6 +648,7 @@ ROWS: Final[tuple[Row, ...]] = (
     # --- dispatch: technicians grab and answer offers; dispatchers (orders staff, stores)
     # see the board and assign. The technician is in the store; his colleague in none. ------
     Row("GET /dispatch/pool", ok=TECHNICIANS),
+    Row("GET /dispatch/offers", ok=TECHNICIANS),
     # Both may grab it (online, near, free then): the first valid grab wins.
     Row("POST /orders/{order_id}/grab", ok=TECHNICIANS, path={"order_id": "$grab_order"}),
     # Offered to the technician: for his colleague no offer stands (409 offer_not_open).

@@ -413,6 +413,8 @@ UNPAGED = {
     "/ledger/orders/{order_id}",
     # The nearest few only (``limit``, at most 100): a technician grabs from the top.
     "/dispatch/pool",
+    # The offers standing for one technician: one at a time, as dispatch offers.
+    "/dispatch/offers",
     # Everyone within one order's dispatch radius (a few kilometres).
     "/dispatch/board/{order_id}/candidates",
 }

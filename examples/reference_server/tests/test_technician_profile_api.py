@@ -80,6 +80,7 @@ def test_a_technician_is_registered_with_a_profile_and_found_by_it(
         "rating": "4.8",
         "accepts_grabs": False,
         "max_orders_per_day": 6,
+        "working_area": None,
     }
     found = client.get(
         "/slots", params={"service_id": shop["service_id"], "first_day": DAY, "gender": "female"}
@@ -105,7 +106,29 @@ def test_a_technician_without_a_profile_shows_an_empty_one(
         "rating": None,
         "accepts_grabs": True,
         "max_orders_per_day": None,
+        "working_area": None,
     }
+
+
+def test_a_drawn_working_area_is_kept_and_shown_corner_by_corner(
+    client: TestClient, shop: dict[str, str], platform: dict[str, str], employed: str
+) -> None:
+    # given a district drawn as four corners (黄浦区, roughly)
+    district = [
+        {"lat": 31.21, "lon": 121.46},
+        {"lat": 31.21, "lon": 121.50},
+        {"lat": 31.25, "lon": 121.50},
+        {"lat": 31.25, "lon": 121.46},
+    ]
+
+    # when the platform sets it as his working area, then clears it
+    drawn = _put(client, employed, _profile(shop["service_id"], working_area=district), platform)
+    cleared = _put(client, employed, _profile(shop["service_id"]), platform)
+
+    # then it comes back corner by corner, and a profile without it has none
+    assert drawn.status_code == 200, drawn.json()
+    assert drawn.json()["profile"]["working_area"] == district
+    assert cleared.json()["profile"]["working_area"] is None
 
 
 def test_a_technician_edits_his_profile_but_keeps_his_rating(
@@ -230,6 +253,21 @@ def test_editing_needs_an_actor_and_an_existing_technician(
         ({"max_orders_per_day": 0}, "invalid_input"),
         ({"max_orders_per_day": 49}, "invalid_input"),
         ({"accepts_grabs": "sometimes"}, "invalid_input"),
+        ({"working_area": [{"lat": 31.2, "lon": 121.4}] * 3}, "invalid_input"),
+        (
+            {
+                "working_area": [
+                    {"lat": 31.2, "lon": 121.4},
+                    {"lat": 31.3, "lon": 121.4},
+                    {"lat": 31.4, "lon": 121.4},
+                ]
+            },
+            "invalid_input",
+        ),
+        (
+            {"working_area": [{"lat": 31.2, "lon": 121.4}, {"lat": 31.3, "lon": 121.5}]},
+            "invalid_input",
+        ),
         ({"store_id": "bad id!"}, "invalid_input"),
         ({"stars": 5}, "invalid_input"),
     ],
@@ -247,6 +285,9 @@ def test_editing_needs_an_actor_and_an_existing_technician(
         "a daily maximum of zero",
         "a daily maximum above 48",
         "grabs neither on nor off",
+        "a working area of one repeated corner",
+        "a working area on one line",
+        "a working area of two corners",
         "malformed store id",
         "unknown field",
     ],

@@ -52,7 +52,7 @@ class DispatchMetrics:
         if self.offered == 0:
             return None
         rate = Decimal(self.accepted) / Decimal(self.offered)
-        return min(Decimal(1), rate.quantize(_RATE_STEP, rounding=ROUND_HALF_UP))
+        return min(Decimal(1), rate).quantize(_RATE_STEP, rounding=ROUND_HALF_UP)
 
     def counted(self, outcome: DispatchOutcome, at: DateTime) -> DispatchMetrics:
         """These counts with ``outcome`` at ``at`` added (what storage does atomically)."""

@@ -64,10 +64,17 @@ _WAITING_STATES: Final = frozenset({OrderState.PENDING_PAYMENT, OrderState.PENDI
 
 @attrs.frozen
 class PoolEntry:
-    """An order a technician may grab, and how far it is from him."""
+    """An order a technician may grab (or was offered), and how far it is from him (None:
+    where he is is not known)."""
 
     order: Order
-    distance_km: float
+    distance_km: float | None
+
+
+def _deadline(entry: PoolEntry) -> tuple[DateTime, str]:
+    offer = entry.order.dispatch.offer if entry.order.dispatch is not None else None
+    assert offer is not None
+    return offer.expires_at, entry.order.id
 
 
 @attrs.frozen
@@ -76,6 +83,7 @@ class BoardCandidate:
     explanation) if he may take it, else the first rule he fails (``excluded``)."""
 
     technician_id: TechnicianId
+    name: str
     distance_km: float | None
     ranked: RankedCandidate | None
     excluded: Exclusion | None
@@ -289,10 +297,15 @@ class DispatchService:
         return order
 
     def _offered_to(self, uow: UnitOfWork, order_id: OrderId, actor: Actor, now: DateTime) -> Order:
-        order = _locked(uow, order_id)
-        offer = order.dispatch.offer if order.dispatch is not None else None
+        try:
+            order: Order | None = _locked(uow, order_id)
+        except NotFound:
+            order = None  # answered as any order not offered to him: no probing which exist
+        dispatch = order.dispatch if order is not None else None
+        offer = dispatch.offer if dispatch is not None else None
         if (
-            offer is None
+            order is None
+            or offer is None
             or offer.technician_id != actor.id
             or now >= offer.expires_at
             or not _open(order)
@@ -408,8 +421,42 @@ class DispatchService:
                 )  # fmt: skip
                 if looked.ranked:
                     entries.append(PoolEntry(order, looked.distances[technician_id]))
-        entries.sort(key=lambda e: (e.distance_km, e.order.id))
+        entries.sort(key=lambda e: (e.distance_km or 0.0, e.order.id))
         return entries[:limit]
+
+    def offers(self, actor: Actor) -> list[PoolEntry]:
+        """The offers standing for the acting technician (one, usually), soonest deadline
+        first, each with how far the order is from him."""
+        require_role(actor, Role.TECHNICIAN, "lists his offers")
+        technician_id = TechnicianId(actor.id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            waiting = uow.orders.find(
+                OrderQuery(
+                    waiting=True, states=frozenset({OrderState.PENDING_ACCEPTANCE}),
+                    sort=OrderSort.SOONEST_SLOT, limit=OrderQuery.MAX_LIMIT,
+                )
+            )  # fmt: skip
+            here = self._dispatching.locator.position(uow, technician_id)
+        mine = [
+            order
+            for order in waiting
+            if order.dispatch is not None
+            and order.dispatch.offer is not None
+            and order.dispatch.offer.technician_id == technician_id
+            and now < order.dispatch.offer.expires_at
+        ]
+        entries = [
+            PoolEntry(
+                order,
+                here.distance_km(order.destination)
+                if here is not None and order.destination is not None
+                else None,
+            )
+            for order in mine
+        ]
+        entries.sort(key=_deadline)
+        return entries
 
     # -- dispatchers -----------------------------------------------------------------------
 
@@ -447,11 +494,21 @@ class DispatchService:
                     uow, order.destination, self._dispatching.plan_for(order).radius_km
                 )
             )
+        locator = self._dispatching.locator
+
+        def name(technician_id: TechnicianId) -> str:
+            known = locator.technician(technician_id)
+            return known.name if known is not None else technician_id
+
         rows = [
-            BoardCandidate(c.technician_id, looked.distances[c.technician_id], c, None)
+            BoardCandidate(
+                c.technician_id, name(c.technician_id), looked.distances[c.technician_id], c, None
+            )
             for c in looked.ranked
         ]
-        rows.extend(BoardCandidate(tid, near.get(tid), None, why) for tid, why in looked.left_out)
+        rows.extend(
+            BoardCandidate(tid, name(tid), near.get(tid), None, why) for tid, why in looked.left_out
+        )
         return rows
 
     def assign(

@@ -34,6 +34,8 @@ from booking_server.schemas.dispatch import (
     CandidateList,
     CandidateOut,
     DispatchMetricsOut,
+    OfferEntryOut,
+    OfferList,
     PoolEntryOut,
     PoolList,
     RefuseIn,
@@ -62,6 +64,15 @@ def dispatch_pool(
     street address. 403 ``permission_denied`` for anyone but a technician."""
     entries = app.dispatch.pool(actor, limit=limit)
     return PoolList(items=[PoolEntryOut.from_domain(e) for e in entries])
+
+
+@router.get("/dispatch/offers", summary="Offers standing for me (technician)")
+def dispatch_offers(app: Booking, actor: CurrentActor) -> OfferList:
+    """The orders offered to the acting technician that he has not answered yet, soonest
+    deadline first: what the pool shows of each, and until when the offer stands (accept or
+    refuse it before). 403 ``permission_denied`` for anyone but a technician."""
+    entries = app.dispatch.offers(actor)
+    return OfferList(items=[OfferEntryOut.of(e) for e in entries])
 
 
 @router.post("/orders/{order_id}/grab", summary="Grab an order (technician)", responses=_CHANGES)

@@ -30,6 +30,8 @@ __all__ = [
     "CandidateOut",
     "DispatchMetricsOut",
     "FactorOut",
+    "OfferEntryOut",
+    "OfferList",
     "PoolEntryOut",
     "PoolList",
     "RefuseIn",
@@ -49,7 +51,10 @@ class PoolEntryOut(OutModel):
     number: str
     service_id: str
     slot: SlotOut
-    distance_km: float = Field(description="Straight-line kilometres from him to the address.")
+    distance_km: float | None = Field(
+        description="Straight-line kilometres from him to the address (null: where he is "
+        "is not known)."
+    )
     city: str | None = Field(description="The address's city (null: placed at a bare point).")
     district: str | None
 
@@ -63,10 +68,31 @@ class PoolEntryOut(OutModel):
             number=order.number,
             service_id=order.service_id,
             slot=SlotOut.from_domain(order.slot, order.time_zone),
-            distance_km=_km(entry.distance_km),
+            distance_km=None if entry.distance_km is None else _km(entry.distance_km),
             city=None if contact is None else contact.city,
             district=None if contact is None else contact.district,
         )
+
+
+class OfferEntryOut(PoolEntryOut):
+    """An order offered to him: what the pool shows, and until when the offer stands."""
+
+    expires_at: AwareDatetime = Field(description="When the offer times out unanswered.")
+
+    @classmethod
+    def of(cls, entry: PoolEntry) -> OfferEntryOut:
+        """The answer for an offer ``entry``."""
+        order = entry.order
+        offer = order.dispatch.offer if order.dispatch is not None else None
+        assert offer is not None, "an offer entry has its offer"
+        seen = PoolEntryOut.from_domain(entry)
+        return cls(**seen.model_dump(), expires_at=in_zone(offer.expires_at, order.time_zone))
+
+
+class OfferList(OutModel):
+    """The offers standing for him, soonest deadline first."""
+
+    items: list[OfferEntryOut]
 
 
 class PoolList(OutModel):
@@ -132,6 +158,7 @@ class CandidateOut(OutModel):
     excluded with the first rule he fails."""
 
     technician_id: str
+    name: str
     distance_km: float | None
     score: str | None = Field(description="The sum of the points (null: excluded).")
     explanation: list[FactorOut] = Field(description="Every factor (empty: excluded).")
@@ -148,6 +175,7 @@ class CandidateOut(OutModel):
         lines = () if ranked is None else ranked.explanation
         return cls(
             technician_id=row.technician_id,
+            name=row.name,
             distance_km=None if row.distance_km is None else _km(row.distance_km),
             score=None if ranked is None else str(ranked.score),
             explanation=[FactorOut.from_domain(line) for line in lines],

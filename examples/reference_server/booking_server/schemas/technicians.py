@@ -14,7 +14,7 @@ from annotated_types import Interval
 from pydantic import Field, StrictInt, StringConstraints
 
 from booking_core.ids import ServiceId, StoreId
-from booking_core.scheduling import DispatchSettings, Technician, WeeklyHours
+from booking_core.scheduling import DispatchSettings, PolygonArea, Technician, WeeklyHours
 from booking_core.scheduling.dispatch_settings import MAX_ORDERS_PER_DAY
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import (
@@ -100,6 +100,24 @@ class ServiceAreaIn(InModel):
         return ServiceArea(GeoPoint(self.lat, self.lon), self.radius_km)
 
 
+#: The most corners a working area may have (a district's outline needs far fewer).
+MAX_VERTICES = 200
+
+
+class VertexIn(InModel):
+    """A corner of a working area drawn on a map."""
+
+    lat: float = Field(ge=-90, le=90, strict=True, examples=[31.2304])
+    lon: float = Field(ge=-180, le=180, strict=True, examples=[121.4737])
+
+
+class VertexOut(OutModel):
+    """A corner of a working area."""
+
+    lat: float
+    lon: float
+
+
 class ServiceAreaOut(OutModel):
     """A circle the technician serves."""
 
@@ -144,6 +162,13 @@ class ProfileIn(InModel):
         le=MAX_ORDERS_PER_DAY,
         description="The most orders dispatch gives him in one local day (null: no maximum).",
     )
+    working_area: list[VertexIn] | None = Field(
+        default=None,
+        min_length=3,
+        max_length=MAX_VERTICES,
+        description="Where he takes dispatched orders, a polygon of 3 or more distinct "
+        "corners within 500 km of the first, not on one line (null: his service area).",
+    )
 
     def to_domain(self) -> TechnicianProfile:
         """The domain profile."""
@@ -157,7 +182,13 @@ class ProfileIn(InModel):
             prices={ServiceId(k): v.to_domain() for k, v in self.prices.items()},
             store_id=StoreId(self.store_id) if self.store_id is not None else None,
             service_area=self.service_area.to_domain() if self.service_area else None,
-            dispatch=DispatchSettings(self.accepts_grabs, self.max_orders_per_day),
+            dispatch=DispatchSettings(
+                self.accepts_grabs,
+                self.max_orders_per_day,
+                None
+                if self.working_area is None
+                else PolygonArea([GeoPoint(v.lat, v.lon) for v in self.working_area]),
+            ),
         )
 
 
@@ -176,6 +207,7 @@ class ProfileOut(OutModel):
     )
     accepts_grabs: bool
     max_orders_per_day: int | None
+    working_area: list[VertexOut] | None
 
     @classmethod
     def from_domain(cls, profile: TechnicianProfile) -> ProfileOut:
@@ -190,6 +222,9 @@ class ProfileOut(OutModel):
             rating=str(profile.rating) if profile.rating is not None else None,
             accepts_grabs=profile.dispatch.accepts_grabs,
             max_orders_per_day=profile.dispatch.max_orders_per_day,
+            working_area=None
+            if (drawn := profile.dispatch.working_area) is None
+            else [VertexOut(lat=v.lat, lon=v.lon) for v in drawn.vertices],
         )
 
 
