@@ -60,6 +60,14 @@ _SYSTEM: Final = Actor.system("dispatch")
 #: How many candidates one round tries to take the time of before it gives up.
 _TRIES: Final = 10
 _WAITING_STATES: Final = frozenset({OrderState.PENDING_PAYMENT, OrderState.PENDING_ACCEPTANCE})
+#: Orders dispatch is looking for a technician for now (paid, or nothing due), soonest
+#: first: what a technician may grab or has been offered.
+_PAID_AND_WAITING: Final = OrderQuery(
+    waiting=True,
+    states=frozenset({OrderState.PENDING_ACCEPTANCE}),
+    sort=OrderSort.SOONEST_SLOT,
+    limit=OrderQuery.MAX_LIMIT,
+)
 
 
 @attrs.frozen
@@ -399,12 +407,7 @@ class DispatchService:
         now = self._clock.now()
         entries: list[PoolEntry] = []
         with self._uow() as uow:
-            waiting = uow.orders.find(
-                OrderQuery(
-                    waiting=True, states=frozenset({OrderState.PENDING_ACCEPTANCE}),
-                    sort=OrderSort.SOONEST_SLOT, limit=OrderQuery.MAX_LIMIT,
-                )
-            )  # fmt: skip
+            waiting = uow.orders.find(_PAID_AND_WAITING)
             here = self._dispatching.locator.position(uow, technician_id)
             for order in waiting:
                 if order.dispatch is None or order.dispatch.mode is not DispatchMode.GRAB:
@@ -431,12 +434,7 @@ class DispatchService:
         technician_id = TechnicianId(actor.id)
         now = self._clock.now()
         with self._uow() as uow:
-            waiting = uow.orders.find(
-                OrderQuery(
-                    waiting=True, states=frozenset({OrderState.PENDING_ACCEPTANCE}),
-                    sort=OrderSort.SOONEST_SLOT, limit=OrderQuery.MAX_LIMIT,
-                )
-            )  # fmt: skip
+            waiting = uow.orders.find(_PAID_AND_WAITING)
             here = self._dispatching.locator.position(uow, technician_id)
         mine = [
             order
