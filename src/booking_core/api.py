@@ -61,6 +61,7 @@ from booking_core.services.dispatch import BoardCandidate, DispatchService, Pool
 from booking_core.services.holds import HoldService, HoldSlot
 from booking_core.services.jobs import JobKind, JobRun, JobRunner
 from booking_core.services.ledger import LedgerService
+from booking_core.services.loyalty import CheckInResult, LoyaltyService
 from booking_core.services.modification import ModificationResult, ModificationService
 from booking_core.services.notifications import NotificationService
 from booking_core.services.onboarding import ApplyAsTechnician, OnboardingService
@@ -71,7 +72,14 @@ from booking_core.services.ordering import (
     TechnicianView,
 )
 from booking_core.services.payments import PaymentService, ReconcileReport
+from booking_core.services.payouts import PayoutService
 from booking_core.services.pricing import PricedCart, QuoteService, StaticPricingRules
+from booking_core.services.referrals import (
+    CommissionStatement,
+    ReferralService,
+    ReferralSummary,
+    TeamLevel,
+)
 from booking_core.services.relay import OutboxRelay, RelayRun
 from booking_core.services.rescheduling import RescheduleBooking, ReschedulingService
 from booking_core.services.reviews import ReviewService, SubmitReview
@@ -101,6 +109,8 @@ __all__ = [
     "CartItem",
     "CartRequest",
     "CatalogService",
+    "CheckInResult",
+    "CommissionStatement",
     "ContactService",
     "CouponService",
     "CreateCategory",
@@ -116,6 +126,7 @@ __all__ = [
     "JobRun",
     "JobRunner",
     "LedgerService",
+    "LoyaltyService",
     "ModificationResult",
     "ModificationService",
     "NewAddress",
@@ -125,6 +136,7 @@ __all__ = [
     "OrderingService",
     "OutboxRelay",
     "PaymentService",
+    "PayoutService",
     "PlaceOrder",
     "Placement",
     "PoolEntry",
@@ -132,6 +144,8 @@ __all__ = [
     "PricedCart",
     "QuoteService",
     "ReconcileReport",
+    "ReferralService",
+    "ReferralSummary",
     "RegisterTechnician",
     "RelayRun",
     "RescheduleBooking",
@@ -143,6 +157,7 @@ __all__ = [
     "StaticPricingRules",
     "StoreService",
     "SubmitReview",
+    "TeamLevel",
     "TechnicianOffer",
     "TechnicianService",
     "TechnicianStatus",

@@ -11,20 +11,24 @@ from pendulum import Duration
 from booking_core.dispatch import GridIndex
 from booking_core.dispatch.plan import DispatchPolicy
 from booking_core.ledger import RateTable
+from booking_core.loyalty import LoyaltyPolicy
 from booking_core.notifications.channel import Channel
 from booking_core.notifications.reminders import ReminderPolicy
 from booking_core.notifications.rules import DEFAULT_RULES, Rule
 from booking_core.onboarding import VerificationPolicy
 from booking_core.orders.policy import OrderPolicy
 from booking_core.orders.privacy import PrivacyPolicy
+from booking_core.payouts import WithdrawalRules
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.notifier import AddressBook
 from booking_core.ports.payments import PaymentGateway
+from booking_core.ports.payouts import PayoutGateway
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.spatial import SpatialIndex
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
+from booking_core.referrals import ReferralPolicy
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import StraightLineTravel
 from booking_core.scheduling.offer_memo import OfferMemo
@@ -47,18 +51,22 @@ from booking_core.services.dispatch import DispatchService
 from booking_core.services.holds import HoldService
 from booking_core.services.jobs import JobHandler, JobKind, JobRunner
 from booking_core.services.ledger import DEFAULT_RATES, LedgerService
+from booking_core.services.loyalty import LoyaltyService
 from booking_core.services.modification import ModificationService
 from booking_core.services.notifications import NotificationService
 from booking_core.services.onboarding import OnboardingService
 from booking_core.services.ordering import OrderingService
 from booking_core.services.payments import PaymentService
+from booking_core.services.payouts import DEFAULT_WITHDRAWAL_RULES, PayoutService
 from booking_core.services.pricing import QuoteService, StaticPricingRules
+from booking_core.services.referrals import ReferralService
 from booking_core.services.relay import OutboxRelay
 from booking_core.services.reminders import Reminders
 from booking_core.services.rescheduling import ReschedulingService
 from booking_core.services.reviews import ReviewService
 from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.commissions import Commissions
 from booking_core.services.steps.dispatching import Dispatching
 from booking_core.services.steps.locator import TechnicianLocator
 from booking_core.services.steps.notices import Notices
@@ -114,6 +122,9 @@ class BookingApp:
     relay: OutboxRelay
     backoff: Backoff
     dispatch: DispatchService
+    referrals: ReferralService
+    payouts: PayoutService
+    loyalty: LoyaltyService
 
     def worker(self, name: str, *, lease: Duration | None = None) -> JobRunner:
         """A job runner for worker ``name`` with every job's handler, holding each claimed
@@ -133,7 +144,11 @@ class BookingApp:
         self, name: str, *, batch: int = 20, lease: Duration | None = None
     ) -> Worker:
         """The whole worker ``name``: relays the outbox, then runs due jobs (``batch`` at a
-        time), round after round (:meth:`Worker.run`) — what a worker process runs."""
+        time), round after round (:meth:`Worker.run`) — what a worker process runs.
+
+        Making one also starts the platform's periodic jobs (points expiry, tier reviews):
+        they are named by their period's tick, so every worker starting names the same ones."""
+        self.loyalty.start_jobs()
         return Worker(self.relay, self.worker(name, lease=lease), batch=batch)
 
 
@@ -160,6 +175,10 @@ def build(
     backoff: Backoff | None = None,
     dispatch_policy: DispatchPolicy | None = None,
     spatial_index: Callable[[], SpatialIndex] | None = None,
+    referral_policy: ReferralPolicy | None = None,
+    withdrawal_rules: WithdrawalRules | None = None,
+    payouts: PayoutGateway | None = None,
+    loyalty_policy: LoyaltyPolicy | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (system clock, UUID ids and straight-line
     travel times by default; pricing without tier discounts, 满减 or points unless
@@ -182,7 +201,15 @@ def build(
     orders placed without a technician dispatched by ``dispatch_policy``, default
     :class:`~booking_core.dispatch.DispatchPolicy`: auto-assign within 5 km, over the
     online technicians kept in indexes ``spatial_index`` makes, default
-    :class:`~booking_core.dispatch.GridIndex`).
+    :class:`~booking_core.dispatch.GridIndex`); referrals, distributors and commissions by
+    ``referral_policy``, default :class:`~booking_core.referrals.ReferralPolicy`: bound until
+    the first order, open admission, 5 % and 2 % over two levels, settled 7 days after
+    completion; withdrawals of technicians and stores under ``withdrawal_rules``, default
+    :data:`~booking_core.services.payouts.DEFAULT_WITHDRAWAL_RULES`, paid out through
+    ``payouts`` — none by default: withdrawals are requested and decided, and their pay jobs
+    wait, dead, until a gateway is configured and they are retried); points, check-ins and
+    tiers by ``loyalty_policy``, default :class:`~booking_core.loyalty.LoyaltyPolicy`: 1
+    point per yuan paid, points valid 365 days, tiers set by hand only).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -261,6 +288,15 @@ def build(
         backoff=backoff,
         max_attempts=MAX_ATTEMPTS,
     )
+    referral_policy = referral_policy or ReferralPolicy()
+    referrals = ReferralService(
+        units,
+        clock,
+        ids,
+        referral_policy,
+        commissions=Commissions(referral_policy, rates),
+        audit=trail,
+    )
     deliveries = DeliveryService(
         units,
         clock,
@@ -268,6 +304,15 @@ def build(
         address_book or AccountAddressBook(units),
         max_attempts=MAX_ATTEMPTS,
     )
+    payouts_service = PayoutService(
+        units,
+        clock,
+        ids,
+        withdrawal_rules or DEFAULT_WITHDRAWAL_RULES,
+        payouts,
+        audit=trail,
+    )
+    loyalty = LoyaltyService(units, clock, loyalty_policy or LoyaltyPolicy(), audit=trail)
     return BookingApp(
         catalog=CatalogService(units, ids, audit=trail),
         technicians=TechnicianService(units, ids, audit=trail, locator=locator),
@@ -306,6 +351,10 @@ def build(
             JobKind.DISPATCH.value: dispatch.run_round,
             JobKind.OFFER_TIMEOUT.value: dispatch.offer_timeout,
             JobKind.ESCALATE_DISPATCH.value: dispatch.escalate_job,
+            JobKind.PAY_WITHDRAWAL.value: payouts_service.run_pay_job,
+            JobKind.SETTLE_COMMISSIONS.value: referrals.run_settle_job,
+            JobKind.EXPIRE_POINTS.value: loyalty.run_expiry_job,
+            JobKind.EVALUATE_TIERS.value: loyalty.run_tier_job,
         },
         uow=units,
         clock=clock,
@@ -323,4 +372,7 @@ def build(
         relay=relay,
         backoff=backoff,
         dispatch=dispatch,
+        referrals=referrals,
+        payouts=payouts_service,
+        loyalty=loyalty,
     )

@@ -27,6 +27,9 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── IdempotencyKeyReused      idempotency_key_reused
     │   ├── PointsNotRedeemable       points_not_redeemable
     │   ├── InvalidApplication        invalid_application
+    │   ├── InvalidReferral           invalid_referral
+    │   ├── InvalidWithdrawalRules    invalid_withdrawal_rules
+    │   ├── InvalidPayoutDestination  invalid_payout_destination
     │   └── InvalidLedgerEntry        invalid_ledger_entry
     │       └── UnbalancedTransaction unbalanced_transaction
     ├── NotFound                      <entity>_not_found
@@ -59,7 +62,12 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── TrackingUnavailable       tracking_unavailable
     │   ├── OrderAlreadyTaken         order_already_taken
     │   ├── OfferNotOpen              offer_not_open
-    │   └── NoTechnicianAvailable     no_technician_available
+    │   ├── NoTechnicianAvailable     no_technician_available
+    │   ├── ReferralNotAllowed        referral_not_allowed
+    │   ├── CommissionNotAllowed      commission_not_allowed
+    │   ├── WithdrawalNotAllowed      withdrawal_not_allowed
+    │   ├── InsufficientBalance       insufficient_balance
+    │   └── InsufficientPoints        insufficient_points
     ├── PermissionDenied              permission_denied
     ├── PaymentError                  payment_error  a dependency failed or refused
     └── StorageUnavailable            storage_unavailable  the database did not answer in time
@@ -75,6 +83,7 @@ __all__ = [
     "ApplicationNotAllowed",
     "BookingError",
     "CampaignBudgetExceeded",
+    "CommissionNotAllowed",
     "ComplaintNotAllowed",
     "ConcurrentUpdate",
     "Conflict",
@@ -90,6 +99,8 @@ __all__ = [
     "IdempotencyConflict",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
+    "InsufficientBalance",
+    "InsufficientPoints",
     "InvalidApplication",
     "InvalidCart",
     "InvalidIdempotencyKey",
@@ -97,13 +108,16 @@ __all__ = [
     "InvalidLedgerEntry",
     "InvalidMoney",
     "InvalidOrderPolicy",
+    "InvalidPayoutDestination",
     "InvalidPromotion",
     "InvalidRates",
+    "InvalidReferral",
     "InvalidSchedule",
     "InvalidText",
     "InvalidTimeRange",
     "InvalidTimeZone",
     "InvalidWebhook",
+    "InvalidWithdrawalRules",
     "MembershipConflict",
     "NoTechnicianAvailable",
     "NotFound",
@@ -114,6 +128,7 @@ __all__ = [
     "PaymentError",
     "PermissionDenied",
     "PointsNotRedeemable",
+    "ReferralNotAllowed",
     "RefundExceedsCaptured",
     "ReviewNotAllowed",
     "ServiceNotOffered",
@@ -128,6 +143,7 @@ __all__ = [
     "TransactionAlreadyReversed",
     "TransitionNotAllowed",
     "UnbalancedTransaction",
+    "WithdrawalNotAllowed",
 ]
 
 
@@ -560,3 +576,62 @@ class NoTechnicianAvailable(Conflict):
     time (or let a dispatcher assign it by hand)."""
 
     code = "no_technician_available"
+
+
+class InvalidWithdrawalRules(InvalidInput):
+    """The withdrawal rules are malformed (a negative minimum, a fee rate outside 0–1, a
+    day of the month that does not exist …); ``details["field"]`` names the culprit."""
+
+    code = "invalid_withdrawal_rules"
+
+
+class InvalidPayoutDestination(InvalidInput):
+    """A bank card or wallet to pay a withdrawal to is malformed (an unmasked card number,
+    an empty account id …)."""
+
+    code = "invalid_payout_destination"
+
+
+class WithdrawalNotAllowed(Conflict):
+    """The withdrawal rules refuse the request as made, or the withdrawal is not in a state
+    that allows the step; ``details["reason"]`` says which rule (``below_minimum``,
+    ``day_not_allowed``, ``too_many_in_period``, ``too_much_in_period``,
+    ``not_above_fee``, ``currency``)."""
+
+    code = "withdrawal_not_allowed"
+
+
+class InsufficientBalance(Conflict):
+    """The payee's available balance is less than the withdrawal asked for (also when
+    requests made at the same moment took it first); ``details`` has both amounts."""
+
+    code = "insufficient_balance"
+
+
+class InsufficientPoints(Conflict):
+    """The customer holds fewer usable points than asked for (``details``: ``balance``,
+    ``asked``); a concurrent spend may have taken them."""
+
+    code = "insufficient_points"
+
+
+class InvalidReferral(InvalidInput):
+    """A referral value breaks its own rules: a member referring himself, a malformed invite
+    code, or a commission plan whose rates or levels contradict themselves."""
+
+    code = "invalid_referral"
+
+
+class ReferralNotAllowed(Conflict):
+    """A referral command conflicts with the stored graph or a distributor's status: the
+    binding would close a cycle, the binding mode does not allow it (now), or the
+    distributor cannot move that way (``details["reason"]`` says which)."""
+
+    code = "referral_not_allowed"
+
+
+class CommissionNotAllowed(Conflict):
+    """A commission cannot move that way: it is not frozen any more, or its unfreeze time
+    has not come (``details["reason"]`` says which)."""
+
+    code = "commission_not_allowed"

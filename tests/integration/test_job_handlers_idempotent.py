@@ -19,20 +19,26 @@ import pytest
 from booking_core.bootstrap import build
 from booking_core.dispatch.plan import DispatchPlan, DispatchPolicy
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.loyalty import LoyaltyPolicy, Tier, TierLadder, TierMetric
+from booking_core.money import Money
 from booking_core.notifications import Recipient
 from booking_core.notifications.channel import Channel
 from booking_core.onboarding import DocumentKind, QualificationDocument
 from booking_core.orders import Actor, Role
 from booking_core.orders.dispatching import DispatchMode
+from booking_core.payouts import Payee, Wallet, WalletProvider
 from booking_core.ports.jobs import Job
+from booking_core.referrals import ReferralPolicy
 from booking_core.scheduling import TechnicianProfile, WeeklyHours, WorkStatus
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import ServiceArea
 from booking_core.services.jobs import JobKind
+from booking_core.services.ledger import DEFAULT_RATES
 from booking_core.services.onboarding import ApplyAsTechnician
 from booking_core.services.ordering import PlaceOrder
+from booking_core.services.steps.commissions import Commissions
 from booking_core.services.technicians import RegisterTechnician
-from booking_core.testing import InMemoryStore, SequentialIds
+from booking_core.testing import InMemoryStore, ScriptedPayoutGateway, SequentialIds
 from booking_core.testing.notifier import RecordingNotifier
 from booking_core.testing.orders import (
     CUSTOMER,
@@ -63,9 +69,14 @@ def _world(store: InMemoryStore, sms: RecordingNotifier) -> OrderWorld:
         ids=SequentialIds(start=1000),  # after the ids the seeding used
         policy=BookingPolicy(notice_minutes=60, window_days=14),
         channels=[Channel("sms", sms)],
+        payouts=ScriptedPayoutGateway(),
         address_book=_Phones(),
         # Orders placed without a technician: tuina is assigned at once (the default),
         # foot offered (派单), SPA broadcast for grabs (抢单).
+        # Tiers by points earned: one point makes silver.
+        loyalty_policy=LoyaltyPolicy(
+            tiers=TierLadder(TierMetric.POINTS_EARNED, [Tier("silver", 1)])
+        ),
         dispatch_policy=DispatchPolicy(
             by_service={
                 world.foot: DispatchPlan(mode=DispatchMode.OFFER),
@@ -194,6 +205,53 @@ def _nobody_grabbed(world: OrderWorld) -> Job:
     return _job(world, JobKind.ESCALATE_DISPATCH, order_id)
 
 
+def _points_expired(world: OrderWorld) -> Job:
+    """Points awarded a year and more ago, past their expiry."""
+    world.app.loyalty.award(CustomerId(CUSTOMER.id), 100, OPERATOR, key="k", reason="gift")
+    world.clock.advance(pendulum.duration(days=366))
+    world.app.loyalty.start_jobs()
+    return _job(world, JobKind.EXPIRE_POINTS, "loyalty")
+
+
+def _tier_reached(world: OrderWorld) -> Job:
+    """A member evaluated with no points, who has earned some since."""
+    customer = CustomerId(CUSTOMER.id)
+    world.app.loyalty.evaluate_tier(customer)
+    world.app.loyalty.award(customer, 100, OPERATOR, key="k", reason="gift")
+    world.app.loyalty.start_jobs()
+    return _job(world, JobKind.EVALUATE_TIERS, "loyalty")
+
+
+def _withdrawal_approved(world: OrderWorld) -> Job:
+    """Li's earnings of a completed order, 100.00 of them withdrawn and approved at once."""
+    order_id = world.paid_order()
+    world.fire_on_schedule(order_id, "accept", "depart", "arrive", "start_service", "complete")
+    withdrawal = world.app.payouts.request_withdrawal(
+        Payee.technician(world.li),
+        Money(10_000, "CNY"),
+        Wallet(WalletProvider.WECHAT, "o_li"),
+        world.tech,
+        idempotency_key="w-1",
+    )
+    return _job(world, JobKind.PAY_WITHDRAWAL, withdrawal.id)
+
+
+def _commissions_due(world: OrderWorld) -> Job:
+    """A referred customer's order paid and completed (the commission step run as the order
+    flow will run it), its cooling-off over."""
+    boss = Actor.customer("cus_boss")
+    world.app.referrals.apply(boss)
+    world.app.referrals.bind(CUSTOMER, world.app.referrals.code(boss).code)
+    order_id = world.paid_order()
+    step = Commissions(ReferralPolicy(), DEFAULT_RATES)
+    with world.uow() as uow:
+        order = uow.orders.get(order_id)
+        step.on_captured(uow, order, world.clock.now())
+        step.on_completed(uow, order, world.clock.now())
+        uow.commit()
+    return _job(world, JobKind.SETTLE_COMMISSIONS, order_id)
+
+
 #: For each kind, the state its job is scheduled for, made in a world; the job, now due.
 SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.EXPIRE_UNPAID.value: _unpaid_order,
@@ -206,6 +264,10 @@ SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.DISPATCH.value: _waiting_for_dispatch,
     JobKind.OFFER_TIMEOUT.value: _offer_unanswered,
     JobKind.ESCALATE_DISPATCH.value: _nobody_grabbed,
+    JobKind.EXPIRE_POINTS.value: _points_expired,
+    JobKind.EVALUATE_TIERS.value: _tier_reached,
+    JobKind.PAY_WITHDRAWAL.value: _withdrawal_approved,
+    JobKind.SETTLE_COMMISSIONS.value: _commissions_due,
 }
 
 

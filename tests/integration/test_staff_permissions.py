@@ -26,11 +26,14 @@ from booking_core.audit import AuditCursor, AuditEntry, AuditQuery
 from booking_core.customers import CustomerDetails
 from booking_core.errors import AlreadyCancelled, DuplicateEntity, PermissionDenied
 from booking_core.ids import CustomerId, OrderId, StoreId, TechnicianId
+from booking_core.ledger import Account, Posting, Transaction, TransactionId, TransactionKind
 from booking_core.money import Money
 from booking_core.onboarding import DocumentKind, QualificationDocument
 from booking_core.orders import Actor, OrderState, Role
 from booking_core.orders.complaint import Decision, Remedy
 from booking_core.outbox import OutboxMessage, OutboxState
+from booking_core.payouts import Payee, Wallet, WalletProvider, Withdrawal, WithdrawalId
+from booking_core.payouts.entries import withdrawal_requested
 from booking_core.ports.jobs import Job
 from booking_core.promotions import (
     Campaign,
@@ -187,6 +190,27 @@ def _dead_job(world: OrderWorld) -> str:
         uow.jobs.bury("boom:1", worker="w", error="RuntimeError: broken")
         uow.commit()
     return "boom:1"
+
+
+def _pending_withdrawal(world: OrderWorld) -> WithdrawalId:
+    """A withdrawal of Li's waiting for approval, stored as the service stores one (his
+    payable credited first, so the books hold what it debits)."""
+    li, now = Payee.technician(world.li), world.clock.now()
+    earned = Money(600_000, "CNY")
+    withdrawal = Withdrawal(
+        WithdrawalId("wdr_big"), li, earned, Money(0, "CNY"),
+        Wallet(WalletProvider.ALIPAY, "li@example.com"), now, world.li, "k",
+    ).routed(needs_approval=True)  # fmt: skip
+    with world.uow() as uow:
+        uow.ledger.record(Transaction(
+            TransactionId("done:ord_x:1"), TransactionKind.ORDER_COMPLETED, now,
+            (Posting.debit(Account.customer_funds(), earned), Posting.credit(li.payable, earned)),
+            order_id=OrderId("ord_x"),
+        ))  # fmt: skip
+        uow.ledger.record(withdrawal_requested(withdrawal))
+        uow.withdrawals.add(withdrawal)
+        uow.commit()
+    return withdrawal.id
 
 
 def _dead_message(world: OrderWorld) -> str:
@@ -372,6 +396,18 @@ GUARDED: dict[str, Guarded] = {
     "dead_letters.discard_message": Guarded(
         Permission.JOBS, "outbox.discard", "outbox_message",
         _on(_dead_message, lambda w, m, a: w.app.dead_letters.discard_message(m, a, reason="x")),
+    ),
+    "payouts.pending": Guarded(
+        Permission.PAYOUTS, None, None,
+        _on(_pending_withdrawal, lambda w, _, a: w.app.payouts.pending(a)),
+    ),
+    "payouts.approve": Guarded(
+        Permission.PAYOUTS, "withdrawal.approve", "withdrawal",
+        _on(_pending_withdrawal, lambda w, d, a: w.app.payouts.approve(d, a)),
+    ),
+    "payouts.reject": Guarded(
+        Permission.PAYOUTS, "withdrawal.reject", "withdrawal",
+        _on(_pending_withdrawal, lambda w, d, a: w.app.payouts.reject(d, a, reason="no")),
     ),
 }  # fmt: skip
 

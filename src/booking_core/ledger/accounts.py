@@ -27,16 +27,36 @@ class AccountKind(StrEnum):
     """Revenue: the platform's share of completed orders."""
     PROMOTION_EXPENSE = "promotion_expense"
     """Expense: platform-funded discounts (coupons, campaigns, 满减, points as cash)."""
+    WITHDRAWALS_IN_FLIGHT = "withdrawals_in_flight"
+    """Liability, per payee: withdrawals requested and not yet paid out (or returned)."""
+    WITHDRAWAL_FEES = "withdrawal_fees"
+    """Revenue: fees the platform keeps on withdrawals."""
+    COMMISSION_FROZEN = "commission_frozen"
+    """Liability, per beneficiary: referral commissions of paid orders, not yet settled."""
+    COMMISSION_PAYABLE = "commission_payable"
+    """Liability, per beneficiary: settled referral commissions owed (withdrawable)."""
+    COMMISSION_EXPENSE = "commission_expense"
+    """Expense: what referral commissions cost the platform."""
 
     @property
     def debit_normal(self) -> bool:
         """True for assets and expenses, whose balance grows with debits."""
-        return self in (AccountKind.PAYMENTS_CLEARING, AccountKind.PROMOTION_EXPENSE)
+        return self in (
+            AccountKind.PAYMENTS_CLEARING,
+            AccountKind.PROMOTION_EXPENSE,
+            AccountKind.COMMISSION_EXPENSE,
+        )
 
     @property
     def per_owner(self) -> bool:
-        """True for the payables, kept one account per technician or store."""
-        return self in (AccountKind.TECHNICIAN_PAYABLE, AccountKind.STORE_PAYABLE)
+        """True for the accounts kept one per technician, store or beneficiary."""
+        return self in (
+            AccountKind.TECHNICIAN_PAYABLE,
+            AccountKind.STORE_PAYABLE,
+            AccountKind.WITHDRAWALS_IN_FLIGHT,
+            AccountKind.COMMISSION_FROZEN,
+            AccountKind.COMMISSION_PAYABLE,
+        )
 
 
 _ORDER = {kind: position for position, kind in enumerate(AccountKind)}
@@ -86,6 +106,33 @@ class Account:
     def promotion_expense(cls) -> Account:
         """What platform-funded discounts cost."""
         return cls(AccountKind.PROMOTION_EXPENSE)
+
+    @classmethod
+    def withdrawals_in_flight(cls, owner: str) -> Account:
+        """What ``owner`` (a payee's key, such as ``technician:tec_1``) asked to withdraw and
+        is not yet paid out or returned."""
+        return cls(AccountKind.WITHDRAWALS_IN_FLIGHT, owner)
+
+    @classmethod
+    def withdrawal_fees(cls) -> Account:
+        """The fees the platform keeps on withdrawals."""
+        return cls(AccountKind.WITHDRAWAL_FEES)
+
+    @classmethod
+    def commission_frozen(cls, owner: str) -> Account:
+        """Referral commissions held for ``owner`` (``"customer:<id>"`` or
+        ``"technician:<id>"``) until they settle."""
+        return cls(AccountKind.COMMISSION_FROZEN, owner)
+
+    @classmethod
+    def commission_payable(cls, owner: str) -> Account:
+        """Settled referral commissions owed to ``owner``."""
+        return cls(AccountKind.COMMISSION_PAYABLE, owner)
+
+    @classmethod
+    def commission_expense(cls) -> Account:
+        """What referral commissions cost the platform."""
+        return cls(AccountKind.COMMISSION_EXPENSE)
 
     @property
     def sort_key(self) -> tuple[int, str]:

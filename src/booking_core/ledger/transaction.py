@@ -28,6 +28,12 @@ class TransactionKind(StrEnum):
     REFUND = "refund"
     CANCELLATION_FEE = "cancellation_fee"
     REVERSAL = "reversal"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"
+    WITHDRAWAL_PAID = "withdrawal_paid"
+    WITHDRAWAL_RETURNED = "withdrawal_returned"
+    COMMISSION_FROZEN = "commission_frozen"
+    COMMISSION_SETTLED = "commission_settled"
+    COMMISSION_CANCELLED = "commission_cancelled"
 
 
 @attrs.frozen

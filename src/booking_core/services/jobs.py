@@ -40,6 +40,10 @@ class JobKind(StrEnum):
     DISPATCH = "dispatch"  # a dispatch round: assign, offer or broadcast a waiting order
     OFFER_TIMEOUT = "offer_timeout"  # an offer nobody answered ends; the next is made
     ESCALATE_DISPATCH = "escalate_dispatch"  # an order still waiting goes to a dispatcher
+    EXPIRE_POINTS = "expire_points"  # expire the points lots past their expiry (periodic)
+    EVALUATE_TIERS = "evaluate_tiers"  # re-evaluate membership tiers (periodic)
+    PAY_WITHDRAWAL = "pay_withdrawal"  # send an approved withdrawal to the payout provider
+    SETTLE_COMMISSIONS = "settle_commissions"  # settle the commissions due (a batch at a time)
 
 
 JobHandler = Callable[[Job, DateTime], DateTime | None]

@@ -55,6 +55,8 @@ class Permission(StrEnum):
     AUDIT = "audit"
     #: See, retry and discard the work the workers gave up on (dead letters).
     JOBS = "jobs"
+    #: Approve and reject withdrawals; see any payee's earnings, balance and withdrawals.
+    PAYOUTS = "payouts"
 
 
 PERMISSIONS: Final[Mapping[StaffRole, frozenset[Permission]]] = MappingProxyType(
@@ -70,7 +72,7 @@ PERMISSIONS: Final[Mapping[StaffRole, frozenset[Permission]]] = MappingProxyType
                 Permission.JOBS,
             }
         ),
-        StaffRole.FINANCE: frozenset({Permission.BOOKS, Permission.REFUNDS}),
+        StaffRole.FINANCE: frozenset({Permission.BOOKS, Permission.REFUNDS, Permission.PAYOUTS}),
         StaffRole.CUSTOMER_SERVICE: frozenset(
             {Permission.COMPLAINTS, Permission.ORDERS, Permission.CONTACT}
         ),

@@ -5,6 +5,7 @@ from booking_core.testing.ids import SequentialIds
 from booking_core.testing.memory import InMemoryStore, InMemoryUnitOfWork
 from booking_core.testing.notifier import RecordingNotifier
 from booking_core.testing.payments import ScriptedPaymentGateway
+from booking_core.testing.payouts import ScriptedPayoutGateway
 
 __all__ = [
     "FrozenClock",
@@ -12,5 +13,6 @@ __all__ = [
     "InMemoryUnitOfWork",
     "RecordingNotifier",
     "ScriptedPaymentGateway",
+    "ScriptedPayoutGateway",
     "SequentialIds",
 ]

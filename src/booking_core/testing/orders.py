@@ -38,7 +38,9 @@ from booking_core.ledger import RateTable
 from booking_core.notifications import Channel
 from booking_core.orders import Actor, Order, Role
 from booking_core.orders.policy import OrderPolicy, PaymentMode
+from booking_core.payouts import WithdrawalRules
 from booking_core.ports.notifier import AddressBook
+from booking_core.ports.payouts import PayoutGateway
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.promotions import CouponId
@@ -204,11 +206,14 @@ def order_world(
     channels: Sequence[Channel] = (),
     address_book: AddressBook | None = None,
     dispatch_policy: DispatchPolicy | None = None,
+    withdrawal_rules: WithdrawalRules | None = None,
+    payouts: PayoutGateway | None = None,
 ) -> OrderWorld:
     """A fresh world on Monday 2 March 2026, 08:00 Shanghai (pricing without discounts and
     the default rates unless ``pricing_rules`` and ``rates`` say otherwise; bookings an hour
     ahead and up to 14 days out unless ``booking_policy`` says otherwise; notifications kept
-    in inboxes only, unless ``channels`` (reached at ``address_book``) are given)."""
+    in inboxes only, unless ``channels`` (reached at ``address_book``) are given; withdrawals
+    under ``withdrawal_rules`` paid out through ``payouts``, as ``build`` takes them)."""
     factory = uow if uow is not None else (store or InMemoryStore()).unit_of_work
     clock = FrozenClock(at(2, 8))
     gateway = gateway or ScriptedPaymentGateway()
@@ -224,6 +229,8 @@ def order_world(
         channels=channels,
         address_book=address_book,
         dispatch_policy=dispatch_policy,
+        withdrawal_rules=withdrawal_rules,
+        payouts=payouts,
     )
     category = app.catalog.create_category(CreateCategory("按摩 Massage"), OPERATOR)
     tuina = app.catalog.create_service(

@@ -70,6 +70,17 @@ def test_assets_and_expenses_are_debit_normal() -> None:
     assert {k for k in AccountKind if k.debit_normal} == {
         AccountKind.PAYMENTS_CLEARING,
         AccountKind.PROMOTION_EXPENSE,
+        AccountKind.COMMISSION_EXPENSE,
+    }
+
+
+def test_payees_and_beneficiaries_have_accounts_of_their_own() -> None:
+    assert {k for k in AccountKind if k.per_owner} == {
+        AccountKind.TECHNICIAN_PAYABLE,
+        AccountKind.STORE_PAYABLE,
+        AccountKind.WITHDRAWALS_IN_FLIGHT,
+        AccountKind.COMMISSION_FROZEN,
+        AccountKind.COMMISSION_PAYABLE,
     }
 
 

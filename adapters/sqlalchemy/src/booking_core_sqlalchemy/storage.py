@@ -26,6 +26,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyBookingRepository,
     SqlAlchemyCampaignRepository,
     SqlAlchemyCategoryRepository,
+    SqlAlchemyCommissionRepository,
     SqlAlchemyComplaintRepository,
     SqlAlchemyCouponRepository,
     SqlAlchemyCouponTemplateRepository,
@@ -40,14 +41,18 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyOrderRepository,
     SqlAlchemyOutboxRepository,
     SqlAlchemyPaymentRepository,
+    SqlAlchemyPointsRepository,
     SqlAlchemyPositionRepository,
+    SqlAlchemyReferralRepository,
     SqlAlchemyRefundRepository,
     SqlAlchemyReviewRepository,
     SqlAlchemyScheduleRepository,
     SqlAlchemyServiceRepository,
     SqlAlchemyStoreRepository,
     SqlAlchemyTechnicianRepository,
+    SqlAlchemyTierRepository,
     SqlAlchemyWebhookInbox,
+    SqlAlchemyWithdrawalRepository,
 )
 from booking_core_sqlalchemy.timeouts import DatabaseTimeouts, pool_exhausted
 
@@ -208,6 +213,11 @@ class SqlAlchemyUnitOfWork:
     audit = _repository(SqlAlchemyAuditLog)
     notifications = _repository(SqlAlchemyNotificationRepository)
     dispatch_metrics = _repository(SqlAlchemyDispatchMetricsRepository)
+    referrals = _repository(SqlAlchemyReferralRepository)
+    commissions = _repository(SqlAlchemyCommissionRepository)
+    points = _repository(SqlAlchemyPointsRepository)
+    tiers = _repository(SqlAlchemyTierRepository)
+    withdrawals = _repository(SqlAlchemyWithdrawalRepository)
     positions = _repository(SqlAlchemyPositionRepository)
     coupon_templates = _repository(SqlAlchemyCouponTemplateRepository)
     coupons = _repository(SqlAlchemyCouponRepository)

@@ -57,12 +57,14 @@ __all__ = [
     "BookingRow",
     "CampaignRow",
     "CategoryRow",
+    "CommissionRow",
     "ComplaintRow",
     "CounterRow",
     "CouponRow",
     "CouponTemplateRow",
     "CustomerRow",
     "DispatchMetricsRow",
+    "DistributorRow",
     "IdempotencyKeyRow",
     "JobRow",
     "LedgerPostingRow",
@@ -77,7 +79,13 @@ __all__ = [
     "OrderTransitionRow",
     "OutboxMessageRow",
     "PaymentAttemptRow",
+    "PointsAccountRow",
+    "PointsCheckInRow",
+    "PointsLotRow",
+    "PointsMovementRow",
     "PositionReportRow",
+    "ReferralBindingRow",
+    "ReferralCodeRow",
     "RefundRow",
     "ReviewRow",
     "ServiceRow",
@@ -86,8 +94,11 @@ __all__ = [
     "SubscriptionGrantRow",
     "TechnicianApplicationRow",
     "TechnicianRow",
+    "TierChangeRow",
+    "TierStatusRow",
     "UtcDateTime",
     "WebhookEventRow",
+    "WithdrawalRow",
     "WorkScheduleRow",
     "accounts",
     "agenda_versions",
@@ -95,12 +106,14 @@ __all__ = [
     "bookings",
     "campaigns",
     "categories",
+    "commissions",
     "complaints",
     "counters",
     "coupon_templates",
     "coupons",
     "customers",
     "dispatch_metrics",
+    "distributors",
     "idempotency_keys",
     "jobs",
     "ledger_postings",
@@ -117,7 +130,13 @@ __all__ = [
     "orders",
     "outbox_messages",
     "payment_attempts",
+    "points_accounts",
+    "points_check_ins",
+    "points_lots",
+    "points_movements",
     "position_reports",
+    "referral_bindings",
+    "referral_codes",
     "refunds",
     "reviews",
     "services",
@@ -126,8 +145,11 @@ __all__ = [
     "subscription_grants",
     "technician_applications",
     "technicians",
+    "tier_changes",
+    "tier_statuses",
     "utc_instant",
     "webhook_events",
+    "withdrawals",
     "work_schedules",
 ]
 
@@ -885,6 +907,197 @@ class DispatchMetricsRow(Base):
     last_assigned_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
 
 
+class WithdrawalRow(Base):
+    """A row of ``withdrawals`` (revision 0017): key columns and the converter document of a
+    withdrawal, compare-and-set on ``version``. ``(payee, idempotency_key)`` is unique: one
+    withdrawal per request key of a payee. The indexes serve a payee's list (newest first),
+    the finance queue by status and the per-period totals."""
+
+    __tablename__ = "withdrawals"
+    __table_args__ = (
+        UniqueConstraint("payee", "idempotency_key"),
+        Index(None, "payee", "requested_at", "id"),
+        Index(None, "status", "requested_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    payee: Mapped[str] = mapped_column(key_type())
+    idempotency_key: Mapped[str] = mapped_column(key_type())
+    status: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class PointsAccountRow(Base):
+    """A row of ``points_accounts`` (revision 0018): one customer's points totals and the
+    number of his last journal entry (``sequence``: compare-and-set, and the row a spend
+    locks). The checks are the database's last word that a balance never goes below zero
+    beyond a recorded debt."""
+
+    __tablename__ = "points_accounts"
+    __table_args__ = (
+        CheckConstraint("debt >= 0", name="debt_not_negative"),
+        CheckConstraint(
+            "earned - spent - expired - clawed_back + debt >= 0", name="balance_covered"
+        ),
+    )
+
+    customer_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    debt: Mapped[int] = mapped_column(BigInteger)
+    earned: Mapped[int] = mapped_column(BigInteger)
+    spent: Mapped[int] = mapped_column(BigInteger)
+    expired: Mapped[int] = mapped_column(BigInteger)
+    clawed_back: Mapped[int] = mapped_column(BigInteger)
+    sequence: Mapped[int] = mapped_column(Integer)
+
+
+class PointsLotRow(Base):
+    """A row of ``points_lots`` (revision 0018): one award and what is left of it."""
+
+    __tablename__ = "points_lots"
+    __table_args__ = (
+        CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_in_lot"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(key_type())
+    source: Mapped[str] = mapped_column(Text)
+    points: Mapped[int] = mapped_column(BigInteger)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    earned_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[str | None] = mapped_column(key_type())
+
+
+class PointsMovementRow(Base):
+    """A row of the append-only ``points_movements`` (revision 0018): one journal entry;
+    its id is its idempotency key, ``(customer_id, sequence)`` its place in his statement,
+    ``effects`` its lot effects as ``[[lot id, points], ...]``."""
+
+    __tablename__ = "points_movements"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "sequence"),
+        Index(None, "customer_id", "order_id"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(key_type())
+    sequence: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(Text)
+    points: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    effects: Mapped[list[list[Any]]] = mapped_column(json_type())
+    debt_change: Mapped[int] = mapped_column(BigInteger)
+    order_id: Mapped[str | None] = mapped_column(key_type())
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PointsCheckInRow(Base):
+    """A row of ``points_check_ins`` (revision 0018): the primary key (customer, local date)
+    lets one check-in per local day in, however many taps arrive at once (I19)."""
+
+    __tablename__ = "points_check_ins"
+
+    customer_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    local_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    streak: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    movement_id: Mapped[str] = mapped_column(key_type())
+
+
+class TierStatusRow(Base):
+    """A row of ``tier_statuses`` (revision 0018): a customer's tier as last evaluated."""
+
+    __tablename__ = "tier_statuses"
+
+    customer_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    tier: Mapped[str | None] = mapped_column(Text)
+    metric: Mapped[int] = mapped_column(BigInteger)
+    evaluated_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    since: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    below_since: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+
+
+class TierChangeRow(Base):
+    """A row of the append-only ``tier_changes`` (revision 0018): one change of tier."""
+
+    __tablename__ = "tier_changes"
+    __table_args__ = (Index(None, "customer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(key_type())
+    from_tier: Mapped[str | None] = mapped_column(Text)
+    to_tier: Mapped[str | None] = mapped_column(Text)
+    metric: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    cause: Mapped[str] = mapped_column(Text)
+
+
+class ReferralCodeRow(Base):
+    """A row of ``referral_codes`` (revision 0019): an invite code and its owner (one code
+    per owner, ``"<kind>:<id>"``)."""
+
+    __tablename__ = "referral_codes"
+
+    code: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    owner: Mapped[str] = mapped_column(key_type(), unique=True)
+    created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+
+
+class ReferralBindingRow(Base):
+    """A row of ``referral_bindings`` (revision 0019): a referee's binding (one per referee,
+    the primary key) with its history in the converter document; ``referrer`` is indexed for
+    the upline and team reads, ``version`` is what a change compares."""
+
+    __tablename__ = "referral_bindings"
+
+    referee: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    referrer: Mapped[str] = mapped_column(key_type(), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class DistributorRow(Base):
+    """A row of ``distributors`` (revision 0019): a member's distributor record."""
+
+    __tablename__ = "distributors"
+
+    member: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    status: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class CommissionRow(Base):
+    """A row of ``commissions`` (revision 0019). ``(order_id, line, beneficiary, level)`` is
+    unique: a replayed capture inserts nothing (INVARIANTS I22); ``state``, ``unfreeze_at``
+    and ``version`` are what the settle job finds and compares."""
+
+    __tablename__ = "commissions"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line", "beneficiary", "level"),
+        Index(None, "beneficiary", "frozen_at"),
+        Index(None, "frozen_at"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    order_id: Mapped[str] = mapped_column(key_type())
+    line: Mapped[int] = mapped_column(Integer)
+    beneficiary: Mapped[str] = mapped_column(key_type())
+    level: Mapped[int] = mapped_column(SmallInteger)
+    state: Mapped[str] = mapped_column(Text)
+    frozen_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    unfreeze_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
 def _table(row_class: type[Base]) -> Table:
     table = row_class.__table__
     assert isinstance(table, Table)
@@ -928,6 +1141,26 @@ notification_deliveries: Final = _table(NotificationDeliveryRow)
 notification_preferences: Final = _table(NotificationPreferencesRow)
 subscription_grants: Final = _table(SubscriptionGrantRow)
 dispatch_metrics: Final = _table(DispatchMetricsRow)
+referral_codes: Final = _table(ReferralCodeRow)
+referral_bindings: Final = _table(ReferralBindingRow)
+distributors: Final = _table(DistributorRow)
+commissions: Final = _table(CommissionRow)
+# Frozen commissions by unfreeze time: what the settle job reads, however many settled
+# ones the table holds (revision 0019).
+Index(
+    "ix_commissions_due",
+    commissions.c.unfreeze_at,
+    commissions.c.id,
+    sqlite_where=commissions.c.state == "frozen",
+    postgresql_where=commissions.c.state == "frozen",
+)
+points_accounts: Final = _table(PointsAccountRow)
+points_lots: Final = _table(PointsLotRow)
+points_movements: Final = _table(PointsMovementRow)
+points_check_ins: Final = _table(PointsCheckInRow)
+tier_statuses: Final = _table(TierStatusRow)
+tier_changes: Final = _table(TierChangeRow)
+withdrawals: Final = _table(WithdrawalRow)
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(
@@ -1003,4 +1236,17 @@ Index(
     orders.c.id,
     sqlite_where=orders.c.technician_id.is_(None) & orders.c.dispatch.is_not(None),
     postgresql_where=orders.c.technician_id.is_(None) & orders.c.dispatch.is_not(None),
+)
+# A customer's lots holding points (what spending loads) and the lots the expiry job sweeps.
+Index(
+    "ix_points_lots_open",
+    points_lots.c.customer_id,
+    sqlite_where=points_lots.c.remaining > 0,
+    postgresql_where=points_lots.c.remaining > 0,
+)
+Index(
+    "ix_points_lots_expiring",
+    points_lots.c.expires_at,
+    sqlite_where=points_lots.c.remaining > 0,
+    postgresql_where=points_lots.c.remaining > 0,
 )

@@ -24,6 +24,11 @@ module                    holds
 ``notifications``         the inbox, deliveries, preferences, grants —
                           :class:`NotificationStore`
 ``dispatch``              dispatch counts per technician — :class:`DispatchStore`
+``referrals``             invite codes, the referral graph, distributors, commissions —
+                          :class:`ReferralStore`
+``payouts``               withdrawals of technicians and stores — :class:`PayoutStore`
+``loyalty``               points accounts, lots, journal, check-ins, tiers —
+                          :class:`LoyaltyStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
 
@@ -46,10 +51,15 @@ adapter runs it. Guarantees it proves under concurrency:
 * :meth:`IdempotencyKeyRepository.claim` lets one unit of work at a time hold an (actor,
   key) pair: of concurrent claims one stores its record, the others find it (committed) or
   are refused as in flight — never two records, so never two orders for one key;
+* :meth:`PointsRepository.account` with ``lock`` serializes a customer's points commands
+  and :meth:`PointsRepository.save` is compare-and-set on his journal's sequence, so a
+  points balance never goes below zero; a movement id is stored once and a check-in once per
+  customer and local day (INVARIANTS I17, I19);
 * :meth:`Locks.take` with a customer's key serializes his placements, so a limit counted
   with :meth:`CustomerRepository.standing` holds under concurrency; with a technician's key
   it serializes reservations of his time, so the rules over several bookings (daily cap,
-  travel to the next job) hold too.
+  travel to the next job) hold too; with a payee's key it serializes his withdrawals, so
+  no two requests spend the same balance (INVARIANTS I24).
 
 Checkout holds are active bookings (``Booking.hold_expires_at`` set), so the no-overlap
 guarantee covers them; an expired hold keeps blocking in storage until a command releases it
@@ -67,6 +77,7 @@ from booking_core.ports.storage.catalog import (
 from booking_core.ports.storage.customers import CustomerRepository, CustomerStore
 from booking_core.ports.storage.dispatch import DispatchMetricsRepository, DispatchStore
 from booking_core.ports.storage.ledger import LedgerRepository, LedgerStore
+from booking_core.ports.storage.loyalty import LoyaltyStore, PointsRepository, TierRepository
 from booking_core.ports.storage.messaging import MessagingStore, OutboxRepository
 from booking_core.ports.storage.notifications import NotificationRepository, NotificationStore
 from booking_core.ports.storage.onboarding import ApplicationRepository, OnboardingStore
@@ -88,11 +99,21 @@ from booking_core.ports.storage.payments import (
     RefundRepository,
     WebhookInbox,
 )
+from booking_core.ports.storage.payouts import (
+    PayoutStore,
+    WithdrawalCursor,
+    WithdrawalRepository,
+)
 from booking_core.ports.storage.promotions import (
     CampaignRepository,
     CouponRepository,
     CouponTemplateRepository,
     PromotionStore,
+)
+from booking_core.ports.storage.referrals import (
+    CommissionRepository,
+    ReferralRepository,
+    ReferralStore,
 )
 from booking_core.ports.storage.scheduling import (
     AgendaRepository,
@@ -123,6 +144,7 @@ __all__ = [
     "CampaignRepository",
     "CatalogStore",
     "CategoryRepository",
+    "CommissionRepository",
     "ComplaintRepository",
     "CouponRepository",
     "CouponTemplateRepository",
@@ -136,6 +158,7 @@ __all__ = [
     "LockKey",
     "LockKind",
     "Locks",
+    "LoyaltyStore",
     "MessagingStore",
     "MoneyMovementRepository",
     "NotificationRepository",
@@ -149,8 +172,12 @@ __all__ = [
     "OutboxRepository",
     "PaymentRepository",
     "PaymentStore",
+    "PayoutStore",
+    "PointsRepository",
     "PositionRepository",
     "PromotionStore",
+    "ReferralRepository",
+    "ReferralStore",
     "RefundRepository",
     "ReviewRepository",
     "ScheduleRepository",
@@ -160,7 +187,10 @@ __all__ = [
     "StoreStore",
     "StoredAgenda",
     "TechnicianRepository",
+    "TierRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "WebhookInbox",
+    "WithdrawalCursor",
+    "WithdrawalRepository",
 ]

@@ -7,6 +7,7 @@ from typing import Protocol
 from booking_core.ids import OrderId
 from booking_core.ledger import Account, Transaction, TransactionId
 from booking_core.money import Money
+from booking_core.timerange import TimeRange
 
 __all__ = ["LedgerRepository", "LedgerStore"]
 
@@ -51,6 +52,15 @@ class LedgerRepository(Protocol):
     def balances(self, currency: str | None = None) -> dict[tuple[Account, str], Money]:
         """Debit-minus-credit of every (account, currency) with a non-zero balance (of one
         currency if given), summed over postings; the values of a currency sum to zero."""
+        ...
+
+    def net(self, account: Account, currency: str) -> Money:
+        """Debit-minus-credit of one account in ``currency`` (zero if it has no postings)."""
+        ...
+
+    def for_account(self, account: Account, within: TimeRange | None = None) -> list[Transaction]:
+        """The transactions posting to ``account`` (whose ``at`` lies within ``within``,
+        half-open, if given), in recording order."""
         ...
 
 

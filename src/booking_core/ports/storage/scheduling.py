@@ -149,6 +149,10 @@ class LockKind(enum.Enum):
     CUSTOMER = "customer"
     #: Who takes one order waiting for dispatch (grabs, offers, assignments).
     ORDER = "order"
+    #: Withdrawals of one payee (a technician's or a store's balance).
+    PAYEE = "payee"
+    #: Bindings of the referral graph (the cycle check reads an upline, then writes).
+    REFERRAL = "referral"
 
 
 @attrs.frozen
@@ -172,6 +176,17 @@ class LockKey:
     def order(cls, order_id: OrderId) -> LockKey:
         """The lock serializing who takes ``order_id`` (grabs, offers, assignments)."""
         return cls(LockKind.ORDER, order_id)
+
+    @classmethod
+    def payee(cls, owner: str) -> LockKey:
+        """The lock serializing withdrawals of the payee ``owner`` (``Payee.key``)."""
+        return cls(LockKind.PAYEE, owner)
+
+    @classmethod
+    def referral_graph(cls) -> LockKey:
+        """The lock serializing bindings of the whole referral graph: a cycle may join any
+        two members, so no narrower key keeps two binds from closing one together."""
+        return cls(LockKind.REFERRAL, "graph")
 
 
 class Locks(Protocol):

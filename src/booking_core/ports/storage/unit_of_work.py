@@ -11,12 +11,15 @@ from booking_core.ports.storage.catalog import CatalogStore
 from booking_core.ports.storage.customers import CustomerStore
 from booking_core.ports.storage.dispatch import DispatchStore
 from booking_core.ports.storage.ledger import LedgerStore
+from booking_core.ports.storage.loyalty import LoyaltyStore
 from booking_core.ports.storage.messaging import MessagingStore
 from booking_core.ports.storage.notifications import NotificationStore
 from booking_core.ports.storage.onboarding import OnboardingStore
 from booking_core.ports.storage.orders import OrderStore
 from booking_core.ports.storage.payments import PaymentStore
+from booking_core.ports.storage.payouts import PayoutStore
 from booking_core.ports.storage.promotions import PromotionStore
+from booking_core.ports.storage.referrals import ReferralStore
 from booking_core.ports.storage.scheduling import SchedulingStore
 from booking_core.ports.storage.stores import StoreStore
 
@@ -38,6 +41,9 @@ class UnitOfWork(
     AuditStore,
     NotificationStore,
     DispatchStore,
+    PayoutStore,
+    ReferralStore,
+    LoyaltyStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

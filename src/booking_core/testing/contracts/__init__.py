@@ -15,6 +15,7 @@ from booking_core.testing.contracts.notifier import NotifierContract
 from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import OrderRaceContract
 from booking_core.testing.contracts.payments import PaymentGatewayContract
+from booking_core.testing.contracts.payouts import PayoutGatewayContract
 from booking_core.testing.contracts.placement import PlacementStorageContract
 from booking_core.testing.contracts.spatial import SpatialIndexContract
 from booking_core.testing.contracts.storage import StorageContract
@@ -27,6 +28,7 @@ __all__ = [
     "OnboardingStorageContract",
     "OrderRaceContract",
     "PaymentGatewayContract",
+    "PayoutGatewayContract",
     "PlacementStorageContract",
     "SpatialIndexContract",
     "StorageContract",

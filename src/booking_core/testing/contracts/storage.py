@@ -42,11 +42,14 @@ from booking_core.testing.contracts.audit import AuditStorageContract
 from booking_core.testing.contracts.customers import CustomerStorageContract
 from booking_core.testing.contracts.dispatch import DispatchStorageContract
 from booking_core.testing.contracts.listing import OrderListingStorageContract
+from booking_core.testing.contracts.loyalty import LoyaltyStorageContract
 from booking_core.testing.contracts.notifications import NotificationStorageContract
 from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import at_once, race
 from booking_core.testing.contracts.placement import PlacementStorageContract
+from booking_core.testing.contracts.referrals import ReferralStorageContract
 from booking_core.testing.contracts.stores import StoreStorageContract
+from booking_core.testing.contracts.withdrawals import WithdrawalStorageContract
 from booking_core.timerange import TimeRange
 
 __all__ = ["StorageContract"]
@@ -102,11 +105,14 @@ class StorageContract(
     AuditStorageContract,
     CustomerStorageContract,
     DispatchStorageContract,
+    LoyaltyStorageContract,
     NotificationStorageContract,
     OnboardingStorageContract,
     OrderListingStorageContract,
     PlacementStorageContract,
+    ReferralStorageContract,
     StoreStorageContract,
+    WithdrawalStorageContract,
 ):
     """Mix into a ``Test*`` class that provides a ``uow_factory`` fixture over empty storage.
 

@@ -7,6 +7,7 @@ from booking_core.ids import OrderId
 from booking_core.ledger import Account, Ledger, Transaction, TransactionId, net_balances
 from booking_core.money import Money
 from booking_core.testing.memory.table import Table
+from booking_core.timerange import TimeRange
 
 __all__ = ["InMemoryJournal"]
 
@@ -60,3 +61,14 @@ class InMemoryJournal(Table):
             )
             if currency is None or key[1] == currency
         }
+
+    def net(self, account: Account, currency: str) -> Money:
+        return Ledger(tuple(self._all())).net(account, currency)
+
+    def for_account(self, account: Account, within: TimeRange | None = None) -> list[Transaction]:
+        return [
+            t
+            for t in self._all()
+            if any(p.account == account for p in t.postings)
+            and (within is None or within.contains(t.at))
+        ]

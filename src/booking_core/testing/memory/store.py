@@ -16,6 +16,7 @@ from booking_core.ports.storage import (
     BookingRepository,
     CampaignRepository,
     CategoryRepository,
+    CommissionRepository,
     ComplaintRepository,
     CouponRepository,
     CouponTemplateRepository,
@@ -29,14 +30,18 @@ from booking_core.ports.storage import (
     OrderRepository,
     OutboxRepository,
     PaymentRepository,
+    PointsRepository,
     PositionRepository,
+    ReferralRepository,
     RefundRepository,
     ReviewRepository,
     ScheduleRepository,
     ServiceRepository,
     StoreRepository,
     TechnicianRepository,
+    TierRepository,
     WebhookInbox,
+    WithdrawalRepository,
 )
 from booking_core.testing.memory.accounts import InMemoryAccounts
 from booking_core.testing.memory.audit import InMemoryAuditLog
@@ -48,6 +53,7 @@ from booking_core.testing.memory.catalog import (
 from booking_core.testing.memory.customers import InMemoryCustomers
 from booking_core.testing.memory.dispatch import InMemoryDispatchMetrics
 from booking_core.testing.memory.ledger import InMemoryJournal
+from booking_core.testing.memory.loyalty import InMemoryPoints, InMemoryTiers
 from booking_core.testing.memory.messaging import InMemoryJobs, InMemoryOutbox
 from booking_core.testing.memory.notifications import InMemoryNotifications
 from booking_core.testing.memory.onboarding import InMemoryApplications
@@ -64,11 +70,13 @@ from booking_core.testing.memory.payments import (
     InMemoryRefunds,
     InMemoryWebhookInbox,
 )
+from booking_core.testing.memory.payouts import InMemoryWithdrawals
 from booking_core.testing.memory.promotions import (
     InMemoryCampaigns,
     InMemoryCoupons,
     InMemoryCouponTemplates,
 )
+from booking_core.testing.memory.referrals import InMemoryCommissions, InMemoryReferrals
 from booking_core.testing.memory.scheduling import (
     InMemoryAgendas,
     InMemoryBookings,
@@ -116,6 +124,17 @@ _TABLES = (
     "notification_preferences",
     "subscription_grants",
     "dispatch_metrics",
+    "withdrawals",
+    "referral_codes",
+    "referral_bindings",
+    "distributors",
+    "commissions",
+    "points_accounts",
+    "points_lots",
+    "points_movements",
+    "points_check_ins",
+    "tier_statuses",
+    "tier_changes",
 )
 
 
@@ -191,6 +210,17 @@ class InMemoryUnitOfWork:
         self.dispatch_metrics: DispatchMetricsRepository = InMemoryDispatchMetrics(
             self, "dispatch_metrics", "dispatch_metrics"
         )
+        self.referrals: ReferralRepository = InMemoryReferrals(
+            self, "referral_codes", "referral_code"
+        )
+        self.commissions: CommissionRepository = InMemoryCommissions(
+            self, "commissions", "commission"
+        )
+        self.withdrawals: WithdrawalRepository = InMemoryWithdrawals(
+            self, "withdrawals", "withdrawal"
+        )
+        self.points: PointsRepository = InMemoryPoints(self, "points_movements", "points_movement")
+        self.tiers: TierRepository = InMemoryTiers(self, "tier_statuses", "tier_status")
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

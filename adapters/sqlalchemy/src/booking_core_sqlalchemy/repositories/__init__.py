@@ -8,7 +8,9 @@ agendas, locks), :mod:`.orders` (orders, idempotency keys, reviews, positions, c
 :mod:`.onboarding` (technicians' applications), :mod:`.stores` (stores, announcements),
 :mod:`.audit` (the audit log), :mod:`.accounts` (sign-in accounts, sessions, one-time
 codes), :mod:`.notifications` (the inbox, deliveries, preferences, subscription grants),
-:mod:`.dispatch` (dispatch counts per technician) and :mod:`.jobs` (jobs and the outbox);
+:mod:`.dispatch` (dispatch counts per technician), :mod:`.payouts` (withdrawals), :mod:`.loyalty`
+(points and tiers), :mod:`.referrals` (invite codes, bindings, distributors, commissions) and
+:mod:`.jobs` (jobs and the outbox);
 :mod:`._base` holds what they share. Every public name is re-exported here.
 
 **Statements are built once.** Each statement is an immutable module constant built at
@@ -45,6 +47,10 @@ from booking_core_sqlalchemy.repositories.jobs import (
     SqlAlchemyOutboxRepository,
 )
 from booking_core_sqlalchemy.repositories.ledger import SqlAlchemyLedgerRepository
+from booking_core_sqlalchemy.repositories.loyalty import (
+    SqlAlchemyPointsRepository,
+    SqlAlchemyTierRepository,
+)
 from booking_core_sqlalchemy.repositories.notifications import SqlAlchemyNotificationRepository
 from booking_core_sqlalchemy.repositories.onboarding import SqlAlchemyApplicationRepository
 from booking_core_sqlalchemy.repositories.orders import (
@@ -60,10 +66,15 @@ from booking_core_sqlalchemy.repositories.payments import (
     SqlAlchemyRefundRepository,
     SqlAlchemyWebhookInbox,
 )
+from booking_core_sqlalchemy.repositories.payouts import SqlAlchemyWithdrawalRepository
 from booking_core_sqlalchemy.repositories.promotions import (
     SqlAlchemyCampaignRepository,
     SqlAlchemyCouponRepository,
     SqlAlchemyCouponTemplateRepository,
+)
+from booking_core_sqlalchemy.repositories.referrals import (
+    SqlAlchemyCommissionRepository,
+    SqlAlchemyReferralRepository,
 )
 from booking_core_sqlalchemy.repositories.scheduling import (
     SqlAlchemyAgendaRepository,
@@ -86,6 +97,7 @@ __all__ = [
     "SqlAlchemyBookingRepository",
     "SqlAlchemyCampaignRepository",
     "SqlAlchemyCategoryRepository",
+    "SqlAlchemyCommissionRepository",
     "SqlAlchemyComplaintRepository",
     "SqlAlchemyCouponRepository",
     "SqlAlchemyCouponTemplateRepository",
@@ -100,12 +112,16 @@ __all__ = [
     "SqlAlchemyOrderRepository",
     "SqlAlchemyOutboxRepository",
     "SqlAlchemyPaymentRepository",
+    "SqlAlchemyPointsRepository",
     "SqlAlchemyPositionRepository",
+    "SqlAlchemyReferralRepository",
     "SqlAlchemyRefundRepository",
     "SqlAlchemyReviewRepository",
     "SqlAlchemyScheduleRepository",
     "SqlAlchemyServiceRepository",
     "SqlAlchemyStoreRepository",
     "SqlAlchemyTechnicianRepository",
+    "SqlAlchemyTierRepository",
     "SqlAlchemyWebhookInbox",
+    "SqlAlchemyWithdrawalRepository",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from sqlalchemy import BindParameter, bindparam, func, insert, select
+from sqlalchemy import BindParameter, and_, bindparam, func, insert, select
 
 from booking_core.errors import (
     ConcurrentUpdate,
@@ -16,9 +16,10 @@ from booking_core.errors import (
 from booking_core.ids import OrderId
 from booking_core.ledger import Account, Transaction, TransactionId
 from booking_core.money import Money
+from booking_core.timerange import TimeRange
 from booking_core_sqlalchemy import mapping
 from booking_core_sqlalchemy.repositories._base import Repository, insert_or_nothing, rowcount
-from booking_core_sqlalchemy.tables import ledger_postings, ledger_transactions
+from booking_core_sqlalchemy.tables import UtcDateTime, ledger_postings, ledger_transactions
 
 __all__ = ["SqlAlchemyLedgerRepository"]
 
@@ -65,6 +66,27 @@ _BALANCES: Final = (
     .having(_NET != 0)
 )
 _BALANCES_IN: Final = _BALANCES.where(ledger_postings.c.currency == bindparam("currency"))
+_OF_ACCOUNT = and_(
+    ledger_postings.c.account_kind == bindparam("account_kind"),
+    ledger_postings.c.account_owner == bindparam("account_owner"),
+)
+# One account's balance: the (kind, owner, currency) index answers it.
+_NET_OF: Final = select(func.coalesce(_NET, 0)).where(
+    _OF_ACCOUNT, ledger_postings.c.currency == bindparam("currency")
+)
+_ACCOUNT_TRANSACTIONS: Final = (
+    select(ledger_transactions)
+    .where(
+        ledger_transactions.c.id.in_(
+            select(ledger_postings.c.transaction_id).where(_OF_ACCOUNT).scalar_subquery()
+        )
+    )
+    .order_by(ledger_transactions.c.position)
+)
+_ACCOUNT_TRANSACTIONS_WITHIN: Final = _ACCOUNT_TRANSACTIONS.where(
+    ledger_transactions.c.at >= bindparam("start", type_=UtcDateTime()),
+    ledger_transactions.c.at < bindparam("end", type_=UtcDateTime()),
+)
 
 
 class SqlAlchemyLedgerRepository(Repository):
@@ -197,3 +219,22 @@ class SqlAlchemyLedgerRepository(Repository):
             for row in rows
         }
         return dict(sorted(found.items(), key=lambda item: (item[0][1], item[0][0].sort_key)))
+
+    def net(self, account: Account, currency: str) -> Money:
+        """``SUM(amount)`` of one account's postings in ``currency`` (one query)."""
+        params = {"account_kind": account.kind.value, "account_owner": account.owner,
+                  "currency": currency}  # fmt: skip
+        return Money(int(self._conn.execute(_NET_OF, params).scalar_one()), currency)
+
+    def for_account(self, account: Account, within: TimeRange | None = None) -> list[Transaction]:
+        """The transactions posting to ``account``, in recording order (two queries)."""
+        params: dict[str, object] = {
+            "account_kind": account.kind.value,
+            "account_owner": account.owner,
+        }
+        statement = _ACCOUNT_TRANSACTIONS
+        if within is not None:
+            params |= {"start": within.start, "end": within.end}
+            statement = _ACCOUNT_TRANSACTIONS_WITHIN
+        found = self._with_children(statement, params, _POSTINGS_OF_MANY, "transaction_id")
+        return [mapping.ledger_transaction_to_domain(row, postings) for row, postings in found]

@@ -81,6 +81,8 @@ __all__ = [
     "BOOKING_LOCK_CLASS",
     "CUSTOMER_LOCK_CLASS",
     "ORDER_LOCK_CLASS",
+    "PAYEE_LOCK_CLASS",
+    "REFERRAL_LOCK_CLASS",
     "SqlAlchemyAgendaRepository",
     "SqlAlchemyBookingRepository",
     "SqlAlchemyLocks",
@@ -94,11 +96,17 @@ BOOKING_LOCK_CLASS: Final = 0x626B67  # "bkg"
 CUSTOMER_LOCK_CLASS: Final = 0x637573  # "cus"
 #: First key of the advisory locks serializing who takes one order waiting for dispatch.
 ORDER_LOCK_CLASS: Final = 0x6F7264  # "ord"
+#: First key of the advisory locks serializing one payee's withdrawals.
+PAYEE_LOCK_CLASS: Final = 0x706179  # "pay"
+#: First key of the advisory lock serializing bindings of the referral graph.
+REFERRAL_LOCK_CLASS: Final = 0x726566  # "ref"
 _LOCK_SPACES: Final = MappingProxyType(
     {
         LockKind.TECHNICIAN: BOOKING_LOCK_CLASS,
         LockKind.CUSTOMER: CUSTOMER_LOCK_CLASS,
         LockKind.ORDER: ORDER_LOCK_CLASS,
+        LockKind.PAYEE: PAYEE_LOCK_CLASS,
+        LockKind.REFERRAL: REFERRAL_LOCK_CLASS,
     }
 )
 
