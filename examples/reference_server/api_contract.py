@@ -9,9 +9,11 @@ computes: about 4-5 minutes in all here, one role alone 3-4). For each role it
 2. places a few orders over HTTP (one left unpaid, one paid, one accepted, one cancelled
    with a complaint on it, and one without a technician, paid and open for grabbing: the
    server dispatches by grabs, so the pool, the board, candidates, grabs and assignment
-   have something to work on) and reserves a hold, so that generated requests can name real
-   technicians, services, orders, bookings, holds, complaints and free slot starts
-   (schemathesis draws ids from these lists most of the time, and makes up the rest);
+   have something to work on) and reserves a hold; credits the technician's earnings and
+   makes two withdrawals of his (one waiting for finance), so that generated requests can
+   name real technicians, services, orders, bookings, holds, complaints, withdrawals,
+   members and free slot starts (schemathesis draws ids from these lists most of the
+   time, and makes up the rest);
 3. runs ``schemathesis run`` with every check and every phase, acting as that role with
    the headers :func:`booking_server.credentials.headers_for` gives (the customer's and the
    technician's runs skip the operations that need no actor: the platform's run tests
@@ -52,8 +54,11 @@ import schemathesis
 import uvicorn
 from fastapi import FastAPI
 
+from booking_core.ledger import Account, Posting, Transaction, TransactionId, TransactionKind
+from booking_core.money import Money
 from booking_core.orders import Actor, Role
 from booking_core.outbox import OutboxMessage, OutboxState
+from booking_core.payouts import Payee, Wallet, WalletProvider
 from booking_core.ports.jobs import Job
 from booking_server.credentials import headers_for
 from booking_server.main import create_server
@@ -253,6 +258,7 @@ def prepare(app: FastAPI, base_url: str) -> World:
             for order in orders
         ]
     jobs, messages = _dead_letters(app)
+    withdrawals = _withdrawals(app, technician["id"])
     return World(
         technician=technician["id"],
         public=public,
@@ -273,6 +279,9 @@ def prepare(app: FastAPI, base_url: str) -> World:
             "complaint_id": (complaint["id"],),
             "job_id": jobs,
             "message_id": messages,
+            "withdrawal_id": withdrawals,
+            "customer_id": (CUSTOMER,),
+            "member": (f"customer:{CUSTOMER}", f"technician:{technician['id']}"),
         },
     )
 
@@ -307,6 +316,33 @@ def _dead_letters(app: FastAPI) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 uow.jobs.bury(job.id, worker="api", error="probe")
         uow.commit()
     return jobs, messages
+
+
+def _withdrawals(app: FastAPI, technician_id: str) -> tuple[str, ...]:
+    """Withdrawals of the technician for the earnings routes: one waiting for finance, one
+    approved. His earnings are credited in the books directly (completing orders takes
+    their time: the server runs on the real clock), as completed orders credit them."""
+    booking_app = app.state.booking_app
+    payee = Payee.technician(technician_id)
+    earned = Money(2_000_000, "CNY")
+    entry = Transaction(
+        TransactionId(f"api-probe-earnings:{technician_id}"),
+        TransactionKind.ORDER_COMPLETED,
+        booking_app.clock.now(),
+        (Posting.debit(Account.payments_clearing(), earned), Posting.credit(payee.payable, earned)),
+    )
+    with booking_app.uow() as uow:
+        uow.ledger.record(entry)
+        uow.commit()
+    actor = Actor(technician_id, Role.TECHNICIAN)
+    wallet = Wallet(WalletProvider.WECHAT, "o6_api_probe")
+    made = [
+        booking_app.payouts.request_withdrawal(
+            payee, Money(amount, "CNY"), wallet, actor, idempotency_key=f"api-probe-{amount}"
+        )
+        for amount in (600_000, 1_000)  # above the default approval limit, and below
+    ]
+    return tuple(w.id for w in made)
 
 
 def _toml(value: Any) -> str:

@@ -70,6 +70,7 @@ from booking_core.services.steps.commissions import Commissions
 from booking_core.services.steps.dispatching import Dispatching
 from booking_core.services.steps.locator import TechnicianLocator
 from booking_core.services.steps.notices import Notices
+from booking_core.services.steps.points import OrderPoints
 from booking_core.services.steps.refunds import Refunds
 from booking_core.services.steps.reminder_plans import ReminderPlans
 from booking_core.services.steps.reservations import Reservations
@@ -236,13 +237,21 @@ def build(
     refunds = Refunds(ids, order_policy)
     # Every platform action is recorded through this one trail, in the change's unit of work.
     trail = AuditTrail(clock, audit_ids or OrderedIds(), converter)
+    # Commissions and points move with the order's money, in the order commands' units of
+    # work: one instance of each step, shared by every service of the order flow.
+    referral_policy = referral_policy or ReferralPolicy()
+    loyalty_policy = loyalty_policy or LoyaltyPolicy()
+    commissions = Commissions(referral_policy, rates)
+    order_points = OrderPoints(loyalty_policy)
+    loyalty = LoyaltyService(units, clock, loyalty_policy, audit=trail)
     payments_service = PaymentService(
         units, clock, payments, order_policy, books=books, refunds=refunds, audit=trail,
-        dispatching=dispatching,
+        commissions=commissions, points=order_points, dispatching=dispatching,
     )  # fmt: skip
     cancellation = CancellationService(
-        units, clock, payments_service, refunds, order_policy, audit=trail
-    )
+        units, clock, payments_service, refunds, order_policy, audit=trail,
+        commissions=commissions, points=order_points,
+    )  # fmt: skip
     ordering = OrderingService(
         units,
         clock,
@@ -255,6 +264,9 @@ def build(
         order_policy=order_policy,
         audit=trail,
         dispatching=dispatching,
+        points=order_points,
+        commissions=commissions,
+        tiers=loyalty if loyalty_policy.tiers is not None else None,
     )
     dispatch = DispatchService(
         units,
@@ -288,13 +300,12 @@ def build(
         backoff=backoff,
         max_attempts=MAX_ATTEMPTS,
     )
-    referral_policy = referral_policy or ReferralPolicy()
     referrals = ReferralService(
         units,
         clock,
         ids,
         referral_policy,
-        commissions=Commissions(referral_policy, rates),
+        commissions=commissions,
         audit=trail,
     )
     deliveries = DeliveryService(
@@ -312,7 +323,6 @@ def build(
         payouts,
         audit=trail,
     )
-    loyalty = LoyaltyService(units, clock, loyalty_policy or LoyaltyPolicy(), audit=trail)
     return BookingApp(
         catalog=CatalogService(units, ids, audit=trail),
         technicians=TechnicianService(units, ids, audit=trail, locator=locator),

@@ -72,6 +72,7 @@ DEFAULT_PATH: Final[Mapping[str, str]] = {
     "store_id": "$store",
     "technician_id": "$technician",
     "template_id": "$template",
+    "withdrawal_id": "$withdrawal",
 }
 
 
@@ -179,6 +180,16 @@ _CAMPAIGN: Final = {
     "offer": {"kind": "percent_off", "rate": "0.2"},
     "starts_at": "2026-03-07T00:00:00+08:00",
     "ends_at": "2026-03-09T00:00:00+08:00",
+}
+
+#: Who takes part in referrals: customers and technicians.
+MEMBERS: Final = (*CUSTOMERS, *TECHNICIANS)
+#: A statement's period: the world's week.
+_PERIOD: Final = {"since": "2026-03-02T00:00:00+08:00", "until": "2026-03-09T00:00:00+08:00"}
+#: A withdrawal below the world's approval limit, to a wallet.
+_WITHDRAWAL: Final = {
+    "amount": _money(5000),
+    "destination": {"kind": "wallet", "provider": "wechat", "account_id": "o6_world"},
 }
 
 #: Those who see an order of the customer with the technician: both, and the platform.
@@ -684,6 +695,101 @@ ROWS: Final[tuple[Row, ...]] = (
         path={"order_id": "$grab_order"},
         body={"technician_id": "$technician"},
     ),
+    # --- earnings and withdrawals: the technician (a store for itself) and finance ------------
+    # The technician earned from three completed orders and has a withdrawal waiting for
+    # approval; the store earned nothing (the default rates pay stores no share).
+    Row(
+        "GET /technicians/{technician_id}/earnings",
+        ok=[TECHNICIAN, *staff_with(Permission.PAYOUTS)],
+        query=_PERIOD,
+    ),
+    Row(
+        "GET /technicians/{technician_id}/balance", ok=[TECHNICIAN, *staff_with(Permission.PAYOUTS)]
+    ),
+    Row(
+        "GET /technicians/{technician_id}/withdrawals",
+        ok=[TECHNICIAN, *staff_with(Permission.PAYOUTS)],
+    ),
+    # His own only: finance approves withdrawals, it does not make them.
+    Row("POST /technicians/{technician_id}/withdrawals", ok=[TECHNICIAN], body=_WITHDRAWAL),
+    Row(
+        "GET /stores/{store_id}/earnings",
+        ok=[STORE, *staff_with(Permission.PAYOUTS)],
+        query=_PERIOD,
+    ),
+    Row("GET /stores/{store_id}/balance", ok=[STORE, *staff_with(Permission.PAYOUTS)]),
+    Row("GET /stores/{store_id}/withdrawals", ok=[STORE, *staff_with(Permission.PAYOUTS)]),
+    # The store may withdraw its own, but has nothing to withdraw (409 insufficient_balance).
+    Row("POST /stores/{store_id}/withdrawals", ok=(), other={STORE: 409}, body=_WITHDRAWAL),
+    Row("GET /withdrawals/pending", ok=staff_with(Permission.PAYOUTS)),
+    # Its payee and finance; to everyone else outside the platform it does not exist.
+    Row(
+        "GET /withdrawals/{withdrawal_id}",
+        ok=[TECHNICIAN, *staff_with(Permission.PAYOUTS)],
+        hidden=[*CUSTOMERS, OTHER_TECHNICIAN, *STORES],
+    ),
+    Row("POST /withdrawals/{withdrawal_id}/approve", ok=staff_with(Permission.PAYOUTS), body={}),
+    Row(
+        "POST /withdrawals/{withdrawal_id}/reject",
+        ok=staff_with(Permission.PAYOUTS),
+        body={"reason": "Wrong card"},
+    ),
+    # --- loyalty: the customer's own points and tier; staff with the customers permission ----
+    Row("POST /me/check-in", ok=CUSTOMERS),
+    Row("POST /me/shares", ok=CUSTOMERS, body={"share_id": "share-1"}),
+    Row("GET /customers/{customer_id}/points", ok=[CUSTOMER, *staff_with(Permission.CUSTOMERS)]),
+    Row(
+        "GET /customers/{customer_id}/points/statement",
+        ok=[CUSTOMER, *staff_with(Permission.CUSTOMERS)],
+    ),
+    Row(
+        "POST /customers/{customer_id}/points/awards",
+        ok=staff_with(Permission.CUSTOMERS),
+        body={"points": 50, "reason": "Goodwill"},
+    ),
+    Row("GET /customers/{customer_id}/tier", ok=[CUSTOMER, *staff_with(Permission.CUSTOMERS)]),
+    # --- referrals: members (customers and technicians); staff decide on distributors -------
+    # Admission by approval: the customer is an active distributor, the other customer has
+    # applied, the other technician is suspended; the technician never applied.
+    Row("GET /me/referral-code", ok=MEMBERS),
+    # The customer has paid an order: the default mode binds only until the first one.
+    Row(
+        "POST /me/referrer",
+        ok=[OTHER_CUSTOMER, *TECHNICIANS],
+        other={CUSTOMER: 409},
+        body={"code": "$invite_code"},
+    ),
+    Row(
+        "POST /me/distributor-application",
+        ok=[TECHNICIAN],
+        other={CUSTOMER: 409, OTHER_CUSTOMER: 409, OTHER_TECHNICIAN: 409},
+    ),
+    Row("GET /me/team", ok=MEMBERS),
+    Row("GET /me/commissions", ok=MEMBERS),
+    Row("GET /distributors", ok=STAFF),
+    Row(
+        "POST /distributors/{member}/approve",
+        ok=staff_with(Permission.PROMOTIONS),
+        path={"member": "$applied_member"},
+    ),
+    Row(
+        "POST /distributors/{member}/reject",
+        ok=staff_with(Permission.PROMOTIONS),
+        path={"member": "$applied_member"},
+        body={"reason": "Spam"},
+    ),
+    Row(
+        "POST /distributors/{member}/suspend",
+        ok=staff_with(Permission.PROMOTIONS),
+        path={"member": "$active_member"},
+        body={"reason": "Spam"},
+    ),
+    Row(
+        "POST /distributors/{member}/resume",
+        ok=staff_with(Permission.PROMOTIONS),
+        path={"member": "$suspended_member"},
+    ),
+    Row("GET /referrals/summary", ok=staff_with(Permission.BOOKS), query=_PERIOD),
     # --- signing in: anyone may; what a sign-in proves is the credentials, not the caller ----
     Row(
         "POST /auth/token",

@@ -47,10 +47,13 @@ from pendulum import DateTime
 from booking_core.bootstrap import BookingApp, build
 from booking_core.dispatch import DispatchPlan, DispatchPolicy
 from booking_core.ids import TechnicianId
+from booking_core.money import Money
 from booking_core.orders import Actor, DispatchMode, Role
 from booking_core.outbox import OutboxMessage, OutboxState
+from booking_core.payouts import BankCard, Payee, WithdrawalRules, WithdrawalStatus
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import WebhookKind
+from booking_core.referrals import Admission, AdmissionMode, Member, ReferralPolicy
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.staff import StaffRole
 from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
@@ -74,6 +77,10 @@ DISPATCH: Final = DispatchPolicy(
         "上海市": DispatchPlan(mode=DispatchMode.GRAB, escalate_after_minutes=7 * 24 * 60),
     },
 )
+#: Finance approves withdrawals above 100.00 CNY (the world's technician earned more).
+WITHDRAWALS: Final = WithdrawalRules(minimum=Money(100, "CNY"), approval_above=Money(10000, "CNY"))
+#: Distributors by application and approval.
+REFERRALS: Final = ReferralPolicy(admission=Admission(AdmissionMode.APPROVAL))
 _HOURS: Final = {d: ["09:00-12:00", "13:00-21:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 _DOCUMENTS: Final = [
     {"kind": "id_card", "file_reference": "uploads/id.jpg"},
@@ -392,6 +399,8 @@ class World:
             # Far past the ids the world used, so new objects never collide with it.
             ids=SequentialIds(start=90_000),
             dispatch_policy=DISPATCH,
+            withdrawal_rules=WITHDRAWALS,
+            referral_policy=REFERRALS,
         )
 
 
@@ -419,11 +428,14 @@ def build_world() -> World:
         clock=clock,
         ids=SequentialIds(),
         dispatch_policy=DISPATCH,
+        withdrawal_rules=WITHDRAWALS,
+        referral_policy=REFERRALS,
     )
     app = create_app(booking_app)
     with TestClient(app) as client:
         ids = _Builder(client, app, clock).build()
     ids.update(_dead_letters(booking_app))
+    ids.update(_money_and_referrals(booking_app, ids))
     return World(ids, copy.deepcopy(store.tables), _copy_of(gateway))
 
 
@@ -442,6 +454,36 @@ def _dead_letters(booking_app: BookingApp) -> dict[str, str]:
         uow.outbox.add(message)
         uow.commit()
     return {"dead_job": "boom:1", "dead_message": message.id}
+
+
+def _money_and_referrals(booking_app: BookingApp, ids: Mapping[str, str]) -> dict[str, str]:
+    """A withdrawal of the technician waiting for finance (above the world's approval
+    limit); an invite code of a third customer; the customer an active distributor, the
+    other customer applied, the other technician suspended."""
+    technician = Actor(ids["technician"], Role.TECHNICIAN)
+    card = BankCard("************1234", "李伟", "招商银行 China Merchants Bank")
+    withdrawal = booking_app.payouts.request_withdrawal(
+        Payee.technician(technician.id), Money(20000, "CNY"), card, technician,
+        idempotency_key="world",
+    )  # fmt: skip
+    assert withdrawal.status is WithdrawalStatus.PENDING_APPROVAL
+    referrals, staff = booking_app.referrals, Actor.platform("staff-world", StaffRole.SUPER_ADMIN)
+    code = referrals.code(Actor.customer("cus-carol")).code
+    customer = Actor.customer(ids["customer"])
+    other_customer = Actor.customer(ids["other_customer"])
+    other_technician = Actor(ids["other_technician"], Role.TECHNICIAN)
+    for member in (customer, other_customer, other_technician):
+        referrals.apply(member)
+    referrals.approve(staff, Member.customer(customer.id))
+    referrals.approve(staff, Member.technician(other_technician.id))
+    referrals.suspend(staff, Member.technician(other_technician.id), "Spam")
+    return {
+        "withdrawal": withdrawal.id,
+        "invite_code": code,
+        "active_member": str(Member.customer(customer.id)),
+        "applied_member": str(Member.customer(other_customer.id)),
+        "suspended_member": str(Member.technician(other_technician.id)),
+    }
 
 
 def webhook(payment_key: str = "pay_unknown") -> tuple[dict[str, str], bytes]:

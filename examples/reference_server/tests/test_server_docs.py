@@ -105,10 +105,13 @@ def test_the_server_pages_exist_and_the_operations_are_read() -> None:
         "customers.md",
         "dead-letters.md",
         "dispatch.md",
+        "earnings.md",
         "lifecycle.md",
+        "loyalty.md",
         "notifications.md",
         "onboarding.md",
         "promotions.md",
+        "referrals.md",
         "schedules.md",
         "stores.md",
     ]

@@ -16,6 +16,7 @@ from booking_core.ids import CategoryId, CustomerId, OrderId, ServiceId, Technic
 from booking_core.ledger import OrderParties
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
+from booking_core.payouts import Payee
 from booking_core.pricing import Cart, CartLine
 from booking_core.testing import FrozenClock
 from booking_server.paging import MAX_PAGE_SIZE
@@ -23,10 +24,23 @@ from booking_server.paging import MAX_PAGE_SIZE
 from .conftest import headers_of
 from .test_dead_letters_api import dead_job, dead_message
 from .test_dispatch_api import HOME, open_for_dispatch
+from .test_earnings_api import credit
 
 DAY = "2026-03-03"
 ZONE = "Asia/Shanghai"
 Json = dict[str, Any]
+_STORE_BODY: Json = {
+    "name": "静安店",
+    "address": {
+        "city": "上海市",
+        "district": "静安区",
+        "detail": "1 号",
+        "lat": 31.2,
+        "lon": 121.4,
+    },
+    "time_zone": "Asia/Shanghai",
+    "hours": {"mon": ["10:00-22:00"]},
+}
 Headers = dict[str, str]
 #: A name as long as a name may be, in characters that take three bytes in UTF-8: a
 #: cursor that holds it must still be accepted.
@@ -383,6 +397,96 @@ def _dispatch_board(
     return Listing("/dispatch/board", {}, platform, [numbers[h] for h in sorted(numbers)], "number")
 
 
+def _withdrawals(booking_app: BookingApp, clock: FrozenClock, payee: Payee, amount: int,
+                 headers: Headers, client: TestClient) -> list[str]:  # fmt: skip
+    credit(booking_app, payee, amount * 4)
+    base = "technicians" if payee.kind.value == "technician" else "stores"
+    body = {
+        "amount": _cny(amount),
+        "destination": {"kind": "wallet", "provider": "wechat", "account_id": "o6"},
+    }
+    made = []
+    for _ in range(4):
+        answer = client.post(f"/{base}/{payee.id}/withdrawals", json=body, headers=headers)
+        assert answer.status_code == 201, answer.json()
+        made.append(answer.json()["id"])
+        clock.set(clock.now().add(minutes=1))
+    return made
+
+
+def _technician_withdrawals(
+    client: TestClient, booking_app: BookingApp, clock: FrozenClock, shop: dict[str, str],
+    technician: Headers, **_: Any,
+) -> Listing:  # fmt: skip
+    payee = Payee.technician(shop["technician_id"])
+    made = _withdrawals(booking_app, clock, payee, 1000, technician, client)
+    # newest first
+    return Listing(f"/technicians/{payee.id}/withdrawals", {}, technician, made[::-1])
+
+
+def _store_withdrawals(
+    client: TestClient, booking_app: BookingApp, clock: FrozenClock, platform: Headers, **_: Any
+) -> Listing:
+    store_id = _created(client, "/stores", [_STORE_BODY], platform)[0]
+    own = headers_of(client, Actor(store_id, Role.STORE))
+    made = _withdrawals(booking_app, clock, Payee.store(store_id), 1000, own, client)
+    return Listing(f"/stores/{store_id}/withdrawals", {}, own, made[::-1])
+
+
+def _pending_withdrawals(
+    client: TestClient, booking_app: BookingApp, clock: FrozenClock, shop: dict[str, str],
+    technician: Headers, platform: Headers, **_: Any,
+) -> Listing:  # fmt: skip
+    # above the default approval limit (5,000.00): each waits for finance
+    payee = Payee.technician(shop["technician_id"])
+    made = _withdrawals(booking_app, clock, payee, 600_000, technician, client)
+    # oldest first
+    return Listing("/withdrawals/pending", {}, platform, made)
+
+
+def _points_statement(client: TestClient, clock: FrozenClock, alice: Headers, **_: Any) -> Listing:
+    ids = []
+    for _ in range(4):
+        ids.append(client.post("/me/check-in", headers=alice).json()["movement_id"])
+        clock.set(clock.now().add(days=1))
+    # journal order
+    return Listing("/customers/cus-alice/points/statement", {}, alice, ids)
+
+
+def _commissions(
+    client: TestClient, clock: FrozenClock, place: Callable[..., Json], alice: Headers,
+    bob: Headers, **_: Any,
+) -> Listing:  # fmt: skip
+    code = client.get("/me/referral-code", headers=bob).json()["code"]
+    client.post("/me/distributor-application", headers=bob)  # open admission: active
+    assert client.post("/me/referrer", json={"code": code}, headers=alice).status_code == 200
+    orders = []
+    for hour in (16, 10, 14, 18):
+        order_id = place(f"{DAY}T{hour}:00:00+08:00")["id"]
+        assert client.post(f"/orders/{order_id}/payments", headers=alice).status_code == 200
+        orders.append(order_id)
+        clock.set(clock.now().add(minutes=1))
+    # frozen at payment: oldest first
+    return Listing("/me/commissions", {}, bob, orders, ident="order_id")
+
+
+def _distributors(
+    client: TestClient, as_: Callable[[Actor], Headers], platform: Headers, **_: Any
+) -> Listing:
+    members = ["cus-d", "cus-b", "cus-c", "cus-a"]
+    for member in members:
+        assert (
+            client.post(
+                "/me/distributor-application", headers=as_(Actor.customer(member))
+            ).status_code
+            == 200
+        )
+    # by member
+    return Listing(
+        "/distributors", {}, platform, [f"customer:{m}" for m in sorted(members)], "member"
+    )
+
+
 LISTINGS: dict[str, Callable[..., Listing]] = {
     "technician applications": _applications,
     "technician applications by state": _applications_by_state,
@@ -407,6 +511,12 @@ LISTINGS: dict[str, Callable[..., Listing]] = {
     "dead jobs": _dead_jobs,
     "dead outbox messages": _dead_messages,
     "dispatch board": _dispatch_board,
+    "technician withdrawals": _technician_withdrawals,
+    "store withdrawals": _store_withdrawals,
+    "pending withdrawals": _pending_withdrawals,
+    "points statement": _points_statement,
+    "commissions": _commissions,
+    "distributors": _distributors,
 }
 #: Lists left whole: each is bounded (by one order's life, a radius, a limit).
 UNPAGED = {
@@ -417,6 +527,11 @@ UNPAGED = {
     "/dispatch/offers",
     # Everyone within one order's dispatch radius (a few kilometres).
     "/dispatch/board/{order_id}/candidates",
+    # One statement per period, and a period is at most 366 days (422 beyond).
+    "/technicians/{technician_id}/earnings",
+    "/stores/{store_id}/earnings",
+    # One entry per level of the plan (1–3 typical, at most 10).
+    "/me/team",
 }
 #: Listings of a path already listed above, read with a filter.
 FILTERED = {"technician applications by state"}

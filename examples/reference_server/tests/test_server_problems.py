@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from booking_core import errors
 from booking_core.bootstrap import BookingApp, build
 from booking_core.errors import (
     BookingError,
@@ -173,3 +175,28 @@ def test_each_error_family_has_its_status(error: BookingError, status: int) -> N
 
     # then it is the family's
     assert result == status
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (errors.InsufficientBalance("x"), 409),
+        (errors.WithdrawalNotAllowed("x"), 409),
+        (errors.InsufficientPoints("x"), 409),
+        (errors.ReferralNotAllowed("x"), 409),
+        (errors.CommissionNotAllowed("x"), 409),
+        (errors.InvalidWithdrawalRules("x"), 422),
+        (errors.InvalidPayoutDestination("x"), 422),
+        (errors.InvalidReferral("x"), 422),
+    ],
+    ids=lambda v: getattr(v, "code", str(v)),
+)
+def test_the_loyalty_referral_and_payout_codes_map_by_family(
+    error: errors.BookingError, status: int
+) -> None:
+    # Refusals of the stored state are 409, malformed values 422 (issue 13's codes); each
+    # code is listed where docs/server.md lists the codes.
+    assert status_for(error) == status
+    index = (Path(__file__).resolve().parents[3] / "docs" / "server.md").read_text("utf-8")
+    row = next(line for line in index.splitlines() if line.startswith(f"| {status} |"))
+    assert f"`{error.error_code}`" in row

@@ -11,8 +11,9 @@ Who caused a cancellation decides the money:
 
 The cancellation, the release of the technician's time, the return of the order's coupon
 (once; one past its end comes back expired), the return of its campaign discounts to their
-budgets and the refund records are one transaction; the gateway is asked after commit (and
-again by the reconciliation job if the process dies in between).
+budgets, the cancellation of its frozen commissions, the return of the points it spent (all
+of them, whoever caused it) and the refund records are one transaction; the gateway is
+asked after commit (and again by the reconciliation job if the process dies in between).
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.services._access import check_staff
 from booking_core.services.payments import PaymentService
 from booking_core.services.steps.audit import AuditTrail, order_facts
+from booking_core.services.steps.commissions import Commissions
 from booking_core.services.steps.orders import visible_order
+from booking_core.services.steps.points import OrderPoints
 from booking_core.services.steps.refunds import Refunds
 from booking_core.staff import Permission
 
@@ -71,8 +74,12 @@ class CancellationService:
         policy: OrderPolicy,
         *,
         audit: AuditTrail,
+        commissions: Commissions,
+        points: OrderPoints,
     ) -> None:
         self._audit = audit
+        self._commissions = commissions
+        self._points = points
         self._uow = uow
         self._clock = clock
         self._payments = payments
@@ -245,6 +252,9 @@ class CancellationService:
             # The booking may be released already (after a rejection); releasing is harmless.
             uow.bookings.release(order.booking_id)
             self._payments.books.cancelled(uow, order, now)
+            # An order that never completes earns nobody anything, and spends no points.
+            self._commissions.on_cancelled(uow, order, now)
+            self._points.release(uow, order.customer_id, order.id, now)
             records = self._refunds.plan(
                 uow, order, quote.refund, reason=f"cancelled ({cause.value})", actor=actor, at=now
             )

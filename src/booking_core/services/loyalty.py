@@ -201,13 +201,16 @@ class LoyaltyService:
         with self._uow() as uow:
             zone = customer_zone(uow, customer_id, self._policy)
             lot = self._lot(customer_id, movement_id, source, points, now, zone, reason)
+            uow.points.account(customer_id, lock=True)  # a replay racing this one waits here
+            replay = uow.points.movement(lot.id) is not None
             movement = apply_points(uow, customer_id, lot.id, lambda a: award(a, lot))
             assert movement is not None
-            self._audit.record(
-                uow, actor, "points.award", ("customer", customer_id),
-                after={"points": points, "source": source.value, "movement": movement.id},
-                reason=reason,
-            )  # fmt: skip
+            if not replay:  # the award is audited once, as it is made once
+                self._audit.record(
+                    uow, actor, "points.award", ("customer", customer_id),
+                    after={"points": points, "source": source.value, "movement": movement.id},
+                    reason=reason,
+                )  # fmt: skip
             uow.commit()
         return movement
 

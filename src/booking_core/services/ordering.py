@@ -55,9 +55,11 @@ from booking_core.scheduling.geo import GeoPoint
 from booking_core.services._access import check_staff, require_customer, require_role
 from booking_core.services.cancellation import CancellationService
 from booking_core.services.jobs import JobKind
+from booking_core.services.loyalty import LoyaltyService
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.commissions import Commissions
 from booking_core.services.steps.dispatching import (
     RESERVATION_REFUSALS,
     Dispatching,
@@ -65,6 +67,7 @@ from booking_core.services.steps.dispatching import (
     catalog_priced,
 )
 from booking_core.services.steps.orders import may_see, visible_order
+from booking_core.services.steps.points import OrderPoints
 from booking_core.services.steps.reservations import Reservations
 from booking_core.staff import Permission
 from booking_core.timerange import ensure_aware
@@ -124,7 +127,14 @@ class PlaceOrder:
     #: An entry of the customer's address book: the order keeps a copy of it and of whom
     #: to call (:class:`~booking_core.orders.OrderContact`), and is served at its point.
     address_id: str | None = None
+    #: The most points to redeem as cash (积分抵现): the quote's caps decide how many are
+    #: spent; they are taken from his balance with the order (docs/loyalty.md).
+    points: int = 0
 
+
+#: Fields added to :class:`PlaceOrder` with a default of zero: left out of the idempotency
+#: fingerprint when zero, as None fields are, so retries sent before they existed match.
+_ZERO_DEFAULTS: Final = frozenset({"points"})
 
 _FINISHED: Final = frozenset(
     {
@@ -255,6 +265,11 @@ class OrderingService:
         cancellation: The cancellation use cases (``cancel`` and ``no_show`` go there).
         books: The money side of the order flow: prices, coupons, campaign budgets and the
             journal (``pricing_rules`` and ``rates`` configure it).
+
+    Points redeemed at checkout are spent with the order; a completion earns the order's
+    points and schedules its commissions' settlement in the same unit of work
+    (``points``, ``commissions``), and evaluates the customer's tier after commit
+    (``tiers``; None: no tier ladder).
     """
 
     def __init__(
@@ -271,9 +286,15 @@ class OrderingService:
         order_policy: OrderPolicy,
         audit: AuditTrail,
         dispatching: Dispatching,
+        points: OrderPoints,
+        commissions: Commissions,
+        tiers: LoyaltyService | None = None,
     ) -> None:
         self._audit = audit
         self._dispatching = dispatching
+        self._points = points
+        self._commissions = commissions
+        self._tiers = tiers
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -397,15 +418,24 @@ class OrderingService:
                 reservation.service,
                 reservation.booking,
             )
+            profile = standing.pricing_profile()
+            if command.points:
+                # Read only for an order that redeems (a plain one sends no statement more),
+                # and locked: a concurrent spend of his waits until this order commits.
+                usable = uow.points.account(command.customer_id, lock=True).usable(now)
+                profile = attrs.evolve(profile, points_balance=max(usable, 0))
             quote = self.books.checkout(
                 uow,
                 order_id=order_id,
-                customer=standing.pricing_profile(),
+                customer=profile,
                 technician=technician if dispatch is None else catalog_priced(technician),
                 service=service,
                 coupon_id=command.coupon_id,
                 at=now,
+                points=command.points,
             )
+            if quote.points_redeemed:
+                self._points.spend(uow, command.customer_id, order_id, quote.points_redeemed, now)
             price = quote.payable
             number = format_order_number(
                 now.in_timezone(technician.time_zone).date(), uow.orders.next_sequence()
@@ -455,7 +485,7 @@ class OrderingService:
         document = {
             name: value
             for name, value in self._converter.unstructure(request).items()
-            if value is not None
+            if value is not None and not (name in _ZERO_DEFAULTS and value == 0)
         }
         record = IdempotencyRecord(
             actor_id=command.customer_id,
@@ -636,7 +666,15 @@ class OrderingService:
                 before=before, after=order_facts(order), reason=reason or None,
             )  # fmt: skip
             uow.commit()
+        if event == "complete":
+            self._evaluate_tier(order, now)
         return order
+
+    def _evaluate_tier(self, order: Order, now: DateTime) -> None:
+        """His metric changed with the completion: evaluate his tier (after commit — a
+        failure here never undoes the order; the tier job evaluates him again)."""
+        if self._tiers is not None:
+            self._tiers.evaluate_tier(order.customer_id, now)
 
     def _after(
         self, uow: UnitOfWork, order: Order, event: str, booking: BookingId, now: DateTime
@@ -664,6 +702,11 @@ class OrderingService:
             uow.jobs.schedule(_job(JobKind.AUTO_COMPLETE, order.id, max(due, now, allowed)))
         elif event == "complete":
             self.books.completed(uow, order, now)
+            self._commissions.on_completed(uow, order, now)
+            # Earned on what he actually paid: refunds asked for already are taken off, and
+            # so is anything paid beyond the price (it is on its way back).
+            paid = order.refundable.min(order.price)
+            self._points.earn(uow, order.customer_id, order.id, paid, now)
             if order.technician_id is not None:
                 uow.dispatch_metrics.record(order.technician_id, DispatchOutcome.COMPLETED, now)
             due = now + pendulum.duration(days=self._orders.review_window_days)
@@ -707,6 +750,8 @@ class OrderingService:
                 self._after(uow, order, "complete", order.booking_id, now)
             uow.orders.save(order)
             uow.commit()
+        if order.state == OrderState.COMPLETED:
+            self._evaluate_tier(order, now)
         return None
 
     def close_review_window(self, job: Job, now: DateTime) -> DateTime | None:

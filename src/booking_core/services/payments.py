@@ -18,6 +18,14 @@ Rules:
   unit of work that applies a capture for the first time also uses the order's coupon and
   posts ``payment_captured``; the one that applies a successful refund posts
   ``refund_issued``.
+* So do commissions and points, in the same units of work: the first capture of an open
+  order freezes its commissions (:class:`~booking_core.services.steps.commissions.Commissions`;
+  a replay stores nothing); a successful refund reduces them in proportion and claws back
+  (and gives back) the order's points in proportion
+  (:class:`~booking_core.services.steps.points.OrderPoints`). Only the part of a refund
+  that takes the order below its price counts: money paid twice or beyond a lowered price
+  goes back without touching either. A commission the settle job changed meanwhile makes
+  the whole apply fail with ``ConcurrentUpdate`` (retried; nothing half-applied).
 """
 
 from __future__ import annotations
@@ -69,8 +77,10 @@ from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.services._access import check_staff
 from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.commissions import Commissions
 from booking_core.services.steps.dispatching import Dispatching
 from booking_core.services.steps.orders import visible_order
+from booking_core.services.steps.points import OrderPoints
 from booking_core.services.steps.refunds import PAYMENTS_ACTOR, Refunds
 from booking_core.staff import Permission
 
@@ -120,6 +130,8 @@ class PaymentService:
         books: OrderBooks,
         refunds: Refunds,
         audit: AuditTrail,
+        commissions: Commissions,
+        points: OrderPoints,
         gateway_name: str = "default",
         dispatching: Dispatching | None = None,
     ) -> None:
@@ -129,6 +141,8 @@ class PaymentService:
         self._audit = audit
         self._uow = uow
         self.books = books
+        self._commissions = commissions
+        self._points = points
         self._refunds = refunds
         self._clock = clock
         self._gateway = gateway
@@ -251,6 +265,9 @@ class PaymentService:
             order = uow.orders.get(updated.order_id)
             surplus = self._take_capture(uow, order, updated, now)
             self.books.captured(uow, order, updated, now)
+            if order.state not in CLOSED_STATES:
+                # Money for a closed order goes back: it earns nobody anything.
+                self._commissions.on_captured(uow, order, now)
             if surplus is not None:
                 amount, reason = surplus
                 give_back = self._refunds.plan(
@@ -385,6 +402,7 @@ class PaymentService:
                      if m.kind.value == "refunded"),
                     0,
                 )  # fmt: skip
+                self._refund_rewards(uow, order, record, refunded, now)
                 order.raise_event(
                     OrderRefunded(
                         occurred_at=now,
@@ -416,6 +434,44 @@ class PaymentService:
         if changed:
             self._settle_if_done(uow, order, now)
             uow.orders.save(order)
+
+    def _refund_rewards(
+        self, uow: UnitOfWork, order: Order, record: RefundRecord, refunded: int, now: DateTime
+    ) -> None:
+        """A refund succeeded (``refunded``: the order's succeeded refunds, this one
+        included): reduce the commissions and claw back the points in proportion.
+
+        Raises:
+            ConcurrentUpdate: a commission changed meanwhile (the settle job): the caller's
+                unit of work is dropped whole and retried.
+        """
+        currency = record.amount.currency
+        zero = Money.zero(currency)
+        captured = order.paid_amount
+        held_before = (captured - Money(refunded, currency) + record.amount).max(zero)
+        self._commissions.on_refunded(uow, order, record.amount, now, held_before=held_before)
+        # The points follow the part of the refunds that undoes the sale (the price).
+        price = order.price
+        sale = price.min(captured) - price.min((captured - Money(refunded, currency)).max(zero))
+        if sale.amount <= 0:
+            return
+        points = self._points.refund(
+            uow, order.customer_id, order.id, refund_key=record.key, refunded=sale, paid=price,
+            value_per_point=self.books.point_value(currency, now), at=now,
+        )  # fmt: skip
+        if points.shortfall:
+            # The gateway refunded already: the shortfall is recorded for the platform, not
+            # deducted (docs/loyalty.md, "Refunds and the debt policy").
+            order.raise_event(
+                OrderNeedsAttention(
+                    occurred_at=now,
+                    order_id=order.id,
+                    problem="points_shortfall",
+                    detail=f"Refund {record.key} should have clawed back {points.shortfall} "
+                    f"more points than the customer holds, worth {points.shortfall_value}; "
+                    "not deducted from the refund.",
+                )
+            )
 
     def _settle_if_done(self, uow: UnitOfWork, order: Order, now: DateTime) -> None:
         if order.state != OrderState.REFUNDING:

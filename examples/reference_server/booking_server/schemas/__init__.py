@@ -19,6 +19,9 @@ onboarding    technicians' applications, documents, review and verification
 availability  free slots, slot searches, checkout holds, bookings and rescheduling
 orders        placing an order, the order, its timeline and dispatch state
 dispatch      the grab pool, the dispatcher's board and candidates, assignment, counts
+earnings      earnings statements, balances, withdrawals and finance's decisions
+loyalty       points balance and statement, check-ins, shares, awards, tiers
+referrals     invite codes, bindings, distributors, teams, commissions, the summary
 lifecycle     versioned actions, the order's lifecycle facts, changes, tracking
 cancellation  the cancellation quote and outcome
 payments      a payment's answer, payment attempts and refunds

@@ -7,10 +7,12 @@ so an order's money moves in the same transaction as the order:
 order command               what the books do in its unit of work
 ==========================  ===============================================================
 place (checkout)            price one unit of the service at the technician's price with
-                            the rules in force and the customer's coupon; reserve the
-                            coupon; charge the campaign discounts to their budgets
+                            the rules in force, the customer's coupon and the points he
+                            redeems; reserve the coupon; charge the campaign discounts to
+                            their budgets
 modify (time, service,      give the campaign discounts back, price again with the order's
-technician)                 coupon, charge the new campaign discounts
+technician)                 coupon and the points it holds, charge the new campaign
+                            discounts
 payment captured            use the order's coupon; post ``payment_captured`` (id
                             ``pay:<payment key>``)
 completed                   post ``order_completed`` (id ``done:<order>:1``): technician,
@@ -32,10 +34,11 @@ nothing new.
 
 from __future__ import annotations
 
+import attrs
 from pendulum import DateTime
 
 from booking_core.catalog import Service
-from booking_core.errors import InvalidLedgerEntry, NotFound
+from booking_core.errors import InvalidLedgerEntry, NotFound, PointsNotRedeemable
 from booking_core.ids import OrderId
 from booking_core.ledger import OrderParties, RateTable, Transaction
 from booking_core.money import Money
@@ -101,17 +104,22 @@ class OrderBooks:
         service: Service,
         coupon_id: CouponId | None,
         at: DateTime,
+        points: int = 0,
     ) -> Quote:
-        """Price the order for ``customer`` (his standing's facts: tier, new or not), reserve
-        its coupon and charge its campaign discounts.
+        """Price the order for ``customer`` (his standing's facts: tier, new or not, and the
+        points he holds when he redeems some), redeeming at most ``points``; reserve its
+        coupon and charge its campaign discounts. The points themselves are taken by the
+        caller (:class:`~booking_core.services.steps.points.OrderPoints`), for the quote's
+        ``points_redeemed``.
 
         Raises:
             NotFound: (``coupon_not_found``) no such coupon, or it is someone else's.
             CouponNotApplicable: the coupon does not apply (``details["reason"]``).
+            PointsNotRedeemable: more points than ``customer`` holds, or points cannot pay.
             CouponUnavailable, ConcurrentUpdate: the coupon was taken meanwhile.
             CampaignBudgetExceeded: a campaign budget ran out meanwhile.
         """
-        priced = self._price(uow, technician, service, customer, coupon_id, order_id, at)
+        priced = self._price(uow, technician, service, customer, coupon_id, order_id, at, points)
         if coupon_id is not None:
             reserve_coupon(
                 uow, coupon_id=coupon_id, customer_id=customer.id, order_id=order_id, at=at
@@ -123,10 +131,13 @@ class OrderBooks:
         self, uow: UnitOfWork, order: Order, technician: Technician, service: Service, at: DateTime
     ) -> Quote:
         """The order's new quote after a change of time, service or technician, with its
-        coupon; the campaign budgets are charged for the new quote instead of the old.
+        coupon and the points it holds (spent at checkout, so they are his to redeem here);
+        the campaign budgets are charged for the new quote instead of the old.
 
         Raises:
             CouponNotApplicable: the order's coupon does not apply to the change.
+            PointsNotRedeemable: the new price cannot take all the points the order holds
+                (a cap); nothing changes — cancel and book again instead.
             CampaignBudgetExceeded: as :meth:`checkout`.
         """
         if order.quote is not None:
@@ -134,11 +145,28 @@ class OrderBooks:
         # His standing now, this order aside (a paid order does not make its own customer
         # "not new" for its own coupon).
         customer = uow.customers.standing(order.customer_id, excluding_order=order.id)
+        held = order.quote.points_redeemed if order.quote is not None else 0
+        profile = customer.pricing_profile()
+        if held:
+            profile = attrs.evolve(profile, points_balance=held)
         priced = self._price(
-            uow, technician, service, customer.pricing_profile(), order.coupon_id, order.id, at
-        )
+            uow, technician, service, profile, order.coupon_id, order.id, at, held
+        )  # fmt: skip
+        if priced.points_redeemed != held:
+            # Giving back part of a spend is a refund's job, not a change's.
+            raise PointsNotRedeemable(
+                f"The new price takes {priced.points_redeemed} of the {held} points the order "
+                "redeemed; cancel and book again instead.",
+                details={"points": held, "redeemable": priced.points_redeemed},
+            )
         self._charge_campaigns(uow, priced)
         return priced
+
+    def point_value(self, currency: str, at: DateTime) -> Money:
+        """What one point is worth in ``currency`` under the rules in force (zero: points
+        do not pay there)."""
+        policy = self._rules.rules_for(currency, at).points
+        return policy.value_per_point if policy is not None else Money.zero(currency)
 
     def _price(
         self,
@@ -149,6 +177,7 @@ class OrderBooks:
         coupon_id: CouponId | None,
         order_id: OrderId,
         at: DateTime,
+        points: int = 0,
     ) -> Quote:
         cart = build_cart([(service, 1)], technician)
         coupon = None
@@ -157,7 +186,7 @@ class OrderBooks:
             if coupon.customer_id != customer.id:
                 raise NotFound("coupon", coupon_id)
         rules = rules_with_campaigns(self._rules.rules_for(cart.currency, at), uow.campaigns.list())
-        return quote(cart, customer, rules, at=at, coupon=coupon, order_id=order_id)
+        return quote(cart, customer, rules, at=at, coupon=coupon, points=points, order_id=order_id)
 
     @staticmethod
     def _charge_campaigns(uow: UnitOfWork, priced: Quote) -> None:

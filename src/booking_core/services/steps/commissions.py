@@ -181,11 +181,22 @@ class Commissions:
     # -- refunded and cancelled ----------------------------------------------------------
 
     def on_refunded(
-        self, uow: UnitOfWork, order: Order, refund: Money, at: DateTime
+        self,
+        uow: UnitOfWork,
+        order: Order,
+        refund: Money,
+        at: DateTime,
+        *,
+        held_before: Money | None = None,
     ) -> list[Commission]:
         """A refund of ``refund`` succeeded: take the same share of what the order's
         commissions still hold back from them, from whichever bucket holds each (I23; see
         :func:`~booking_core.referrals.refund_reductions`). Returns the commissions changed.
+
+        With ``held_before`` (what the order held before this refund: captured less earlier
+        refunds) only the part of the refund that takes the order's money below what the
+        commissions were frozen on counts: money paid twice, or paid beyond a price that
+        was lowered, goes back without touching them.
 
         Raises:
             ConcurrentUpdate: a commission changed meanwhile (the settle job): retry.
@@ -200,6 +211,14 @@ class Commissions:
         refunded_before = max(c.order_refunded for c in open_)
         left_before = open_[0].order_paid - refunded_before
         taken = refund.min(left_before)
+        if held_before is not None:
+            # The part of the refund below the commissions' base: min(base, held) falls by it.
+            held_after = (held_before - refund).max(Money.zero(refund.currency))
+            taken = (left_before.min(held_before) - left_before.min(held_after)).max(
+                Money.zero(refund.currency)
+            )
+            if not taken.amount:
+                return []
         parts = refund_reductions([c.remaining.amount for c in open_], taken.amount,
                                   left_before.amount)  # fmt: skip
         changed = []

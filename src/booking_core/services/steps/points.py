@@ -9,7 +9,7 @@ claws back ``floor(earned × refunded / paid)`` and returns ``floor(spent × ref
 paid)`` minus what earlier refunds took or gave, so a full refund takes back every earned
 point and returns every spent one — once each, however the refund was split.
 
-Not wired into the order services yet (the next step of issue 13):
+What the order services call (``bootstrap.build`` hands one instance to each):
 
 ==========================  ================================================================
 order flow                  call
@@ -21,7 +21,8 @@ cancelled
 order completed             :meth:`OrderPoints.earn` (``earn:<order>``; on what was paid)
 refund succeeded            :meth:`OrderPoints.refund` (``claw:<refund key>`` and
                             ``return:<refund key>``); its ``shortfall_value`` is what the
-                            refund keeps under the default debt policy
+                            refund should keep under the default debt policy (reported
+                            as ``OrderNeedsAttention``, not deducted: docs/loyalty.md)
 ==========================  ================================================================
 """
 
