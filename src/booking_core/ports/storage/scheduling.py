@@ -145,7 +145,8 @@ class LockKind(enum.Enum):
 
     #: Reservations of one technician's time, and rewrites of his record.
     TECHNICIAN = "technician"
-    #: Order placements of one customer (the unpaid-order limits).
+    #: Order placements of one customer (the unpaid-order limits), and the counts his
+    #: completed orders add to his distributor record.
     CUSTOMER = "customer"
     #: Who takes one order waiting for dispatch (grabs, offers, assignments).
     ORDER = "order"

@@ -34,7 +34,7 @@ from booking_core.ledger import RateTable, split_by_rates
 from booking_core.money import Money
 from booking_core.orders import Order
 from booking_core.ports.jobs import Job
-from booking_core.ports.storage import UnitOfWork
+from booking_core.ports.storage import LockKey, UnitOfWork
 from booking_core.pricing import Quote
 from booking_core.referrals import (
     Commission,
@@ -173,6 +173,9 @@ class Commissions:
             uow.jobs.schedule(
                 Job(settle_job_id(order), JobKind.SETTLE_COMMISSIONS.value, order.id, unfreeze_at)
             )
+        # His orders complete concurrently (workers, his technicians): the counts are a
+        # read-modify-write of one record, so his completions queue behind each other.
+        uow.locks.take(LockKey.customer(order.customer_id))
         record = uow.referrals.distributor(Member.customer(order.customer_id))
         record.count_completed(order.refundable, self._policy.admission, at)
         uow.referrals.save_distributor(record)
