@@ -74,11 +74,14 @@ class PointsLot:
         """Whether the lot can no longer be used at ``at`` (its expiry is exclusive)."""
         return self.expires_at is not None and at >= self.expires_at
 
-    def spend_order(self) -> tuple[int, float, DateTime, str]:
+    def spend_order(self) -> tuple[int, int, DateTime, str]:
         """The order spending takes lots in: soonest expiry first (never-expiring last),
-        ties by ``earned_at``, then by id."""
-        expiry = self.expires_at.timestamp() if self.expires_at is not None else float("inf")
-        return (0 if self.expires_at is not None else 1, expiry, self.earned_at, self.id)
+        ties by ``earned_at``, then by id. The expiry counts in whole microseconds since
+        the epoch: exact, whatever the zones the instants are written in."""
+        if self.expires_at is None:
+            return (1, 0, self.earned_at, self.id)
+        expiry = self.expires_at.int_timestamp * 1_000_000 + self.expires_at.microsecond
+        return (0, expiry, self.earned_at, self.id)
 
     def taking(self, points: int) -> PointsLot:
         """The lot with ``points`` fewer remaining (negative: given back)."""
