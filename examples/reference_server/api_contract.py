@@ -184,8 +184,9 @@ def prepare(app: FastAPI, base_url: str) -> World:
         categories = _ok(http.get("/categories"))["items"]
         services = _ok(http.get("/services"))["items"]
         technicians = _ok(http.get("/technicians"))["items"]
-        # The demo technician with the most hours (Li Wei) and the first service he offers.
-        technician = technicians[0]
+        # The demo technician with the most hours (Li Wei) and the first service he offers —
+        # found by name: the list is in id order, and demo ids are random.
+        technician = next(t for t in technicians if "Li Wei" in t["name"])
         service_id = technician["service_ids"][0]
         tech = headers_for(app, Actor(technician["id"], Role.TECHNICIAN))
         today = dt.datetime.now(dt.UTC).date()

@@ -61,7 +61,7 @@ from booking_core.services.dispatch import BoardCandidate, DispatchService, Pool
 from booking_core.services.holds import HoldService, HoldSlot
 from booking_core.services.jobs import JobKind, JobRun, JobRunner
 from booking_core.services.ledger import LedgerService
-from booking_core.services.loyalty import CheckInResult, LoyaltyService
+from booking_core.services.loyalty import CheckInResult, LoyaltyService, MemberTier
 from booking_core.services.modification import ModificationResult, ModificationService
 from booking_core.services.notifications import NotificationService
 from booking_core.services.onboarding import ApplyAsTechnician, OnboardingService
@@ -83,6 +83,7 @@ from booking_core.services.referrals import (
 from booking_core.services.relay import OutboxRelay, RelayRun
 from booking_core.services.rescheduling import RescheduleBooking, ReschedulingService
 from booking_core.services.reviews import ReviewService, SubmitReview
+from booking_core.services.rewards import RewardsService
 from booking_core.services.steps.carts import CartItem, CartRequest
 from booking_core.services.stores import StoreService
 from booking_core.services.technicians import RegisterTechnician, TechnicianService
@@ -127,6 +128,7 @@ __all__ = [
     "JobRunner",
     "LedgerService",
     "LoyaltyService",
+    "MemberTier",
     "ModificationResult",
     "ModificationService",
     "NewAddress",
@@ -151,6 +153,7 @@ __all__ = [
     "RescheduleBooking",
     "ReschedulingService",
     "ReviewService",
+    "RewardsService",
     "Role",
     "ScheduleService",
     "SlotSearch",

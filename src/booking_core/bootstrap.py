@@ -18,7 +18,7 @@ from booking_core.notifications.rules import DEFAULT_RULES, Rule
 from booking_core.onboarding import VerificationPolicy
 from booking_core.orders.policy import OrderPolicy
 from booking_core.orders.privacy import PrivacyPolicy
-from booking_core.payouts import WithdrawalRules
+from booking_core.payouts import TipPolicy, WithdrawalRules
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.notifier import AddressBook
@@ -64,6 +64,7 @@ from booking_core.services.relay import OutboxRelay
 from booking_core.services.reminders import Reminders
 from booking_core.services.rescheduling import ReschedulingService
 from booking_core.services.reviews import ReviewService
+from booking_core.services.rewards import RewardsService
 from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.books import OrderBooks
 from booking_core.services.steps.commissions import Commissions
@@ -126,6 +127,7 @@ class BookingApp:
     referrals: ReferralService
     payouts: PayoutService
     loyalty: LoyaltyService
+    rewards: RewardsService
 
     def worker(self, name: str, *, lease: Duration | None = None) -> JobRunner:
         """A job runner for worker ``name`` with every job's handler, holding each claimed
@@ -180,6 +182,7 @@ def build(
     withdrawal_rules: WithdrawalRules | None = None,
     payouts: PayoutGateway | None = None,
     loyalty_policy: LoyaltyPolicy | None = None,
+    tip_policy: TipPolicy | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (system clock, UUID ids and straight-line
     travel times by default; pricing without tier discounts, 满减 or points unless
@@ -210,7 +213,8 @@ def build(
     ``payouts`` — none by default: withdrawals are requested and decided, and their pay jobs
     wait, dead, until a gateway is configured and they are retried); points, check-ins and
     tiers by ``loyalty_policy``, default :class:`~booking_core.loyalty.LoyaltyPolicy`: 1
-    point per yuan paid, points valid 365 days, tiers set by hand only).
+    point per yuan paid, points valid 365 days, tiers set by hand only); customers' tips by
+    ``tip_policy``, default :class:`~booking_core.payouts.TipPolicy`: 1 fen to 500.00 CNY).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -230,11 +234,11 @@ def build(
     verification_policy = verification_policy or VerificationPolicy()
     # Every service runs in units of work that write their aggregates' events to the outbox.
     units = EventCollectingUnits(uow, converter, ids)
-    reservations = Reservations(policy, travel)
+    loyalty_policy = loyalty_policy or LoyaltyPolicy()
+    reservations = Reservations(policy, travel, privileges=loyalty_policy.privileges)
     locator = TechnicianLocator(clock, index=spatial_index or GridIndex)
     dispatching = Dispatching(dispatch_policy or DispatchPolicy(), locator, reservations)
     books = OrderBooks(pricing_rules, rates)
-    refunds = Refunds(ids, order_policy)
     # Every platform action is recorded through this one trail, in the change's unit of work.
     trail = AuditTrail(clock, audit_ids or OrderedIds(), converter)
     # Commissions and points move with the order's money, in the order commands' units of
@@ -243,10 +247,12 @@ def build(
     loyalty_policy = loyalty_policy or LoyaltyPolicy()
     commissions = Commissions(referral_policy, rates)
     order_points = OrderPoints(loyalty_policy)
+    refunds = Refunds(ids, order_policy, points=order_points, rules=pricing_rules)
     loyalty = LoyaltyService(units, clock, loyalty_policy, audit=trail)
     payments_service = PaymentService(
         units, clock, payments, order_policy, books=books, refunds=refunds, audit=trail,
-        commissions=commissions, points=order_points, dispatching=dispatching,
+        tips=tip_policy or TipPolicy(),
+        commissions=commissions, dispatching=dispatching,
     )  # fmt: skip
     cancellation = CancellationService(
         units, clock, payments_service, refunds, order_policy, audit=trail,
@@ -305,7 +311,6 @@ def build(
         clock,
         ids,
         referral_policy,
-        commissions=commissions,
         audit=trail,
     )
     deliveries = DeliveryService(
@@ -322,6 +327,7 @@ def build(
         withdrawal_rules or DEFAULT_WITHDRAWAL_RULES,
         payouts,
         audit=trail,
+        converter=converter,
     )
     return BookingApp(
         catalog=CatalogService(units, ids, audit=trail),
@@ -365,10 +371,11 @@ def build(
             JobKind.SETTLE_COMMISSIONS.value: referrals.run_settle_job,
             JobKind.EXPIRE_POINTS.value: loyalty.run_expiry_job,
             JobKind.EVALUATE_TIERS.value: loyalty.run_tier_job,
+            JobKind.BIRTHDAY_GIFTS.value: loyalty.run_birthday_job,
         },
         uow=units,
         clock=clock,
-        quotes=QuoteService(units, clock, pricing_rules),
+        quotes=QuoteService(units, clock, pricing_rules, loyalty=loyalty_policy),
         customers=CustomerService(units, clock, ids, audit=trail),
         coupons=CouponService(units, clock, ids, audit=trail),
         campaigns=CampaignService(units, audit=trail),
@@ -385,4 +392,5 @@ def build(
         referrals=referrals,
         payouts=payouts_service,
         loyalty=loyalty,
+        rewards=RewardsService(units, clock, ids, loyalty_policy, audit=trail),
     )

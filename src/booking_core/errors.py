@@ -30,6 +30,7 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── InvalidReferral           invalid_referral
     │   ├── InvalidWithdrawalRules    invalid_withdrawal_rules
     │   ├── InvalidPayoutDestination  invalid_payout_destination
+    │   ├── InvalidReward             invalid_reward
     │   └── InvalidLedgerEntry        invalid_ledger_entry
     │       └── UnbalancedTransaction unbalanced_transaction
     ├── NotFound                      <entity>_not_found
@@ -67,7 +68,12 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── CommissionNotAllowed      commission_not_allowed
     │   ├── WithdrawalNotAllowed      withdrawal_not_allowed
     │   ├── InsufficientBalance       insufficient_balance
-    │   └── InsufficientPoints        insufficient_points
+    │   ├── TipNotAllowed             tip_not_allowed
+    │   ├── InsufficientPoints        insufficient_points
+    │   ├── RewardNotAvailable        reward_not_available
+    │   ├── GiftOutOfStock            gift_out_of_stock
+    │   ├── GiftLimitReached          gift_limit_reached
+    │   └── RedemptionNotAllowed      redemption_not_allowed
     ├── PermissionDenied              permission_denied
     ├── PaymentError                  payment_error  a dependency failed or refused
     └── StorageUnavailable            storage_unavailable  the database did not answer in time
@@ -96,6 +102,8 @@ __all__ = [
     "DailyCapReached",
     "DateOutOfRange",
     "DuplicateEntity",
+    "GiftLimitReached",
+    "GiftOutOfStock",
     "IdempotencyConflict",
     "IdempotencyKeyInFlight",
     "IdempotencyKeyReused",
@@ -112,6 +120,7 @@ __all__ = [
     "InvalidPromotion",
     "InvalidRates",
     "InvalidReferral",
+    "InvalidReward",
     "InvalidSchedule",
     "InvalidText",
     "InvalidTimeRange",
@@ -128,15 +137,18 @@ __all__ = [
     "PaymentError",
     "PermissionDenied",
     "PointsNotRedeemable",
+    "RedemptionNotAllowed",
     "ReferralNotAllowed",
     "RefundExceedsCaptured",
     "ReviewNotAllowed",
+    "RewardNotAvailable",
     "ServiceNotOffered",
     "SlotHeld",
     "SlotTaken",
     "SlotUnavailable",
     "StorageUnavailable",
     "TechnicianNotVerified",
+    "TipNotAllowed",
     "TooEarly",
     "TooManyUnpaidOrders",
     "TrackingUnavailable",
@@ -601,6 +613,16 @@ class WithdrawalNotAllowed(Conflict):
     code = "withdrawal_not_allowed"
 
 
+class TipNotAllowed(Conflict):
+    """A tip the tipping rules refuse; ``details["reason"]`` says which: ``not_started``
+    (the service has not started), ``order_closed`` (cancelled or refunded), ``no_technician``,
+    ``below_minimum`` (under 1 fen), ``above_maximum`` (over the policy's maximum),
+    ``currency`` (not the order's currency), ``tip_in_progress`` (another tip of the order
+    is still on its way), ``number_skipped`` (tip number n+2 before n+1 exists)."""
+
+    code = "tip_not_allowed"
+
+
 class InsufficientBalance(Conflict):
     """The payee's available balance is less than the withdrawal asked for (also when
     requests made at the same moment took it first); ``details`` has both amounts."""
@@ -635,3 +657,36 @@ class CommissionNotAllowed(Conflict):
     has not come (``details["reason"]`` says which)."""
 
     code = "commission_not_allowed"
+
+
+class InvalidReward(InvalidInput):
+    """A reward value breaks its own rules: a gift without a name or a price, a stock or a
+    per-customer limit below zero, a tier purchase of no points or no days."""
+
+    code = "invalid_reward"
+
+
+class RewardNotAvailable(Conflict):
+    """The reward cannot be had now: the gift or exchange is inactive, the tier is not for
+    sale, or it is below the tier he holds (``details["reason"]`` says which)."""
+
+    code = "reward_not_available"
+
+
+class GiftOutOfStock(Conflict):
+    """Every unit of the gift has been redeemed (his points are untouched)."""
+
+    code = "gift_out_of_stock"
+
+
+class GiftLimitReached(Conflict):
+    """The customer has redeemed the gift as often as one person may."""
+
+    code = "gift_limit_reached"
+
+
+class RedemptionNotAllowed(Conflict):
+    """A redemption cannot move that way: it is fulfilled or cancelled already, or it is
+    not a gift's (coupons and tiers are delivered at once)."""
+
+    code = "redemption_not_allowed"

@@ -17,9 +17,17 @@ import pendulum
 import pytest
 
 from booking_core.bootstrap import build
+from booking_core.customers import Customer, CustomerDetails
 from booking_core.dispatch.plan import DispatchPlan, DispatchPolicy
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
-from booking_core.loyalty import LoyaltyPolicy, Tier, TierLadder, TierMetric
+from booking_core.loyalty import (
+    LoyaltyPolicy,
+    Tier,
+    TierLadder,
+    TierMetric,
+    TierPrivilege,
+    TierPrivileges,
+)
 from booking_core.money import Money
 from booking_core.notifications import Recipient
 from booking_core.notifications.channel import Channel
@@ -73,9 +81,10 @@ def _world(store: InMemoryStore, sms: RecordingNotifier) -> OrderWorld:
         address_book=_Phones(),
         # Orders placed without a technician: tuina is assigned at once (the default),
         # foot offered (派单), SPA broadcast for grabs (抢单).
-        # Tiers by points earned: one point makes silver.
+        # Tiers by points earned: one point makes silver, which has a birthday gift.
         loyalty_policy=LoyaltyPolicy(
-            tiers=TierLadder(TierMetric.POINTS_EARNED, [Tier("silver", 1)])
+            tiers=TierLadder(TierMetric.POINTS_EARNED, [Tier("silver", 1)]),
+            privileges=TierPrivileges({"silver": TierPrivilege(birthday_points=88)}),
         ),
         dispatch_policy=DispatchPolicy(
             by_service={
@@ -222,6 +231,19 @@ def _tier_reached(world: OrderWorld) -> Job:
     return _job(world, JobKind.EVALUATE_TIERS, "loyalty")
 
 
+def _birthday_today(world: OrderWorld) -> Job:
+    """The birthday job due, and a silver member whose birthday it is then."""
+    world.app.loyalty.start_jobs()
+    job = _job(world, JobKind.BIRTHDAY_GIFTS, "loyalty")
+    today = world.clock.now().in_timezone(LOCAL_ZONE).date()
+    with world.uow() as uow:
+        details = CustomerDetails("Mei", birthday=pendulum.date(1990, today.month, today.day))
+        uow.customers.add(Customer(CustomerId("cus_bday"), details, world.clock.now(),
+                                   tier="silver"))  # fmt: skip
+        uow.commit()
+    return job
+
+
 def _withdrawal_approved(world: OrderWorld) -> Job:
     """Li's earnings of a completed order, 100.00 of them withdrawn and approved at once."""
     order_id = world.paid_order()
@@ -266,6 +288,7 @@ SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.ESCALATE_DISPATCH.value: _nobody_grabbed,
     JobKind.EXPIRE_POINTS.value: _points_expired,
     JobKind.EVALUATE_TIERS.value: _tier_reached,
+    JobKind.BIRTHDAY_GIFTS.value: _birthday_today,
     JobKind.PAY_WITHDRAWAL.value: _withdrawal_approved,
     JobKind.SETTLE_COMMISSIONS.value: _commissions_due,
 }

@@ -34,6 +34,7 @@ from booking_core.scheduling.availability import BookingPolicy
 from booking_core.services.catalog import CreateCategory, CreateService
 from booking_core.services.ordering import PlaceOrder
 from booking_core.services.pricing import StaticPricingRules
+from booking_core.services.steps.points import OrderPoints
 from booking_core.services.technicians import RegisterTechnician
 from booking_core.testing.clock import FrozenClock
 from booking_core.testing.ids import SequentialIds
@@ -291,11 +292,14 @@ def test_a_settle_job_racing_a_refund_makes_it_retry_never_half_apply(world: Wor
     with pytest.raises(ConcurrentUpdate):
         world.refund(order_id, 97_00)
 
-    # then nothing of it was applied: no refund movement, no entry, no points, no reduction
+    # then nothing of its outcome was applied: no refund movement, no entry, no reduction;
+    # the points moved once, when the refund was decided (half the spent 500 back, half
+    # the earned 194 taken)
     with world.app.uow() as uow:
         assert [r.status.value for r in uow.refunds.for_order(order_id)] == ["unknown"]
         assert [m.kind.value for m in uow.movements.for_order(order_id)] == ["captured"]
-    assert (world.points(), world.commissions(order_id), world.balances()) == before
+    assert (world.commissions(order_id), world.balances()) == before[1:]
+    assert world.points() == before[0] - 97 + 250
 
     # when the reconciliation asks again once the race is over
     world.app.payments.reconcile(order_id)
@@ -351,3 +355,41 @@ def test_the_orders_page_example_prints_what_it_shows(capsys: pytest.CaptureFixt
     exec(code, {})
 
     assert capsys.readouterr().out.strip() == printed.strip()
+
+
+def _spend_elsewhere(world: World, points: int) -> None:
+    with world.app.uow() as uow:
+        OrderPoints(LoyaltyPolicy()).spend(uow, CUS, OrderId("ord_other"), points,
+                                           world.clock.now())  # fmt: skip
+        uow.commit()
+
+
+def test_a_refund_keeps_the_cash_value_of_earned_points_already_spent(world: World) -> None:
+    # given a completed 199.00 order that earned 199 points, 650 of his 699 spent since
+    order_id = world.place()
+    world.pay(order_id)
+    world.complete(order_id)
+    _spend_elsewhere(world, 650)
+
+    # when the platform refunds the whole order
+    world.app.payments.refund(order_id, cny(199_00), reason="goodwill", actor=STAFF)
+
+    # then his 49 points are taken, the 150 he no longer holds are paid for by 1.50 kept
+    # from the refund (a fen a point), and the gateway is asked for 197.50 only
+    with world.app.uow() as uow:
+        sent = [r.amount for r in uow.refunds.for_order(order_id)]
+        journal = uow.points.for_order(CUS, order_id)
+    assert sent == [cny(197_50)]
+    assert [(m.kind, m.points) for m in journal][-2:] == [
+        (MovementKind.CLAWED_BACK, -199), (MovementKind.SETTLED_IN_CASH, 150),
+    ]  # fmt: skip
+    assert journal[-1].reason == "1.50 CNY kept from the refund"
+    assert world.points() == 0
+
+    # and the kept 1.50 is never refundable again: the order is fully refunded once the
+    # gateway's refund succeeds
+    order = world.app.ordering.get_order(order_id, ME)
+    assert (order.refunded_amount, order.refundable) == (cny(199_00), cny(0))
+    world.app.payments.reconcile(order_id)
+    assert world.app.ordering.get_order(order_id, ME).state == "refunded"
+    world.balances()

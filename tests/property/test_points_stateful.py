@@ -1,7 +1,8 @@
 """Points, check-ins and tiers as a state machine over the service and in-memory storage
 (INVARIANTS I17, I19, I20).
 
-Rules: staff awards, check-ins, order spends (the points step), refunds that claw back,
+Rules: staff awards, check-ins, order spends (the points step), refunds that give back and
+claw back (the cash kept for points no longer held paying off the debt at once),
 time moving on (days, so lots expire and check-in days change), the expiry job. After every
 step: the balance is earned − spent − expired − clawed back and equals what the lots hold
 (never below zero — the default debt policy is on); the statement sums to the balance; at
@@ -110,11 +111,25 @@ class PointsLife(RuleBasedStateMachine):
     @rule(data=st.data(), share=st.integers(1, 100))
     def refund(self, data: st.DataObject, share: int) -> None:
         order = data.draw(st.sampled_from(self.earned_orders))
+        key = f"r{self._next()}"
         with self.app.uow() as uow:
-            self.steps.refund(uow, CUS, order, refund_key=f"r{self._next()}",
+            self.steps.refund(uow, CUS, order, movement_id=f"return:{key}",
                               refunded=Money(share, "CNY"), paid=Money(100, "CNY"),
-                              value_per_point=Money(1, "CNY"), at=self.clock.now())  # fmt: skip
+                              at=self.clock.now())  # fmt: skip
+            clawed = self.steps.claw_back(
+                uow, CUS, order, movement_id=f"claw:{key}", earned_on=Money(100, "CNY"),
+                left=Money(100 - share, "CNY"), refund=Money(share, "CNY"),
+                value_per_point=Money(1, "CNY"), at=self.clock.now(),
+            )  # fmt: skip
+            journal = uow.points.for_order(CUS, order)
             uow.commit()
+        # Never more than the order earned, cash-settled points included; the cash kept is
+        # a fen a point and at most the refund.
+        earned = sum(m.points for m in journal if m.kind is MovementKind.EARNED)
+        assert -sum(m.points for m in journal if m.kind is MovementKind.CLAWED_BACK) <= earned
+        settled = clawed.settled.points if clawed.settled else 0
+        assert clawed.kept == Money(settled, "CNY")
+        assert settled <= share
 
     @rule(hours=st.sampled_from([1, 5, 24, 49]))
     def time_passes(self, hours: int) -> None:
@@ -148,9 +163,11 @@ class PointsLife(RuleBasedStateMachine):
         for kind, total in (
             (MovementKind.EARNED, account.earned),
             (MovementKind.EXPIRED, -account.expired),
-            (MovementKind.CLAWED_BACK, -account.clawed_back),
         ):
             assert sum(m.points for m in journal if m.kind is kind) == total
+        # A claw-back's points are taken (from lots or as a debt that cash then pays off).
+        clawed = (MovementKind.CLAWED_BACK, MovementKind.SETTLED_IN_CASH)
+        assert sum(m.points for m in journal if m.kind in clawed) == -account.clawed_back
 
     @invariant()
     def one_check_in_per_local_day(self) -> None:

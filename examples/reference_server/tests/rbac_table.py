@@ -453,6 +453,13 @@ ROWS: Final[tuple[Row, ...]] = (
     ),
     Row("GET /orders/{order_id}/money", ok=ORDER_VIEWERS, hidden=ORDER_STRANGERS),
     Row(
+        "POST /orders/{order_id}/tip",
+        ok=(CUSTOMER,),
+        hidden=OTHER_CUSTOMER,  # the other roles never tip: 403 before the order is read
+        path={"order_id": "$completed_order"},
+        body={"amount": {"amount": 100, "currency": "CNY"}},
+    ),
+    Row(
         "POST /orders/{order_id}/accept",
         ok=(TECHNICIAN, *staff_with(Permission.ORDERS)),
         hidden=ORDER_STRANGERS,
@@ -748,21 +755,81 @@ ROWS: Final[tuple[Row, ...]] = (
         body={"points": 50, "reason": "Goodwill"},
     ),
     Row("GET /customers/{customer_id}/tier", ok=[CUSTOMER, *staff_with(Permission.CUSTOMERS)]),
+    Row("GET /me/tier", ok=CUSTOMERS),
+    # --- spending points: customers redeem for themselves; promotions staff keep the catalog -
+    # The world's gift and coupon exchange have stock; the customer's gift waits to be handed
+    # over; both customers hold points. The world sells no tier: buying one is refused.
+    Row("GET /rewards/gifts", ok=SIGNED_IN),
+    Row(
+        "POST /rewards/gifts",
+        ok=staff_with(Permission.PROMOTIONS),
+        body={"id": "g_new", "name": "Pen", "points": 5},
+    ),
+    Row(
+        "PATCH /rewards/gifts/{gift_id}",
+        ok=staff_with(Permission.PROMOTIONS),
+        path={"gift_id": "$gift"},
+        body={"stock": 9},
+    ),
+    Row(
+        "POST /rewards/gifts/{gift_id}/redeem",
+        ok=CUSTOMERS,
+        path={"gift_id": "$gift"},
+        body={"key": "rbac"},
+    ),
+    Row("GET /rewards/coupons", ok=SIGNED_IN),
+    Row(
+        "POST /rewards/coupons",
+        ok=staff_with(Permission.PROMOTIONS),
+        body={"id": "ex_new", "template_id": "$points_template", "points": 5},
+    ),
+    Row(
+        "POST /rewards/coupons/{exchange_id}/redeem",
+        ok=CUSTOMERS,
+        path={"exchange_id": "$exchange"},
+        body={"key": "rbac"},
+    ),
+    Row(
+        "POST /me/tier/purchase",
+        ok=[],
+        other={CUSTOMER: 409, OTHER_CUSTOMER: 409},
+        body={"tier": "gold"},
+    ),
+    Row("GET /me/redemptions", ok=CUSTOMERS),
+    Row("GET /rewards/redemptions", ok=staff_with(Permission.PROMOTIONS)),
+    Row(
+        "POST /rewards/redemptions/{redemption_id}/fulfil",
+        ok=staff_with(Permission.PROMOTIONS),
+        path={"redemption_id": "$redemption"},
+    ),
+    Row(
+        "POST /rewards/redemptions/{redemption_id}/cancel",
+        ok=staff_with(Permission.PROMOTIONS),
+        path={"redemption_id": "$redemption"},
+        body={"reason": "Out of stock"},
+    ),
     # --- referrals: members (customers and technicians); staff decide on distributors -------
     # Admission by approval: the customer is an active distributor, the other customer has
     # applied, the other technician is suspended; the technician never applied.
     Row("GET /me/referral-code", ok=MEMBERS),
-    # The customer has paid an order: the default mode binds only until the first one.
+    # The customer has paid an order: the default mode binds only until the first one. The
+    # other customer is bound to the code already: binding again changes nothing.
     Row(
         "POST /me/referrer",
         ok=[OTHER_CUSTOMER, *TECHNICIANS],
         other={CUSTOMER: 409},
         body={"code": "$invite_code"},
     ),
+    # Only the other customer is bound: the others are bound to nobody (404).
+    Row("GET /me/referrer", ok=[OTHER_CUSTOMER], hidden=[CUSTOMER, *TECHNICIANS]),
     Row(
         "POST /me/distributor-application",
         ok=[TECHNICIAN],
         other={CUSTOMER: 409, OTHER_CUSTOMER: 409, OTHER_TECHNICIAN: 409},
+    ),
+    # The technician never applied: he is no distributor (404).
+    Row(
+        "GET /me/distributor", ok=[CUSTOMER, OTHER_CUSTOMER, OTHER_TECHNICIAN], hidden=[TECHNICIAN]
     ),
     Row("GET /me/team", ok=MEMBERS),
     Row("GET /me/commissions", ok=MEMBERS),
@@ -788,6 +855,12 @@ ROWS: Final[tuple[Row, ...]] = (
         "POST /distributors/{member}/resume",
         ok=staff_with(Permission.PROMOTIONS),
         path={"member": "$suspended_member"},
+    ),
+    # The customer's own commissions: he reads them as finance does.
+    Row(
+        "GET /distributors/{member}/commissions",
+        ok=[CUSTOMER, *staff_with(Permission.BOOKS)],
+        path={"member": "$active_member"},
     ),
     Row("GET /referrals/summary", ok=staff_with(Permission.BOOKS), query=_PERIOD),
     # --- signing in: anyone may; what a sign-in proves is the credentials, not the caller ----

@@ -46,13 +46,22 @@ from pendulum import DateTime
 
 from booking_core.bootstrap import BookingApp, build
 from booking_core.dispatch import DispatchPlan, DispatchPolicy
-from booking_core.ids import TechnicianId
+from booking_core.ids import CustomerId, TechnicianId
+from booking_core.loyalty import CouponExchange, CouponExchangeId, Gift, GiftId, PointsSource
 from booking_core.money import Money
 from booking_core.orders import Actor, DispatchMode, Role
 from booking_core.outbox import OutboxMessage, OutboxState
 from booking_core.payouts import BankCard, Payee, WithdrawalRules, WithdrawalStatus
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import WebhookKind
+from booking_core.promotions import (
+    CouponBenefit,
+    CouponTemplate,
+    CouponTemplateId,
+    CouponTerms,
+    IssueChannel,
+    Validity,
+)
 from booking_core.referrals import Admission, AdmissionMode, Member, ReferralPolicy
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.staff import StaffRole
@@ -436,6 +445,7 @@ def build_world() -> World:
         ids = _Builder(client, app, clock).build()
     ids.update(_dead_letters(booking_app))
     ids.update(_money_and_referrals(booking_app, ids))
+    ids.update(_rewards(booking_app, ids))
     return World(ids, copy.deepcopy(store.tables), _copy_of(gateway))
 
 
@@ -458,8 +468,9 @@ def _dead_letters(booking_app: BookingApp) -> dict[str, str]:
 
 def _money_and_referrals(booking_app: BookingApp, ids: Mapping[str, str]) -> dict[str, str]:
     """A withdrawal of the technician waiting for finance (above the world's approval
-    limit); an invite code of a third customer; the customer an active distributor, the
-    other customer applied, the other technician suspended."""
+    limit); an invite code of a third customer, to which the other customer is bound; the
+    customer an active distributor, the other customer applied, the other technician
+    suspended."""
     technician = Actor(ids["technician"], Role.TECHNICIAN)
     card = BankCard("************1234", "李伟", "招商银行 China Merchants Bank")
     withdrawal = booking_app.payouts.request_withdrawal(
@@ -472,6 +483,7 @@ def _money_and_referrals(booking_app: BookingApp, ids: Mapping[str, str]) -> dic
     customer = Actor.customer(ids["customer"])
     other_customer = Actor.customer(ids["other_customer"])
     other_technician = Actor(ids["other_technician"], Role.TECHNICIAN)
+    referrals.bind(other_customer, code)
     for member in (customer, other_customer, other_technician):
         referrals.apply(member)
     referrals.approve(staff, Member.customer(customer.id))
@@ -483,6 +495,34 @@ def _money_and_referrals(booking_app: BookingApp, ids: Mapping[str, str]) -> dic
         "active_member": str(Member.customer(customer.id)),
         "applied_member": str(Member.customer(other_customer.id)),
         "suspended_member": str(Member.technician(other_technician.id)),
+    }
+
+
+def _rewards(booking_app: BookingApp, ids: Mapping[str, str]) -> dict[str, str]:
+    """A gift and a coupon exchange with stock, points for both customers, and the
+    customer's redemption of the gift waiting to be handed over."""
+    staff = Actor.platform("staff-world", StaffRole.SUPER_ADMIN)
+    rewards = booking_app.rewards
+    gift = rewards.create_gift(staff, Gift(GiftId("g_world"), "Mug", 10, stock=5))
+    template = CouponTemplate(
+        CouponTemplateId("tpl_points"), "满200减30", CouponTerms(CouponBenefit.threshold(
+            min_spend=Money(20000, "CNY"), amount=Money(3000, "CNY"))),
+        Validity.days_after_issue(7), stock=10, per_customer_limit=None,
+        channels=frozenset({IssueChannel.POINTS}),
+    )  # fmt: skip
+    booking_app.coupons.create_template(staff, template)
+    exchange = rewards.create_exchange(
+        staff, CouponExchange(CouponExchangeId("ex_world"), template.id, 10)
+    )
+    for who in ("customer", "other_customer"):
+        booking_app.loyalty.award(CustomerId(ids[who]), 1000, staff, key="world",
+                                  reason="world", source=PointsSource.CAMPAIGN)  # fmt: skip
+    redemption = rewards.redeem_gift(Actor.customer(ids["customer"]), gift.id, key="world")
+    return {
+        "gift": gift.id,
+        "points_template": template.id,
+        "exchange": exchange.id,
+        "redemption": redemption.id,
     }
 
 

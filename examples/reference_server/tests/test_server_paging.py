@@ -470,6 +470,16 @@ def _commissions(
     return Listing("/me/commissions", {}, bob, orders, ident="order_id")
 
 
+def _member_commissions(
+    client: TestClient, clock: FrozenClock, place: Callable[..., Json], alice: Headers,
+    bob: Headers, platform: Headers, **_: Any,
+) -> Listing:  # fmt: skip
+    mine = _commissions(client=client, clock=clock, place=place, alice=alice, bob=bob)
+    # Bob's, as staff with the books permission read them: the same, in the same order
+    return Listing("/distributors/customer:cus-bob/commissions", {}, platform, mine.expected,
+                   ident="order_id")  # fmt: skip
+
+
 def _distributors(
     client: TestClient, as_: Callable[[Actor], Headers], platform: Headers, **_: Any
 ) -> Listing:
@@ -485,6 +495,49 @@ def _distributors(
     return Listing(
         "/distributors", {}, platform, [f"customer:{m}" for m in sorted(members)], "member"
     )
+
+
+def _gifts(client: TestClient, platform: Headers, alice: Headers, **_: Any) -> Listing:
+    ids = ["g_d", "g_b", "g_c", "g_a"]
+    bodies = [{"id": i, "name": f"Gift {i}", "points": 5} for i in ids]
+    _created(client, "/rewards/gifts", bodies, platform)
+    # by id
+    return Listing("/rewards/gifts", {}, alice, sorted(ids))
+
+
+def _coupon_exchanges(client: TestClient, platform: Headers, alice: Headers, **_: Any) -> Listing:
+    template = {
+        "id": "tpl_points",
+        "name": "满200减30",
+        "benefit": {"kind": "threshold", "min_spend": _cny(20000), "amount": _cny(3000)},
+        "valid_days": 7,
+        "channels": ["points"],
+    }
+    assert client.post("/coupon-templates", json=template, headers=platform).status_code == 201
+    ids = ["ex_d", "ex_b", "ex_c", "ex_a"]
+    bodies = [{"id": i, "template_id": "tpl_points", "points": 5} for i in ids]
+    _created(client, "/rewards/coupons", bodies, platform)
+    # by id
+    return Listing("/rewards/coupons", {}, alice, sorted(ids))
+
+
+def _redeemed(client: TestClient, platform: Headers, alice: Headers) -> list[str]:
+    award = {"points": 100, "reason": "Spring", "source": "campaign"}
+    client.post("/customers/cus-alice/points/awards", json=award, headers=platform)
+    gift = {"id": "g_any", "name": "Pen", "points": 5}
+    _created(client, "/rewards/gifts", [gift], platform)
+    path = "/rewards/gifts/g_any/redeem"
+    return _created(client, path, [{"key": f"k{n}"} for n in range(4)], alice)
+
+
+def _my_redemptions(client: TestClient, platform: Headers, alice: Headers, **_: Any) -> Listing:
+    # by id (ids are given in order)
+    return Listing("/me/redemptions", {}, alice, _redeemed(client, platform, alice))
+
+
+def _redemptions(client: TestClient, platform: Headers, alice: Headers, **_: Any) -> Listing:
+    # every customer's, by id
+    return Listing("/rewards/redemptions", {}, platform, _redeemed(client, platform, alice))
 
 
 LISTINGS: dict[str, Callable[..., Listing]] = {
@@ -516,7 +569,12 @@ LISTINGS: dict[str, Callable[..., Listing]] = {
     "pending withdrawals": _pending_withdrawals,
     "points statement": _points_statement,
     "commissions": _commissions,
+    "a member's commissions": _member_commissions,
     "distributors": _distributors,
+    "gifts": _gifts,
+    "coupons for points": _coupon_exchanges,
+    "my redemptions": _my_redemptions,
+    "redemptions": _redemptions,
 }
 #: Lists left whole: each is bounded (by one order's life, a radius, a limit).
 UNPAGED = {

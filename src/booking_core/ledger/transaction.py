@@ -34,6 +34,8 @@ class TransactionKind(StrEnum):
     COMMISSION_FROZEN = "commission_frozen"
     COMMISSION_SETTLED = "commission_settled"
     COMMISSION_CANCELLED = "commission_cancelled"
+    TIP = "tip"  # a customer's tip, all of it to the technician's payable (no platform take)
+    COMMISSION_TRANSFERRED = "commission_transferred"  # settled commissions a withdrawal draws
 
 
 @attrs.frozen

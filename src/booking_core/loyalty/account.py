@@ -25,6 +25,7 @@ __all__ = [
     "claw_back",
     "expire",
     "return_spent",
+    "settle_in_cash",
     "spend",
 ]
 
@@ -270,14 +271,14 @@ def return_spent(
     taken_from: Iterable[LotEffect],
     movement_id: str,
     at: DateTime,
-    order_id: OrderId,
+    order_id: OrderId | None,
     replacement: Callable[[int], PointsLot],
 ) -> PointsChange:
-    """Give back ``points`` an order spent (cancelled or refunded): into the lots they were
-    taken from (``taken_from``: the spend's effects; those lots must be loaded), the
-    latest-expiring first; the part of a lot that has expired by ``at`` goes into a new
-    lot ``replacement(points)`` instead — a refund never revives an expired lot, nor costs
-    the customer what he had not yet lost.
+    """Give back ``points`` an order spent (cancelled or refunded), or a cancelled reward
+    redemption (``order_id`` None): into the lots they were taken from (``taken_from``: the
+    spend's effects; those lots must be loaded), the latest-expiring first; the part of a
+    lot that has expired by ``at`` goes into a new lot ``replacement(points)`` instead — a
+    refund never revives an expired lot, nor costs the customer what he had not yet lost.
     """
     _positive(points, "A return")
     left = points
@@ -302,3 +303,28 @@ def return_spent(
     opened = attrs.evolve(account, lots=lots)
     return _entry(opened, movement_id, MovementKind.RETURNED, at, effects,
                   order_id=order_id, spent=-points)  # fmt: skip
+
+
+def settle_in_cash(
+    account: PointsAccount,
+    points: int,
+    *,
+    movement_id: str,
+    at: DateTime,
+    order_id: OrderId,
+    reason: str,
+) -> PointsChange:
+    """Pay off ``points`` of his debt with cash kept from a refund (the default debt
+    policy): the claw-back took them as a debt, this entry settles it, so his balance is
+    back where the lots leave it and the order counts them as clawed back.
+
+    Raises:
+        InvalidInput: ``points`` is not one or more, or more than he owes.
+    """
+    _positive(points, "A cash settlement")
+    if points > account.debt:
+        raise InvalidInput(f"He owes {account.debt} points, not {points}.",
+                           details={"field": "points"})  # fmt: skip
+    return _entry(account, movement_id, MovementKind.SETTLED_IN_CASH, at, [],
+                  debt_change=-points, order_id=order_id, reason=reason,
+                  clawed_back=-points)  # fmt: skip

@@ -22,6 +22,7 @@ class PointsSource(StrEnum):
     SHARING = "sharing"  # sharing a service or a technician
     CAMPAIGN = "campaign"  # a campaign's award
     ADJUSTMENT = "adjustment"  # a manual award by staff (always with a reason)
+    BIRTHDAY = "birthday"  # his tier's birthday gift, once a year
 
 
 def _aware(_: object, attribute: attrs.Attribute[DateTime], value: DateTime) -> None:

@@ -15,16 +15,20 @@ __all__ = ["LotEffect", "MovementKind", "PointsMovement"]
 
 
 class MovementKind(StrEnum):
-    """What a movement did (its sign: + for ``earned`` and ``returned``, − for the rest)."""
+    """What a movement did (its sign: + for ``earned``, ``returned`` and
+    ``settled_in_cash``, − for the rest)."""
 
     EARNED = "earned"  # an award: a new lot (or, with a debt, partly paying it off)
     SPENT = "spent"  # taken from lots, soonest-expiring first
     RETURNED = "returned"  # spent points given back (an order cancelled or refunded)
     EXPIRED = "expired"  # a lot's remaining points past its expiry
     CLAWED_BACK = "clawed_back"  # an order's earned points taken back on a refund
+    #: Clawed-back points he no longer held, paid for by cash kept from the refund (the
+    #: default debt policy): it pays off the debt the claw-back left, never a lot.
+    SETTLED_IN_CASH = "settled_in_cash"
 
 
-_POSITIVE = frozenset({MovementKind.EARNED, MovementKind.RETURNED})
+_POSITIVE = frozenset({MovementKind.EARNED, MovementKind.RETURNED, MovementKind.SETTLED_IN_CASH})
 
 
 @attrs.frozen

@@ -97,11 +97,18 @@ class TierLadder:
         return 0
 
     def evaluate(
-        self, status: TierStatus, metric: int, at: DateTime
+        self, status: TierStatus, metric: int, at: DateTime, *, floor: str | None = None
     ) -> tuple[TierStatus, TierChange | None]:
-        """His status after seeing ``metric`` at ``at``, and the change of tier (if any)."""
+        """His status after seeing ``metric`` at ``at``, and the change of tier (if any).
+
+        ``floor``: a tier he bought with points and still holds at ``at``; he keeps at least
+        it whatever the metric (no grace is counted under it). Once it lapses the caller
+        passes none, and the normal rules apply: the grace starts at the first evaluation
+        that sees him below."""
         ensure_aware(at, "at")
         earned = self.tier_for(metric)
+        if floor is not None and self.rank(floor) > self.rank(earned):
+            earned = floor
         current = status.tier
         if self.rank(earned) >= self.rank(current) and earned != current:
             after = TierStatus(status.customer_id, earned, metric, at, since=at)
@@ -147,8 +154,9 @@ class TierChange:
         to_tier: After (None: none).
         metric: The metric that decided it.
         at: When.
-        cause: ``reached`` (the metric rose, or fell with no grace left) or
-            ``grace_ended`` (a downgrade after the grace period).
+        cause: ``reached`` (the metric rose, or fell with no grace left),
+            ``grace_ended`` (a downgrade after the grace period) or ``purchased`` (bought
+            with points: docs/loyalty.md, "Spending points").
     """
 
     customer_id: CustomerId

@@ -16,6 +16,8 @@ __all__ = ["TEMPLATES", "template_kind"]
 
 
 _ORDER = ("order_id", "order_number", "service", "start")
+#: A withdrawal's: its id, what was asked for (fee included) and what is paid out.
+_WITHDRAWAL = ("withdrawal_id", "amount", "net")
 
 #: template id → (kind, parameter names). ``start`` is the slot's local start in the
 #: order's zone, written ``YYYY-MM-DD HH:mm`` (the zone is where the service happens);
@@ -42,6 +44,12 @@ _CATALOG: dict[str, tuple[NotificationKind, tuple[str, ...]]] = {
     "reminder_day_before": (NotificationKind.REMINDERS, _ORDER),
     "application_decided": (NotificationKind.ACCOUNT, ("application_id", "outcome", "reason")),
     "document_expiring": (NotificationKind.ACCOUNT, ("application_id", "documents", "expires_on")),
+    "tip_received": (NotificationKind.PAYMENTS, (*_ORDER, "amount")),
+    "withdrawal_to_approve": (NotificationKind.OPERATIONS, (*_WITHDRAWAL, "payee")),
+    "withdrawal_approved": (NotificationKind.PAYMENTS, _WITHDRAWAL),
+    "withdrawal_rejected": (NotificationKind.PAYMENTS, (*_WITHDRAWAL, "reason")),
+    "withdrawal_paid": (NotificationKind.PAYMENTS, _WITHDRAWAL),
+    "withdrawal_failed": (NotificationKind.PAYMENTS, (*_WITHDRAWAL, "reason")),
 }
 
 #: template id → the parameter names the core fills for it (and no others).

@@ -49,11 +49,13 @@ _ORDER_EVENTS = frozenset(
         "OrderNeedsAttention",
         "ComplaintFiled",
         "ComplaintStateChanged",
+        "TipReceived",
     }
 )
 
 OPERATIONS = Recipient("platform", "operations")
 CUSTOMER_SERVICE = Recipient("platform", "customer_service")
+FINANCE = Recipient("platform", "finance")
 
 
 def order_event(name: str) -> bool:
@@ -232,6 +234,42 @@ def _document_expiring(payload: Mapping[str, Any], facts: OrderFacts | None) -> 
     return [Notice(technician, "document_expiring", params, payload["application_id"])]
 
 
+def _tipped(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    params = f.params(amount=_money(payload["amount"]))
+    # The technician tipped (named by the event: the one serving when it was captured).
+    tipped = Recipient("technician", payload["technician_id"])
+    return [Notice(tipped, "tip_received", params, f.order_id)]
+
+
+def _withdrawal_params(payload: Mapping[str, Any], **more: str) -> dict[str, str]:
+    return {
+        "withdrawal_id": payload["withdrawal_id"],
+        "amount": _money(payload["amount"]),
+        "net": _money(payload["net"]),
+        **more,
+    }
+
+
+def _payee(payload: Mapping[str, Any]) -> Recipient:
+    return Recipient(payload["payee_kind"], payload["payee_id"])
+
+
+def _withdrawal_requested(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    if not payload["needs_approval"]:
+        return []  # approved at once: WithdrawalApproved tells the payee
+    params = _withdrawal_params(payload, payee=f"{payload['payee_kind']}:{payload['payee_id']}")
+    return [Notice(FINANCE, "withdrawal_to_approve", params, payload["withdrawal_id"])]
+
+
+def _withdrawal_told(template: str, *reason: str) -> Rule:
+    def rule(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+        params = _withdrawal_params(payload, **{r: payload[r] for r in reason})
+        return [Notice(_payee(payload), template, params, payload["withdrawal_id"])]
+
+    return rule
+
+
 #: event name → rule. Events not named here (reviews, lateness …) notify nobody.
 DEFAULT_RULES: Mapping[str, Rule] = MappingProxyType(
     {
@@ -247,5 +285,11 @@ DEFAULT_RULES: Mapping[str, Rule] = MappingProxyType(
         "ComplaintStateChanged": _complaint_changed,
         "ApplicationStateChanged": _application_decided,
         "TechnicianDocumentExpiring": _document_expiring,
+        "TipReceived": _tipped,
+        "WithdrawalRequested": _withdrawal_requested,
+        "WithdrawalApproved": _withdrawal_told("withdrawal_approved"),
+        "WithdrawalRejected": _withdrawal_told("withdrawal_rejected", "reason"),
+        "WithdrawalPaid": _withdrawal_told("withdrawal_paid"),
+        "WithdrawalFailed": _withdrawal_told("withdrawal_failed", "reason"),
     }
 )

@@ -25,6 +25,7 @@ __all__ = [
     "PaymentCaptured",
     "ReviewWindowClosed",
     "TechnicianLate",
+    "TipReceived",
 ]
 
 
@@ -86,6 +87,17 @@ class PaymentCaptured(DomainEvent):
     order_id: str
     payment_key: str
     purpose: str
+    amount: Money
+
+
+@attrs.frozen
+class TipReceived(DomainEvent):
+    """A customer's tip (打赏) for the technician of an order was captured (once per payment
+    key); all of it went to the technician's payable."""
+
+    order_id: str
+    technician_id: str
+    payment_key: str
     amount: Money
 
 

@@ -58,6 +58,7 @@ class PaymentPurpose(StrEnum):
     BALANCE = "balance"
     FEE = "fee"
     SUPPLEMENT = "supplement"  # a price difference after the order was changed
+    TIP = "tip"  # 打赏: the customer's gift to the technician, never part of the price
 
 
 class RefundStatus(StrEnum):
@@ -225,7 +226,11 @@ def plan_refund(
     Raises:
         RefundExceedsCaptured: if ``amount`` exceeds what remains refundable (I13).
     """
-    captured = [a for a in attempts if a.status is PaymentStatus.CAPTURED]
+    captured = [
+        a
+        for a in attempts
+        if a.status is PaymentStatus.CAPTURED and a.purpose is not PaymentPurpose.TIP
+    ]
     remaining: list[Money] = []
     for attempt in captured:
         taken = sum(

@@ -8,9 +8,14 @@ withdrawal's, so recording one again is a no-op.
                                                   Cr withdrawal_fees                fee
     paid        Dr withdrawals_in_flight:<payee>  Cr payments_clearing              amount − fee
     returned    the requested entry mirrored (the fee goes back too)
+    drawn       Dr commission_payable:<payee>    Cr <payee's payable>            part
+    (before requested, when his payable alone does not cover the amount)
 
-``wdr:<id>:requested``, ``wdr:<id>:paid`` and ``wdr:<id>:returned``: a withdrawal is
-debited once, and returned at most once.
+``wdr:<id>:requested``, ``wdr:<id>:paid``, ``wdr:<id>:returned`` and
+``wdr:<id>:commissions``: a withdrawal is debited once, and returned at most once. Settled
+referral commissions are the payee's money like his payable: a withdrawal draws on them
+only for what the payable lacks, moving that part into the payable first; a returned
+withdrawal gives everything back to the payable (still his, still withdrawable).
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from __future__ import annotations
 from pendulum import DateTime
 
 from booking_core.ledger import Account, Posting, Transaction, TransactionId, TransactionKind
+from booking_core.money import Money
 from booking_core.payouts.withdrawal import Withdrawal
 
 __all__ = [
+    "commissions_drawn",
     "withdrawal_paid",
     "withdrawal_requested",
     "withdrawal_returned",
@@ -78,4 +85,19 @@ def withdrawal_returned(withdrawal: Withdrawal, at: DateTime) -> Transaction:
         at=at,
         postings=tuple(Posting(p.account, -p.amount) for p in _request_postings(withdrawal)),
         memo=f"withdrawal {withdrawal.id} returned",
+    )
+
+
+def commissions_drawn(withdrawal: Withdrawal, part: Money) -> Transaction:
+    """``part`` of the payee's settled commissions moves into his payable for the
+    withdrawal (at the request's instant)."""
+    return Transaction(
+        id=withdrawal_transaction_id(withdrawal.id, "commissions"),
+        kind=TransactionKind.COMMISSION_TRANSFERRED,
+        at=withdrawal.requested_at,
+        postings=(
+            Posting.debit(withdrawal.payee.commissions, part),
+            Posting.credit(withdrawal.payee.payable, part),
+        ),
+        memo=f"settled commissions drawn by withdrawal {withdrawal.id}",
     )

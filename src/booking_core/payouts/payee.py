@@ -63,6 +63,24 @@ class Payee:
         return Account.store_payable(StoreId(self.id))
 
     @property
+    def commissions(self) -> Account:
+        """His settled referral commissions (``commission_payable:<key>``): withdrawable
+        like the payable. Only technicians earn commissions (a referral member is a
+        customer or a technician, named like a payee: ``technician:<id>``); a store's stays
+        empty."""
+        return Account.commission_payable(self.key)
+
+    @property
+    def frozen_commissions(self) -> Account:
+        """His referral commissions not yet settled (``commission_frozen:<key>``)."""
+        return Account.commission_frozen(self.key)
+
+    @property
+    def earnings_accounts(self) -> frozenset[Account]:
+        """Where his earnings are: :attr:`payable` and :attr:`commissions`."""
+        return frozenset({self.payable, self.commissions})
+
+    @property
     def in_flight(self) -> Account:
         """The payee's withdrawals requested and neither paid out nor returned."""
         return Account.withdrawals_in_flight(self.key)

@@ -1,11 +1,29 @@
 """What a payee earned and holds (FEATURES T9): an earnings statement built from the postings
-to his payable account, and his balance.
+to his earnings accounts, and his balance.
 
-Each line is one journal entry that credited (or, for a refund after completion, debited)
-the payable, so a statement always equals the sum of its postings. Tips and referral
-commissions are further :class:`EarningSource` s to come: they post to the same payable
-(commissions through ``commission_payable`` until they settle) and will show as lines of
-their own without changing how a statement is built.
+A payee's earnings accounts are his payable (completed orders' shares, kept cancellation
+fees, refunds after completion, tips) and, for a technician, his settled referral
+commissions (``commission_payable:technician:<id>``, credited when a commission settles and
+debited when a refund reduces a settled one; a store earns no commissions, its commission
+account stays empty). Each line is one journal entry that moved them, by its net effect on
+them, so a statement always equals the sum of its postings to them; withdrawals are not
+earnings, and moving settled commissions into the payable for a withdrawal
+(``commission_transferred``) nets to zero over the two and shows no line.
+
+==========================  ===================================================
+entry                       line
+==========================  ===================================================
+``order_completed``         :attr:`EarningSource.ORDER`
+``cancellation_fee``        :attr:`EarningSource.CANCELLATION_FEE`
+``refund``                  :attr:`EarningSource.REFUND` (negative)
+``tip``                     :attr:`EarningSource.TIP` (all of the tip)
+``commission_settled``      :attr:`EarningSource.COMMISSION`
+``commission_cancelled``    :attr:`EarningSource.COMMISSION` (negative: a refund
+                            after the commission settled)
+==========================  ===================================================
+
+Commissions still frozen (the order not completed, or in its cooling-off) are not earnings
+yet: the balance shows them as :attr:`PayeeBalance.pending`.
 """
 
 from __future__ import annotations
@@ -31,12 +49,17 @@ class EarningSource(StrEnum):
     ORDER = "order"  # a completed order's share
     CANCELLATION_FEE = "cancellation_fee"  # the share of a fee kept on a cancellation
     REFUND = "refund"  # a refund after completion took some of the share back
+    TIP = "tip"  # a customer's tip, all of it the technician's
+    COMMISSION = "commission"  # a referral commission settled (or reduced after settling)
 
 
 _SOURCES: Mapping[TransactionKind, EarningSource] = {
     TransactionKind.ORDER_COMPLETED: EarningSource.ORDER,
     TransactionKind.CANCELLATION_FEE: EarningSource.CANCELLATION_FEE,
     TransactionKind.REFUND: EarningSource.REFUND,
+    TransactionKind.TIP: EarningSource.TIP,
+    TransactionKind.COMMISSION_SETTLED: EarningSource.COMMISSION,
+    TransactionKind.COMMISSION_CANCELLED: EarningSource.COMMISSION,
 }
 
 
@@ -47,9 +70,11 @@ class EarningsLine:
     Attributes:
         transaction_id: The journal entry it comes from.
         source: Why it moved.
-        order_id: The order.
+        order_id: The order (for a tip, the order tipped; for a commission, the order it
+            was earned on).
         service_id: The order's service (None when the order is not known).
-        at: When (the completion, the cancellation, the refund).
+        at: When (the completion, the cancellation, the refund, the tip's capture, the
+            commission's settling).
         amount: What the payee earned by it (negative for a refund).
     """
 
@@ -103,17 +128,27 @@ class PayeeBalance:
 
     Attributes:
         payee: Whose.
-        available: What he may withdraw: his payable's balance (earned, less withdrawals
-            requested and not returned). A refund after completion may take it below zero;
-            later earnings then pay that back before anything is withdrawable.
+        available: What he may withdraw: his payable's balance plus his settled referral
+            commissions (earned, less withdrawals requested and not returned). A refund
+            after completion may take it below zero; later earnings then pay that back
+            before anything is withdrawable.
         in_flight: Withdrawals requested and neither paid out nor returned (net of fees).
         paid_out: Everything paid out to him so far (net of fees).
+        pending: Earned but not yet his: referral commissions still frozen (their order
+            not completed, or in its cooling-off). An order's own share is not pending
+            before it completes: the split is made at completion (rates, refunds and
+            discounts decide it then), so it shows in ``available`` from that moment.
     """
 
     payee: Payee
     available: Money
     in_flight: Money
     paid_out: Money
+    pending: Money = attrs.field()
+
+    @pending.default
+    def _nothing_pending(self) -> Money:
+        return Money.zero(self.available.currency)
 
 
 def earnings_lines(
@@ -121,28 +156,37 @@ def earnings_lines(
     transactions: Iterable[Transaction],
     currency: str,
     services: Mapping[OrderId, ServiceId],
+    orders: Mapping[str, OrderId] | None = None,
 ) -> list[EarningsLine]:
-    """The statement lines of the order entries among ``transactions`` that post to the
-    payee's payable in ``currency`` (withdrawals are not earnings and are left out); the
-    service of each order from ``services``."""
-    account = payee.payable
+    """The statement lines of the earning entries among ``transactions`` that post to the
+    payee's earnings accounts (:attr:`Payee.earnings_accounts`) in ``currency``
+    (withdrawals are not earnings and are left out), each transaction once however many
+    of those accounts it moves; the service of each order from ``services``.
+
+    Entries that name no order (tips, commissions) take theirs from ``orders``
+    (transaction id → order id); one found in neither is left out.
+    """
+    accounts = payee.earnings_accounts
     lines = []
     for transaction in transactions:
         source = _SOURCES.get(transaction.kind)
-        if source is None or transaction.order_id is None:
+        order_id = transaction.order_id
+        if order_id is None and orders is not None:
+            order_id = orders.get(transaction.id)
+        if source is None or order_id is None:
             continue
         moved = sum(
             p.amount.amount
             for p in transaction.postings
-            if p.account == account and p.amount.currency == currency
+            if p.account in accounts and p.amount.currency == currency
         )
         if moved:
             lines.append(
                 EarningsLine(
                     transaction.id,
                     source,
-                    transaction.order_id,
-                    services.get(transaction.order_id),
+                    order_id,
+                    services.get(order_id),
                     transaction.at,
                     Money(-moved, currency),  # a credit to a payable is an earning
                 )

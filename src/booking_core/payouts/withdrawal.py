@@ -89,6 +89,10 @@ class Withdrawal:
         failure: Why the payout failed.
         settled_at: When it reached a final state.
         version: Stored version, for compare-and-set (0 before it is first stored).
+        replayed: True only on what :meth:`PayoutService.request_withdrawal
+            <booking_core.services.payouts.PayoutService.request_withdrawal>` returns for a
+            key used before (the stored withdrawal, not a new one); never stored, and left
+            out of equality.
     """
 
     id: WithdrawalId
@@ -107,6 +111,7 @@ class Withdrawal:
     failure: str | None = None
     settled_at: DateTime | None = None
     version: int = 0
+    replayed: bool = attrs.field(default=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self.amount.amount <= 0 or self.fee.is_negative or self.fee >= self.amount:

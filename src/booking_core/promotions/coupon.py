@@ -47,6 +47,8 @@ class IssueChannel(StrEnum):
     """An admin issued it to the customer (定向发放)."""
     REGISTRATION = "registration"
     """Issued automatically when the customer registered (注册礼)."""
+    POINTS = "points"
+    """The customer bought it with points (积分兑换; a ``CouponExchange`` names its price)."""
 
 
 @attrs.frozen

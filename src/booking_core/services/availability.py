@@ -75,7 +75,8 @@ class SlotSearch:
             (inclusive).
         store_id: Only this store's technicians.
         technician_ids: Only these technicians (None: all).
-        customer_id: Who searches (his own holds do not block him).
+        customer_id: Who searches (his own holds do not block him; his tier's privilege
+            may widen the booking window).
     """
 
     service_id: ServiceId
@@ -186,7 +187,9 @@ class AvailabilityService:
         customer_id: CustomerId | None = None,
         location: GeoPoint | None = None,
     ) -> list[TimeRange]:
-        """Free slots of a technician over local days ``first_day``…``last_day``.
+        """Free slots of a technician over local days ``first_day``…``last_day``
+        (``customer_id``: who asks — his holds do not block him, and his tier's
+        ``extra_window_days`` widen the booking window).
 
         None on the days he is not verified (his application is pending or was rejected, or
         a required document has expired): what booking them would refuse with
@@ -200,12 +203,14 @@ class AvailabilityService:
         now = self._clock.now()
         minutes: list[int] = []
         with self._uow() as uow:
+            extra = self._reservations.extra_days(uow, customer_id)
             loaded = self._reservations.agenda(
                 uow, technician_id, service_id, first_day, last_day, now=now,
                 customer_id=customer_id,
             )  # fmt: skip
         for day in _days(first_day, last_day):
-            minutes.extend(self._reservations.offered_on(loaded, day, now=now, location=location))
+            minutes.extend(self._reservations.offered_on(loaded, day, now=now, location=location,
+                                                         extra_days=extra))  # fmt: skip
         tz = loaded.technician.time_zone
         timing = service_timing(loaded.service, self._policy)
         return [
@@ -227,9 +232,13 @@ class AvailabilityService:
         with self._uow() as uow:
             service = uow.services.get(search.service_id)
             candidates = [t for t in uow.technicians.list() if _matches(t, service, search)]
+            # His tier may widen the window: a policy of its own, a memo key of its own.
+            window = self._reservations.window(
+                self._reservations.extra_days(uow, search.customer_id)
+            )
             question = OfferQuestion(
                 service_timing(service, self._policy),
-                self._policy,
+                window,
                 tuple(_days(search.first_day, last_day)),
                 now,
                 location=search.location,

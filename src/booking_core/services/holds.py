@@ -76,6 +76,7 @@ class HoldService:
                 customer_id=command.customer_id,
                 location=command.location,
                 hold_until=now.add(minutes=self._reservations.policy.hold_minutes),
+                extra_days=self._reservations.extra_days(uow, command.customer_id),
             ).booking
             uow.commit()
         return hold

@@ -42,6 +42,7 @@ class JobKind(StrEnum):
     ESCALATE_DISPATCH = "escalate_dispatch"  # an order still waiting goes to a dispatcher
     EXPIRE_POINTS = "expire_points"  # expire the points lots past their expiry (periodic)
     EVALUATE_TIERS = "evaluate_tiers"  # re-evaluate membership tiers (periodic)
+    BIRTHDAY_GIFTS = "birthday_gifts"  # give the tiers' birthday gifts due today (hourly)
     PAY_WITHDRAWAL = "pay_withdrawal"  # send an approved withdrawal to the payout provider
     SETTLE_COMMISSIONS = "settle_commissions"  # settle the commissions due (a batch at a time)
 

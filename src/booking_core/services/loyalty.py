@@ -1,6 +1,11 @@
 """Loyalty use cases: balance and statement, the daily check-in, sharing rewards, staff
-awards, the expiry job and membership tiers (docs/loyalty.md; FEATURES C13, C15, C16;
-INVARIANTS I17–I20).
+awards, the expiry job, membership tiers and their privileges (docs/loyalty.md; FEATURES
+C13, C15, C16; INVARIANTS I17–I20).
+
+Tier privileges are looked up in one place, ``policy.privileges.for_tier(<stored tier>)``:
+the points multiplier by :class:`~booking_core.services.steps.points.OrderPoints` at
+completion, the window days by the reservation step and availability, the exclusive coupons
+here when a member reaches a tier, the birthday gift by the hourly birthday job here.
 
 A customer reads his own points; platform staff with the customers permission read anyone's.
 Staff award campaign points (promotions permission) and manual adjustments (customers
@@ -17,7 +22,14 @@ import attrs
 import pendulum
 from pendulum import DateTime, Duration
 
-from booking_core.errors import InvalidInput, NotFound
+from booking_core.customers import Customer
+from booking_core.errors import (
+    CouponNotClaimable,
+    CouponOutOfStock,
+    DuplicateEntity,
+    InvalidInput,
+    NotFound,
+)
 from booking_core.ids import CustomerId
 from booking_core.loyalty import (
     CheckIn,
@@ -27,8 +39,10 @@ from booking_core.loyalty import (
     PointsSource,
     TierChange,
     TierMetric,
+    TierPrivilege,
     TierStatus,
     award,
+    celebrates_on,
     expire,
 )
 from booking_core.orders import Actor, Role
@@ -36,16 +50,69 @@ from booking_core.orders.order import Order, OrderState
 from booking_core.ports.clock import Clock
 from booking_core.ports.jobs import Job
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.promotions import CouponId, CouponTemplateId, IssueChannel
 from booking_core.services._access import require_customer, require_permission
 from booking_core.services.jobs import JobKind
 from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.points import apply_points, customer_zone
+from booking_core.services.steps.tier_floor import held_tier
 from booking_core.staff import Permission
 
-__all__ = ["CheckInResult", "LoyaltyService"]
+__all__ = ["CheckInResult", "LoyaltyService", "MemberTier"]
 
 #: How many customers one run of a loyalty job handles per unit of work.
 BATCH = 100
+
+#: How often the birthday job runs: hourly, so that each customer is gifted within the
+#: first hour of his birthday in his own zone (zones start their days at every hour).
+BIRTHDAYS_EVERY = pendulum.duration(hours=1)
+
+
+@attrs.frozen
+class MemberTier:
+    """A customer's tier as he sees it (``GET /me/tier``).
+
+    Attributes:
+        status: His tier as last evaluated (``tier`` is the stored one, what applies).
+        privilege: What his tier gives now (the neutral privilege for none).
+        next_tier: The next tier up the ladder (None: top tier, or no ladder).
+        next_threshold: Its threshold, in the ladder's metric (None with no next tier).
+    """
+
+    status: TierStatus
+    privilege: TierPrivilege
+    next_tier: str | None
+    next_threshold: int | None
+
+
+def _birthdays_around(at: DateTime) -> list[tuple[int, int]]:
+    """The (month, day) of every birthday celebrated somewhere on earth at ``at``: local
+    dates lie within a day of the UTC date."""
+    utc = at.in_timezone("UTC").date()
+    found: set[tuple[int, int]] = set()
+    for day in (utc.subtract(days=1), utc, utc.add(days=1)):
+        found.add((day.month, day.day))
+        if celebrates_on(pendulum.date(2000, 2, 29), day):
+            found.add((2, 29))
+    return sorted(found)
+
+
+def _gift_coupon(
+    uow: UnitOfWork, template_id: CouponTemplateId, coupon_id: str, customer_id: CustomerId,
+    at: DateTime,
+) -> bool:  # fmt: skip
+    """Issue a coupon of ``template_id`` to him under the deterministic id ``coupon_id``
+    through the issuing path (the template's lock, stock and validity: admin channel, 定向发放).
+    False when it was issued already (a replay) or cannot be issued now (inactive, out of
+    stock, no such template): a gift never fails the job."""
+    try:
+        uow.coupon_templates.issue(
+            template_id, coupon_id=CouponId(coupon_id), customer_id=customer_id,
+            channel=IssueChannel.ADMIN, at=at,
+        )  # fmt: skip
+    except (DuplicateEntity, CouponNotClaimable, CouponOutOfStock, NotFound):
+        return False
+    return True
 
 
 @attrs.frozen
@@ -250,7 +317,7 @@ class LoyaltyService:
         return None
 
     def start_jobs(self, at: DateTime | None = None) -> None:
-        """Schedule the expiry and tier jobs at the first tick of their period at or after
+        """Schedule the expiry, tier and birthday jobs at the first tick of their period at or after
         ``at`` (now); each run schedules the next tick. Ticks are whole periods since the
         Unix epoch, so every call — every worker starting, every restart — names the same
         jobs: the chain is one, however often it is started."""
@@ -258,6 +325,8 @@ class LoyaltyService:
         self._schedule(JobKind.EXPIRE_POINTS, at, self._policy.expiry_every, after=False)
         if self._policy.tiers is not None:
             self._schedule(JobKind.EVALUATE_TIERS, at, self._policy.tiers_every, after=False)
+        if self._policy.privileges.gives_birthday_gifts:
+            self._schedule(JobKind.BIRTHDAY_GIFTS, at, BIRTHDAYS_EVERY, after=False)
 
     def _schedule(self, kind: JobKind, at: DateTime, every: Duration, *, after: bool) -> None:
         """Schedule ``kind`` at the tick of ``every`` at (or, with ``after``, after) ``at``."""
@@ -281,6 +350,29 @@ class LoyaltyService:
             status = self._evaluate(uow, customer_id, at)
             uow.commit()
         return status
+
+    def tier_status(self, customer_id: CustomerId, actor: Actor) -> MemberTier:
+        """His tier, the metric last seen, the next tier and its threshold, and the
+        privileges in force (those of the tier stored on his customer record)."""
+        _may_read(actor, customer_id)
+        with self._uow() as uow:
+            try:
+                stored_tier: str | None = uow.customers.get(customer_id).tier
+            except NotFound:
+                stored_tier = None
+            status = uow.tiers.get(customer_id) or TierStatus(customer_id, stored_tier)
+        status = attrs.evolve(status, tier=stored_tier)
+        ladder = self._policy.tiers
+        following = None
+        if ladder is not None:
+            rank = ladder.rank(stored_tier)
+            following = ladder.tiers[rank] if rank < len(ladder.tiers) else None
+        return MemberTier(
+            status,
+            self._policy.privileges.for_tier(stored_tier),
+            following.name if following else None,
+            following.threshold if following else None,
+        )
 
     def tier_history(self, customer_id: CustomerId, actor: Actor) -> list[TierChange]:
         """His tier changes, oldest first."""
@@ -318,13 +410,83 @@ class LoyaltyService:
         status = uow.tiers.get(customer_id) or TierStatus(
             customer_id, customer.tier if customer else None
         )
-        after, change = ladder.evaluate(status, self._metric(uow, customer_id, at), at)
+        # A tier bought with points is a floor until its purchase lapses (services/rewards).
+        floor = held_tier(uow, self._policy, customer_id, at)
+        after, change = ladder.evaluate(status, self._metric(uow, customer_id, at), at, floor=floor)
         uow.tiers.save(after)
         if change is not None:
             uow.tiers.record(change)
             if customer is not None and customer.tier != after.tier:
                 uow.customers.save(attrs.evolve(customer, tier=after.tier))
+            if ladder.rank(change.to_tier) > ladder.rank(change.from_tier):
+                self._give_exclusive_coupons(uow, customer_id, change.to_tier, at)
         return after
+
+    def _give_exclusive_coupons(
+        self, uow: UnitOfWork, customer_id: CustomerId, tier: str | None, at: DateTime
+    ) -> None:
+        """Issue tier ``tier``'s exclusive templates to a member who just reached it: once
+        per (customer, tier, template) — the coupon id ``tier:<customer>:<tier>:<template>``
+        is taken by the first issue, so a re-evaluation or a second reach gives nothing."""
+        if tier is None:
+            return
+        for template_id in self._policy.privileges.for_tier(tier).coupons:
+            _gift_coupon(uow, template_id, f"tier:{customer_id}:{tier}:{template_id}",
+                         customer_id, at)  # fmt: skip
+
+    # -- birthday gifts ------------------------------------------------------------------
+
+    def give_birthday_gifts(self, at: DateTime | None = None) -> int:
+        """Give each customer celebrating his birthday today — in his own zone, else the
+        platform's — the birthday gift of his stored tier: points as a ``birthday`` lot
+        and/or a coupon, each under the id ``birthday:<customer>:<year>`` (his local year),
+        so the gift is given once a year however often, and by however many workers, this
+        runs. Returns how many customers were given something now."""
+        at = at or self._clock.now()
+        if not self._policy.privileges.gives_birthday_gifts:
+            return 0
+        days = _birthdays_around(at)
+        given = 0
+        after: CustomerId | None = None
+        while True:
+            with self._uow() as uow:
+                batch = uow.customers.born_on(days, after=after, limit=BATCH)
+            for customer in batch:
+                given += self._birthday_gift(customer, at)
+            if len(batch) < BATCH:
+                return given
+            after = batch[-1].id
+
+    def _birthday_gift(self, customer: Customer, at: DateTime) -> bool:
+        zone = customer.details.time_zone or self._policy.platform_zone
+        today = at.in_timezone(zone).date()
+        birthday = customer.details.birthday
+        if birthday is None or not celebrates_on(birthday, today):
+            return False
+        privilege = self._policy.privileges.for_tier(customer.tier)
+        if not privilege.birthday_gift:
+            return False
+        key = f"birthday:{customer.id}:{today.year}"
+        gave = False
+        with self._uow() as uow:
+            # His account's lock first: concurrent runs for him are decided one at a time.
+            account = uow.points.account(customer.id, lock=True)
+            if privilege.birthday_points and uow.points.movement(key) is None:
+                lot = self._lot(customer.id, key, PointsSource.BIRTHDAY, privilege.birthday_points,
+                                at, zone, f"birthday {today.year}")  # fmt: skip
+                uow.points.save(award(account, lot), expected_sequence=account.sequence)
+                gave = True
+            if privilege.birthday_coupon is not None:
+                gave = _gift_coupon(uow, privilege.birthday_coupon, key, customer.id, at) or gave
+            uow.commit()
+        return gave
+
+    def run_birthday_job(self, job: Job, now: DateTime) -> DateTime | None:
+        """Job handler (``birthday_gifts``): give the gifts due, and schedule the next run
+        an hour after this one's due time."""
+        self.give_birthday_gifts(now)
+        self._schedule(JobKind.BIRTHDAY_GIFTS, job.due_at, BIRTHDAYS_EVERY, after=True)
+        return None
 
     def _metric(self, uow: UnitOfWork, customer_id: CustomerId, at: DateTime) -> int:
         assert self._policy.tiers is not None

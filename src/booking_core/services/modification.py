@@ -144,6 +144,8 @@ class ModificationService:
                 customer_id=order.customer_id,
                 location=order.destination,
                 replaces=order.booking_id,
+                # His tier's window days: the order is his, whoever moves it.
+                extra_days=self._reservations.extra_days(uow, order.customer_id),
             )
             booking, technician, service = (
                 reservation.booking,

@@ -412,6 +412,8 @@ class OrderingService:
                 now=now,
                 customer_id=command.customer_id,  # converts his own checkout hold
                 location=location,
+                # His tier's window days, from the standing just read (no statement more).
+                extra_days=self._reservations.privileges.for_tier(standing.tier).extra_window_days,
             )
             technician, service, booking = (
                 reservation.technician,

@@ -20,12 +20,14 @@ Rules:
   ``refund_issued``.
 * So do commissions and points, in the same units of work: the first capture of an open
   order freezes its commissions (:class:`~booking_core.services.steps.commissions.Commissions`;
-  a replay stores nothing); a successful refund reduces them in proportion and claws back
-  (and gives back) the order's points in proportion
-  (:class:`~booking_core.services.steps.points.OrderPoints`). Only the part of a refund
-  that takes the order below its price counts: money paid twice or beyond a lowered price
-  goes back without touching either. A commission the settle job changed meanwhile makes
-  the whole apply fail with ``ConcurrentUpdate`` (retried; nothing half-applied).
+  a replay stores nothing); a successful refund reduces them in proportion. The order's
+  points move when a refund is decided, not when it succeeds
+  (:class:`~booking_core.services.steps.refunds.Refunds`: spent points given back, earned
+  ones clawed back — the refund keeps the cash value of those the customer no longer
+  holds). Only the part of a refund that takes the order below its price counts: money
+  paid twice or beyond a lowered price goes back without touching either. A commission the
+  settle job changed meanwhile makes the whole apply fail with ``ConcurrentUpdate``
+  (retried; nothing half-applied).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pendulum import DateTime
 from booking_core.errors import (
     ConcurrentUpdate,
     IdempotencyConflict,
+    IdempotencyKeyReused,
     NotFound,
     NothingToPay,
     PaymentError,
@@ -60,6 +63,7 @@ from booking_core.orders.payments import (
     payment_key,
 )
 from booking_core.orders.policy import OrderPolicy, PaymentMode
+from booking_core.payouts import TipPolicy
 from booking_core.ports.clock import Clock
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import (
@@ -80,8 +84,8 @@ from booking_core.services.steps.books import OrderBooks
 from booking_core.services.steps.commissions import Commissions
 from booking_core.services.steps.dispatching import Dispatching
 from booking_core.services.steps.orders import visible_order
-from booking_core.services.steps.points import OrderPoints
 from booking_core.services.steps.refunds import PAYMENTS_ACTOR, Refunds
+from booking_core.services.steps.tips import Tips
 from booking_core.staff import Permission
 
 __all__ = ["CLOSED_STATES", "PaymentService", "ReconcileReport"]
@@ -131,10 +135,12 @@ class PaymentService:
         refunds: Refunds,
         audit: AuditTrail,
         commissions: Commissions,
-        points: OrderPoints,
         gateway_name: str = "default",
         dispatching: Dispatching | None = None,
+        tips: TipPolicy | None = None,
     ) -> None:
+        # ``tips``: how much a customer may tip (default :class:`TipPolicy`'s).
+        self._tips = Tips(tips if tips is not None else TipPolicy())
         # ``dispatching`` opens dispatch for an order placed without a technician once
         # it is paid.
         self._dispatching = dispatching
@@ -142,7 +148,6 @@ class PaymentService:
         self._uow = uow
         self.books = books
         self._commissions = commissions
-        self._points = points
         self._refunds = refunds
         self._clock = clock
         self._gateway = gateway
@@ -177,7 +182,10 @@ class PaymentService:
             uow.orders.lock(order_id)
             order = visible_order(uow, order_id, actor)
             attempts = uow.payments.for_order(order.id)
-            waiting = next((a for a in attempts if a.is_open), None)
+            # A tip on its way is not a payment of the order (its own key, its own call).
+            waiting = next(
+                (a for a in attempts if a.is_open and a.purpose is not PaymentPurpose.TIP), None
+            )
             if waiting is None:
                 due = order.due_now()
                 if not due:
@@ -217,6 +225,81 @@ class PaymentService:
             )
         else:
             result = self._ask_about_waiting(waiting)
+        self.apply_payment(result, source="api")
+        return result
+
+    def tip(
+        self, order_id: OrderId, amount: Money, actor: Actor, *, number: int = 1
+    ) -> PaymentResult:
+        """Charge the customer's ``number``-th tip (打赏) of ``amount`` for the technician of
+        his order, through the gateway like :meth:`pay`: key ``<order>:tip:<number>``, the
+        attempt stored as ``unknown`` with its reconciliation job before the call, the
+        capture applied once however it arrives (API answer, webhook, reconciliation).
+
+        A captured tip goes, all of it, to the technician's payable (``tip:<key>``) and
+        raises ``TipReceived``; it changes neither the order's price nor what was paid for
+        it, and no order refund takes it back (``docs/earnings.md``, "Tips"). Calling again
+        with the same ``number`` and amount (a retry, a double tap, at the same time or
+        later) asks about that same tip instead of charging again. A declined tip is tipped
+        again with the next number.
+
+        Raises:
+            PermissionDenied: the actor is not a customer.
+            NotFound: the order does not exist or is not the actor's.
+            TipNotAllowed: the rules refuse it (``details["reason"]``).
+            IdempotencyKeyReused: tip ``number`` was for another amount.
+            IdempotencyConflict, PaymentError: the gateway refused the request itself.
+        """
+        if actor.role is not Role.CUSTOMER:
+            raise PermissionDenied("Only the order's customer tips its technician.")
+        now = self._clock.now()
+        with self._uow() as uow:
+            # Locked before reading: a concurrent tip waits here, then sees this attempt.
+            uow.orders.lock(order_id)
+            order = visible_order(uow, order_id, actor)
+            attempts = uow.payments.for_order(order.id)
+            key = payment_key(order.id, PaymentPurpose.TIP, number) if number >= 1 else ""
+            known = next((a for a in attempts if a.key == key), None)
+            if known is None:
+                self._tips.check(order, amount, attempts, number)
+                known = PaymentAttempt(
+                    key=key,
+                    order_id=order.id,
+                    purpose=PaymentPurpose.TIP,
+                    amount=amount,
+                    status=PaymentStatus.UNKNOWN,
+                    created_at=now,
+                    updated_at=now,
+                )
+                uow.payments.add(known)
+                self._refunds.schedule_reconcile(uow, order.id, now)
+                uow.commit()
+                fresh = True
+            elif known.amount != amount:
+                tipped = sum(a.purpose is PaymentPurpose.TIP for a in attempts)
+                raise IdempotencyKeyReused(
+                    f"Tip {number} of order {order.id} was for {known.amount}, not {amount}; "
+                    f"a new tip is number {tipped + 1}.",
+                    details={"payment_key": key, "amount": known.amount.amount},
+                )
+            else:
+                fresh = False
+        if fresh:
+            result = self._gateway.create_payment(
+                PaymentRequest(
+                    idempotency_key=known.key,
+                    order_id=order.id,
+                    amount=known.amount,
+                    purpose=known.purpose,
+                    description=f"Tip for order {order.number or order.id}",
+                )
+            )
+        elif known.is_open:
+            result = self._ask_about_waiting(known)
+        else:
+            result = PaymentResult(known.key, known.status, known.amount,
+                                   gateway_reference=known.gateway_reference,
+                                   failure_code=known.failure_code)  # fmt: skip
         self.apply_payment(result, source="api")
         return result
 
@@ -263,6 +346,10 @@ class PaymentService:
             MoneyMovement.capture(updated, at=now, source=source)
         ):
             order = uow.orders.get(updated.order_id)
+            if updated.purpose is PaymentPurpose.TIP:
+                # The technician's, whatever the order's state now: not the order's money.
+                self._tips.captured(uow, order, updated, now)
+                return give_back
             surplus = self._take_capture(uow, order, updated, now)
             self.books.captured(uow, order, updated, now)
             if order.state not in CLOSED_STATES:
@@ -439,7 +526,8 @@ class PaymentService:
         self, uow: UnitOfWork, order: Order, record: RefundRecord, refunded: int, now: DateTime
     ) -> None:
         """A refund succeeded (``refunded``: the order's succeeded refunds, this one
-        included): reduce the commissions and claw back the points in proportion.
+        included): reduce the commissions in proportion. (The points moved when the refund
+        was decided: :meth:`Refunds.plan <booking_core.services.steps.refunds.Refunds.plan>`.)
 
         Raises:
             ConcurrentUpdate: a commission changed meanwhile (the settle job): the caller's
@@ -447,31 +535,8 @@ class PaymentService:
         """
         currency = record.amount.currency
         zero = Money.zero(currency)
-        captured = order.paid_amount
-        held_before = (captured - Money(refunded, currency) + record.amount).max(zero)
+        held_before = (order.paid_amount - Money(refunded, currency) + record.amount).max(zero)
         self._commissions.on_refunded(uow, order, record.amount, now, held_before=held_before)
-        # The points follow the part of the refunds that undoes the sale (the price).
-        price = order.price
-        sale = price.min(captured) - price.min((captured - Money(refunded, currency)).max(zero))
-        if sale.amount <= 0:
-            return
-        points = self._points.refund(
-            uow, order.customer_id, order.id, refund_key=record.key, refunded=sale, paid=price,
-            value_per_point=self.books.point_value(currency, now), at=now,
-        )  # fmt: skip
-        if points.shortfall:
-            # The gateway refunded already: the shortfall is recorded for the platform, not
-            # deducted (docs/loyalty.md, "Refunds and the debt policy").
-            order.raise_event(
-                OrderNeedsAttention(
-                    occurred_at=now,
-                    order_id=order.id,
-                    problem="points_shortfall",
-                    detail=f"Refund {record.key} should have clawed back {points.shortfall} "
-                    f"more points than the customer holds, worth {points.shortfall_value}; "
-                    "not deducted from the refund.",
-                )
-            )
 
     def _settle_if_done(self, uow: UnitOfWork, order: Order, now: DateTime) -> None:
         if order.state != OrderState.REFUNDING:

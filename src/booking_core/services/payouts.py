@@ -11,10 +11,17 @@ Who may do what:
 * the system pays approved withdrawals out (the ``pay_withdrawal`` job).
 
 A request runs under the payee's lock (``LockKey.payee``) in one unit of work: it checks the
-rules and the available balance, posts ``wdr:<id>:requested`` (the payable debited once) and
-stores the withdrawal. Paying calls the gateway outside any transaction, with the
-withdrawal's id as the idempotency key, and then records ``paid`` or ``failed`` (its money
-returned once, ``wdr:<id>:returned``).
+rules and the available balance (his payable and his settled referral commissions), moves
+the settled commissions the payable lacks into it (``wdr:<id>:commissions``), posts
+``wdr:<id>:requested`` (the payable debited once) and stores the withdrawal. Paying calls
+the gateway outside any transaction, with the withdrawal's id as the idempotency key, and
+then records ``paid`` or ``failed`` (its money returned once, ``wdr:<id>:returned``).
+
+Every step writes a :class:`~booking_core.payouts.WithdrawalEvent` to the outbox in its
+unit of work (``WithdrawalRequested``, ``WithdrawalApproved`` — also for one approved at
+once —, ``WithdrawalRejected``, ``WithdrawalPaid``, ``WithdrawalFailed``); the notification
+rules tell the payee and, of a request waiting for approval, finance. A replayed request
+writes nothing.
 
 Without a payout gateway (``build(payouts=None)``, the default) withdrawals are requested,
 approved and rejected as usual, but the pay job fails with ``PaymentError`` and, after its
@@ -24,6 +31,8 @@ attempts, lies dead; once a gateway is configured, retrying the dead jobs pays t
 
 from __future__ import annotations
 
+import attrs
+import cattrs
 import pendulum
 from pendulum import DateTime
 
@@ -35,8 +44,9 @@ from booking_core.errors import (
     PaymentError,
     PermissionDenied,
 )
+from booking_core.events import event_name
 from booking_core.ids import OrderId, ServiceId, StoreId, TechnicianId
-from booking_core.ledger import TransactionKind
+from booking_core.ledger import Transaction, TransactionKind
 from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
 from booking_core.payouts import (
@@ -47,9 +57,16 @@ from booking_core.payouts import (
     PayeeKind,
     Wallet,
     Withdrawal,
+    WithdrawalApproved,
+    WithdrawalEvent,
+    WithdrawalFailed,
     WithdrawalId,
+    WithdrawalPaid,
+    WithdrawalRejected,
+    WithdrawalRequested,
     WithdrawalRules,
     WithdrawalStatus,
+    commissions_drawn,
     earnings_lines,
     withdrawal_paid,
     withdrawal_requested,
@@ -60,9 +77,12 @@ from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
 from booking_core.ports.payouts import PayoutGateway, PayoutRequest, PayoutResult, PayoutStatus
 from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory, WithdrawalCursor
+from booking_core.referrals import CommissionId
+from booking_core.serialization import make_converter
 from booking_core.services._access import require_permission
 from booking_core.services.jobs import JobKind
 from booking_core.services.steps.audit import AuditTrail
+from booking_core.services.unit_of_work import _write_event
 from booking_core.staff import Permission
 from booking_core.timerange import TimeRange
 
@@ -73,6 +93,15 @@ __all__ = ["DEFAULT_WITHDRAWAL_RULES", "PayoutService"]
 DEFAULT_WITHDRAWAL_RULES = WithdrawalRules(
     minimum=Money(100, "CNY"), approval_above=Money(500_000, "CNY")
 )
+
+#: The order of a withdrawal's events (their outbox ids sort by it).
+_STEPS = {
+    "WithdrawalRequested": 1,
+    "WithdrawalApproved": 2,
+    "WithdrawalRejected": 2,
+    "WithdrawalPaid": 3,
+    "WithdrawalFailed": 3,
+}
 
 #: How long the pay job waits before asking the provider again about an accepted payout.
 _POLL = pendulum.duration(minutes=10)
@@ -98,6 +127,7 @@ class PayoutService:
         rules: The platform's withdrawal rules.
         gateway: Pays withdrawals out; None: not configured yet (see the module).
         audit: Records finance's decisions.
+        converter: Writes the withdrawal events into the outbox (default: the core's).
     """
 
     def __init__(
@@ -109,7 +139,9 @@ class PayoutService:
         gateway: PayoutGateway | None,
         *,
         audit: AuditTrail,
+        converter: cattrs.Converter | None = None,
     ) -> None:
+        self._converter = converter if converter is not None else make_converter()
         self._uow = uow
         self._clock = clock
         self._ids = ids
@@ -134,7 +166,8 @@ class PayoutService:
         _require_reader(actor, payee)
         currency = self._rules.currency
         with self._uow() as uow:
-            available = -uow.ledger.net(payee.payable, currency)
+            available = self._available(uow, payee)
+            pending = -uow.ledger.net(payee.frozen_commissions, currency)
             in_flight = -uow.ledger.net(payee.in_flight, currency)
             paid = sum(
                 p.amount.amount
@@ -143,12 +176,21 @@ class PayoutService:
                 for p in t.postings
                 if p.account == payee.in_flight and p.amount.currency == currency
             )
-        return PayeeBalance(payee, available, in_flight, Money(paid, currency))
+        return PayeeBalance(payee, available, in_flight, Money(paid, currency), pending)
+
+    def _available(self, uow: UnitOfWork, payee: Payee) -> Money:
+        """His payable and his settled commissions (what he may withdraw)."""
+        currency = self._rules.currency
+        return -uow.ledger.net(payee.payable, currency) - uow.ledger.net(
+            payee.commissions, currency
+        )
 
     def earnings(self, payee: Payee, actor: Actor, period: TimeRange) -> EarningsStatement:
         """The payee's earnings statement over ``period``: one line per completed order, kept
-        cancellation fee and refund after completion that moved his payable, with the
-        order's service (the orders are read one by one).
+        cancellation fee, refund after completion, tip and settled (or, after settling,
+        reduced) referral commission that moved his earnings, with the order's service (the
+        orders are read one by one; a tip's order from its payment, a commission's from the
+        commission).
 
         Raises:
             PermissionDenied: the actor is neither the payee nor finance.
@@ -156,14 +198,40 @@ class PayoutService:
         _require_reader(actor, payee)
         currency = self._rules.currency
         with self._uow() as uow:
-            transactions = uow.ledger.for_account(payee.payable, period)
+            seen: dict[str, Transaction] = {}
+            for account in (payee.payable, payee.commissions):
+                for transaction in uow.ledger.for_account(account, period):
+                    seen.setdefault(transaction.id, transaction)
+            transactions = sorted(seen.values(), key=lambda t: (t.at, t.id))
+            orders: dict[str, OrderId] = {}
             services: dict[OrderId, ServiceId] = {}
             for transaction in transactions:
                 order_id = transaction.order_id
-                if order_id is not None and order_id not in services:
+                if order_id is None:
+                    order_id = self._order_of(uow, transaction)
+                    if order_id is None:
+                        continue
+                    orders[transaction.id] = order_id
+                if order_id not in services:
                     services[order_id] = uow.orders.get(order_id).service_id
-        lines = earnings_lines(payee, transactions, currency, services)
+        lines = earnings_lines(payee, transactions, currency, services, orders)
         return EarningsStatement(payee, period, currency, tuple(lines))
+
+    @staticmethod
+    def _order_of(uow: UnitOfWork, transaction: Transaction) -> OrderId | None:
+        """The order of an entry that names none: a tip's (its payment's), a commission's
+        (the commission's); None for any other."""
+        if transaction.kind is TransactionKind.TIP:
+            return uow.payments.get(transaction.id.removeprefix("tip:")).order_id
+        if transaction.kind in (
+            TransactionKind.COMMISSION_SETTLED,
+            TransactionKind.COMMISSION_CANCELLED,
+        ):
+            commission_id = CommissionId(transaction.id.rsplit(":", 2)[0])
+            if transaction.kind is TransactionKind.COMMISSION_SETTLED:
+                commission_id = CommissionId(transaction.id.removesuffix(":settled"))
+            return uow.commissions.get(commission_id).order_id
+        return None
 
     def withdrawals(
         self, payee: Payee, actor: Actor, *, limit: int = 50, after: WithdrawalCursor | None = None
@@ -223,7 +291,10 @@ class PayoutService:
         job scheduled; above it, it waits for finance.
 
         A retry with the same key and the same amount and destination returns the first
-        withdrawal; with another amount or destination it is refused.
+        withdrawal as it stands now, with ``replayed`` set (nothing is posted, stored or
+        raised again); with another amount or destination it is refused. The available
+        balance is his payable plus his settled referral commissions; the part of
+        ``amount`` his payable lacks is drawn from the commissions first.
 
         Raises:
             PermissionDenied: the actor is not the payee.
@@ -251,7 +322,7 @@ class PayoutService:
                         f"Key {idempotency_key!r} was used for withdrawal {known.id}.",
                         details={"withdrawal_id": known.id},
                     )
-                return known
+                return attrs.evolve(known, replayed=True)
             now = self._clock.now()
             fee = self._check(uow, payee, amount, now)
             withdrawal = Withdrawal(
@@ -264,10 +335,17 @@ class PayoutService:
                 actor.id,
                 idempotency_key,
             ).routed(needs_approval=self._rules.needs_approval(amount))
+            lacking = amount + uow.ledger.net(payee.payable, amount.currency)
+            if lacking.amount > 0:
+                # Checked above: his settled commissions cover it.
+                uow.ledger.record(commissions_drawn(withdrawal, lacking))
             uow.ledger.record(withdrawal_requested(withdrawal))
             stored = uow.withdrawals.add(withdrawal)
-            if stored.status is WithdrawalStatus.APPROVED:
+            approved = stored.status is WithdrawalStatus.APPROVED
+            self._publish(uow, WithdrawalRequested.of(stored, now, needs_approval=not approved))
+            if approved:
                 self._schedule_payout(uow, stored, now)
+                self._publish(uow, WithdrawalApproved.of(stored, now, automatic=True))
             uow.commit()
         return stored
 
@@ -282,7 +360,7 @@ class PayoutService:
             count_in_period=count,
             amount_in_period=Money(taken, rules.currency),
         )
-        available = -uow.ledger.net(payee.payable, rules.currency)
+        available = self._available(uow, payee)
         if amount > available:
             raise InsufficientBalance(
                 f"{payee} has {available} available; cannot withdraw {amount}.",
@@ -295,6 +373,16 @@ class PayoutService:
         if payee.kind is PayeeKind.TECHNICIAN:
             return uow.technicians.get(TechnicianId(payee.id)).time_zone
         return uow.stores.get(StoreId(payee.id)).details.time_zone
+
+    def _publish(self, uow: UnitOfWork, event: WithdrawalEvent) -> None:
+        """Write ``event`` to the outbox in ``uow`` (a withdrawal raises no events of its
+        own: it is a value). Its message id is ``msg_<withdrawal>_<step>_<event>``: each
+        event happens at most once per withdrawal, ids sort in the order the steps happen
+        (``1`` requested, ``2`` approved or rejected, ``3`` paid or failed), and minting
+        none leaves the ids of everything else as they were."""
+        name = event_name(event)
+        message_id = f"msg_{event.withdrawal_id}_{_STEPS[name]}_{name}"
+        _write_event(uow, event, self._converter, message_id=message_id)
 
     @staticmethod
     def _schedule_payout(uow: UnitOfWork, withdrawal: Withdrawal, at: DateTime) -> None:
@@ -327,6 +415,7 @@ class PayoutService:
             now = self._clock.now()
             after = uow.withdrawals.save(before.approved(actor.id, now, note))
             self._schedule_payout(uow, after, now)
+            self._publish(uow, WithdrawalApproved.of(after, now))
             self._audit.record(uow, actor, "withdrawal.approve", ("withdrawal", after.id),
                                before=before, after=after, reason=note)  # fmt: skip
             uow.commit()
@@ -348,6 +437,7 @@ class PayoutService:
             now = self._clock.now()
             after = uow.withdrawals.save(before.rejected(actor.id, now, reason))
             uow.ledger.record(withdrawal_returned(after, now))
+            self._publish(uow, WithdrawalRejected.of(after, now, reason=reason))
             self._audit.record(uow, actor, "withdrawal.reject", ("withdrawal", after.id),
                                before=before, after=after, reason=reason)  # fmt: skip
             uow.commit()
@@ -405,10 +495,12 @@ class PayoutService:
             if result.status is PayoutStatus.PAID:
                 withdrawal = uow.withdrawals.save(withdrawal.paid(now, result.reference))
                 uow.ledger.record(withdrawal_paid(withdrawal, now))
+                self._publish(uow, WithdrawalPaid.of(withdrawal, now))
             elif result.status is PayoutStatus.FAILED:
                 reason = result.reason or "the payout provider refused the payout"
                 withdrawal = uow.withdrawals.save(withdrawal.failed(now, reason, result.reference))
                 uow.ledger.record(withdrawal_returned(withdrawal, now))
+                self._publish(uow, WithdrawalFailed.of(withdrawal, now, reason=reason))
             elif result.reference and result.reference != withdrawal.provider_reference:
                 withdrawal = uow.withdrawals.save(withdrawal.with_reference(result.reference))
             uow.commit()

@@ -10,6 +10,7 @@ from pendulum import DateTime
 
 from booking_core.errors import NotFound
 from booking_core.ids import CustomerId, OrderId
+from booking_core.loyalty import LoyaltyPolicy
 from booking_core.orders.actor import Actor
 from booking_core.ports.clock import Clock
 from booking_core.ports.pricing import PricingRulesSource
@@ -65,11 +66,16 @@ class PricedCart:
         coupons: For each available coupon of the customer (and any held by the order), what
             it would take off this cart or why it does not apply; soonest to expire first.
         best_coupon_id: The applicable coupon taking the most off (None if none applies).
+        points_to_earn: Loyalty points the order would earn when it completes if paid as
+            quoted: ``quote.payable`` at the platform's earning rate and his tier's points
+            multiplier (:meth:`~booking_core.loyalty.TierPrivilege.points_for`, one floor).
+            An estimate: the tier stored when the order completes decides.
     """
 
     quote: Quote
     coupons: tuple[CouponEvaluation, ...]
     best_coupon_id: CouponId | None
+    points_to_earn: int = 0
 
 
 def _usable_now(coupon: Coupon, order_id: OrderId | None) -> bool:
@@ -81,10 +87,18 @@ class QuoteService:
     """Prices carts: rules from the :class:`PricingRulesSource`, campaigns and coupons from
     storage, the time from the clock."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, rules: PricingRulesSource) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        rules: PricingRulesSource,
+        *,
+        loyalty: LoyaltyPolicy | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._rules = rules
+        self._loyalty = loyalty or LoyaltyPolicy()
 
     def rules(self, currency: str) -> PricingRules:
         """The rules in force now for ``currency``, stored campaigns included."""
@@ -161,4 +175,7 @@ class QuoteService:
         evaluations = evaluate_coupons(
             cart, customer, rules, at=now, coupons=candidates, order_id=order_id
         )
-        return PricedCart(priced, evaluations, best_coupon(evaluations))
+        # From the tier in the standing already read: no statement more.
+        privilege = self._loyalty.privileges.for_tier(customer.tier)
+        earn = privilege.points_for(self._loyalty.earning, priced.payable)
+        return PricedCart(priced, evaluations, best_coupon(evaluations), earn)

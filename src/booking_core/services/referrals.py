@@ -37,7 +37,6 @@ from booking_core.referrals import (
 )
 from booking_core.services._access import require_permission
 from booking_core.services.steps.audit import AuditTrail
-from booking_core.services.steps.commissions import Commissions
 from booking_core.staff import Permission
 
 __all__ = ["CommissionStatement", "ReferralService", "ReferralSummary", "TeamLevel"]
@@ -133,14 +132,12 @@ class ReferralService:
         ids: IdSource,
         policy: ReferralPolicy,
         *,
-        commissions: Commissions,
         audit: AuditTrail,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._ids = ids
         self._policy = policy
-        self._commissions = commissions
         self._audit = audit
 
     # -- codes -------------------------------------------------------------------------
@@ -379,14 +376,15 @@ class ReferralService:
 
     def settle_due(self, now: DateTime) -> int:
         """Settle one batch of due commissions (at most the policy's ``settle_batch``) in
-        one unit of work; returns how many. Safe to run anywhere, any number of times: each
-        settles by compare-and-set and posts once by its id."""
+        one unit of work, where they are stored (``CommissionRepository.settle_due``: one
+        statement on PostgreSQL); returns how many it settled. Safe to run anywhere, any
+        number of times: the batch is locked where the database can (rows another run holds
+        are skipped, so concurrent runs split the work) and posted once by id, so of two
+        concurrent runs each commission is settled and posted by one."""
         with self._uow() as uow:
-            due = uow.commissions.due(now, self._policy.settle_batch)
-            for commission in due:
-                self._commissions.settle(uow, commission, now)
+            settled = uow.commissions.settle_due(now, self._policy.settle_batch)
             uow.commit()
-        return len(due)
+        return settled
 
     def run_settle_job(self, job: Job, now: DateTime) -> DateTime | None:
         """The ``settle_commissions`` job: settle a batch; come back at once while batches

@@ -203,6 +203,24 @@ class EventCollectingUnitOfWork:
         self._inner.rollback()
 
 
+def _write_event(
+    uow: UnitOfWork, event: DomainEvent, converter: cattrs.Converter, *, message_id: str
+) -> None:
+    """Write the event of something that is no aggregate (a value such as a withdrawal,
+    which cannot hold events until commit) to the outbox of ``uow``, now, under
+    ``message_id`` — as :meth:`EventCollectingUnitOfWork.commit` writes an aggregate's.
+    Private to the service layer: this module stays the one place that writes events
+    (``PayoutService`` calls it for the withdrawal events)."""
+    uow.outbox.add(
+        OutboxMessage(
+            id=message_id,
+            name=event_name(event),
+            payload=converter.unstructure(event),
+            created_at=event.occurred_at,
+        )
+    )
+
+
 class EventCollectingUnits:
     """A unit-of-work factory making :class:`EventCollectingUnitOfWork` over storage's."""
 

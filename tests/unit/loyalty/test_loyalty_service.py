@@ -25,7 +25,7 @@ from booking_core.money import Money
 from booking_core.orders import Actor
 from booking_core.ports.jobs import Job
 from booking_core.services.jobs import JobKind
-from booking_core.services.steps.points import OrderPoints
+from booking_core.services.steps.points import ClawBack, OrderPoints
 from booking_core.staff import StaffRole
 from booking_core.testing.clock import FrozenClock
 from booking_core.testing.memory import InMemoryStore
@@ -152,54 +152,80 @@ def test_an_orders_points_are_spent_released_earned_and_clawed_back_once_each() 
     steps = OrderPoints(LoyaltyPolicy(expiry=ExpiryPolicy.rolling(30)))
     app.loyalty.award(CUS, 300, STAFF, key="a", reason="gift")
 
+    def claw(movement_id: str) -> ClawBack:
+        return steps.claw_back(
+            uow, CUS, ORDER, movement_id=movement_id, earned_on=Money(19999, "CNY"),
+            left=Money(9999, "CNY"), refund=Money(10000, "CNY"),
+            value_per_point=Money(1, "CNY"), at=clock.now(),
+        )  # fmt: skip
+
     with app.uow() as uow:
         steps.spend(uow, CUS, ORDER, 200, clock.now())
         steps.spend(uow, CUS, ORDER, 200, clock.now())  # a replay: nothing more
         steps.earn(uow, CUS, ORDER, Money(19999, "CNY"), clock.now())  # 199 points
-        half = steps.refund(uow, CUS, ORDER, refund_key="r1", refunded=Money(10000, "CNY"),
-                            paid=Money(20000, "CNY"), value_per_point=Money(1, "CNY"),
-                            at=clock.now())  # fmt: skip
-        replay = steps.refund(uow, CUS, ORDER, refund_key="r1", refunded=Money(10000, "CNY"),
-                              paid=Money(20000, "CNY"), value_per_point=Money(1, "CNY"),
-                              at=clock.now())  # fmt: skip
+        returned = steps.refund(uow, CUS, ORDER, movement_id="return:r1",
+                                refunded=Money(10000, "CNY"), paid=Money(20000, "CNY"),
+                                at=clock.now())  # fmt: skip
+        again = steps.refund(uow, CUS, ORDER, movement_id="return:r1",
+                             refunded=Money(10000, "CNY"), paid=Money(20000, "CNY"),
+                             at=clock.now())  # fmt: skip
+        half = claw("claw:r1")
+        replay = claw("claw:r1")
         uow.commit()
 
     assert half.clawed_back is not None
+    # floor(199 × (19999 − 9999) / 19999) = floor(99.50…) = 99
     assert half.clawed_back.points == -99
-    assert half.returned is not None
-    assert half.returned.points == 100
-    assert (replay.clawed_back, replay.returned) == (half.clawed_back, half.returned)
+    assert returned is not None
+    assert returned.points == 100
+    assert (replay.clawed_back, again) == (half.clawed_back, returned)
     assert app.loyalty.balance(CUS, ME) == 300 - 200 + 199 - 99 + 100
 
 
-def test_a_claw_back_beyond_the_balance_is_valued_for_the_refund_by_default() -> None:
-    app, clock = make()
-    steps = OrderPoints(LoyaltyPolicy())
+def _claw_all(app: BookingApp, clock: FrozenClock, steps: OrderPoints, refund: int) -> ClawBack:
     with app.uow() as uow:
         steps.earn(uow, CUS, ORDER, Money(10000, "CNY"), clock.now())  # 100 points
         steps.spend(uow, CUS, OrderId("ord_2"), 70, clock.now())
-        result = steps.refund(uow, CUS, ORDER, refund_key="r", refunded=Money(10000, "CNY"),
-                              paid=Money(10000, "CNY"), value_per_point=Money(1, "CNY"),
-                              at=clock.now())  # fmt: skip
+        result = steps.claw_back(
+            uow, CUS, ORDER, movement_id="claw:r", earned_on=Money(10000, "CNY"),
+            left=Money(0, "CNY"), refund=Money(refund, "CNY"),
+            value_per_point=Money(2, "CNY"), at=clock.now(),
+        )  # fmt: skip
         uow.commit()
+    return result
 
-    assert (result.shortfall, result.shortfall_value) == (70, Money(70, "CNY"))
+
+def test_by_default_the_refund_keeps_the_cash_value_of_points_he_no_longer_holds() -> None:
+    app, clock = make()
+    result = _claw_all(app, clock, OrderPoints(LoyaltyPolicy()), refund=10000)
+
+    # 100 due, 30 held: 30 taken, 70 paid for at 2 fen each out of the refund.
+    assert result.clawed_back is not None
+    assert result.settled is not None
+    assert (result.clawed_back.points, result.settled.points) == (-100, 70)
+    assert (result.kept, result.shortfall) == (Money(140, "CNY"), 0)
+    with app.uow() as uow:
+        account = uow.points.account(CUS)
+    assert (app.loyalty.balance(CUS, ME), account.debt, account.clawed_back) == (0, 0, 30)
+
+
+def test_a_refund_too_small_to_pay_for_the_points_leaves_a_shortfall() -> None:
+    app, clock = make()
+    result = _claw_all(app, clock, OrderPoints(LoyaltyPolicy()), refund=101)
+
+    # 70 points short; 101 fen pays for 50 of them (whole points only), 20 stay short.
+    assert (result.kept, result.shortfall) == (Money(100, "CNY"), 20)
     assert app.loyalty.balance(CUS, ME) == 0
 
 
 def test_under_the_debt_policy_a_claw_back_leaves_a_debt() -> None:
     app, clock = make()
-    steps = OrderPoints(LoyaltyPolicy(debt=DebtPolicy.POINTS_DEBT))
-    with app.uow() as uow:
-        steps.earn(uow, CUS, ORDER, Money(10000, "CNY"), clock.now())
-        steps.spend(uow, CUS, OrderId("ord_2"), 70, clock.now())
-        result = steps.refund(uow, CUS, ORDER, refund_key="r", refunded=Money(10000, "CNY"),
-                              paid=Money(10000, "CNY"), value_per_point=Money(1, "CNY"),
-                              at=clock.now())  # fmt: skip
-        account = uow.points.account(CUS)
-        uow.commit()
+    result = _claw_all(app, clock, OrderPoints(LoyaltyPolicy(debt=DebtPolicy.POINTS_DEBT)), 10000)
 
-    assert (result.shortfall, account.balance, account.debt) == (0, -70, 70)
+    with app.uow() as uow:
+        account = uow.points.account(CUS)
+    assert (result.kept, result.shortfall, result.settled) == (Money(0, "CNY"), 0, None)
+    assert (account.balance, account.debt) == (-70, 70)
 
 
 def test_releasing_an_unpaid_orders_points_gives_them_all_back() -> None:

@@ -19,5 +19,5 @@ def test_the_examples_run_and_print_what_the_page_shows() -> None:
             exec(compile(code, str(PAGE), "exec"), {})  # our own document
         assert out.getvalue() == printed
 
-    assert len(found) == 3
+    assert len(found) == 4
     assert all(printed for _, printed in found)  # the page says what each prints

@@ -134,6 +134,33 @@ _ZH_CN = {
         "您在入驻申请 {{ application_id }} 中提交的证件（{{ documents }}）将于 "
         "{{ expires_on }} 过期，请及时上传新证件，以免影响接单。",
     ),
+    "tip_received": TemplateText(
+        "您收到打赏 {{ amount }}",
+        "顾客为订单 {{ order_number }}（{{ service }}，{{ start }}）打赏了 {{ amount }}，"
+        "已全额计入您的收入。" + _ZH_ORDER,
+    ),
+    "withdrawal_to_approve": TemplateText(
+        "提现待审核 {{ withdrawal_id }}",
+        "{{ payee }} 申请提现 {{ amount }}（到账 {{ net }}），超过自动审核额度，请审核。",
+    ),
+    "withdrawal_approved": TemplateText(
+        "提现已通过审核",
+        "您的提现 {{ withdrawal_id }}：{{ amount }}（到账 {{ net }}）已通过审核，正在打款。",
+    ),
+    "withdrawal_rejected": TemplateText(
+        "提现未通过审核",
+        "您的提现 {{ withdrawal_id }}：{{ amount }} 未通过审核，已退回余额。原因：{{ reason }}"
+        "（到账金额原为 {{ net }}）",
+    ),
+    "withdrawal_paid": TemplateText(
+        "提现已到账 {{ net }}",
+        "您的提现 {{ withdrawal_id }}：{{ amount }} 已打款，到账 {{ net }}。",
+    ),
+    "withdrawal_failed": TemplateText(
+        "提现打款失败",
+        "您的提现 {{ withdrawal_id }}：{{ amount }}（到账 {{ net }}）打款失败，已退回余额。"
+        "原因：{{ reason }}",
+    ),
 }
 
 _EN = {
@@ -240,6 +267,35 @@ _EN = {
         "A document is about to expire",
         "The documents ({{ documents }}) of your application {{ application_id }} expire on "
         "{{ expires_on }}. Please upload new ones to keep receiving orders.",
+    ),
+    "tip_received": TemplateText(
+        "You were tipped {{ amount }}",
+        "A customer tipped you {{ amount }} for order {{ order_number }} ({{ service }}, "
+        "{{ start }}); all of it is added to your earnings." + _EN_ORDER,
+    ),
+    "withdrawal_to_approve": TemplateText(
+        "Withdrawal {{ withdrawal_id }} to approve",
+        "{{ payee }} asks to withdraw {{ amount }} ({{ net }} paid out), above the approval "
+        "limit. Please approve or reject it.",
+    ),
+    "withdrawal_approved": TemplateText(
+        "Your withdrawal was approved",
+        "Your withdrawal {{ withdrawal_id }} of {{ amount }} ({{ net }} paid out) was "
+        "approved and is being paid.",
+    ),
+    "withdrawal_rejected": TemplateText(
+        "Your withdrawal was rejected",
+        "Your withdrawal {{ withdrawal_id }} of {{ amount }} ({{ net }} to be paid out) was "
+        "rejected and returned to your balance. Reason: {{ reason }}",
+    ),
+    "withdrawal_paid": TemplateText(
+        "{{ net }} paid out",
+        "Your withdrawal {{ withdrawal_id }} of {{ amount }} was paid out: {{ net }}.",
+    ),
+    "withdrawal_failed": TemplateText(
+        "Your withdrawal could not be paid",
+        "The payout of your withdrawal {{ withdrawal_id }} of {{ amount }} ({{ net }}) failed; "
+        "the money is back in your balance. Reason: {{ reason }}",
     ),
 }
 

@@ -46,6 +46,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyReferralRepository,
     SqlAlchemyRefundRepository,
     SqlAlchemyReviewRepository,
+    SqlAlchemyRewardRepository,
     SqlAlchemyScheduleRepository,
     SqlAlchemyServiceRepository,
     SqlAlchemyStoreRepository,
@@ -217,6 +218,7 @@ class SqlAlchemyUnitOfWork:
     commissions = _repository(SqlAlchemyCommissionRepository)
     points = _repository(SqlAlchemyPointsRepository)
     tiers = _repository(SqlAlchemyTierRepository)
+    rewards = _repository(SqlAlchemyRewardRepository)
     withdrawals = _repository(SqlAlchemyWithdrawalRepository)
     positions = _repository(SqlAlchemyPositionRepository)
     coupon_templates = _repository(SqlAlchemyCouponTemplateRepository)

@@ -88,6 +88,9 @@ __all__ = [
     "ReferralCodeRow",
     "RefundRow",
     "ReviewRow",
+    "RewardExchangeRow",
+    "RewardGiftRow",
+    "RewardRedemptionRow",
     "ServiceRow",
     "StoreAnnouncementRow",
     "StoreRow",
@@ -139,6 +142,9 @@ __all__ = [
     "referral_codes",
     "refunds",
     "reviews",
+    "reward_exchanges",
+    "reward_gifts",
+    "reward_redemptions",
     "services",
     "store_announcements",
     "stores",
@@ -1098,6 +1104,56 @@ class CommissionRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(json_type())
 
 
+class RewardGiftRow(Base):
+    """A row of ``reward_gifts`` (revision 0020): a gift of the catalog — its stock and
+    ``active`` as columns (a redemption takes a unit with ``UPDATE … SET stock = stock - 1
+    WHERE stock >= 1 AND active``), the rest as the converter document; compare-and-set on
+    ``version``. The check is the database's last word that stock never goes below zero."""
+
+    __tablename__ = "reward_gifts"
+    __table_args__ = (CheckConstraint("stock >= 0", name="stock_not_negative"),)
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    stock: Mapped[int | None] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class RewardExchangeRow(Base):
+    """A row of ``reward_exchanges`` (revision 0020): a coupon template sold for points."""
+
+    __tablename__ = "reward_exchanges"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class RewardRedemptionRow(Base):
+    """A row of ``reward_redemptions`` (revision 0020): points spent on a gift, a coupon or
+    a tier. ``(customer_id, idempotency_key)`` is unique: a key redeems once. The indexes
+    serve his list, the staff queue by status and his per-gift count and tier floor."""
+
+    __tablename__ = "reward_redemptions"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "idempotency_key"),
+        Index(None, "customer_id", "kind", "item_id"),
+        Index(None, "status", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(key_type())
+    idempotency_key: Mapped[str] = mapped_column(key_type())
+    kind: Mapped[str] = mapped_column(Text)
+    item_id: Mapped[str] = mapped_column(key_type())
+    status: Mapped[str] = mapped_column(Text)
+    until: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
 def _table(row_class: type[Base]) -> Table:
     table = row_class.__table__
     assert isinstance(table, Table)
@@ -1161,6 +1217,9 @@ points_check_ins: Final = _table(PointsCheckInRow)
 tier_statuses: Final = _table(TierStatusRow)
 tier_changes: Final = _table(TierChangeRow)
 withdrawals: Final = _table(WithdrawalRow)
+reward_gifts: Final = _table(RewardGiftRow)
+reward_exchanges: Final = _table(RewardExchangeRow)
+reward_redemptions: Final = _table(RewardRedemptionRow)
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(

@@ -30,6 +30,7 @@ from booking_server.routers import (
     payments,
     referrals,
     reviews,
+    rewards,
     schedules,
     stores,
     technicians,
@@ -66,5 +67,6 @@ ROUTERS: Final[tuple[APIRouter, ...]] = (
     dispatch.router,
     earnings.router,
     loyalty.router,
+    rewards.router,
     referrals.router,
 )

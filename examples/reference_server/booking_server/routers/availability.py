@@ -11,17 +11,19 @@ from decimal import Decimal
 from typing import Annotated, Final
 
 import pendulum
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, Security, status
 
 from booking_core.errors import DateOutOfRange, InvalidInput, InvalidTimeRange
 from booking_core.ids import BookingId, CustomerId, ServiceId, StoreId, TechnicianId
 from booking_core.money import Money
+from booking_core.orders import Role
 from booking_core.scheduling.geo import GeoPoint
 from booking_core.scheduling.profile import Gender
 from booking_core.services.availability import SlotSearch
 from booking_core.services.holds import HoldSlot
 from booking_core.services.rescheduling import RescheduleBooking
-from booking_server.actors import CurrentActor
+from booking_server.actors import CurrentActor, current_actor
+from booking_server.auth.current import BEARER, Accounts
 from booking_server.dependencies import Booking
 from booking_server.paging import Page, by_start
 from booking_server.problems import problem_responses
@@ -41,6 +43,22 @@ from booking_server.schemas import (
 __all__ = ["router"]
 
 router = APIRouter(tags=["availability"], responses=problem_responses(422))
+
+
+def _asking_customer(
+    request: Request, accounts: Accounts, token: Annotated[str | None, Security(BEARER)]
+) -> CustomerId | None:
+    """The signed-in customer asking for slots (None: nobody signed in, or not a
+    customer). Slot lists need no sign-in; a customer who sends his token sees the slots of
+    his tier's booking window (docs/loyalty.md#privileges) and past his own holds."""
+    stand_in = request.app.state.trust_actor_headers and "X-Actor-Id" in request.headers
+    if not token and not stand_in:
+        return None
+    actor = current_actor(request, accounts, token)
+    return CustomerId(actor.id) if actor.role is Role.CUSTOMER else None
+
+
+AskingCustomer = Annotated[CustomerId | None, Depends(_asking_customer)]
 
 #: The most days one slot search covers (first_day…last_day inclusive).
 MAX_SEARCH_DAYS: Final = 31
@@ -86,6 +104,7 @@ def technician_slots(
     technician_id: str,
     app: Booking,
     page: Page,
+    customer_id: AskingCustomer,
     service_id: Annotated[str, Query(pattern=ID_PATTERN)],
     first_day: Annotated[Day, Query(description="His local day, YYYY-MM-DD.")],
     last_day: Annotated[
@@ -100,8 +119,9 @@ def technician_slots(
     last = last_day or first_day
     technician = app.technicians.get(TechnicianId(technician_id))
     slots = app.availability.free_slots_between(
-        technician.id, ServiceId(service_id), first, last_date, location=_point(lat, lon)
-    )
+        technician.id, ServiceId(service_id), first, last_date, location=_point(lat, lon),
+        customer_id=customer_id,
+    )  # fmt: skip
     shown, next_cursor = page.of(slots, by_start)
     return TechnicianSlotsOut(
         technician_id=technician.id,
@@ -122,6 +142,7 @@ def technician_slots(
 def any_technician_slots(
     app: Booking,
     page: Page,
+    customer_id: AskingCustomer,
     service_id: Annotated[str, Query(pattern=ID_PATTERN)],
     first_day: Annotated[Day, Query(description="YYYY-MM-DD.")],
     last_day: Annotated[
@@ -156,6 +177,7 @@ def any_technician_slots(
             min_price=Money(min_price, currency) if min_price is not None else None,
             max_price=Money(max_price, currency) if max_price is not None else None,
             store_id=StoreId(store_id) if store_id else None,
+            customer_id=customer_id,
         )
     )
     shown, next_cursor = page.of(found, lambda s: by_start(s.slot))

@@ -12,17 +12,18 @@ under the payee's lock. Withdrawals are paged by storage: one query for ``limit 
 after the cursor's (instant, id).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: :func:`_payee_routes` builds its handlers' payee
+# dependency at run time, and FastAPI must see it in their signatures as an object.
 
 import datetime as dt
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Annotated, Final
 
 import pendulum
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from booking_core.errors import InvalidTimeRange
-from booking_core.orders import Actor
 from booking_core.payouts import Payee, Withdrawal, WithdrawalId
 from booking_core.ports.storage import WithdrawalCursor
 from booking_core.timerange import TimeRange
@@ -114,28 +115,6 @@ def _unquoted(key: str | None) -> str:
 # -- the payee's own: technicians and stores, one set of handlers ------------------------
 
 
-def _earnings(app: Booking, actor: Actor, payee: Payee, since: dt.datetime,
-              until: dt.datetime) -> EarningsOut:  # fmt: skip
-    return EarningsOut.from_domain(app.payouts.earnings(payee, actor, _period(since, until)))
-
-
-def _withdraw(app: Booking, actor: Actor, payee: Payee, body: WithdrawalIn,
-              key: str | None) -> WithdrawalOut:  # fmt: skip
-    withdrawal = app.payouts.request_withdrawal(
-        payee,
-        body.amount.to_domain(),
-        body.destination.to_domain(),
-        actor,
-        idempotency_key=_unquoted(key),
-    )
-    return WithdrawalOut.from_domain(withdrawal)
-
-
-def _withdrawals(app: Booking, actor: Actor, payee: Payee, page: PageRequest) -> WithdrawalList:
-    found = app.payouts.withdrawals(payee, actor, limit=page.limit + 1, after=_cursor(page))
-    return _page(found, page)
-
-
 _EARNINGS_DOC = (
     "Every movement of {whose} earnings in ``[since, until)`` — a completed order's share, "
     "a kept cancellation fee's share, a refund after completion (negative) — oldest first, "
@@ -158,7 +137,7 @@ _WITHDRAW_DOC = (
     "``insufficient_balance`` when less is available (``details``: ``available``, "
     "``requested``) — also when requests sent at once took it first; 422 "
     "``invalid_payout_destination`` for a card number not masked; with an "
-    "``Idempotency-Key``: the first request's withdrawal for a retry, 422 "
+    "``Idempotency-Key``: the first request's withdrawal for a retry (200 instead of 201), 422 "
     "``idempotency_key_reused`` for another amount or destination, 422 "
     "``invalid_idempotency_key`` for a key longer than 200 characters."
 )
@@ -166,104 +145,119 @@ _LIST_DOC = (
     "{whose_cap} withdrawals, newest first, a page at a time. {who}; finance reads anyone's; "
     "everyone else 403."
 )
-_TECH = {"whose": "the technician's", "whose_cap": "The technician's", "who": "He himself"}
-_STORE = {"whose": "the store's", "whose_cap": "The store's", "who": "The store's account"}
 
 
-@router.get(
-    "/technicians/{technician_id}/earnings",
-    summary="A technician's earnings statement (himself, finance)",
-    description=_EARNINGS_DOC.format(**_TECH),
+def _technician(technician_id: str) -> Payee:
+    return Payee.technician(technician_id)
+
+
+def _store(store_id: str) -> Payee:
+    return Payee.store(store_id)
+
+
+def _payee_routes(
+    kind: str, collection: str, payee_of: Callable[..., Payee], words: Mapping[str, str]
+) -> None:
+    """Register one payee kind's four routes under ``/<collection>/{<kind>_id}``.
+
+    ``payee_of`` reads the payee from the path (its parameter names the path's); ``words``
+    fill the descriptions and summaries. Each route keeps the name (the OpenAPI operation
+    id) it had as a handler of its own: ``<kind>_earnings``, ``<kind>_balance``,
+    ``<kind>_withdraw``, ``<kind>_withdrawals``.
+    """
+    base = f"/{collection}/{{{kind}_id}}"
+    # Evaluated now (this module does not postpone annotations): FastAPI reads the
+    # closure's dependency from the signature.
+    ThePayee = Annotated[Payee, Depends(payee_of)]  # noqa: N806
+
+    @router.get(
+        f"{base}/earnings",
+        name=f"{kind}_earnings",
+        summary=words["earnings_summary"],
+        description=_EARNINGS_DOC.format(**words),
+    )
+    def earnings(
+        payee: ThePayee, since: Since, until: Until, app: Booking, actor: CurrentActor
+    ) -> EarningsOut:
+        return EarningsOut.from_domain(app.payouts.earnings(payee, actor, _period(since, until)))
+
+    @router.get(
+        f"{base}/balance",
+        name=f"{kind}_balance",
+        summary=words["balance_summary"],
+        description=_BALANCE_DOC.format(**words),
+    )
+    def balance(payee: ThePayee, app: Booking, actor: CurrentActor) -> PayeeBalanceOut:
+        return PayeeBalanceOut.from_domain(app.payouts.balance(payee, actor))
+
+    @router.post(
+        f"{base}/withdrawals",
+        name=f"{kind}_withdraw",
+        status_code=status.HTTP_201_CREATED,
+        summary=words["withdraw_summary"],
+        description=_WITHDRAW_DOC.format(**words),
+        responses=_CHANGES,
+    )
+    def withdraw(
+        payee: ThePayee,
+        body: WithdrawalIn,
+        app: Booking,
+        actor: CurrentActor,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+    ) -> WithdrawalOut:
+        withdrawal = app.payouts.request_withdrawal(
+            payee,
+            body.amount.to_domain(),
+            body.destination.to_domain(),
+            actor,
+            idempotency_key=_unquoted(idempotency_key),
+        )
+        if withdrawal.replayed:  # the stored withdrawal of a key used before, not a new one
+            response.status_code = status.HTTP_200_OK
+        return WithdrawalOut.from_domain(withdrawal)
+
+    @router.get(
+        f"{base}/withdrawals",
+        name=f"{kind}_withdrawals",
+        summary=words["list_summary"],
+        description=_LIST_DOC.format(**words),
+    )
+    def withdrawals(
+        payee: ThePayee, app: Booking, actor: CurrentActor, page: Page
+    ) -> WithdrawalList:
+        found = app.payouts.withdrawals(payee, actor, limit=page.limit + 1, after=_cursor(page))
+        return _page(found, page)
+
+
+_payee_routes(
+    "technician",
+    "technicians",
+    _technician,
+    {
+        "whose": "the technician's",
+        "whose_cap": "The technician's",
+        "who": "He himself",
+        "earnings_summary": "A technician's earnings statement (himself, finance)",
+        "balance_summary": "A technician's balance (himself, finance)",
+        "withdraw_summary": "Withdraw earnings (the technician)",
+        "list_summary": "A technician's withdrawals (himself, finance)",
+    },
 )
-def technician_earnings(
-    technician_id: str, since: Since, until: Until, app: Booking, actor: CurrentActor
-) -> EarningsOut:
-    return _earnings(app, actor, Payee.technician(technician_id), since, until)
-
-
-@router.get(
-    "/technicians/{technician_id}/balance",
-    summary="A technician's balance (himself, finance)",
-    description=_BALANCE_DOC.format(**_TECH),
+_payee_routes(
+    "store",
+    "stores",
+    _store,
+    {
+        "whose": "the store's",
+        "whose_cap": "The store's",
+        "who": "The store's account",
+        "earnings_summary": "A store's earnings statement (the store, finance)",
+        "balance_summary": "A store's balance (the store, finance)",
+        "withdraw_summary": "Withdraw earnings (the store)",
+        "list_summary": "A store's withdrawals (the store, finance)",
+    },
 )
-def technician_balance(technician_id: str, app: Booking, actor: CurrentActor) -> PayeeBalanceOut:
-    return PayeeBalanceOut.from_domain(app.payouts.balance(Payee.technician(technician_id), actor))
-
-
-@router.post(
-    "/technicians/{technician_id}/withdrawals",
-    status_code=status.HTTP_201_CREATED,
-    summary="Withdraw earnings (the technician)",
-    description=_WITHDRAW_DOC.format(**_TECH),
-    responses=_CHANGES,
-)
-def technician_withdraw(
-    technician_id: str,
-    body: WithdrawalIn,
-    app: Booking,
-    actor: CurrentActor,
-    idempotency_key: IdempotencyKey = None,
-) -> WithdrawalOut:
-    return _withdraw(app, actor, Payee.technician(technician_id), body, idempotency_key)
-
-
-@router.get(
-    "/technicians/{technician_id}/withdrawals",
-    summary="A technician's withdrawals (himself, finance)",
-    description=_LIST_DOC.format(**_TECH),
-)
-def technician_withdrawals(
-    technician_id: str, app: Booking, actor: CurrentActor, page: Page
-) -> WithdrawalList:
-    return _withdrawals(app, actor, Payee.technician(technician_id), page)
-
-
-@router.get(
-    "/stores/{store_id}/earnings",
-    summary="A store's earnings statement (the store, finance)",
-    description=_EARNINGS_DOC.format(**_STORE),
-)
-def store_earnings(
-    store_id: str, since: Since, until: Until, app: Booking, actor: CurrentActor
-) -> EarningsOut:
-    return _earnings(app, actor, Payee.store(store_id), since, until)
-
-
-@router.get(
-    "/stores/{store_id}/balance",
-    summary="A store's balance (the store, finance)",
-    description=_BALANCE_DOC.format(**_STORE),
-)
-def store_balance(store_id: str, app: Booking, actor: CurrentActor) -> PayeeBalanceOut:
-    return PayeeBalanceOut.from_domain(app.payouts.balance(Payee.store(store_id), actor))
-
-
-@router.post(
-    "/stores/{store_id}/withdrawals",
-    status_code=status.HTTP_201_CREATED,
-    summary="Withdraw earnings (the store)",
-    description=_WITHDRAW_DOC.format(**_STORE),
-    responses=_CHANGES,
-)
-def store_withdraw(
-    store_id: str,
-    body: WithdrawalIn,
-    app: Booking,
-    actor: CurrentActor,
-    idempotency_key: IdempotencyKey = None,
-) -> WithdrawalOut:
-    return _withdraw(app, actor, Payee.store(store_id), body, idempotency_key)
-
-
-@router.get(
-    "/stores/{store_id}/withdrawals",
-    summary="A store's withdrawals (the store, finance)",
-    description=_LIST_DOC.format(**_STORE),
-)
-def store_withdrawals(
-    store_id: str, app: Booking, actor: CurrentActor, page: Page
-) -> WithdrawalList:
-    return _withdrawals(app, actor, Payee.store(store_id), page)
 
 
 # -- finance ---------------------------------------------------------------------------

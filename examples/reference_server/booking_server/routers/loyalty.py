@@ -18,8 +18,10 @@ from typing import Annotated, Final
 import pendulum
 from fastapi import APIRouter, Header, Query
 
+from booking_core.errors import PermissionDenied
 from booking_core.ids import CustomerId
 from booking_core.loyalty import PointsMovement
+from booking_core.orders import Role
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
 from booking_server.paging import InvalidCursor, Page, PageRequest
@@ -28,6 +30,7 @@ from booking_server.schemas.common import Instant
 from booking_server.schemas.loyalty import (
     AwardIn,
     CheckInOut,
+    MemberTierOut,
     PointsBalanceOut,
     PointsMovementList,
     PointsMovementOut,
@@ -150,6 +153,16 @@ def award_points(
         source=body.source,
     )  # fmt: skip
     return PointsMovementOut.from_domain(movement)
+
+
+@router.get("/me/tier", summary="His tier, the next one and his privileges (customer)")
+def my_tier(app: Booking, actor: CurrentActor) -> MemberTierOut:
+    """The calling customer's tier (the stored one, which every privilege reads), the
+    metric last evaluated, the next tier and its threshold, and the privileges in force.
+    Customers only; everyone else 403."""
+    if actor.role is not Role.CUSTOMER:
+        raise PermissionDenied("Only a customer has a tier of his own.")
+    return MemberTierOut.from_domain(app.loyalty.tier_status(CustomerId(actor.id), actor))
 
 
 @router.get("/customers/{customer_id}/tier", summary="A customer's tier (himself, platform)")

@@ -10,7 +10,8 @@ from booking_core.ids import OrderId
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
 from booking_server.problems import problem_responses
-from booking_server.schemas import MoneyViewOut, PaymentAttemptOut, RefundOut
+from booking_server.schemas import MoneyViewOut, PaymentAttemptOut, PaymentOut, RefundOut
+from booking_server.schemas.payments import TipIn
 
 __all__ = ["router"]
 
@@ -25,6 +26,24 @@ def money(order_id: str, app: Booking, actor: CurrentActor) -> MoneyViewOut:
         payments=[PaymentAttemptOut.from_domain(a) for a in attempts],
         refunds=[RefundOut.from_domain(r) for r in refunds],
     )
+
+
+@router.post(
+    "/orders/{order_id}/tip",
+    summary="Tip the technician of an order (customer)",
+    responses=problem_responses(402, 409),
+)
+def tip_order(order_id: str, body: TipIn, app: Booking, actor: CurrentActor) -> PaymentOut:
+    """Charge a tip (打赏) through the payment gateway, like a payment, once the service has
+    started (``in_service`` or ``completed``). All of a captured tip is the technician's; it
+    changes neither the order's price nor what was paid for it, and no refund of the order
+    takes it back. A declined tip is an answer (200, ``status: declined``); the same
+    ``number`` and amount again is the same tip (200, asked about, never charged twice).
+    Refusals are 409 ``tip_not_allowed`` with ``reason`` (``not_started``, ``order_closed``,
+    ``above_maximum``, ``below_minimum``, ``tip_in_progress``, ``number_skipped`` …); the
+    same number with another amount is 422 ``idempotency_key_reused``."""
+    result = app.payments.tip(OrderId(order_id), body.amount.to_domain(), actor, number=body.number)
+    return PaymentOut.from_domain(result, app.ordering.get_order(OrderId(order_id), actor))
 
 
 @router.post(

@@ -11,14 +11,21 @@ import datetime as dt
 
 from pydantic import AwareDatetime, Field
 
-from booking_core.loyalty import MovementKind, PointsMovement, PointsSource, TierChange
-from booking_core.services.loyalty import CheckInResult
+from booking_core.loyalty import (
+    MovementKind,
+    PointsMovement,
+    PointsSource,
+    TierChange,
+    TierPrivilege,
+)
+from booking_core.services.loyalty import CheckInResult, MemberTier
 from booking_server.paging import NextCursor
 from booking_server.schemas.common import InModel, OutModel, WholeNumber, in_zone
 
 __all__ = [
     "AwardIn",
     "CheckInOut",
+    "MemberTierOut",
     "PointsBalanceOut",
     "PointsMovementList",
     "PointsMovementOut",
@@ -26,6 +33,7 @@ __all__ = [
     "ShareOut",
     "TierChangeOut",
     "TierOut",
+    "TierPrivilegeOut",
 ]
 
 #: The most points one staff award gives.
@@ -159,3 +167,51 @@ class TierOut(OutModel):
     customer_id: str
     tier: str | None
     history: list[TierChangeOut]
+
+
+class TierPrivilegeOut(OutModel):
+    """What a tier gives its members (all zero, ×1 and empty for no tier)."""
+
+    extra_window_days: int = Field(description="Days added to the booking window.")
+    points_multiplier: str = Field(
+        description="Points earned by spending are multiplied by it (a decimal, as text).",
+        examples=["1.5"],
+    )
+    birthday_points: int = Field(description="Points given on his birthday, once a year.")
+    birthday_coupon: str | None = Field(description="A coupon template given on his birthday.")
+    coupons: list[str] = Field(description="Templates issued once on reaching the tier.")
+
+    @classmethod
+    def from_domain(cls, privilege: TierPrivilege) -> TierPrivilegeOut:
+        """The answer for ``privilege``."""
+        return cls(
+            extra_window_days=privilege.extra_window_days,
+            points_multiplier=str(privilege.points_multiplier),
+            birthday_points=privilege.birthday_points,
+            birthday_coupon=privilege.birthday_coupon,
+            coupons=list(privilege.coupons),
+        )
+
+
+class MemberTierOut(OutModel):
+    """The calling customer's tier (null: none), the metric last evaluated, the next tier
+    and its threshold (null at the top, or with no ladder), and the privileges in force."""
+
+    customer_id: str
+    tier: str | None
+    metric: int = Field(description="The ladder's metric as last evaluated (0: never).")
+    next_tier: str | None
+    next_threshold: int | None
+    privileges: TierPrivilegeOut
+
+    @classmethod
+    def from_domain(cls, member: MemberTier) -> MemberTierOut:
+        """The answer for ``member``."""
+        return cls(
+            customer_id=member.status.customer_id,
+            tier=member.status.tier,
+            metric=member.status.metric,
+            next_tier=member.next_tier,
+            next_threshold=member.next_threshold,
+            privileges=TierPrivilegeOut.from_domain(member.privilege),
+        )

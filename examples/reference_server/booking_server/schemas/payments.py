@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime
+from typing import Annotated
+
+from annotated_types import Interval
+from pydantic import AwareDatetime, Field, StrictInt
 
 from booking_core.orders import Order
 from booking_core.orders.payments import PaymentAttempt, RefundRecord
 from booking_core.ports.payments import PaymentResult
-from booking_server.schemas.common import MoneyOut, OutModel
+from booking_server.schemas.common import TAKE_WHOLE_FLOATS, InModel, MoneyIn, MoneyOut, OutModel
 
 __all__ = [
     "MoneyViewOut",
@@ -15,7 +18,24 @@ __all__ = [
     "PaymentAttemptOut",
     "PaymentOut",
     "RefundOut",
+    "TipIn",
 ]
+
+
+#: Which tip of an order: 1 to 1,000 (the bounds before the validator, so the document shows them).
+_TipNumber = Annotated[StrictInt, Interval(ge=1, le=1000), TAKE_WHOLE_FLOATS]
+
+
+class TipIn(InModel):
+    """A customer's tip (打赏) for the technician of his order."""
+
+    amount: MoneyIn = Field(description="The tip: 1 fen up to the platform's maximum.")
+    number: _TipNumber = Field(
+        default=1,
+        description="Which tip of the order this is (1 for the first): the same number and "
+        "amount again is the same tip, asked about instead of charged twice; a declined tip "
+        "is tipped again with the next number.",
+    )
 
 
 class NextActionOut(OutModel):

@@ -257,7 +257,7 @@ def state_totals(totals: Mapping[tuple[CommissionState, str], int]) -> list[Stat
 
 
 class CommissionList(OutModel):
-    """The caller's commissions frozen in the period, oldest first, one page; ``totals``
+    """A member's commissions frozen in the period, oldest first, one page; ``totals``
     cover the whole period (every page, every state)."""
 
     items: list[CommissionOut]

@@ -29,6 +29,8 @@ module                    holds
 ``payouts``               withdrawals of technicians and stores — :class:`PayoutStore`
 ``loyalty``               points accounts, lots, journal, check-ins, tiers —
                           :class:`LoyaltyStore`
+``rewards``               the gift catalog and its stock, coupon exchanges, redemptions —
+                          :class:`RewardStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
 
@@ -55,6 +57,8 @@ adapter runs it. Guarantees it proves under concurrency:
   and :meth:`PointsRepository.save` is compare-and-set on his journal's sequence, so a
   points balance never goes below zero; a movement id is stored once and a check-in once per
   customer and local day (INVARIANTS I17, I19);
+* :meth:`RewardRepository.take_stock` never takes a gift's stock below zero: of concurrent
+  redemptions of its last unit exactly one wins;
 * :meth:`Locks.take` with a customer's key serializes his placements, so a limit counted
   with :meth:`CustomerRepository.standing` holds under concurrency; with a technician's key
   it serializes reservations of his time, so the rules over several bookings (daily cap,
@@ -115,6 +119,7 @@ from booking_core.ports.storage.referrals import (
     ReferralRepository,
     ReferralStore,
 )
+from booking_core.ports.storage.rewards import RewardRepository, RewardStore
 from booking_core.ports.storage.scheduling import (
     AgendaRepository,
     BookingRepository,
@@ -180,6 +185,8 @@ __all__ = [
     "ReferralStore",
     "RefundRepository",
     "ReviewRepository",
+    "RewardRepository",
+    "RewardStore",
     "ScheduleRepository",
     "SchedulingStore",
     "ServiceRepository",

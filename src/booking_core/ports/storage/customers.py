@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from booking_core.customers import Customer, CustomerStanding
@@ -45,6 +46,18 @@ class CustomerRepository(Protocol):
         to in service) have nothing captured yet (``paid`` none or zero), in all and with
         ``technician_id``. Take the customer's lock first when the count decides a
         placement (:class:`~booking_core.ports.storage.Locks`)."""
+        ...
+
+    def born_on(
+        self,
+        days: Sequence[tuple[int, int]],
+        *,
+        after: CustomerId | None = None,
+        limit: int = 100,
+    ) -> list[Customer]:
+        """Customers whose birthday falls on one of ``days`` ((month, day) pairs, any
+        year), ordered by id, at most ``limit`` with an id after ``after`` (the birthday
+        gift job pages with the last id seen)."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from booking_core.ids import OrderId
@@ -38,6 +39,24 @@ class LedgerRepository(Protocol):
                 mirror it.
             TransactionAlreadyReversed: a reversal names a transaction reversed before
                 (also concurrently).
+        """
+        ...
+
+    def record_many(self, transactions: Sequence[Transaction]) -> list[bool]:
+        """Append each of ``transactions`` with :meth:`record`'s guarantees, in as few
+        statements as the storage can (a batch job's entries): what :meth:`record` returns
+        for each, in order.
+
+        Each is idempotent by id (a transaction stored before, or concurrently, is a no-op:
+        False); reversals are checked and an order's entries numbered as :meth:`record`
+        does them (``after`` is not offered: a batch is not built from one order's
+        history).
+
+        Raises:
+            IdempotencyConflict, ConcurrentUpdate, InvalidLedgerEntry,
+            TransactionAlreadyReversed: as :meth:`record`; part of the batch may be written
+                by then, so the unit of work must not commit (leaving ``with uow:`` by the
+                error rolls it back).
         """
         ...
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from pendulum import DateTime
@@ -133,9 +133,52 @@ class CommissionRepository(Protocol):
         """
         ...
 
+    def save_many(self, commissions: Sequence[Commission]) -> list[Commission]:
+        """Compare-and-set each commission as :meth:`save` does, all in one go (the settle
+        job's batch): return those saved, versions incremented, in the given order.
+
+        One whose stored version is no longer its ``version`` (changed since it was read:
+        a refund, another settle job) is left out and left untouched — no error: the caller
+        tells by the length. Ids are distinct.
+
+        Raises:
+            NotFound: one of them was never stored (others may be written by then: the
+                unit of work must not commit; leaving ``with uow:`` by the error rolls it
+                back).
+        """
+        ...
+
     def due(self, now: DateTime, limit: int) -> list[Commission]:
         """Up to ``limit`` frozen commissions whose unfreeze time is at or before ``now``,
-        earliest first (then by id): what the settle job settles next."""
+        earliest first (then by id): what the settle job settles next.
+
+        Where the database locks rows they are locked for the unit of work in that order
+        (PostgreSQL: ``FOR UPDATE``): a concurrent settle job waits for this one's batch,
+        then finds what is still due, so two jobs neither deadlock nor settle a commission
+        twice."""
+        ...
+
+    def settle_due(self, at: DateTime, limit: int) -> int:
+        """Settle up to ``limit`` frozen commissions whose unfreeze time is at or before
+        ``at``, earliest due first (then by id), and post each one's ``settled`` entry, in
+        this unit of work; return how many it settled (``limit`` of them: more may be due).
+
+        Each moves exactly as :meth:`Commission.settled` at ``at`` makes it (``version`` + 1)
+        and its entry is exactly :func:`~booking_core.referrals.settled_entry`'s (id
+        ``<commission id>:settled``; Dr ``commission_frozen:<beneficiary>``, Cr
+        ``commission_payable:<beneficiary>``, the amount still held) — a contract test
+        pins every storage to that domain path. One settled meanwhile is no longer frozen,
+        so a second call settles nothing new.
+
+        Where the database locks rows, the batch is locked for the unit of work and rows
+        another unit of work holds are skipped (PostgreSQL: ``FOR UPDATE SKIP LOCKED``):
+        concurrent settle jobs split the due set instead of queueing; a commission a
+        concurrent change (a refund in flight) holds is left to a later run.
+
+        Raises:
+            IdempotencyConflict: a ``settled`` entry of one of them was recorded before with
+                other content (nothing of the batch may be committed).
+        """
         ...
 
     def for_beneficiary(

@@ -20,6 +20,7 @@ from booking_core.ports.storage.payments import PaymentStore
 from booking_core.ports.storage.payouts import PayoutStore
 from booking_core.ports.storage.promotions import PromotionStore
 from booking_core.ports.storage.referrals import ReferralStore
+from booking_core.ports.storage.rewards import RewardStore
 from booking_core.ports.storage.scheduling import SchedulingStore
 from booking_core.ports.storage.stores import StoreStore
 
@@ -44,6 +45,7 @@ class UnitOfWork(
     PayoutStore,
     ReferralStore,
     LoyaltyStore,
+    RewardStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

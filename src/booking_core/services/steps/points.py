@@ -4,10 +4,10 @@ return and claw back an order's points (INVARIANTS I17, I18).
 Every function takes the customer's points account with its lock (concurrent commands of
 one customer are decided one after the other), is idempotent by a deterministic movement id
 (a replayed completion, refund or webhook changes nothing) and journals each movement with
-its lot effects. Refunds are cumulative: given the order's refunded total so far, the step
-claws back ``floor(earned × refunded / paid)`` and returns ``floor(spent × refunded /
-paid)`` minus what earlier refunds took or gave, so a full refund takes back every earned
-point and returns every spent one — once each, however the refund was split.
+its lot effects. Refunds are cumulative: what a refund claws back and gives back is
+computed from the order's refunded total so far, less what earlier refunds took or gave, so
+a full refund takes back every earned point and returns every spent one — once each,
+however the refund was split.
 
 What the order services call (``bootstrap.build`` hands one instance to each):
 
@@ -19,10 +19,11 @@ checkout with points        :meth:`OrderPoints.spend` (``spend:<order>``; raises
 unpaid order expires or is  :meth:`OrderPoints.release` (``release:<order>``)
 cancelled
 order completed             :meth:`OrderPoints.earn` (``earn:<order>``; on what was paid)
-refund succeeded            :meth:`OrderPoints.refund` (``claw:<refund key>`` and
-                            ``return:<refund key>``); its ``shortfall_value`` is what the
-                            refund should keep under the default debt policy (reported
-                            as ``OrderNeedsAttention``, not deducted: docs/loyalty.md)
+refund decided (planned)    :meth:`OrderPoints.claw_back` (``claw:<order>:<n>``): the earned
+                            points it undoes; under the default debt policy the refund keeps
+                            the cash value of what he no longer holds
+                            and, first, :meth:`OrderPoints.refund` (``return:<order>:<n>``):
+                            the spent points it undoes
 ==========================  ================================================================
 """
 
@@ -33,6 +34,7 @@ from collections.abc import Callable
 import attrs
 from pendulum import DateTime
 
+from booking_core.customers import Customer
 from booking_core.errors import NotFound
 from booking_core.ids import CustomerId, OrderId
 from booking_core.loyalty import (
@@ -47,12 +49,13 @@ from booking_core.loyalty import (
     award,
     claw_back,
     return_spent,
+    settle_in_cash,
     spend,
 )
 from booking_core.money import Money
 from booking_core.ports.storage import UnitOfWork
 
-__all__ = ["OrderPoints", "RefundPoints", "apply_points", "customer_zone"]
+__all__ = ["ClawBack", "OrderPoints", "apply_points", "customer_zone"]
 
 
 def customer_zone(uow: UnitOfWork, customer_id: CustomerId, policy: LoyaltyPolicy) -> str:
@@ -86,20 +89,21 @@ def apply_points(
 
 
 @attrs.frozen
-class RefundPoints:
-    """What a refund did to an order's points.
+class ClawBack:
+    """What deciding a refund did to the points an order earned.
 
     Attributes:
-        clawed_back: The claw-back entry (None: nothing taken now).
-        returned: The return entry (None: nothing given back now).
-        shortfall: Points the claw-back could not take (0 under ``points_debt``).
-        shortfall_value: Their cash value (what the refund keeps under the default policy).
+        clawed_back: The claw-back entry (None: nothing due, or nothing to take).
+        settled: The ``settled_in_cash`` entry (None: no cash kept).
+        kept: The cash the refund keeps for the points he no longer held (default policy).
+        shortfall: Points due back that he did not hold and the refund could not cover
+            (0 under ``points_debt``); a later refund of the order asks for them again.
     """
 
     clawed_back: PointsMovement | None
-    returned: PointsMovement | None
+    settled: PointsMovement | None
+    kept: Money
     shortfall: int
-    shortfall_value: Money
 
 
 def _net(movements: list[PointsMovement], *kinds: MovementKind) -> int:
@@ -130,11 +134,20 @@ class OrderPoints:
         self, uow: UnitOfWork, customer_id: CustomerId, order_id: OrderId, paid: Money,
         at: DateTime,
     ) -> PointsMovement | None:  # fmt: skip
-        """Credit what the order earned on ``paid`` (when it completes); None: nothing."""
-        points = self._policy.earning.points_for(paid)
+        """Credit what the order earned on ``paid`` (when it completes); None: nothing.
+
+        The points multiplier is that of the tier stored on his customer record *at
+        completion* (not at placement or payment): ``floor(paid × rate × multiplier)``,
+        rounded down once (:meth:`~booking_core.loyalty.TierPrivilege.points_for`)."""
+        try:
+            customer: Customer | None = uow.customers.get(customer_id)
+        except NotFound:
+            customer = None
+        privilege = self._policy.privileges.for_tier(customer.tier if customer else None)
+        points = privilege.points_for(self._policy.earning, paid)
         if points < 1:
             return None
-        zone = customer_zone(uow, customer_id, self._policy)
+        zone = (customer.details.time_zone if customer else None) or self._policy.platform_zone
         lot = PointsLot(
             f"earn:{order_id}", customer_id, PointsSource.ORDER, points, points, at,
             self._policy.expiry.expires_at(at, zone), None, order_id,
@@ -153,35 +166,83 @@ class OrderPoints:
         customer_id: CustomerId,
         order_id: OrderId,
         *,
-        refund_key: str,
+        movement_id: str,
         refunded: Money,
         paid: Money,
+        at: DateTime,
+    ) -> PointsMovement | None:
+        """Give back the points the order spent in proportion to ``refunded`` (the part of
+        the price refunded so far, this refund included) of ``paid`` (the price):
+        ``floor(spent × refunded / paid)`` less what earlier refunds gave back."""
+        share = (refunded.amount, max(paid.amount, 1))
+        return self._return(uow, customer_id, order_id, movement_id, share, at)
+
+    def claw_back(
+        self,
+        uow: UnitOfWork,
+        customer_id: CustomerId,
+        order_id: OrderId,
+        *,
+        movement_id: str,
+        earned_on: Money,
+        left: Money,
+        refund: Money,
         value_per_point: Money,
         at: DateTime,
-    ) -> RefundPoints:
-        """Claw back and give back the order's points in proportion to ``refunded`` (its
-        refunded total so far, this refund included) of ``paid``."""
-        share = (refunded.amount, max(paid.amount, 1))
-        returned = self._return(uow, customer_id, order_id, f"return:{refund_key}", share, at)
+    ) -> ClawBack:
+        """Take back what the order earned, when a refund of ``refund`` is decided.
+
+        The order earned its points on ``earned_on`` (what was paid for it at completion);
+        after this refund ``left`` of that is still paid. The points due back in all are
+        ``floor(earned × (earned_on − left) / earned_on)`` (rounded down: the customer
+        keeps a part point), less what earlier refunds took, so a full refund takes every
+        earned point and no refund takes one twice. What he no longer holds is settled by
+        the debt policy: a points debt, or (default) cash kept from ``refund`` — whole
+        points at ``value_per_point``, at most ``refund`` — and whatever neither covers is
+        the ``shortfall`` (a later refund of the order asks for it again).
+        """
+        zero = Money.zero(refund.currency)
+        stored = uow.points.movement(movement_id)
+        if stored is not None:  # decided already: the same answer
+            settled = uow.points.movement(f"{movement_id}:cash")
+            kept = value_per_point.amount * (settled.points if settled else 0)
+            return ClawBack(stored, settled, Money(kept, refund.currency), 0)
         journal = uow.points.for_order(customer_id, order_id)
         earned = _net(journal, MovementKind.EARNED)
-        due = min(earned, earned * share[0] // share[1]) - _net(journal, MovementKind.CLAWED_BACK)
+        base = earned_on.amount
+        if earned <= 0 or base <= 0:
+            return ClawBack(None, None, zero, 0)
+        undone = min(base, max(0, base - left.amount))
+        due = earned * undone // base - _net(journal, MovementKind.CLAWED_BACK)
+        if due <= 0:
+            return ClawBack(None, None, zero, 0)
+        account = uow.points.account(customer_id, lock=True)
+        held = claw_back(account, due, movement_id=movement_id, at=at, order_id=order_id)
         debt = self._policy.debt is DebtPolicy.POINTS_DEBT
-        movement_id = f"claw:{refund_key}"
-        shortfall = 0
-        taken: PointsMovement | None = None
-        if due > 0 and uow.points.movement(movement_id) is None:
-            account = uow.points.account(customer_id, lock=True)
-            change = claw_back(account, due, movement_id=movement_id, at=at,
-                               order_id=order_id, debt=debt)  # fmt: skip
-            if change.movements:
-                uow.points.save(change, expected_sequence=account.sequence)
-            taken = next((m for m in change.movements if m.id == movement_id), None)
-            shortfall = change.shortfall
+        price = value_per_point.amount
+        paid_for = 0 if debt or price <= 0 else min(held.shortfall, refund.amount // price)
+        if debt or paid_for:
+            # Take the unheld points as a debt; under the default policy the cash kept
+            # pays it off at once, so the balance never stays below zero.
+            taking = due - held.shortfall + (held.shortfall if debt else paid_for)
+            change = claw_back(account, taking, movement_id=movement_id, at=at,
+                               order_id=order_id, debt=True)  # fmt: skip
+            if paid_for:
+                reason = f"{Money(paid_for * price, refund.currency)} kept from the refund"
+                change = change.then(lambda a: settle_in_cash(
+                    a, paid_for, movement_id=f"{movement_id}:cash", at=at,
+                    order_id=order_id, reason=reason))  # fmt: skip
         else:
-            taken = uow.points.movement(movement_id)
-        value = value_per_point.amount * shortfall
-        return RefundPoints(taken, returned, shortfall, Money(value, value_per_point.currency))
+            change = held
+        if change.movements:
+            uow.points.save(change, expected_sequence=account.sequence)
+        by_id = {m.id: m for m in change.movements}
+        return ClawBack(
+            by_id.get(movement_id),
+            by_id.get(f"{movement_id}:cash"),
+            Money(paid_for * price, refund.currency),
+            0 if debt else held.shortfall - paid_for,
+        )
 
     def _return(
         self, uow: UnitOfWork, customer_id: CustomerId, order_id: OrderId, movement_id: str,

@@ -15,12 +15,15 @@ from pendulum import DateTime
 
 from booking_core.money import Money
 from booking_core.orders import Actor, Order, OrderState, Role
+from booking_core.orders.events import OrderNeedsAttention
 from booking_core.orders.payments import RefundRecord, RefundStatus, plan_refund, refund_key
 from booking_core.orders.policy import OrderPolicy
 from booking_core.ports.ids import IdSource
 from booking_core.ports.jobs import Job
+from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWork
 from booking_core.services.jobs import JobKind
+from booking_core.services.steps.points import OrderPoints
 
 __all__ = ["PAYMENTS_ACTOR", "Refunds"]
 
@@ -31,9 +34,18 @@ PAYMENTS_ACTOR: Final = Actor.system("payments")
 class Refunds:
     """Step: plans refunds and schedules the reconciliation that follows them up."""
 
-    def __init__(self, ids: IdSource, policy: OrderPolicy) -> None:
+    def __init__(
+        self,
+        ids: IdSource,
+        policy: OrderPolicy,
+        *,
+        points: OrderPoints | None = None,
+        rules: PricingRulesSource | None = None,
+    ) -> None:
         self._ids = ids
         self._policy = policy
+        self._points = points
+        self._rules = rules
 
     def plan(
         self,
@@ -51,13 +63,19 @@ class Refunds:
         The caller locks the order (:meth:`~booking_core.ports.storage.OrderRepository.lock`)
         before loading it, saves it, commits, then sends the refunds.
 
+        The points the order earned are clawed back here, when the refund is decided
+        (:meth:`OrderPoints.claw_back`): under the default debt policy the cash value of
+        those he no longer holds is kept from ``amount`` — it stays reserved on the order
+        (``refunded`` counts it, so it is never refundable again) but is not sent.
+
         Raises:
             RefundExceedsCaptured: the amount exceeds what remains refundable (I13).
         """
         if amount.amount <= 0:
             return []
         existing = uow.refunds.for_order(order.id)
-        plan = plan_refund(amount, uow.payments.for_order(order.id), existing)
+        kept = self._undo_points(uow, order, amount, existing, at)
+        plan = plan_refund(amount - kept, uow.payments.for_order(order.id), existing)
         order.reserve_refund(amount)
         if close and order.state in (
             OrderState.CANCELLED,
@@ -82,8 +100,57 @@ class Refunds:
         ]
         for record in records:
             uow.refunds.add(record)
-        self.schedule_reconcile(uow, order.id, at)
+        if records:
+            self.schedule_reconcile(uow, order.id, at)
+        elif order.state == OrderState.REFUNDING:  # all of it kept for points: done now
+            order.transition("settle_refund", actor=PAYMENTS_ACTOR, at=at, reason="refund kept")
         return records
+
+    def _undo_points(
+        self, uow: UnitOfWork, order: Order, amount: Money, existing: list[RefundRecord],
+        at: DateTime,
+    ) -> Money:  # fmt: skip
+        """Give back the spent points and claw back the earned ones that ``amount`` undoes
+        (in that order: points given back can pay for those taken); the cash kept."""
+        zero = Money.zero(amount.currency)
+        if self._points is None or self._rules is None or amount > order.refundable:
+            return zero  # (too much: reserve_refund refuses it, with the reason)
+        key = refund_key(order.id, len(existing) + 1)
+        paid = order.paid_amount.amount
+        price = order.price.amount
+        after = paid - order.refunded_amount.amount - amount.amount
+        # The points follow the part of the refunds that undoes the sale (the price).
+        sale = min(price, paid) - min(price, max(0, after))
+        spent = order.quote is not None and order.quote.points_redeemed > 0
+        if sale > 0 and spent:
+            self._points.refund(
+                uow, order.customer_id, order.id, movement_id=f"return:{key}",
+                refunded=Money(sale, amount.currency), paid=order.price, at=at,
+            )  # fmt: skip
+        if sale <= 0 or not any(r.to_state == OrderState.COMPLETED for r in order.timeline):
+            return zero  # nothing earned (yet), or nothing of the price undone
+        # Completion needs the price paid, so the points were earned on the whole price.
+        left = min(price, max(0, after))
+        policy = self._rules.rules_for(amount.currency, at).points
+        value = policy.value_per_point if policy is not None else zero
+        clawed = self._points.claw_back(
+            uow, order.customer_id, order.id,
+            movement_id=f"claw:{key}",
+            earned_on=order.price, left=Money(left, amount.currency),
+            refund=amount, value_per_point=value, at=at,
+        )  # fmt: skip
+        if clawed.shortfall:
+            order.raise_event(
+                OrderNeedsAttention(
+                    occurred_at=at,
+                    order_id=order.id,
+                    problem="points_shortfall",
+                    detail=f"The refund of {amount} should claw back {clawed.shortfall} more "
+                    "points than the customer holds or the refund could cover; a later refund "
+                    "of the order asks for them again.",
+                )
+            )
+        return clawed.kept
 
     def schedule_reconcile(self, uow: UnitOfWork, order_id: str, now: DateTime) -> None:
         """Ask the gateway about the order's open money after ``reconcile_after_minutes``."""

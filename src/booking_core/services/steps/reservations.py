@@ -19,6 +19,7 @@ from pendulum import Date, DateTime
 from booking_core.catalog import Service
 from booking_core.errors import (
     DailyCapReached,
+    NotFound,
     OutsideServiceArea,
     ServiceNotOffered,
     SlotHeld,
@@ -27,6 +28,7 @@ from booking_core.errors import (
     TechnicianNotVerified,
 )
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
+from booking_core.loyalty import TierPrivileges
 from booking_core.ports.storage import LockKey, StoredAgenda, UnitOfWork
 from booking_core.ports.travel import TravelTime
 from booking_core.scheduling import Booking, Technician
@@ -167,12 +169,41 @@ class Reservations:
 
     Built once by :func:`booking_core.bootstrap.build` with the booking rules and the
     travel-time port; ordering, holds and modification reserve through it.
+
+    A customer's tier may widen the booking window (``extra_days``: his
+    :class:`~booking_core.loyalty.TierPrivilege`'s ``extra_window_days``, looked up by
+    :meth:`extra_days` or by the caller from the standing it read).
     """
 
-    def __init__(self, policy: BookingPolicy, travel: TravelTime | None = None) -> None:
+    def __init__(
+        self,
+        policy: BookingPolicy,
+        travel: TravelTime | None = None,
+        *,
+        privileges: TierPrivileges | None = None,
+    ) -> None:
         # Without ``travel`` no travel time is added before at-home bookings.
         self.policy = policy
         self._travel = travel
+        self.privileges = privileges or TierPrivileges()
+
+    def extra_days(self, uow: UnitOfWork, customer_id: CustomerId | None) -> int:
+        """Days his stored tier adds to the booking window (0 for no customer, no tier, an
+        unregistered id; no statement at all when no tier widens the window)."""
+        if customer_id is None or not self.privileges.widens_window:
+            return 0
+        try:
+            tier = uow.customers.get(customer_id).tier
+        except NotFound:
+            return 0
+        return self.privileges.for_tier(tier).extra_window_days
+
+    def window(self, extra_days: int = 0) -> BookingPolicy:
+        """The booking rules with ``extra_days`` added to the window (a policy of its own,
+        so the offer memo files widened answers apart from the plain ones)."""
+        if extra_days <= 0:
+            return self.policy
+        return attrs.evolve(self.policy, window_days=self.policy.window_days + extra_days)
 
     def agenda(
         self,
@@ -217,6 +248,7 @@ class Reservations:
         customer_id: CustomerId | None = None,
         location: GeoPoint | None = None,
         exclude: Iterable[BookingId] = (),
+        extra_days: int = 0,
     ) -> list[int]:
         """Start minutes offered for the service by the technician on his local ``day``
         (``location``: the at-home address, which filters by service area and adds travel)."""
@@ -224,7 +256,7 @@ class Reservations:
             uow, technician_id, service_id, day, day, now=now, customer_id=customer_id,
             exclude=exclude,
         )  # fmt: skip
-        return self.offered_on(loaded, day, now=now, location=location)
+        return self.offered_on(loaded, day, now=now, location=location, extra_days=extra_days)
 
     def offered_on(
         self,
@@ -234,14 +266,16 @@ class Reservations:
         now: DateTime,
         location: GeoPoint | None,
         travel: TravelEstimate | None = None,
+        extra_days: int = 0,
     ) -> list[int]:
         """The starts a loaded agenda offers on local ``day`` (``travel``: the request's
-        estimate from :meth:`_estimate`, made here when not given)."""
+        estimate from :meth:`_estimate`, made here when not given; ``extra_days``: his
+        tier's days added to the window)."""
         return loaded.engine.offered(
             service_timing(loaded.service, self.policy),
             day,
             now_minute=now.int_timestamp // 60,  # seconds past the minute never make a slot earlier
-            policy=self.policy,
+            policy=self.window(extra_days),
             location=location,
             travel=self._estimate(location) if travel is None else travel,
         )
@@ -257,8 +291,10 @@ class Reservations:
         customer_id: CustomerId | None = None,
         location: GeoPoint | None = None,
         exclude: Iterable[BookingId] = (),
+        extra_days: int = 0,
     ) -> tuple[LoadedAgenda, BookingPlan]:
-        """The agenda and the plan for a booking at ``start``, if ``start`` is offered.
+        """The agenda and the plan for a booking at ``start``, if ``start`` is offered
+        (``extra_days``: his tier's days added to the booking window).
 
         Raises:
             NotFound: no such technician or service.
@@ -289,8 +325,9 @@ class Reservations:
             if not any(r[0] <= minute < r[1] for r in loaded.engine.ranges(candidate, location)):
                 continue
             offered = self.offered_on(
-                loaded, candidate, now=now, location=location, travel=estimate
-            )
+                loaded, candidate, now=now, location=location, travel=estimate,
+                extra_days=extra_days,
+            )  # fmt: skip
             if minute in offered:
                 timing = service_timing(loaded.service, self.policy)
                 travel_minutes = loaded.engine.travel_before(minute, timing, location, estimate)
@@ -320,6 +357,7 @@ class Reservations:
         replaces: BookingId | None = None,
         hold_until: DateTime | None = None,
         also_lock: Sequence[LockKey] = (),
+        extra_days: int = 0,
     ) -> Reservation:
         """Check ``start`` against the one rule path and take the time.
 
@@ -329,7 +367,8 @@ class Reservations:
         Then releases, only after the check passed: the booking being moved
         (``replaces``), expired holds in the way, and the customer's own holds in the way
         (a holder converts his hold into the booking). With ``hold_until`` the new booking
-        is a checkout hold of ``customer_id``.
+        is a checkout hold of ``customer_id``. ``extra_days``: his tier's days added to
+        the booking window.
 
         Raises:
             The errors of :meth:`plan`; ``SlotTaken`` also when a concurrent command took
@@ -339,7 +378,7 @@ class Reservations:
         excluded = (replaces,) if replaces is not None else ()
         loaded, plan = self.plan(
             uow, technician_id, service_id, start, now=now, customer_id=customer_id,
-            location=location, exclude=excluded,
+            location=location, exclude=excluded, extra_days=extra_days,
         )  # fmt: skip
         released = False
         # In UTC, as storage returns instants: comparing two instants of one zone asks

@@ -22,6 +22,7 @@ from booking_core.testing.contracts.placement import _order
 __all__ = ["CustomerStorageContract"]
 
 _ALICE = CustomerId("cus_1")
+_T0 = pendulum.datetime(2026, 3, 1, 8, tz="UTC")
 _LI = TechnicianId("tec_li")
 
 
@@ -80,6 +81,30 @@ class CustomerStorageContract:
             assert second.tier == "platinum"
             with pytest.raises(NotFound):
                 uow.customers.save(attrs.evolve(first, id=CustomerId("cus_nope")))
+
+    def test_born_on_finds_birthdays_by_month_and_day_in_id_pages(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        born = [("cus_a", (1990, 5, 17)), ("cus_b", (2001, 5, 17)), ("cus_c", (1990, 5, 18)),
+                ("cus_d", (2000, 2, 29)), ("cus_e", (1990, 12, 17)), ("cus_f", None)]  # fmt: skip
+        with uow_factory() as uow:
+            for customer_id, date in born:
+                details = CustomerDetails("N", birthday=None if date is None else _dt.date(*date))
+                uow.customers.add(Customer(CustomerId(customer_id), details, _T0))
+            uow.commit()
+
+        with uow_factory() as uow:
+            first = uow.customers.born_on([(5, 17)], limit=1)
+            rest = uow.customers.born_on([(5, 17)], after=first[0].id)
+            several = uow.customers.born_on([(2, 29), (5, 17), (2, 28)])
+            none = uow.customers.born_on([(1, 5)])
+            nothing_asked = uow.customers.born_on([])
+
+        assert [c.id for c in first] == ["cus_a"]
+        assert [c.id for c in rest] == ["cus_b"]
+        assert [c.id for c in several] == ["cus_a", "cus_b", "cus_d"]
+        assert several[2].details.birthday == _dt.date(2000, 2, 29)
+        assert none == nothing_asked == []
 
     def test_standing_of_an_unregistered_customer_without_orders(
         self, uow_factory: UnitOfWorkFactory

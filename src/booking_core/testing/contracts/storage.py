@@ -48,6 +48,7 @@ from booking_core.testing.contracts.onboarding import OnboardingStorageContract
 from booking_core.testing.contracts.orders import at_once, race
 from booking_core.testing.contracts.placement import PlacementStorageContract
 from booking_core.testing.contracts.referrals import ReferralStorageContract
+from booking_core.testing.contracts.rewards import RewardStorageContract
 from booking_core.testing.contracts.stores import StoreStorageContract
 from booking_core.testing.contracts.withdrawals import WithdrawalStorageContract
 from booking_core.timerange import TimeRange
@@ -111,6 +112,7 @@ class StorageContract(
     OrderListingStorageContract,
     PlacementStorageContract,
     ReferralStorageContract,
+    RewardStorageContract,
     StoreStorageContract,
     WithdrawalStorageContract,
 ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 
 from booking_core.customers import Customer, CustomerStanding
@@ -35,6 +37,26 @@ class InMemoryCustomers(Table):
         stored = attrs.evolve(customer, version=customer.version + 1)
         self.rows[customer.id] = stored
         return stored
+
+    def born_on(
+        self,
+        days: Sequence[tuple[int, int]],
+        *,
+        after: CustomerId | None = None,
+        limit: int = 100,
+    ) -> list[Customer]:
+        wanted = set(days)
+        found: list[Customer] = sorted(
+            (
+                c
+                for c in self.rows.values()
+                if c.details.birthday is not None
+                and (c.details.birthday.month, c.details.birthday.day) in wanted
+                and (after is None or c.id > after)
+            ),
+            key=lambda c: c.id,
+        )
+        return found[:limit]
 
     def standing(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from booking_core.errors import ConcurrentUpdate, IdempotencyConflict
 from booking_core.ids import OrderId
 from booking_core.ledger import Account, Ledger, Transaction, TransactionId, net_balances
@@ -44,6 +46,9 @@ class InMemoryJournal(Table):
         Ledger(tuple(journal)).record(transaction)
         self.rows[transaction.id] = (len(self.rows), transaction)
         return True
+
+    def record_many(self, transactions: Sequence[Transaction]) -> list[bool]:
+        return [self.record(t) for t in transactions]
 
     def get(self, transaction_id: TransactionId) -> Transaction:
         found: tuple[int, Transaction] = self._get(transaction_id)

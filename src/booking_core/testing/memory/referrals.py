@@ -3,7 +3,7 @@ and the uniqueness checks hold by construction)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import attrs
 from pendulum import DateTime
@@ -18,7 +18,9 @@ from booking_core.referrals import (
     DistributorStatus,
     Member,
     ReferralCode,
+    settled_entry,
 )
+from booking_core.testing.memory.ledger import InMemoryJournal
 from booking_core.testing.memory.table import Table
 
 __all__ = ["InMemoryCommissions", "InMemoryReferrals"]
@@ -151,6 +153,17 @@ class InMemoryCommissions(Table):
         self.rows[commission.id] = saved
         return saved
 
+    def save_many(self, commissions: Sequence[Commission]) -> list[Commission]:
+        stored = [self.get(c.id) for c in commissions]  # NotFound before any change
+        saved = [
+            attrs.evolve(c, version=c.version + 1)
+            for c, before in zip(commissions, stored, strict=True)
+            if before.version == c.version
+        ]
+        for c in saved:
+            self.rows[c.id] = c
+        return saved
+
     def due(self, now: DateTime, limit: int) -> list[Commission]:
         due = [
             c
@@ -159,6 +172,15 @@ class InMemoryCommissions(Table):
         ]
         due.sort(key=lambda c: (c.unfreeze_at, c.id))
         return due[:limit]
+
+    def settle_due(self, at: DateTime, limit: int) -> int:
+        """The domain path: read the due batch, settle it (``Commission.settled``), store
+        it and post each ``settled_entry`` to the journal of this snapshot."""
+        saved = self.save_many([c.settled(at) for c in self.due(at, limit)])
+        InMemoryJournal(self._snapshot, "ledger", "transaction").record_many(
+            [settled_entry(c) for c in saved]
+        )
+        return len(saved)
 
     def for_beneficiary(
         self,

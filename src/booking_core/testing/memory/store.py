@@ -35,6 +35,7 @@ from booking_core.ports.storage import (
     ReferralRepository,
     RefundRepository,
     ReviewRepository,
+    RewardRepository,
     ScheduleRepository,
     ServiceRepository,
     StoreRepository,
@@ -77,6 +78,7 @@ from booking_core.testing.memory.promotions import (
     InMemoryCouponTemplates,
 )
 from booking_core.testing.memory.referrals import InMemoryCommissions, InMemoryReferrals
+from booking_core.testing.memory.rewards import InMemoryRewards
 from booking_core.testing.memory.scheduling import (
     InMemoryAgendas,
     InMemoryBookings,
@@ -135,6 +137,9 @@ _TABLES = (
     "points_check_ins",
     "tier_statuses",
     "tier_changes",
+    "reward_gifts",
+    "reward_exchanges",
+    "reward_redemptions",
 )
 
 
@@ -221,6 +226,7 @@ class InMemoryUnitOfWork:
         )
         self.points: PointsRepository = InMemoryPoints(self, "points_movements", "points_movement")
         self.tiers: TierRepository = InMemoryTiers(self, "tier_statuses", "tier_status")
+        self.rewards: RewardRepository = InMemoryRewards(self, "reward_gifts", "gift")
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

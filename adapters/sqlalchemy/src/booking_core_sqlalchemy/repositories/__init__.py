@@ -76,6 +76,7 @@ from booking_core_sqlalchemy.repositories.referrals import (
     SqlAlchemyCommissionRepository,
     SqlAlchemyReferralRepository,
 )
+from booking_core_sqlalchemy.repositories.rewards import SqlAlchemyRewardRepository
 from booking_core_sqlalchemy.repositories.scheduling import (
     SqlAlchemyAgendaRepository,
     SqlAlchemyBookingRepository,
@@ -117,6 +118,7 @@ __all__ = [
     "SqlAlchemyReferralRepository",
     "SqlAlchemyRefundRepository",
     "SqlAlchemyReviewRepository",
+    "SqlAlchemyRewardRepository",
     "SqlAlchemyScheduleRepository",
     "SqlAlchemyServiceRepository",
     "SqlAlchemyStoreRepository",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import attrs
@@ -64,6 +65,27 @@ class SqlAlchemyCustomerRepository(Repository):
         return mapping.customer_to_domain(
             self._one(_CUSTOMER, {"customer_id": customer_id}, customer_id)
         )
+
+    def born_on(
+        self,
+        days: Sequence[tuple[int, int]],
+        *,
+        after: CustomerId | None = None,
+        limit: int = 100,
+    ) -> list[Customer]:
+        """Customers born on one of ``days`` (month, day), by id after ``after``. The
+        birthday is read from the document (``YYYY-MM-DD``): the job runs a few times a
+        day, so a scan of the customers is acceptable without an index of its own."""
+        if not days:
+            return []
+        born = customers.c.document[("details", "birthday")].as_string()
+        query = select(customers).where(
+            or_(*(born.like(f"%-{month:02d}-{day:02d}") for month, day in sorted(set(days))))
+        )
+        if after is not None:
+            query = query.where(customers.c.id > after)
+        rows = self._conn.execute(query.order_by(customers.c.id).limit(limit))
+        return [mapping.customer_to_domain(row) for row in rows]
 
     def save(self, customer: Customer) -> Customer:
         """Compare-and-set on ``version``; him at the next version.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+import json
+from collections.abc import Sequence
+from typing import Any, Final
 
-from sqlalchemy import BindParameter, and_, bindparam, func, insert, select
+from sqlalchemy import BindParameter, and_, bindparam, func, insert, select, text
 
 from booking_core.errors import (
     ConcurrentUpdate,
@@ -28,6 +30,32 @@ _TRANSACTION_ID: BindParameter[str] = bindparam("transaction_id")
 
 _INSERT_TRANSACTION: Final = insert_or_nothing(ledger_transactions)
 _INSERT_POSTINGS: Final = insert(ledger_postings)
+# A batch of entries naming no order and reversing nothing (record_many): on SQLite a
+# multi-row INSERT (SQLAlchemy's "insertmanyvalues") of the heads returning those stored and
+# executemany of their postings; on PostgreSQL one statement whatever the batch's size, the
+# batch passed as one JSON document: the heads ON CONFLICT DO NOTHING, then the postings of
+# those it stored (the foreign key is checked at the end of the statement).
+_INSERT_MANY_TRANSACTIONS: Final = (
+    insert_or_nothing(ledger_transactions)
+    .sqlite.returning(ledger_transactions.c.id)
+    .execution_options(insertmanyvalues_page_size=10_000)
+)
+_INSERT_MANY_PG: Final = text(
+    "WITH heads AS ("
+    " INSERT INTO ledger_transactions (id, kind, at, memo)"
+    " SELECT id, kind, at, memo FROM jsonb_to_recordset(CAST(:heads AS jsonb))"
+    " AS h(id text, kind text, at timestamptz, memo text)"
+    " ON CONFLICT DO NOTHING RETURNING id"
+    "), lines AS ("
+    " INSERT INTO ledger_postings"
+    " (transaction_id, line, account_kind, account_owner, amount, currency)"
+    " SELECT p.transaction_id, p.line, p.account_kind, p.account_owner, p.amount, p.currency"
+    " FROM jsonb_to_recordset(CAST(:lines AS jsonb)) AS p(transaction_id text, line integer,"
+    " account_kind text, account_owner text, amount bigint, currency text)"
+    ' JOIN heads ON heads.id = p.transaction_id COLLATE "C"'
+    " RETURNING 1"
+    ") SELECT id FROM heads"
+)
 _TRANSACTION: Final = select(ledger_transactions).where(ledger_transactions.c.id == _TRANSACTION_ID)
 _POSTINGS: Final = (
     select(ledger_postings)
@@ -144,6 +172,54 @@ class SqlAlchemyLedgerRepository(Repository):
             raise self._already_reversed(transaction.reverses)
         assert order_id is not None  # only the order's sequence is left to conflict on
         raise self._moved_on(order_id, self._order_length(order_id), after)
+
+    def record_many(self, transactions: Sequence[Transaction]) -> list[bool]:
+        """Append each once (see the port): entries naming no order and reversing nothing
+        go in two statements (heads ``ON CONFLICT DO NOTHING RETURNING id``, then the
+        postings of those stored); a batch holding others, or an id twice, is recorded one
+        by one.
+
+        Raises:
+            IdempotencyConflict, ConcurrentUpdate, InvalidLedgerEntry,
+            TransactionAlreadyReversed: as the port says.
+        """
+        ids = {t.id for t in transactions}
+        if len(ids) != len(transactions) or any(
+            t.order_id is not None or t.reverses is not None for t in transactions
+        ):
+            return [self.record(t) for t in transactions]
+        if not transactions:
+            return []
+        rows = [mapping.ledger_transaction_to_rows(t, None) for t in transactions]
+        if self._postgres:
+            stored = self._insert_many_pg(rows)
+        else:
+            found = self._conn.execute(_INSERT_MANY_TRANSACTIONS, [head for head, _ in rows])
+            stored = set(found.scalars())
+            lines = [line for head, lines in rows if head["id"] in stored for line in lines]
+            if lines:
+                self._conn.execute(_INSERT_POSTINGS, lines)
+        # Those not stored were stored before (or concurrently, committed since: the
+        # INSERT waited for it): the same content is a replay, other content a conflict.
+        return [True if t.id in stored else self._replayed(self._stored(t.id), t)
+                for t in transactions]  # fmt: skip
+
+    def _insert_many_pg(self, rows: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> set[str]:
+        heads = [
+            {"id": head["id"], "kind": head["kind"], "at": head["at"].isoformat(),
+             "memo": head["memo"]}
+            for head, _ in rows
+        ]  # fmt: skip
+        params = {
+            "heads": json.dumps(heads),
+            "lines": json.dumps([line for _, lines in rows for line in lines]),
+        }
+        return set(self._conn.execute(_INSERT_MANY_PG, params).scalars())
+
+    def _stored(self, transaction_id: str) -> Transaction:
+        known = self._find(transaction_id)
+        assert known is not None  # only the id can conflict: no order, no reversal
+        return known
 
     @staticmethod
     def _replayed(known: Transaction, transaction: Transaction) -> bool:

@@ -9,17 +9,21 @@
   ``INSERT ... ON CONFLICT DO NOTHING`` inserts nothing — on PostgreSQL it waits for a
   concurrent insert of the same key to commit, then inserts nothing (INVARIANTS I22).
   Transitions are ``UPDATE ... WHERE id = :id AND version = :version``.
+* The settle job's batch (:meth:`SqlAlchemyCommissionRepository.settle_due`) is one
+  statement on PostgreSQL: the due rows locked ``FOR UPDATE SKIP LOCKED``, updated (row and
+  document) and their ``settled`` entries inserted with their postings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Sequence
 from typing import Any, Final
 
 import attrs
 import pendulum
 from pendulum import DateTime
-from sqlalchemy import Integer, bindparam, literal, select, update
+from sqlalchemy import Integer, bindparam, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound
@@ -32,9 +36,11 @@ from booking_core.referrals import (
     DistributorStatus,
     Member,
     ReferralCode,
+    settled_entry,
 )
 from booking_core.serialization import make_converter
 from booking_core_sqlalchemy.repositories._base import Repository, insert_or_nothing, rowcount
+from booking_core_sqlalchemy.repositories.ledger import SqlAlchemyLedgerRepository
 from booking_core_sqlalchemy.tables import (
     UtcDateTime,
     commissions,
@@ -120,6 +126,53 @@ _SAVE_COMMISSION: Final = (
         document=bindparam("new_document", type_=_c.document.type),
     )
 )
+# The settle job's batch on PostgreSQL: one compare-and-set UPDATE of every row, joined to
+# the new values passed as one JSON document (one statement whatever the batch's size).
+_SAVE_MANY_PG: Final = text(
+    "UPDATE commissions AS c SET state = v.state, unfreeze_at = v.unfreeze_at, "
+    "version = v.version + 1, document = v.document "
+    "FROM jsonb_to_recordset(CAST(:batch AS jsonb)) AS v(id text, version integer, "
+    "state text, unfreeze_at timestamptz, document jsonb) "
+    'WHERE c.id = v.id COLLATE "C" AND c.version = v.version RETURNING c.id'
+)
+_STORED_IDS: Final = select(_c.id).where(_c.id.in_(bindparam("ids", expanding=True)))
+# The settle job on PostgreSQL, in one statement: lock the due batch (skipping rows another
+# unit of work holds), move each to settled exactly as the converter writes
+# ``Commission.settled(at)`` (state, settled_at as ``at.isoformat()``, version + 1), and
+# append each one's ``settled_entry`` as ``record_many`` writes it (head ON CONFLICT DO
+# NOTHING, then its two postings: Dr commission_frozen, Cr commission_payable, the amount
+# less what was cancelled), the heads in due order so ``position`` keeps the order the
+# Python path records in. It answers how many moved and those whose head was there already.
+_SETTLE_DUE_PG: Final = text(
+    "WITH due AS ("
+    " SELECT id FROM commissions WHERE state = 'frozen' AND unfreeze_at <= :at"
+    " ORDER BY unfreeze_at, id LIMIT :limit FOR UPDATE SKIP LOCKED"
+    "), moved AS ("
+    " UPDATE commissions AS c SET state = 'settled', version = c.version + 1,"
+    " document = c.document || jsonb_build_object('state', 'settled',"
+    " 'settled_at', CAST(:settled_at AS text), 'version', c.version + 1)"
+    " FROM due WHERE c.id = due.id"
+    " RETURNING c.id, c.beneficiary, c.unfreeze_at,"
+    " CAST(c.document #>> '{amount,amount}' AS bigint)"
+    " - CAST(c.document #>> '{cancelled,amount}' AS bigint) AS remaining,"
+    " c.document #>> '{amount,currency}' AS currency"
+    "), heads AS ("
+    " INSERT INTO ledger_transactions (id, kind, at, memo)"
+    " SELECT m.id || '\\:settled', 'commission_settled', :at, '' FROM moved AS m"
+    " ORDER BY m.unfreeze_at, m.id"
+    " ON CONFLICT DO NOTHING RETURNING id"
+    "), lines AS ("
+    " INSERT INTO ledger_postings"
+    " (transaction_id, line, account_kind, account_owner, amount, currency)"
+    " SELECT h.id, p.line, p.kind, m.beneficiary, p.sign * m.remaining, m.currency"
+    " FROM moved AS m JOIN heads AS h ON h.id = m.id || '\\:settled'"
+    " CROSS JOIN (VALUES (0, 'commission_frozen', 1), (1, 'commission_payable', -1))"
+    " AS p(line, kind, sign)"
+    " RETURNING 1"
+    ") SELECT (SELECT count(*) FROM moved) AS settled,"
+    " ARRAY(SELECT m.id FROM moved AS m WHERE NOT EXISTS"
+    " (SELECT 1 FROM heads AS h WHERE h.id = m.id || '\\:settled') ORDER BY m.id) AS unposted"
+).bindparams(bindparam("at", type_=UtcDateTime()))
 _SINCE = bindparam("since", type_=UtcDateTime())
 _UNTIL = bindparam("until", type_=UtcDateTime())
 _DUE: Final = (
@@ -127,6 +180,7 @@ _DUE: Final = (
     .where(_c.state == "frozen", _c.unfreeze_at <= bindparam("now", type_=UtcDateTime()))
     .order_by(_c.unfreeze_at, _c.id)
     .limit(bindparam("limit"))
+    .with_for_update()  # PostgreSQL: locked in this order (SQLite: nothing; writers queue)
 )
 _BETWEEN: Final = (
     select(commissions.c.document)
@@ -334,10 +388,66 @@ class SqlAlchemyCommissionRepository(Repository):
         self._compare_and_set(_SAVE_COMMISSION, params, commission.id, self.get)
         return saved
 
+    def save_many(self, commissions: Sequence[Commission]) -> list[Commission]:
+        """Compare-and-set on each version: on PostgreSQL one ``UPDATE ... FROM
+        jsonb_to_recordset(:batch) ... RETURNING id``; on SQLite (in-process, writers
+        serialized) one ``UPDATE`` per commission. Then, only if some were not saved, one
+        ``SELECT`` to tell a missing one (NotFound) from a changed one (left out)."""
+        saved = [attrs.evolve(c, version=c.version + 1) for c in commissions]
+        if not saved:
+            return []
+        documents = [_converter.unstructure(c, Commission) for c in saved]
+        if self._postgres:
+            batch = [
+                {"id": c.id, "version": c.version - 1, "state": c.state.value,
+                 "unfreeze_at": None if c.unfreeze_at is None else c.unfreeze_at.isoformat(),
+                 "document": document}
+                for c, document in zip(saved, documents, strict=True)
+            ]  # fmt: skip
+            params: dict[str, Any] = {"batch": json.dumps(batch)}
+            moved = set(self._conn.execute(_SAVE_MANY_PG, params).scalars())
+        else:
+            moved = set()
+            for c, document in zip(saved, documents, strict=True):
+                params = {
+                    "by_id": c.id,
+                    "by_version": c.version - 1,
+                    "new_state": c.state.value,
+                    "new_unfreeze_at": c.unfreeze_at,
+                    "new_version": c.version,
+                    "new_document": document,
+                }
+                if rowcount(self._conn.execute(_SAVE_COMMISSION, params)):
+                    moved.add(c.id)
+        if len(moved) < len(saved):
+            left = [c.id for c in saved if c.id not in moved]
+            known = set(self._conn.execute(_STORED_IDS, {"ids": left}).scalars())
+            for commission_id in left:
+                if commission_id not in known:
+                    raise NotFound(self.entity, commission_id)
+        return [c for c in saved if c.id in moved]
+
     def due(self, now: DateTime, limit: int) -> list[Commission]:
-        """One ``SELECT`` over the partial index of frozen commissions."""
+        """One ``SELECT ... FOR UPDATE`` over the partial index of frozen commissions."""
         rows = self._conn.execute(_DUE, {"now": now, "limit": limit})
         return [_commission(row.document) for row in rows]
+
+    def settle_due(self, at: DateTime, limit: int) -> int:
+        """On PostgreSQL one statement (see ``_SETTLE_DUE_PG``): the rows are settled where
+        they are stored, no commission is loaded into Python; only an id whose ``settled``
+        entry was there already is checked as ``record`` would (a replay, or
+        IdempotencyConflict). On SQLite (in-process, writers serialized) the domain path:
+        :meth:`due`, ``Commission.settled``, :meth:`save_many`, ``record_many``."""
+        ledger = SqlAlchemyLedgerRepository(self._source, postgres=self._postgres)
+        if not self._postgres:
+            saved = self.save_many([c.settled(at) for c in self.due(at, limit)])
+            ledger.record_many([settled_entry(c) for c in saved])
+            return len(saved)
+        params = {"at": at, "limit": limit, "settled_at": at.isoformat()}
+        row = self._conn.execute(_SETTLE_DUE_PG, params).one()
+        for commission_id in row.unposted:
+            ledger.record(settled_entry(self.get(commission_id)))
+        return int(row.settled)
 
     def for_beneficiary(
         self,
