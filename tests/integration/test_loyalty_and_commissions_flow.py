@@ -76,7 +76,7 @@ class World:
     the buyer's two referrers, settled 7 days after completion; a silver tier from 100 yuan
     of lifetime spend; the buyer holds 500 points."""
 
-    def __init__(self) -> None:
+    def __init__(self, value_per_point: int = 1) -> None:
         self.store = InMemoryStore()
         self.losses: list[str] = []
         self.clock = FrozenClock(at(2, 8))
@@ -88,7 +88,7 @@ class World:
             ids=SequentialIds(),
             policy=BookingPolicy(notice_minutes=60, window_days=14),
             pricing_rules=StaticPricingRules(
-                PricingRules("CNY", points=PointsPolicy(value_per_point=cny(1)))
+                PricingRules("CNY", points=PointsPolicy(value_per_point=cny(value_per_point)))
             ),
             referral_policy=ReferralPolicy(
                 customer_plan=CommissionPlan((Decimal("0.10"), Decimal("0.05")))
@@ -393,3 +393,27 @@ def test_a_refund_keeps_the_cash_value_of_earned_points_already_spent(world: Wor
     world.app.payments.reconcile(order_id)
     assert world.app.ordering.get_order(order_id, ME).state == "refunded"
     world.balances()
+
+
+def test_refunds_kept_whole_for_points_each_claw_back_their_own_share() -> None:
+    # given points worth a yuan each (earned one per yuan), a completed 199.00 order that
+    # earned 199, and every point he held spent since
+    world = World(value_per_point=100)
+    order_id = world.place()
+    world.pay(order_id)
+    world.complete(order_id)
+    _spend_elsewhere(world, 699)
+
+    # when 1.00 and then 2.00 are refunded: each pays exactly for the points it claws back
+    world.app.payments.refund(order_id, cny(1_00), reason="goodwill", actor=STAFF, close=False)
+    world.app.payments.refund(order_id, cny(2_00), reason="goodwill", actor=STAFF, close=False)
+
+    # then 1 and then 2 more points are clawed back (3 = floor(199 × 3.00 / 199.00)), all
+    # paid for by the kept refunds; nothing goes to the gateway
+    with world.app.uow() as uow:
+        journal = uow.points.for_order(CUS, order_id)
+        records = uow.refunds.for_order(order_id)
+    clawed = [m.points for m in journal if m.kind is MovementKind.CLAWED_BACK]
+    assert (clawed, records) == ([-1, -2], [])
+    assert world.app.ordering.get_order(order_id, ME).refunded_amount == cny(3_00)
+    assert world.points() == 0

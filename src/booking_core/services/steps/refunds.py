@@ -13,6 +13,7 @@ from typing import Final
 import pendulum
 from pendulum import DateTime
 
+from booking_core.loyalty import MovementKind
 from booking_core.money import Money
 from booking_core.orders import Actor, Order, OrderState, Role
 from booking_core.orders.events import OrderNeedsAttention
@@ -74,7 +75,7 @@ class Refunds:
         if amount.amount <= 0:
             return []
         existing = uow.refunds.for_order(order.id)
-        kept = self._undo_points(uow, order, amount, existing, at)
+        kept = self._undo_points(uow, order, amount, at)
         plan = plan_refund(amount - kept, uow.payments.for_order(order.id), existing)
         order.reserve_refund(amount)
         if close and order.state in (
@@ -106,16 +107,17 @@ class Refunds:
             order.transition("settle_refund", actor=PAYMENTS_ACTOR, at=at, reason="refund kept")
         return records
 
-    def _undo_points(
-        self, uow: UnitOfWork, order: Order, amount: Money, existing: list[RefundRecord],
-        at: DateTime,
-    ) -> Money:  # fmt: skip
+    def _undo_points(self, uow: UnitOfWork, order: Order, amount: Money, at: DateTime) -> Money:
         """Give back the spent points and claw back the earned ones that ``amount`` undoes
         (in that order: points given back can pay for those taken); the cash kept."""
         zero = Money.zero(amount.currency)
         if self._points is None or self._rules is None or amount > order.refundable:
             return zero  # (too much: reserve_refund refuses it, with the reason)
-        key = refund_key(order.id, len(existing) + 1)
+        # Numbered by the order's own entries, not its refund records: a refund kept whole
+        # for points makes no record, and the next one must not reuse its ids.
+        journal = uow.points.for_order(order.customer_id, order.id)
+        returns = 1 + sum(m.id.startswith("return:") for m in journal)
+        claws = 1 + sum(m.kind is MovementKind.CLAWED_BACK for m in journal)
         paid = order.paid_amount.amount
         price = order.price.amount
         after = paid - order.refunded_amount.amount - amount.amount
@@ -124,7 +126,7 @@ class Refunds:
         spent = order.quote is not None and order.quote.points_redeemed > 0
         if sale > 0 and spent:
             self._points.refund(
-                uow, order.customer_id, order.id, movement_id=f"return:{key}",
+                uow, order.customer_id, order.id, movement_id=f"return:{order.id}:{returns}",
                 refunded=Money(sale, amount.currency), paid=order.price, at=at,
             )  # fmt: skip
         if sale <= 0 or not any(r.to_state == OrderState.COMPLETED for r in order.timeline):
@@ -135,7 +137,7 @@ class Refunds:
         value = policy.value_per_point if policy is not None else zero
         clawed = self._points.claw_back(
             uow, order.customer_id, order.id,
-            movement_id=f"claw:{key}",
+            movement_id=f"claw:{order.id}:{claws}",
             earned_on=order.price, left=Money(left, amount.currency),
             refund=amount, value_per_point=value, at=at,
         )  # fmt: skip
