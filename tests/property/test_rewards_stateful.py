@@ -36,6 +36,7 @@ from booking_core.loyalty import (
     RedemptionStatus,
 )
 from booking_core.orders import Actor
+from booking_core.testing import SequentialIds
 from booking_core.testing.clock import FrozenClock
 from booking_core.testing.memory import InMemoryStore
 from booking_core.testing.payments import ScriptedPaymentGateway
@@ -54,8 +55,9 @@ class RewardsLife(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FrozenClock(pendulum.datetime(2026, 3, 2, 22, tz="Asia/Shanghai"))
+        # Sequential ids: redemptions list in id order, and the rules draw from that list.
         self.app = build(uow=InMemoryStore().unit_of_work, payments=ScriptedPaymentGateway(),
-                         clock=self.clock, loyalty_policy=POLICY)  # fmt: skip
+                         clock=self.clock, ids=SequentialIds(), loyalty_policy=POLICY)  # fmt: skip
         for gift in GIFTS:
             self.app.rewards.create_gift(STAFF, gift)
         self.n = 0
