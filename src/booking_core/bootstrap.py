@@ -29,6 +29,7 @@ from booking_core.ports.spatial import SpatialIndex
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
 from booking_core.referrals import ReferralPolicy
+from booking_core.routing import PaymentRouting
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import StraightLineTravel
 from booking_core.scheduling.offer_memo import OfferMemo
@@ -158,7 +159,7 @@ class BookingApp:
 def build(
     *,
     uow: UnitOfWorkFactory,
-    payments: PaymentGateway,
+    payments: PaymentGateway | PaymentRouting,
     clock: Clock | None = None,
     ids: IdSource | None = None,
     policy: BookingPolicy | None = None,
@@ -184,8 +185,9 @@ def build(
     loyalty_policy: LoyaltyPolicy | None = None,
     tip_policy: TipPolicy | None = None,
 ) -> BookingApp:
-    """Build the services over the given ports (system clock, UUID ids and straight-line
-    travel times by default; pricing without tier discounts, 满减 or points unless
+    """Build the services over the given ports (``payments`` one provider, or several
+    routed by channel: :class:`~booking_core.routing.PaymentRouting`; system clock, UUID ids
+    and straight-line travel times by default; pricing without tier discounts, 满减 or points unless
     ``pricing_rules`` gives them; settlement by ``rates``, default
     :data:`~booking_core.services.ledger.DEFAULT_RATES`; "any technician" answers
     remembered in a new :class:`~booking_core.scheduling.offer_memo.OfferMemo` unless

@@ -31,6 +31,7 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── InvalidWithdrawalRules    invalid_withdrawal_rules
     │   ├── InvalidPayoutDestination  invalid_payout_destination
     │   ├── InvalidReward             invalid_reward
+    │   ├── PayerUnknown              payer_unknown
     │   └── InvalidLedgerEntry        invalid_ledger_entry
     │       └── UnbalancedTransaction unbalanced_transaction
     ├── NotFound                      <entity>_not_found
@@ -134,6 +135,7 @@ __all__ = [
     "OfferNotOpen",
     "OrderAlreadyTaken",
     "OutsideServiceArea",
+    "PayerUnknown",
     "PaymentError",
     "PermissionDenied",
     "PointsNotRedeemable",
@@ -611,6 +613,13 @@ class WithdrawalNotAllowed(Conflict):
     ``not_above_fee``, ``currency``)."""
 
     code = "withdrawal_not_allowed"
+
+
+class PayerUnknown(InvalidInput):
+    """The payment's channel needs the customer's id at the provider (his WeChat ``openid``
+    in the mini-program) and none was given or is on his account."""
+
+    code = "payer_unknown"
 
 
 class TipNotAllowed(Conflict):

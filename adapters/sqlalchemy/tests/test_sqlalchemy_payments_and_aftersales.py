@@ -38,10 +38,10 @@ ORDER = OrderId("ord_1")
 
 def test_payments_and_refunds_round_trip(storage: SqlAlchemyStorage) -> None:
     attempt = PaymentAttempt("ord_1:pay:1", ORDER, PaymentPurpose.FULL, Money(19900, "CNY"),
-                             PaymentStatus.UNKNOWN, T0, T0)  # fmt: skip
+                             PaymentStatus.UNKNOWN, T0, T0, gateway="alipay")  # fmt: skip
     later = T0.add(hours=1)
     refund = RefundRecord("ord_1:refund:1", ORDER, attempt.key, Money(900, "CNY"),
-                          RefundStatus.PENDING, "late", later, later)  # fmt: skip
+                          RefundStatus.PENDING, "late", later, later, gateway="alipay")  # fmt: skip
     with storage.unit_of_work() as uow:
         uow.payments.add(attempt)
         uow.refunds.add(refund)

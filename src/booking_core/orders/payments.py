@@ -107,7 +107,11 @@ def refund_key(order_id: str, sequence: int) -> str:
 
 @attrs.frozen
 class PaymentAttempt:
-    """One payment asked of the gateway (a deposit, the full price, a balance …)."""
+    """One payment asked of the gateway (a deposit, the full price, a balance …).
+
+    ``gateway`` names the provider that was asked (``""`` for attempts stored before payment
+    routing: the default provider); its queries and refunds go back to it.
+    """
 
     key: str
     order_id: OrderId
@@ -118,6 +122,7 @@ class PaymentAttempt:
     updated_at: DateTime
     gateway_reference: str | None = None
     failure_code: str | None = None
+    gateway: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -158,7 +163,8 @@ class PaymentAttempt:
 
 @attrs.frozen
 class RefundRecord:
-    """One refund asked of the gateway against one captured payment."""
+    """One refund asked of the gateway against one captured payment; ``gateway`` is the
+    provider that took that payment (``""``: the default provider)."""
 
     key: str
     order_id: OrderId
@@ -168,6 +174,7 @@ class RefundRecord:
     reason: str
     requested_at: DateTime
     updated_at: DateTime
+    gateway: str = ""
 
     @property
     def is_open(self) -> bool:

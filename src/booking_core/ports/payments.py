@@ -29,6 +29,7 @@ __all__ = [
     "Capabilities",
     "NextAction",
     "ParsedWebhook",
+    "PaymentChannel",
     "PaymentGateway",
     "PaymentPurpose",
     "PaymentRequest",
@@ -65,15 +66,35 @@ class NextAction:
     data: dict[str, str] = attrs.field(factory=dict)
 
 
+class PaymentChannel(StrEnum):
+    """Where the customer pays; a routing gateway picks the provider by it, and a provider
+    picks its product by it (WeChat Pay JSAPI or Native, Alipay wap or page pay …)."""
+
+    MINI_PROGRAM = "mini_program"  # inside WeChat: a mini-program or an official account
+    APP = "app"  # the platform's own mobile app
+    H5 = "h5"  # a mobile browser
+    QR = "qr"  # a code the customer scans (a store's counter, a desktop page)
+    WEB = "web"  # a desktop browser page
+    CARD = "card"  # an international card
+
+
 @attrs.frozen
 class PaymentRequest:
-    """Create a payment of ``amount`` for an order."""
+    """Create a payment of ``amount`` for an order.
+
+    Attributes:
+        channel: Where the customer pays; None lets the gateway use its default channel.
+        payer: The payer's id at the provider where the channel needs one (the WeChat
+            ``openid`` of a mini-program customer).
+    """
 
     idempotency_key: str
     order_id: str
     amount: Money
     purpose: PaymentPurpose
     description: str = ""
+    channel: PaymentChannel | None = None
+    payer: str | None = None
 
 
 @attrs.frozen
@@ -126,9 +147,12 @@ class WebhookEvent:
     """One normalized provider notification.
 
     Attributes:
-        event_id: The provider's id of the notification (the dedupe key with the gateway).
+        event_id: The provider's id of the notification (the dedupe key with the gateway);
+            the same notification delivered again carries the same id.
         kind: What happened.
-        payment_key: The idempotency key of the payment concerned.
+        payment_key: The idempotency key of the payment concerned; empty on a refund
+            notice whose provider does not name the payment in our terms (WeChat Pay) —
+            ``refund_key`` identifies the refund.
         amount: The amount the provider reports (checked against our records).
         refund_key: For refund notices, the refund's idempotency key.
     """
@@ -162,6 +186,12 @@ class ParsedWebhook:
 
 class PaymentGateway(Protocol):
     """A payment provider (WeChat Pay, Alipay, Stripe, or the fake one in testing)."""
+
+    @property
+    def name(self) -> str:
+        """The provider's name (``"wechatpay"``, ``"alipay"``, ``"stripe"``, ``"fake"``),
+        stored with each payment attempt and webhook record."""
+        ...
 
     @property
     def capabilities(self) -> Capabilities:

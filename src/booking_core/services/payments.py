@@ -46,6 +46,7 @@ from booking_core.errors import (
     IdempotencyKeyReused,
     NotFound,
     NothingToPay,
+    PayerUnknown,
     PaymentError,
     PermissionDenied,
 )
@@ -68,6 +69,7 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.jobs import Job
 from booking_core.ports.payments import (
     ParsedWebhook,
+    PaymentChannel,
     PaymentGateway,
     PaymentRequest,
     PaymentResult,
@@ -78,6 +80,7 @@ from booking_core.ports.payments import (
     WebhookKind,
 )
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.routing import PaymentRouting
 from booking_core.services._access import check_staff
 from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.books import OrderBooks
@@ -128,14 +131,13 @@ class PaymentService:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
-        gateway: PaymentGateway,
+        gateway: PaymentGateway | PaymentRouting,
         policy: OrderPolicy,
         *,
         books: OrderBooks,
         refunds: Refunds,
         audit: AuditTrail,
         commissions: Commissions,
-        gateway_name: str = "default",
         dispatching: Dispatching | None = None,
         tips: TipPolicy | None = None,
     ) -> None:
@@ -150,15 +152,27 @@ class PaymentService:
         self._commissions = commissions
         self._refunds = refunds
         self._clock = clock
-        self._gateway = gateway
+        # One provider, or several routed by channel (:class:`PaymentRouting`).
+        self._routing = PaymentRouting.of(gateway)
         self._policy = policy
-        self._gateway_name = gateway_name
 
     # -- paying ---------------------------------------------------------------------------
 
-    def pay(self, order_id: OrderId, actor: Actor) -> PaymentResult:
+    def pay(
+        self,
+        order_id: OrderId,
+        actor: Actor,
+        *,
+        channel: PaymentChannel | None = None,
+        payer: str | None = None,
+    ) -> PaymentResult:
         """Charge what the order owes now: the full price or the deposit at checkout, the
         balance once the technician is there, a price difference after a change.
+
+        ``channel`` (where the customer pays: the mini-program, a mobile browser …) picks
+        the provider (:class:`~booking_core.routing.PaymentRouting`), which the attempt
+        remembers; ``payer`` is the customer's id there where the channel needs one (his
+        WeChat ``openid`` in the mini-program).
 
         A declined payment is a result (pay again: a new attempt with a new key). An
         attempt still waiting on the gateway is asked about instead of charging twice; one
@@ -169,6 +183,8 @@ class PaymentService:
 
         Raises:
             NotFound: the order does not exist or is not the actor's.
+            PayerUnknown: the mini-program channel without a payer, and the customer's
+                account has no WeChat openid (nothing is stored).
             PermissionDenied: only the customer or the platform pays.
             NothingToPay: nothing is due now (already paid, or the order is closed).
             IdempotencyConflict, PaymentError: the gateway refused the request itself.
@@ -195,6 +211,7 @@ class PaymentService:
                         details={"state": order.state, "order_id": order.id},
                     )
                 purpose = _purpose(order)
+                payer = _payer(uow, order, channel, payer)
                 sequence = 1 + sum(1 for a in attempts if a.purpose is purpose)
                 waiting = PaymentAttempt(
                     key=payment_key(order.id, purpose, sequence),
@@ -204,6 +221,7 @@ class PaymentService:
                     status=PaymentStatus.UNKNOWN,
                     created_at=now,
                     updated_at=now,
+                    gateway=self._routing.for_channel(channel).name,
                 )
                 uow.payments.add(waiting)
                 self._refunds.schedule_reconcile(uow, order.id, now)
@@ -214,13 +232,15 @@ class PaymentService:
             else:
                 fresh = False
         if fresh:
-            result = self._gateway.create_payment(
+            result = self._routing.named(waiting.gateway).create_payment(
                 PaymentRequest(
                     idempotency_key=waiting.key,
                     order_id=order.id,
                     amount=waiting.amount,
                     purpose=waiting.purpose,
                     description=f"Order {order.number or order.id}",
+                    channel=channel,
+                    payer=payer,
                 )
             )
         else:
@@ -229,7 +249,14 @@ class PaymentService:
         return result
 
     def tip(
-        self, order_id: OrderId, amount: Money, actor: Actor, *, number: int = 1
+        self,
+        order_id: OrderId,
+        amount: Money,
+        actor: Actor,
+        *,
+        number: int = 1,
+        channel: PaymentChannel | None = None,
+        payer: str | None = None,
     ) -> PaymentResult:
         """Charge the customer's ``number``-th tip (打赏) of ``amount`` for the technician of
         his order, through the gateway like :meth:`pay`: key ``<order>:tip:<number>``, the
@@ -241,7 +268,7 @@ class PaymentService:
         it, and no order refund takes it back (``docs/earnings.md``, "Tips"). Calling again
         with the same ``number`` and amount (a retry, a double tap, at the same time or
         later) asks about that same tip instead of charging again. A declined tip is tipped
-        again with the next number.
+        again with the next number. ``channel`` and ``payer`` as for :meth:`pay`.
 
         Raises:
             PermissionDenied: the actor is not a customer.
@@ -262,6 +289,7 @@ class PaymentService:
             known = next((a for a in attempts if a.key == key), None)
             if known is None:
                 self._tips.check(order, amount, attempts, number)
+                payer = _payer(uow, order, channel, payer)
                 known = PaymentAttempt(
                     key=key,
                     order_id=order.id,
@@ -270,6 +298,7 @@ class PaymentService:
                     status=PaymentStatus.UNKNOWN,
                     created_at=now,
                     updated_at=now,
+                    gateway=self._routing.for_channel(channel).name,
                 )
                 uow.payments.add(known)
                 self._refunds.schedule_reconcile(uow, order.id, now)
@@ -285,13 +314,15 @@ class PaymentService:
             else:
                 fresh = False
         if fresh:
-            result = self._gateway.create_payment(
+            result = self._routing.named(known.gateway).create_payment(
                 PaymentRequest(
                     idempotency_key=known.key,
                     order_id=order.id,
                     amount=known.amount,
                     purpose=known.purpose,
                     description=f"Tip for order {order.number or order.id}",
+                    channel=channel,
+                    payer=payer,
                 )
             )
         elif known.is_open:
@@ -443,7 +474,7 @@ class PaymentService:
 
     def _send_refund(self, record: RefundRecord) -> RefundResult:
         try:
-            return self._gateway.refund(
+            return self._routing.named(record.gateway).refund(
                 RefundRequest(record.key, record.payment_key, record.amount, record.reason)
             )
         except PaymentError as exc:
@@ -559,7 +590,7 @@ class PaymentService:
             self.apply_payment(self._query_payment(attempt), source="reconciliation")
         for record in refunds:
             try:
-                result = self._gateway.get_refund(record.key)
+                result = self._routing.named(record.gateway).get_refund(record.key)
             except NotFound:
                 result = self._send_refund(record)
             self.apply_refund(result, source="reconciliation")
@@ -585,7 +616,7 @@ class PaymentService:
             attempts = [a for a in uow.payments.for_order(order_id) if a.is_open]
         for attempt in attempts:
             try:
-                result = self._gateway.cancel(attempt.key)
+                result = self._routing.named(attempt.gateway).cancel(attempt.key)
             except NotFound:
                 result = _never_created(attempt)
             self.apply_payment(result, source="reconciliation")
@@ -597,7 +628,7 @@ class PaymentService:
 
     def _query_payment(self, attempt: PaymentAttempt) -> PaymentResult:
         try:
-            return self._gateway.get_payment(attempt.key)
+            return self._routing.named(attempt.gateway).get_payment(attempt.key)
         except NotFound:
             return _never_created(attempt)
 
@@ -606,14 +637,17 @@ class PaymentService:
         # "not found" means "not yet", never "never created" (closing it here would let a
         # third caller open a second attempt while the first one still captures).
         try:
-            return self._gateway.get_payment(attempt.key)
+            return self._routing.named(attempt.gateway).get_payment(attempt.key)
         except NotFound:
             return PaymentResult(attempt.key, PaymentStatus.UNKNOWN, attempt.amount)
 
     # -- webhooks -------------------------------------------------------------------------
 
-    def handle_webhook(self, headers: dict[str, str], body: bytes) -> WebhookAck:
-        """Verify, store and apply a provider notification; answer what the provider wants.
+    def handle_webhook(
+        self, headers: dict[str, str], body: bytes, *, provider: str = ""
+    ) -> WebhookAck:
+        """Verify, store and apply a notification of ``provider`` (by name; ``""`` the
+        default provider); answer what the provider wants.
 
         Each (gateway, event id) is recorded and applied in one transaction, so it is
         applied exactly once: if applying fails, nothing is recorded and the error
@@ -624,8 +658,9 @@ class PaymentService:
 
         Raises:
             InvalidWebhook: the signature is missing or wrong (nothing stored).
+            PaymentError: (``payment_provider_unknown``) no provider of that name.
         """
-        parsed = self._gateway.parse_webhook(headers, body)
+        parsed = self._routing.named(provider).parse_webhook(headers, body)
         now = self._clock.now()
         for event in parsed.events:
             self.send_refunds(
@@ -713,6 +748,23 @@ _WEBHOOK_STATUS: Final = {
     WebhookKind.PAYMENT_DECLINED: PaymentStatus.DECLINED,
     WebhookKind.PAYMENT_CANCELLED: PaymentStatus.CANCELLED,
 }
+
+
+def _payer(
+    uow: UnitOfWork, order: Order, channel: PaymentChannel | None, payer: str | None
+) -> str | None:
+    # Only the mini-program needs one (WeChat Pay JSAPI pays as an openid): the one given,
+    # else the customer's WeChat sign-in.
+    if channel is not PaymentChannel.MINI_PROGRAM or payer:
+        return payer
+    account = uow.accounts.find(actor=(Role.CUSTOMER, order.customer_id))
+    if account is None or account.wechat_openid is None:
+        raise PayerUnknown(
+            f"Paying order {order.id} in the mini-program needs the customer's WeChat openid, "
+            "and his account has none: sign in with WeChat first, or pay in another channel.",
+            details={"channel": channel.value},
+        )
+    return account.wechat_openid
 
 
 def _purpose(order: Order) -> PaymentPurpose:

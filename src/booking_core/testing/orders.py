@@ -24,7 +24,7 @@ __all__ = [
     "order_world",
 ]
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import pendulum
@@ -40,10 +40,12 @@ from booking_core.orders import Actor, Order, Role
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.payouts import WithdrawalRules
 from booking_core.ports.notifier import AddressBook
+from booking_core.ports.payments import PaymentChannel
 from booking_core.ports.payouts import PayoutGateway
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.promotions import CouponId
+from booking_core.routing import PaymentRouting
 from booking_core.scheduling import WeeklyHours
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import GeoPoint
@@ -208,18 +210,20 @@ def order_world(
     dispatch_policy: DispatchPolicy | None = None,
     withdrawal_rules: WithdrawalRules | None = None,
     payouts: PayoutGateway | None = None,
+    routes: Mapping[PaymentChannel, ScriptedPaymentGateway] | None = None,
 ) -> OrderWorld:
     """A fresh world on Monday 2 March 2026, 08:00 Shanghai (pricing without discounts and
     the default rates unless ``pricing_rules`` and ``rates`` say otherwise; bookings an hour
     ahead and up to 14 days out unless ``booking_policy`` says otherwise; notifications kept
     in inboxes only, unless ``channels`` (reached at ``address_book``) are given; withdrawals
-    under ``withdrawal_rules`` paid out through ``payouts``, as ``build`` takes them)."""
+    under ``withdrawal_rules`` paid out through ``payouts``, as ``build`` takes them;
+    payments through ``gateway``, or the gateway of their channel in ``routes``)."""
     factory = uow if uow is not None else (store or InMemoryStore()).unit_of_work
     clock = FrozenClock(at(2, 8))
     gateway = gateway or ScriptedPaymentGateway()
     app = build(
         uow=factory,
-        payments=gateway,
+        payments=PaymentRouting(gateway, routes or {}),
         clock=clock,
         ids=SequentialIds(),
         policy=booking_policy or BookingPolicy(notice_minutes=60, window_days=14),

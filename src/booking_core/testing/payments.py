@@ -72,15 +72,16 @@ class ScriptedPaymentGateway:
     ``secret`` each gateway makes a random one: no secret has a default anyone could read.
     """
 
-    name = "fake"
-
     def __init__(
         self,
         currencies: frozenset[str] = frozenset({"CNY"}),
         *,
         manual_capture: bool = False,
         secret: bytes | None = None,
+        name: str = "fake",
     ) -> None:
+        # ``name``: two fakes routed side by side stand for two providers.
+        self.name = name
         self._script: deque[Outcome] = deque()
         self._refund_script: deque[RefundOutcome] = deque()
         self._payments: dict[str, _Payment] = {}
@@ -176,6 +177,11 @@ class ScriptedPaymentGateway:
             else:
                 status = PaymentStatus.DECLINED
             return self._set(known, status)
+
+    def request_of(self, idempotency_key: str) -> PaymentRequest:
+        """The request the payment under the key was created with (its channel, payer …)."""
+        with self._lock:
+            return self._known(idempotency_key).request
 
     def get_payment(self, idempotency_key: str) -> PaymentResult:
         """The authoritative status. Raises NotFound (``payment_not_found``)."""

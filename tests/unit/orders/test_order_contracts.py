@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
 from booking_core.money import Money
@@ -11,6 +14,7 @@ from booking_core.ports.payments import (
     PaymentRequest,
     PaymentResult,
     PaymentStatus,
+    WebhookKind,
 )
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.testing import InMemoryStore, ScriptedPaymentGateway
@@ -19,7 +23,7 @@ from booking_core.testing.contracts import (
     OrderRaceContract,
     PaymentGatewayContract,
 )
-from booking_core.testing.payments import Outcome
+from booking_core.testing.payments import FAKE_SIGNATURE_HEADER, Outcome, RefundOutcome
 
 
 class TestInMemoryJobQueue(JobQueueContract):
@@ -34,15 +38,45 @@ class TestInMemoryOrderRaces(OrderRaceContract):
         return InMemoryStore().unit_of_work
 
 
+# The fake drives itself: its scripts stand for the customer and the network (this class is
+# the example of docs/payments.md, "Write your own adapter").
 class TestScriptedGateway(PaymentGatewayContract):
     @pytest.fixture
-    def gateway(self) -> PaymentGateway:
+    def gateway(self) -> ScriptedPaymentGateway:
         return ScriptedPaymentGateway()
 
+    def create_unpaid(self, gateway: PaymentGateway, request: PaymentRequest) -> PaymentResult:
+        assert isinstance(gateway, ScriptedPaymentGateway)
+        gateway.script(Outcome.REQUIRES_ACTION)
+        return gateway.create_payment(request)
 
-class TestScriptedGatewayWithManualCapture(PaymentGatewayContract):
+    def notification(
+        self,
+        gateway: PaymentGateway,
+        kind: WebhookKind,
+        payment_key: str,
+        *,
+        refund_key: str | None = None,
+    ) -> tuple[dict[str, str], bytes]:
+        assert isinstance(gateway, ScriptedPaymentGateway)
+        return gateway.notification(kind, payment_key, refund_key=refund_key)
+
+    def forge(
+        self, gateway: PaymentGateway, headers: dict[str, str], body: bytes
+    ) -> tuple[dict[str, str], bytes]:
+        return {FAKE_SIGNATURE_HEADER: ScriptedPaymentGateway().sign(body)}, body
+
+    @contextlib.contextmanager
+    def lost_reply(self, gateway: PaymentGateway) -> Iterator[None]:
+        assert isinstance(gateway, ScriptedPaymentGateway)
+        gateway.script(Outcome.UNKNOWN_THEN_APPROVE)
+        gateway.script_refunds(RefundOutcome.UNKNOWN_THEN_SUCCEED)
+        yield
+
+
+class TestScriptedGatewayWithManualCapture(TestScriptedGateway):
     @pytest.fixture
-    def gateway(self) -> PaymentGateway:
+    def gateway(self) -> ScriptedPaymentGateway:
         return ScriptedPaymentGateway(manual_capture=True)
 
     def settle(self, gateway: PaymentGateway, key: str) -> PaymentResult:

@@ -595,6 +595,7 @@ def payment_to_row(attempt: PaymentAttempt) -> Values:
         "updated_at": attempt.updated_at,
         "gateway_reference": attempt.gateway_reference,
         "failure_code": attempt.failure_code,
+        "gateway": attempt.gateway,
     }
 
 
@@ -610,6 +611,7 @@ def payment_to_domain(row: Row[Any]) -> PaymentAttempt:
         updated_at=row.updated_at,
         gateway_reference=row.gateway_reference,
         failure_code=row.failure_code,
+        gateway=row.gateway,
     )
 
 
@@ -625,6 +627,7 @@ def refund_to_row(refund: RefundRecord) -> Values:
         "reason": refund.reason,
         "requested_at": refund.requested_at,
         "updated_at": refund.updated_at,
+        "gateway": refund.gateway,
     }
 
 
@@ -639,6 +642,7 @@ def refund_to_domain(row: Row[Any]) -> RefundRecord:
         reason=row.reason,
         requested_at=row.requested_at,
         updated_at=row.updated_at,
+        gateway=row.gateway,
     )
 
 

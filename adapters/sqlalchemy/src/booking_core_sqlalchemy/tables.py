@@ -489,6 +489,8 @@ class PaymentAttemptRow(Base):
     updated_at: Mapped[DateTime] = mapped_column(UtcDateTime())
     gateway_reference: Mapped[str | None] = mapped_column(Text)
     failure_code: Mapped[str | None] = mapped_column(Text)
+    # The provider that was asked (revision 0021); '' before routing: the default one.
+    gateway: Mapped[str] = mapped_column(Text, server_default="")
 
 
 class RefundRow(Base):
@@ -506,6 +508,7 @@ class RefundRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     requested_at: Mapped[DateTime] = mapped_column(UtcDateTime())
     updated_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    gateway: Mapped[str] = mapped_column(Text, server_default="")  # revision 0021
 
 
 class MoneyMovementRow(Base):

@@ -96,6 +96,7 @@ class Refunds:
                 reason=reason,
                 requested_at=at,
                 updated_at=at,
+                gateway=attempt.gateway,
             )
             for n, (attempt, part) in enumerate(plan, start=1)
         ]
