@@ -28,16 +28,25 @@ LOCAL = [
     "-e",
     "adapters/procrastinate",
     "-e",
+    "adapters/wechatpay",
+    "-e",
+    "adapters/alipay",
+    "-e",
+    "adapters/stripe",
+    "-e",
     "examples/reference_server",
 ]
 PYTHON = "3.11"
 #: The project folder of every distribution: booking-core-sdk, -sqlalchemy, -notifications,
-#: -procrastinate, -server.
+#: -procrastinate, -wechatpay, -alipay, -stripe, -server.
 DISTRIBUTIONS = [
     ".",
     "adapters/sqlalchemy",
     "adapters/notifications",
     "adapters/procrastinate",
+    "adapters/wechatpay",
+    "adapters/alipay",
+    "adapters/stripe",
     "examples/reference_server",
 ]
 
@@ -106,6 +115,9 @@ def typing(session: nox.Session) -> None:
         "adapters/sqlalchemy/src",
         "adapters/notifications/src",
         "adapters/procrastinate/src",
+        "adapters/wechatpay/src",
+        "adapters/alipay/src",
+        "adapters/stripe/src",
         "examples/reference_server/booking_server",
         "examples/reference_server/api_contract.py",
         "tools/check_dists.py",

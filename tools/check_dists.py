@@ -70,6 +70,9 @@ DISTRIBUTIONS: Final = (
         "adapters/procrastinate",
         "src/booking_core_procrastinate",
     ),
+    Distribution("booking-core-sdk-wechatpay", "adapters/wechatpay", "src/booking_core_wechatpay"),
+    Distribution("booking-core-sdk-alipay", "adapters/alipay", "src/booking_core_alipay"),
+    Distribution("booking-core-sdk-stripe", "adapters/stripe", "src/booking_core_stripe"),
     Distribution("booking-core-sdk-server", "examples/reference_server", "booking_server"),
 )
 
@@ -79,6 +82,9 @@ TYPED: Final = (
     "booking_core_sqlalchemy",
     "booking_core_notifications",
     "booking_core_procrastinate",
+    "booking_core_wechatpay",
+    "booking_core_alipay",
+    "booking_core_stripe",
 )
 
 #: The reference server's `[project.scripts]`.

@@ -84,6 +84,7 @@ from booking_core.services.relay import OutboxRelay, RelayRun
 from booking_core.services.rescheduling import RescheduleBooking, ReschedulingService
 from booking_core.services.reviews import ReviewService, SubmitReview
 from booking_core.services.rewards import RewardsService
+from booking_core.services.statements import StatementPolicy, StatementService
 from booking_core.services.steps.carts import CartItem, CartRequest
 from booking_core.services.stores import StoreService
 from booking_core.services.technicians import RegisterTechnician, TechnicianService
@@ -157,6 +158,8 @@ __all__ = [
     "Role",
     "ScheduleService",
     "SlotSearch",
+    "StatementPolicy",
+    "StatementService",
     "StaticPricingRules",
     "StoreService",
     "SubmitReview",

@@ -66,6 +66,7 @@ from booking_core.services.reminders import Reminders
 from booking_core.services.rescheduling import ReschedulingService
 from booking_core.services.reviews import ReviewService
 from booking_core.services.rewards import RewardsService
+from booking_core.services.statements import StatementPolicy, StatementService
 from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.books import OrderBooks
 from booking_core.services.steps.commissions import Commissions
@@ -129,6 +130,7 @@ class BookingApp:
     payouts: PayoutService
     loyalty: LoyaltyService
     rewards: RewardsService
+    statements: StatementService
 
     def worker(self, name: str, *, lease: Duration | None = None) -> JobRunner:
         """A job runner for worker ``name`` with every job's handler, holding each claimed
@@ -150,9 +152,11 @@ class BookingApp:
         """The whole worker ``name``: relays the outbox, then runs due jobs (``batch`` at a
         time), round after round (:meth:`Worker.run`) — what a worker process runs.
 
-        Making one also starts the platform's periodic jobs (points expiry, tier reviews):
-        they are named by their period's tick, so every worker starting names the same ones."""
+        Making one also starts the platform's periodic jobs (points expiry, tier reviews,
+        providers' statement checks): they are named by their period's tick, so every worker
+        starting names the same ones."""
         self.loyalty.start_jobs()
+        self.statements.start_jobs()
         return Worker(self.relay, self.worker(name, lease=lease), batch=batch)
 
 
@@ -184,6 +188,7 @@ def build(
     payouts: PayoutGateway | None = None,
     loyalty_policy: LoyaltyPolicy | None = None,
     tip_policy: TipPolicy | None = None,
+    statement_policy: StatementPolicy | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (``payments`` one provider, or several
     routed by channel: :class:`~booking_core.routing.PaymentRouting`; system clock, UUID ids
@@ -216,7 +221,10 @@ def build(
     wait, dead, until a gateway is configured and they are retried); points, check-ins and
     tiers by ``loyalty_policy``, default :class:`~booking_core.loyalty.LoyaltyPolicy`: 1
     point per yuan paid, points valid 365 days, tiers set by hand only); customers' tips by
-    ``tip_policy``, default :class:`~booking_core.payouts.TipPolicy`: 1 fen to 500.00 CNY).
+    ``tip_policy``, default :class:`~booking_core.payouts.TipPolicy`: 1 fen to 500.00 CNY;
+    providers' statements checked by ``statement_policy``, default
+    :class:`~booking_core.services.statements.StatementPolicy`: at 10:00 the next day, 15
+    minutes' tolerance).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -256,6 +264,7 @@ def build(
         tips=tip_policy or TipPolicy(),
         commissions=commissions, dispatching=dispatching,
     )  # fmt: skip
+    statements = StatementService(units, clock, payments, statement_policy)
     cancellation = CancellationService(
         units, clock, payments_service, refunds, order_policy, audit=trail,
         commissions=commissions, points=order_points,
@@ -374,6 +383,7 @@ def build(
             JobKind.EXPIRE_POINTS.value: loyalty.run_expiry_job,
             JobKind.EVALUATE_TIERS.value: loyalty.run_tier_job,
             JobKind.BIRTHDAY_GIFTS.value: loyalty.run_birthday_job,
+            JobKind.CHECK_STATEMENT.value: statements.run_statement_job,
         },
         uow=units,
         clock=clock,
@@ -395,4 +405,5 @@ def build(
         payouts=payouts_service,
         loyalty=loyalty,
         rewards=RewardsService(units, clock, ids, loyalty_policy, audit=trail),
+        statements=statements,
     )

@@ -12,8 +12,8 @@ from tests.docs_examples import DOCS, ROOT, examples
 PAGE = DOCS / "payments.md"
 
 
-def test_the_routing_examples_print_what_the_page_shows() -> None:
-    routing = examples(PAGE)[:2]
+def test_the_routing_and_statement_examples_print_what_the_page_shows() -> None:
+    routing = examples(PAGE)[:3]
 
     for code, printed in routing:
         out = io.StringIO()
@@ -24,7 +24,7 @@ def test_the_routing_examples_print_what_the_page_shows() -> None:
 
 
 def test_the_adapter_example_is_the_fakes_contract_test() -> None:
-    _, _, (code, printed) = examples(PAGE)
+    _, _, _, (code, printed) = examples(PAGE)
     namespace: dict[str, object] = {}
 
     exec(compile(code, str(PAGE), "exec"), namespace)  # our own document

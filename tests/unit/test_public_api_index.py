@@ -175,7 +175,7 @@ def test_every_service_of_the_app_is_indexed_and_each_method_documented() -> Non
         if not name.startswith("_") and inspect.isfunction(member) and not member.__doc__
     ]
 
-    assert len(services) == 32
+    assert len(services) == 33
     assert sorted(s.__name__ for s in services if getattr(api, s.__name__, None) is not s) == []
     assert undocumented == []
 

@@ -35,18 +35,31 @@ from booking_core.orders.privacy import (
     reveals_contact,
 )
 from booking_core.orders.review import Review
+from booking_core.orders.statements import (
+    Applied,
+    Difference,
+    DifferenceKind,
+    EntryKind,
+    StatementCheck,
+    StatementEntry,
+    compare_statement,
+)
 from booking_core.orders.tracking import PositionReport, TrackingView
 
 __all__ = [
     "Actor",
+    "Applied",
     "AuditedReveal",
     "CancellationCause",
     "CancellationQuote",
     "Complaint",
     "ContactView",
     "Decision",
+    "Difference",
+    "DifferenceKind",
     "DispatchMode",
     "DispatchState",
+    "EntryKind",
     "Offer",
     "OfferEnd",
     "Order",
@@ -66,10 +79,13 @@ __all__ = [
     "RevealWindow",
     "Review",
     "Role",
+    "StatementCheck",
+    "StatementEntry",
     "TrackingView",
     "TransitionRecord",
     "UnpaidCount",
     "check_seat",
+    "compare_statement",
     "contact_for",
     "mask_address",
     "mask_phone",

@@ -191,7 +191,9 @@ class MovementKind(StrEnum):
 
 @attrs.frozen
 class MoneyMovement:
-    """An applied fact about money on an order, stored once under ``key``."""
+    """An applied fact about money on an order, stored once under ``key`` (the payment's or
+    refund's key and ``:captured`` / ``:refunded``); ``gateway`` is the provider that moved
+    it (``""``: the default provider)."""
 
     key: str
     order_id: OrderId
@@ -199,13 +201,14 @@ class MoneyMovement:
     amount: Money
     at: DateTime
     source: str  # "api", "webhook" or "reconciliation"
+    gateway: str = ""
 
     @classmethod
     def capture(cls, attempt: PaymentAttempt, *, at: DateTime, source: str) -> MoneyMovement:
         """The capture of ``attempt``."""
         return cls(
             f"{attempt.key}:captured", attempt.order_id, MovementKind.CAPTURED,
-            attempt.amount, at, source,
+            attempt.amount, at, source, attempt.gateway,
         )  # fmt: skip
 
     @classmethod
@@ -213,8 +216,13 @@ class MoneyMovement:
         """The success of ``record``."""
         return cls(
             f"{record.key}:refunded", record.order_id, MovementKind.REFUNDED,
-            record.amount, at, source,
+            record.amount, at, source, record.gateway,
         )  # fmt: skip
+
+    @property
+    def subject(self) -> str:
+        """The key of the payment or refund it applied."""
+        return self.key.rsplit(":", 1)[0]
 
     def same_fact(self, other: MoneyMovement) -> bool:
         """Whether ``other`` is a replay of this fact (same key, kind and amount)."""

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
+from pendulum import Date
 
 from booking_core.money import Money
 from booking_core.orders.payments import PaymentPurpose, PaymentStatus, RefundStatus
+from booking_core.orders.statements import StatementEntry
 
 __all__ = [
     "Capabilities",
@@ -38,6 +40,7 @@ __all__ = [
     "RefundRequest",
     "RefundResult",
     "RefundStatus",
+    "StatementSource",
     "WebhookAck",
     "WebhookEvent",
     "WebhookKind",
@@ -258,5 +261,31 @@ class PaymentGateway(Protocol):
         Raises:
             InvalidWebhook: if the signature is missing, forged or the body tampered with,
                 or the body is not a notification of this provider.
+        """
+        ...
+
+
+@runtime_checkable
+class StatementSource(Protocol):
+    """A provider whose daily statement can be downloaded (WeChat Pay's trade bill, Alipay's
+    bill, Stripe's balance transactions): the payment gateways that also implement this are
+    reconciled day by day (:class:`~booking_core.services.statements.StatementService`)."""
+
+    @property
+    def name(self) -> str:
+        """The provider's name, as :attr:`PaymentGateway.name`."""
+        ...
+
+    @property
+    def statement_zone(self) -> str:
+        """The IANA zone of the provider's days (``Asia/Shanghai`` for WeChat Pay)."""
+        ...
+
+    def statement(self, day: Date) -> list[StatementEntry]:
+        """Every payment and refund the provider moved on ``day`` (in
+        :attr:`statement_zone`), keyed by our idempotency keys.
+
+        Raises:
+            PaymentError: the statement is not ready yet or could not be fetched.
         """
         ...

@@ -45,6 +45,7 @@ class JobKind(StrEnum):
     BIRTHDAY_GIFTS = "birthday_gifts"  # give the tiers' birthday gifts due today (hourly)
     PAY_WITHDRAWAL = "pay_withdrawal"  # send an approved withdrawal to the payout provider
     SETTLE_COMMISSIONS = "settle_commissions"  # settle the commissions due (a batch at a time)
+    CHECK_STATEMENT = "check_statement"  # match a provider's statement of a day (daily)
 
 
 JobHandler = Callable[[Job, DateTime], DateTime | None]

@@ -3,7 +3,9 @@ when a write blows up (a full disk, a NUL byte PostgreSQL refuses …)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+
+from pendulum import DateTime
 
 from booking_core.ids import OrderId
 from booking_core.orders.payments import MoneyMovement
@@ -32,6 +34,12 @@ class FailingMovements:
 
     def for_order(self, order_id: OrderId) -> list[MoneyMovement]:
         return self._inner.for_order(order_id)
+
+    def between(self, start: DateTime, end: DateTime) -> list[MoneyMovement]:
+        return self._inner.between(start, end)
+
+    def find(self, keys: Collection[str]) -> list[MoneyMovement]:
+        return self._inner.find(keys)
 
 
 def failing_movements(

@@ -220,7 +220,7 @@ def order_world(
     payments through ``gateway``, or the gateway of their channel in ``routes``)."""
     factory = uow if uow is not None else (store or InMemoryStore()).unit_of_work
     clock = FrozenClock(at(2, 8))
-    gateway = gateway or ScriptedPaymentGateway()
+    gateway = gateway or ScriptedPaymentGateway(clock=clock)
     app = build(
         uow=factory,
         payments=PaymentRouting(gateway, routes or {}),

@@ -12,9 +12,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 import attrs
+import pendulum
+from pendulum import Date, DateTime
 
 from booking_core.errors import IdempotencyConflict, InvalidWebhook, NotFound, PaymentError
 from booking_core.money import Money
+from booking_core.orders.statements import EntryKind, StatementEntry
+from booking_core.ports.clock import Clock
 from booking_core.ports.payments import (
     Capabilities,
     NextAction,
@@ -70,6 +74,8 @@ class ScriptedPaymentGateway:
     (:meth:`script_refunds`). Webhooks are JSON signed with HMAC-SHA256 under ``secret`` in
     the :data:`FAKE_SIGNATURE_HEADER` header; :meth:`notification` makes one. Without a
     ``secret`` each gateway makes a random one: no secret has a default anyone could read.
+    Its daily :meth:`statement` lists what it captured and refunded, at ``clock``'s time
+    (:class:`~booking_core.ports.payments.StatementSource`); tests plant and hide lines.
     """
 
     def __init__(
@@ -79,9 +85,17 @@ class ScriptedPaymentGateway:
         manual_capture: bool = False,
         secret: bytes | None = None,
         name: str = "fake",
+        clock: Clock | None = None,
+        statement_zone: str = "Asia/Shanghai",
     ) -> None:
-        # ``name``: two fakes routed side by side stand for two providers.
+        # ``name``: two fakes routed side by side stand for two providers. ``clock`` times
+        # the money it moves, for its daily statement (the system clock without one).
         self.name = name
+        self.statement_zone = statement_zone
+        self._clock = clock
+        self._moved: dict[str, StatementEntry] = {}
+        self._planted: list[StatementEntry] = []
+        self._hidden: set[str] = set()
         self._script: deque[Outcome] = deque()
         self._refund_script: deque[RefundOutcome] = deque()
         self._payments: dict[str, _Payment] = {}
@@ -156,6 +170,7 @@ class ScriptedPaymentGateway:
                 failure_message="The bank declined the payment." if declined else None,
             )
             self._payments[request.idempotency_key] = _Payment(request, truth)
+            self._moving(truth)
             if outcome in (Outcome.UNKNOWN_THEN_APPROVE, Outcome.UNKNOWN_THEN_DECLINE):
                 return attrs.evolve(
                     truth, status=PaymentStatus.UNKNOWN, failure_code=None, failure_message=None
@@ -176,7 +191,7 @@ class ScriptedPaymentGateway:
                 )
             else:
                 status = PaymentStatus.DECLINED
-            return self._set(known, status)
+            return self._moving(self._set(known, status))
 
     def request_of(self, idempotency_key: str) -> PaymentRequest:
         """The request the payment under the key was created with (its channel, payer …)."""
@@ -208,7 +223,7 @@ class ScriptedPaymentGateway:
                 result=attrs.evolve(known.result, status=PaymentStatus.CAPTURED, amount=target),
             )
             self._payments[idempotency_key] = updated
-            return updated.result
+            return self._moving(updated.result)
 
     def cancel(self, idempotency_key: str) -> PaymentResult:
         """Void an authorization or close an unpaid payment; a captured one stays captured."""
@@ -259,6 +274,7 @@ class ScriptedPaymentGateway:
                     payment, refunded=payment.refunded + request.amount.amount
                 )
             self._refunds[request.idempotency_key] = (request, result)
+            self._refunded(result)
             if outcome is RefundOutcome.UNKNOWN_THEN_SUCCEED:
                 return attrs.evolve(result, status=RefundStatus.UNKNOWN)
             return result
@@ -273,6 +289,7 @@ class ScriptedPaymentGateway:
                         request,
                         attrs.evolve(result, status=RefundStatus.SUCCEEDED),
                     )
+                    self._refunded(self._refunds[key][1])
                     settled.append(key)
             return settled
 
@@ -284,6 +301,43 @@ class ScriptedPaymentGateway:
             if known is None:
                 raise NotFound("refund", idempotency_key)
             return known[1]
+
+    # -- the daily statement -------------------------------------------------------------
+
+    def statement(self, day: Date) -> list[StatementEntry]:
+        """Every capture and successful refund of ``day`` (in :attr:`statement_zone`), as
+        the provider's bill lists them; planted lines in, hidden keys out."""
+        with self._lock:
+            kept = [e for e in self._moved.values() if e.key not in self._hidden]
+            lines = [*kept, *self._planted]
+            return [e for e in lines if e.at.in_timezone(self.statement_zone).date() == day]
+
+    def plant_statement_entry(self, entry: StatementEntry) -> None:
+        """Add a line to the statements (money the platform never saw, a wrong amount …)."""
+        with self._lock:
+            self._planted.append(entry)
+
+    def hide_from_statement(self, key: str) -> None:
+        """Leave the payment or refund it made under ``key`` off the statements (planted
+        lines stay)."""
+        with self._lock:
+            self._hidden.add(key)
+
+    def _now(self) -> DateTime:
+        return self._clock.now() if self._clock is not None else pendulum.now("UTC")
+
+    def _moving(self, result: PaymentResult) -> PaymentResult:
+        if result.status is PaymentStatus.CAPTURED:
+            entry = StatementEntry(EntryKind.PAYMENT, result.idempotency_key, result.amount,
+                                   self._now(), result.gateway_reference)  # fmt: skip
+            self._moved.setdefault(result.idempotency_key, entry)
+        return result
+
+    def _refunded(self, result: RefundResult) -> None:
+        if result.status is RefundStatus.SUCCEEDED:
+            entry = StatementEntry(EntryKind.REFUND, result.idempotency_key, result.amount,
+                                   self._now(), result.gateway_reference)  # fmt: skip
+            self._moved.setdefault(result.idempotency_key, entry)
 
     # -- webhooks ------------------------------------------------------------------------
 

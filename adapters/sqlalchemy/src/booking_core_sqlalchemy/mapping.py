@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import attrs
+import pendulum
 from pendulum import DateTime
 from sqlalchemy import Row
 
@@ -50,6 +51,7 @@ from booking_core.orders.payments import (
     RefundStatus,
 )
 from booking_core.orders.policy import PaymentMode
+from booking_core.orders.statements import Difference, StatementCheck
 from booking_core.orders.tracking import PositionReport
 from booking_core.outbox import OutboxMessage, OutboxState
 from booking_core.ports.jobs import Job, JobStatus
@@ -656,6 +658,7 @@ def movement_to_row(movement: MoneyMovement) -> Values:
         "currency": movement.amount.currency,
         "at": movement.at,
         "source": movement.source,
+        "gateway": movement.gateway,
     }
 
 
@@ -668,6 +671,32 @@ def movement_to_domain(row: Row[Any]) -> MoneyMovement:
         amount=Money(row.amount, row.currency),
         at=row.at,
         source=row.source,
+        gateway=row.gateway,
+    )
+
+
+def statement_check_to_row(check: StatementCheck) -> Values:
+    """Column values of a statement check (differences in the converter's wire form)."""
+    return {
+        "provider": check.provider,
+        "day": check.day.isoformat(),
+        "checked_at": check.checked_at,
+        "entries": check.entries,
+        "differences": _converter.unstructure(check.differences, tuple[Difference, ...]),
+    }
+
+
+def statement_check_to_domain(row: Row[Any]) -> StatementCheck:
+    """The statement check in ``row``."""
+    differences = row.differences
+    if isinstance(differences, str):  # JSON text where the driver does not decode it
+        differences = json.loads(differences)
+    return StatementCheck(
+        provider=row.provider,
+        day=pendulum.Date.fromisoformat(row.day),
+        checked_at=row.checked_at,
+        entries=row.entries,
+        differences=_converter.structure(differences, tuple[Difference, ...]),
     )
 
 

@@ -49,6 +49,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyRewardRepository,
     SqlAlchemyScheduleRepository,
     SqlAlchemyServiceRepository,
+    SqlAlchemyStatementCheckRepository,
     SqlAlchemyStoreRepository,
     SqlAlchemyTechnicianRepository,
     SqlAlchemyTierRepository,
@@ -206,6 +207,7 @@ class SqlAlchemyUnitOfWork:
     refunds = _repository(SqlAlchemyRefundRepository)
     movements = _repository(SqlAlchemyMoneyMovementRepository)
     webhooks = _repository(SqlAlchemyWebhookInbox)
+    statements = _repository(SqlAlchemyStatementCheckRepository)
     complaints = _repository(SqlAlchemyComplaintRepository)
     applications = _repository(SqlAlchemyApplicationRepository)
     stores = _repository(SqlAlchemyStoreRepository)

@@ -92,6 +92,7 @@ __all__ = [
     "RewardGiftRow",
     "RewardRedemptionRow",
     "ServiceRow",
+    "StatementCheckRow",
     "StoreAnnouncementRow",
     "StoreRow",
     "SubscriptionGrantRow",
@@ -146,6 +147,7 @@ __all__ = [
     "reward_gifts",
     "reward_redemptions",
     "services",
+    "statement_checks",
     "store_announcements",
     "stores",
     "subscription_grants",
@@ -515,7 +517,7 @@ class MoneyMovementRow(Base):
     """A row of the append-only ``money_movements``; ``position`` is the order applied."""
 
     __tablename__ = "money_movements"
-    __table_args__ = (Index(None, "order_id"),)
+    __table_args__ = (Index(None, "order_id"), Index(None, "at"))
 
     position: Mapped[int] = mapped_column(_serial(), primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(key_type(), unique=True)
@@ -525,6 +527,20 @@ class MoneyMovementRow(Base):
     currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
     at: Mapped[DateTime] = mapped_column(UtcDateTime())
     source: Mapped[str] = mapped_column(Text)
+    gateway: Mapped[str] = mapped_column(Text, server_default="")  # revision 0022
+
+
+class StatementCheckRow(Base):
+    """A row of ``statement_checks`` (revision 0022): one provider's statement of one day
+    matched against our money, with every difference (a JSON list)."""
+
+    __tablename__ = "statement_checks"
+
+    provider: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    checked_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    entries: Mapped[int] = mapped_column(Integer)
+    differences: Mapped[Any] = mapped_column(json_type())
 
 
 class WebhookEventRow(Base):
@@ -1175,6 +1191,7 @@ jobs: Final = _table(JobRow)
 payment_attempts: Final = _table(PaymentAttemptRow)
 refunds: Final = _table(RefundRow)
 money_movements: Final = _table(MoneyMovementRow)
+statement_checks: Final = _table(StatementCheckRow)
 webhook_events: Final = _table(WebhookEventRow)
 idempotency_keys: Final = _table(IdempotencyKeyRow)
 complaints: Final = _table(ComplaintRow)

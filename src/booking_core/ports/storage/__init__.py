@@ -12,8 +12,8 @@ module                    holds
 ``scheduling``            bookings, schedules, agendas, locks — :class:`SchedulingStore`
 ``orders``                orders, idempotency keys, reviews, positions, complaints —
                           :class:`OrderStore`
-``payments``              payment attempts, refunds, money movements, the webhook inbox —
-                          :class:`PaymentStore`
+``payments``              payment attempts, refunds, money movements, the webhook inbox,
+                          statement checks — :class:`PaymentStore`
 ``promotions``            coupon templates, coupons, campaigns — :class:`PromotionStore`
 ``ledger``                the journal — :class:`LedgerStore`
 ``onboarding``            technicians' applications — :class:`OnboardingStore`
@@ -101,6 +101,7 @@ from booking_core.ports.storage.payments import (
     PaymentRepository,
     PaymentStore,
     RefundRepository,
+    StatementCheckRepository,
     WebhookInbox,
 )
 from booking_core.ports.storage.payouts import (
@@ -190,6 +191,7 @@ __all__ = [
     "ScheduleRepository",
     "SchedulingStore",
     "ServiceRepository",
+    "StatementCheckRepository",
     "StoreRepository",
     "StoreStore",
     "StoredAgenda",

@@ -1,20 +1,23 @@
 """Storage of money on its way: payment attempts, refunds, the money movements applied to
-orders, and the inbox of payment notifications."""
+orders, the inbox of payment notifications, and the checks of providers' statements."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Protocol
 
-from pendulum import DateTime
+from pendulum import Date, DateTime
 
 from booking_core.ids import OrderId
 from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
+from booking_core.orders.statements import StatementCheck
 
 __all__ = [
     "MoneyMovementRepository",
     "PaymentRepository",
     "PaymentStore",
     "RefundRepository",
+    "StatementCheckRepository",
     "WebhookInbox",
 ]
 
@@ -84,6 +87,33 @@ class MoneyMovementRepository(Protocol):
         """The order's movements, in the order they were applied."""
         ...
 
+    def between(self, start: DateTime, end: DateTime) -> list[MoneyMovement]:
+        """The movements applied at ``start`` or later and before ``end``, by time then key."""
+        ...
+
+    def find(self, keys: Collection[str]) -> list[MoneyMovement]:
+        """The movements stored under any of ``keys``, by key (unknown keys are skipped)."""
+        ...
+
+
+class StatementCheckRepository(Protocol):
+    """The outcome of each provider's statement check, one per provider and day."""
+
+    def save(self, check: StatementCheck) -> None:
+        """Store ``check``, replacing the one of its provider and day (a check run again)."""
+        ...
+
+    def get(self, provider: str, day: Date) -> StatementCheck | None:
+        """The check of ``provider``'s statement of ``day``; None if none was made."""
+        ...
+
+    def recent(
+        self, *, provider: str | None = None, before: Date | None = None, limit: int = 50
+    ) -> list[StatementCheck]:
+        """The checks, newest day first (then by provider), of one provider or all, of
+        days before ``before`` (the page's cursor) when given."""
+        ...
+
 
 class WebhookInbox(Protocol):
     """Raw payment notifications, deduplicated by (gateway, event id)."""
@@ -105,3 +135,5 @@ class PaymentStore(Protocol):
     def movements(self) -> MoneyMovementRepository: ...
     @property
     def webhooks(self) -> WebhookInbox: ...
+    @property
+    def statements(self) -> StatementCheckRepository: ...

@@ -44,7 +44,15 @@ from booking_core.ledger import (
 )
 from booking_core.money import Money
 from booking_core.orders.order import Order
-from booking_core.orders.payments import PaymentAttempt, PaymentPurpose, PaymentStatus, payment_key
+from booking_core.orders.payments import (
+    MoneyMovement,
+    MovementKind,
+    PaymentAttempt,
+    PaymentPurpose,
+    PaymentStatus,
+    payment_key,
+)
+from booking_core.orders.statements import Difference, DifferenceKind, EntryKind, StatementCheck
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.promotions import (
     Campaign,
@@ -155,6 +163,57 @@ class MoneyStorageContract:
             after = getattr(before, action)(OrderId(order), AT.add(minutes=5))
             uow.coupons.replace(before, after)
             uow.commit()
+
+    # -- money movements and statement checks -------------------------------------------
+
+    def test_movements_are_found_by_time_and_by_key(self, uow_factory: UnitOfWorkFactory) -> None:
+        early = MoneyMovement("ord_1:ful:1:captured", ORDER, MovementKind.CAPTURED, cny(19900),
+                              AT, "api", "wechatpay")  # fmt: skip
+        late = MoneyMovement("ord_1:rf:1:refunded", ORDER, MovementKind.REFUNDED, cny(5000),
+                             AT.add(hours=2), "webhook", "wechatpay")  # fmt: skip
+        other = MoneyMovement("ord_2:ful:1:captured", OrderId("ord_2"), MovementKind.CAPTURED,
+                              cny(100), AT.add(hours=1), "api")  # fmt: skip
+        with uow_factory() as uow:
+            for movement in (late, other, early):
+                uow.movements.append(movement)
+            uow.commit()
+
+        with uow_factory() as uow:
+            assert uow.movements.between(AT, AT.add(hours=2)) == [early, other]
+            assert uow.movements.between(AT.add(minutes=1), AT.add(hours=3)) == [other, late]
+            assert uow.movements.find([late.key, "nope", early.key, late.key]) == [early, late]
+            assert uow.movements.find([]) == []
+
+    def test_statement_checks_round_trip_and_a_recheck_replaces_the_day(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        monday, tuesday = AT.date(), AT.date().add(days=1)
+        found = (
+            Difference(DifferenceKind.AMOUNT_MISMATCH, EntryKind.REFUND, "ord_1:rf:1",
+                       cny(5000), cny(10000), ORDER, "tx_1"),
+            Difference(DifferenceKind.MISSING_OURS, EntryKind.PAYMENT, "ord_9:ful:1", None,
+                       cny(100)),
+        )  # fmt: skip
+        first = StatementCheck("wechatpay", monday, AT, 3, found)
+        again = StatementCheck("wechatpay", monday, AT.add(hours=1), 2)
+        alipay = StatementCheck("alipay", monday, AT, 0)
+        later = StatementCheck("wechatpay", tuesday, AT.add(days=1), 1)
+        with uow_factory() as uow:
+            uow.statements.save(first)
+            uow.commit()
+        with uow_factory() as uow:
+            stored = uow.statements.get("wechatpay", monday)
+            for check in (again, alipay, later):
+                uow.statements.save(check)
+            uow.commit()
+
+        with uow_factory() as uow:
+            assert stored == first
+            assert uow.statements.get("wechatpay", monday) == again
+            assert uow.statements.get("wechatpay", tuesday.add(days=1)) is None
+            assert uow.statements.recent() == [later, alipay, again]
+            assert uow.statements.recent(provider="wechatpay", before=tuesday) == [again]
+            assert uow.statements.recent(limit=1) == [later]
 
     # -- coupon templates and issuing ----------------------------------------------------
 

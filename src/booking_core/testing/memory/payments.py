@@ -1,8 +1,10 @@
-"""In-memory payment attempts, refunds, money movements and webhook inbox."""
+"""In-memory payment attempts, refunds, money movements, webhook inbox and statement checks."""
 
 from __future__ import annotations
 
-from pendulum import DateTime
+from collections.abc import Collection
+
+from pendulum import Date, DateTime
 
 from booking_core.errors import IdempotencyConflict
 from booking_core.ids import OrderId
@@ -12,9 +14,16 @@ from booking_core.orders.payments import (
     RefundRecord,
     open_attempt_exists,
 )
+from booking_core.orders.statements import StatementCheck
 from booking_core.testing.memory.table import Table
 
-__all__ = ["InMemoryMovements", "InMemoryPayments", "InMemoryRefunds", "InMemoryWebhookInbox"]
+__all__ = [
+    "InMemoryMovements",
+    "InMemoryPayments",
+    "InMemoryRefunds",
+    "InMemoryStatementChecks",
+    "InMemoryWebhookInbox",
+]
 
 
 class InMemoryPayments(Table):
@@ -81,6 +90,13 @@ class InMemoryMovements(Table):
         found = sorted(p for p in self.rows.values() if p[1].order_id == order_id)
         return [m for _, m in found]
 
+    def between(self, start: DateTime, end: DateTime) -> list[MoneyMovement]:
+        found = [m for _, m in self.rows.values() if start <= m.at < end]
+        return sorted(found, key=lambda m: (m.at, m.key))
+
+    def find(self, keys: Collection[str]) -> list[MoneyMovement]:
+        return [self.rows[k][1] for k in sorted(set(keys)) if k in self.rows]
+
 
 class InMemoryWebhookInbox(Table):
     """:class:`~booking_core.ports.storage.WebhookInbox` over a snapshot."""
@@ -91,3 +107,26 @@ class InMemoryWebhookInbox(Table):
             return False
         self.rows[key] = (raw, received_at)
         return True
+
+
+class InMemoryStatementChecks(Table):
+    """:class:`~booking_core.ports.storage.StatementCheckRepository` over a snapshot."""
+
+    def save(self, check: StatementCheck) -> None:
+        self.rows[f"{check.provider}\x00{check.day.isoformat()}"] = check
+
+    def get(self, provider: str, day: Date) -> StatementCheck | None:
+        found: StatementCheck | None = self.rows.get(f"{provider}\x00{day.isoformat()}")
+        return found
+
+    def recent(
+        self, *, provider: str | None = None, before: Date | None = None, limit: int = 50
+    ) -> list[StatementCheck]:
+        found = [
+            c
+            for c in self.rows.values()
+            if (provider is None or c.provider == provider) and (before is None or c.day < before)
+        ]
+        found.sort(key=lambda c: c.provider)
+        found.sort(key=lambda c: c.day, reverse=True)
+        return found[:limit]

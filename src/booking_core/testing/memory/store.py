@@ -38,6 +38,7 @@ from booking_core.ports.storage import (
     RewardRepository,
     ScheduleRepository,
     ServiceRepository,
+    StatementCheckRepository,
     StoreRepository,
     TechnicianRepository,
     TierRepository,
@@ -69,6 +70,7 @@ from booking_core.testing.memory.payments import (
     InMemoryMovements,
     InMemoryPayments,
     InMemoryRefunds,
+    InMemoryStatementChecks,
     InMemoryWebhookInbox,
 )
 from booking_core.testing.memory.payouts import InMemoryWithdrawals
@@ -103,6 +105,7 @@ _TABLES = (
     "refunds",
     "movements",
     "webhooks",
+    "statement_checks",
     "complaints",
     "positions",
     "jobs",
@@ -192,6 +195,9 @@ class InMemoryUnitOfWork:
             self, "movements", "money_movement"
         )
         self.webhooks: WebhookInbox = InMemoryWebhookInbox(self, "webhooks", "webhook")
+        self.statements: StatementCheckRepository = InMemoryStatementChecks(
+            self, "statement_checks", "statement_check"
+        )
         self.coupon_templates: CouponTemplateRepository = InMemoryCouponTemplates(
             self, "coupon_templates", "coupon_template"
         )

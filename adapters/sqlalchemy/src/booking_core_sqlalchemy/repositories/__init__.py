@@ -64,6 +64,7 @@ from booking_core_sqlalchemy.repositories.payments import (
     SqlAlchemyMoneyMovementRepository,
     SqlAlchemyPaymentRepository,
     SqlAlchemyRefundRepository,
+    SqlAlchemyStatementCheckRepository,
     SqlAlchemyWebhookInbox,
 )
 from booking_core_sqlalchemy.repositories.payouts import SqlAlchemyWithdrawalRepository
@@ -121,6 +122,7 @@ __all__ = [
     "SqlAlchemyRewardRepository",
     "SqlAlchemyScheduleRepository",
     "SqlAlchemyServiceRepository",
+    "SqlAlchemyStatementCheckRepository",
     "SqlAlchemyStoreRepository",
     "SqlAlchemyTechnicianRepository",
     "SqlAlchemyTierRepository",

@@ -1,11 +1,13 @@
-"""Payments: payment attempts, refunds, money movements and the webhook inbox."""
+"""Payments: payment attempts, refunds, money movements, the webhook inbox and the checks
+of providers' statements."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Final
 
-from pendulum import DateTime
-from sqlalchemy import BindParameter, bindparam, select
+from pendulum import Date, DateTime
+from sqlalchemy import BindParameter, bindparam, delete, insert, select
 
 from booking_core.errors import DuplicateEntity, IdempotencyConflict
 from booking_core.ids import OrderId
@@ -15,6 +17,7 @@ from booking_core.orders.payments import (
     RefundRecord,
     open_attempt_exists,
 )
+from booking_core.orders.statements import StatementCheck
 from booking_core_sqlalchemy import mapping
 from booking_core_sqlalchemy.repositories._base import (
     Repository,
@@ -27,6 +30,7 @@ from booking_core_sqlalchemy.tables import (
     money_movements,
     payment_attempts,
     refunds,
+    statement_checks,
     webhook_events,
 )
 
@@ -34,6 +38,7 @@ __all__ = [
     "SqlAlchemyMoneyMovementRepository",
     "SqlAlchemyPaymentRepository",
     "SqlAlchemyRefundRepository",
+    "SqlAlchemyStatementCheckRepository",
     "SqlAlchemyWebhookInbox",
 ]
 
@@ -163,6 +168,70 @@ class SqlAlchemyMoneyMovementRepository(Repository):
         """The order's movements, in the order they were applied."""
         rows = self._conn.execute(_ORDER_MOVEMENTS, {"order_id": order_id})
         return [mapping.movement_to_domain(row) for row in rows]
+
+    def between(self, start: DateTime, end: DateTime) -> list[MoneyMovement]:
+        """The movements applied in ``[start, end)``, by time then key (index on ``at``)."""
+        rows = self._conn.execute(_MOVEMENTS_BETWEEN, {"start": start, "end": end})
+        return [mapping.movement_to_domain(row) for row in rows]
+
+    def find(self, keys: Collection[str]) -> list[MoneyMovement]:
+        """The movements stored under any of ``keys``, by key; asked in chunks, so a whole
+        statement's keys stay under the drivers' parameter limits."""
+        wanted = sorted(set(keys))
+        found: list[MoneyMovement] = []
+        for start in range(0, len(wanted), _CHUNK):
+            rows = self._conn.execute(_MOVEMENTS_BY_KEY, {"keys": wanted[start : start + _CHUNK]})
+            found += [mapping.movement_to_domain(row) for row in rows]
+        return sorted(found, key=lambda m: m.key)
+
+
+_CHUNK: Final = 500
+_MOVEMENTS_BETWEEN: Final = (
+    select(money_movements)
+    .where(money_movements.c.at >= bindparam("start"), money_movements.c.at < bindparam("end"))
+    .order_by(money_movements.c.at, money_movements.c.key)
+)
+_MOVEMENTS_BY_KEY: Final = select(money_movements).where(
+    money_movements.c.key.in_(bindparam("keys", expanding=True))
+)
+_CHECK: Final = select(statement_checks).where(
+    statement_checks.c.provider == bindparam("provider"),
+    statement_checks.c.day == bindparam("day"),
+)
+_DROP_CHECK: Final = delete(statement_checks).where(
+    statement_checks.c.provider == bindparam("provider"),
+    statement_checks.c.day == bindparam("day"),
+)
+
+
+class SqlAlchemyStatementCheckRepository(Repository):
+    """The checks of providers' statements in ``statement_checks``, one per provider and day."""
+
+    entity = "statement_check"
+
+    def save(self, check: StatementCheck) -> None:
+        """Store ``check``, replacing the one of its provider and day."""
+        values = mapping.statement_check_to_row(check)
+        self._conn.execute(_DROP_CHECK, {"provider": check.provider, "day": values["day"]})
+        self._conn.execute(insert(statement_checks), values)
+
+    def get(self, provider: str, day: Date) -> StatementCheck | None:
+        """The check of ``provider``'s statement of ``day``, if one was made."""
+        row = self._conn.execute(_CHECK, {"provider": provider, "day": day.isoformat()}).first()
+        return None if row is None else mapping.statement_check_to_domain(row)
+
+    def recent(
+        self, *, provider: str | None = None, before: Date | None = None, limit: int = 50
+    ) -> list[StatementCheck]:
+        """The checks, newest day first, then by provider."""
+        query = select(statement_checks)
+        if provider is not None:
+            query = query.where(statement_checks.c.provider == provider)
+        if before is not None:
+            query = query.where(statement_checks.c.day < before.isoformat())
+        query = query.order_by(statement_checks.c.day.desc(), statement_checks.c.provider)
+        rows = self._conn.execute(query.limit(limit))
+        return [mapping.statement_check_to_domain(row) for row in rows]
 
 
 _INSERT_WEBHOOK: Final = insert_or_nothing(webhook_events)
