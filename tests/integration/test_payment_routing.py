@@ -4,6 +4,7 @@ queries, refunds, reconciliation and webhooks go back to the provider that took 
 
 from __future__ import annotations
 
+import pendulum
 import pytest
 
 from booking_core import Money
@@ -11,7 +12,7 @@ from booking_core.accounts import Account, AccountId
 from booking_core.errors import InvalidWebhook, PayerUnknown, PaymentError
 from booking_core.orders import Role
 from booking_core.orders.payments import PaymentStatus, RefundStatus
-from booking_core.ports.payments import PaymentChannel, WebhookKind
+from booking_core.ports.payments import PaymentChannel, PaymentRequest, PaymentResult, WebhookKind
 from booking_core.routing import PaymentRouting
 from booking_core.testing.orders import CUSTOMER, OPERATOR, OrderWorld, at, order_world
 from booking_core.testing.payments import Outcome, ScriptedPaymentGateway
@@ -142,3 +143,28 @@ def test_the_mini_program_pays_as_the_customers_wechat_openid(
     assert unknown.value.code == "payer_unknown"
     assert stored == []  # refused before anything was stored
     assert wechat.request_of(paid.idempotency_key).payer == "o-wx-1"
+
+
+class _LinkThatCrashed(ScriptedPaymentGateway):
+    """A provider that knows a payment only once its link is opened; the process dies
+    after storing the attempt and before the link is made."""
+
+    def create_payment(self, request: PaymentRequest) -> PaymentResult:
+        raise RuntimeError("the process died here")
+
+
+def test_an_unopened_link_is_not_closed_before_it_expires() -> None:
+    world = order_world(gateway=_LinkThatCrashed(link_ttl_minutes=30))
+    order_id = world.place()
+    with pytest.raises(RuntimeError):
+        world.app.payments.pay(order_id, CUSTOMER)
+
+    world.clock.advance(pendulum.duration(minutes=29))
+    early = world.app.payments.reconcile(order_id)
+    world.clock.advance(pendulum.duration(minutes=2))
+    late = world.app.payments.reconcile(order_id)
+
+    assert (early.open_payments, late.open_payments) == (1, 0)
+    with world.uow() as uow:
+        [attempt] = uow.payments.for_order(order_id)
+    assert (attempt.status, attempt.failure_code) == (PaymentStatus.CANCELLED, "not_created")

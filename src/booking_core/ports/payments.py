@@ -49,7 +49,14 @@ __all__ = [
 
 @attrs.frozen
 class Capabilities:
-    """What a gateway can do; the core picks its strategies from these, never assumes."""
+    """What a gateway can do; the core picks its strategies from these, never assumes.
+
+    ``link_ttl_minutes``: for a provider that knows a payment only once the customer opens
+    its link or code (Alipay's redirect payments), how long a link stays payable. Until
+    then a query that finds nothing is no proof the payment was never made, so the
+    reconciliation waits that long before closing such an attempt. None: a created payment
+    exists at the provider at once.
+    """
 
     manual_capture: bool
     partial_capture: bool
@@ -58,6 +65,7 @@ class Capabilities:
     preauthorization: bool
     authorization_ttl_minutes: int | None
     currencies: frozenset[str]
+    link_ttl_minutes: int | None = None
 
 
 @attrs.frozen

@@ -627,9 +627,14 @@ class PaymentService:
             )
 
     def _query_payment(self, attempt: PaymentAttempt) -> PaymentResult:
+        gateway = self._routing.named(attempt.gateway)
         try:
-            return self._routing.named(attempt.gateway).get_payment(attempt.key)
+            return gateway.get_payment(attempt.key)
         except NotFound:
+            ttl = gateway.capabilities.link_ttl_minutes
+            if ttl is not None and self._clock.now() < attempt.created_at.add(minutes=ttl):
+                # Its link may still be opened and paid: not found yet, ask again later.
+                return PaymentResult(attempt.key, PaymentStatus.UNKNOWN, attempt.amount)
             return _never_created(attempt)
 
     def _ask_about_waiting(self, attempt: PaymentAttempt) -> PaymentResult:

@@ -118,13 +118,14 @@ class StatementService:
         actor: Actor,
         *,
         provider: str | None = None,
-        before: Date | None = None,
+        after: tuple[Date, str] | None = None,
         limit: int = 50,
     ) -> list[StatementCheck]:
-        """The checks, newest day first, of one provider or all; finance staff only."""
+        """The checks, newest day first (then by provider), of one provider or all, after
+        the check of ``(day, provider)`` when given; finance staff only."""
         require_permission(actor, Permission.BOOKS, "reads statement checks")
         with self._uow() as uow:
-            return uow.statements.recent(provider=provider, before=before, limit=limit)
+            return uow.statements.recent(provider=provider, after=after, limit=limit)
 
     # -- the daily job --------------------------------------------------------------------
 

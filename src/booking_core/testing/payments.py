@@ -85,6 +85,7 @@ class ScriptedPaymentGateway:
         manual_capture: bool = False,
         secret: bytes | None = None,
         name: str = "fake",
+        link_ttl_minutes: int | None = None,
         clock: Clock | None = None,
         statement_zone: str = "Asia/Shanghai",
     ) -> None:
@@ -111,6 +112,7 @@ class ScriptedPaymentGateway:
             preauthorization=manual_capture,
             authorization_ttl_minutes=7 * 24 * 60 if manual_capture else None,
             currencies=currencies,
+            link_ttl_minutes=link_ttl_minutes,
         )
         self.calls: list[str] = []
 

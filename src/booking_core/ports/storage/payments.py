@@ -108,10 +108,14 @@ class StatementCheckRepository(Protocol):
         ...
 
     def recent(
-        self, *, provider: str | None = None, before: Date | None = None, limit: int = 50
+        self,
+        *,
+        provider: str | None = None,
+        after: tuple[Date, str] | None = None,
+        limit: int = 50,
     ) -> list[StatementCheck]:
-        """The checks, newest day first (then by provider), of one provider or all, of
-        days before ``before`` (the page's cursor) when given."""
+        """The checks, newest day first (then by provider), of one provider or all; after
+        the check of ``(day, provider)`` (the page's cursor) when given."""
         ...
 
 

@@ -212,7 +212,10 @@ class MoneyStorageContract:
             assert uow.statements.get("wechatpay", monday) == again
             assert uow.statements.get("wechatpay", tuesday.add(days=1)) is None
             assert uow.statements.recent() == [later, alipay, again]
-            assert uow.statements.recent(provider="wechatpay", before=tuesday) == [again]
+            assert uow.statements.recent(provider="wechatpay", after=(tuesday, "wechatpay")) == [
+                again
+            ]
+            assert uow.statements.recent(after=(monday, "alipay")) == [again]
             assert uow.statements.recent(limit=1) == [later]
 
     # -- coupon templates and issuing ----------------------------------------------------

@@ -120,12 +120,17 @@ class InMemoryStatementChecks(Table):
         return found
 
     def recent(
-        self, *, provider: str | None = None, before: Date | None = None, limit: int = 50
+        self,
+        *,
+        provider: str | None = None,
+        after: tuple[Date, str] | None = None,
+        limit: int = 50,
     ) -> list[StatementCheck]:
         found = [
             c
             for c in self.rows.values()
-            if (provider is None or c.provider == provider) and (before is None or c.day < before)
+            if (provider is None or c.provider == provider)
+            and (after is None or c.day < after[0] or (c.day == after[0] and c.provider > after[1]))
         ]
         found.sort(key=lambda c: c.provider)
         found.sort(key=lambda c: c.day, reverse=True)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from typing import Final
 
 from pendulum import Date, DateTime
-from sqlalchemy import BindParameter, bindparam, delete, insert, select
+from sqlalchemy import BindParameter, and_, bindparam, delete, insert, or_, select
 
 from booking_core.errors import DuplicateEntity, IdempotencyConflict
 from booking_core.ids import OrderId
@@ -221,14 +221,24 @@ class SqlAlchemyStatementCheckRepository(Repository):
         return None if row is None else mapping.statement_check_to_domain(row)
 
     def recent(
-        self, *, provider: str | None = None, before: Date | None = None, limit: int = 50
+        self,
+        *,
+        provider: str | None = None,
+        after: tuple[Date, str] | None = None,
+        limit: int = 50,
     ) -> list[StatementCheck]:
-        """The checks, newest day first, then by provider."""
+        """The checks, newest day first, then by provider (``C`` collation: byte order)."""
         query = select(statement_checks)
         if provider is not None:
             query = query.where(statement_checks.c.provider == provider)
-        if before is not None:
-            query = query.where(statement_checks.c.day < before.isoformat())
+        if after is not None:
+            day = after[0].isoformat()
+            query = query.where(
+                or_(
+                    statement_checks.c.day < day,
+                    and_(statement_checks.c.day == day, statement_checks.c.provider > after[1]),
+                )
+            )
         query = query.order_by(statement_checks.c.day.desc(), statement_checks.c.provider)
         rows = self._conn.execute(query.limit(limit))
         return [mapping.statement_check_to_domain(row) for row in rows]

@@ -1,0 +1,1 @@
+"""A local WeChat Pay API v3 server standing in for api.mch.weixin.qq.com."""
