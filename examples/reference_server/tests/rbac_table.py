@@ -576,6 +576,12 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("POST /holds", ok=CUSTOMERS, body=_NEW_ORDER),
     Row("DELETE /holds/{hold_id}", ok=CUSTOMER),  # another customer's hold: 403
     Row("POST /payments/webhook", ok=EVERYONE, body=SIGNED_WEBHOOK),
+    Row(
+        "POST /payments/webhook/{provider}",
+        ok=EVERYONE,  # the signature authenticates
+        path={"provider": "fake"},
+        body=SIGNED_WEBHOOK,
+    ),
     # --- complaints ---------------------------------------------------------------------
     Row(
         "POST /orders/{order_id}/complaints",
@@ -637,6 +643,17 @@ ROWS: Final[tuple[Row, ...]] = (
         body={"id": "$campaign", **_CAMPAIGN, "budget": _money(50000)},
     ),
     Row("GET /ledger/balances", ok=staff_with(Permission.BOOKS)),
+    Row("GET /statement-checks", ok=staff_with(Permission.BOOKS)),
+    Row(
+        "GET /statement-checks/{provider}/{day}",
+        ok=staff_with(Permission.BOOKS),
+        path={"provider": "fake", "day": "$checked_day"},
+    ),
+    Row(
+        "POST /statement-checks/{provider}/{day}",
+        ok=staff_with(Permission.BOOKS),
+        path={"provider": "fake", "day": "2026-03-03"},
+    ),
     Row("GET /ledger/orders/{order_id}", ok=staff_with(Permission.BOOKS)),
     # --- the audit log ------------------------------------------------------------------
     Row("GET /audit", ok=staff_with(Permission.AUDIT)),

@@ -446,6 +446,10 @@ def build_world() -> World:
     ids.update(_dead_letters(booking_app))
     ids.update(_money_and_referrals(booking_app, ids))
     ids.update(_rewards(booking_app, ids))
+    # The fake provider's statement of Monday, checked (nothing moved that day).
+    ids["checked_day"] = booking_app.statements.run_check(
+        "fake", pendulum.date(2026, 3, 2)
+    ).day.isoformat()
     return World(ids, copy.deepcopy(store.tables), _copy_of(gateway))
 
 

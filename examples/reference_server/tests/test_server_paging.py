@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+import pendulum
 import pytest
 from fastapi.testclient import TestClient
 
@@ -444,6 +445,15 @@ def _pending_withdrawals(
     return Listing("/withdrawals/pending", {}, platform, made)
 
 
+def _statement_checks(booking_app: BookingApp, platform: Headers, **_: Any) -> Listing:
+    days = [pendulum.date(2026, 3, d) for d in (1, 2, 3, 4)]
+    for day in days:
+        booking_app.statements.run_check("fake", day)
+    # newest day first
+    return Listing("/statement-checks", {}, platform, [d.isoformat() for d in days[::-1]],
+                   ident="day")  # fmt: skip
+
+
 def _points_statement(client: TestClient, clock: FrozenClock, alice: Headers, **_: Any) -> Listing:
     ids = []
     for _ in range(4):
@@ -542,6 +552,7 @@ def _redemptions(client: TestClient, platform: Headers, alice: Headers, **_: Any
 
 LISTINGS: dict[str, Callable[..., Listing]] = {
     "technician applications": _applications,
+    "statement checks": _statement_checks,
     "technician applications by state": _applications_by_state,
     "categories": _categories,
     "services": _services,

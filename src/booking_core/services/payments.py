@@ -156,6 +156,11 @@ class PaymentService:
         self._routing = PaymentRouting.of(gateway)
         self._policy = policy
 
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """The names of the payment providers configured (the default first)."""
+        return tuple(g.name for g in self._routing.gateways)
+
     # -- paying ---------------------------------------------------------------------------
 
     def pay(

@@ -7,6 +7,9 @@
   (:mod:`booking_core_alipay.keys`); amounts cross as exact yuan strings.
 * A timeout, connection error, 5xx or ``ACQ.SYSTEM_ERROR`` on a create or a refund is
   ``UNKNOWN``; on a query it is a :class:`~booking_core.errors.PaymentError`.
+* It is a :class:`~booking_core.ports.payments.StatementSource`: the daily trade bill
+  (``alipay.data.dataservice.bill.downloadurl.query``, read by
+  :mod:`booking_core_alipay.statements`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 import attrs
+from pendulum import Date
 
 from booking_core.errors import (
     IdempotencyConflict,
@@ -28,6 +32,7 @@ from booking_core.errors import (
     PaymentError,
 )
 from booking_core.money import Money
+from booking_core.orders.statements import StatementEntry
 from booking_core.ports.payments import (
     Capabilities,
     NextAction,
@@ -55,6 +60,7 @@ from booking_core_alipay.client import (
 from booking_core_alipay.config import CHANNELS, AlipayConfig
 from booking_core_alipay.keys import decode_key, encode_key
 from booking_core_alipay.records import PaymentRecord, Records, RefundRecord
+from booking_core_alipay.statements import STATEMENT_ZONE, read_trade_bill
 
 __all__ = ["AlipayGateway"]
 
@@ -78,6 +84,9 @@ _SYSTEM_ERRORS: Final = frozenset({"ACQ.SYSTEM_ERROR", "isp.unknow-error"})
 _FORM: Final = "application/x-www-form-urlencoded"
 _BASE64: Final = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _REFUND_FIELDS: Final = ("refund_fee", "gmt_refund", "out_biz_no")
+_BILL_QUERY: Final = "alipay.data.dataservice.bill.downloadurl.query"
+#: "No bill (yet)": Alipay makes a day's bill the next morning (usually before 09:00).
+_BILL_NOT_EXIST: Final = frozenset({"isp.bill_not_exist", "isv.bill_not_exist", "BILL_NOT_EXIST"})
 
 _CAPABILITIES: Final = Capabilities(
     manual_capture=False,  # ordinary trades capture at payment; 预授权 is another product
@@ -431,6 +440,56 @@ class AlipayGateway:
             raise PaymentError("Alipay answered a malformed refund amount.") from exc
         return amount, _refund_reference(reply, out_request_no)
 
+    # -- the daily statement -------------------------------------------------------------
+
+    @property
+    def statement_zone(self) -> str:
+        """``Asia/Shanghai``: Alipay's days are Beijing days."""
+        return STATEMENT_ZONE
+
+    def statement(self, day: Date) -> list[StatementEntry]:
+        """The trade bill of ``day`` (``bill_type=trade``): every payment and refund Alipay
+        lists, as :mod:`booking_core_alipay.statements` reads them.
+
+        The signed reply of ``alipay.data.dataservice.bill.downloadurl.query`` gives a
+        link (pre-signed by Alipay, valid for about 30 seconds) to the bill's zip, which is
+        downloaded at once. A day not over in Beijing is not asked for: Alipay makes a
+        day's bill the next morning.
+
+        Raises:
+            PaymentError: (reason ``statement_not_ready``) the day is not over, or Alipay
+                has no bill of it yet (``isp.bill_not_exist``); (reason
+                ``statement_unreachable``) no answer or no file; (reason
+                ``statement_unreadable``) not a trade bill; a refusal of Alipay's.
+        """
+        bill_date = day.isoformat()
+        if day >= self._now().astimezone(_BEIJING).date():
+            raise _not_ready(bill_date, "the day is not over in Beijing")
+        try:
+            reply = self._client.call(_BILL_QUERY, {"bill_type": "trade", "bill_date": bill_date})
+        except NoAnswer as exc:
+            raise _unreachable(bill_date, exc) from exc
+        except GatewayRefused as exc:  # not signed up for it, a key Alipay does not know …
+            raise PaymentError(str(exc), details={"code": exc.code, "day": bill_date}) from exc
+        if reply.get("code") != SUCCESS:
+            if reply.get("sub_code") in _BILL_NOT_EXIST:
+                raise _not_ready(bill_date, str(reply.get("sub_code")))
+            raise PaymentError(
+                f"Alipay did not give the trade bill of {bill_date} ({_failure(reply)}).",
+                details={"sub_code": str(reply.get("sub_code")), "day": bill_date},
+            )
+        url = reply.get("bill_download_url")
+        if not isinstance(url, str) or not url:
+            raise PaymentError(
+                f"Alipay's answer for the trade bill of {bill_date} has no bill_download_url.",
+                details={"reason": "statement_unreadable", "day": bill_date},
+            )
+        try:
+            archive = self._client.download(url)
+        except NoAnswer as exc:
+            raise _unreachable(bill_date, exc) from exc
+        return read_trade_bill(archive)
+
     # -- webhooks ------------------------------------------------------------------------
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> ParsedWebhook:
@@ -503,6 +562,21 @@ def _encode(key: str, entity: str) -> str:
         return encode_key(key)
     except InvalidInput as exc:  # a key too long to be Alipay's: no such thing there
         raise NotFound(entity, key) from exc
+
+
+def _not_ready(bill_date: str, why: str) -> PaymentError:
+    return PaymentError(
+        f"Alipay's trade bill of {bill_date} is not ready ({why}); Alipay makes it the next "
+        "morning, usually before 09:00 Beijing time.",
+        details={"reason": "statement_not_ready", "day": bill_date},
+    )
+
+
+def _unreachable(bill_date: str, exc: Exception) -> PaymentError:
+    return PaymentError(
+        f"Could not fetch Alipay's trade bill of {bill_date} ({exc}); try again.",
+        details={"reason": "statement_unreachable", "day": bill_date},
+    )
 
 
 def _conflict(key: str) -> IdempotencyConflict:

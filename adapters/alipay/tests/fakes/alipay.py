@@ -10,20 +10,30 @@ creates nothing until the customer opens it, a precreated QR code nothing until 
 ``out_request_no`` makes refunds idempotent (``ACQ.DISCORDANT_REPEAT_REQUEST`` for other
 parameters); never more than the total is refunded (``ACQ.REFUND_AMT_NOT_EQUAL_TOTAL``); a
 trade refunded in full is closed. Transfers likewise by ``out_biz_no``.
+
+The daily trade bill (``alipay.data.dataservice.bill.downloadurl.query``) answers a link on
+this server to a zip of GBK CSV files (业务明细 and its 汇总, GBK file names, ``#`` comment
+lines around the table), made from the trades paid and the refunds made on that Beijing day
+by :attr:`FakeAlipay.clock`; a test may withhold a day's bill, plant rows or drop them.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import csv
 import hashlib
+import io
 import itertools
 import json
 import re
+import secrets
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -34,13 +44,29 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-__all__ = ["FakeAlipay", "cert_sn", "sign_params"]
+__all__ = ["BillRow", "FakeAlipay", "cert_sn", "sign_params"]
 
 _MONEY_MOVING = frozenset(
     {"alipay.trade.precreate", "alipay.trade.refund", "alipay.fund.trans.uni.transfer"}
 )
 _OUT_NO = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _YUAN = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+_BEIJING = timezone(timedelta(hours=8))
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ACCOUNT = "20881021778468800156"  # the merchant's PID and 0156, as bills name it
+_BILL_PATH = "/downloadBillFile.resource"
+_BILL_HEADER = (
+    "支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,"
+    "终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,"
+    "商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,"
+    "退款批次号/请求号,服务费（元）,分润（元）,备注"
+)
+_SUMMARY_HEADER = (
+    "门店编号,门店名称,交易订单总笔数,退款订单总笔数,已收入金额（元）,支付宝红包（元）,集分宝（元）,"
+    "支付宝优惠（元）,商家优惠（元）,卡消费金额（元）,券核销金额（元）,商家红包消费金额（元）,"
+    "服务费（元）,分润（元）,实收净额（元）"
+)
+_RULE = "-" * 41
 
 
 def _rsa2(key: rsa.RSAPrivateKey, message: str) -> str:
@@ -101,13 +127,43 @@ class _Trade:
     trade_no: str
     total: int  # fen
     subject: str
+    created_at: str = "2026-12-07 11:59:00"
     status: str = "WAIT_BUYER_PAY"
     paid_at: str | None = None
     refunds: dict[str, int] = field(default_factory=dict)  # out_request_no -> fen
+    refunded_at: dict[str, str] = field(default_factory=dict)  # out_request_no -> time
 
     @property
     def refunded(self) -> int:
         return sum(self.refunds.values())
+
+
+@dataclass(frozen=True)
+class BillRow:
+    """One row of the business details (业务明细) as Alipay writes it; amounts are yuan
+    strings, negative on a refund row."""
+
+    trade_no: str
+    out_trade_no: str
+    kind: str  # 交易 or 退款
+    created: str
+    finished: str
+    total: str  # 订单金额
+    received: str = ""  # 商家实收 (the total unless told)
+    merchant_discount: str = "0.00"  # 商家优惠
+    request_no: str = ""  # 退款批次号/请求号
+    subject: str = "上门服务"
+
+    def cells(self) -> list[str]:
+        # Alipay writes a tab after text fields, so that spreadsheets keep them as text.
+        tab = "\t"
+        zero = "0.00"
+        return [
+            self.trade_no + tab, self.out_trade_no + tab, self.kind + tab, self.subject,
+            self.created, self.finished, tab, tab, tab, tab, "**明(138******00)" + tab,
+            self.total, self.received or self.total, zero, zero, zero, self.merchant_discount,
+            zero, "", zero + tab, zero, self.request_no + tab, zero, zero, "",
+        ]  # fmt: skip
 
 
 @dataclass
@@ -154,6 +210,13 @@ class FakeAlipay:
         self.precreates: dict[str, tuple[int, str, str]] = {}  # out_trade_no -> total, qr, subj
         self.transfers: dict[str, _Transfer] = {}
         self.calls: list[str] = []
+        #: Alipay's clock (aware): when trades are created, paid and refunded.
+        self.clock: Callable[[], datetime] = lambda: datetime(2026, 12, 7, 12, tzinfo=_BEIJING)
+        self._withheld: set[str] = set()
+        self._planted: dict[str, list[BillRow]] = {}
+        self._dropped: set[tuple[str, str]] = set()
+        self._bill_links: dict[str, str] = {}  # token -> day
+        self._download_fails = False
         self._lose: str | None = None
         self._lose_any = False
         self._failures: dict[str, str] = {}
@@ -165,6 +228,7 @@ class FakeAlipay:
             "alipay.trade.fastpay.refund.query": self._refund_query,
             "alipay.fund.trans.uni.transfer": self._transfer,
             "alipay.fund.trans.common.query": self._transfer_query,
+            "alipay.data.dataservice.bill.downloadurl.query": self._bill_link,
         }
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True, request_handler=_Quiet)
         self._thread = threading.Thread(
@@ -230,7 +294,7 @@ class FakeAlipay:
             if trade.status != "WAIT_BUYER_PAY":
                 raise ValueError(f"trade is {trade.status}")
             trade.status = "TRADE_SUCCESS"
-            trade.paid_at = "2026-12-07 12:00:00"
+            trade.paid_at = self._now()
 
     def pay_via(self, action: dict[str, str]) -> str:
         """Open and pay; returns the out_trade_no."""
@@ -279,10 +343,95 @@ class FakeAlipay:
         with self._lock:
             self.transfers[out_biz_no].status = status
 
+    def withhold_bill(self, day: str) -> None:
+        """The bill of ``day`` (``YYYY-MM-DD``) is not made yet: ``isp.bill_not_exist``."""
+        with self._lock:
+            self._withheld.add(day)
+
+    def plant_bill_row(self, day: str, row: BillRow) -> None:
+        """Add ``row`` to the bill of ``day`` (money this platform never saw …)."""
+        with self._lock:
+            self._planted.setdefault(day, []).append(row)
+
+    def drop_bill_rows(self, day: str, out_trade_no: str) -> None:
+        """Leave the rows of the trade ``out_trade_no`` (its payment and refunds) off the
+        bill of ``day``."""
+        with self._lock:
+            self._dropped.add((day, out_trade_no))
+
+    def fail_next_download(self) -> None:
+        """The next bill download answers 404, as an expired link does."""
+        with self._lock:
+            self._download_fails = True
+
+    def bill_rows(self, day: str) -> list[BillRow]:
+        """The business details of ``day``: payments by ``gmt_payment``, refunds by when
+        they were made, both in Beijing time; then the planted rows."""
+        with self._lock:
+            rows = []
+            for trade in self.trades.values():
+                if (day, trade.out_trade_no) in self._dropped:
+                    continue
+                if trade.paid_at and trade.paid_at.startswith(day):
+                    rows.append(self._bill_row(trade, "交易", trade.total, trade.paid_at))
+                for request_no, at in trade.refunded_at.items():
+                    if at.startswith(day):
+                        fen = -trade.refunds[request_no]
+                        rows.append(self._bill_row(trade, "退款", fen, at, request_no))
+            return [*sorted(rows, key=lambda r: r.finished), *self._planted.get(day, [])]
+
+    def bill(self, day: str) -> bytes:
+        """The bill zip of ``day`` as Alipay serves it."""
+        rows = self.bill_rows(day)
+        start = date.fromisoformat(day)
+        compact = start.strftime("%Y%m%d")
+        period = (
+            f"#起始日期：[{start:%Y年%m月%d日} 00:00:00]   "
+            f"终止日期：[{start + timedelta(days=1):%Y年%m月%d日} 00:00:00]"
+        )
+        exported = f"#导出时间：[{start + timedelta(days=1):%Y年%m月%d日} 08:12:30]"
+        payments = [r for r in rows if r.kind == "交易"]
+        refunds = [r for r in rows if r.kind == "退款"]
+
+        def total(group: list[BillRow]) -> str:
+            return _yuan(sum(_signed_fen(r.received or r.total) for r in group))
+
+        details: list[str | list[str]] = [
+            "#支付宝业务明细查询",
+            f"#账号：[{_ACCOUNT}]",
+            period,
+            f"#{_RULE}业务明细列表{_RULE}",
+            _BILL_HEADER,
+            *(r.cells() for r in rows),
+            f"#{_RULE}业务明细列表结束{_RULE[:-5]}",
+            f"#交易合计：{len(payments)}笔，商家实收共{total(payments)}元，商家优惠共0.00元",
+            f"#退款合计：{len(refunds)}笔，商家实收退款共{total(refunds)}元，商家优惠退款共0.00元",
+            exported,
+        ]
+        net = _yuan(sum(_signed_fen(r.received or r.total) for r in rows))
+        summary: list[str | list[str]] = [
+            "#支付宝业务汇总查询",
+            f"#账号：[{_ACCOUNT}]",
+            period,
+            f"#{_RULE}业务汇总列表{_RULE}",
+            _SUMMARY_HEADER,
+            ["合计", "", str(len(payments)), str(len(refunds)), net, *["0.00"] * 9, net],
+            f"#{_RULE}业务汇总列表结束{_RULE[:-5]}",
+            exported,
+        ]
+        return _zip_gbk(
+            {
+                f"{_ACCOUNT}_{compact}_业务明细.csv": _csv_gbk(details),
+                f"{_ACCOUNT}_{compact}_业务明细(汇总).csv": _csv_gbk(summary),
+            }
+        )
+
     # -- the wire ------------------------------------------------------------------------
 
     @Request.application  # type: ignore[misc]
     def _app(self, request: Request) -> Response:
+        if request.path == _BILL_PATH:
+            return self._download(request)
         params = {**request.args.to_dict(), **request.form.to_dict()}
         method = params.get("method", "")
         self.calls.append(method)
@@ -326,13 +475,27 @@ class FakeAlipay:
         text = json.dumps({"error_response": {**body, "sub_msg": sub_msg}}, ensure_ascii=False)
         return Response(text, content_type="text/html;charset=utf-8")
 
+    def _download(self, request: Request) -> Response:
+        # The link is Alipay's own pre-signed one: no app signature, a token instead.
+        with self._lock:
+            day = self._bill_links.get(request.args.get("token", ""))
+            fails, self._download_fails = self._download_fails, False
+        if day is None or fails:
+            return Response("链接已失效", 404, content_type="text/plain;charset=utf-8")
+        return Response(self.bill(day), content_type="application/oct-stream")
+
+    def _now(self) -> str:
+        return self.clock().astimezone(_BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
     # -- trades (called under the lock) --------------------------------------------------
 
     def _new_trade(self, out_trade_no: str, total: int, subject: str) -> str:
         trade = self.trades.get(out_trade_no)
         if trade is None:
             trade_no = f"2026120722001{next(self._ids):015d}"
-            self.trades[out_trade_no] = _Trade(out_trade_no, trade_no, total, subject)
+            self.trades[out_trade_no] = _Trade(
+                out_trade_no, trade_no, total, subject, created_at=self._now()
+            )
         elif trade.total != total:
             raise ValueError("交易信息被篡改")
         return out_trade_no
@@ -413,6 +576,7 @@ class FakeAlipay:
             return _failed("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限")
         else:
             trade.refunds[out_request_no] = _fen(amount)
+            trade.refunded_at[out_request_no] = self._now()
             fund_change = "Y"
             if trade.refunded == trade.total:
                 trade.status = "TRADE_CLOSED"
@@ -445,6 +609,33 @@ class FakeAlipay:
                 "refund_status": "REFUND_SUCCESS",
             }
         return reply
+
+    def _bill_row(
+        self, trade: _Trade, kind: str, fen: int, at: str, request_no: str = ""
+    ) -> BillRow:
+        return BillRow(
+            trade.trade_no, trade.out_trade_no, kind, trade.created_at, at, _yuan(fen),
+            request_no=request_no, subject=trade.subject,
+        )  # fmt: skip
+
+    # -- the bill ------------------------------------------------------------------------
+
+    def _bill_link(self, biz: dict[str, Any]) -> dict[str, Any]:
+        day = str(biz.get("bill_date", ""))
+        if biz.get("bill_type") != "trade" or not _DAY.match(day):
+            return _failed("isv.invalid-arguments", "参数不合法")
+        today = self.clock().astimezone(_BEIJING).date()
+        if day in self._withheld or date.fromisoformat(day) >= today:
+            return _failed("isp.bill_not_exist", "账单不存在")
+        token = secrets.token_hex(8)
+        self._bill_links[token] = day
+        compact = day.replace("-", "")
+        url = (
+            f"http://127.0.0.1:{self._server.server_port}{_BILL_PATH}?bizType=trade"
+            f"&userId={_ACCOUNT}&fileType=csv.zip&bizDates={compact}"
+            f"&downloadFileName={_ACCOUNT}_{compact}.csv.zip&token={token}"
+        )
+        return {"code": "10000", "msg": "Success", "bill_download_url": url}
 
     # -- transfers -----------------------------------------------------------------------
 
@@ -507,3 +698,40 @@ class FakeAlipay:
         if known.status == "FAIL":
             reply |= {"fail_reason": "收款账户状态异常", "error_code": "PAYEE_ACCOUNT_STATUS_ERROR"}
         return reply
+
+
+def _signed_fen(yuan: str) -> int:
+    return -_fen(yuan[1:]) if yuan.startswith("-") else _fen(yuan)
+
+
+def _csv_gbk(lines: list[str | list[str]]) -> bytes:
+    out = io.StringIO()
+    # Comment lines and headers are written as they are; rows as CSV (quoted if they must).
+    writer = csv.writer(out, lineterminator="\r\n")
+    for line in lines:
+        if isinstance(line, str):
+            out.write(line + "\r\n")
+        else:
+            writer.writerow(line)
+    return out.getvalue().encode("gbk")
+
+
+def _zip_gbk(files: dict[str, bytes]) -> bytes:
+    """A zip whose member names are GBK bytes without the UTF-8 flag, as Alipay's are.
+
+    ``zipfile`` writes a non-ASCII name as UTF-8 (and flags it), so each name is written as
+    an ASCII stand-in of the same length and its bytes swapped in afterwards (a name is in
+    no checksum).
+    """
+    buffer = io.BytesIO()
+    names = {}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for n, (name, data) in enumerate(files.items()):
+            raw = name.encode("gbk")
+            stand_in = f"{n:02d}".ljust(len(raw), "~")
+            names[stand_in.encode()] = raw
+            bundle.writestr(stand_in, data)
+    packed = buffer.getvalue()
+    for stand_in, raw in names.items():
+        packed = packed.replace(stand_in, raw)
+    return packed

@@ -1,7 +1,8 @@
 """WeChat Pay (API v3) for booking_core, over the ``wechatpayv3`` SDK.
 
 * :class:`WeChatPayGateway` — the payment gateway port: JSAPI (mini-program), Native (QR)
-  and app payments, refunds, signed and encrypted notifications.
+  and app payments, refunds, signed and encrypted notifications, and the daily trade bill
+  (对账单) as the core's statement source.
 * :class:`WeChatPayTransfers` — the payout port: 商家转账到零钱 (transfer batches) to
   WeChat wallets.
 * :class:`WeChatPayConfig` — the merchant's credentials.

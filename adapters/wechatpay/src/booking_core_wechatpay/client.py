@@ -22,6 +22,8 @@ from booking_core_wechatpay.config import WeChatPayConfig
 
 __all__ = ["Reply", "Unreachable", "WeChatPayClient"]
 
+_GATEWAY = "https://api.mch.weixin.qq.com"  # the SDK's one host
+
 
 @attrs.frozen
 class Reply:
@@ -105,6 +107,33 @@ class WeChatPayClient:
         if status >= 500:
             raise Unreachable(f"HTTP {status}")
         return Reply(status, _json(text))
+
+    def download(self, url: str) -> bytes:
+        """The file behind a ``download_url`` of a signed reply (a bill), as bytes.
+
+        WeChat Pay does not sign the file itself; the caller checks it against the hash
+        that came in the signed reply.
+
+        Raises:
+            Unreachable: a timeout, a connection error or a 5xx.
+            PaymentError: the URL is not WeChat Pay's, or WeChat Pay refused the download.
+        """
+        if not url.startswith(_GATEWAY + "/"):
+            raise PaymentError(f"WeChat Pay named a download outside its API: {url[:80]!r}.")
+        try:
+            status, content = self._sdk.download_bill(url)
+        except requests.RequestException as exc:
+            raise Unreachable(f"{type(exc).__name__}") from exc
+        if status >= 500:
+            raise Unreachable(f"HTTP {status}")
+        if not 200 <= status < 300:
+            refusal = Reply(status, _json(content))
+            raise PaymentError(
+                f"WeChat Pay refused the download: {refusal.code or status} {refusal.message}",
+                details={"code": refusal.code, "status": status},
+            )
+        # The SDK hands back text when the reply says JSON, bytes otherwise.
+        return content.encode() if isinstance(content, str) else bytes(content)
 
     def sign(self, fields: list[str]) -> str:
         """The merchant's RSA-SHA256 signature of ``fields`` (one per line), base64."""

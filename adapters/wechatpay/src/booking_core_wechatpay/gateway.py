@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import hmac
 import json
 import secrets
 import time
+import zlib
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
+from pendulum import Date
 from wechatpayv3 import WeChatPayType  # type: ignore[import-untyped]
 
 from booking_core.errors import (
@@ -19,6 +24,7 @@ from booking_core.errors import (
     PaymentError,
 )
 from booking_core.money import Money
+from booking_core.orders.statements import StatementEntry
 from booking_core.ports.payments import (
     Capabilities,
     NextAction,
@@ -37,10 +43,12 @@ from booking_core.ports.payments import (
 from booking_core_wechatpay.client import Reply, Unreachable, WeChatPayClient
 from booking_core_wechatpay.config import WeChatPayConfig
 from booking_core_wechatpay.keys import out_refund_no, out_trade_no, refund_key_of
+from booking_core_wechatpay.statements import STATEMENT_ZONE, read_trade_bill
 
 __all__ = ["WECHATPAY_CAPABILITIES", "WeChatPayGateway", "failure_ack"]
 
 CNY: Final = "CNY"
+_T = TypeVar("_T")
 
 #: No hold exists for ordinary payments: a deposit is a real charge, refunded in part later.
 WECHATPAY_CAPABILITIES: Final = Capabilities(
@@ -76,6 +84,8 @@ _REFUND_EVENTS: Final = {
     "REFUND.ABNORMAL": WebhookKind.REFUND_FAILED,
     "REFUND.CLOSED": WebhookKind.REFUND_FAILED,
 }
+# 账单文件不存在 (before it is made, or a day without trades) and 账单生成中.
+_BILL_NOT_READY: Final = frozenset({"NO_STATEMENT_EXIST", "STATEMENT_CREATING"})
 _SIGNATURE_HEADERS: Final = (
     "Wechatpay-Signature",
     "Wechatpay-Timestamp",
@@ -95,7 +105,9 @@ class WeChatPayGateway:
 
     Channels: ``MINI_PROGRAM`` → JSAPI (needs the payer's openid), ``QR`` → Native, ``APP``
     → App payment; others are refused. Amounts are integer fen, CNY only. Keys map onto
-    WeChat Pay's numbers as :mod:`booking_core_wechatpay.keys` says.
+    WeChat Pay's numbers as :mod:`booking_core_wechatpay.keys` says. It is also a
+    :class:`~booking_core.ports.payments.StatementSource`: its :meth:`statement` is the
+    day's trade bill (对账单).
     """
 
     def __init__(self, config: WeChatPayConfig, *, clock: Callable[[], float] = time.time) -> None:
@@ -348,6 +360,62 @@ class WeChatPayGateway:
             raise InvalidWebhook("The notification is not one WeChat Pay sends.") from exc
         return ParsedWebhook(gateway=self.name, events=events, ack=WebhookAck(204, ""), raw=raw)
 
+    # -- the daily statement -------------------------------------------------------------
+
+    @property
+    def statement_zone(self) -> str:
+        """``Asia/Shanghai``: WeChat Pay's days are Beijing days."""
+        return STATEMENT_ZONE
+
+    def statement(self, day: Date) -> list[StatementEntry]:
+        """The trade bill of ``day`` (``bill_type=ALL``): every payment and refund WeChat
+        Pay lists, as :mod:`booking_core_wechatpay.statements` reads them.
+
+        WeChat Pay makes the bill after 10:00 the next day. The signed reply names the
+        file and its SHA-1; the file (gzip) is unzipped and must match that hash.
+
+        Raises:
+            PaymentError: (reason ``statement_not_ready``) WeChat Pay has no bill of that
+                day yet (``NO_STATEMENT_EXIST``, ``STATEMENT_CREATING``); (reason
+                ``statement_unverified``) the file does not match its hash; (reason
+                ``statement_unreadable``) it is not a trade bill; WeChat Pay could not be
+                reached or refused.
+        """
+        bill_date = day.isoformat()
+        reply = _reaching(
+            lambda: self._client.call(
+                lambda: self._client.sdk.trade_bill(
+                    bill_date=bill_date, bill_type="ALL", tar_type="GZIP"
+                )
+            )
+        )
+        if reply.code in _BILL_NOT_READY:
+            raise PaymentError(
+                f"WeChat Pay has no trade bill of {bill_date} ({reply.code}): it is made "
+                "after 10:00 the next day, and none is made for a day without trades.",
+                details={"reason": "statement_not_ready", "code": reply.code, "day": bill_date},
+            )
+        if not reply.ok:
+            raise _refused(f"the trade bill of {bill_date}", reply)
+        url = str(reply.body.get("download_url") or "")
+        hash_type = str(reply.body.get("hash_type") or "")
+        expected = str(reply.body.get("hash_value") or "").lower()
+        if not url or hash_type.upper() != "SHA1" or not expected:
+            raise PaymentError(
+                f"WeChat Pay's trade bill reply lacks a download_url or a SHA1 hash "
+                f"({hash_type!r}).",
+                details={"reason": "statement_unreadable", "day": bill_date},
+            )
+        packed = _reaching(lambda: self._client.download(url))
+        try:
+            raw = gzip.decompress(packed)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise _unverified(bill_date, "is not the gzip file asked for") from exc
+        # The hash is of the bill itself (unzipped); the file came unsigned.
+        if not hmac.compare_digest(hashlib.sha1(raw).hexdigest(), expected):
+            raise _unverified(bill_date, "does not match the hash of the signed reply")
+        return read_trade_bill(raw, STATEMENT_ZONE)
+
     # -- helpers -------------------------------------------------------------------------
 
     def _query(self, request: Callable[[], tuple[int, Any]], entity: str, key: str) -> Reply:
@@ -461,6 +529,23 @@ def _refused(what: str, reply: Reply) -> PaymentError:
     return PaymentError(
         f"WeChat Pay refused {what}: {reply.code or reply.status} {reply.message}".rstrip(),
         details={"code": reply.code, "status": reply.status},
+    )
+
+
+def _reaching(request: Callable[[], _T]) -> _T:
+    try:
+        return request()
+    except Unreachable as exc:
+        raise PaymentError(
+            f"Could not reach WeChat Pay ({exc}); try again.",
+            details={"reason": "statement_unreachable"},
+        ) from exc
+
+
+def _unverified(day: str, why: str) -> PaymentError:
+    return PaymentError(
+        f"WeChat Pay's trade bill of {day} {why}; it was not read.",
+        details={"reason": "statement_unverified", "day": day},
     )
 
 

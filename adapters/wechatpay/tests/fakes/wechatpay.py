@@ -18,7 +18,14 @@ trusts it through ``REQUESTS_CA_BUNDLE``), and then speaks WeChat Pay's API:
 * :meth:`FakeWeChatPay.lose_next_reply` performs the next money-moving call and then
   answers 500 or stalls past the client's timeout;
 * :meth:`FakeWeChatPay.payment_notice` / :meth:`FakeWeChatPay.refund_notice` build
-  notifications signed with the platform key and encrypted (AES-256-GCM) with the APIv3 key.
+  notifications signed with the platform key and encrypted (AES-256-GCM) with the APIv3 key;
+* trade bills (交易账单): ``GET /v3/bill/tradebill`` answers a ``download_url`` and the SHA1
+  of the bill, made from the orders paid and refunds accepted that Beijing day, as WeChat
+  Pay writes it (backtick-prefixed fields, a summary); the download is gzip and unsigned.
+  Bills are ready at 10:00 the next day (``STATEMENT_CREATING`` before), a day without a
+  row has none (``NO_STATEMENT_EXIST``); :meth:`FakeWeChatPay.plant_bill_row`,
+  :meth:`FakeWeChatPay.drop_from_bill` and ``tamper_bills`` change what is served;
+  :meth:`FakeWeChatPay.set_time` fixes the fake's clock for payment and refund times.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import gzip
+import hashlib
 import json
 import re
 import secrets
@@ -33,7 +42,9 @@ import ssl
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -49,7 +60,19 @@ HOST = "api.mch.weixin.qq.com"
 _AUTH_FIELD = re.compile(r'(\w+)="([^"]*)"')
 _NOT_FOUND = {"code": "RESOURCE_NOT_EXISTS", "message": "资源不存在"}
 
-Answer = tuple[int, dict[str, Any] | None]
+Answer = tuple[int, dict[str, Any] | bytes | None]  # bytes: a file (a bill), unsigned
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+#: The columns of a trade bill of type ALL, in WeChat Pay's order.
+BILL_COLUMNS = (
+    "交易时间", "公众账号ID", "商户号", "特约商户号", "设备号", "微信订单号", "商户订单号",
+    "用户标识", "交易类型", "交易状态", "付款银行", "货币种类", "应结订单金额", "代金券金额",
+    "微信退款单号", "商户退款单号", "退款金额", "充值券退款金额", "退款类型", "退款状态",
+    "商品名称", "商户数据包", "手续费", "费率", "订单金额", "申请退款金额", "费率备注",
+)  # fmt: skip
+BILL_SUMMARY = (
+    "总交易单数", "应结订单总金额", "退款总金额", "充值券退款总金额", "手续费总金额",
+    "订单总金额", "申请退款总金额",
+)  # fmt: skip
 
 
 def pem_private(key: rsa.RSAPrivateKey) -> str:
@@ -110,7 +133,12 @@ def decrypt_resource(apiv3_key: str, resource: dict[str, str]) -> dict[str, Any]
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).isoformat(timespec="seconds")
+    return dt.datetime.now(BEIJING).isoformat(timespec="seconds")
+
+
+def yuan(fen: int) -> str:
+    """Fen as the bill writes them: yuan with two decimals."""
+    return f"{Decimal(fen).scaleb(-2):.2f}"
 
 
 def _tls_files(directory: Path) -> tuple[Path, Path, Path]:
@@ -209,6 +237,11 @@ class FakeWeChatPay:
         self.stall_seconds = 1.0
         self.hide_details = False  # details not generated yet: only the batch answers
         self.reply_key: rsa.RSAPrivateKey | None = None  # sign replies with another key
+        self._time: dt.datetime | None = None  # None: the real time
+        self.planted_rows: list[dict[str, str]] = []
+        self.dropped_from_bill: set[str] = set()
+        self.tamper_bills = False  # serve a file that differs from the hash in the reply
+        self._downloads: dict[str, bytes] = {}
         self._directory = tempfile.TemporaryDirectory(prefix="fake-wechatpay-")
         self.ca_bundle, cert, key = _tls_files(Path(self._directory.name))
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -244,6 +277,11 @@ class FakeWeChatPay:
             self._lose = None
             self.hide_details = False
             self.reply_key = None
+            self._time = None
+            self.planted_rows.clear()
+            self.dropped_from_bill.clear()
+            self.tamper_bills = False
+            self._downloads.clear()
 
     # -- what the test drives ----------------------------------------------------------
 
@@ -259,6 +297,31 @@ class FakeWeChatPay:
         with self._lock:
             self._lose = None
 
+    def set_time(self, when: dt.datetime | None) -> None:
+        """Stamp payments and refunds at ``when`` from now on (None: the real time); bills
+        are ready by this clock too. Signatures keep the real time."""
+        with self._lock:
+            self._time = when
+
+    def _stamp(self) -> str:
+        return self._clock().isoformat(timespec="seconds")
+
+    def _clock(self) -> dt.datetime:
+        return (self._time or dt.datetime.now(BEIJING)).astimezone(BEIJING)
+
+    def plant_bill_row(self, fields: dict[str, str]) -> None:
+        """Add a row (column → value, without backticks) to the trade bill of its
+        ``交易时间``'s day; unnamed columns are empty."""
+        assert set(fields) <= set(BILL_COLUMNS), set(fields) - set(BILL_COLUMNS)
+        assert "交易时间" in fields
+        with self._lock:
+            self.planted_rows.append(dict(fields))
+
+    def drop_from_bill(self, number: str) -> None:
+        """Leave the order (``out_trade_no``) or refund (``out_refund_no``) off the bills."""
+        with self._lock:
+            self.dropped_from_bill.add(number)
+
     def mark_paid(self, out_trade_no: str) -> None:
         """The customer pays the order."""
         with self._lock:
@@ -267,7 +330,7 @@ class FakeWeChatPay:
             order["trade_state"] = "SUCCESS"
             order["trade_state_desc"] = "支付成功"
             order["transaction_id"] = "42000" + secrets.token_hex(12)
-            order["success_time"] = _now()
+            order["success_time"] = self._stamp()
 
     def settle_refunds(self, status: str = "SUCCESS") -> list[str]:
         """Every PROCESSING refund ends ``status``; the out_refund_nos settled."""
@@ -276,7 +339,7 @@ class FakeWeChatPay:
             for number, refund in self.refunds.items():
                 if refund["status"] == "PROCESSING":
                     refund["status"] = status
-                    refund["success_time"] = _now()
+                    refund["success_time"] = self._stamp()
                     if status != "SUCCESS":  # the money goes back to the order
                         self.orders[refund["out_trade_no"]]["refunded"] -= refund["amount"][
                             "refund"
@@ -348,11 +411,14 @@ class FakeWeChatPay:
         """One request: the answer and how long to stall before sending it."""
         if not self._signed_by_merchant(method, path, headers.get("Authorization", ""), body):
             return (401, {"code": "SIGN_ERROR", "message": "签名错误"}), 0.0
-        route = path.split("?", 1)[0]
+        route, _, query = path.partition("?")
         data: dict[str, Any] = json.loads(body) if body else {}
         with self._lock:
             self.calls.append(f"{method} {route}")
-            answer = self._route(method, route, data)
+            if method == "GET" and route.startswith("/v3/bill"):
+                answer = self._bill_route(route, dict(urllib.parse.parse_qsl(query)))
+            else:
+                answer = self._route(method, route, data)
             lose, self._lose = (
                 (self._lose, None)
                 if self._moves_money(method, route)
@@ -366,6 +432,111 @@ class FakeWeChatPay:
         if lose == "stall":
             return answer, self.stall_seconds
         return answer, 0.0
+
+    # -- trade bills -----------------------------------------------------------------------
+
+    def _bill_route(self, route: str, query: dict[str, str]) -> Answer:
+        if route == "/v3/billdownload/file":
+            content = self._downloads.get(query.get("token", ""))
+            if content is None:
+                return 400, {"code": "INVALID_REQUEST", "message": "下载地址已失效"}
+            return 200, content
+        if route != "/v3/bill/tradebill":
+            return 404, {"code": "NOT_FOUND", "message": f"no route GET {route}"}
+        try:
+            day = dt.date.fromisoformat(query.get("bill_date", ""))
+        except ValueError:
+            return 400, {"code": "PARAM_ERROR", "message": "bill_date 格式错误"}
+        bill_type = query.get("bill_type", "ALL")
+        tar_type = query.get("tar_type")
+        if bill_type not in ("ALL", "SUCCESS", "REFUND") or tar_type not in (None, "GZIP"):
+            return 400, {"code": "PARAM_ERROR", "message": "参数错误"}
+        ready = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(10), BEIJING)
+        if self._clock() < ready:
+            return 400, {"code": "STATEMENT_CREATING", "message": "账单生成中"}
+        rows = [r for r in self._bill_rows(day) if bill_type == "ALL" or r["交易状态"] == bill_type]
+        if not rows:
+            return 400, {"code": "NO_STATEMENT_EXIST", "message": "账单文件不存在"}
+        raw = _bill_file(rows)
+        served = raw.replace(b"`", b"`1", 1) if self.tamper_bills else raw
+        token = secrets.token_hex(16)
+        self._downloads[token] = gzip.compress(served, mtime=0) if tar_type else served
+        return 200, {
+            "hash_type": "SHA1",
+            "hash_value": hashlib.sha1(raw).hexdigest(),
+            "download_url": f"https://{HOST}/v3/billdownload/file?token={token}",
+        }
+
+    def _bill_rows(self, day: dt.date) -> list[dict[str, str]]:
+        """The day's rows: payments by their success time, refunds by when they were
+        accepted (the bill is a snapshot: a refund shows the status it had then)."""
+        rows: list[tuple[str, dict[str, str]]] = []
+        for number, order in self.orders.items():
+            if "success_time" not in order or number in self.dropped_from_bill:
+                continue
+            rows.append((order["success_time"], self._payment_row(order)))
+        for number, refund in self.refunds.items():
+            if number not in self.dropped_from_bill:
+                rows.append((refund["create_time"], self._refund_row(refund)))
+        rows += [(_iso(r["交易时间"]), {c: r.get(c, "") for c in BILL_COLUMNS})
+                 for r in self.planted_rows]  # fmt: skip
+        kept = [(at, row) for at, row in rows if dt.datetime.fromisoformat(at).date() == day]
+        return [row for _, row in sorted(kept, key=lambda pair: pair[0])]
+
+    def _payment_row(self, order: dict[str, Any]) -> dict[str, str]:
+        params = order["params"]
+        total = params["amount"]["total"]
+        return self._row(
+            order,
+            time=order["success_time"],
+            state="SUCCESS",
+            settled=yuan(total),
+            fee=yuan(round(total * 0.006)),
+            ordered=yuan(total),
+        )
+
+    def _refund_row(self, refund: dict[str, Any]) -> dict[str, str]:
+        order = self.orders[refund["out_trade_no"]]
+        amount = refund["amount"]["refund"]
+        return self._row(
+            order,
+            time=refund["create_time"],
+            state="REFUND",
+            fee="-" + yuan(round(amount * 0.006)),
+            refund_id=refund["refund_id"],
+            refund_no=refund["out_refund_no"],
+            refunded=yuan(amount),
+            refund_type="ORIGINAL",
+            refund_status=refund["status"],
+            requested=yuan(amount),
+        )
+
+    def _row(
+        self,
+        order: dict[str, Any],
+        *,
+        time: str,
+        state: str,
+        fee: str,
+        settled: str = "0.00",
+        ordered: str = "0.00",
+        refund_id: str = "0",
+        refund_no: str = "0",
+        refunded: str = "0.00",
+        refund_type: str = "",
+        refund_status: str = "",
+        requested: str = "0.00",
+    ) -> dict[str, str]:
+        params = order["params"]
+        values = (
+            _bill_time(time), params["appid"], params["mchid"], "0", "",
+            order["transaction_id"], params["out_trade_no"],
+            (params.get("payer") or {}).get("openid", "o-fake-payer"), order["trade_type"],
+            state, "OTHERS", "CNY", settled, "0.00", refund_id, refund_no, refunded, "0.00",
+            refund_type, refund_status, params.get("description", ""),
+            params.get("attach", ""), fee, "0.60%", ordered, requested, "",
+        )  # fmt: skip
+        return dict(zip(BILL_COLUMNS, values, strict=True))
 
     def reply_headers(self, body: str) -> dict[str, str]:
         return signed_headers(self.reply_key or self._platform_key, self.platform_key_id, body)
@@ -539,7 +710,7 @@ class FakeWeChatPay:
             "out_trade_no": data["out_trade_no"],
             "transaction_id": order["transaction_id"],
             "status": "PROCESSING",
-            "create_time": _now(),
+            "create_time": self._stamp(),
             "amount": {"total": total, "refund": refund, "currency": "CNY"},
         }
         self.refunds[number] = record
@@ -630,6 +801,37 @@ class FakeWeChatPay:
         }
 
 
+def _bill_time(iso: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _iso(bill_time: str) -> str:
+    return dt.datetime.strptime(bill_time, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING).isoformat()
+
+
+def _bill_file(rows: list[dict[str, str]]) -> bytes:
+    """A trade bill as WeChat Pay writes it: a BOM, the header, rows whose fields each
+    start with a backtick, the summary header and its row; CRLF line ends."""
+
+    def fen(text: str) -> int:
+        return int(Decimal(text or "0").scaleb(2))
+
+    def total(column: str) -> str:
+        return yuan(sum(fen(r[column]) for r in rows))
+
+    summary = (
+        str(len(rows)), total("应结订单金额"), total("退款金额"), total("充值券退款金额"),
+        total("手续费"), total("订单金额"), total("申请退款金额"),
+    )  # fmt: skip
+    lines = [
+        ",".join(BILL_COLUMNS),
+        *(",".join("`" + row[c] for c in BILL_COLUMNS) for row in rows),
+        ",".join(BILL_SUMMARY),
+        ",".join("`" + value for value in summary),
+    ]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     _tls_socket: ssl.SSLSocket | None = None
@@ -669,14 +871,19 @@ class _Handler(BaseHTTPRequestHandler):
         (status, payload), stall = fake.handle(method, self.path, self.headers, body)
         if stall:
             time.sleep(stall)
-        text = "" if payload is None else json.dumps(payload, ensure_ascii=False)
-        raw = text.encode()
+        if isinstance(payload, bytes):  # a file: WeChat Pay hashes it, does not sign it
+            headers = {"Content-Type": "application/octet-stream"}
+            raw = payload
+        else:
+            text = "" if payload is None else json.dumps(payload, ensure_ascii=False)
+            raw = text.encode()
+            headers = fake.reply_headers(text)
+            if raw:
+                headers["Content-Type"] = "application/json; charset=utf-8"
         try:
             self.send_response(status)
-            for name, value in fake.reply_headers(text).items():
+            for name, value in headers.items():
                 self.send_header(name, value)
-            if raw:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(raw)))
             self.end_headers()
             self.wfile.write(raw)

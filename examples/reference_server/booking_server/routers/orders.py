@@ -27,7 +27,14 @@ from booking_server.dependencies import Booking
 from booking_server.paging import InvalidCursor, Page, PageRequest, micros
 from booking_server.problems import problem_responses
 from booking_server.ratelimit import RATE_LIMITED_RESPONSES, enforce
-from booking_server.schemas import OrderList, OrderOut, PaymentOut, PlaceOrderIn, TransitionIn
+from booking_server.schemas import (
+    OrderList,
+    OrderOut,
+    PayIn,
+    PaymentOut,
+    PlaceOrderIn,
+    TransitionIn,
+)
 from booking_server.schemas.common import ID_PATTERN, Instant
 
 __all__ = ["ACTIONS", "REPLAYED_HEADER", "order_cursor", "router"]
@@ -255,13 +262,19 @@ def get_order(order_id: str, app: Booking, actor: CurrentActor) -> OrderOut:
     summary="Pay an order in full (customer)",
     responses=problem_responses(402, 409),
 )
-def pay_order(order_id: str, app: Booking, actor: CurrentActor) -> PaymentOut:
-    """Charge the whole price through the payment gateway.
+def pay_order(
+    order_id: str, app: Booking, actor: CurrentActor, body: PayIn | None = None
+) -> PaymentOut:
+    """Charge what the order owes now through the payment provider of ``channel``.
 
     A declined payment is an answer (200, ``status: declined``), not an error; a captured one
-    moves the order to ``pending_acceptance``. Paying twice is 409 ``nothing_to_pay``.
+    moves the order to ``pending_acceptance``; ``requires_action`` carries what the customer
+    must do (``next_action``: the mini-program's signed ``requestPayment`` parameters, a QR
+    code, a redirect). Paying twice is 409 ``nothing_to_pay``; the mini-program channel for
+    a customer without a WeChat sign-in is 422 ``payer_unknown``.
     """
-    result = app.ordering.pay_in_full(OrderId(order_id), actor)
+    channel = body.channel if body is not None else None
+    result = app.payments.pay(OrderId(order_id), actor, channel=channel)
     return PaymentOut.from_domain(result, app.ordering.get_order(OrderId(order_id), actor))
 
 

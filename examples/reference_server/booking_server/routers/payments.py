@@ -3,9 +3,12 @@ M3)."""
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from booking_core.errors import NotFound
 from booking_core.ids import OrderId
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
@@ -42,7 +45,9 @@ def tip_order(order_id: str, body: TipIn, app: Booking, actor: CurrentActor) -> 
     Refusals are 409 ``tip_not_allowed`` with ``reason`` (``not_started``, ``order_closed``,
     ``above_maximum``, ``below_minimum``, ``tip_in_progress``, ``number_skipped`` …); the
     same number with another amount is 422 ``idempotency_key_reused``."""
-    result = app.payments.tip(OrderId(order_id), body.amount.to_domain(), actor, number=body.number)
+    result = app.payments.tip(
+        OrderId(order_id), body.amount.to_domain(), actor, number=body.number, channel=body.channel
+    )
     return PaymentOut.from_domain(result, app.ordering.get_order(OrderId(order_id), actor))
 
 
@@ -60,4 +65,25 @@ async def payment_webhook(request: Request, app: Booking) -> Response:
     body = await request.body()
     headers = dict(request.headers)
     ack = await run_in_threadpool(app.payments.handle_webhook, headers, body)
+    return Response(content=ack.body, status_code=ack.status_code, media_type=ack.content_type)
+
+
+@router.post(
+    "/payments/webhook/{provider}",
+    summary="A named payment provider's notifications",
+    responses={**problem_responses(404, 422)},
+)
+async def provider_webhook(provider: str, request: Request, app: Booking) -> Response:
+    """As ``POST /payments/webhook``, for the provider ``provider`` (``wechatpay``,
+    ``alipay``, ``stripe`` …: give each provider its own notify URL). The named provider
+    verifies the notification and the answer is exactly the one it expects (WeChat Pay 204,
+    Alipay ``success``, Stripe 200). A provider that is not configured is 404
+    ``payment_provider_not_found``."""
+    if provider not in app.payments.providers:
+        raise NotFound("payment_provider", provider)
+    body = await request.body()
+    headers = dict(request.headers)
+    ack = await run_in_threadpool(
+        functools.partial(app.payments.handle_webhook, headers, body, provider=provider)
+    )
     return Response(content=ack.body, status_code=ack.status_code, media_type=ack.content_type)

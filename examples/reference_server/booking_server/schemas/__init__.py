@@ -24,7 +24,8 @@ loyalty       points balance and statement, check-ins, shares, awards, tiers
 referrals     invite codes, bindings, distributors, teams, commissions, the summary
 lifecycle     versioned actions, the order's lifecycle facts, changes, tracking
 cancellation  the cancellation quote and outcome
-payments      a payment's answer, payment attempts and refunds
+payments      a payment's answer, payment attempts and refunds, how to pay
+statements    checks of payment providers' daily statements and their differences
 aftersales    complaints and arbitration
 reviews       reviews and a technician's rating
 promotions    coupon templates, coupons and campaigns
@@ -170,6 +171,7 @@ from booking_server.schemas.orders import (
 from booking_server.schemas.payments import (
     MoneyViewOut,
     NextActionOut,
+    PayIn,
     PaymentAttemptOut,
     PaymentOut,
     RefundOut,
@@ -215,6 +217,11 @@ from booking_server.schemas.schedules import (
     TimeOffIn,
     TimeOffOut,
     WorkStatusIn,
+)
+from booking_server.schemas.statements import (
+    DifferenceOut,
+    StatementCheckList,
+    StatementCheckOut,
 )
 from booking_server.schemas.stores import (
     AnnouncementIn,
@@ -317,6 +324,7 @@ __all__ = [
     "DateOverrideOut",
     "Day",
     "DefaultAddressIn",
+    "DifferenceOut",
     "DispatchMetricsOut",
     "DispatchOut",
     "DocumentIn",
@@ -352,6 +360,7 @@ __all__ = [
     "OutModel",
     "OwnPricesAllowedIn",
     "PasswordIn",
+    "PayIn",
     "PaymentAttemptOut",
     "PaymentOut",
     "PlaceOrderIn",
@@ -395,6 +404,8 @@ __all__ = [
     "SlotOut",
     "SlotsOut",
     "StandingOut",
+    "StatementCheckList",
+    "StatementCheckOut",
     "StoreAddressIn",
     "StoreAddressOut",
     "StoreAreaIn",

@@ -9,12 +9,13 @@ from pydantic import AwareDatetime, Field, StrictInt
 
 from booking_core.orders import Order
 from booking_core.orders.payments import PaymentAttempt, RefundRecord
-from booking_core.ports.payments import PaymentResult
+from booking_core.ports.payments import PaymentChannel, PaymentResult
 from booking_server.schemas.common import TAKE_WHOLE_FLOATS, InModel, MoneyIn, MoneyOut, OutModel
 
 __all__ = [
     "MoneyViewOut",
     "NextActionOut",
+    "PayIn",
     "PaymentAttemptOut",
     "PaymentOut",
     "RefundOut",
@@ -24,6 +25,20 @@ __all__ = [
 
 #: Which tip of an order: 1 to 1,000 (the bounds before the validator, so the document shows them).
 _TipNumber = Annotated[StrictInt, Interval(ge=1, le=1000), TAKE_WHOLE_FLOATS]
+
+
+#: Where the customer pays; the platform's routes pick the provider by it.
+_CHANNEL_HELP = (
+    "Where the customer pays: mini_program (inside WeChat; pays as his WeChat sign-in), app, "
+    "h5 (a mobile browser), qr, web or card; the platform routes each channel to a payment "
+    "provider. Left out: the default provider's default channel."
+)
+
+
+class PayIn(InModel):
+    """How the customer pays (all optional: no body pays the platform's default way)."""
+
+    channel: PaymentChannel | None = Field(default=None, description=_CHANNEL_HELP)
 
 
 class TipIn(InModel):
@@ -36,6 +51,7 @@ class TipIn(InModel):
         "amount again is the same tip, asked about instead of charged twice; a declined tip "
         "is tipped again with the next number.",
     )
+    channel: PaymentChannel | None = Field(default=None, description=_CHANNEL_HELP)
 
 
 class NextActionOut(OutModel):
@@ -82,12 +98,13 @@ class PaymentOut(OutModel):
 
 
 class PaymentAttemptOut(OutModel):
-    """One payment attempt."""
+    """One payment attempt, and the provider that was asked (``""``: the default one)."""
 
     key: str
     purpose: str
     amount: MoneyOut
     status: str
+    provider: str
 
     @classmethod
     def from_domain(cls, attempt: PaymentAttempt) -> PaymentAttemptOut:
@@ -97,6 +114,7 @@ class PaymentAttemptOut(OutModel):
             purpose=attempt.purpose.value,
             amount=MoneyOut.from_domain(attempt.amount),
             status=attempt.status.value,
+            provider=attempt.gateway,
         )
 
 
