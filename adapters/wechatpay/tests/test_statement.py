@@ -172,24 +172,29 @@ def test_a_file_that_does_not_match_its_hash_is_refused(
     assert raised.value.details["reason"] == "statement_unverified"
 
 
-@pytest.mark.parametrize(
-    ("now", "code"),
-    [(beijing(3, 9, 59), "STATEMENT_CREATING"), (beijing(4, 10), "NO_STATEMENT_EXIST")],
-    ids=["before 10:00 the next day", "a day without trades"],
-)
-def test_a_bill_not_made_yet_is_not_ready(
-    gateway: WeChatPayGateway, fake: FakeWeChatPay, now: dt.datetime, code: str
+def test_a_bill_not_made_yet_is_not_ready(gateway: WeChatPayGateway, fake: FakeWeChatPay) -> None:
+    fake.set_time(beijing(2, 9))
+    _paid(gateway, fake, "ord_a:ful:1", 19900)
+    fake.set_time(beijing(3, 9, 59))
+
+    with pytest.raises(PaymentError) as raised:
+        gateway.statement(MONDAY)
+
+    assert raised.value.details == {
+        "reason": "statement_not_ready",
+        "code": "STATEMENT_CREATING",
+        "day": MONDAY.isoformat(),
+    }
+
+
+def test_a_day_without_trades_has_an_empty_statement(
+    gateway: WeChatPayGateway, fake: FakeWeChatPay
 ) -> None:
     fake.set_time(beijing(2, 9))
     _paid(gateway, fake, "ord_a:ful:1", 19900)
-    fake.set_time(now)
-    day = MONDAY if code == "STATEMENT_CREATING" else MONDAY.add(days=1)
+    fake.set_time(beijing(4, 10))  # Tuesday's bill would be ready: WeChat Pay made none
 
-    with pytest.raises(PaymentError) as raised:
-        gateway.statement(day)
-
-    assert raised.value.details == {"reason": "statement_not_ready", "code": code,
-                                    "day": day.isoformat()}  # fmt: skip
+    assert gateway.statement(MONDAY.add(days=1)) == []
 
 
 def test_an_unreachable_wechat_pay_is_a_payment_error(config: WeChatPayConfig) -> None:

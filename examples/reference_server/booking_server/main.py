@@ -29,7 +29,9 @@ import attrs
 from fastapi import FastAPI
 
 from booking_core.bootstrap import BookingApp, build
+from booking_core.ports.payments import PaymentGateway
 from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.routing import PaymentRouting
 from booking_core.testing import InMemoryStore, ScriptedPaymentGateway
 from booking_server.app import create_app
 from booking_server.auth import AccountService, AuthConfig, build_accounts
@@ -38,6 +40,7 @@ from booking_server.console_notifier import ConsoleNotifier
 from booking_server.demo_accounts import demo_accounts_text, ensure_demo_accounts
 from booking_server.demo_data import seed_if_empty
 from booking_server.notifying import address_book, channels_for
+from booking_server.providers import load_payment_routing
 from booking_server.ratelimit import RateLimits
 from booking_server.settings import Settings, mask_url
 from booking_server.worker import EmbeddedWorker, worker_command
@@ -109,17 +112,22 @@ def open_storage(settings: Settings) -> Storage:
 def build_booking_app(
     storage: Storage, *, webhook_secret: bytes, settings: Settings | None = None
 ) -> BookingApp:
-    """The services over ``storage``, the system clock and the fake payment gateway, which
-    verifies webhooks with ``webhook_secret``; notifications in the inbox and on the
-    channels ``settings`` name (default: the console); orders placed without a technician
+    """The services over ``storage`` and the system clock; payments through the providers of
+    the ``settings``' payments file, or else the fake payment gateway, which verifies
+    webhooks with ``webhook_secret``; notifications in the inbox and on the channels
+    ``settings`` name (default: the console); orders placed without a technician
     dispatched as ``settings`` say (default: auto-assign)."""
-    # The embedded default takes payments through the deterministic fake gateway (DESIGN:
-    # "Running it"); a production server wires a real payment adapter here instead.
-    gateway = ScriptedPaymentGateway(secret=webhook_secret)
     settings = settings if settings is not None else Settings()
+    # Without a payments file the embedded default takes payments through the deterministic
+    # fake gateway (DESIGN: "Running it").
+    payments: PaymentGateway | PaymentRouting = (
+        load_payment_routing(settings.payments_file)
+        if settings.payments_file is not None
+        else ScriptedPaymentGateway(secret=webhook_secret)
+    )
     return build(
         uow=storage.unit_of_work,
-        payments=gateway,
+        payments=payments,
         channels=channels_for(settings),
         address_book=address_book(storage.unit_of_work),
         dispatch_policy=settings.dispatch_policy(),

@@ -46,6 +46,9 @@ BOOKING_CORE_DISPATCH_MODE      how orders placed without a technician find   au
 BOOKING_CORE_DISPATCH_OFFER_SECONDS  how long an offer stands (``offer``)     60
 BOOKING_CORE_DISPATCH_BROADCAST_SIZE  how many of the best candidates a       20
                                 grab broadcast reaches (``grab``)
+BOOKING_CORE_PAYMENTS_FILE      a TOML file of the payment providers, their  none: the fake
+                                credentials (in files) and routes by channel  gateway (demo)
+                                (:mod:`booking_server.providers`)
 ==============================  ===========================================  ======================
 
 No secret has a default. Without ``BOOKING_CORE_WEBHOOK_SECRET`` the server runs in demo
@@ -237,6 +240,9 @@ class Settings:
     dispatch_mode: str = "auto"
     dispatch_offer_seconds: int = 60
     dispatch_broadcast_size: int = 20
+    #: The TOML file of the payment providers (:mod:`booking_server.providers`); None: the
+    #: fake gateway, as in the demo.
+    payments_file: str | None = None
 
     def __attrs_post_init__(self) -> None:
         unknown = set(self.channels) - set(CHANNELS)
@@ -332,6 +338,7 @@ class Settings:
             dispatch_broadcast_size=_positive(
                 env, "BOOKING_CORE_DISPATCH_BROADCAST_SIZE", defaults.dispatch_broadcast_size
             ),
+            payments_file=env.get("BOOKING_CORE_PAYMENTS_FILE", "").strip() or None,
             **{
                 field: env.get(f"BOOKING_CORE_{field.upper()}", "").strip()
                 or getattr(defaults, field)

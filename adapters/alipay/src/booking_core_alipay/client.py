@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import urllib.error
 import urllib.request
 from typing import Any, Final, cast
 from urllib.parse import urlsplit
@@ -135,15 +136,19 @@ class AlipayClient:
         sent as is), with the SDK's HTTP stack (``urllib``) and the configured timeout.
 
         Raises:
-            NoAnswer: not an http(s) link, a timeout, a connection error, a 4xx or 5xx.
+            NoAnswer: not an http(s) link, a timeout, a connection error, a 4xx (an expired
+                link) or 5xx.
         """
         if urlsplit(url).scheme not in ("http", "https"):
             raise NoAnswer("Alipay's file link is not an http(s) URL.")
         try:
             with urllib.request.urlopen(url, timeout=self._timeout) as response:
                 return cast(bytes, response.read())
+        except urllib.error.HTTPError as exc:
+            exc.close()  # it holds the answer's socket
+            raise NoAnswer(f"Could not download from Alipay (HTTP {exc.code}).") from exc
         except (OSError, http.client.HTTPException, ValueError) as exc:
-            # URLError, HTTPError (an expired link answers 4xx), TimeoutError, ConnectionError.
+            # URLError, TimeoutError, ConnectionError.
             raise NoAnswer(f"Could not download from Alipay ({type(exc).__name__}).") from exc
 
     def sign(self, method: str, biz_content: dict[str, Any], **params: str) -> str:

@@ -85,7 +85,9 @@ _REFUND_EVENTS: Final = {
     "REFUND.CLOSED": WebhookKind.REFUND_FAILED,
 }
 # 账单文件不存在 (before it is made, or a day without trades) and 账单生成中.
-_BILL_NOT_READY: Final = frozenset({"NO_STATEMENT_EXIST", "STATEMENT_CREATING"})
+_BILL_NOT_READY: Final = "STATEMENT_CREATING"
+#: WeChat Pay makes no bill for a day without trades: its statement is empty.
+_NO_BILL: Final = "NO_STATEMENT_EXIST"
 _SIGNATURE_HEADERS: Final = (
     "Wechatpay-Signature",
     "Wechatpay-Timestamp",
@@ -375,8 +377,9 @@ class WeChatPayGateway:
         file and its SHA-1; the file (gzip) is unzipped and must match that hash.
 
         Raises:
-            PaymentError: (reason ``statement_not_ready``) WeChat Pay has no bill of that
-                day yet (``NO_STATEMENT_EXIST``, ``STATEMENT_CREATING``); (reason
+            PaymentError: (reason ``statement_not_ready``) WeChat Pay is still making the
+                bill of that day (``STATEMENT_CREATING``); a day without trades has none
+                (``NO_STATEMENT_EXIST``): its statement is empty; (reason
                 ``statement_unverified``) the file does not match its hash; (reason
                 ``statement_unreadable``) it is not a trade bill; WeChat Pay could not be
                 reached or refused.
@@ -389,10 +392,12 @@ class WeChatPayGateway:
                 )
             )
         )
-        if reply.code in _BILL_NOT_READY:
+        if reply.code == _NO_BILL:
+            return []
+        if reply.code == _BILL_NOT_READY:
             raise PaymentError(
-                f"WeChat Pay has no trade bill of {bill_date} ({reply.code}): it is made "
-                "after 10:00 the next day, and none is made for a day without trades.",
+                f"WeChat Pay has no trade bill of {bill_date} yet ({reply.code}): it is made "
+                "after 10:00 the next day.",
                 details={"reason": "statement_not_ready", "code": reply.code, "day": bill_date},
             )
         if not reply.ok:

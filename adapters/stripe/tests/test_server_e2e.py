@@ -1,0 +1,325 @@
+"""The Stripe adapter end to end, through the reference server over HTTP.
+
+A platform takes WeChat Pay by default and cards through Stripe. Alice books a tuina for
+Monday evening by deposit and pays it by card: the server hands her Stripe's client
+secret, her browser confirms the PaymentIntent at Stripe (localstripe), and Stripe's signed
+``payment_intent.succeeded`` at ``/payments/webhook/stripe`` moves the order on. She
+cancels three hours before the start: the policy keeps 30 % of the deposit and Stripe is
+asked for the rest. Finance then checks Stripe's statement of that Monday — balanced, until
+someone refunds a little more in Stripe's Dashboard.
+
+Stripe is localstripe (a separate process, see conftest) for everything but one call:
+localstripe keeps a ledger (a balance transaction per charge and per refund) but lists it
+only at the legacy ``/v1/balance/history``, without ``created`` filters or ``expand``, and
+stamps it with the wall clock. :class:`StripeOnTheTestsClock` serves that same ledger
+where the adapter reads it (``GET /v1/balance_transactions``), each transaction timed by
+the test's clock when it was made, so the orders run on a past day (Monday 2 March 2026)
+whose statement is complete by the real time the adapter checks, and nothing in
+``booking_core_stripe`` needs another notion of "now".
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pendulum
+import pytest
+from fastapi.testclient import TestClient
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from booking_core.bootstrap import build
+from booking_core.orders import Actor
+from booking_core.orders.cancellation import CancellationPolicy, FeeSchedule
+from booking_core.orders.policy import OrderPolicy
+from booking_core.ports.payments import PaymentChannel
+from booking_core.routing import PaymentRouting
+from booking_core.staff import StaffRole
+from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
+from booking_core_stripe import CLIENT_SECRET_ACTION, CapturePolicy, StripeGateway
+from booking_server import create_app
+from booking_server.credentials import headers_for
+from booking_server.demo_data import seed_demo_data
+
+from .wire import StripeWire, event_body, make_config, sign
+
+ZONE = "Asia/Shanghai"
+MONDAY = "2026-03-02"
+SLOT_START = f"{MONDAY}T18:00:00+08:00"
+
+#: 35 % of the 199.00 tuina up front; a customer who cancels within 24 hours keeps paying
+#: 30 % of it (60 % within 2 hours).
+POLICY = OrderPolicy(
+    deposit_rate=Decimal("0.35"),
+    cancellation=CancellationPolicy(
+        deposit=FeeSchedule.of((24 * 60, "0"), (2 * 60, "0.3"), (0, "0.6"))
+    ),
+)
+DEPOSIT = 6965  # 19900 × 0.35
+FEE = 2089  # 6965 × 0.3 = 2089.5, rounded down (in the customer's favour)
+REFUND = DEPOSIT - FEE  # 4876
+
+
+class StripeOnTheTestsClock:
+    """Stripe for the gateway: every call forwarded to localstripe (through the session's
+    wire, which records it), and localstripe's balance transactions served at
+    ``/v1/balance_transactions``, each timed by ``clock`` when the call that made it went
+    through."""
+
+    def __init__(self, wire: StripeWire, server: HTTPServer, clock: FrozenClock) -> None:
+        self.url = server.url_for("/").rstrip("/")
+        self._clock = clock
+        self._made_at: dict[str, int] = {}  # localstripe's transaction id -> unix time
+        self._stripe = httpx.Client(base_url=wire.url, timeout=10.0)
+        self._ledger = httpx.Client(base_url=wire.upstream, auth=(wire.secret_key, ""))
+        self.customer = httpx.Client(base_url=self.url, auth=(wire.secret_key, ""))
+        server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+
+    def close(self) -> None:
+        for client in (self._stripe, self._ledger, self.customer):
+            client.close()
+
+    def _handle(self, request: Request) -> Response:
+        if request.method == "GET" and request.path == "/v1/balance_transactions":
+            return self._balance_transactions(request)
+        reply = self._stripe.request(
+            request.method,
+            request.path,
+            params=request.query_string.decode(),
+            content=request.get_data(),
+            headers={
+                k: v
+                for k, v in request.headers.items()
+                if k.lower() in ("authorization", "content-type", "idempotency-key")
+            },
+        )
+        if request.method == "POST":
+            self._time_new_transactions()  # a lost reply too: localstripe did the work
+        return Response(reply.content, reply.status_code, content_type="application/json")
+
+    def _time_new_transactions(self) -> None:
+        page = self._ledger.get("/v1/balance/history", params={"limit": 100}).json()
+        now = int(self._clock.now().timestamp())
+        for txn in page["data"]:
+            self._made_at.setdefault(txn["id"], now)
+
+    def _balance_transactions(self, request: Request) -> Response:
+        gte, lt = int(request.args["created[gte]"]), int(request.args["created[lt]"])
+        assert request.args.getlist("expand[]") == ["data.source"]
+        shown = []
+        for txn_id, made_at in sorted(self._made_at.items(), key=lambda t: -t[1]):
+            if gte <= made_at < lt:
+                txn = self._ledger.get(f"/v1/balance/history/{txn_id}").json()
+                kind = "charges" if txn["source"].startswith("ch_") else "refunds"
+                source = self._ledger.get(f"/v1/{kind}/{txn['source']}").json()
+                shown.append(txn | {"created": made_at, "source": source})
+        listed = {"object": "list", "url": request.path, "has_more": False, "data": shown}
+        return Response(httpx.Response(200, json=listed).content, 200,
+                        content_type="application/json")  # fmt: skip
+
+    # -- what the customer's browser and the Dashboard do at Stripe -------------------------
+
+    def confirm(self, intent_id: str) -> dict[str, Any]:
+        """Stripe.js: attach the card Alice typed, confirm the PaymentIntent (the two calls
+        localstripe needs, as in :meth:`StripeWire.pay`)."""
+        path = f"/v1/payment_intents/{intent_id}"
+        self.customer.post(path, data={"payment_method": "pm_card_visa"}).raise_for_status()
+        confirmed = self.customer.post(f"{path}/confirm")
+        confirmed.raise_for_status()
+        result: dict[str, Any] = confirmed.json()
+        return result
+
+    def dashboard_refund(self, intent_id: str, amount: int) -> dict[str, Any]:
+        """Someone refunds part of a payment in the Dashboard: no metadata of ours."""
+        made = self.customer.post(
+            "/v1/refunds", data={"payment_intent": intent_id, "amount": str(amount)}
+        )
+        made.raise_for_status()
+        result: dict[str, Any] = made.json()
+        return result
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(pendulum.datetime(2026, 3, 2, 8, 0, tz=ZONE))  # Monday, 08:00
+
+
+@pytest.fixture
+def stripe_site(
+    wire: StripeWire, httpserver: HTTPServer, clock: FrozenClock
+) -> Iterator[StripeOnTheTestsClock]:
+    site = StripeOnTheTestsClock(wire, httpserver, clock)
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def stripe_gateway(wire: StripeWire, stripe_site: StripeOnTheTestsClock) -> Iterator[StripeGateway]:
+    # Deposits are charged at once: a cancellation fee is what a partial refund keeps.
+    gateway = StripeGateway(
+        make_config(wire, CapturePolicy.AUTOMATIC, api_base=stripe_site.url, statement_zone=ZONE)
+    )
+    yield gateway
+    gateway.close()
+
+
+class Platform:
+    """The reference server over HTTP, with the demo catalog, and who calls it."""
+
+    def __init__(self, gateway: StripeGateway, clock: FrozenClock) -> None:
+        wechatpay = ScriptedPaymentGateway(name="wechatpay", clock=clock)
+        booking_app = build(
+            uow=InMemoryStore().unit_of_work,
+            payments=PaymentRouting(wechatpay, {PaymentChannel.CARD: gateway}),
+            clock=clock,
+            ids=SequentialIds(),
+            order_policy=POLICY,
+        )
+        demo = seed_demo_data(booking_app)
+        self.api = TestClient(create_app(booking_app))
+        self.tuina = demo.services["中式推拿 Chinese tuina"].id  # 60 min, 199.00 CNY
+        self.li = demo.technicians["李伟 Li Wei"].id
+        self.alice = headers_for(self.api.app, Actor.customer("cus-alice"))
+        self.finance = headers_for(self.api.app, Actor.platform("fin-1", StaffRole.FINANCE))
+        self.webhook_secret = gateway._config.webhook_secret  # the secret the test generated
+
+    def notify(self, body: bytes) -> httpx.Response:
+        """Stripe posts an event, signed with the endpoint's secret, to its notify URL."""
+        headers = {"Stripe-Signature": sign(body, self.webhook_secret)}
+        return self.api.post("/payments/webhook/stripe", content=body, headers=headers)
+
+
+@pytest.fixture
+def platform(stripe_gateway: StripeGateway, clock: FrozenClock) -> Iterator[Platform]:
+    platform = Platform(stripe_gateway, clock)
+    with platform.api:
+        yield platform
+
+
+def _asked_of_stripe(wire: StripeWire, method: str, path: str) -> list[dict[str, str]]:
+    return [form for (m, p, form, _) in wire.calls if (m, p) == (method, path)]
+
+
+def test_a_deposit_paid_by_card_cancelled_late_and_checked_against_stripes_statement(
+    platform: Platform,
+    wire: StripeWire,
+    stripe_site: StripeOnTheTestsClock,
+    clock: FrozenClock,
+) -> None:
+    api, alice, finance = platform.api, platform.alice, platform.finance
+
+    # 1. A deposit order paid by card: Stripe's client secret, Alice confirms, the webhook.
+    slot = {"technician_id": platform.li, "service_id": platform.tuina, "start": SLOT_START}
+    placed = api.post("/orders", json=slot | {"payment_mode": "deposit"}, headers=alice)
+    assert placed.status_code == 201, placed.text
+    order_id = placed.json()["id"]
+
+    paying = api.post(f"/orders/{order_id}/payments", json={"channel": "card"}, headers=alice)
+    assert paying.status_code == 200, paying.text
+    waiting = paying.json()
+    intent_id = waiting["gateway_reference"]
+    assert (waiting["status"], waiting["order_state"]) == ("requires_action", "pending_payment")
+    assert waiting["amount"] == {"amount": DEPOSIT, "currency": "CNY"}
+    assert waiting["next_action"]["kind"] == CLIENT_SECRET_ACTION
+    client_secret = waiting["next_action"]["data"]["client_secret"]
+    assert client_secret == wire.get(f"/v1/payment_intents/{intent_id}")["client_secret"]
+    [created] = _asked_of_stripe(wire, "POST", "/v1/payment_intents")
+    assert (created["amount"], created["currency"], created["capture_method"]) == (
+        str(DEPOSIT),
+        "cny",
+        "automatic",
+    )
+    assert created["metadata[purpose]"] == "deposit"
+
+    assert stripe_site.confirm(intent_id)["status"] == "succeeded"
+    assert api.get(f"/orders/{order_id}", headers=alice).json()["state"] == "pending_payment"
+    intent = wire.get(f"/v1/payment_intents/{intent_id}")
+    succeeded = platform.notify(event_body("payment_intent.succeeded", intent))
+    assert (succeeded.status_code, succeeded.text) == (200, "")  # what Stripe expects
+    assert api.get(f"/orders/{order_id}", headers=alice).json()["state"] == "pending_acceptance"
+    money = api.get(f"/orders/{order_id}/money", headers=alice).json()
+    assert [(p["key"], p["provider"], p["status"], p["amount"]["amount"]) for p in
+            money["payments"]] == [(waiting["idempotency_key"], "stripe", "captured", DEPOSIT)]  # fmt: skip
+    forged = event_body("payment_intent.succeeded", intent)
+    refused = api.post(
+        "/payments/webhook/stripe",
+        content=forged,
+        headers={"Stripe-Signature": sign(forged, "whsec_" + secrets.token_hex(16))},
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_webhook")
+
+    # 2. Alice cancels three hours before the start: 30 % of the deposit is kept.
+    clock.set(pendulum.datetime(2026, 3, 2, 15, 0, tz=ZONE))
+    preview = api.get(f"/orders/{order_id}/cancellation", headers=alice).json()
+    assert (preview["cause"], preview["fee"]["amount"], preview["refund"]["amount"]) == (
+        "customer",
+        FEE,
+        REFUND,
+    )
+    cancelled = api.post(
+        f"/orders/{order_id}/cancellation", json={"reason": "plans changed"}, headers=alice
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["quote"]["fee"] == {"amount": FEE, "currency": "CNY"}
+    [asked] = _asked_of_stripe(wire, "POST", "/v1/refunds")
+    assert (asked["payment_intent"], asked["amount"]) == (intent_id, str(REFUND))
+    refund_key = asked["metadata[booking_refund_key]"]
+    [refund] = [r for r in wire.get("/v1/refunds")["data"] if r["payment_intent"] == intent_id]
+    assert (refund["amount"], refund["status"]) == (REFUND, "succeeded")
+
+    # localstripe refunds at once, so Stripe's answer already said so; its notification
+    # (a card refund that succeeds at once is announced by refund.created) changes nothing
+    # more, and is answered as Stripe expects.
+    noticed = platform.notify(event_body("refund.created", wire.get(f"/v1/refunds/{refund['id']}")))
+    assert (noticed.status_code, noticed.text) == (200, "")
+    money = api.get(f"/orders/{order_id}/money", headers=alice).json()
+    assert [(r["key"], r["status"], r["amount"]["amount"]) for r in money["refunds"]] == [
+        (refund_key, "succeeded", REFUND)
+    ]
+    kept = sum(p["amount"]["amount"] for p in money["payments"] if p["status"] == "captured")
+    kept -= sum(r["amount"]["amount"] for r in money["refunds"] if r["status"] == "succeeded")
+    assert kept == FEE
+    lifecycle = api.get(f"/orders/{order_id}/lifecycle", headers=alice).json()
+    assert lifecycle["refunded"] == {"amount": REFUND, "currency": "CNY"}
+    charge = wire.get(f"/v1/payment_intents/{intent_id}")["latest_charge"]
+    assert charge["amount"] - charge["amount_refunded"] == FEE  # what Stripe keeps, too
+
+    # 3. Finance checks Stripe's statement of Monday (over, by the real time).
+    check = api.post(f"/statement-checks/stripe/{MONDAY}", headers=finance)
+    assert check.status_code == 200, check.text
+    assert (check.json()["entries"], check.json()["balanced"], check.json()["differences"]) == (
+        2,
+        True,
+        [],
+    )
+
+    # At 16:00 someone refunds another 10.00 in Stripe's Dashboard. Stripe notifies the
+    # platform, which acknowledges a refund that is not its own and applies nothing.
+    clock.set(pendulum.datetime(2026, 3, 2, 16, 0, tz=ZONE))
+    dashboard = stripe_site.dashboard_refund(intent_id, 1000)
+    ignored = platform.notify(event_body("refund.created", dashboard))
+    assert (ignored.status_code, ignored.text) == (200, "")
+    assert len(api.get(f"/orders/{order_id}/money", headers=alice).json()["refunds"]) == 1
+
+    again = api.post(f"/statement-checks/stripe/{MONDAY}", headers=finance).json()
+    assert (again["entries"], again["balanced"]) == (3, False)
+    assert [
+        (d["kind"], d["entry"], d["key"], d["ours"], d["theirs"], d["reference"])
+        for d in again["differences"]
+    ] == [
+        (
+            "missing_ours",
+            "refund",
+            dashboard["id"],
+            None,
+            {"amount": 1000, "currency": "CNY"},
+            dashboard["id"],
+        )
+    ]
+    kept_check = api.get(f"/statement-checks/stripe/{MONDAY}", headers=finance).json()
+    assert len(kept_check["differences"]) == 1
