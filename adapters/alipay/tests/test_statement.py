@@ -54,8 +54,9 @@ def at_(when: DateTime) -> Callable[[], datetime]:
 
 def _paid(gateway: AlipayGateway, fake: FakeAlipay, key: str, fen: int) -> str:
     """A QR payment of ``fen`` made and paid at the fake's clock; its trade_no."""
+    order_id = key.partition(":")[0]
     result = gateway.create_payment(
-        PaymentRequest(key, key.split(":")[0], Money(fen, "CNY"), PaymentPurpose.FULL)
+        PaymentRequest(key, order_id, Money(fen, "CNY"), PaymentPurpose.FULL)
     )
     assert result.next_action is not None
     fake.pay_via(result.next_action.data)
@@ -173,9 +174,7 @@ def world(config: AlipayConfig, fake: FakeAlipay) -> World:
     """An app paying through Alipay (H5), and an order placed on Monday 2 March, 08:00."""
     clock = FrozenClock(beijing(2, 8))
     fake.clock = clock.now
-    gateway = AlipayGateway(
-        attrs.evolve(config, default_channel=PaymentChannel.H5), now=clock.now
-    )
+    gateway = AlipayGateway(attrs.evolve(config, default_channel=PaymentChannel.H5), now=clock.now)
     app = build(
         uow=InMemoryStore().unit_of_work,
         payments=gateway,
@@ -207,7 +206,8 @@ def _pay_and_refund_part(world: World) -> str:
     """Pay the order in the mobile browser, be told by Alipay, refund 50.00 an hour later;
     the out_trade_no."""
     result = world.app.payments.pay(world.order_id, CUSTOMER, channel=PaymentChannel.H5)
-    assert result.next_action is not None and result.next_action.kind == "redirect"
+    assert result.next_action is not None
+    assert result.next_action.kind == "redirect"
     out_trade_no = world.fake.pay_via(result.next_action.data)
     headers, body = world.fake.notification(out_trade_no)
     ack = world.app.payments.handle_webhook(headers, body, provider="alipay")

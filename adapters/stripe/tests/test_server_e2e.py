@@ -8,18 +8,19 @@ cancels three hours before the start: the policy keeps 30 % of the deposit and S
 asked for the rest. Finance then checks Stripe's statement of that Monday — balanced, until
 someone refunds a little more in Stripe's Dashboard.
 
-Stripe is localstripe (a separate process, see conftest) for everything but one call:
-localstripe keeps a ledger (a balance transaction per charge and per refund) but lists it
-only at the legacy ``/v1/balance/history``, without ``created`` filters or ``expand``, and
-stamps it with the wall clock. :class:`StripeOnTheTestsClock` serves that same ledger
-where the adapter reads it (``GET /v1/balance_transactions``), each transaction timed by
-the test's clock when it was made, so the orders run on a past day (Monday 2 March 2026)
-whose statement is complete by the real time the adapter checks, and nothing in
-``booking_core_stripe`` needs another notion of "now".
+Stripe is localstripe (a separate process, see conftest) for everything but one detail:
+localstripe lists its balance transactions (one per charge, one per refund) at
+``/v1/balance_transactions`` and expands their sources, but refuses the ``created`` filter
+the adapter reads a day with, and stamps them with the wall clock.
+:class:`StripeOnTheTestsClock` stands in front of it and times each transaction by the
+test's clock when the call that made it went through, so the orders run on a past day
+(Monday 2 March 2026) whose statement is complete by the real time the adapter checks, and
+nothing in ``booking_core_stripe`` needs another notion of "now".
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Iterator
@@ -67,9 +68,8 @@ REFUND = DEPOSIT - FEE  # 4876
 
 class StripeOnTheTestsClock:
     """Stripe for the gateway: every call forwarded to localstripe (through the session's
-    wire, which records it), and localstripe's balance transactions served at
-    ``/v1/balance_transactions``, each timed by ``clock`` when the call that made it went
-    through."""
+    wire, which records it), localstripe's balance transactions timed by ``clock`` when the
+    call that made them went through, and listed by that time."""
 
     def __init__(self, wire: StripeWire, server: HTTPServer, clock: FrozenClock) -> None:
         self.url = server.url_for("/").rstrip("/")
@@ -103,24 +103,25 @@ class StripeOnTheTestsClock:
         return Response(reply.content, reply.status_code, content_type="application/json")
 
     def _time_new_transactions(self) -> None:
-        page = self._ledger.get("/v1/balance/history", params={"limit": 100}).json()
+        listed = self._ledger.get("/v1/balance_transactions", params={"limit": 100}).json()
         now = int(self._clock.now().timestamp())
-        for txn in page["data"]:
+        for txn in listed["data"]:
             self._made_at.setdefault(txn["id"], now)
 
     def _balance_transactions(self, request: Request) -> Response:
         gte, lt = int(request.args["created[gte]"]), int(request.args["created[lt]"])
-        assert request.args.getlist("expand[]") == ["data.source"]
-        shown = []
-        for txn_id, made_at in sorted(self._made_at.items(), key=lambda t: -t[1]):
-            if gte <= made_at < lt:
-                txn = self._ledger.get(f"/v1/balance/history/{txn_id}").json()
-                kind = "charges" if txn["source"].startswith("ch_") else "refunds"
-                source = self._ledger.get(f"/v1/{kind}/{txn['source']}").json()
-                shown.append(txn | {"created": made_at, "source": source})
-        listed = {"object": "list", "url": request.path, "has_more": False, "data": shown}
-        return Response(httpx.Response(200, json=listed).content, 200,
-                        content_type="application/json")  # fmt: skip
+        expand = [v for k, v in request.args.items(multi=True) if k.startswith("expand[")]
+        assert expand == ["data.source"], expand
+        # The rest of the query as the adapter sent it; the day is chosen here.
+        rest: list[tuple[str, str | int | float | bool | None]] = [
+            (k, v) for k, v in request.args.items(multi=True) if not k.startswith("created")
+        ]
+        listed = self._ledger.get("/v1/balance_transactions", params=rest).json()
+        retimed = [txn | {"created": self._made_at[txn["id"]]} for txn in listed["data"]]
+        listed["data"] = sorted(
+            (txn for txn in retimed if gte <= txn["created"] < lt), key=lambda t: -t["created"]
+        )
+        return Response(json.dumps(listed), 200, content_type="application/json")
 
     # -- what the customer's browser and the Dashboard do at Stripe -------------------------
 
@@ -159,11 +160,24 @@ def stripe_site(
 
 
 @pytest.fixture
-def stripe_gateway(wire: StripeWire, stripe_site: StripeOnTheTestsClock) -> Iterator[StripeGateway]:
+def webhook_secret() -> str:
+    """The signing secret of the platform's endpoint at Stripe."""
+    return "whsec_" + secrets.token_hex(16)
+
+
+@pytest.fixture
+def stripe_gateway(
+    wire: StripeWire, stripe_site: StripeOnTheTestsClock, webhook_secret: str
+) -> Iterator[StripeGateway]:
     # Deposits are charged at once: a cancellation fee is what a partial refund keeps.
-    gateway = StripeGateway(
-        make_config(wire, CapturePolicy.AUTOMATIC, api_base=stripe_site.url, statement_zone=ZONE)
+    config = make_config(
+        wire,
+        CapturePolicy.AUTOMATIC,
+        api_base=stripe_site.url,
+        webhook_secret=webhook_secret,
+        statement_zone=ZONE,
     )
+    gateway = StripeGateway(config)
     yield gateway
     gateway.close()
 
@@ -171,7 +185,7 @@ def stripe_gateway(wire: StripeWire, stripe_site: StripeOnTheTestsClock) -> Iter
 class Platform:
     """The reference server over HTTP, with the demo catalog, and who calls it."""
 
-    def __init__(self, gateway: StripeGateway, clock: FrozenClock) -> None:
+    def __init__(self, gateway: StripeGateway, clock: FrozenClock, webhook_secret: str) -> None:
         wechatpay = ScriptedPaymentGateway(name="wechatpay", clock=clock)
         booking_app = build(
             uow=InMemoryStore().unit_of_work,
@@ -181,22 +195,37 @@ class Platform:
             order_policy=POLICY,
         )
         demo = seed_demo_data(booking_app)
-        self.api = TestClient(create_app(booking_app))
+        app = create_app(booking_app)
+        self.api = TestClient(app)
         self.tuina = demo.services["中式推拿 Chinese tuina"].id  # 60 min, 199.00 CNY
         self.li = demo.technicians["李伟 Li Wei"].id
-        self.alice = headers_for(self.api.app, Actor.customer("cus-alice"))
-        self.finance = headers_for(self.api.app, Actor.platform("fin-1", StaffRole.FINANCE))
-        self.webhook_secret = gateway._config.webhook_secret  # the secret the test generated
+        self.alice = headers_for(app, Actor.customer("cus-alice"))
+        self.finance = headers_for(app, Actor.platform("fin-1", StaffRole.FINANCE))
+        self.webhook_secret = webhook_secret
 
-    def notify(self, body: bytes) -> httpx.Response:
-        """Stripe posts an event, signed with the endpoint's secret, to its notify URL."""
+    def place_deposit_order(self) -> str:
+        """Alice books Li Wei's tuina at 18:00 on Monday, paying a deposit up front."""
+        slot = {"technician_id": self.li, "service_id": self.tuina, "start": SLOT_START}
+        placed = self.api.post(
+            "/orders", json=slot | {"payment_mode": "deposit"}, headers=self.alice
+        )
+        assert placed.status_code == 201, placed.text
+        order_id: str = placed.json()["id"]
+        return order_id
+
+    def notify(self, body: bytes) -> tuple[int, str]:
+        """Stripe posts an event, signed with the endpoint's secret, to its notify URL;
+        the status and body of the answer."""
         headers = {"Stripe-Signature": sign(body, self.webhook_secret)}
-        return self.api.post("/payments/webhook/stripe", content=body, headers=headers)
+        answer = self.api.post("/payments/webhook/stripe", content=body, headers=headers)
+        return answer.status_code, answer.text
 
 
 @pytest.fixture
-def platform(stripe_gateway: StripeGateway, clock: FrozenClock) -> Iterator[Platform]:
-    platform = Platform(stripe_gateway, clock)
+def platform(
+    stripe_gateway: StripeGateway, clock: FrozenClock, webhook_secret: str
+) -> Iterator[Platform]:
+    platform = Platform(stripe_gateway, clock, webhook_secret)
     with platform.api:
         yield platform
 
@@ -211,18 +240,23 @@ def test_a_deposit_paid_by_card_cancelled_late_and_checked_against_stripes_state
     stripe_site: StripeOnTheTestsClock,
     clock: FrozenClock,
 ) -> None:
-    api, alice, finance = platform.api, platform.alice, platform.finance
+    order_id, intent_id = _pay_a_deposit_by_card(platform, wire, stripe_site)
+    _cancel_three_hours_before(platform, wire, clock, order_id, intent_id)
+    _check_mondays_statement(platform, stripe_site, clock, order_id, intent_id)
 
-    # 1. A deposit order paid by card: Stripe's client secret, Alice confirms, the webhook.
-    slot = {"technician_id": platform.li, "service_id": platform.tuina, "start": SLOT_START}
-    placed = api.post("/orders", json=slot | {"payment_mode": "deposit"}, headers=alice)
-    assert placed.status_code == 201, placed.text
-    order_id = placed.json()["id"]
+
+def _pay_a_deposit_by_card(
+    platform: Platform, wire: StripeWire, stripe_site: StripeOnTheTestsClock
+) -> tuple[str, str]:
+    """1. The server hands Alice Stripe's client secret, she confirms at Stripe, and
+    Stripe's signed notification moves the order on. Returns the order and the intent."""
+    api, alice = platform.api, platform.alice
+    order_id = platform.place_deposit_order()
 
     paying = api.post(f"/orders/{order_id}/payments", json={"channel": "card"}, headers=alice)
     assert paying.status_code == 200, paying.text
     waiting = paying.json()
-    intent_id = waiting["gateway_reference"]
+    intent_id: str = waiting["gateway_reference"]
     assert (waiting["status"], waiting["order_state"]) == ("requires_action", "pending_payment")
     assert waiting["amount"] == {"amount": DEPOSIT, "currency": "CNY"}
     assert waiting["next_action"]["kind"] == CLIENT_SECRET_ACTION
@@ -239,12 +273,6 @@ def test_a_deposit_paid_by_card_cancelled_late_and_checked_against_stripes_state
     assert stripe_site.confirm(intent_id)["status"] == "succeeded"
     assert api.get(f"/orders/{order_id}", headers=alice).json()["state"] == "pending_payment"
     intent = wire.get(f"/v1/payment_intents/{intent_id}")
-    succeeded = platform.notify(event_body("payment_intent.succeeded", intent))
-    assert (succeeded.status_code, succeeded.text) == (200, "")  # what Stripe expects
-    assert api.get(f"/orders/{order_id}", headers=alice).json()["state"] == "pending_acceptance"
-    money = api.get(f"/orders/{order_id}/money", headers=alice).json()
-    assert [(p["key"], p["provider"], p["status"], p["amount"]["amount"]) for p in
-            money["payments"]] == [(waiting["idempotency_key"], "stripe", "captured", DEPOSIT)]  # fmt: skip
     forged = event_body("payment_intent.succeeded", intent)
     refused = api.post(
         "/payments/webhook/stripe",
@@ -252,8 +280,23 @@ def test_a_deposit_paid_by_card_cancelled_late_and_checked_against_stripes_state
         headers={"Stripe-Signature": sign(forged, "whsec_" + secrets.token_hex(16))},
     )
     assert (refused.status_code, refused.json()["code"]) == (422, "invalid_webhook")
+    succeeded = platform.notify(event_body("payment_intent.succeeded", intent))
+    assert succeeded == (200, "")  # what Stripe expects
+    assert api.get(f"/orders/{order_id}", headers=alice).json()["state"] == "pending_acceptance"
+    money = api.get(f"/orders/{order_id}/money", headers=alice).json()
+    assert [(p["key"], p["provider"], p["status"], p["amount"]["amount"])
+            for p in money["payments"]] == [
+        (waiting["idempotency_key"], "stripe", "captured", DEPOSIT)
+    ]  # fmt: skip
+    return order_id, intent_id
 
-    # 2. Alice cancels three hours before the start: 30 % of the deposit is kept.
+
+def _cancel_three_hours_before(
+    platform: Platform, wire: StripeWire, clock: FrozenClock, order_id: str, intent_id: str
+) -> None:
+    """2. Alice cancels at 15:00: the policy keeps 30 % of the deposit, Stripe refunds the
+    rest."""
+    api, alice = platform.api, platform.alice
     clock.set(pendulum.datetime(2026, 3, 2, 15, 0, tz=ZONE))
     preview = api.get(f"/orders/{order_id}/cancellation", headers=alice).json()
     assert (preview["cause"], preview["fee"]["amount"], preview["refund"]["amount"]) == (
@@ -266,17 +309,17 @@ def test_a_deposit_paid_by_card_cancelled_late_and_checked_against_stripes_state
     )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["quote"]["fee"] == {"amount": FEE, "currency": "CNY"}
+    assert cancelled.json()["refund_statuses"] == ["succeeded"]
     [asked] = _asked_of_stripe(wire, "POST", "/v1/refunds")
     assert (asked["payment_intent"], asked["amount"]) == (intent_id, str(REFUND))
     refund_key = asked["metadata[booking_refund_key]"]
-    [refund] = [r for r in wire.get("/v1/refunds")["data"] if r["payment_intent"] == intent_id]
+    [refund] = wire.get("/v1/refunds")["data"]
     assert (refund["amount"], refund["status"]) == (REFUND, "succeeded")
 
-    # localstripe refunds at once, so Stripe's answer already said so; its notification
-    # (a card refund that succeeds at once is announced by refund.created) changes nothing
-    # more, and is answered as Stripe expects.
-    noticed = platform.notify(event_body("refund.created", wire.get(f"/v1/refunds/{refund['id']}")))
-    assert (noticed.status_code, noticed.text) == (200, "")
+    # localstripe refunds at once, so Stripe's answer said so already; its notification
+    # (a refund that succeeds at once is announced by refund.created) is answered as Stripe
+    # expects and applies nothing twice.
+    assert platform.notify(event_body("refund.created", refund)) == (200, "")
     money = api.get(f"/orders/{order_id}/money", headers=alice).json()
     assert [(r["key"], r["status"], r["amount"]["amount"]) for r in money["refunds"]] == [
         (refund_key, "succeeded", REFUND)
@@ -285,11 +328,24 @@ def test_a_deposit_paid_by_card_cancelled_late_and_checked_against_stripes_state
     kept -= sum(r["amount"]["amount"] for r in money["refunds"] if r["status"] == "succeeded")
     assert kept == FEE
     lifecycle = api.get(f"/orders/{order_id}/lifecycle", headers=alice).json()
-    assert lifecycle["refunded"] == {"amount": REFUND, "currency": "CNY"}
+    assert (lifecycle["order"]["state"], lifecycle["refunded"]["amount"]) == (
+        "partially_refunded",
+        REFUND,
+    )
     charge = wire.get(f"/v1/payment_intents/{intent_id}")["latest_charge"]
     assert charge["amount"] - charge["amount_refunded"] == FEE  # what Stripe keeps, too
 
-    # 3. Finance checks Stripe's statement of Monday (over, by the real time).
+
+def _check_mondays_statement(
+    platform: Platform,
+    stripe_site: StripeOnTheTestsClock,
+    clock: FrozenClock,
+    order_id: str,
+    intent_id: str,
+) -> None:
+    """3. Finance checks Stripe's statement of Monday (over, by the real time): balanced;
+    then someone refunds 10.00 more in the Dashboard, and the check reports just that."""
+    api, finance = platform.api, platform.finance
     check = api.post(f"/statement-checks/stripe/{MONDAY}", headers=finance)
     assert check.status_code == 200, check.text
     assert (check.json()["entries"], check.json()["balanced"], check.json()["differences"]) == (
@@ -298,13 +354,12 @@ def test_a_deposit_paid_by_card_cancelled_late_and_checked_against_stripes_state
         [],
     )
 
-    # At 16:00 someone refunds another 10.00 in Stripe's Dashboard. Stripe notifies the
-    # platform, which acknowledges a refund that is not its own and applies nothing.
+    # Stripe notifies the platform of the Dashboard's refund too; not one of its own, it
+    # is acknowledged and nothing is applied.
     clock.set(pendulum.datetime(2026, 3, 2, 16, 0, tz=ZONE))
     dashboard = stripe_site.dashboard_refund(intent_id, 1000)
-    ignored = platform.notify(event_body("refund.created", dashboard))
-    assert (ignored.status_code, ignored.text) == (200, "")
-    assert len(api.get(f"/orders/{order_id}/money", headers=alice).json()["refunds"]) == 1
+    assert platform.notify(event_body("refund.created", dashboard)) == (200, "")
+    assert len(api.get(f"/orders/{order_id}/money", headers=platform.alice).json()["refunds"]) == 1
 
     again = api.post(f"/statement-checks/stripe/{MONDAY}", headers=finance).json()
     assert (again["entries"], again["balanced"]) == (3, False)
@@ -321,5 +376,42 @@ def test_a_deposit_paid_by_card_cancelled_late_and_checked_against_stripes_state
             dashboard["id"],
         )
     ]
-    kept_check = api.get(f"/statement-checks/stripe/{MONDAY}", headers=finance).json()
-    assert len(kept_check["differences"]) == 1
+    kept = api.get(f"/statement-checks/stripe/{MONDAY}", headers=finance).json()
+    assert kept["differences"] == again["differences"]
+
+
+def test_a_refund_whose_answer_was_lost_is_settled_by_stripes_notification(
+    platform: Platform,
+    wire: StripeWire,
+    stripe_site: StripeOnTheTestsClock,
+    clock: FrozenClock,
+) -> None:
+    api, alice = platform.api, platform.alice
+    order_id, _ = _pay_a_deposit_by_card(platform, wire, stripe_site)
+
+    clock.set(pendulum.datetime(2026, 3, 2, 15, 0, tz=ZONE))
+    with wire.lost_reply():  # Stripe makes the refund, but its answer is a 500
+        cancelled = api.post(f"/orders/{order_id}/cancellation", json={}, headers=alice)
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["order"]["state"], cancelled.json()["refund_statuses"]) == (
+        "refunding",
+        ["unknown"],
+    )
+    [refund] = wire.get("/v1/refunds")["data"]
+    assert (refund["amount"], refund["status"]) == (REFUND, "succeeded")
+    waiting = api.get(f"/orders/{order_id}/money", headers=alice).json()["refunds"]
+    assert [(r["status"], r["amount"]["amount"]) for r in waiting] == [("unknown", REFUND)]
+
+    # Only Stripe's notification tells the platform; a redelivery of it changes nothing.
+    body = event_body("refund.created", refund)
+    assert [platform.notify(body) for _ in range(2)] == [(200, "")] * 2
+    money = api.get(f"/orders/{order_id}/money", headers=alice).json()
+    assert [(r["status"], r["amount"]["amount"]) for r in money["refunds"]] == [
+        ("succeeded", REFUND)
+    ]
+    lifecycle = api.get(f"/orders/{order_id}/lifecycle", headers=alice).json()
+    assert (lifecycle["order"]["state"], lifecycle["refunded"]["amount"]) == (
+        "partially_refunded",
+        REFUND,
+    )
+    assert len(_asked_of_stripe(wire, "POST", "/v1/refunds")) == 1

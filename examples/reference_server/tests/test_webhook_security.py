@@ -122,7 +122,7 @@ def test_two_demo_starts_use_different_random_secrets_and_log_none(
 
     # when each one's gateway signs the same body
     body = b'{"id": "evt_1"}'
-    gateways = [s.state.booking_app.payments._gateway for s in servers]
+    gateways = [s.state.booking_app.payments.routing.default for s in servers]
     signatures = {g.sign(body) for g in gateways}
 
     # then the secrets differ, neither is the public default, and the log says demo mode

@@ -157,6 +157,11 @@ class PaymentService:
         self._policy = policy
 
     @property
+    def routing(self) -> PaymentRouting:
+        """The payment providers and the channel each serves."""
+        return self._routing
+
+    @property
     def providers(self) -> tuple[str, ...]:
         """The names of the payment providers configured (the default first)."""
         return tuple(g.name for g in self._routing.gateways)

@@ -124,8 +124,11 @@ class AlipayClient:
             if code == UNAVAILABLE:
                 raise NoAnswer("Alipay is unavailable (20000).") from exc
             raise GatewayRefused(code, str(exc)) from exc
+        except urllib.error.HTTPError as exc:  # a 5xx
+            exc.close()  # it holds the answer's socket
+            raise NoAnswer(f"No answer from Alipay (HTTP {exc.code}).") from exc
         except (OSError, http.client.HTTPException, ValueError) as exc:
-            # URLError, HTTPError (5xx), TimeoutError, ConnectionError; JSON that is not.
+            # URLError, TimeoutError, ConnectionError; JSON that is not.
             raise NoAnswer(f"No answer from Alipay ({type(exc).__name__}).") from exc
         if not isinstance(reply, dict):
             raise NoAnswer("Alipay's reply is not an object.")

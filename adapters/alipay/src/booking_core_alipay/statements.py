@@ -110,7 +110,7 @@ def _column(name: str) -> str:
 
 
 def _entry(row: Sequence[str], columns: Mapping[str, int], number: int) -> StatementEntry | None:
-    if len(row) < len(columns):
+    if len(row) <= max(columns[name] for name in _REQUIRED):
         raise _unreadable(f"has a short row (line {number} of its table)")
 
     def cell(name: str) -> str:
