@@ -9,7 +9,7 @@ import pendulum
 import pytest
 
 from booking_core import Money
-from booking_core.errors import PaymentError, PermissionDenied
+from booking_core.errors import DateOutOfRange, PaymentError, PermissionDenied
 from booking_core.orders import Actor, Difference, DifferenceKind, EntryKind, StatementEntry
 from booking_core.ports.payments import PaymentChannel
 from booking_core.staff import StaffRole
@@ -75,6 +75,7 @@ def test_money_moved_just_before_midnight_is_checked_on_the_next_day(world: Orde
         StatementEntry(EntryKind.PAYMENT, f"{order_id}:ful:1", Money(19900, "CNY"), at(3, 0, 2))
     )
 
+    world.clock.set(pendulum.datetime(2026, 3, 4, 10, tz="Asia/Shanghai"))
     monday = world.app.statements.run_check("fake", MONDAY)
     tuesday = world.app.statements.run_check("fake", MONDAY.add(days=1))
 
@@ -87,6 +88,7 @@ def test_a_payment_missing_from_both_days_is_reported_on_the_second(world: Order
     world.clock.set(pendulum.datetime(2026, 3, 2, 23, 55, tz="Asia/Shanghai"))
     world.app.payments.pay(order_id, CUSTOMER)
     world.gateway.hide_from_statement(f"{order_id}:ful:1")
+    world.clock.set(pendulum.datetime(2026, 3, 4, 10, tz="Asia/Shanghai"))
 
     monday = world.app.statements.run_check("fake", MONDAY)
     tuesday = world.app.statements.run_check("fake", MONDAY.add(days=1))
@@ -145,3 +147,12 @@ def test_the_daily_job_checks_yesterday_and_schedules_tomorrow(world: OrderWorld
         assert uow.jobs.get("check_statement:fake:2026-03-03").due_at == pendulum.datetime(
             2026, 3, 4, 10, tz="Asia/Shanghai"
         )
+
+
+@pytest.mark.parametrize("day", [pendulum.date(2026, 3, 3), pendulum.date(1999, 12, 31)])
+def test_a_day_after_today_or_before_2000_is_refused(world: OrderWorld, day: pendulum.Date) -> None:
+    with pytest.raises(DateOutOfRange) as refused:
+        world.app.statements.check("fake", day, FINANCE)
+
+    assert refused.value.details == {"field": "day"}
+    assert world.app.statements.checks(FINANCE) == []

@@ -8,7 +8,7 @@ import attrs
 import pendulum
 from pendulum import Date, DateTime, Duration
 
-from booking_core.errors import NotFound, PaymentError
+from booking_core.errors import DateOutOfRange, NotFound, PaymentError
 from booking_core.orders import Actor
 from booking_core.orders.statements import (
     Applied,
@@ -27,6 +27,9 @@ from booking_core.services.jobs import JobKind
 from booking_core.staff import Permission
 
 __all__ = ["StatementPolicy", "StatementService"]
+
+#: The first day a statement may be checked for (earlier ones are typing mistakes).
+_FIRST_DAY = pendulum.date(2000, 1, 1)
 
 
 @attrs.frozen
@@ -70,6 +73,7 @@ class StatementService:
 
         Raises:
             PermissionDenied: the actor may not read the books.
+            DateOutOfRange: ``day`` is after today (the provider's), or before 2000.
             PaymentError: no such provider, it has no statements, or it could not give this
                 one (not ready yet, unreachable); nothing is stored.
         """
@@ -77,8 +81,19 @@ class StatementService:
         return self.run_check(provider, day)
 
     def run_check(self, provider: str, day: Date) -> StatementCheck:
-        """:meth:`check` for the scheduled job (no actor)."""
+        """:meth:`check` for the scheduled job (no actor).
+
+        Raises:
+            DateOutOfRange: ``day`` is after today in the provider's zone, or before 2000.
+        """
         source = self._source(provider)
+        today = self._clock.now().in_timezone(source.statement_zone).date()
+        if not _FIRST_DAY <= day <= today:
+            raise DateOutOfRange(
+                f"A statement can be checked for a day from {_FIRST_DAY.isoformat()} to today "
+                f"({today.isoformat()} for {provider}); not {day.isoformat()}.",
+                details={"field": "day"},
+            )
         entries = source.statement(day)
         start = pendulum.datetime(day.year, day.month, day.day, tz=source.statement_zone)
         end = start.add(days=1)
