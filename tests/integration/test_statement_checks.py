@@ -156,3 +156,23 @@ def test_a_day_after_today_or_before_2000_is_refused(world: OrderWorld, day: pen
 
     assert refused.value.details == {"field": "day"}
     assert world.app.statements.checks(FINANCE) == []
+
+
+class _NeverReady(ScriptedPaymentGateway):
+    def statement(self, day: pendulum.Date) -> list[StatementEntry]:
+        raise PaymentError("not ready", details={"reason": "statement_not_ready"})
+
+
+def test_a_statement_never_ready_is_retried_for_two_days_then_given_up() -> None:
+    world = order_world(gateway=_NeverReady())
+    world.app.statements.start_jobs()  # Sunday's check, due Monday 10:00
+    world.clock.set(pendulum.datetime(2026, 3, 2, 10, tz="Asia/Shanghai"))
+    first = world.app.worker("w").run_due()
+    world.clock.set(pendulum.datetime(2026, 3, 4, 10, 30, tz="Asia/Shanghai"))
+    late = world.app.worker("w").run_due()
+
+    sunday = "check_statement:fake:2026-03-01"
+    assert [(r.job_id, r.outcome) for r in first if r.job_id == sunday] == [(sunday, "again")]
+    assert [(r.job_id, r.outcome) for r in late if r.job_id == sunday] == [(sunday, "failed")]
+    with world.uow() as uow:  # the next days were not held up
+        assert uow.jobs.get("check_statement:fake:2026-03-02").status.value in ("pending", "done")

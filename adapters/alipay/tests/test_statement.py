@@ -3,6 +3,8 @@ our keys, and matched by the core's statement check."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -34,6 +36,7 @@ from booking_core.testing.clock import FrozenClock
 from booking_core.testing.ids import SequentialIds
 from booking_core.testing.memory import InMemoryStore
 from booking_core_alipay import AlipayConfig, AlipayGateway, encode_key
+from booking_core_alipay.statements import read_trade_bill
 
 from .fakes.alipay import BillRow, FakeAlipay
 
@@ -110,6 +113,33 @@ def test_the_gateway_is_a_statement_source_of_beijing_days(gateway: AlipayGatewa
 
 def test_a_day_without_money_has_an_empty_bill(gateway: AlipayGateway) -> None:
     assert gateway.statement(DAY) == []
+
+
+def test_a_bill_with_a_row_that_cannot_be_read_is_not_read_at_all(
+    gateway: AlipayGateway, fake: FakeAlipay
+) -> None:
+    fake.plant_bill_row(
+        "2026-03-02",
+        BillRow("2026030222001455550000000008", "SHOP-8", "交易", "2026-03-02 10:00:00",
+                "2026-03-02 10:00:09", "1.001"),
+    )  # fmt: skip
+
+    with pytest.raises(PaymentError) as caught:
+        gateway.statement(DAY)
+
+    assert caught.value.details["reason"] == "statement_unreadable"
+
+
+def test_a_file_that_is_not_a_bill_is_unreadable(fake: FakeAlipay) -> None:
+    summary_only = io.BytesIO()
+    with zipfile.ZipFile(summary_only, "w") as bundle:
+        bundle.writestr("summary.csv", "#支付宝业务汇总查询\r\n门店编号,门店名称\r\n".encode("gbk"))
+
+    for archive in (b"<html>expired</html>", summary_only.getvalue()):
+        with pytest.raises(PaymentError) as caught:
+            read_trade_bill(archive)
+        assert caught.value.details["reason"] == "statement_unreadable"
+    assert read_trade_bill(fake.bill("2026-03-02")) == []
 
 
 # -- when there is no bill -------------------------------------------------------------------

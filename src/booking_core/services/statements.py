@@ -41,10 +41,13 @@ class StatementPolicy:
             fetched and checked — WeChat Pay's and Alipay's bills are ready by 10:00.
         tolerance: How long after we applied it the provider may list a movement on its
             next day's statement (our window is ``[start - tolerance, end - tolerance)``).
+        retry_for: How long the daily job asks again (hourly) for a statement that is not
+            ready, before it gives the day up to the dead letters.
     """
 
     check_at: int = 10
     tolerance: Duration = attrs.field(factory=lambda: pendulum.duration(minutes=15))
+    retry_for: Duration = attrs.field(factory=lambda: pendulum.duration(hours=48))
 
 
 class StatementService:
@@ -154,25 +157,33 @@ class StatementService:
             self._schedule(provider, at.in_timezone(zone).date().subtract(days=1))
 
     def run_statement_job(self, job: Job, now: DateTime) -> DateTime | None:
-        """Job handler (``check_statement``, subject ``<provider>:<day>``): check the day,
-        then schedule the next. A statement not ready yet is asked again in an hour."""
+        """Job handler (``check_statement``, subject ``<provider>:<day>``): schedule the next
+        day's check (it never waits for this one), then check this day. A statement not
+        ready yet is asked again every hour for ``policy.retry_for``; after that the error
+        is raised, and the job ends among the dead letters operations see."""
         provider, _, day_text = job.subject.rpartition(":")
         day = pendulum.Date.fromisoformat(day_text)
+        self._schedule(provider, day.add(days=1))
         try:
             self.run_check(provider, day)
         except PaymentError:
-            return now.add(hours=1)
-        self._schedule(provider, day.add(days=1))
+            if now < self._due(provider, day) + self._policy.retry_for:
+                return now.add(hours=1)
+            raise
         return None
 
     def _schedule(self, provider: str, day: Date) -> None:
-        zone = self._source(provider).statement_zone
-        due = pendulum.datetime(day.year, day.month, day.day, self._policy.check_at, tz=zone)
         subject = f"{provider}:{day.isoformat()}"
         kind = JobKind.CHECK_STATEMENT.value
         with self._uow() as uow:
-            uow.jobs.schedule(Job(f"{kind}:{subject}", kind, subject, due.add(days=1)))
+            uow.jobs.schedule(Job(f"{kind}:{subject}", kind, subject, self._due(provider, day)))
             uow.commit()
+
+    def _due(self, provider: str, day: Date) -> DateTime:
+        """When ``day``'s statement is first checked: the policy's hour the next day."""
+        zone = self._source(provider).statement_zone
+        due = pendulum.datetime(day.year, day.month, day.day, self._policy.check_at, tz=zone)
+        return due.add(days=1)
 
     def _source(self, provider: str) -> StatementSource:
         gateway = self._routing.named(provider)

@@ -474,6 +474,8 @@ class AlipayGateway:
         if reply.get("code") != SUCCESS:
             if reply.get("sub_code") in _BILL_NOT_EXIST:
                 raise _not_ready(bill_date, str(reply.get("sub_code")))
+            if _unknown(reply):  # 20000, a system error: ask again later
+                raise _unreachable(bill_date, NoAnswer(_failure(reply)))
             raise PaymentError(
                 f"Alipay did not give the trade bill of {bill_date} ({_failure(reply)}).",
                 details={"sub_code": str(reply.get("sub_code")), "day": bill_date},

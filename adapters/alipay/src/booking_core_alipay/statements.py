@@ -114,14 +114,15 @@ def _entry(row: Sequence[str], columns: Mapping[str, int], number: int) -> State
         raise _unreadable(f"has a short row (line {number} of its table)")
 
     def cell(name: str) -> str:
-        return row[columns[name]]
+        i = columns.get(name, len(row))
+        return row[i] if i < len(row) else ""
 
     kind = _KINDS.get(cell(_TYPE))
     if kind is None:
         return None
     trade_no, out_trade_no = cell(_TRADE_NO), cell(_OUT_TRADE_NO)
     amount = _amount(cell(_TOTAL), number)
-    when = cell(_FINISHED) or (cell(_CREATED) if _CREATED in columns else "")
+    when = cell(_FINISHED) or cell(_CREATED)
     try:
         at = pendulum.from_format(when, _TIME_FORMAT, tz=STATEMENT_ZONE)
     except ValueError as exc:
