@@ -83,6 +83,12 @@ class PaymentRouting:
         )
 
 
+def _wallets(
+    value: Mapping[WalletProvider, PayoutGateway],
+) -> Mapping[WalletProvider, PayoutGateway]:
+    return dict(value)
+
+
 @attrs.frozen
 class PayoutRouting:
     """A payout gateway that sends each payout to the provider of its destination: wallets
@@ -99,7 +105,7 @@ class PayoutRouting:
         cards: The provider paying bank cards; None: bank cards are refused.
     """
 
-    wallets: Mapping[WalletProvider, PayoutGateway] = attrs.field(factory=dict, converter=dict)
+    wallets: Mapping[WalletProvider, PayoutGateway] = attrs.field(factory=dict, converter=_wallets)
     cards: PayoutGateway | None = None
 
     def send(self, request: PayoutRequest) -> PayoutResult:

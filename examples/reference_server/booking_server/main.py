@@ -40,7 +40,7 @@ from booking_server.console_notifier import ConsoleNotifier
 from booking_server.demo_accounts import demo_accounts_text, ensure_demo_accounts
 from booking_server.demo_data import seed_if_empty
 from booking_server.notifying import address_book, channels_for
-from booking_server.providers import load_payment_routing
+from booking_server.providers import load_providers
 from booking_server.ratelimit import RateLimits
 from booking_server.settings import Settings, mask_url
 from booking_server.worker import EmbeddedWorker, worker_command
@@ -112,22 +112,24 @@ def open_storage(settings: Settings) -> Storage:
 def build_booking_app(
     storage: Storage, *, webhook_secret: bytes, settings: Settings | None = None
 ) -> BookingApp:
-    """The services over ``storage`` and the system clock; payments through the providers of
-    the ``settings``' payments file, or else the fake payment gateway, which verifies
-    webhooks with ``webhook_secret``; notifications in the inbox and on the channels
+    """The services over ``storage`` and the system clock; payments (and withdrawals)
+    through the providers of the ``settings``' payments file, or else the fake payment
+    gateway, which verifies webhooks with ``webhook_secret``; notifications in the inbox
+    and on the channels
     ``settings`` name (default: the console); orders placed without a technician
     dispatched as ``settings`` say (default: auto-assign)."""
     settings = settings if settings is not None else Settings()
     # Without a payments file the embedded default takes payments through the deterministic
     # fake gateway (DESIGN: "Running it").
-    payments: PaymentGateway | PaymentRouting = (
-        load_payment_routing(settings.payments_file)
-        if settings.payments_file is not None
-        else ScriptedPaymentGateway(secret=webhook_secret)
-    )
+    payments: PaymentGateway | PaymentRouting = ScriptedPaymentGateway(secret=webhook_secret)
+    payouts = None
+    if settings.payments_file is not None:
+        providers = load_providers(settings.payments_file)
+        payments, payouts = providers.payments, providers.payouts
     return build(
         uow=storage.unit_of_work,
         payments=payments,
+        payouts=payouts,
         channels=channels_for(settings),
         address_book=address_book(storage.unit_of_work),
         dispatch_policy=settings.dispatch_policy(),

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from booking_core.ports.payments import PaymentChannel
 from booking_server.main import build_booking_app, open_storage
-from booking_server.providers import PROVIDERS, load_payment_routing
+from booking_server.providers import PROVIDERS, load_payment_routing, load_providers
 from booking_server.settings import Settings
 
 STRIPE_KEY = "sk_test_" + "k" * 24
@@ -54,6 +54,10 @@ default = "wechatpay"
 mini_program = "wechatpay"
 h5 = "alipay"
 card = "stripe"
+
+[payouts]
+wechat = "wechatpay"
+alipay = "alipay"
 
 [wechatpay]
 mchid = "1900000109"
@@ -109,6 +113,7 @@ def test_the_server_takes_payments_through_the_files_providers(tmp_path: Path, k
     assert settings.payments_file == str(tmp_path / "payments.toml")
     assert app.payments.providers == ("wechatpay", "alipay", "stripe")
     assert app.statements.providers == ("wechatpay", "alipay", "stripe")
+    assert app.payouts.gateway is not None
 
 
 @pytest.mark.parametrize(
@@ -123,6 +128,36 @@ def test_unknown_sections_and_channels_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         load_payment_routing(_file(tmp_path, keys, extra))
+
+
+def test_withdrawals_go_to_the_wallets_provider(tmp_path: Path, keys: Path) -> None:
+    payouts = load_providers(_file(tmp_path, keys)).payouts
+
+    assert payouts is not None
+    assert {w.value: type(g).__name__ for w, g in payouts.wallets.items()} == {
+        "wechat": "WeChatPayTransfers",
+        "alipay": "AlipayTransfers",
+    }
+    assert payouts.cards is None
+
+
+@pytest.mark.parametrize(
+    ("payouts", "message"),
+    [
+        ('[payouts]\npaypal = "stripe"\n', "[payouts] names no wallet 'paypal'"),
+        ('[payouts]\nwechat = "stripe"\n', "[payouts] stripe pays no withdrawals"),
+    ],
+)
+def test_payouts_through_an_unknown_wallet_or_a_provider_without_transfers_are_refused(
+    tmp_path: Path, keys: Path, payouts: str, message: str
+) -> None:
+    path = _file(tmp_path, keys)
+    path.write_text(
+        path.read_text().replace('[payouts]\nwechat = "wechatpay"\nalipay = "alipay"\n', payouts)
+    )
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_providers(path)
 
 
 def test_a_route_to_a_provider_without_a_section_is_refused(tmp_path: Path, keys: Path) -> None:
@@ -174,6 +209,7 @@ def test_the_documented_file_names_only_fields_of_the_adapters_configs() -> None
     document = tomllib.loads(block)
 
     assert set(document.pop("routes")) <= {c.value for c in PaymentChannel}
+    assert set(document.pop("payouts").values()) <= {"wechatpay", "alipay"}
     assert document.pop("default") in document
     for name, section in document.items():
         kind = PROVIDERS[name]

@@ -150,6 +150,11 @@ class PayoutService:
         self._audit = audit
 
     @property
+    def gateway(self) -> PayoutGateway | None:
+        """The payout provider; None until one is configured (pay jobs wait, dead)."""
+        return self._gateway
+
+    @property
     def rules(self) -> WithdrawalRules:
         """The withdrawal rules in force."""
         return self._rules
