@@ -274,6 +274,14 @@ def _commissions_due(world: OrderWorld) -> Job:
     return _job(world, JobKind.SETTLE_COMMISSIONS, order_id)
 
 
+def _statement_day_over(world: OrderWorld) -> Job:
+    """An order paid on Monday; Monday's statement check, due Tuesday 10:00."""
+    world.paid_order()
+    world.clock.set(pendulum.datetime(2026, 3, 3, 10, tz=LOCAL_ZONE))
+    world.app.statements.start_jobs()
+    return _job(world, JobKind.CHECK_STATEMENT, "fake:2026-03-02")
+
+
 #: For each kind, the state its job is scheduled for, made in a world; the job, now due.
 SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.EXPIRE_UNPAID.value: _unpaid_order,
@@ -291,6 +299,7 @@ SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.BIRTHDAY_GIFTS.value: _birthday_today,
     JobKind.PAY_WITHDRAWAL.value: _withdrawal_approved,
     JobKind.SETTLE_COMMISSIONS.value: _commissions_due,
+    JobKind.CHECK_STATEMENT.value: _statement_day_over,
 }
 
 

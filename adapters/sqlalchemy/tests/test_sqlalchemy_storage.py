@@ -24,6 +24,7 @@ from booking_core.orders import Actor, Order, OrderContact, Review, Role
 from booking_core.orders.order import TransitionRecord
 from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
 from booking_core.orders.policy import PaymentMode
+from booking_core.orders.statements import StatementCheck
 from booking_core.orders.tracking import PositionReport
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.jobs import Job
@@ -321,10 +322,10 @@ STORED_FIELDS = {
     OutboxMessage: {"id", "name", "payload", "created_at", "attempts", "delivered_at",
                     "last_error", "state", "due_at"},
     PaymentAttempt: {"key", "order_id", "purpose", "amount", "status", "created_at",
-                     "updated_at", "gateway_reference", "failure_code"},
+                     "updated_at", "gateway_reference", "failure_code", "gateway"},
     RefundRecord: {"key", "order_id", "payment_key", "amount", "status", "reason",
-                   "requested_at", "updated_at"},
-    MoneyMovement: {"key", "order_id", "kind", "amount", "at", "source"},
+                   "requested_at", "updated_at", "gateway"},
+    MoneyMovement: {"key", "order_id", "kind", "amount", "at", "source", "gateway"},
     PositionReport: {"order_id", "technician_id", "point", "reported_at"},
     Job: {"id", "kind", "subject", "due_at", "status", "attempts", "locked_by", "locked_until",
           "last_error"},
@@ -343,8 +344,9 @@ STORED_FIELDS = {
     QuietHours: {"start", "end", "time_zone"},
     DispatchMetrics: {"technician_id", "offered", "accepted", "refused", "timed_out", "grabbed",
                       "assigned", "completed", "last_assigned_at"},
+    StatementCheck: {"provider", "day", "checked_at", "entries", "differences"},
     # Stored as converter documents, so new fields travel by themselves: WorkSchedule,
-    # TechnicianProfile, Complaint, DispatchState.
+    # TechnicianProfile, Complaint, DispatchState, a statement check's differences.
 }  # fmt: skip
 
 
