@@ -446,7 +446,7 @@ def _pending_withdrawals(
 
 
 def _statement_checks(booking_app: BookingApp, platform: Headers, **_: Any) -> Listing:
-    days = [pendulum.date(2026, 3, d) for d in (1, 2, 3, 4)]
+    days = [pendulum.date(2026, 2, 26).add(days=n) for n in range(4)]  # up to Sunday
     for day in days:
         booking_app.statements.run_check("fake", day)
     # newest day first
