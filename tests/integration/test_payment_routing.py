@@ -168,3 +168,24 @@ def test_an_unopened_link_is_not_closed_before_it_expires() -> None:
     with world.uow() as uow:
         [attempt] = uow.payments.for_order(order_id)
     assert (attempt.status, attempt.failure_code) == (PaymentStatus.CANCELLED, "not_created")
+
+
+def test_a_provider_cannot_move_money_another_provider_took() -> None:
+    # Both fakes verify with one secret: Alipay's endpoint accepts WeChat Pay's signature.
+    wechat = ScriptedPaymentGateway(name="wechatpay", secret=b"s" * 32)
+    alipay = ScriptedPaymentGateway(name="alipay", secret=b"s" * 32)
+    world = order_world(gateway=wechat, routes={PaymentChannel.H5: alipay})
+    order_id = world.place()
+    wechat.script(Outcome.REQUIRES_ACTION)
+    pending = world.app.payments.pay(order_id, CUSTOMER, channel=PaymentChannel.MINI_PROGRAM,
+                                     payer="o-1")  # fmt: skip
+    wechat.complete_action(pending.idempotency_key)
+    headers, body = wechat.notification(WebhookKind.PAYMENT_CAPTURED, pending.idempotency_key)
+
+    ack = world.app.payments.handle_webhook(headers, body, provider="alipay")
+    unmoved = world.get(order_id).state
+    world.app.payments.handle_webhook(headers, body, provider="wechatpay")
+
+    assert ack.status_code == 200  # acknowledged: not ours to apply, so not retried
+    assert unmoved == "pending_payment"
+    assert world.get(order_id).state == "pending_acceptance"

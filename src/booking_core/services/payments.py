@@ -692,7 +692,7 @@ class PaymentService:
                     return []  # seen before: it was applied with its record
                 give_back: list[RefundRecord] = []
                 try:
-                    give_back = self._apply_webhook_in(uow, event, now)
+                    give_back = self._apply_webhook_in(uow, parsed.gateway, event, now)
                 except NotFound:
                     # Not one of our payments: keep the record alone, apply nothing.
                     uow.rollback()
@@ -716,15 +716,22 @@ class PaymentService:
             return []
 
     def _apply_webhook_in(
-        self, uow: UnitOfWork, event: WebhookEvent, now: DateTime
+        self, uow: UnitOfWork, provider: str, event: WebhookEvent, now: DateTime
     ) -> list[RefundRecord]:
-        if event.kind in (WebhookKind.REFUND_SUCCEEDED, WebhookKind.REFUND_FAILED):
+        # A provider speaks only of the money it took: a notice naming another provider's
+        # key is not ours to apply (NotFound: recorded, acknowledged, nothing applied).
+        about_refund = event.kind in (WebhookKind.REFUND_SUCCEEDED, WebhookKind.REFUND_FAILED)
+        key = (event.refund_key or "") if about_refund else event.payment_key
+        taken_by = (uow.refunds.get(key) if about_refund else uow.payments.get(key)).gateway
+        if (taken_by or self._routing.default.name) != provider:
+            raise NotFound("refund" if about_refund else "payment", key)
+        if about_refund:
             status = (
                 RefundStatus.SUCCEEDED
                 if event.kind is WebhookKind.REFUND_SUCCEEDED
                 else RefundStatus.FAILED
             )
-            refund = RefundResult(event.refund_key or "", status, event.amount)
+            refund = RefundResult(key, status, event.amount)
             self._apply_refund_in(uow, refund, "webhook", now)
             return []
         payment = PaymentResult(event.payment_key, _WEBHOOK_STATUS[event.kind], event.amount)
