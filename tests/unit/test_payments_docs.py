@@ -1,5 +1,5 @@
-"""docs/payments.md: the routing example prints what the page shows, and the adapter
-example is the fake's own acceptance test."""
+"""docs/payments.md: the routing example prints what the page shows, the holds example
+holds, and the adapter example is the fake's own acceptance test."""
 
 from __future__ import annotations
 
@@ -23,8 +23,17 @@ def test_the_routing_and_statement_examples_print_what_the_page_shows() -> None:
         assert printed
 
 
+def test_the_holds_example_runs_its_checks() -> None:
+    code, printed = examples(PAGE)[3]
+
+    exec(compile(code, str(PAGE), "exec"), {})  # our own document: asserts as it goes
+
+    assert "held_amount" in code
+    assert printed == ""
+
+
 def test_the_adapter_example_is_the_fakes_contract_test() -> None:
-    _, _, _, (code, printed) = examples(PAGE)
+    _, _, _, _, (code, printed) = examples(PAGE)
     namespace: dict[str, object] = {}
 
     exec(compile(code, str(PAGE), "exec"), namespace)  # our own document

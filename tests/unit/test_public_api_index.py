@@ -51,6 +51,7 @@ INDEXES = [
 _STEP = "a step run inside a caller's unit of work"
 LEFT_OUT = {
     "CLOSED_STATES": "an internal constant of the payment service",
+    "HOLD_SPARE": "a fixed rule of the payment service, told in docs/payments.md (Holds)",
     "DEDICATED_COMMANDS": "an internal table of the lifecycle transitions",
     "EventCollectingUnitOfWork": "what app.uow makes: built by bootstrap.build, not by hand",
     "EventCollectingUnits": "app.uow itself: built by bootstrap.build, not by hand",

@@ -235,7 +235,7 @@ def test_a_deposit_paid_on_alipays_page_is_captured_by_alipays_notification(
     ]
     assert server.money(order_id) == {
         "payments": [{"key": key, "purpose": "deposit", "amount": cny(DEPOSIT),
-                      "status": "captured", "provider": "alipay"}],
+                      "status": "captured", "provider": "alipay", "captured": cny(DEPOSIT)}],
         "refunds": [],
     }  # fmt: skip
 

@@ -50,8 +50,9 @@ def test_payments_and_refunds_round_trip(storage: SqlAlchemyStorage) -> None:
         uow.commit()
     assert caught.value.error_code == "payment_exists"
 
+    # A hold captured in part keeps what was captured beside what was authorized.
     captured = attrs.evolve(attempt, status=PaymentStatus.CAPTURED, gateway_reference="pi_1",
-                            updated_at=T0.add(minutes=1))  # fmt: skip
+                            updated_at=T0.add(minutes=1), captured=Money(5970, "CNY"))  # fmt: skip
     succeeded = attrs.evolve(refund, status=RefundStatus.SUCCEEDED)
     with storage.unit_of_work() as uow:
         uow.payments.save(captured)

@@ -78,7 +78,8 @@ def wire(stripe_wire: StripeWire) -> StripeWire:
 
 @pytest.fixture
 def gateway(wire: StripeWire) -> Iterator[StripeGateway]:
-    """A gateway that authorizes every payment (captured with ``capture()``)."""
+    """A gateway offering holds (``CapturePolicy.HOLDS``): a payment created with ``hold``
+    is authorized when paid (then captured with ``capture()``), any other captured."""
     gateway = StripeGateway(make_config(wire))
     yield gateway
     gateway.close()

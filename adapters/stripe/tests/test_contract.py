@@ -17,7 +17,8 @@ from .wire import StripeWire, make_config, sign
 
 
 class TestStripeGateway(PaymentGatewayContract):
-    """Every payment authorized, then captured (``CapturePolicy.MANUAL_ALL``)."""
+    """Holds on offer (``CapturePolicy.HOLDS``): a payment created with ``hold`` is
+    authorized when paid, then captured; any other is captured when paid."""
 
     currency: ClassVar[str] = "CNY"
 
@@ -31,7 +32,8 @@ class TestStripeGateway(PaymentGatewayContract):
         return reference
 
     def authorize(self, gateway: PaymentGateway, key: str) -> PaymentResult:
-        """The customer confirms the intent with a card: the hold is placed."""
+        """The customer confirms the intent with a card: a held one is AUTHORIZED (the hold
+        is placed), any other CAPTURED."""
         self.wire.pay(self._intent_id(gateway, key))
         return gateway.get_payment(key)
 

@@ -8,14 +8,22 @@ cancels three hours before the start: the policy keeps 30 % of the deposit and S
 asked for the rest. Finance then checks Stripe's statement of that Monday — balanced, until
 someone refunds a little more in Stripe's Dashboard.
 
-Stripe is localstripe (a separate process, see conftest) for everything but one detail:
+With holds on offer (``CapturePolicy.HOLDS``) the same deposit is only authorized on her
+card (``capture_method=manual``); Stripe's ``payment_intent.amount_capturable_updated``
+moves the order on with nothing captured, and her late cancellation captures the fee from
+the hold and releases the rest — no refund, and a statement of one charge of the fee.
+
+Stripe is localstripe (a separate process, see conftest) for everything but two details:
 localstripe lists its balance transactions (one per charge, one per refund) at
 ``/v1/balance_transactions`` and expands their sources, but refuses the ``created`` filter
 the adapter reads a day with, and stamps them with the wall clock.
 :class:`StripeOnTheTestsClock` stands in front of it and times each transaction by the
 test's clock when the call that made it went through, so the orders run on a past day
 (Monday 2 March 2026) whose statement is complete by the real time the adapter checks, and
-nothing in ``booking_core_stripe`` needs another notion of "now".
+nothing in ``booking_core_stripe`` needs another notion of "now". And localstripe captures
+a charge in part as Stripe did before API version 2025-03-31 (the whole charge, then a
+refund of its own for the rest, and no ``amount_captured``); the stand-in lists it as
+Stripe now does: one balance transaction, the charge's ``amount_captured`` the fee.
 """
 
 from __future__ import annotations
@@ -61,6 +69,8 @@ POLICY = OrderPolicy(
         deposit=FeeSchedule.of((24 * 60, "0"), (2 * 60, "0.3"), (0, "0.6"))
     ),
 )
+_CAPTURE = re.compile(r"/v1/payment_intents/pi_\w+/capture")
+
 DEPOSIT = 6965  # 19900 × 0.35
 FEE = 2089  # 6965 × 0.3 = 2089.5, rounded down (in the customer's favour)
 REFUND = DEPOSIT - FEE  # 4876
@@ -75,6 +85,8 @@ class StripeOnTheTestsClock:
         self.url = server.url_for("/").rstrip("/")
         self._clock = clock
         self._made_at: dict[str, int] = {}  # localstripe's transaction id -> unix time
+        self._captured: dict[str, int] = {}  # a charge captured in part -> what was captured
+        self._released: set[str] = set()  # localstripe's refunds releasing the rest
         self._stripe = httpx.Client(base_url=wire.url, timeout=10.0)
         self._ledger = httpx.Client(base_url=wire.upstream, auth=(wire.secret_key, ""))
         self.customer = httpx.Client(base_url=self.url, auth=(wire.secret_key, ""))
@@ -100,7 +112,18 @@ class StripeOnTheTestsClock:
         )
         if request.method == "POST":
             self._time_new_transactions()  # a lost reply too: localstripe did the work
+            if reply.status_code == 200 and _CAPTURE.fullmatch(request.path):
+                self._as_stripe_captures(reply.json()["latest_charge"])
         return Response(reply.content, reply.status_code, content_type="application/json")
+
+    def _as_stripe_captures(self, charge: dict[str, Any]) -> None:
+        # localstripe captures a charge in part as Stripe did before API 2025-03-31: the
+        # whole charge, and a refund of its own for the rest. Stripe now makes neither:
+        # one balance transaction of what was captured (the charge's `amount_captured`).
+        refunds = self._ledger.get("/v1/refunds", params={"charge": charge["id"]}).json()
+        released = [r for r in refunds["data"] if not r["metadata"]]
+        self._captured[charge["id"]] = charge["amount"] - sum(r["amount"] for r in released)
+        self._released.update(r["id"] for r in released)
 
     def _time_new_transactions(self) -> None:
         listed = self._ledger.get("/v1/balance_transactions", params={"limit": 100}).json()
@@ -117,11 +140,21 @@ class StripeOnTheTestsClock:
             (k, v) for k, v in request.args.items(multi=True) if not k.startswith("created")
         ]
         listed = self._ledger.get("/v1/balance_transactions", params=rest).json()
-        retimed = [txn | {"created": self._made_at[txn["id"]]} for txn in listed["data"]]
+        retimed = [
+            txn | {"created": self._made_at[txn["id"]], "source": self._captured_source(txn)}
+            for txn in listed["data"]
+            if txn["source"]["id"] not in self._released
+        ]
         listed["data"] = sorted(
             (txn for txn in retimed if gte <= txn["created"] < lt), key=lambda t: -t["created"]
         )
         return Response(json.dumps(listed), 200, content_type="application/json")
+
+    def _captured_source(self, txn: dict[str, Any]) -> dict[str, Any]:
+        source: dict[str, Any] = txn["source"]
+        if source["id"] in self._captured:
+            return source | {"amount_captured": self._captured[source["id"]]}
+        return source
 
     # -- what the customer's browser and the Dashboard do at Stripe -------------------------
 
@@ -165,21 +198,37 @@ def webhook_secret() -> str:
     return "whsec_" + secrets.token_hex(16)
 
 
+def _gateway(
+    wire: StripeWire, site: StripeOnTheTestsClock, webhook_secret: str, policy: CapturePolicy
+) -> StripeGateway:
+    config = make_config(
+        wire, policy, api_base=site.url, webhook_secret=webhook_secret, statement_zone=ZONE
+    )
+    return StripeGateway(config)
+
+
 @pytest.fixture
 def stripe_gateway(
     wire: StripeWire, stripe_site: StripeOnTheTestsClock, webhook_secret: str
 ) -> Iterator[StripeGateway]:
     # Deposits are charged at once: a cancellation fee is what a partial refund keeps.
-    config = make_config(
-        wire,
-        CapturePolicy.AUTOMATIC,
-        api_base=stripe_site.url,
-        webhook_secret=webhook_secret,
-        statement_zone=ZONE,
-    )
-    gateway = StripeGateway(config)
+    gateway = _gateway(wire, stripe_site, webhook_secret, CapturePolicy.AUTOMATIC)
     yield gateway
     gateway.close()
+
+
+@pytest.fixture
+def holding_platform(
+    wire: StripeWire, stripe_site: StripeOnTheTestsClock, clock: FrozenClock, webhook_secret: str
+) -> Iterator[Platform]:
+    """The platform with holds on offer: the core holds a deposit on the card."""
+    gateway = _gateway(wire, stripe_site, webhook_secret, CapturePolicy.HOLDS)
+    platform = Platform(gateway, clock, webhook_secret)
+    try:
+        with platform.api:
+            yield platform
+    finally:
+        gateway.close()
 
 
 class Platform:
@@ -415,3 +464,106 @@ def test_a_refund_whose_answer_was_lost_is_settled_by_stripes_notification(
         REFUND,
     )
     assert len(_asked_of_stripe(wire, "POST", "/v1/refunds")) == 1
+
+
+def test_a_deposit_held_on_the_card_is_captured_for_the_fee_only_on_a_late_cancellation(
+    holding_platform: Platform,
+    wire: StripeWire,
+    stripe_site: StripeOnTheTestsClock,
+    clock: FrozenClock,
+) -> None:
+    platform = holding_platform
+    api, alice = platform.api, platform.alice
+    order_id = platform.place_deposit_order()  # Monday 18:00: well within the 7-day hold
+
+    # 1. The deposit is only authorized: the intent is created for a manual capture.
+    paying = api.post(f"/orders/{order_id}/payments", json={"channel": "card"}, headers=alice)
+    assert paying.status_code == 200, paying.text
+    waiting = paying.json()
+    intent_id: str = waiting["gateway_reference"]
+    assert (waiting["status"], waiting["next_action"]["kind"]) == (
+        "requires_action",
+        CLIENT_SECRET_ACTION,
+    )
+    [created] = _asked_of_stripe(wire, "POST", "/v1/payment_intents")
+    assert (created["amount"], created["capture_method"]) == (str(DEPOSIT), "manual")
+
+    # Alice confirms with her card: the hold is placed. localstripe announces nothing for
+    # an authorized intent; Stripe sends payment_intent.amount_capturable_updated.
+    assert stripe_site.confirm(intent_id)["status"] == "requires_capture"
+    intent = wire.get(f"/v1/payment_intents/{intent_id}")
+    assert platform.notify(event_body("payment_intent.amount_capturable_updated", intent)) == (
+        200,
+        "",
+    )
+    assert api.get(f"/orders/{order_id}", headers=alice).json()["state"] == "pending_acceptance"
+    money = api.get(f"/orders/{order_id}/money", headers=alice).json()
+    assert [(p["status"], p["amount"]["amount"]) for p in money["payments"]] == [
+        ("authorized", DEPOSIT)
+    ]
+    assert wire.get(f"/v1/payment_intents/{intent_id}")["latest_charge"]["captured"] is False
+
+    # 2. She cancels at 15:00: 30 % of the deposit is captured from the hold, the rest of
+    # it released; nothing is refunded.
+    clock.set(pendulum.datetime(2026, 3, 2, 15, 0, tz=ZONE))
+    preview = api.get(f"/orders/{order_id}/cancellation", headers=alice).json()
+    assert (preview["fee"]["amount"], preview["refund"]["amount"]) == (FEE, REFUND)
+    cancelled = api.post(
+        f"/orders/{order_id}/cancellation", json={"reason": "plans changed"}, headers=alice
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["refund_statuses"] == []
+    captures = _asked_of_stripe(wire, "POST", f"/v1/payment_intents/{intent_id}/capture")
+    assert captures == [{"amount_to_capture": str(FEE)}]
+    assert _asked_of_stripe(wire, "POST", "/v1/refunds") == []
+    charge = wire.get(f"/v1/payment_intents/{intent_id}")["latest_charge"]
+    assert charge["captured"] is True
+    # localstripe has no amount_received: it captures the charge and releases the rest as
+    # a refund of its own (Stripe before API 2025-03-31); Stripe keeps the fee either way.
+    assert charge["amount"] - charge["amount_refunded"] == FEE
+    money = api.get(f"/orders/{order_id}/money", headers=alice).json()
+    assert [(p["status"], p["amount"]["amount"]) for p in money["payments"]] == [
+        ("captured", DEPOSIT)  # the attempt, as it was asked for
+    ]
+    assert money["refunds"] == []
+    # Stripe's payment_intent.succeeded for the capture changes nothing.
+    captured = wire.get(f"/v1/payment_intents/{intent_id}")
+    assert platform.notify(event_body("payment_intent.succeeded", captured)) == (200, "")
+    assert api.get(f"/orders/{order_id}/money", headers=alice).json() == money
+
+    lifecycle = api.get(f"/orders/{order_id}/lifecycle", headers=alice).json()
+    assert (
+        lifecycle["order"]["state"],
+        lifecycle["order"]["paid"]["amount"],
+        lifecycle["refunded"]["amount"],
+    ) == ("cancelled", FEE, 0)
+
+    # 3. Monday's statement agrees: one charge, of the fee.
+    check = api.post(f"/statement-checks/stripe/{MONDAY}", headers=platform.finance)
+    assert check.status_code == 200, check.text
+    assert (check.json()["entries"], check.json()["balanced"], check.json()["differences"]) == (
+        1,
+        True,
+        [],
+    )
+
+
+def test_a_hold_no_notification_announced_is_found_when_the_customer_pays_again(
+    holding_platform: Platform, stripe_site: StripeOnTheTestsClock
+) -> None:
+    platform = holding_platform
+    api, alice = platform.api, platform.alice
+    order_id = platform.place_deposit_order()
+    paying = api.post(f"/orders/{order_id}/payments", json={"channel": "card"}, headers=alice)
+    stripe_site.confirm(paying.json()["gateway_reference"])
+
+    # Her page asks again (as localstripe, which announces no authorization): the core
+    # asks Stripe about the attempt still open rather than charging twice.
+    again = api.post(f"/orders/{order_id}/payments", json={"channel": "card"}, headers=alice)
+
+    assert again.status_code == 200, again.text
+    assert (again.json()["status"], again.json()["order_state"]) == (
+        "authorized",
+        "pending_acceptance",
+    )
+    assert again.json()["idempotency_key"] == paying.json()["idempotency_key"]

@@ -37,8 +37,14 @@ from .fakes import FakeStripeApi
 from .wire import StripeWire, event_body, make_config, sign
 
 
-def _pay(key: str, amount: Money, purpose: PaymentPurpose = PaymentPurpose.FULL) -> PaymentRequest:
-    return PaymentRequest(key, key.split(":", maxsplit=1)[0], amount, purpose)
+def _pay(
+    key: str,
+    amount: Money,
+    purpose: PaymentPurpose = PaymentPurpose.FULL,
+    *,
+    hold: bool = False,
+) -> PaymentRequest:
+    return PaymentRequest(key, key.split(":", maxsplit=1)[0], amount, purpose, hold=hold)
 
 
 def _form(wire: StripeWire, method: str, path: str) -> list[dict[str, str]]:
@@ -96,11 +102,16 @@ def test_an_unpaid_intent_hands_the_client_secret_to_the_customer(wire: StripeWi
 
 
 def test_the_intent_carries_the_key_as_idempotency_key_and_metadata(wire: StripeWire) -> None:
-    gateway = StripeGateway(make_config(wire, CapturePolicy.MANUAL_DEPOSITS))
+    gateway = StripeGateway(make_config(wire, CapturePolicy.HOLDS))
 
     gateway.create_payment(
         PaymentRequest(
-            "ord_m1:dep:1", "ord_m1", Money(5000, "CNY"), PaymentPurpose.DEPOSIT, "Deposit"
+            "ord_m1:dep:1",
+            "ord_m1",
+            Money(5000, "CNY"),
+            PaymentPurpose.DEPOSIT,
+            "Deposit",
+            hold=True,
         )
     )
     gateway.create_payment(_pay("ord_m1:ful:1", Money(19900, "CNY")))
@@ -113,6 +124,49 @@ def test_the_intent_carries_the_key_as_idempotency_key_and_metadata(wire: Stripe
     assert deposit["metadata[purpose]"] == "deposit"
     assert deposit["metadata[description]"] == "Deposit"
     assert (deposit["capture_method"], full["capture_method"]) == ("manual", "automatic")
+
+
+@pytest.mark.parametrize("purpose", [PaymentPurpose.DEPOSIT, PaymentPurpose.FULL])
+def test_a_payment_is_held_exactly_when_the_core_asks(
+    wire: StripeWire, purpose: PaymentPurpose
+) -> None:
+    # Under HOLDS the request decides, whatever its purpose: a deposit the core does not
+    # hold (a start beyond the 7 days) is charged at once.
+    gateway = StripeGateway(make_config(wire, CapturePolicy.HOLDS))
+    held = gateway.create_payment(_pay("ord_h1:dep:1", Money(5000, "CNY"), purpose, hold=True))
+    charged = gateway.create_payment(_pay("ord_h2:dep:1", Money(5000, "CNY"), purpose))
+
+    wire.pay(str(held.gateway_reference))
+    wire.pay(str(charged.gateway_reference))
+
+    assert gateway.get_payment("ord_h1:dep:1").status is PaymentStatus.AUTHORIZED
+    assert gateway.get_payment("ord_h2:dep:1").status is PaymentStatus.CAPTURED
+    assert gateway.get_payment("ord_h2:dep:1").amount == Money(5000, "CNY")
+    assert [f["capture_method"] for f in _form(wire, "POST", "/v1/payment_intents")] == [
+        "manual",
+        "automatic",
+    ]
+
+
+def test_holds_is_the_default_policy_and_declares_a_seven_day_hold() -> None:
+    config = StripeConfig("sk_test_x", "whsec_x")
+    caps = StripeGateway(config).capabilities
+
+    assert config.capture_policy is CapturePolicy.HOLDS
+    assert (caps.manual_capture, caps.partial_capture, caps.preauthorization) == (True,) * 3
+    assert caps.authorization_ttl_minutes == 7 * 24 * 60
+    assert [p.value for p in CapturePolicy] == ["automatic", "holds"]
+
+
+def test_a_hold_asked_of_an_automatic_gateway_is_charged(wire: StripeWire) -> None:
+    # AUTOMATIC declares no manual capture, so the core never asks; if asked, it charges.
+    gateway = StripeGateway(make_config(wire, CapturePolicy.AUTOMATIC))
+    created = gateway.create_payment(_pay("ord_h3:dep:1", Money(5000, "CNY"), hold=True))
+
+    wire.pay(str(created.gateway_reference))
+
+    assert gateway.get_payment("ord_h3:dep:1").status is PaymentStatus.CAPTURED
+    assert _form(wire, "POST", "/v1/payment_intents")[0]["capture_method"] == "automatic"
 
 
 def test_a_card_that_needs_authentication_still_requires_action(wire: StripeWire) -> None:
@@ -155,12 +209,12 @@ def test_automatic_capture_takes_the_money_at_once(wire: StripeWire) -> None:
         gateway.refund(RefundRequest("ord_a1:rf:1", "ord_a9:ful:1", Money(100, "CNY")))
 
 
-# -- deposits: manual capture in part ------------------------------------------------------
+# -- holds: manual capture in part ------------------------------------------------------
 
 
 def test_a_deposit_is_held_and_captured_in_part(wire: StripeWire) -> None:
-    gateway = StripeGateway(make_config(wire, CapturePolicy.MANUAL_DEPOSITS))
-    deposit = _pay("ord_p1:dep:1", Money(30000, "CNY"), PaymentPurpose.DEPOSIT)
+    gateway = StripeGateway(make_config(wire, CapturePolicy.HOLDS))
+    deposit = _pay("ord_p1:dep:1", Money(30000, "CNY"), PaymentPurpose.DEPOSIT, hold=True)
     created = gateway.create_payment(deposit)
     wire.pay(str(created.gateway_reference))
     assert gateway.get_payment("ord_p1:dep:1").status is PaymentStatus.AUTHORIZED
@@ -180,8 +234,8 @@ def test_a_deposit_is_held_and_captured_in_part(wire: StripeWire) -> None:
 
 def test_a_partial_capture_reads_back_what_stripe_received(httpserver: HTTPServer) -> None:
     api = FakeStripeApi(httpserver)
-    gateway = StripeGateway(_fake_config(api, CapturePolicy.MANUAL_ALL))
-    created = gateway.create_payment(_pay("ord_p2:dep:1", Money(30000, "CNY")))
+    gateway = StripeGateway(_fake_config(api, CapturePolicy.HOLDS))
+    created = gateway.create_payment(_pay("ord_p2:dep:1", Money(30000, "CNY"), hold=True))
     api.authorize(str(created.gateway_reference))
 
     gateway.capture("ord_p2:dep:1", Money(10000, "CNY"))
@@ -271,8 +325,8 @@ def test_reads_without_an_answer_are_errors(
 
 
 def test_lost_capture_and_refund_answers_are_unknown(api: FakeStripeApi) -> None:
-    gateway = StripeGateway(_fake_config(api, CapturePolicy.MANUAL_ALL))
-    created = gateway.create_payment(_pay("ord_x5:ful:1", Money(19900, "CNY")))
+    gateway = StripeGateway(_fake_config(api, CapturePolicy.HOLDS))
+    created = gateway.create_payment(_pay("ord_x5:ful:1", Money(19900, "CNY"), hold=True))
     api.authorize(str(created.gateway_reference))
     api.fail_next("POST", r"/v1/payment_intents/pi_\w+/capture", 500, performed=True)
 
@@ -345,12 +399,14 @@ def _txn(kind: str, source: dict[str, object], at: pendulum.DateTime) -> dict[st
     }
 
 
-def _charge(charge_id: str, amount: int, intent: str) -> dict[str, object]:
+def _charge(
+    charge_id: str, amount: int, intent: str, captured: int | None = None
+) -> dict[str, object]:
     return {
         "id": charge_id,
         "object": "charge",
         "amount": amount,
-        "amount_captured": amount,
+        "amount_captured": amount if captured is None else captured,
         "currency": "cny",
         "payment_intent": intent,
     }
@@ -368,9 +424,7 @@ def _refund(refund_id: str, amount: int, intent: str, tags: dict[str, str]) -> d
 
 
 def test_a_days_balance_transactions_are_its_statement(api: FakeStripeApi) -> None:
-    gateway = StripeGateway(
-        _fake_config(api, CapturePolicy.MANUAL_ALL, statement_zone="Asia/Shanghai")
-    )
+    gateway = StripeGateway(_fake_config(api, CapturePolicy.HOLDS, statement_zone="Asia/Shanghai"))
     created = gateway.create_payment(_pay("ord_b1:ful:1", Money(19900, "CNY")))
     pi = str(created.gateway_reference)
     foreign = api._create_intent({"amount": "500", "currency": "cny"})["id"]
@@ -402,6 +456,20 @@ def test_a_days_balance_transactions_are_its_statement(api: FakeStripeApi) -> No
     api.fail_next("GET", "/v1/balance_transactions", 500)
     with pytest.raises(PaymentError):
         gateway.statement(pendulum.date(2026, 3, 5))
+
+
+def test_a_hold_captured_in_part_is_a_payment_of_what_was_captured(api: FakeStripeApi) -> None:
+    # Stripe (API 2025-03-31 on) books a partial capture as one balance transaction; the
+    # charge keeps the authorized `amount` and says what it took in `amount_captured`.
+    gateway = StripeGateway(_fake_config(api, CapturePolicy.HOLDS))
+    created = gateway.create_payment(_pay("ord_b2:dep:1", Money(30000, "CNY"), hold=True))
+    noon = pendulum.datetime(2026, 3, 5, 12, tz="UTC")
+    charge = _charge("ch_9", 30000, str(created.gateway_reference), captured=9000)
+    api.balance.append(_txn("charge", charge, noon))
+
+    [entry] = gateway.statement(pendulum.date(2026, 3, 5))
+
+    assert (entry.key, entry.amount) == ("ord_b2:dep:1", Money(9000, "CNY"))
 
 
 # -- webhooks --------------------------------------------------------------------------

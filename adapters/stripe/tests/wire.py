@@ -185,7 +185,7 @@ class StripeWire:
 
 
 def make_config(
-    wire: StripeWire, policy: CapturePolicy = CapturePolicy.MANUAL_ALL, **kwargs: object
+    wire: StripeWire, policy: CapturePolicy = CapturePolicy.HOLDS, **kwargs: object
 ) -> StripeConfig:
     """A test-mode configuration pointing at the proxy, with a fresh signing secret."""
     options: dict[str, object] = {

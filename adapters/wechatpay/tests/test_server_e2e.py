@@ -208,7 +208,7 @@ def test_a_deposit_paid_in_the_mini_program_is_captured_by_wechat_pays_notificat
     assert server.money(placed["id"]) == {
         "payments": [{"key": waiting["idempotency_key"], "purpose": "deposit",
                       "amount": as_json(deposit), "status": "captured",
-                      "provider": "wechatpay"}],
+                      "provider": "wechatpay", "captured": as_json(deposit)}],
         "refunds": [],
     }  # fmt: skip
 

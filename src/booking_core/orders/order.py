@@ -174,8 +174,11 @@ class Order:
 
     Money: ``upfront`` is what is due at checkout (the price, a deposit or nothing);
     ``paid`` is everything captured so far and ``refunded`` every refund asked for and not
-    failed, so ``refunded <= paid`` always (I13). ``quote`` is how the price was made (per
-    line: base, each discount, payable, what the platform funds; the coupon): ``price`` is
+    failed, so ``refunded <= paid`` always (I13); ``held`` is what is authorized on the
+    customer's card and not yet captured or voided (a hold, with a manual-capture provider:
+    it secures the order like a capture, and is captured when the technician arrives).
+    ``quote`` is how the price was made (per line: base, each discount, payable, what the
+    platform funds; the coupon): ``price`` is
     its ``payable``, and the books settle and refund the order by it. Orders stored before
     quotes were kept have none. ``contact`` is the address and phone copied from the
     customer's address book at placement (None: placed with a bare location or none).
@@ -206,6 +209,7 @@ class Order:
     quote: Quote | None = None
     contact: OrderContact | None = None
     dispatch: DispatchState | None = None
+    held: Money | None = None
     _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
 
     @classmethod
@@ -297,6 +301,17 @@ class Order:
         """Captured and not yet refunded."""
         return self.paid_amount - self.refunded_amount
 
+    @property
+    def held_amount(self) -> Money:
+        """Authorized on a hold and not yet captured or voided (zero when none)."""
+        return self.held if self.held is not None else Money.zero(self.price.currency)
+
+    @property
+    def secured(self) -> Money:
+        """What the customer has put up and not been given back: captured and not
+        refunded, plus what a hold keeps."""
+        return self.refundable + self.held_amount
+
     def due_now(self) -> Money:
         """What the customer owes at this point: the upfront part before the technician is
         there, the whole price from his arrival on, less what he paid and was not refunded
@@ -308,11 +323,21 @@ class Order:
             target = self.upfront
         else:
             return Money.zero(self.price.currency)
-        return (target - self.refundable).max(Money.zero(self.price.currency))
+        return (target - self.secured).max(Money.zero(self.price.currency))
 
     def record_capture(self, amount: Money) -> None:
         """Add a captured amount (the payment service applies each capture once)."""
         self.paid = self.paid_amount + amount
+
+    def record_hold(self, amount: Money) -> None:
+        """Add an authorized amount (a hold the payment service applies once)."""
+        self.held = self.held_amount + amount
+
+    def end_hold(self, authorized: Money, captured: Money) -> None:
+        """A hold of ``authorized`` ended: ``captured`` of it was taken (all, part, or
+        zero when it was voided or lapsed), the rest went back to the customer."""
+        self.held = self.held_amount - authorized
+        self.record_capture(captured)
 
     def reserve_refund(self, amount: Money) -> None:
         """Count a refund being asked for against what was captured.
@@ -335,8 +360,8 @@ class Order:
     # -- guards (read by the chart) ------------------------------------------------------
 
     def upfront_covered(self) -> bool:
-        """Guard: what is due at checkout is captured."""
-        return self.paid_amount >= self.upfront
+        """Guard: what is due at checkout is captured, or held on the customer's card."""
+        return self.paid_amount + self.held_amount >= self.upfront
 
     def has_technician(self) -> bool:
         """Guard: a technician is assigned."""

@@ -123,11 +123,17 @@ class PaymentAttempt:
     gateway_reference: str | None = None
     failure_code: str | None = None
     gateway: str = ""
+    captured: Money | None = None
 
     @property
     def is_open(self) -> bool:
         """Not settled yet: unknown, awaiting the customer, or authorized."""
         return self.status in _OPEN
+
+    @property
+    def captured_amount(self) -> Money:
+        """What was taken: all of ``amount``, or the part of a hold that was captured."""
+        return self.captured if self.captured is not None else self.amount
 
     def advanced_to(
         self,
@@ -141,10 +147,21 @@ class PaymentAttempt:
         """This attempt as the gateway now reports it; a report that would move it back
         (or tells what we already know) leaves it as it is.
 
+        A hold (``authorized``) may be captured in part: its capture reports the captured
+        amount, which ``captured`` keeps.
+
         Raises:
             IdempotencyConflict: if the gateway reports another amount for this key.
         """
-        if amount != self.amount:
+        partial = (
+            self.status is PaymentStatus.AUTHORIZED
+            and status is PaymentStatus.CAPTURED
+            and amount.currency == self.amount.currency
+            and 0 < amount.amount < self.amount.amount
+        )
+        # A capture we know of is told again with what was captured.
+        replayed = self.status is status is PaymentStatus.CAPTURED and amount == self.captured
+        if amount != self.amount and not partial and not replayed:
             raise IdempotencyConflict(
                 f"The gateway reports {amount} for payment {self.key}, which was for "
                 f"{self.amount}; nothing was applied.",
@@ -158,6 +175,7 @@ class PaymentAttempt:
             updated_at=at,
             gateway_reference=reference or self.gateway_reference,
             failure_code=failure_code,
+            captured=amount if partial else None,
         )
 
 
@@ -208,7 +226,7 @@ class MoneyMovement:
         """The capture of ``attempt``."""
         return cls(
             f"{attempt.key}:captured", attempt.order_id, MovementKind.CAPTURED,
-            attempt.amount, at, source, attempt.gateway,
+            attempt.captured_amount, at, source, attempt.gateway,
         )  # fmt: skip
 
     @classmethod
@@ -256,7 +274,7 @@ def plan_refund(
             ),
             0,
         )
-        remaining.append(attempt.amount - Money(taken, attempt.amount.currency))
+        remaining.append(attempt.captured_amount - Money(taken, attempt.amount.currency))
     total = sum((r.amount for r in remaining), 0)
     if amount.amount > total:
         raise RefundExceedsCaptured(

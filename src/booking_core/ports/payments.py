@@ -97,6 +97,9 @@ class PaymentRequest:
         channel: Where the customer pays; None lets the gateway use its default channel.
         payer: The payer's id at the provider where the channel needs one (the WeChat
             ``openid`` of a mini-program customer).
+        hold: Only authorize the amount (a hold on the customer's card): the core captures
+            it later, all or part, or voids it. Asked only of a gateway whose capabilities
+            declare ``manual_capture``; without it the payment is captured when paid.
     """
 
     idempotency_key: str
@@ -106,6 +109,7 @@ class PaymentRequest:
     description: str = ""
     channel: PaymentChannel | None = None
     payer: str | None = None
+    hold: bool = False
 
 
 @attrs.frozen

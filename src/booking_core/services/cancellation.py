@@ -204,7 +204,7 @@ class CancellationService:
     def _quote(self, order: Order, cause: CancellationCause, at: DateTime) -> CancellationQuote:
         return self._policy.cancellation.quote(
             cause=cause,
-            paid=order.refundable,
+            paid=order.secured,  # a hold counts: the fee is taken from it first
             by_deposit=order.payment_mode is PaymentMode.DEPOSIT,
             start=order.slot.start,
             at=at,
@@ -255,9 +255,15 @@ class CancellationService:
             # An order that never completes earns nobody anything, and spends no points.
             self._commissions.on_cancelled(uow, order, now)
             self._points.release(uow, order.customer_id, order.id, now)
+            # What a hold keeps beyond the fee is voided, not refunded.
+            held = order.held_amount
+            released = held - quote.fee.min(held)
             records = self._refunds.plan(
-                uow, order, quote.refund, reason=f"cancelled ({cause.value})", actor=actor, at=now
-            )
+                uow, order, quote.refund - released, reason=f"cancelled ({cause.value})",
+                actor=actor, at=now,
+            )  # fmt: skip
+            if held.amount > 0:  # captured or voided after commit, or by this job
+                self._refunds.schedule_reconcile(uow, order.id, now)
             uow.orders.save(order)
             self._audit.record(
                 uow, actor, f"order.{event}", ("order", order.id),
@@ -265,6 +271,7 @@ class CancellationService:
             )  # fmt: skip
             uow.commit()
         refunds = self._payments.send_refunds(records)
+        self._payments.settle_holds(order_id)
         with self._uow() as uow:
             order = uow.orders.get(order_id)
         return CancellationResult(order, quote, tuple(refunds))

@@ -670,6 +670,11 @@ class OrderingService:
             uow.commit()
         if event == "complete":
             self._evaluate_tier(order, now)
+        if event == "arrive" and order.held_amount.amount > 0:
+            # The service is happening: the hold becomes a charge (the job if this fails).
+            self.payments.settle_holds(order.id)
+            with self._uow() as uow:
+                order = uow.orders.get(order.id)
         return order
 
     def _evaluate_tier(self, order: Order, now: DateTime) -> None:
@@ -685,6 +690,9 @@ class OrderingService:
             uow.bookings.release(booking)
             self._dispatching.opened(uow, order, now)  # a dispatched order: the next one
         elif event == "arrive":
+            if order.held_amount.amount > 0:
+                kind = JobKind.RECONCILE_PAYMENTS.value
+                uow.jobs.schedule(Job(f"{kind}:{order.id}:arrived", kind, order.id, now))
             late = order.late_minutes or 0
             if late > self._orders.lateness_grace_minutes and order.technician_id is not None:
                 order.raise_event(

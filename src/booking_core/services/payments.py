@@ -14,6 +14,12 @@ Rules:
   compare-and-set save) before the gateway is asked.
 * Money that arrives for an order already cancelled is refunded automatically; so is any
   amount paid beyond the price.
+* Holds (``docs/payments.md``, "Holds"): with a provider that declares ``manual_capture``,
+  the upfront payment of an order that starts while an authorization still lives (with
+  :data:`HOLD_SPARE` to spare) is only authorized. The hold secures the order like a
+  capture; it is captured when the technician arrives (what the order still owes of it, the
+  rest released), or the day before it would lapse; a cancellation captures the fee from it
+  and voids the rest (a free one voids it all). The books post only what is captured.
 * The books move with the money (:class:`~booking_core.services.steps.books.OrderBooks`): the
   unit of work that applies a capture for the first time also uses the order's coupon and
   posts ``payment_captured``; the one that applies a successful refund posts
@@ -91,7 +97,14 @@ from booking_core.services.steps.refunds import PAYMENTS_ACTOR, Refunds
 from booking_core.services.steps.tips import Tips
 from booking_core.staff import Permission
 
-__all__ = ["CLOSED_STATES", "PaymentService", "ReconcileReport"]
+__all__ = ["CLOSED_STATES", "HOLD_SPARE", "PaymentService", "ReconcileReport"]
+
+#: A hold is placed only if the service starts this long before the authorization lapses,
+#: and one still held this long before it lapses is captured (a lapsed hold secures nothing).
+HOLD_SPARE: Final = pendulum.duration(hours=24)
+
+#: From these states on the technician is there: a hold is captured (what is still owed).
+_THERE: Final = frozenset({OrderState.ARRIVED, OrderState.IN_SERVICE, OrderState.COMPLETED})
 
 #: States in which an order takes no more money: anything captured now goes back.
 CLOSED_STATES: Final = frozenset(
@@ -112,10 +125,12 @@ class ReconcileReport:
 
     open_payments: int
     open_refunds: int
+    holds_until: DateTime | None = None
 
     @property
     def settled(self) -> bool:
-        """Nothing is waiting on the gateway any more."""
+        """Nothing is waiting on the gateway any more (a hold kept for later is not
+        waiting: ``holds_until`` says when it must be captured at the latest)."""
         return self.open_payments == 0 and self.open_refunds == 0
 
 
@@ -202,6 +217,8 @@ class PaymentService:
         if actor.role not in (Role.CUSTOMER, Role.PLATFORM):
             raise PermissionDenied("Only the customer or the platform pays an order.")
         check_staff(actor, Permission.ORDERS, "pays an order on a customer's behalf")
+        # A hold the technician's arrival made due is captured before the balance is asked.
+        self.settle_holds(order_id)
         now = self._clock.now()
         with self._uow() as uow:
             # Locked before reading: a concurrent pay waits here, then sees this attempt.
@@ -233,6 +250,7 @@ class PaymentService:
                     updated_at=now,
                     gateway=self._routing.for_channel(channel).name,
                 )
+                hold = self._holds(waiting, order, now)
                 uow.payments.add(waiting)
                 self._refunds.schedule_reconcile(uow, order.id, now)
                 # A platform charging on the customer's behalf (a phone order) is on record.
@@ -251,12 +269,64 @@ class PaymentService:
                     description=f"Order {order.number or order.id}",
                     channel=channel,
                     payer=payer,
+                    hold=hold,
                 )
             )
         else:
             result = self._ask_about_waiting(waiting)
         self.apply_payment(result, source="api")
         return result
+
+    def _holds(self, attempt: PaymentAttempt, order: Order, now: DateTime) -> bool:
+        # The upfront payment is held when the provider can hold and the hold outlives the
+        # start with a day to spare; otherwise it is charged (a later refund gives back).
+        if attempt.purpose not in (PaymentPurpose.DEPOSIT, PaymentPurpose.FULL):
+            return False
+        capabilities = self._routing.named(attempt.gateway).capabilities
+        ttl = capabilities.authorization_ttl_minutes
+        if not capabilities.manual_capture or ttl is None:
+            return False
+        return order.slot.start + HOLD_SPARE <= now.add(minutes=ttl)
+
+    def settle_holds(self, order_id: OrderId) -> DateTime | None:
+        """Capture or void the order's holds that are due: when the technician is there,
+        what the order still owes of the hold is captured (the rest released); when it is
+        cancelled, the fee (:meth:`CancellationService.cancel
+        <booking_core.services.cancellation.CancellationService.cancel>` takes it from the
+        hold first) is captured and the rest voided; a hold about to lapse
+        (:data:`HOLD_SPARE`) is captured. Returns when a hold kept for later must be
+        captured at the latest (None: none kept). Idempotent: the job, a pay and the
+        commands that make a hold due all call it.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+            holds = [
+                a for a in uow.payments.for_order(order_id) if a.status is PaymentStatus.AUTHORIZED
+            ]
+        kept: list[DateTime] = []
+        for attempt in holds:
+            gateway = self._routing.named(attempt.gateway)
+            ttl = gateway.capabilities.authorization_ttl_minutes or 0
+            capture_by = attempt.created_at.add(minutes=ttl) - HOLD_SPARE
+            target = _hold_target(order, attempt)
+            if target is None and now < capture_by:
+                kept.append(capture_by)
+                continue
+            if target is None:  # about to lapse: charge what is still owed
+                target = (order.price - order.refundable).max(Money.zero(order.price.currency))
+            target = target.min(attempt.amount)
+            try:
+                if target.amount == 0:
+                    result = gateway.cancel(attempt.key)
+                elif target == attempt.amount or gateway.capabilities.partial_capture:
+                    result = gateway.capture(attempt.key, target)
+                else:
+                    result = gateway.capture(attempt.key)  # all of it: the surplus goes back
+            except PaymentError:
+                result = gateway.get_payment(attempt.key)  # lapsed, or taken meanwhile
+            self.apply_payment(result, source="api")
+        return min(kept, default=None)
 
     def tip(
         self,
@@ -383,6 +453,14 @@ class PaymentService:
         if updated != attempt:
             uow.payments.save(updated)
         give_back: list[RefundRecord] = []
+        if updated.status is PaymentStatus.AUTHORIZED and attempt.status is not updated.status:
+            self._take_hold(uow, updated, now)
+            return give_back
+        if attempt.status is PaymentStatus.AUTHORIZED and updated.status in (
+            PaymentStatus.CANCELLED, PaymentStatus.DECLINED,
+        ):  # fmt: skip
+            self._lose_hold(uow, updated, now)
+            return give_back
         if updated.status is PaymentStatus.CAPTURED and uow.movements.append(
             MoneyMovement.capture(updated, at=now, source=source)
         ):
@@ -391,6 +469,8 @@ class PaymentService:
                 # The technician's, whatever the order's state now: not the order's money.
                 self._tips.captured(uow, order, updated, now)
                 return give_back
+            if attempt.status is PaymentStatus.AUTHORIZED:
+                return self._take_held_capture(uow, order, updated, now)
             surplus = self._take_capture(uow, order, updated, now)
             self.books.captured(uow, order, updated, now)
             if order.state not in CLOSED_STATES:
@@ -402,6 +482,71 @@ class PaymentService:
                     uow, order, amount, reason=reason, actor=PAYMENTS_ACTOR, at=now
                 )
             uow.orders.save(order)
+        return give_back
+
+    def _take_hold(self, uow: UnitOfWork, attempt: PaymentAttempt, now: DateTime) -> None:
+        # The hold secures the order like a capture; nothing moves in the books yet.
+        order = uow.orders.get(attempt.order_id)
+        order.record_hold(attempt.amount)
+        if order.state == OrderState.PENDING_PAYMENT and order.upfront_covered():
+            order.transition(
+                "pay", actor=PAYMENTS_ACTOR, at=now, reason=f"{attempt.purpose.value} held"
+            )
+            if self._dispatching is not None:
+                self._dispatching.opened(uow, order, now)
+        elif order.state in CLOSED_STATES:
+            # Held after the order closed (a late answer): the job voids it now.
+            self._refunds.schedule_reconcile(uow, order.id, now)
+        uow.orders.save(order)
+
+    def _lose_hold(self, uow: UnitOfWork, attempt: PaymentAttempt, now: DateTime) -> None:
+        # Voided or lapsed: nothing was taken. Unless it was voided because nothing of it
+        # was due, what it secured is now unpaid: the platform hears of it.
+        order = uow.orders.get(attempt.order_id)
+        due = _hold_target(order, attempt)
+        order.end_hold(attempt.amount, Money.zero(attempt.amount.currency))
+        if due is None or due.amount > 0:
+            order.raise_event(
+                OrderNeedsAttention(
+                    occurred_at=now,
+                    order_id=order.id,
+                    problem="hold_lost",
+                    detail=f"The hold of {attempt.amount} under {attempt.key} ended without "
+                    "a capture (it lapsed, or was voided at the provider): what it secured "
+                    "is unpaid.",
+                )
+            )
+        uow.orders.save(order)
+
+    def _take_held_capture(
+        self, uow: UnitOfWork, order: Order, attempt: PaymentAttempt, now: DateTime
+    ) -> list[RefundRecord]:
+        # A hold captured, all or part (the rest went back to the customer's card); a
+        # provider that captures all or nothing took more than was due: that goes back.
+        order.end_hold(attempt.amount, attempt.captured_amount)
+        order.raise_event(
+            PaymentCaptured(
+                occurred_at=now,
+                order_id=order.id,
+                payment_key=attempt.key,
+                purpose=attempt.purpose.value,
+                amount=attempt.captured_amount,
+            )
+        )
+        self.books.captured(uow, order, attempt, now)
+        if order.state in CLOSED_STATES:
+            self.books.fee_kept(uow, order, now)  # the cancellation fee it was captured for
+            kept = order.cancellation_fee or Money.zero(order.price.currency)
+        else:
+            self._commissions.on_captured(uow, order, now)
+            kept = order.price
+        give_back: list[RefundRecord] = []
+        excess = order.refundable - kept
+        if excess.amount > 0:
+            give_back = self._refunds.plan(
+                uow, order, excess, reason="held more than was due", actor=PAYMENTS_ACTOR, at=now
+            )
+        uow.orders.save(order)
         return give_back
 
     def _take_capture(
@@ -604,18 +749,25 @@ class PaymentService:
             except NotFound:
                 result = self._send_refund(record)
             self.apply_refund(result, source="reconciliation")
+        holds_until = self.settle_holds(order_id)
         with self._uow() as uow:
             return ReconcileReport(
-                sum(1 for a in uow.payments.for_order(order_id) if a.is_open),
+                sum(
+                    1
+                    for a in uow.payments.for_order(order_id)
+                    if a.is_open and a.status is not PaymentStatus.AUTHORIZED
+                ),
                 sum(1 for r in uow.refunds.for_order(order_id) if r.is_open),
+                holds_until,
             )
 
     def run_reconcile_job(self, job: Job, now: DateTime) -> DateTime | None:
         """Job handler: reconcile; while something is still open, come back later
-        (backing off: 1, 2, 4 … minutes, at most an hour)."""
+        (backing off: 1, 2, 4 … minutes, at most an hour); with only a hold kept, come
+        back when it must be captured at the latest."""
         report = self.reconcile(OrderId(job.subject))
         if report.settled:
-            return None
+            return report.holds_until
         minutes = min(60, self._policy.reconcile_after_minutes * 2 ** min(job.attempts, 6))
         return now + pendulum.duration(minutes=max(1, minutes))
 
@@ -799,6 +951,17 @@ def _purpose(order: Order) -> PaymentPurpose:
     if order.state in (OrderState.ARRIVED, OrderState.IN_SERVICE):
         return PaymentPurpose.BALANCE
     return PaymentPurpose.SUPPLEMENT
+
+
+def _hold_target(order: Order, attempt: PaymentAttempt) -> Money | None:
+    # What to capture of a hold now (zero: void it), or None to keep it for later.
+    zero = Money.zero(attempt.amount.currency)
+    if order.cancel_cause is not None or order.state in CLOSED_STATES:
+        # The fee comes from the hold first (the cancellation refunded the rest of it).
+        return (order.cancellation_fee or zero).min(order.held_amount)
+    if order.state in _THERE:
+        return (order.price - order.refundable).max(zero)
+    return None
 
 
 def _never_created(attempt: PaymentAttempt) -> PaymentResult:

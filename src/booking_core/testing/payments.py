@@ -83,6 +83,7 @@ class ScriptedPaymentGateway:
         currencies: frozenset[str] = frozenset({"CNY"}),
         *,
         manual_capture: bool = False,
+        partial_capture: bool | None = None,
         secret: bytes | None = None,
         name: str = "fake",
         link_ttl_minutes: int | None = None,
@@ -106,7 +107,8 @@ class ScriptedPaymentGateway:
         self._events = 0
         self._capabilities = Capabilities(
             manual_capture=manual_capture,
-            partial_capture=manual_capture,
+            # ``partial_capture``: as ``manual_capture`` unless told (all or nothing: False).
+            partial_capture=manual_capture if partial_capture is None else partial_capture,
             partial_refund=True,
             asynchronous_refund=True,
             preauthorization=manual_capture,
@@ -118,7 +120,8 @@ class ScriptedPaymentGateway:
 
     @property
     def capabilities(self) -> Capabilities:
-        """Captures at once (or on :meth:`capture` with manual capture); refunds in part."""
+        """Captures at once, or holds a request that asks (with manual capture: then
+        :meth:`capture` takes all or part, :meth:`cancel` voids); refunds in part."""
         return self._capabilities
 
     def script(self, *outcomes: Outcome) -> None:
@@ -152,7 +155,7 @@ class ScriptedPaymentGateway:
             approved = outcome in (Outcome.APPROVE, Outcome.UNKNOWN_THEN_APPROVE)
             success = (
                 PaymentStatus.AUTHORIZED
-                if self._capabilities.manual_capture
+                if self._capabilities.manual_capture and request.hold
                 else PaymentStatus.CAPTURED
             )
             if outcome is Outcome.REQUIRES_ACTION:
@@ -188,7 +191,7 @@ class ScriptedPaymentGateway:
             if approve:
                 status = (
                     PaymentStatus.AUTHORIZED
-                    if self._capabilities.manual_capture
+                    if self._capabilities.manual_capture and known.request.hold
                     else PaymentStatus.CAPTURED
                 )
             else:

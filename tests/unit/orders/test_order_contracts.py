@@ -85,7 +85,9 @@ class TestScriptedGatewayWithManualCapture(TestScriptedGateway):
 
 def test_manual_capture_authorizes_then_captures_all_or_part() -> None:
     gateway = ScriptedPaymentGateway(manual_capture=True)
-    gateway.create_payment(PaymentRequest("k", "o", Money(1000, "CNY"), PaymentPurpose.DEPOSIT))
+    gateway.create_payment(
+        PaymentRequest("k", "o", Money(1000, "CNY"), PaymentPurpose.DEPOSIT, hold=True)
+    )
     authorized = gateway.get_payment("k")
     captured = gateway.capture("k", Money(600, "CNY"))
 

@@ -375,6 +375,7 @@ def order_to_row(order: Order) -> Values:
         **_money_columns("paid", order.paid),
         **_money_columns("refunded", order.refunded),
         **_money_columns("cancellation_fee", order.cancellation_fee),
+        **_money_columns("held", order.held),
         "destination_lat": None if destination is None else destination.lat,
         "destination_lon": None if destination is None else destination.lon,
         "late_minutes": order.late_minutes,
@@ -445,6 +446,7 @@ def order_to_domain(row: Row[Any], timeline: list[Row[Any]]) -> Order:
         late_minutes=row.late_minutes,
         cancel_cause=row.cancel_cause,
         cancellation_fee=_money(row.cancellation_fee_amount, row.cancellation_fee_currency),
+        held=_money(row.held_amount, row.held_currency),
         review_closed=bool(row.review_closed),
         quote=None if row.quote is None else _converter.structure(row.quote, Quote),
         contact=None if row.contact is None else _converter.structure(row.contact, OrderContact),
@@ -598,6 +600,7 @@ def payment_to_row(attempt: PaymentAttempt) -> Values:
         "gateway_reference": attempt.gateway_reference,
         "failure_code": attempt.failure_code,
         "gateway": attempt.gateway,
+        "captured_amount": None if attempt.captured is None else attempt.captured.amount,
     }
 
 
@@ -614,6 +617,7 @@ def payment_to_domain(row: Row[Any]) -> PaymentAttempt:
         gateway_reference=row.gateway_reference,
         failure_code=row.failure_code,
         gateway=row.gateway,
+        captured=None if row.captured_amount is None else Money(row.captured_amount, row.currency),
     )
 
 

@@ -394,7 +394,7 @@ class OrderRow(Base):
     """A row of ``orders``; ``version`` is the compare-and-set counter of ``save``.
 
     Money columns come in pairs (``price_*``, ``upfront_*``, ``paid_*``, ``refunded_*``,
-    ``cancellation_fee_*``); the destination is ``destination_lat``/``destination_lon``;
+    ``cancellation_fee_*``, ``held_*``); the destination is ``destination_lat``/``destination_lon``;
     ``quote`` is how the price was made, as a converter document (null for orders stored
     before revision 0003); ``contact`` the address-book entry copied at placement (null
     when placed without one); ``dispatch`` the dispatch state of an order placed without a
@@ -432,6 +432,9 @@ class OrderRow(Base):
     refunded_currency: Mapped[str | None] = mapped_column(postgresql.CHAR(3))
     cancellation_fee_amount: Mapped[int | None] = mapped_column(BigInteger)
     cancellation_fee_currency: Mapped[str | None] = mapped_column(postgresql.CHAR(3))
+    # Authorized on a hold, not yet captured or voided (revision 0023).
+    held_amount: Mapped[int | None] = mapped_column(BigInteger)
+    held_currency: Mapped[str | None] = mapped_column(postgresql.CHAR(3))
     destination_lat: Mapped[float | None] = mapped_column(Double())
     destination_lon: Mapped[float | None] = mapped_column(Double())
     late_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -493,6 +496,8 @@ class PaymentAttemptRow(Base):
     failure_code: Mapped[str | None] = mapped_column(Text)
     # The provider that was asked (revision 0021); '' before routing: the default one.
     gateway: Mapped[str] = mapped_column(Text, server_default="")
+    # The part of a hold that was captured (revision 0023); null: all of it, or none.
+    captured_amount: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RefundRow(Base):

@@ -14,18 +14,23 @@ __all__ = ["CapturePolicy", "StripeConfig"]
 
 
 class CapturePolicy(StrEnum):
-    """Which payments are only authorized, to be captured later with ``capture()``.
+    """Whether the gateway offers booking_core card holds.
 
-    ``AUTOMATIC`` charges every payment at once: a deposit is a real charge, refunded in
-    part on cancellation (as with WeChat Pay). ``MANUAL_DEPOSITS`` authorizes deposits
-    (a hold of up to 7 days on the card) and charges the rest at once; ``MANUAL_ALL``
-    authorizes everything. With a manual policy the application must call ``capture()``
-    before the hold lapses, or the money is released to the customer.
+    ``HOLDS`` (the default) declares manual and partial capture with Stripe's 7-day
+    authorization (``authorization_ttl_minutes``): a PaymentIntent is created with
+    ``capture_method=manual`` exactly when the core asks for a hold
+    (``PaymentRequest.hold``), which it does for an order's upfront payment when the
+    service starts at least a day before the hold would lapse; every other payment is
+    captured when paid. The core captures or voids a hold itself — what is owed on the
+    technician's arrival, the fee on a late cancellation (a free one voids it), what is
+    owed the day before it would lapse — so the application calls neither.
+
+    ``AUTOMATIC`` declares no manual capture: every payment is charged when the customer
+    pays, and a cancellation fee is what a partial refund keeps (as with WeChat Pay).
     """
 
     AUTOMATIC = "automatic"
-    MANUAL_DEPOSITS = "manual_deposits"
-    MANUAL_ALL = "manual_all"
+    HOLDS = "holds"
 
 
 def _check_secret_key(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
@@ -68,7 +73,8 @@ class StripeConfig:
         secret_key: The account's secret (or restricted) API key; ``sk_test_`` keys work in
             test mode only, ``sk_live_`` keys move real money. Never shown in ``repr``.
         webhook_secret: The signing secret of the webhook endpoint (``whsec_…``).
-        capture_policy: Which payments are only authorized (see :class:`CapturePolicy`).
+        capture_policy: Whether the core may hold payments on the card (see
+            :class:`CapturePolicy`; ``HOLDS`` by default).
         currencies: The currencies the gateway takes (their decimals must agree with
             Stripe's, see :mod:`booking_core_stripe.currencies`).
         timeout: Seconds to wait for Stripe's answer; past it a call that moves money is
@@ -84,7 +90,7 @@ class StripeConfig:
 
     secret_key: str = attrs.field(repr=False, validator=_check_secret_key)
     webhook_secret: str = attrs.field(repr=False, validator=_check_webhook_secret)
-    capture_policy: CapturePolicy = CapturePolicy.AUTOMATIC
+    capture_policy: CapturePolicy = CapturePolicy.HOLDS
     currencies: frozenset[str] = attrs.field(
         default=frozenset({"CNY"}), validator=_check_currencies
     )

@@ -25,7 +25,6 @@ from booking_core.orders.statements import StatementEntry
 from booking_core.ports.payments import (
     Capabilities,
     ParsedWebhook,
-    PaymentPurpose,
     PaymentRequest,
     PaymentResult,
     PaymentStatus,
@@ -83,7 +82,7 @@ class StripeGateway:
             max_network_retries=0,
             http_client=self._http,
         )
-        manual = config.capture_policy is not CapturePolicy.AUTOMATIC
+        manual = config.capture_policy is CapturePolicy.HOLDS
         self._capabilities = Capabilities(
             manual_capture=manual,
             partial_capture=manual,
@@ -99,8 +98,8 @@ class StripeGateway:
 
     @property
     def capabilities(self) -> Capabilities:
-        """Manual (and partial) capture with a manual capture policy; partial, possibly
-        pending refunds; the configured currencies."""
+        """Manual (and partial) capture of a 7-day hold under ``CapturePolicy.HOLDS``;
+        partial, possibly pending refunds; the configured currencies."""
         return self._capabilities
 
     def close(self) -> None:
@@ -114,7 +113,9 @@ class StripeGateway:
         the key already made.
 
         Unpaid, it is REQUIRES_ACTION with a ``stripe_client_secret`` next action the
-        customer's Stripe.js confirms. No answer from Stripe is UNKNOWN.
+        customer's Stripe.js confirms. With ``request.hold`` (under ``CapturePolicy.HOLDS``)
+        it is created with ``capture_method=manual``: paid, it is AUTHORIZED; otherwise
+        it is captured when paid. No answer from Stripe is UNKNOWN.
 
         Raises:
             IdempotencyConflict: the key made a payment of another amount or order.
@@ -349,10 +350,8 @@ class StripeGateway:
             raise PaymentError(f"Stripe takes {amount.currency} amounts in tens of its unit.")
 
     def _create_params(self, request: PaymentRequest) -> PaymentIntentCreateParams:
-        policy = self._config.capture_policy
-        manual = policy is CapturePolicy.MANUAL_ALL or (
-            policy is CapturePolicy.MANUAL_DEPOSITS and request.purpose is PaymentPurpose.DEPOSIT
-        )
+        # Held exactly when the core asks (it asks only a gateway declaring manual capture).
+        manual = request.hold and self._config.capture_policy is CapturePolicy.HOLDS
         params: PaymentIntentCreateParams = {
             "amount": request.amount.amount,
             "currency": request.amount.currency.lower(),

@@ -220,6 +220,11 @@ class OrderOut(OutModel):
     price: MoneyOut = Field(description="What the customer pays, after every discount.")
     coupon_id: str | None = Field(default=None, description="The coupon the order holds.")
     paid: MoneyOut | None
+    held: MoneyOut | None = Field(
+        default=None,
+        description="Authorized on the customer's card and not yet captured (a hold with a "
+        "manual-capture provider: it secures the order like a payment); null: none.",
+    )
     placed_at: AwareDatetime
     timeline: list[TransitionOut]
     dispatch: DispatchOut | None = Field(
@@ -244,6 +249,7 @@ class OrderOut(OutModel):
             price=MoneyOut.from_domain(order.price),
             coupon_id=order.coupon_id,
             paid=MoneyOut.from_domain(order.paid) if order.paid is not None else None,
+            held=MoneyOut.from_domain(order.held_amount) if order.held_amount.amount else None,
             placed_at=in_zone(order.placed_at, zone),
             timeline=[TransitionOut.from_domain(r, zone) for r in order.timeline],
             dispatch=None if dispatch is None else DispatchOut.from_domain(dispatch, zone, viewer),

@@ -8,7 +8,7 @@ from annotated_types import Interval
 from pydantic import AwareDatetime, Field, StrictInt
 
 from booking_core.orders import Order
-from booking_core.orders.payments import PaymentAttempt, RefundRecord
+from booking_core.orders.payments import PaymentAttempt, PaymentStatus, RefundRecord
 from booking_core.ports.payments import PaymentChannel, PaymentResult
 from booking_server.schemas.common import TAKE_WHOLE_FLOATS, InModel, MoneyIn, MoneyOut, OutModel
 
@@ -98,13 +98,17 @@ class PaymentOut(OutModel):
 
 
 class PaymentAttemptOut(OutModel):
-    """One payment attempt, and the provider that was asked (``""``: the default one)."""
+    """One payment attempt, and the provider that was asked (``""``: the default one).
+
+    ``amount`` is what was asked (for a hold: authorized); ``captured`` what was taken once
+    it is ``captured`` — less than ``amount`` when a hold was captured in part."""
 
     key: str
     purpose: str
     amount: MoneyOut
     status: str
     provider: str
+    captured: MoneyOut | None = None
 
     @classmethod
     def from_domain(cls, attempt: PaymentAttempt) -> PaymentAttemptOut:
@@ -115,6 +119,9 @@ class PaymentAttemptOut(OutModel):
             amount=MoneyOut.from_domain(attempt.amount),
             status=attempt.status.value,
             provider=attempt.gateway,
+            captured=MoneyOut.from_domain(attempt.captured_amount)
+            if attempt.status is PaymentStatus.CAPTURED
+            else None,
         )
 
 

@@ -211,7 +211,8 @@ class OrderBooks:
             ConcurrentUpdate: the coupon or the order's books changed meanwhile (retry).
         """
         consume_order_coupons(uow, order.id, at)
-        return post_payment_captured(uow, order.id, attempt.amount, key=attempt.key, at=at)[0]
+        amount = attempt.captured_amount
+        return post_payment_captured(uow, order.id, amount, key=attempt.key, at=at)[0]
 
     def refunded(self, uow: UnitOfWork, record: RefundRecord, at: DateTime) -> Transaction:
         """A refund succeeded (applied for the first time): post it, reversing every party
@@ -267,6 +268,13 @@ class OrderBooks:
         release_order_coupons(uow, order.id, at)
         if order.quote is not None:
             self._give_back_campaigns(uow, order.quote)
+        if order.held_amount.amount > 0:
+            return None  # the fee comes from a hold first: posted when it is captured
+        return self.fee_kept(uow, order, at)
+
+    def fee_kept(self, uow: UnitOfWork, order: Order, at: DateTime) -> Transaction | None:
+        """Post the fee the cancelled order keeps (see :meth:`cancelled`); a cancellation
+        fee taken from a hold is posted here once the hold's capture is applied."""
         fee = order.cancellation_fee
         if fee is None or fee.amount <= 0:
             return None  # nothing captured, nothing kept, or caused by the technician/platform

@@ -5,8 +5,9 @@ fixture, and override the hooks that drive the provider (or its wire-level fake)
 outside, as the customer and the provider would:
 
 * :meth:`~PaymentGatewayContract.settle` — the customer pays: the payment ends ``captured``;
-* :meth:`~PaymentGatewayContract.authorize` — the customer pays an authorization (only asked
-  of gateways declaring ``manual_capture``);
+* :meth:`~PaymentGatewayContract.authorize` — the customer pays: a payment created with
+  ``hold`` ends ``authorized`` (only asked of gateways declaring ``manual_capture``), any
+  other ``captured``;
 * :meth:`~PaymentGatewayContract.create_unpaid` — a payment the customer has not paid yet;
 * :meth:`~PaymentGatewayContract.notification` / :meth:`~PaymentGatewayContract.forge` /
   :meth:`~PaymentGatewayContract.tamper_amount` — a genuinely signed notification, the same
@@ -101,8 +102,10 @@ class PaymentGatewayContract:
     def money(self, amount: int = PRICE) -> Money:
         return Money(amount, self.currency)
 
-    def request(self, key: str = KEY, amount: int = PRICE) -> PaymentRequest:
-        return PaymentRequest(key, "ord_c1", self.money(amount), PaymentPurpose.FULL, "Massage")
+    def request(self, key: str = KEY, amount: int = PRICE, *, hold: bool = False) -> PaymentRequest:
+        return PaymentRequest(
+            key, "ord_c1", self.money(amount), PaymentPurpose.FULL, "Massage", hold=hold
+        )
 
     def captured(self, gateway: PaymentGateway, key: str = KEY) -> PaymentResult:
         gateway.create_payment(self.request(key))
@@ -176,7 +179,7 @@ class PaymentGatewayContract:
     def test_an_authorization_is_captured_in_part_or_whole(self, gateway: PaymentGateway) -> None:
         if not gateway.capabilities.manual_capture:
             pytest.skip("the gateway declares no manual capture")
-        gateway.create_payment(self.request())
+        gateway.create_payment(self.request(hold=True))
         assert self.authorize(gateway, KEY).status is PaymentStatus.AUTHORIZED
         part = self.money(5000) if gateway.capabilities.partial_capture else None
 
@@ -190,7 +193,7 @@ class PaymentGatewayContract:
     def test_an_authorization_can_be_voided(self, gateway: PaymentGateway) -> None:
         if not gateway.capabilities.manual_capture:
             pytest.skip("the gateway declares no manual capture")
-        gateway.create_payment(self.request())
+        gateway.create_payment(self.request(hold=True))
         self.authorize(gateway, KEY)
 
         voided = gateway.cancel(KEY)
@@ -198,6 +201,14 @@ class PaymentGatewayContract:
         assert voided.status is PaymentStatus.CANCELLED
         with pytest.raises(PaymentError):
             gateway.capture(KEY)
+
+    def test_a_payment_not_held_is_captured_when_paid(self, gateway: PaymentGateway) -> None:
+        # Only a request that asks for a hold is authorized; every other one is charged.
+        if not gateway.capabilities.manual_capture:
+            pytest.skip("the gateway declares no manual capture: it captures every payment")
+        gateway.create_payment(self.request())
+
+        assert self.authorize(gateway, KEY).status is PaymentStatus.CAPTURED
 
     def test_a_gateway_without_manual_capture_refuses_to_capture(
         self, gateway: PaymentGateway
