@@ -11,6 +11,10 @@ The oracle shares no code with the engine. It states the documented rules
   ranges that touch in absolute time are one too, keeping the first one's grid origin
   (its local midnight, shifted to keep the local alignment of its start);
 * a minute that two days' ranges both cover belongs to the earlier day; time off is cut out;
+* a working stretch is a run of consecutive working minutes of one day; its grid counts from
+  its first minute (``STRETCH``), from the first point at or after it of the clock grid (the
+  largest of 60/30/20/15/10/5 dividing the step, else 1) on the range's local clock
+  (``CLOCK``), or from the range's grid origin (``MIDNIGHT``);
 * work is the set of minutes so obtained: a service must lie in one unbroken run of it (so
   ranges that touch, within a day or across midnight, are one stretch), and it starts in
   a range of the day it is listed under, on that range's grid;
@@ -37,6 +41,7 @@ from booking_core.catalog import Category, Service
 from booking_core.errors import BookingError
 from booking_core.ids import BookingId, CategoryId, ServiceId, StoreId, TechnicianId
 from booking_core.scheduling import Booking, Technician, WeeklyHours
+from booking_core.scheduling.alignment import SlotAlignment
 from booking_core.scheduling.availability import (
     BookingPolicy,
     BusyIndex,
@@ -135,6 +140,7 @@ def oracle(
     after: int,
     not_before: int,
     not_after: int,
+    alignment: SlotAlignment = SlotAlignment.MIDNIGHT,
 ) -> dict[date, list[int]]:
     """Every start each of ``days`` offers, found minute by minute."""
     first, last = min(days) - timedelta(days=3), max(days) + timedelta(days=4)
@@ -149,8 +155,16 @@ def oracle(
         for minute in range(cut_start, cut_end):
             owner.pop(minute, None)
     offered: dict[date, list[int]] = {day: [] for day in days}
+    clock = next((g for g in (60, 30, 20, 15, 10, 5) if step % g == 0), 1)
+    run_start = 0
     for t in sorted(owner):
         day, origin = owner[t]
+        if owner.get(t - 1, (None,))[0] != day:
+            run_start = t  # a working stretch of ``day`` starts here
+        if alignment is SlotAlignment.STRETCH:
+            origin = run_start
+        elif alignment is SlotAlignment.CLOCK:
+            origin = run_start + (origin - run_start) % clock
         if (
             day in offered
             and (t - origin) % step == 0
@@ -251,6 +265,7 @@ def _clock(minute: int) -> pendulum.DateTime:
     notice=minutes(0, 26 * 60),
     now_offset=minutes(-48 * 60, 24 * 60),
     window=st.integers(1, 3),
+    alignment=st.sampled_from(list(SlotAlignment)),
 )
 def test_offered_starts_equal_an_independent_brute_force_oracle(
     zone_day: tuple[str, date],
@@ -263,10 +278,11 @@ def test_offered_starts_equal_an_independent_brute_force_oracle(
     notice: int,
     now_offset: int,
     window: int,
+    alignment: SlotAlignment,
 ) -> None:
     # Given a technician in a zone with DST, his overrides, rota shifts and time off around
-    # the day, existing bookings, and a policy without restart (the grid is then a pure
-    # function of the clock, which the oracle can state directly)
+    # the day, existing bookings, and a policy without restart under any alignment (the grid
+    # is then a pure function of the working time, which the oracle can state directly)
     zone, day = zone_day
     near = [day + timedelta(days=d) for d in range(-2, 3)]
     override_days = data.draw(st.lists(st.sampled_from(near), unique=True, max_size=2))
@@ -292,7 +308,11 @@ def test_offered_starts_equal_an_independent_brute_force_oracle(
     technician = Technician(TechnicianId("tec_1"), "Li", zone, weekly)
     notice = min(notice, window * _MIN - 1)  # a notice as long as the window is refused
     policy = BookingPolicy(
-        notice_minutes=notice, window_days=window, slot_step_minutes=step, restart_after_busy=False
+        notice_minutes=notice,
+        window_days=window,
+        slot_step_minutes=step,
+        restart_after_busy=False,
+        slot_alignment=alignment,
     )
     listed = [day - timedelta(days=1), day, day + timedelta(days=1)]
     # The clock: anywhere, or so that the notice or the window ends just before the end of
@@ -323,7 +343,7 @@ def test_offered_starts_equal_an_independent_brute_force_oracle(
     expected = oracle(
         zone, weekly, overrides, shifts, time_off, busy, listed,
         duration=duration, step=step, before=before, after=after,
-        not_before=now_minute + notice, not_after=now_minute + window * _MIN,
+        not_before=now_minute + notice, not_after=now_minute + window * _MIN, alignment=alignment,
     )  # fmt: skip
     assert offered == expected, _explain(zone, offered, expected)
     shifted = {_offset_minutes(ZoneInfo(zone), midnight + h * 60) for h in range(-24, 49)}
@@ -433,6 +453,7 @@ def _store(technician: Technician, service: Service, bookings: list[Booking]) ->
     after=st.integers(0, 30),
     restart=st.booleans(),
     candidate=st.integers(-6 * 60, 50 * 60),
+    alignment=st.sampled_from(list(SlotAlignment)),
 )
 def test_a_booking_succeeds_iff_its_start_is_offered(
     zone_day: tuple[str, date],
@@ -444,9 +465,10 @@ def test_a_booking_succeeds_iff_its_start_is_offered(
     after: int,
     restart: bool,
     candidate: int,
+    alignment: SlotAlignment,
 ) -> None:
     # Given the same inputs for the slot list and the booking (INVARIANTS I2), in a zone with
-    # DST and mostly around a transition
+    # DST and mostly around a transition, under every slot alignment
     zone, day = zone_day
     technician = Technician(TechnicianId("tec_1"), "Li", zone, hours, {ServiceId("svc_1")})
     service = Service(
@@ -461,7 +483,11 @@ def test_a_booking_succeeds_iff_its_start_is_offered(
     midnight = pendulum.datetime(day.year, day.month, day.day, tz=zone)
     store = _store(technician, service, data.draw(busy_blocks(midnight.int_timestamp // 60)))
     policy = BookingPolicy(
-        notice_minutes=60, window_days=3, slot_step_minutes=step, restart_after_busy=restart
+        notice_minutes=60,
+        window_days=3,
+        slot_step_minutes=step,
+        restart_after_busy=restart,
+        slot_alignment=alignment,
     )
     now = midnight.subtract(hours=2)
     start = midnight.add(minutes=candidate)
@@ -509,7 +535,12 @@ def test_working_hours_stay_local_on_every_day(
     local_day = pendulum.date(day.year, day.month, day.day)
     technician = Technician(TechnicianId("tec_1"), "Li", zone, hours)
     agenda = TechnicianAgenda(technician, None, BusyIndex([]))
-    policy = BookingPolicy(notice_minutes=0, window_days=7, restart_after_busy=False)
+    policy = BookingPolicy(
+        notice_minutes=0,
+        window_days=7,
+        restart_after_busy=False,
+        slot_alignment=SlotAlignment.MIDNIGHT,
+    )
     now = pendulum.datetime(day.year, day.month, day.day, tz=zone).subtract(days=1)
 
     # When the engine lists a day's slots

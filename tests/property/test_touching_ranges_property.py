@@ -4,8 +4,10 @@ Within one day's list the two pieces are joined back into the range (docs/availa
 "Touching ranges"), so the slots are exactly the same in any zone, DST days included, for any
 policy. When the second piece moves to the next day's list (a split at or after midnight),
 a slot may still run on from one piece into the other; the starts after the split then come
-from the next day's own grid, so the lists agree whenever the two grids agree: a step that
-divides the day, no daylight-saving change, and no restart of the grid after a busy block.
+from the next day's own grid, so the lists agree whenever the two grids agree: the grid
+counted from local midnight (``SlotAlignment.MIDNIGHT``) with a step that divides the day,
+no daylight-saving change, and no restart of the grid after a busy block. (Under
+``STRETCH`` the next day's part is a stretch of its own: docs/availability.md, "Slot grid".)
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 from pendulum import Date
 
 from booking_core.ids import BookingId, TechnicianId
-from booking_core.scheduling import Booking, Technician, WeeklyHours
+from booking_core.scheduling import Booking, SlotAlignment, Technician, WeeklyHours
 from booking_core.scheduling.availability import (
     BookingPolicy,
     BusyIndex,
@@ -108,7 +110,10 @@ def test_splitting_a_range_within_its_day_never_changes_the_slots(data: st.DataO
         data.draw(st.integers(0, 30)),
     )
     policy = BookingPolicy(
-        notice_minutes=0, window_days=30, restart_after_busy=data.draw(st.booleans())
+        notice_minutes=0,
+        window_days=30,
+        restart_after_busy=data.draw(st.booleans()),
+        slot_alignment=data.draw(st.sampled_from(list(SlotAlignment))),
     )
     bookings = data.draw(busy(zone, day))
     name = DAY_NAMES[day.weekday()]
@@ -134,7 +139,12 @@ def test_splitting_a_range_into_the_next_day_keeps_the_slots_on_one_grid(
         data.draw(st.integers(0, 30)),
         data.draw(st.integers(0, 30)),
     )
-    policy = BookingPolicy(notice_minutes=0, window_days=30, restart_after_busy=False)
+    policy = BookingPolicy(
+        notice_minutes=0,
+        window_days=30,
+        restart_after_busy=False,
+        slot_alignment=SlotAlignment.MIDNIGHT,
+    )
     bookings = data.draw(busy(zone, day))
     today, tomorrow = DAY_NAMES[day.weekday()], DAY_NAMES[day.add(days=1).weekday()]
 

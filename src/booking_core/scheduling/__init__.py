@@ -1,9 +1,11 @@
 """Scheduling: technicians, their working hours, bookings and availability.
 
 Also the values the scheduling services take: a technician's profile, date overrides,
-time off, shifts and work status, and the points and areas travel is measured between.
+time off, shifts and work status, where the slot grid counts from, and the points and areas
+travel is measured between.
 """
 
+from booking_core.scheduling.alignment import SlotAlignment
 from booking_core.scheduling.area import PolygonArea
 from booking_core.scheduling.booking import Booking
 from booking_core.scheduling.dispatch_settings import DispatchSettings
@@ -22,6 +24,7 @@ __all__ = [
     "PolygonArea",
     "ServiceArea",
     "Shift",
+    "SlotAlignment",
     "Technician",
     "TechnicianProfile",
     "TimeOff",

@@ -8,8 +8,9 @@ applies them. Listing slots returns its result; accepting a booking at ``t`` ask
 ``t`` is in its result for the same inputs (INVARIANTS I2). Semantics (docs/availability.md):
 
 * intervals are half-open ``[start, end)``; touching is not overlapping;
-* the slot grid is aligned to the step in the technician's (business) zone, counted from
-  local midnight, and restarts right after a busy block when the policy says so;
+* the slot grid counts from where the policy's :class:`SlotAlignment` says (the start of
+  each working stretch by default, a clock grid, or local midnight in the technician's
+  zone), and restarts right after a busy block when the policy says so;
 * the minimum notice is strict (a start exactly at ``now + notice`` is not offered); the
   window is inclusive (a start exactly at ``now + window`` is);
 * buffers add up: a booking's blocked range is ``[start - before - travel, end + after)``
@@ -32,6 +33,7 @@ from pendulum import Date, DateTime
 
 from booking_core.errors import InvalidSchedule, InvalidTimeRange
 from booking_core.ids import BookingId, CustomerId
+from booking_core.scheduling.alignment import SlotAlignment, clock_grid
 from booking_core.scheduling.booking import Booking
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.schedule import WorkSchedule
@@ -63,6 +65,20 @@ _DAY = 24 * 60
 _MAX_STEP = 24 * 60
 
 
+def _alignment(value: object) -> SlotAlignment:
+    # A setting read from configuration arrives as its value ("clock").
+    if isinstance(value, SlotAlignment):
+        return value
+    try:
+        return SlotAlignment(value if isinstance(value, str) else "")
+    except ValueError:
+        raise InvalidSchedule(
+            f"The slot alignment is one of {', '.join(repr(a.value) for a in SlotAlignment)}; "
+            f"got {value!r}.",
+            details={"slot_alignment": str(value)},
+        ) from None
+
+
 @attrs.frozen
 class BookingPolicy:
     """Platform-wide booking rules (FEATURES P10).
@@ -75,8 +91,13 @@ class BookingPolicy:
         slot_step_minutes: Minutes between offered starts; None means the service's
             duration.
         restart_after_busy: After a busy block the next start is the first free minute
-            (then every step from there) rather than the next grid point.
+            (then every step from there) rather than the next grid point; under
+            ``SlotAlignment.CLOCK`` the first clock-grid point at or after it.
         hold_minutes: How long a checkout hold keeps a slot.
+        slot_alignment: Where the starts of each working stretch count from
+            (:class:`SlotAlignment`; a value such as ``"clock"`` is taken too). The default,
+            ``STRETCH``, offers a slot in every stretch at least as long as the service
+            (bookings, notice and window aside).
     """
 
     notice_minutes: int = 60
@@ -84,6 +105,7 @@ class BookingPolicy:
     slot_step_minutes: int | None = None
     restart_after_busy: bool = True
     hold_minutes: int = 10
+    slot_alignment: SlotAlignment = attrs.field(default=SlotAlignment.STRETCH, converter=_alignment)
 
     def __attrs_post_init__(self) -> None:
         for name in ("notice_minutes", "window_days", "hold_minutes"):
@@ -537,7 +559,11 @@ class SlotRequest:
         not_after: Starts must be at or before this minute (end of the booking window).
         origins: Per working interval, an epoch minute the step grid counts from (None:
             each interval's own start).
-        restart_after_busy: After a busy block, restart the grid at the first free minute.
+        restart_after_busy: After a busy block, restart the grid at the first free minute
+            (rounded up to ``restart_grid``).
+        restart_grid: A restart after a busy block moves to the first point at or after
+            the first free minute of a grid of this many minutes through the interval's
+            origin (1: the free minute itself; the clock grid under ``CLOCK``).
         cores: Per busy block, its start without its own travel time (None: its start).
         travel_from: Per busy block, minutes to travel from it to the new booking.
         travel_to: Per busy block, minutes to travel from the new booking to it.
@@ -562,6 +588,7 @@ class SlotRequest:
     travel_to: Sequence[int] | None = None
     closed: Sequence[Interval] = ()
     reaches: Sequence[int] | None = None
+    restart_grid: int = 1
 
 
 def _grid_at_or_after(origin: int, step: int, minute: int) -> int:
@@ -651,14 +678,33 @@ def free_slot_minutes(request: SlotRequest) -> list[int]:
                 slots.extend(run)
                 t += len(run) * step
             elif restart:
-                origin = free_from
-                t = free_from
+                # A new grid from the first free minute (on CLOCK, the next clock point).
+                origin = t = (
+                    free_from
+                    if request.restart_grid == 1
+                    else _grid_at_or_after(origin, request.restart_grid, free_from)
+                )
             else:
                 t = _grid_at_or_after(origin, step, free_from)
     return slots
 
 
 # -- one technician -------------------------------------------------------------------------
+
+
+def _origins(alignment: SlotAlignment, step: int, ranges: list[WorkRange]) -> list[int] | None:
+    # Where each range's grid counts from. A range here is a working stretch of the day: the
+    # day's touching ranges joined, cut by time off, and (if yesterday runs on into it)
+    # starting where yesterday's ends. r[2] is its local midnight, shifted on DST days so
+    # wall-clock alignment holds.
+    if alignment is SlotAlignment.STRETCH:
+        return None  # each range's own first minute
+    if alignment is SlotAlignment.MIDNIGHT:
+        return [r[2] for r in ranges]
+    grid = clock_grid(step)
+    if grid == 1:
+        return None  # no clock grid divides the step: every whole minute is on the clock
+    return [_grid_at_or_after(r[2], grid, r[0]) for r in ranges]
 
 
 def start_bounds(first: int, last: int, now_minute: int, policy: BookingPolicy) -> Interval:
@@ -743,8 +789,11 @@ class TechnicianAgenda:
                 buffer_after=timing.buffer_after,
                 not_before=not_before,
                 not_after=not_after,
-                origins=[r[2] for r in ranges],
+                origins=_origins(policy.slot_alignment, timing.step, ranges),
                 restart_after_busy=policy.restart_after_busy,
+                restart_grid=(
+                    clock_grid(timing.step) if policy.slot_alignment is SlotAlignment.CLOCK else 1
+                ),
                 cores=cores,
                 travel_from=travel_from,
                 travel_to=travel_to,

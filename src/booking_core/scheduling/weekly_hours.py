@@ -19,19 +19,35 @@ __all__ = [
 ]
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)(?::([0-5]\d))?$")
 _DAY = 24 * 60
 
 Ranges = tuple[tuple[int, int], ...]
 
 
-def parse_clock(text: str) -> int:
-    """Minutes after local midnight of an ``HH:MM`` wall-clock time (``24:00`` allowed)."""
+def parse_clock(text: str, *, round_up: bool = False) -> int:
+    """Minutes after local midnight of an ``HH:MM`` or ``HH:MM:SS`` wall-clock time
+    (``24:00`` allowed).
+
+    Seconds (a calendar gives them) round to the minute *down*, or *up* with ``round_up``:
+    :func:`parse_ranges` rounds a range's start up and its end down, so the rounded range
+    never holds time the technician did not give.
+    """
+    seconds = _clock_seconds(text)
+    return -(-seconds // 60) if round_up else seconds // 60
+
+
+def _clock_seconds(text: str) -> int:
     match = _CLOCK.match(text) if isinstance(text, str) else None
-    minutes = int(match.group(1)) * 60 + int(match.group(2)) if match else -1
-    if not match or minutes > _DAY:
-        raise InvalidSchedule(f"{text!r} is not a wall-clock time such as '09:30'.")
-    return minutes
+    seconds = -1
+    if match:
+        seconds = (int(match.group(1)) * 60 + int(match.group(2))) * 60 + int(match.group(3) or 0)
+    if not match or seconds > _DAY * 60:
+        raise InvalidSchedule(
+            f"{text!r} is not a wall-clock time such as '09:30' or '09:30:00'.",
+            details={"time": str(text)},
+        )
+    return seconds
 
 
 def _check_days(_: object, attribute: attrs.Attribute[tuple[Ranges, ...]], value: object) -> None:
@@ -89,18 +105,35 @@ def format_clock(minute: int) -> str:
 def parse_ranges(texts: Iterable[str], name: str) -> Ranges:
     """Ranges of one day from ``["09:00-12:00", "22:00-02:00"]``, sorted and checked.
 
-    An end at or before the start means the next day (``22:00-02:00`` runs past midnight).
+    An end at or before the start means the next day: ``22:00-02:00`` runs past midnight,
+    and so does ``08:00-07:00`` (a 23-hour overnight shift; ``08:00-08:00`` is 24 hours).
+    Times may carry seconds (``09:00:30-17:59:59``): the start rounds up and the end down
+    to the minute (09:01–17:59), after the end's day is decided on the exact times. A
+    range with no whole minute left once rounded is refused.
     """
     ranges: list[tuple[int, int]] = []
     for text in texts:
         start_text, sep, end_text = str(text).partition("-")
         if not sep:
-            raise InvalidSchedule(f"{text!r} is not a range such as '09:00-18:00'.")
-        start, end = parse_clock(start_text.strip()), parse_clock(end_text.strip())
-        if start == _DAY:
-            raise InvalidSchedule(f"{text!r} starts at 24:00; write it as the next day's 00:00.")
-        if end <= start:
-            end += _DAY  # across midnight: ends on the next day
+            raise InvalidSchedule(
+                f"{text!r} is not a range such as '09:00-18:00'.", details={"day": name}
+            )
+        start_s, end_s = _clock_seconds(start_text.strip()), _clock_seconds(end_text.strip())
+        if start_s == _DAY * 60:
+            raise InvalidSchedule(
+                f"{text!r} starts at 24:00; write it as the next day's 00:00.",
+                details={"day": name},
+            )
+        if end_s <= start_s:
+            end_s += _DAY * 60  # across midnight: ends on the next day
+        # Rounded inwards: never a minute the technician did not give.
+        start, end = -(-start_s // 60), end_s // 60
+        if end <= start or start >= _DAY:
+            raise InvalidSchedule(
+                f"{text!r} holds no whole minute that starts on this day once its seconds "
+                "are rounded (the start up, the end down); widen it or drop it.",
+                details={"day": name},
+            )
         ranges.append((start, end))
     result = tuple(sorted(ranges))
     check_ranges(result, name)

@@ -238,8 +238,9 @@ def test_the_step_may_differ_from_the_duration() -> None:
 
 def test_starts_are_aligned_to_the_step_from_local_midnight() -> None:
     hours = WeeklyHours.parse({"mon": ["09:10-12:00"]})
+    policy = BookingPolicy(notice_minutes=0, window_days=60, slot_alignment="midnight")
 
-    result = slots(tech(hours), MONDAY, timing=ServiceTiming(duration=30, step=30))
+    result = slots(tech(hours), MONDAY, timing=ServiceTiming(duration=30, step=30), policy=policy)
 
     assert result == ["Mon 09:30", "Mon 10:00", "Mon 10:30", "Mon 11:00", "Mon 11:30"]
 
