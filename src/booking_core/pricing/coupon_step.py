@@ -5,19 +5,27 @@ The checks run in the order of :class:`RejectionReason`; the first that fails is
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from pendulum import DateTime
 
 from booking_core.ids import OrderId
 from booking_core.money import Money
-from booking_core.pricing._arith import half_up_fraction, split, times_rate_half_up
+from booking_core.pricing._arith import split, times_rate_half_up
 from booking_core.pricing._work import Work
 from booking_core.pricing.customer import CustomerProfile
 from booking_core.pricing.explanations import CouponRejection, RejectionReason
+from booking_core.pricing.unit_step import Shortage, more_items, per_unit_shares
 from booking_core.promotions import Coupon, CouponKind, CouponStatus
 
 __all__ = ["coupon_shares"]
+
+_PER_UNIT = frozenset(
+    {
+        CouponKind.NTH_FREE,
+        CouponKind.BUY_X_GET_Y,
+        CouponKind.AMOUNT_OFF_EACH,
+        CouponKind.SPECIAL_PRICE,
+    }
+)
 
 
 def coupon_shares(
@@ -34,9 +42,13 @@ def coupon_shares(
     currency = work.cart.currency
 
     def reject(
-        reason: RejectionReason, message: str, shortfall: Money | None = None
+        reason: RejectionReason,
+        message: str,
+        shortfall: Money | None = None,
+        *,
+        missing_units: int | None = None,
     ) -> CouponRejection:
-        return CouponRejection(coupon.id, reason, message, shortfall)
+        return CouponRejection(coupon.id, reason, message, shortfall, missing_units)
 
     if benefit.currency is not None and benefit.currency != currency:
         return reject(
@@ -96,16 +108,25 @@ def coupon_shares(
             f"{benefit.min_spend}; they come to {Money(subtotal, currency)}).",
             shortfall,
         )
-
-    kind = benefit.kind
-    if kind is CouponKind.NTH_FREE:
-        assert benefit.nth is not None
-        shares = _nth_free(work, eligible, benefit.nth)
-        if shares is None:
+    if benefit.min_units is not None:
+        units = sum(line.quantity for line, ok in zip(cart.lines, eligible, strict=True) if ok)
+        if units < benefit.min_units:
+            # Inclusive like the minimum spend: exactly min_units qualifies (满N件).
             return reject(
                 RejectionReason.NOT_ENOUGH_ITEMS,
-                f"Add eligible items: every {_ordinal(benefit.nth)} one is free.",
+                f"Add {more_items(benefit.min_units - units)} to use this coupon (it "
+                f"needs {benefit.min_units}; the order has {units}).",
+                missing_units=benefit.min_units - units,
             )
+
+    kind = benefit.kind
+    if kind in _PER_UNIT:
+        found = per_unit_shares(work, benefit, eligible, terms.excludes_campaign_lines)
+        if isinstance(found, Shortage):
+            return reject(
+                RejectionReason.NOT_ENOUGH_ITEMS, found.message, missing_units=found.missing
+            )
+        shares = found
     else:
         if kind is CouponKind.PERCENT_OFF:
             assert benefit.rate is not None
@@ -118,39 +139,13 @@ def coupon_shares(
             total = min(benefit.amount.amount, subtotal)
         shares = split(total, weights)
     if not any(shares):
+        if kind is CouponKind.SPECIAL_PRICE:
+            assert benefit.unit_price is not None
+            return reject(
+                RejectionReason.NOTHING_TO_DISCOUNT,
+                f"The eligible services already cost {benefit.unit_price} a unit or less.",
+            )
         return reject(
             RejectionReason.NOTHING_TO_DISCOUNT, "The eligible services are already free."
         )
     return shares
-
-
-def _nth_free(work: Work, eligible: list[bool], nth: int) -> list[int] | None:
-    """Every ``nth`` eligible unit, most expensive first, is free (None: too few units).
-
-    Units are ranked by what is left of their line per unit, highest first, ties to the
-    earlier line; the units at ranks n, 2n, … go free, so each group of n gives its
-    cheapest. A line gives ``left × free units / quantity``, rounded half-up.
-    """
-    lines = work.cart.lines
-    left = work.left
-    units: list[tuple[Fraction, int]] = []
-    for i, ok in enumerate(eligible):
-        if ok:
-            quantity = lines[i].quantity
-            per_unit = Fraction(left[i], quantity)
-            units.extend((-per_unit, i) for _ in range(quantity))
-    if len(units) < nth:
-        return None
-    units.sort()
-    free = [0] * len(eligible)
-    for rank in range(nth - 1, len(units), nth):
-        free[units[rank][1]] += 1
-    return [
-        half_up_fraction(left[i] * count, lines[i].quantity) if count else 0
-        for i, count in enumerate(free)
-    ]
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"

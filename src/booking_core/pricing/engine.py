@@ -12,7 +12,8 @@ Order of application (see docs/pricing.md):
 5. **Travel fee** — added last, never discounted.
 
 Steps 2–4 split their discount over the lines they touch by largest remainder, weighted by
-what is left of each line before the step.
+what is left of each line before the step; a per-unit coupon (Nth free, buy X get Y, amount
+off each, special price) gives per line what its touched units save (``unit_step``).
 """
 
 from __future__ import annotations

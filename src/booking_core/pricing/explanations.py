@@ -42,12 +42,15 @@ class CouponRejection:
         reason: The stable reason code.
         message: A sentence a customer can act on.
         shortfall: For ``min_spend_not_met``: how much more to spend on eligible lines.
+        missing_units: For ``not_enough_items``: how many more eligible units (or, for a
+            buy-X-get-Y coupon of another service, units of that service) it needs.
     """
 
     coupon_id: CouponId
     reason: RejectionReason
     message: str
     shortfall: Money | None = None
+    missing_units: int | None = None
 
 
 @attrs.frozen

@@ -116,7 +116,7 @@ def rejection_of(
         (
             coupon(CouponBenefit.nth_free(2)),
             RejectionReason.NOT_ENOUGH_ITEMS,
-            "Add eligible items: every 2nd one is free.",
+            "Add 1 more eligible item: every 2nd one is free.",
         ),
     ],
     ids=lambda v: v.value if isinstance(v, RejectionReason) else "",

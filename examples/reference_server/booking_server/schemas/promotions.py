@@ -72,6 +72,10 @@ __all__ = [
 _Nth = Annotated[StrictInt, Interval(ge=2, le=100), TAKE_WHOLE_FLOATS]
 
 
+# Unit counts of the per-unit kinds: a cart line holds at most 999 units.
+_Units = Annotated[StrictInt, Interval(ge=1, le=1000), TAKE_WHOLE_FLOATS]
+
+
 _ValidDays = Annotated[StrictInt, Interval(ge=1, le=3660), TAKE_WHOLE_FLOATS]
 
 
@@ -133,8 +137,13 @@ class ScopeOut(OutModel):
 
 
 class BenefitIn(InModel):
-    """What a coupon gives: ``amount_off`` (无门槛), ``threshold`` (满减: ``min_spend`` and
-    ``amount``), ``percent_off`` (``rate``, optional ``max_discount``) or ``nth_free``."""
+    """What a coupon gives: ``amount_off`` (无门槛), ``threshold`` (满减: ``amount`` with
+    ``min_spend`` and/or ``min_units``), ``percent_off`` (``rate``, optional
+    ``max_discount``), ``nth_free`` (``nth``, optional ``once_per_order``), ``buy_x_get_y``
+    (``buy_units``, ``free_units``, optional ``free_scope``), ``amount_off_each`` (``amount``
+    off each unit) or ``special_price`` (``unit_price``). ``max_units`` limits the units a
+    per-unit kind touches; ``min_units`` asks for that many eligible units (not on
+    ``amount_off``)."""
 
     kind: CouponKind
     amount: MoneyIn | None = None
@@ -142,6 +151,13 @@ class BenefitIn(InModel):
     max_discount: MoneyIn | None = None
     min_spend: MoneyIn | None = None
     nth: _Nth | None = None
+    min_units: _Units | None = None
+    max_units: _Units | None = None
+    once_per_order: StrictBool = False
+    buy_units: _Units | None = None
+    free_units: _Units | None = None
+    free_scope: ScopeIn | None = None
+    unit_price: MoneyIn | None = None
 
     def to_domain(self) -> CouponBenefit:
         """The domain benefit (its rules checked there)."""
@@ -152,6 +168,13 @@ class BenefitIn(InModel):
             max_discount=None if self.max_discount is None else self.max_discount.to_domain(),
             min_spend=None if self.min_spend is None else self.min_spend.to_domain(),
             nth=self.nth,
+            min_units=self.min_units,
+            max_units=self.max_units,
+            once_per_order=self.once_per_order,
+            buy_units=self.buy_units,
+            free_units=self.free_units,
+            free_scope=None if self.free_scope is None else self.free_scope.to_domain(),
+            unit_price=None if self.unit_price is None else self.unit_price.to_domain(),
         )
 
 
@@ -221,6 +244,13 @@ class CouponTemplateOut(OutModel):
     max_discount: MoneyOut | None
     min_spend: MoneyOut | None
     nth: int | None
+    min_units: int | None
+    max_units: int | None
+    once_per_order: bool
+    buy_units: int | None
+    free_units: int | None
+    free_scope: ScopeOut | None
+    unit_price: MoneyOut | None
     scope: ScopeOut
     funded_by: Funding
     stock: int | None
@@ -244,6 +274,15 @@ class CouponTemplateOut(OutModel):
             max_discount=optional_money(benefit.max_discount),
             min_spend=optional_money(benefit.min_spend),
             nth=benefit.nth,
+            min_units=benefit.min_units,
+            max_units=benefit.max_units,
+            once_per_order=benefit.once_per_order,
+            buy_units=benefit.buy_units,
+            free_units=benefit.free_units,
+            free_scope=None
+            if benefit.free_scope is None
+            else ScopeOut.from_domain(benefit.free_scope),
+            unit_price=optional_money(benefit.unit_price),
             scope=ScopeOut.from_domain(template.terms.scope),
             funded_by=template.terms.funded_by,
             stock=template.stock,

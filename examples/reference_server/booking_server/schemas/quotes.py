@@ -80,7 +80,8 @@ class QuoteLineOut(OutModel):
 
 class CouponEvaluationOut(OutModel):
     """What one coupon would take off the cart, or why it does not apply (``reason`` is a
-    stable code, ``shortfall`` what is missing for ``min_spend_not_met``)."""
+    stable code, ``shortfall`` what is missing for ``min_spend_not_met``, ``missing_units``
+    how many more eligible units for ``not_enough_items``)."""
 
     coupon_id: str
     applies: bool
@@ -88,6 +89,7 @@ class CouponEvaluationOut(OutModel):
     reason: str | None
     message: str | None
     shortfall: MoneyOut | None
+    missing_units: int | None
 
     @classmethod
     def from_domain(cls, evaluation: CouponEvaluation) -> CouponEvaluationOut:
@@ -100,6 +102,7 @@ class CouponEvaluationOut(OutModel):
             reason=None if rejection is None else rejection.reason.value,
             message=None if rejection is None else rejection.message,
             shortfall=None if rejection is None else optional_money(rejection.shortfall),
+            missing_units=None if rejection is None else rejection.missing_units,
         )
 
 

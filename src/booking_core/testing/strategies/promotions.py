@@ -139,11 +139,22 @@ def threshold_offers(
     )
 
 
-def coupon_benefits(*, currency: str = "CNY") -> st.SearchStrategy[CouponBenefit]:
-    """Every kind of benefit: an amount off, 满减, a fraction off (maybe capped), every
-    n-th unit free."""
+def coupon_benefits(
+    *,
+    currency: str = "CNY",
+    service_ids: Sequence[ServiceId] = DEFAULT_SERVICE_IDS,
+    category_ids: Sequence[CategoryId] = DEFAULT_CATEGORY_IDS,
+) -> st.SearchStrategy[CouponBenefit]:
+    """Every kind of benefit: an amount off, 满减 (on spend, units or both), a fraction off
+    (maybe capped, maybe from N units), every n-th unit or the cheapest once free, buy X
+    get Y (of the same units or of a scope over ``service_ids`` and ``category_ids``), an
+    amount off each unit, a special unit price; the per-unit kinds maybe limited to a few
+    units."""
+    money = moneys_of(currency, 1, 30_000)
+    max_units = st.none() | st.integers(1, 4)
+    min_units = st.none() | st.integers(1, 5)
     return st.one_of(
-        moneys_of(currency, 1, 30_000).map(CouponBenefit.amount_off),
+        money.map(CouponBenefit.amount_off),
         st.builds(
             lambda m, a: CouponBenefit.threshold(
                 min_spend=Money(m, currency), amount=Money(a, currency)
@@ -152,11 +163,48 @@ def coupon_benefits(*, currency: str = "CNY") -> st.SearchStrategy[CouponBenefit
             st.integers(1, 30_000),
         ),
         st.builds(
-            lambda r, mx: CouponBenefit.percent_off(r, max_discount=mx),
+            lambda m, n, a: CouponBenefit.threshold(
+                min_spend=None if m is None else Money(m, currency),
+                min_units=n,
+                amount=Money(a, currency),
+            ),
+            st.none() | st.integers(1, 80_000),
+            st.integers(1, 5),
+            st.integers(1, 30_000),
+        ),
+        st.builds(
+            lambda r, mx, n: CouponBenefit.percent_off(r, max_discount=mx, min_units=n),
             rates(),
-            st.none() | moneys_of(currency, 1, 30_000),
+            st.none() | money,
+            min_units,
         ),
         st.integers(2, 4).map(CouponBenefit.nth_free),
+        st.builds(
+            lambda nth, mx: CouponBenefit.nth_free(nth, max_units=mx),
+            st.integers(2, 4),
+            max_units,
+        ),
+        st.integers(2, 4).map(lambda nth: CouponBenefit.nth_free(nth, once_per_order=True)),
+        st.builds(
+            lambda buy, free, scope, mx: CouponBenefit.buy_x_get_y(
+                buy, free, free_scope=scope, max_units=mx
+            ),
+            st.integers(1, 3),
+            st.integers(1, 2),
+            st.none() | scopes(service_ids=service_ids, category_ids=category_ids),
+            max_units,
+        ),
+        st.builds(
+            lambda a, mx, n: CouponBenefit.amount_off_each(a, max_units=mx, min_units=n),
+            moneys_of(currency, 1, 15_000),
+            max_units,
+            min_units,
+        ),
+        st.builds(
+            lambda p, mx: CouponBenefit.special_price(p, max_units=mx),
+            moneys_of(currency, 0, 30_000),
+            max_units,
+        ),
     )
 
 
@@ -180,7 +228,7 @@ def coupon_terms(
     left out."""
     return st.builds(
         CouponTerms,
-        coupon_benefits(currency=currency),
+        coupon_benefits(currency=currency, service_ids=service_ids, category_ids=category_ids),
         scope=scopes(service_ids=service_ids, category_ids=category_ids),
         eligibility=eligibilities(tiers=tiers),
         funded_by=st.sampled_from(Funding),
