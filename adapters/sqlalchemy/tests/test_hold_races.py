@@ -40,11 +40,10 @@ def test_racing_pays_hold_each_order_once_and_racing_cancels_take_each_fee_once(
     order_ids: list[OrderId] = [
         world.place(at(3, 10 + n), customer=_customer(n).id) for n in range(ORDERS)
     ]
+    customers = [_customer(n) for n in range(ORDERS)]
     paid: Counter[str] = Counter()
-    for n, order_id in enumerate(order_ids):
-        paid.update(
-            race(CALLERS, lambda _, o=order_id, c=_customer(n): world.app.payments.pay(o, c))
-        )
+    for order_id, customer in zip(order_ids, customers, strict=True):
+        paid.update(race(CALLERS, lambda _, o=order_id, c=customer: world.app.payments.pay(o, c)))
     for order_id in order_ids:
         order = world.get(order_id)
         assert (order.state, order.held_amount, order.paid_amount) == (
@@ -55,9 +54,9 @@ def test_racing_pays_hold_each_order_once_and_racing_cancels_take_each_fee_once(
 
     world.clock.set(at(3, 8))  # two hours before the first: a 30 % fee on each
     cancelled: Counter[str] = Counter()
-    for n, order_id in enumerate(order_ids):
+    for order_id, customer in zip(order_ids, customers, strict=True):
         cancelled.update(
-            race(CALLERS, lambda _, o=order_id, c=_customer(n): world.app.cancellation.cancel(o, c))
+            race(CALLERS, lambda _, o=order_id, c=customer: world.app.cancellation.cancel(o, c))
         )
 
     assert cancelled == {"ok": ORDERS, "order_already_cancelled": (CALLERS - 1) * ORDERS}
