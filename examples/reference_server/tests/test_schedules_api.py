@@ -313,3 +313,20 @@ def test_calendars_refuse_bad_days_and_unknown_technicians(
     assert (far.status_code, far.json()["code"]) == (422, "date_out_of_range")
     assert unknown.status_code == unknown_status.status_code == unknown_change.status_code == 404
     assert unknown.json()["code"] == "technician_not_found"
+
+
+def test_hours_with_seconds_are_taken_and_rounded_inwards(
+    client: TestClient, shop: dict[str, str], technician: dict[str, str]
+) -> None:
+    # A calendar export gives seconds: the start rounds up, the end down (never time he
+    # did not give).
+    base = _schedule(shop)
+
+    put = client.put(
+        f"{base}/overrides/{WEDNESDAY}", json={"hours": ["09:30:30-18:00:59"]}, headers=technician
+    )
+
+    assert put.status_code == 200, put.text
+    assert client.get(base, headers=technician).json()["overrides"] == [
+        {"date": WEDNESDAY, "hours": ["09:31-18:00"]}
+    ]

@@ -58,13 +58,20 @@ __all__ = [
     "WorkStatusIn",
 ]
 
-#: A wall-clock range ``HH:MM-HH:MM`` (``24:00`` allowed as an end; the core checks more).
-HOURS_PATTERN: Final = r"^(?:[01][0-9]|2[0-4]):[0-5][0-9]-(?:[01][0-9]|2[0-4]):[0-5][0-9]$"
+#: A wall-clock range ``HH:MM-HH:MM``, each end with optional ``:SS`` as calendars give
+#: them (``24:00`` allowed as an end; the core rounds seconds — a start up, an end down —
+#: and checks the rest).
+HOURS_PATTERN: Final = (
+    r"^(?:[01][0-9]|2[0-4]):[0-5][0-9](?::[0-5][0-9])?"
+    r"-(?:[01][0-9]|2[0-4]):[0-5][0-9](?::[0-5][0-9])?$"
+)
 
 #: The highest daily cap the server takes: far above what one person serves in a day.
 MAX_DAILY_CAP: Final = 100
 
-Hours = Annotated[str, Field(pattern=HOURS_PATTERN, examples=["10:00-14:00"])]
+Hours = Annotated[
+    str, Field(pattern=HOURS_PATTERN, max_length=17, examples=["10:00-14:00", "09:30:00-18:00:00"])
+]
 
 
 def _hours(start: int, end: int) -> str:

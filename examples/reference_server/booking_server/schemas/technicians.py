@@ -53,11 +53,12 @@ __all__ = [
 
 
 WeeklyHoursSpec = Annotated[
-    dict[str, Annotated[list[Annotated[str, Field(max_length=11)]], Field(max_length=12)]],
+    dict[str, Annotated[list[Annotated[str, Field(max_length=17)]], Field(max_length=12)]],
     Field(
         max_length=7,
         description="Working ranges per day (mon … sun) as local wall-clock 'HH:MM-HH:MM' "
-        "in the technician's zone; absent days are off.",
+        "(or 'HH:MM:SS-HH:MM:SS': a start rounds up, an end down, to the minute) in the "
+        "technician's zone; absent days are off.",
         examples=[{"mon": ["09:00-12:00", "13:00-21:00"], "sat": ["10:00-16:00"]}],
     ),
 ]
