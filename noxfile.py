@@ -34,11 +34,13 @@ LOCAL = [
     "-e",
     "adapters/stripe",
     "-e",
+    "adapters/ical",
+    "-e",
     "examples/reference_server",
 ]
 PYTHON = "3.11"
 #: The project folder of every distribution: booking-core-sdk, -sqlalchemy, -notifications,
-#: -procrastinate, -wechatpay, -alipay, -stripe, -server.
+#: -procrastinate, -wechatpay, -alipay, -stripe, -ical, -server.
 DISTRIBUTIONS = [
     ".",
     "adapters/sqlalchemy",
@@ -47,6 +49,7 @@ DISTRIBUTIONS = [
     "adapters/wechatpay",
     "adapters/alipay",
     "adapters/stripe",
+    "adapters/ical",
     "examples/reference_server",
 ]
 
@@ -118,6 +121,7 @@ def typing(session: nox.Session) -> None:
         "adapters/wechatpay/src",
         "adapters/alipay/src",
         "adapters/stripe/src",
+        "adapters/ical/src",
         "examples/reference_server/booking_server",
         "examples/reference_server/api_contract.py",
         "tools/check_dists.py",

@@ -73,6 +73,7 @@ DISTRIBUTIONS: Final = (
     Distribution("booking-core-sdk-wechatpay", "adapters/wechatpay", "src/booking_core_wechatpay"),
     Distribution("booking-core-sdk-alipay", "adapters/alipay", "src/booking_core_alipay"),
     Distribution("booking-core-sdk-stripe", "adapters/stripe", "src/booking_core_stripe"),
+    Distribution("booking-core-sdk-ical", "adapters/ical", "src/booking_core_ical"),
     Distribution("booking-core-sdk-server", "examples/reference_server", "booking_server"),
 )
 
@@ -85,6 +86,7 @@ TYPED: Final = (
     "booking_core_wechatpay",
     "booking_core_alipay",
     "booking_core_stripe",
+    "booking_core_ical",
 )
 
 #: The reference server's `[project.scripts]`.

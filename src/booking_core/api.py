@@ -41,6 +41,14 @@ from booking_core.services.availability import (
     TechnicianOffer,
 )
 from booking_core.services.backoff import Backoff
+from booking_core.services.bulk_import import (
+    BulkImportService,
+    ImportedBooking,
+    ImportedBusyBlock,
+    ImportReport,
+    ImportRow,
+    RowStatus,
+)
 from booking_core.services.calendar import (
     CalendarDay,
     CalendarEntry,
@@ -54,7 +62,12 @@ from booking_core.services.campaigns import CampaignService
 from booking_core.services.cancellation import CancellationResult, CancellationService
 from booking_core.services.catalog import CatalogService, CreateCategory, CreateService
 from booking_core.services.contacts import ContactService
-from booking_core.services.coupons import CouponService, TemplateStock, WalletCoupon
+from booking_core.services.coupons import (
+    CouponCheck,
+    CouponService,
+    TemplateStock,
+    WalletCoupon,
+)
 from booking_core.services.customers import CustomerService, NewAddress
 from booking_core.services.dead_letters import DeadLetterService
 from booking_core.services.dispatch import BoardCandidate, DispatchService, PoolEntry
@@ -71,6 +84,7 @@ from booking_core.services.ordering import (
     PlaceOrder,
     TechnicianView,
 )
+from booking_core.services.outside_calendars import OutsideCalendarService, RefreshOutcome
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.payouts import PayoutService
 from booking_core.services.pricing import PricedCart, QuoteService, StaticPricingRules
@@ -82,7 +96,15 @@ from booking_core.services.referrals import (
 )
 from booking_core.services.relay import OutboxRelay, RelayRun
 from booking_core.services.rescheduling import RescheduleBooking, ReschedulingService
-from booking_core.services.reviews import ReviewService, SubmitReview
+from booking_core.services.reviews import (
+    AppealReview,
+    DecideAppeal,
+    FollowUpReview,
+    HideReview,
+    ReplyToReview,
+    ReviewService,
+    SubmitReview,
+)
 from booking_core.services.rewards import RewardsService
 from booking_core.services.statements import StatementPolicy, StatementService
 from booking_core.services.steps.carts import CartItem, CartRequest
@@ -95,6 +117,7 @@ __all__ = [
     "AccountAddressBook",
     "Actor",
     "AfterSalesService",
+    "AppealReview",
     "ApplyAsTechnician",
     "ArbitrationResult",
     "AuditService",
@@ -102,6 +125,7 @@ __all__ = [
     "Backoff",
     "BoardCandidate",
     "BookingApp",
+    "BulkImportService",
     "CalendarDay",
     "CalendarEntry",
     "CalendarService",
@@ -114,16 +138,24 @@ __all__ = [
     "CheckInResult",
     "CommissionStatement",
     "ContactService",
+    "CouponCheck",
     "CouponService",
     "CreateCategory",
     "CreateService",
     "CustomerService",
     "DeadLetterService",
+    "DecideAppeal",
     "DispatchService",
     "EntryKind",
     "FileComplaint",
+    "FollowUpReview",
+    "HideReview",
     "HoldService",
     "HoldSlot",
+    "ImportReport",
+    "ImportRow",
+    "ImportedBooking",
+    "ImportedBusyBlock",
     "JobKind",
     "JobRun",
     "JobRunner",
@@ -138,6 +170,7 @@ __all__ = [
     "OnboardingService",
     "OrderingService",
     "OutboxRelay",
+    "OutsideCalendarService",
     "PaymentService",
     "PayoutService",
     "PlaceOrder",
@@ -149,13 +182,16 @@ __all__ = [
     "ReconcileReport",
     "ReferralService",
     "ReferralSummary",
+    "RefreshOutcome",
     "RegisterTechnician",
     "RelayRun",
+    "ReplyToReview",
     "RescheduleBooking",
     "ReschedulingService",
     "ReviewService",
     "RewardsService",
     "Role",
+    "RowStatus",
     "ScheduleService",
     "SlotSearch",
     "StatementPolicy",

@@ -19,6 +19,7 @@ from booking_core.onboarding import VerificationPolicy
 from booking_core.orders.policy import OrderPolicy
 from booking_core.orders.privacy import PrivacyPolicy
 from booking_core.payouts import TipPolicy, WithdrawalRules
+from booking_core.ports.calendars import CalendarSource
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.notifier import AddressBook
@@ -29,6 +30,7 @@ from booking_core.ports.spatial import SpatialIndex
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.ports.travel import TravelTime
 from booking_core.referrals import ReferralPolicy
+from booking_core.reviews import ReviewPolicy
 from booking_core.routing import PaymentRouting
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import StraightLineTravel
@@ -39,6 +41,7 @@ from booking_core.services.aftersales import AfterSalesService
 from booking_core.services.audit import AuditService
 from booking_core.services.availability import AvailabilityService
 from booking_core.services.backoff import Backoff
+from booking_core.services.bulk_import import BulkImportService
 from booking_core.services.calendar import CalendarService, ScheduleService
 from booking_core.services.campaigns import CampaignService
 from booking_core.services.cancellation import CancellationService
@@ -57,6 +60,7 @@ from booking_core.services.modification import ModificationService
 from booking_core.services.notifications import NotificationService
 from booking_core.services.onboarding import OnboardingService
 from booking_core.services.ordering import OrderingService
+from booking_core.services.outside_calendars import OutsideCalendarService
 from booking_core.services.payments import PaymentService
 from booking_core.services.payouts import DEFAULT_WITHDRAWAL_RULES, PayoutService
 from booking_core.services.pricing import QuoteService, StaticPricingRules
@@ -131,6 +135,8 @@ class BookingApp:
     loyalty: LoyaltyService
     rewards: RewardsService
     statements: StatementService
+    outside_calendars: OutsideCalendarService
+    imports: BulkImportService
 
     def worker(self, name: str, *, lease: Duration | None = None) -> JobRunner:
         """A job runner for worker ``name`` with every job's handler, holding each claimed
@@ -189,6 +195,8 @@ def build(
     loyalty_policy: LoyaltyPolicy | None = None,
     tip_policy: TipPolicy | None = None,
     statement_policy: StatementPolicy | None = None,
+    calendar_source: CalendarSource | None = None,
+    review_policy: ReviewPolicy | None = None,
 ) -> BookingApp:
     """Build the services over the given ports (``payments`` one provider, or several
     routed by channel: :class:`~booking_core.routing.PaymentRouting`; system clock, UUID ids
@@ -224,7 +232,11 @@ def build(
     ``tip_policy``, default :class:`~booking_core.payouts.TipPolicy`: 1 fen to 500.00 CNY;
     providers' statements checked by ``statement_policy``, default
     :class:`~booking_core.services.statements.StatementPolicy`: at 10:00 the next day, 15
-    minutes' tolerance).
+    minutes' tolerance; reviews by ``review_policy``, default
+    :class:`~booking_core.reviews.ReviewPolicy`: skill, punctuality and attitude rated
+    beside the stars, the star level the mean of all reviews); technicians' calendar feeds
+    read by ``calendar_source`` (none by default: feeds are kept, never read — pass
+    ``booking_core_ical.IcalCalendarSource()``).
 
     This is the one composition root: every service is built here, once, and handed the
     services and steps it uses; no service builds another, and every default is set here.
@@ -306,6 +318,7 @@ def build(
     )
     onboarding = OnboardingService(units, clock, ids, verification_policy, audit=trail)
     backoff = backoff or Backoff()
+    outside_calendars = OutsideCalendarService(units, clock, ids, source=calendar_source)
     notices = Notices(channels)
     reminders = Reminders(units, notices)
     relay = OutboxRelay(
@@ -341,7 +354,7 @@ def build(
         converter=converter,
     )
     return BookingApp(
-        catalog=CatalogService(units, ids, audit=trail),
+        catalog=CatalogService(units, ids, audit=trail, booking_policy=policy),
         technicians=TechnicianService(units, ids, audit=trail, locator=locator),
         availability=AvailabilityService(
             units,
@@ -352,7 +365,7 @@ def build(
             OfferMemo() if offer_memo is None else offer_memo,
         ),
         ordering=ordering,
-        reviews=ReviewService(units, clock, ids),
+        reviews=ReviewService(units, clock, ids, review_policy, audit=trail),
         converter=converter,
         holds=HoldService(units, clock, ids, reservations),
         rescheduling=ReschedulingService(
@@ -384,6 +397,7 @@ def build(
             JobKind.EVALUATE_TIERS.value: loyalty.run_tier_job,
             JobKind.BIRTHDAY_GIFTS.value: loyalty.run_birthday_job,
             JobKind.CHECK_STATEMENT.value: statements.run_statement_job,
+            JobKind.REFRESH_CALENDAR.value: outside_calendars.run_refresh_job,
         },
         uow=units,
         clock=clock,
@@ -406,4 +420,6 @@ def build(
         loyalty=loyalty,
         rewards=RewardsService(units, clock, ids, loyalty_policy, audit=trail),
         statements=statements,
+        outside_calendars=outside_calendars,
+        imports=BulkImportService(units, clock),
     )

@@ -32,6 +32,7 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── InvalidPayoutDestination  invalid_payout_destination
     │   ├── InvalidReward             invalid_reward
     │   ├── PayerUnknown              payer_unknown
+    │   ├── InvalidCalendar           invalid_calendar
     │   └── InvalidLedgerEntry        invalid_ledger_entry
     │       └── UnbalancedTransaction unbalanced_transaction
     ├── NotFound                      <entity>_not_found
@@ -74,9 +75,11 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── RewardNotAvailable        reward_not_available
     │   ├── GiftOutOfStock            gift_out_of_stock
     │   ├── GiftLimitReached          gift_limit_reached
-    │   └── RedemptionNotAllowed      redemption_not_allowed
+    │   ├── RedemptionNotAllowed      redemption_not_allowed
+    │   └── BusyTimeConflict          busy_time_conflict
     ├── PermissionDenied              permission_denied
     ├── PaymentError                  payment_error  a dependency failed or refused
+    ├── CalendarUnavailable           calendar_unavailable  an outside calendar did not answer
     └── StorageUnavailable            storage_unavailable  the database did not answer in time
 """
 
@@ -89,6 +92,8 @@ __all__ = [
     "AlreadyCancelled",
     "ApplicationNotAllowed",
     "BookingError",
+    "BusyTimeConflict",
+    "CalendarUnavailable",
     "CampaignBudgetExceeded",
     "CommissionNotAllowed",
     "ComplaintNotAllowed",
@@ -111,6 +116,7 @@ __all__ = [
     "InsufficientBalance",
     "InsufficientPoints",
     "InvalidApplication",
+    "InvalidCalendar",
     "InvalidCart",
     "InvalidIdempotencyKey",
     "InvalidInput",
@@ -699,3 +705,25 @@ class RedemptionNotAllowed(Conflict):
     not a gift's (coupons and tiers are delivered at once)."""
 
     code = "redemption_not_allowed"
+
+
+class InvalidCalendar(InvalidInput):
+    """An outside calendar's data is unusable: a feed URL that is not http(s), a busy block
+    without a uid or with a buffer out of range, iCalendar text that does not parse."""
+
+    code = "invalid_calendar"
+
+
+class BusyTimeConflict(Conflict):
+    """Busy time cannot be stored over a booking the technician already has (pushed or
+    imported blocks, imported bookings); ``details["booking_id"]`` names the booking, or
+    ``details["busy_uid"]`` the busy block, in the way."""
+
+    code = "busy_time_conflict"
+
+
+class CalendarUnavailable(BookingError):
+    """An outside calendar could not be fetched (network, HTTP status, size); the blocks
+    read from it last time stay in force and the refresh job tries again later."""
+
+    code = "calendar_unavailable"

@@ -37,7 +37,7 @@ from booking_core.orders.dispatching import DispatchMode
 from booking_core.payouts import Payee, Wallet, WalletProvider
 from booking_core.ports.jobs import Job
 from booking_core.referrals import ReferralPolicy
-from booking_core.scheduling import TechnicianProfile, WeeklyHours, WorkStatus
+from booking_core.scheduling import ExternalBusy, TechnicianProfile, WeeklyHours, WorkStatus
 from booking_core.scheduling.availability import BookingPolicy
 from booking_core.scheduling.geo import ServiceArea
 from booking_core.services.jobs import JobKind
@@ -46,7 +46,12 @@ from booking_core.services.onboarding import ApplyAsTechnician
 from booking_core.services.ordering import PlaceOrder
 from booking_core.services.steps.commissions import Commissions
 from booking_core.services.technicians import RegisterTechnician
-from booking_core.testing import InMemoryStore, ScriptedPayoutGateway, SequentialIds
+from booking_core.testing import (
+    InMemoryStore,
+    ScriptedCalendarSource,
+    ScriptedPayoutGateway,
+    SequentialIds,
+)
 from booking_core.testing.notifier import RecordingNotifier
 from booking_core.testing.orders import (
     CUSTOMER,
@@ -58,6 +63,7 @@ from booking_core.testing.orders import (
     order_world,
 )
 from booking_core.testing.payments import Outcome
+from booking_core.timerange import TimeRange
 
 
 class _Phones:
@@ -79,6 +85,7 @@ def _world(store: InMemoryStore, sms: RecordingNotifier) -> OrderWorld:
         channels=[Channel("sms", sms)],
         payouts=ScriptedPayoutGateway(),
         address_book=_Phones(),
+        calendar_source=_CALENDARS,
         # Orders placed without a technician: tuina is assigned at once (the default),
         # foot offered (派单), SPA broadcast for grabs (抢单).
         # Tiers by points earned: one point makes silver, which has a birthday gift.
@@ -282,6 +289,20 @@ def _statement_day_over(world: OrderWorld) -> Job:
     return _job(world, JobKind.CHECK_STATEMENT, "fake:2026-03-02")
 
 
+_CALENDARS = ScriptedCalendarSource()
+_CALENDARS.busy["https://calendar.example/li.ics"] = [
+    ExternalBusy("dentist", TimeRange(at(3, 12), at(3, 13)))
+]
+
+
+def _calendar_feed(world: OrderWorld) -> Job:
+    """Li's own calendar registered as a feed: its first read is due."""
+    feed = world.app.outside_calendars.register_feed(
+        OPERATOR, world.li, "https://calendar.example/li.ics"
+    )
+    return _job(world, JobKind.REFRESH_CALENDAR, feed.id)
+
+
 #: For each kind, the state its job is scheduled for, made in a world; the job, now due.
 SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.EXPIRE_UNPAID.value: _unpaid_order,
@@ -298,6 +319,7 @@ SETUPS: dict[str, Callable[[OrderWorld], Job]] = {
     JobKind.EVALUATE_TIERS.value: _tier_reached,
     JobKind.BIRTHDAY_GIFTS.value: _birthday_today,
     JobKind.PAY_WITHDRAWAL.value: _withdrawal_approved,
+    JobKind.REFRESH_CALENDAR.value: _calendar_feed,
     JobKind.SETTLE_COMMISSIONS.value: _commissions_due,
     JobKind.CHECK_STATEMENT.value: _statement_day_over,
 }

@@ -116,9 +116,15 @@ def test_the_lazy_index_gives_the_blocks_the_full_index_gives(
     at_home=st.booleans(),
     customer=st.sampled_from([None, ME]),
     cap=st.sampled_from([None, 2]),
+    minutes_cap=st.sampled_from([None, 90, 240]),
 )
 def test_a_search_offers_what_each_technicians_agenda_offers(
-    data: st.DataObject, count: int, at_home: bool, customer: CustomerId | None, cap: int | None
+    data: st.DataObject,
+    count: int,
+    at_home: bool,
+    customer: CustomerId | None,
+    cap: int | None,
+    minutes_cap: int | None,
 ) -> None:
     # Given technicians with bookings as storage lists them
     # Monday's day and evening; Sunday's range runs on past midnight into Monday.
@@ -138,7 +144,9 @@ def test_a_search_offers_what_each_technicians_agenda_offers(
         for n in range(count)
     ]
     bookings = {t.id: data.draw(storage_bookings(t.id)) for t in technicians}
-    schedules = {t.id: WorkSchedule(t.id, daily_cap=cap) for t in technicians}
+    schedules = {
+        t.id: WorkSchedule(t.id, daily_cap=cap, daily_minutes_cap=minutes_cap) for t in technicians
+    }
     policy = BookingPolicy(notice_minutes=60, window_days=30, slot_step_minutes=15)
     location = HOME if at_home else None
     travel = StraightLineTravel() if at_home else None

@@ -92,6 +92,11 @@ BENEFITS: dict[CouponKind, st.SearchStrategy[CouponBenefit]] = {
         money(0, 40_000),
         max_units,
     ),
+    CouponKind.FREE_TRAVEL: st.builds(
+        lambda most, n: CouponBenefit.free_travel(most, min_units=n),
+        st.none() | money(1, 5_000),
+        min_units,
+    ),
 }
 
 
@@ -158,8 +163,14 @@ def test_each_kind_allocates_its_discount_exactly_and_no_line_goes_below_zero(
 
     shares = [line.coupon.amount for line in q.lines]
     before = [line.payable.amount + share for line, share in zip(q.lines, shares, strict=True)]
-    # Exact: the lines' shares are the discount, to the fen; no line below zero.
-    assert sum(shares) == evaluation.discount.amount == q.coupon_discount.amount > 0
+    fee = 0 if q.travel is None else q.travel.coupon.amount
+    # Exact: the lines' shares (and the fee's) are the discount, to the fen; none below zero.
+    assert sum(shares) + fee == evaluation.discount.amount == q.coupon_discount.amount > 0
+    assert q.travel_fee.amount >= 0
+    if kind is CouponKind.FREE_TRAVEL:
+        assert q.travel is not None
+        assert sum(shares) == 0
+        assert fee == min(q.travel.base.amount, (benefit.amount or q.travel.base).amount)
     for share, left in zip(shares, before, strict=True):
         assert 0 <= share <= left
     quantities = [line.quantity for line in cart.lines]

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from booking_core import Money
 from booking_core.bootstrap import build
-from booking_core.catalog import Category, Service
+from booking_core.catalog import Category, Service, WindowKind
 from booking_core.errors import SlotTaken
 from booking_core.ids import BookingId, CategoryId, CustomerId, ServiceId, TechnicianId
 from booking_core.scheduling import Booking, Technician, WeeklyHours
@@ -113,6 +113,7 @@ def _question(
         window_days=st.sampled_from([1, 2, 30]),
         slot_step_minutes=st.sampled_from([15, 45]),
         restart_after_busy=st.booleans(),
+        window_kind=st.sampled_from(list(WindowKind)),
     ),
     schedule=st.sampled_from([None, WorkSchedule(TECH, daily_cap=2)]),
 )

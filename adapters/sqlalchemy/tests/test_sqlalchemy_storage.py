@@ -31,7 +31,7 @@ from booking_core.ports.jobs import Job
 from booking_core.ports.storage import UnitOfWork
 from booking_core.pricing import Quote, QuoteLine
 from booking_core.promotions import CouponId
-from booking_core.scheduling import Booking, Technician, WeeklyHours
+from booking_core.scheduling import Booking, BusyBlock, CalendarFeed, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
 from booking_core.scheduling.schedule import DateOverride, WorkSchedule
@@ -309,7 +309,7 @@ def test_order_numbers_grow_and_unknown_numbers_are_not_found(
 STORED_FIELDS = {
     Category: {"id", "name", "parent_id"},
     Service: {"id", "category_id", "name", "duration_minutes", "price", "description",
-              "buffer_before_minutes", "buffer_after_minutes"},
+              "buffer_before_minutes", "buffer_after_minutes", "rules"},
     Technician: {"id", "name", "time_zone", "weekly_hours", "service_ids", "profile"},
     Booking: {"id", "technician_id", "order_id", "slot", "blocked", "active", "service_id",
               "holder", "hold_expires_at", "location", "travel_minutes"},
@@ -319,7 +319,9 @@ STORED_FIELDS = {
             "cancel_cause", "cancellation_fee", "review_closed", "quote", "contact",
             "dispatch", "held"},
     TransitionRecord: {"sequence", "event", "from_state", "to_state", "actor", "at", "reason"},
-    Review: {"id", "order_id", "customer_id", "technician_id", "stars", "text", "created_at"},
+    Review: {"id", "order_id", "customer_id", "technician_id", "stars", "text", "created_at",
+             "ratings", "tags", "photos", "anonymous", "reply", "follow_up", "moderation",
+             "version"},
     OutboxMessage: {"id", "name", "payload", "created_at", "attempts", "delivered_at",
                     "last_error", "state", "due_at"},
     PaymentAttempt: {"key", "order_id", "purpose", "amount", "status", "created_at",
@@ -346,7 +348,13 @@ STORED_FIELDS = {
     DispatchMetrics: {"technician_id", "offered", "accepted", "refused", "timed_out", "grabbed",
                       "assigned", "completed", "last_assigned_at"},
     StatementCheck: {"provider", "day", "checked_at", "entries", "differences"},
+    BusyBlock: {"technician_id", "source", "uid", "span", "buffer_before_minutes",
+                "buffer_after_minutes", "summary"},
+    CalendarFeed: {"id", "technician_id", "url", "refresh_minutes", "buffer_before_minutes",
+                   "buffer_after_minutes", "time_zone", "last_refreshed_at", "failures",
+                   "last_error"},
     # Stored as converter documents, so new fields travel by themselves: WorkSchedule,
+    # a review's reply, follow-up and moderation (Reply, FollowUp, Moderation),
     # TechnicianProfile, Complaint, DispatchState, a statement check's differences.
 }  # fmt: skip
 

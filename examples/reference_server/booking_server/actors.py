@@ -37,7 +37,7 @@ from booking_core.staff import StaffRole
 from booking_server.auth.current import BEARER, Accounts
 from booking_server.problems import Unauthenticated
 
-__all__ = ["HTTP_ROLES", "CurrentActor", "current_actor"]
+__all__ = ["HTTP_ROLES", "CurrentActor", "OptionalActor", "current_actor", "optional_actor"]
 
 #: The roles a request may act in.
 HTTP_ROLES: Final = (Role.CUSTOMER, Role.TECHNICIAN, Role.STORE, Role.PLATFORM)
@@ -91,3 +91,22 @@ def _stand_in(headers: Mapping[str, str]) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def optional_actor(
+    request: Request, accounts: Accounts, token: Annotated[str | None, Security(BEARER)]
+) -> Actor | None:
+    """The actor of the request's credentials, or None when it sends none (a public read
+    whose answer depends on who asks, such as anonymous reviews).
+
+    Raises:
+        Unauthenticated: credentials were sent but are not valid.
+    """
+    if request.app.state.trust_actor_headers and "X-Actor-Id" in request.headers:
+        return _stand_in(request.headers)
+    if not token:
+        return None
+    return accounts.authenticate(token).actor
+
+
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]

@@ -61,6 +61,11 @@ _TAGS: Final = [
         "name": "schedules",
         "description": "Technicians' date overrides, time off, rota, daily cap, status, calendar.",
     },
+    {
+        "name": "calendars",
+        "description": "Technicians' outside calendars: feeds in, busy blocks, the feed out; "
+        "the bulk import.",
+    },
     {"name": "onboarding", "description": "Technicians' applications and the platform's review."},
     {"name": "customers", "description": "Customers: profile, address book, favourites, tier."},
     {

@@ -22,7 +22,8 @@ Every error response of the server has the same shape::
   server's log names it next to any error it logs, so a report can be matched to the log.
 
 Family → status: InvalidInput 422, NotFound 404, Conflict 409, PermissionDenied 403,
-PaymentError 402, StorageUnavailable 503 (with ``Retry-After``). The server's own codes:
+PaymentError 402, StorageUnavailable 503 (with ``Retry-After``), CalendarUnavailable 502.
+The server's own codes:
 ``invalid_input`` (422, request validation, with ``details.errors``), ``unauthenticated``
 (401), ``not_found`` (404, no such route), ``method_not_allowed`` (405, its ``Allow``
 naming every method of the path), ``http_error`` (other HTTP errors) and
@@ -47,6 +48,7 @@ from starlette.routing import Match
 
 from booking_core.errors import (
     BookingError,
+    CalendarUnavailable,
     Conflict,
     DateOutOfRange,
     InvalidInput,
@@ -100,6 +102,8 @@ _FAMILY_STATUS: Final[tuple[tuple[type[BookingError], int], ...]] = (
     (PermissionDenied, 403),
     (PaymentError, 402),
     (StorageUnavailable, 503),
+    # An outside calendar (a gateway we read for the client) failed: 502 Bad Gateway.
+    (CalendarUnavailable, 502),
 )
 
 

@@ -192,6 +192,9 @@ _WITHDRAWAL: Final = {
     "destination": {"kind": "wallet", "provider": "wechat", "account_id": "o6_world"},
 }
 
+#: Who keeps a technician's outside calendar: he, his store and staff with the
+#: technicians permission (the summaries of his busy blocks are private).
+CALENDAR_KEEPERS: Final = (TECHNICIAN, STORE, *staff_with(Permission.TECHNICIANS))
 #: Those who see an order of the customer with the technician: both, and the platform.
 ORDER_PARTIES: Final = (CUSTOMER, TECHNICIAN, *STAFF)
 #: Those who also see the order: its technician's store (it lists and opens his orders, but
@@ -276,6 +279,11 @@ ROWS: Final[tuple[Row, ...]] = (
         body={"daily_cap": 4},
     ),
     Row(
+        "PUT /technicians/{technician_id}/schedule/daily-minutes-cap",
+        ok=(TECHNICIAN, STORE, *staff_with(Permission.TECHNICIANS)),
+        body={"daily_minutes_cap": 360},
+    ),
+    Row(
         "PUT /technicians/{technician_id}/schedule/status",
         ok=(TECHNICIAN, STORE, *staff_with(Permission.TECHNICIANS)),
         body={"status": "resting"},
@@ -298,6 +306,50 @@ ROWS: Final[tuple[Row, ...]] = (
         "GET /technicians/{technician_id}/calendar/week",
         ok=(TECHNICIAN, STORE, *STAFF),
         query={"first_day": "2026-03-02"},
+    ),
+    # --- outside calendars: he, his store, the platform (technicians); the import ----------
+    Row(
+        "POST /technicians/{technician_id}/calendar-feeds",
+        ok=CALENDAR_KEEPERS,
+        body={"url": "https://calendar.example.com/li.ics", "buffer_after_minutes": 15},
+    ),
+    Row("GET /technicians/{technician_id}/calendar-feeds", ok=CALENDAR_KEEPERS),
+    Row(
+        "POST /technicians/{technician_id}/calendar-feeds/{feed_id}/refresh",
+        ok=CALENDAR_KEEPERS,
+        path={"feed_id": "$feed"},
+    ),
+    Row(
+        "DELETE /technicians/{technician_id}/calendar-feeds/{feed_id}",
+        ok=CALENDAR_KEEPERS,
+        path={"feed_id": "$feed"},
+    ),
+    Row(
+        "PUT /technicians/{technician_id}/busy-blocks/{uid}",
+        ok=CALENDAR_KEEPERS,
+        path={"uid": "rbac-new"},
+        body={"start": "2026-03-09T11:00:00+08:00", "end": "2026-03-09T12:00:00+08:00"},
+    ),
+    Row("GET /technicians/{technician_id}/busy-blocks", ok=CALENDAR_KEEPERS),
+    Row(
+        "DELETE /technicians/{technician_id}/busy-blocks/{uid}",
+        ok=CALENDAR_KEEPERS,
+        path={"uid": "$busy_block"},
+    ),
+    Row("GET /technicians/{technician_id}/calendar.ics", ok=CALENDAR_KEEPERS),
+    Row(
+        "POST /imports",
+        ok=staff_with(Permission.TECHNICIANS),
+        body={
+            "busy_blocks": [
+                {
+                    "external_id": "rbac-import",
+                    "technician_id": "$technician",
+                    "start": "2026-03-09T14:00:00+08:00",
+                    "end": "2026-03-09T15:00:00+08:00",
+                }
+            ]
+        },
     ),
     # --- onboarding ---------------------------------------------------------------------
     Row(
@@ -573,6 +625,41 @@ ROWS: Final[tuple[Row, ...]] = (
         path={"order_id": "$completed_order"},
         body={"stars": 5, "text": "很好"},
     ),
+    # --- reviews: the reply, the follow-up, moderation --------------------------------
+    Row(
+        "POST /reviews/{review_id}/reply",
+        ok=TECHNICIAN,
+        hidden=OTHER_TECHNICIAN,  # the other roles never reply: 403 before the review is read
+        path={"review_id": "$review"},
+        body={"text": "谢谢您的评价"},
+    ),
+    Row(
+        "POST /reviews/{review_id}/follow-up",
+        ok=CUSTOMER,
+        hidden=OTHER_CUSTOMER,
+        path={"review_id": "$review"},
+        body={"text": "一周后肩膀还很轻松", "photos": ["file_1"]},
+    ),
+    Row(
+        "POST /reviews/{review_id}/hide",
+        ok=staff_with(Permission.TECHNICIANS),
+        path={"review_id": "$review"},
+        body={"reason": "广告 advertising"},
+    ),
+    Row(
+        "POST /reviews/{review_id}/appeal",
+        ok=TECHNICIAN,
+        hidden=OTHER_TECHNICIAN,
+        path={"review_id": "$hidden_review"},
+        body={"text": "真实顾客"},
+    ),
+    Row(
+        "POST /reviews/{review_id}/decision",
+        ok=staff_with(Permission.TECHNICIANS),
+        path={"review_id": "$appealed_review"},
+        body={"restore": True, "note": "订单真实"},
+    ),
+    Row("GET /reviews/moderation", ok=STAFF),
     Row("POST /holds", ok=CUSTOMERS, body=_NEW_ORDER),
     Row("DELETE /holds/{hold_id}", ok=CUSTOMER),  # another customer's hold: 403
     Row("POST /payments/webhook", ok=EVERYONE, body=SIGNED_WEBHOOK),
@@ -627,12 +714,19 @@ ROWS: Final[tuple[Row, ...]] = (
         body={"active": False},
     ),
     Row("POST /coupon-templates/{template_id}/claims", ok=CUSTOMERS),
+    Row("GET /coupon-templates/{template_id}/can-claim", ok=CUSTOMERS),
     Row(
         "POST /coupon-templates/{template_id}/issues",
         ok=staff_with(Permission.PROMOTIONS),
         body={"customer_id": "$customer"},
     ),
     Row("GET /me/coupons", ok=CUSTOMERS),
+    Row(
+        "GET /me/coupons/{coupon_id}/can-use",
+        ok=CUSTOMER,
+        hidden=OTHER_CUSTOMER,  # someone else's coupon is not found
+        path={"coupon_id": "$coupon"},
+    ),
     Row("GET /campaigns", ok=EVERYONE),
     Row(
         "POST /campaigns", ok=staff_with(Permission.PROMOTIONS), body={"id": "cmp_new", **_CAMPAIGN}

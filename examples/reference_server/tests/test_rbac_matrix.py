@@ -226,6 +226,7 @@ class _Builder:
             ids[f"{customer}_address"] = book["addresses"][0]["id"]
         self._promotions()
         self._schedules()
+        self._calendars()
         self._onboarding()
         self._orders()
         self._dispatch()
@@ -295,6 +296,12 @@ class _Builder:
             "channels": ["claim", "admin"],
         }
         ids["template"] = self.call("super_admin", "POST", "/coupon-templates", template, 201)["id"]
+        # A coupon the customer holds, of a template of its own (the claim rows stay free).
+        held = {**template, "id": "tpl_rbac_held"}
+        self.call("super_admin", "POST", "/coupon-templates", held, 201)
+        issued = {"customer_id": ids["customer"]}
+        url = "/coupon-templates/tpl_rbac_held/issues"
+        ids["coupon"] = self.call("super_admin", "POST", url, issued, 201)["id"]
         campaign = {
             "id": "cmp_rbac",
             "name": "周末8折",
@@ -319,6 +326,17 @@ class _Builder:
         ][0]["id"]
         # His colleague, in no store, asked the other store to take him.
         self.call("other_technician", "POST", f"/stores/{ids['other_store']}/join-requests", ok=201)
+
+    def _calendars(self) -> None:
+        """A feed of the technician's own calendar (never read: the world has no calendar
+        source) and a busy block pushed next Monday morning, away from every order."""
+        ids = self.ids
+        base = f"/technicians/{ids['technician']}"
+        feed = {"url": "https://calendar.example.com/rbac.ics"}
+        ids["feed"] = self.call("technician", "POST", f"{base}/calendar-feeds", feed, 201)["id"]
+        ids["busy_block"] = "rbac-block"
+        block = {"start": "2026-03-09T09:00:00+08:00", "end": "2026-03-09T10:00:00+08:00"}
+        self.call("technician", "PUT", f"{base}/busy-blocks/rbac-block", block)
 
     def _onboarding(self) -> None:
         ids = self.ids
@@ -363,6 +381,7 @@ class _Builder:
             ids[key] = filed["id"]
         url = f"/complaints/{ids['arbitrated_complaint']}/take-up"
         self.call("super_admin", "POST", url, {"note": "Looking"})
+        self._reviews(done[1:])
         # Wednesday: at noon one order in each state of the way.
         ids["in_service_order"], ids["arrived_order"] = self.paid(4, 10), self.paid(4, 11)
         ids["departed_order"], ids["accepted_order"] = self.paid(4, 13), self.paid(4, 14)
@@ -384,6 +403,22 @@ class _Builder:
             "start": _at(5, 11).isoformat(),
         }
         ids["hold"] = self.call("customer", "POST", "/holds", hold, 201)["id"]
+
+    def _reviews(self, orders: list[str]) -> None:
+        # A shown review, one hidden by staff and one hidden and appealed (the completed
+        # order stays unreviewed for the review row); a third order reviewed on Tuesday.
+        ids = self.ids
+        extra = self.paid(3, 19)
+        self.call("technician", "POST", f"/orders/{extra}/accept")
+        self.walk(extra, "depart", "arrive", "start-service", "complete")
+        keys = ("review", "hidden_review", "appealed_review")
+        for key, order_id in zip(keys, [*orders, extra], strict=True):
+            body = {"stars": 2, "anonymous": True}
+            ids[key] = self.call("customer", "POST", f"/orders/{order_id}/review", body, 201)["id"]
+        for key in keys[1:]:
+            self.call("super_admin", "POST", f"/reviews/{ids[key]}/hide", {"reason": "spam"})
+        appeal = {"text": "a real customer"}
+        self.call("technician", "POST", f"/reviews/{ids['appealed_review']}/appeal", appeal)
 
 
 @attrs.frozen

@@ -100,6 +100,7 @@ def test_the_server_pages_exist_and_the_operations_are_read() -> None:
         "audit.md",
         "auth.md",
         "booking.md",
+        "calendars.md",
         "catalog.md",
         "contacts.md",
         "customers.md",
@@ -113,6 +114,7 @@ def test_the_server_pages_exist_and_the_operations_are_read() -> None:
         "payments.md",
         "promotions.md",
         "referrals.md",
+        "reviews.md",
         "schedules.md",
         "stores.md",
     ]

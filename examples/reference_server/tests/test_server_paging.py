@@ -144,6 +144,57 @@ def _reviews(
     return Listing(f"/technicians/{shop['technician_id']}/reviews", {}, None, ids[::-1])
 
 
+def _review_appeals(
+    client: TestClient,
+    alice: Headers,
+    technician: Headers,
+    platform: Headers,
+    completed: list[str],
+    **_: Any,
+) -> Listing:
+    ids = []
+    for order_id in completed:
+        review = client.post(f"/orders/{order_id}/review", json={"stars": 5}, headers=alice)
+        ids.append(review.json()["id"])
+        hide = {"reason": "suspected paid review"}
+        assert client.post(f"/reviews/{ids[-1]}/hide", json=hide, headers=platform).is_success
+        appeal = {"text": "a real customer"}
+        assert client.post(f"/reviews/{ids[-1]}/appeal", json=appeal, headers=technician).is_success
+    # oldest first: the earlier review (and, at the same instant, the smaller id) first
+    return Listing("/reviews/moderation", {"state": "appealed"}, platform, ids)
+
+
+def _calendar_feeds(
+    client: TestClient, shop: dict[str, str], technician: Headers, **_: Any
+) -> Listing:
+    path = f"/technicians/{shop['technician_id']}/calendar-feeds"
+    bodies = [{"url": f"https://calendar.example.com/{n}.ics"} for n in "zyx"]
+    # by id (ids are given in order)
+    return Listing(path, {}, technician, _created(client, path, bodies, technician))
+
+
+def _busy_blocks(
+    client: TestClient, shop: dict[str, str], technician: Headers, **_: Any
+) -> Listing:
+    path = f"/technicians/{shop['technician_id']}/busy-blocks"
+    pushed = {
+        # uid: span start, buffer before — the 12:00 one blocks from 10:30, before 11:00's
+        "late": ("12:00", 90),
+        "b": ("11:00", 0),
+        "a": ("11:00", 0),
+        "first": ("09:00", 0),
+    }
+    for uid, (start, before) in pushed.items():
+        body = {
+            "start": f"{DAY}T{start}:00+08:00",
+            "end": f"{DAY}T{start[:2]}:30:00+08:00",
+            "buffer_before_minutes": before,
+        }
+        assert client.put(f"{path}/{uid}", json=body, headers=technician).status_code == 200
+    # by blocked start, then source and uid
+    return Listing(path, {}, technician, ["first", "late", "a", "b"], ident="uid")
+
+
 def _complaints(
     client: TestClient, alice: Headers, platform: Headers, completed: list[str], **_: Any
 ) -> Listing:
@@ -559,6 +610,9 @@ LISTINGS: dict[str, Callable[..., Listing]] = {
     "technicians": _technicians,
     "day slots": _day_slots,
     "reviews": _reviews,
+    "review appeals": _review_appeals,
+    "calendar feeds": _calendar_feeds,
+    "busy blocks": _busy_blocks,
     "complaints": _complaints,
     "coupons": _coupons,
     "coupon templates": _coupon_templates,

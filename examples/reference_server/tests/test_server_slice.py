@@ -170,6 +170,7 @@ def test_the_catalog_reads_back_what_the_platform_created(
         "price": {"amount": 19900, "currency": "CNY"},
         "buffer_before_minutes": 0,
         "buffer_after_minutes": 0,
+        "rules": None,
     }
 
 
@@ -345,6 +346,7 @@ def test_reviews_of_a_technician_without_any(client: TestClient, shop: dict[str,
         "technician_id": shop["technician_id"],
         "count": 0,
         "average_stars": None,
+        "star_level": None,
         "items": [],
         "next_cursor": None,
     }

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from booking_core.catalog.booking_rules import BookingRules
 from booking_core.catalog.category import _non_blank
 from booking_core.errors import InvalidInput
 from booking_core.ids import CategoryId, ServiceId
@@ -37,12 +38,19 @@ def _price(_: object, attribute: attrs.Attribute[Money], value: Money) -> None:
         )
 
 
+def _rules_or_none(value: BookingRules | None) -> BookingRules | None:
+    # Rules that change nothing are no rules: one way to say "the platform's".
+    return None if value is None or value.is_empty else value
+
+
 @attrs.frozen
 class Service:
     """A service in the catalog (e.g. a 60-minute Chinese tuina at 199.00 CNY).
 
     Buffers are minutes the technician needs before (preparation, travel set-up) and after
-    (clean-up) the service; they block the technician's time but are not sold.
+    (clean-up) the service; they block the technician's time but are not sold. ``rules``
+    are its own booking rules (step, notice, window) where they differ from the platform's
+    (:class:`~booking_core.catalog.BookingRules`; None: the platform's).
     """
 
     id: ServiceId
@@ -53,3 +61,4 @@ class Service:
     description: str = ""
     buffer_before_minutes: int = attrs.field(default=0, validator=_minutes(minimum=0))
     buffer_after_minutes: int = attrs.field(default=0, validator=_minutes(minimum=0))
+    rules: BookingRules | None = attrs.field(default=None, converter=_rules_or_none)

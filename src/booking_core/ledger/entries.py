@@ -99,12 +99,14 @@ def settlement_lines(
     """Settlement lines for an order paid as ``quote`` says, one per line.
 
     The travel fee, when there is one, becomes a last line with ``travel_fee_rates``
-    (default: all of it to the technician, who made the trip).
+    (default: all of it to the technician, who made the trip); a platform-funded discount
+    of the fee (a waiver, a free-travel coupon) is settled as if the customer had paid it.
     """
     lines = [SettlementLine(q.payable, q.platform_funded, rates_for(q)) for q in quote.lines]
-    if quote.travel_fee:
+    fee_funded = quote.travel_fee_platform_funded
+    if quote.travel_fee or fee_funded:
         fee_rates = travel_fee_rates if travel_fee_rates is not None else _ALL_TO_TECHNICIAN
-        lines.append(SettlementLine(quote.travel_fee, Money.zero(quote.currency), fee_rates))
+        lines.append(SettlementLine(quote.travel_fee, fee_funded, fee_rates))
     return lines
 
 

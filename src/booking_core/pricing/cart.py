@@ -43,6 +43,8 @@ class CartLine:
         unit_price: The service's price for one unit, before any discount.
         quantity: How many units (e.g. two people, two hours).
         add_ons: Extras charged per unit at their own price.
+        line_id: The caller's own id for the line (e.g. a basket row), echoed by the
+            quote's line; unique within a cart (None: no id).
     """
 
     service_id: ServiceId
@@ -50,6 +52,7 @@ class CartLine:
     unit_price: Money
     quantity: int = 1
     add_ons: tuple[AddOn, ...] = ()
+    line_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.unit_price, Money) or self.unit_price.is_negative:
@@ -60,6 +63,12 @@ class CartLine:
             raise _invalid(
                 f"A quantity is a whole number from 1 to {_MAX_QUANTITY}; got {self.quantity!r}.",
                 "quantity",
+            )
+        if self.line_id is not None and (
+            not isinstance(self.line_id, str) or not self.line_id.strip()
+        ):
+            raise _invalid(
+                f"A line id is a non-blank string, or None; got {self.line_id!r}.", "line_id"
             )
         for add_on in self.add_ons:
             if add_on.price.currency != self.unit_price.currency:
@@ -92,8 +101,9 @@ class Cart:
 
     Attributes:
         lines: The services, in the order shown (ties in every split go to earlier lines).
-        travel_fee: The at-home visit fee (上门费), charged after discounts and never
-            discounted (None: no fee).
+        travel_fee: The at-home visit fee (上门费) before its own discounts: a waiver of
+            the rules (满X免车费), a free-travel coupon, or a 满减 offer or coupon that
+            ``covers_travel_fee`` (None: no fee).
         store_id: The store selling, when there is one (promotion scopes match on it).
     """
 
@@ -112,6 +122,9 @@ class Cart:
                     f"{line.unit_price.currency}.",
                     "lines",
                 )
+        ids = [line.line_id for line in self.lines if line.line_id is not None]
+        if len(ids) != len(set(ids)):
+            raise _invalid("Line ids are unique within a cart.", "line_id")
         fee = self.travel_fee
         if fee is not None and (
             not isinstance(fee, Money) or fee.is_negative or fee.currency != currency

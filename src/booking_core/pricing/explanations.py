@@ -30,6 +30,7 @@ class RejectionReason(StrEnum):
     CAMPAIGN_LINES_EXCLUDED = "campaign_lines_excluded"
     MIN_SPEND_NOT_MET = "min_spend_not_met"
     NOT_ENOUGH_ITEMS = "not_enough_items"
+    NO_TRAVEL_FEE = "no_travel_fee"
     NOTHING_TO_DISCOUNT = "nothing_to_discount"
 
 
@@ -59,7 +60,8 @@ class CouponEvaluation:
 
     Attributes:
         coupon_id: The coupon.
-        discount: What it would take off (zero when rejected).
+        discount: What it would take off, the travel fee's share included (zero when
+            rejected).
         rejection: Why it does not apply (None when it does).
     """
 

@@ -9,7 +9,7 @@ from booking_core.ids import ServiceId
 from booking_core.money import Money
 from booking_core.promotions import CampaignId, CouponId, ThresholdOfferId
 
-__all__ = ["Quote", "QuoteLine"]
+__all__ = ["Quote", "QuoteLine", "TravelFeeLine"]
 
 
 @attrs.frozen
@@ -34,6 +34,8 @@ class QuoteLine:
         platform_funded: The part of the line's discounts the platform pays for (points
             always; the others as their ``funded_by`` says).
         campaign_id: The campaign that priced the line, if any.
+        line_id: The caller's id of the cart line (:attr:`CartLine.line_id`), echoed.
+        threshold_offer_id: The 满减 offer whose share ``threshold`` is, if any.
     """
 
     index: int
@@ -48,10 +50,41 @@ class QuoteLine:
     payable: Money
     platform_funded: Money
     campaign_id: CampaignId | None = None
+    line_id: str | None = None
+    threshold_offer_id: ThresholdOfferId | None = None
 
     @property
     def discount(self) -> Money:
         """Every discount on the line together (``base − payable``)."""
+        return self.base - self.payable
+
+
+@attrs.frozen
+class TravelFeeLine:
+    """The travel fee (上门费) as a line of its own: ``base − waived − threshold − coupon =
+    payable``, each discount in its own bucket.
+
+    Attributes:
+        base: The fee of the cart.
+        waived: Taken off by the rules' waiver (满X免车费).
+        threshold: The fee's share of a 满减 offer that covers it.
+        coupon: A free-travel coupon, or the fee's share of a coupon that covers it.
+        payable: What the customer pays for the visit.
+        platform_funded: The part of those discounts the platform pays for.
+        threshold_offer_id: The 满减 offer whose share ``threshold`` is, if any.
+    """
+
+    base: Money
+    waived: Money
+    threshold: Money
+    coupon: Money
+    payable: Money
+    platform_funded: Money
+    threshold_offer_id: ThresholdOfferId | None = None
+
+    @property
+    def discount(self) -> Money:
+        """Every discount on the fee together (``base − payable``)."""
         return self.base - self.payable
 
 
@@ -63,11 +96,15 @@ class Quote:
         currency: The currency of every amount.
         priced_at: The instant the rules were evaluated at.
         lines: One per cart line, in cart order.
-        travel_fee: The visit fee, added after discounts and never discounted.
-        threshold_offer_id: The 满减 offer that applied, if any.
+        travel_fee: What the customer pays for the visit, after the fee's own discounts
+            (``travel.payable``; zero without a fee).
+        threshold_offer_id: The 满减 offer that applied (stacked offers: the one taking the
+            most), if any.
         coupon_id: The coupon that applied, if any.
         points_redeemed: Points spent on this order.
         points_earned: Points the order earns when paid (goods payable × earn rate, floor).
+        travel: The fee line with its buckets (None when the cart has no fee).
+        threshold_offer_ids: Every 满减 offer that applied, most off first.
     """
 
     currency: str
@@ -78,9 +115,15 @@ class Quote:
     coupon_id: CouponId | None = None
     points_redeemed: int = 0
     points_earned: int = 0
+    travel: TravelFeeLine | None = None
+    threshold_offer_ids: tuple[ThresholdOfferId, ...] = ()
 
     def _total(self, bucket: str) -> Money:
         return Money(sum(getattr(line, bucket).amount for line in self.lines), self.currency)
+
+    def _with_fee(self, bucket: str) -> Money:
+        total = self._total(bucket)
+        return total if self.travel is None else total + getattr(self.travel, bucket)
 
     @property
     def subtotal(self) -> Money:
@@ -99,13 +142,18 @@ class Quote:
 
     @property
     def threshold_discount(self) -> Money:
-        """The 满减 discount."""
-        return self._total("threshold")
+        """The 满减 discount (the travel fee's share included)."""
+        return self._with_fee("threshold")
 
     @property
     def coupon_discount(self) -> Money:
-        """The coupon discount."""
-        return self._total("coupon")
+        """The coupon discount (the travel fee's share included)."""
+        return self._with_fee("coupon")
+
+    @property
+    def travel_fee_discount(self) -> Money:
+        """Every discount on the travel fee together."""
+        return Money.zero(self.currency) if self.travel is None else self.travel.discount
 
     @property
     def points_discount(self) -> Money:
@@ -114,8 +162,8 @@ class Quote:
 
     @property
     def discount(self) -> Money:
-        """Every discount together."""
-        return self.subtotal - self.goods_payable
+        """Every discount together, the travel fee's included."""
+        return self.subtotal - self.goods_payable + self.travel_fee_discount
 
     @property
     def goods_payable(self) -> Money:
@@ -124,8 +172,15 @@ class Quote:
 
     @property
     def platform_funded(self) -> Money:
-        """The discounts the platform pays for (a promotion expense when settled)."""
-        return self._total("platform_funded")
+        """The discounts the platform pays for (a promotion expense when settled), the
+        travel fee's included."""
+        return self._with_fee("platform_funded")
+
+    @property
+    def travel_fee_platform_funded(self) -> Money:
+        """The part of the travel fee's discounts the platform pays for."""
+        fee = self.travel
+        return Money.zero(self.currency) if fee is None else fee.platform_funded
 
     @property
     def payable(self) -> Money:

@@ -1,9 +1,11 @@
-"""The pricing rules in force: tier discounts, campaigns, 满减 offers and the points policy."""
+"""The pricing rules in force: tier discounts, campaigns, 满减 offers and how they stack,
+the travel-fee waiver and the points policy."""
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
+from enum import StrEnum
 
 import attrs
 
@@ -11,7 +13,7 @@ from booking_core.errors import InvalidPromotion
 from booking_core.money import Money
 from booking_core.promotions import Campaign, Funding, Scope, ThresholdOffer
 
-__all__ = ["PointsPolicy", "PricingRules", "TierDiscount"]
+__all__ = ["PointsPolicy", "PricingRules", "ThresholdStacking", "TierDiscount", "TravelFeeWaiver"]
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -96,6 +98,54 @@ class PointsPolicy:
         return self.value_per_point.currency
 
 
+class ThresholdStacking(StrEnum):
+    """Whether several 满减 offers apply to one order (docs/pricing.md, "Stacking")."""
+
+    BEST_ONE = "best_one"
+    """The one offer taking the most off applies (ties: the earlier offer)."""
+    DISJOINT_SCOPES = "disjoint_scopes"
+    """Offers stack when they touch different amounts: taken most off first (ties: the
+    earlier offer), each applies unless a line it counts, or the travel fee, was already
+    discounted by an offer taken before it (that one is reported ``scope_overlaps``)."""
+
+
+@attrs.frozen
+class TravelFeeWaiver:
+    """满X免车费: the travel fee waived once the lines in ``scope`` reach ``min_spend``.
+
+    The spend is measured on the lines' prices after step 1 (tier or campaign price),
+    before any 满减 or coupon, and the waiver applies before them, so an order-level
+    discount never spends itself on a fee the waiver takes anyway, and adding a coupon
+    never brings the fee back.
+
+    Attributes:
+        min_spend: The spend that waives the fee (inclusive).
+        max_waived: The most taken off the fee (None: all of it).
+        scope: The lines whose prices count.
+        funded_by: Who pays for the waived fee (the platform, by default).
+    """
+
+    min_spend: Money
+    max_waived: Money | None = None
+    scope: Scope = attrs.field(factory=Scope)
+    funded_by: Funding = Funding.PLATFORM
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.min_spend, Money) or self.min_spend.is_negative:
+            raise _fail("A waiver's minimum spend is Money of zero or more.", "min_spend")
+        waived = self.max_waived
+        if waived is not None and (
+            not isinstance(waived, Money)
+            or waived.amount < 1
+            or waived.currency != self.min_spend.currency
+        ):
+            raise _fail(
+                f"A waiver's max_waived is Money above zero in {self.min_spend.currency}, or "
+                f"None; got {waived!r}.",
+                "max_waived",
+            )
+
+
 @attrs.frozen
 class PricingRules:
     """Every rule in force for one currency; a quote is a pure function of these.
@@ -104,8 +154,11 @@ class PricingRules:
         currency: The currency the rules price in.
         tier_discounts: At most one per tier.
         campaigns: Time-limited campaigns, with what their budgets have spent so far.
-        threshold_offers: 满减 offers; the one giving the most off applies.
+        threshold_offers: 满减 offers; which apply is ``threshold_stacking``'s rule.
         points: How points are redeemed and earned (None: points cannot pay).
+        threshold_stacking: One 满减 offer per order (BEST_ONE, the default) or offers on
+            disjoint amounts together (DISJOINT_SCOPES).
+        travel_fee_waiver: 满X免车费, if the platform offers it.
     """
 
     currency: str
@@ -113,6 +166,8 @@ class PricingRules:
     campaigns: tuple[Campaign, ...] = ()
     threshold_offers: tuple[ThresholdOffer, ...] = ()
     points: PointsPolicy | None = None
+    threshold_stacking: ThresholdStacking = ThresholdStacking.BEST_ONE
+    travel_fee_waiver: TravelFeeWaiver | None = None
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.currency, str) or not _CURRENCY.match(self.currency):
@@ -137,6 +192,14 @@ class PricingRules:
                 )
         if self.points is not None and self.points.currency != self.currency:
             raise _fail("The points policy is in another currency.", "points")
+        if not isinstance(self.threshold_stacking, ThresholdStacking):
+            raise _fail(
+                f"Stacking is a ThresholdStacking; got {self.threshold_stacking!r}.",
+                "threshold_stacking",
+            )
+        waiver = self.travel_fee_waiver
+        if waiver is not None and waiver.min_spend.currency != self.currency:
+            raise _fail("The travel fee waiver is in another currency.", "travel_fee_waiver")
 
     def tier_discount(self, tier: str | None) -> TierDiscount | None:
         """The discount for members of ``tier`` (None if there is none)."""

@@ -1,4 +1,5 @@
-"""What a coupon gives: an amount off, a percentage off, 满减, or a per-unit benefit.
+"""What a coupon gives: an amount off, a percentage off, 满减, a per-unit benefit, or
+free travel (the visit fee waived or reduced).
 
 The per-unit kinds (Nth free, buy X get Y, an amount off each unit, a special unit price)
 work on units rather than on the eligible subtotal; ``max_units`` limits how many units
@@ -45,6 +46,9 @@ class CouponKind(StrEnum):
     """每件减: a fixed amount off every eligible unit, never below zero."""
     SPECIAL_PRICE = "special_price"
     """特价券: each eligible unit at a special price (add-ons on top), up to ``max_units``."""
+    FREE_TRAVEL = "free_travel"
+    """免车费券: the travel fee waived, or at most ``amount`` off it; the lines keep their
+    price. ``min_spend`` / ``min_units`` are measured on the eligible lines."""
 
 
 # The kinds that pick units; only they take max_units.
@@ -85,7 +89,8 @@ class CouponBenefit:
 
     Attributes:
         kind: Which benefit this is.
-        amount: The amount off (AMOUNT_OFF, THRESHOLD; AMOUNT_OFF_EACH: off each unit).
+        amount: The amount off (AMOUNT_OFF, THRESHOLD; AMOUNT_OFF_EACH: off each unit;
+            FREE_TRAVEL: the most off the travel fee, None: all of it).
         rate: The fraction off, strictly between 0 and 1 (PERCENT_OFF).
         max_discount: The most a PERCENT_OFF coupon takes off (None: no maximum).
         min_spend: The eligible subtotal needed (inclusive: exactly this much qualifies).
@@ -119,7 +124,8 @@ class CouponBenefit:
     def __attrs_post_init__(self) -> None:
         require(isinstance(self.kind, CouponKind), "Unknown coupon kind.", field="kind")
         kind = self.kind
-        _only(kind, self.amount, _TAKES_AMOUNT, field="amount")
+        if kind is not CouponKind.FREE_TRAVEL:  # its amount is optional: None waives all
+            _only(kind, self.amount, _TAKES_AMOUNT, field="amount")
         if self.amount is not None:
             positive_money(self.amount, field="amount")
         _only(kind, self.rate, frozenset({CouponKind.PERCENT_OFF}), field="rate")
@@ -308,6 +314,18 @@ class CouponBenefit:
             min_spend=min_spend,
             min_units=min_units,
         )
+
+    @classmethod
+    def free_travel(
+        cls,
+        amount: Money | None = None,
+        *,
+        min_spend: Money | None = None,
+        min_units: int | None = None,
+    ) -> CouponBenefit:
+        """免车费券: the travel fee waived (``amount`` None), or at most ``amount`` off it,
+        once the eligible lines reach ``min_spend`` and/or ``min_units`` (inclusive)."""
+        return cls(CouponKind.FREE_TRAVEL, amount=amount, min_spend=min_spend, min_units=min_units)
 
     @property
     def currency(self) -> str | None:

@@ -1,4 +1,4 @@
-"""Threshold offers (满减活动): spend at least X on the lines in scope, get Y off."""
+"""Threshold offers (满减活动): spend at least X (or buy N units) in scope, get Y off."""
 
 from __future__ import annotations
 
@@ -26,10 +26,18 @@ ThresholdOfferId = NewType("ThresholdOfferId", str)
 
 @attrs.frozen
 class ThresholdTier:
-    """One step of a threshold offer: at least ``min_spend`` (inclusive) gets ``amount_off``."""
+    """One step of a threshold offer: at least ``min_spend`` and at least ``min_units``
+    eligible units (both inclusive) get ``amount_off``.
+
+    Attributes:
+        min_spend: The eligible subtotal needed (zero for a tier on units alone).
+        amount_off: What the tier takes off.
+        min_units: The eligible units needed (满N件; None: no unit condition).
+    """
 
     min_spend: Money
     amount_off: Money
+    min_units: int | None = None
 
     def __attrs_post_init__(self) -> None:
         non_negative_money(self.min_spend, field="min_spend")
@@ -39,21 +47,47 @@ class ThresholdTier:
             "A threshold tier's amounts share one currency.",
             field="currency",
         )
+        require(
+            self.min_units is None or (type(self.min_units) is int and self.min_units >= 1),
+            f"A tier's minimum number of units is a whole number of at least 1, or None; got "
+            f"{self.min_units!r}.",
+            field="min_units",
+        )
+
+    @classmethod
+    def units(
+        cls, min_units: int, amount_off: Money, *, min_spend: Money | None = None
+    ) -> ThresholdTier:
+        """满N件减: ``min_units`` eligible units (and ``min_spend``, if given) get
+        ``amount_off``."""
+        spend = min_spend if min_spend is not None else Money.zero(amount_off.currency)
+        return cls(spend, amount_off, min_units)
+
+    def is_met(self, subtotal: int, units: int) -> bool:
+        """Whether ``subtotal`` (minor units) and ``units`` meet the tier (inclusive)."""
+        return self.min_spend.amount <= subtotal and (
+            self.min_units is None or self.min_units <= units
+        )
 
 
 @attrs.frozen
 class ThresholdOffer:
-    """满减 with tiers, e.g. 满200减20, 满300减40: the highest tier met wins.
+    """满减 with tiers, e.g. 满200减20, 满300减40 (or 满2件减10, 满3件减20): the highest
+    tier met wins.
 
     Attributes:
         id: The offer's id.
         name: What customers see.
-        tiers: Steps in strictly increasing ``min_spend`` and non-decreasing ``amount_off``.
+        tiers: Steps going up: each needs at least the ``min_spend`` and ``min_units`` of
+            the one before, more of one of them, and gives at least as much off (so a tier
+            met means every tier before it is met too).
         starts_at: First instant it applies (inclusive).
         ends_at: Last instant it applies (inclusive).
         scope: The lines whose subtotal counts toward, and shares, the discount.
         funded_by: Who pays for the discount.
         excludes_campaign_lines: Lines priced by a campaign neither count nor share.
+        covers_travel_fee: The discount may take off the travel fee too, shared like one
+            more line (the fee never counts toward a minimum); default off.
     """
 
     id: ThresholdOfferId
@@ -64,6 +98,7 @@ class ThresholdOffer:
     scope: Scope = attrs.field(factory=Scope)
     funded_by: Funding = Funding.PLATFORM
     excludes_campaign_lines: bool = False
+    covers_travel_fee: bool = False
 
     def __attrs_post_init__(self) -> None:
         non_blank(self.id, field="id")
@@ -78,35 +113,48 @@ class ThresholdOffer:
             field="currency",
         )
         for lower, upper in zip(self.tiers, self.tiers[1:], strict=False):
+            low_units, up_units = lower.min_units or 0, upper.min_units or 0
             require(
-                lower.min_spend < upper.min_spend and lower.amount_off <= upper.amount_off,
-                "Tiers go up: each needs a higher minimum spend and gives at least as much off.",
+                lower.min_spend <= upper.min_spend
+                and low_units <= up_units
+                and (lower.min_spend < upper.min_spend or low_units < up_units)
+                and lower.amount_off <= upper.amount_off,
+                "Tiers go up: each needs at least the minimum spend and units of the one "
+                "before, more of one of them, and gives at least as much off.",
                 field="tiers",
             )
+        require(
+            type(self.covers_travel_fee) is bool,
+            "covers_travel_fee is true or false.",
+            field="covers_travel_fee",
+        )
 
     @classmethod
     def of(
         cls,
         offer_id: str,
         name: str,
-        tiers: Sequence[tuple[Money, Money]],
+        tiers: Sequence[tuple[Money, Money] | ThresholdTier],
         *,
         starts_at: DateTime,
         ends_at: DateTime,
         scope: Scope | None = None,
         funded_by: Funding = Funding.PLATFORM,
         excludes_campaign_lines: bool = False,
+        covers_travel_fee: bool = False,
     ) -> ThresholdOffer:
-        """An offer from ``(min_spend, amount_off)`` pairs."""
+        """An offer from ``(min_spend, amount_off)`` pairs or :class:`ThresholdTier` values
+        (``ThresholdTier.units(n, amount_off)`` for 满N件减)."""
         return cls(
             id=ThresholdOfferId(offer_id),
             name=name,
-            tiers=tuple(ThresholdTier(m, a) for m, a in tiers),
+            tiers=tuple(t if isinstance(t, ThresholdTier) else ThresholdTier(*t) for t in tiers),
             starts_at=starts_at,
             ends_at=ends_at,
             scope=scope if scope is not None else Scope(),
             funded_by=funded_by,
             excludes_campaign_lines=excludes_campaign_lines,
+            covers_travel_fee=covers_travel_fee,
         )
 
     @property
@@ -118,10 +166,12 @@ class ThresholdOffer:
         """Whether the offer applies at ``at`` (both bounds inclusive)."""
         return self.starts_at <= at <= self.ends_at
 
-    def tier_for(self, subtotal: int) -> ThresholdTier | None:
-        """The highest tier whose minimum ``subtotal`` (minor units) meets, inclusive."""
+    def tier_for(self, subtotal: int, units: int = 0) -> ThresholdTier | None:
+        """The highest tier ``subtotal`` (minor units) and ``units`` meet, inclusive."""
         best = None
-        for tier in self.tiers:
-            if tier.min_spend.amount <= subtotal:
+        for tier in self.tiers:  # is_met, inlined: this runs once per offer per quote
+            if tier.min_spend.amount <= subtotal and (
+                tier.min_units is None or tier.min_units <= units
+            ):
                 best = tier
         return best

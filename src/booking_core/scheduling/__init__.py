@@ -8,6 +8,8 @@ travel is measured between.
 from booking_core.scheduling.alignment import SlotAlignment
 from booking_core.scheduling.area import PolygonArea
 from booking_core.scheduling.booking import Booking
+from booking_core.scheduling.busy_block import BusyBlock, ExternalBusy
+from booking_core.scheduling.calendar_feed import CalendarFeed
 from booking_core.scheduling.dispatch_settings import DispatchSettings
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
@@ -17,8 +19,11 @@ from booking_core.scheduling.weekly_hours import WeeklyHours
 
 __all__ = [
     "Booking",
+    "BusyBlock",
+    "CalendarFeed",
     "DateOverride",
     "DispatchSettings",
+    "ExternalBusy",
     "Gender",
     "GeoPoint",
     "PolygonArea",

@@ -31,6 +31,7 @@ import attrs
 import pendulum
 from pendulum import Date, DateTime
 
+from booking_core.catalog.booking_rules import BookingRules, WindowKind
 from booking_core.errors import InvalidSchedule, InvalidTimeRange
 from booking_core.ids import BookingId, CustomerId
 from booking_core.scheduling.alignment import SlotAlignment, clock_grid
@@ -63,6 +64,8 @@ TravelEstimate = Callable[[GeoPoint, GeoPoint], int]
 
 _DAY = 24 * 60
 _MAX_STEP = 24 * 60
+#: The latest start of a policy without a window: far beyond any working range.
+_NO_WINDOW = 2**62
 
 
 def _alignment(value: object) -> SlotAlignment:
@@ -87,7 +90,7 @@ class BookingPolicy:
         notice_minutes: Minimum notice; strict — a slot starting exactly at
             ``now + notice`` is not offered.
         window_days: How far ahead a slot may start: at most ``window_days × 24 h`` after
-            now (rolling, inclusive).
+            now (rolling, inclusive), or as ``window_kind`` counts it.
         slot_step_minutes: Minutes between offered starts; None means the service's
             duration.
         restart_after_busy: After a busy block the next start is the first free minute
@@ -98,6 +101,9 @@ class BookingPolicy:
             (:class:`SlotAlignment`; a value such as ``"clock"`` is taken too). The default,
             ``STRETCH``, offers a slot in every stretch at least as long as the service
             (bookings, notice and window aside).
+        window_kind: How the window is counted (:class:`~booking_core.catalog.WindowKind`):
+            rolling 24-hour periods (the default), whole calendar days in the technician's
+            zone, or no window at all (``NONE``; ``window_days`` is then not read).
     """
 
     notice_minutes: int = 60
@@ -106,6 +112,7 @@ class BookingPolicy:
     restart_after_busy: bool = True
     hold_minutes: int = 10
     slot_alignment: SlotAlignment = attrs.field(default=SlotAlignment.STRETCH, converter=_alignment)
+    window_kind: WindowKind = attrs.field(default=WindowKind.ROLLING, converter=WindowKind)
 
     def __attrs_post_init__(self) -> None:
         for name in ("notice_minutes", "window_days", "hold_minutes"):
@@ -120,7 +127,10 @@ class BookingPolicy:
                 f"got notice {self.notice_minutes} min, window {self.window_days} days.",
                 details={"notice_minutes": self.notice_minutes, "window_days": self.window_days},
             )
-        if self.notice_minutes >= self.window_days * _DAY:
+        if (
+            self.window_kind is not WindowKind.NONE
+            and self.notice_minutes >= self.window_days * _DAY
+        ):
             raise InvalidSchedule(
                 f"The minimum notice ({self.notice_minutes} min) is as long as the booking "
                 f"window ({self.window_days} days): nothing could be booked. Shorten the "
@@ -139,6 +149,31 @@ class BookingPolicy:
                 f"A hold lasts 1 to {_DAY} minutes; got {self.hold_minutes}.",
                 details={"hold_minutes": self.hold_minutes},
             )
+
+    def last_start(self, now_minute: int, zone: str) -> int:
+        """The latest start the window allows (epoch minutes, inclusive) at ``now_minute``,
+        for a technician in ``zone`` (read only for calendar days)."""
+        if self.window_kind is WindowKind.ROLLING:
+            return now_minute + self.window_days * _DAY
+        if self.window_kind is WindowKind.NONE:
+            return _NO_WINDOW
+        today = from_epoch_minutes(now_minute, zone).date()
+        return local_midnight(zone, today.add(days=self.window_days + 1)) - 1
+
+    def with_rules(self, rules: BookingRules | None) -> BookingPolicy:
+        """This policy with a service's own ``rules`` in place of its own where given.
+
+        Raises:
+            InvalidSchedule: the combination books nothing (a notice as long as the window).
+        """
+        if rules is None or rules.is_empty:
+            return self
+        changes: dict[str, object] = {
+            name: value
+            for name in ("slot_step_minutes", "notice_minutes", "window_days", "window_kind")
+            if (value := getattr(rules, name)) is not None
+        }
+        return attrs.evolve(self, **changes)  # type: ignore[arg-type]
 
     def timing(self, duration: int, buffer_before: int = 0, buffer_after: int = 0) -> ServiceTiming:
         """The integer timing of a service under this policy."""
@@ -366,6 +401,10 @@ class BusyIndex:
     requesting customer's own holds and the bookings named in ``exclude`` (the one being
     rescheduled) are left out, so they free their time for this request.
 
+    ``busy`` adds busy blocks from outside calendars (``BusyBlock.minutes``): they may overlap
+    each other and the bookings, so the time they add beyond the bookings is indexed as
+    blocks of its own, without an address (no travel) and not counted by the daily cap.
+
     :meth:`of_sorted` builds it lazily from bookings already in storage order: a query then
     looks only at the stretch it asks for (an "any technician" search reads a few days of
     bookings per technician and needs one day of them).
@@ -383,13 +422,13 @@ class BusyIndex:
         "_starts",
     )
 
-    def __init__(self, bookings: Sequence[Booking]) -> None:
+    def __init__(self, bookings: Sequence[Booking], busy: Sequence[Interval] = ()) -> None:
         self._pending: Sequence[Booking] | None = None
         self._now: DateTime | None = None
         self._customer: CustomerId | None = None
-        self._index(sorted(bookings, key=lambda b: (b.minutes[0], b.id)))
+        self._index(sorted(bookings, key=lambda b: (b.minutes[0], b.id)), busy)
 
-    def _index(self, ordered: list[Booking]) -> None:
+    def _index(self, ordered: list[Booking], busy: Sequence[Interval] = ()) -> None:
         self._bookings: list[Booking] = ordered
         self._starts: list[int] = [b.minutes[0] for b in ordered]
         self._ends: list[int] = [b.minutes[1] for b in ordered]
@@ -398,6 +437,26 @@ class BusyIndex:
         self._cores: list[int] = [b.minutes[0] + b.travel_minutes for b in ordered]
         self._locations: list[GeoPoint | None] = [b.location for b in ordered]
         self._service_starts: list[int] = sorted(b.minutes[2] for b in ordered)
+        if busy:
+            self._add_busy(busy)
+
+    def _add_busy(self, busy: Sequence[Interval]) -> None:
+        # Outside busy time beyond the bookings, as blocks of its own: the union of the
+        # blocks stays the union of everything busy, and the blocks still never overlap.
+        pieces = _beyond(busy, self._starts, self._ends)
+        if not pieces:
+            return
+        rows = sorted(
+            [
+                *zip(self._starts, self._ends, self._cores, self._locations, strict=True),
+                *((a, b, a, None) for a, b in pieces),
+            ],
+            key=lambda row: row[0],
+        )
+        self._starts = [row[0] for row in rows]
+        self._ends = [row[1] for row in rows]
+        self._cores = [row[2] for row in rows]
+        self._locations = [row[3] for row in rows]
 
     @classmethod
     def build(
@@ -407,8 +466,10 @@ class BusyIndex:
         now: DateTime,
         customer_id: CustomerId | None = None,
         exclude: Iterable[BookingId] = (),
+        busy: Sequence[Interval] = (),
     ) -> BusyIndex:
-        """The index of the bookings that take time for this request at ``now``."""
+        """The index of the bookings that take time for this request at ``now``, and of
+        the outside ``busy`` time (busy blocks' minutes)."""
         excluded = set(exclude)
         return cls(
             [
@@ -417,7 +478,8 @@ class BusyIndex:
                 if b.counts_at(now)
                 and b.id not in excluded
                 and not (customer_id is not None and b.is_hold and b.holder == customer_id)
-            ]
+            ],
+            busy,
         )
 
     @classmethod
@@ -427,12 +489,17 @@ class BusyIndex:
         *,
         now: DateTime,
         customer_id: CustomerId | None = None,
+        busy: Sequence[Interval] = (),
     ) -> BusyIndex:
         """The index of :meth:`build` over ``bookings`` as storage lists them (active, by
         blocked start, the ones that count never overlapping), built lazily: asking for
-        :meth:`blocks` looks only at the bookings near the stretch asked for."""
+        :meth:`blocks` looks only at the bookings near the stretch asked for. With outside
+        ``busy`` time it is built at once (the few technicians who have any)."""
         index = cls.__new__(cls)
         index._pending, index._now, index._customer = bookings, now, customer_id
+        if busy:
+            index._pending = None
+            index._index(sorted((b for b in bookings if index._counts(b)), key=_MINUTES), busy)
         return index
 
     def _counts(self, booking: Booking) -> bool:
@@ -487,6 +554,15 @@ class BusyIndex:
         """How many blocks have their service start in ``[start, end)``."""
         return bisect_left(self.service_starts, end) - bisect_left(self.service_starts, start)
 
+    def minutes_starting(self, start: int, end: int) -> int:
+        """Minutes of service of the bookings whose service starts in ``[start, end)`` (for
+        the daily cap of booked minutes: read only when one is set, so worked out here)."""
+        return sum(
+            (b.slot.end.int_timestamp - b.slot.start.int_timestamp) // 60
+            for b in self.bookings
+            if start <= b.minutes[2] < end
+        )
+
     def window(self, start: int, end: int) -> tuple[int, int]:
         """Indexes ``[i, j)`` of the blocks overlapping ``[start, end)`` plus one neighbour
         on each side (whose address decides travel time)."""
@@ -534,6 +610,31 @@ class BusyIndex:
             [row[2] for row in rows],
             [row[3] for row in rows],
         )
+
+
+def _beyond(busy: Sequence[Interval], starts: list[int], ends: list[int]) -> list[Interval]:
+    # The union of ``busy`` less the sorted, disjoint intervals ``starts``/``ends``.
+    merged: list[Interval] = []
+    for start, end in sorted(busy):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    pieces: list[Interval] = []
+    n = len(starts)
+    for start, end in merged:
+        k = bisect_right(ends, start)
+        at = start
+        while k < n and starts[k] < end:
+            if starts[k] > at:
+                pieces.append((at, starts[k]))
+            at = max(at, ends[k])
+            k += 1
+        if at < end:
+            pieces.append((at, end))
+    return pieces
 
 
 def busy_intervals(blocked: Sequence[TimeRange]) -> list[Interval]:
@@ -707,16 +808,20 @@ def _origins(alignment: SlotAlignment, step: int, ranges: list[WorkRange]) -> li
     return [_grid_at_or_after(r[2], grid, r[0]) for r in ranges]
 
 
-def start_bounds(first: int, last: int, now_minute: int, policy: BookingPolicy) -> Interval:
+def start_bounds(
+    first: int, last: int, now_minute: int, policy: BookingPolicy, zone: str = "UTC"
+) -> Interval:
     """``(not_before, not_after)`` for starts inside working ranges from ``first`` to
-    ``last`` (epoch minutes): ``now + notice`` and ``now + window``, clamped to the ranges.
+    ``last`` (epoch minutes): ``now + notice`` and the window's last start
+    (:meth:`BookingPolicy.last_start`; ``zone``: the technician's, for calendar days),
+    clamped to the ranges.
 
     Every start lies in ``[first, last)``, so a notice ending before ``first`` or a window
     ending after ``last`` cuts nothing: clamped, the bounds stop changing with ``now``, and
     an answer computed earlier for the same day still holds (what ``OfferMemo`` reuses).
     """
     not_before = max(now_minute + policy.notice_minutes, first - 1)
-    not_after = min(now_minute + policy.window_days * _DAY, last)
+    not_after = min(policy.last_start(now_minute, zone), last)
     return not_before, not_after
 
 
@@ -761,7 +866,8 @@ class TechnicianAgenda:
         ranges = self.ranges(day, location)
         if not ranges:
             return []
-        not_before, not_after = start_bounds(ranges[0][0], ranges[-1][1], now_minute, policy)
+        zone = self.technician.time_zone
+        not_before, not_after = start_bounds(ranges[0][0], ranges[-1][1], now_minute, policy, zone)
         verified_until = self.verified_until()
         if verified_until is not None:
             not_after = min(not_after, verified_until - 1)
@@ -797,7 +903,7 @@ class TechnicianAgenda:
                 cores=cores,
                 travel_from=travel_from,
                 travel_to=travel_to,
-                closed=self._capped_days(day, ranges),
+                closed=self._capped_days(day, ranges, timing.duration),
                 reaches=reaches,
             )
         )
@@ -838,9 +944,9 @@ class TechnicianAgenda:
         reaches[-1] = reach
         return reaches
 
-    def _capped_days(self, day: Date, ranges: list[WorkRange]) -> list[Interval]:
-        cap = self.schedule.daily_cap if self.schedule is not None else None
-        if cap is None:
+    def _capped_days(self, day: Date, ranges: list[WorkRange], duration: int = 0) -> list[Interval]:
+        schedule = self.schedule
+        if schedule is None or (schedule.daily_cap is None and schedule.daily_minutes_cap is None):
             return []
         tz = self.technician.time_zone
         closed: list[Interval] = []
@@ -850,20 +956,30 @@ class TechnicianAgenda:
         while current <= last:
             start = local_midnight(tz, current)
             end = local_midnight(tz, current.add(days=1))
-            if self.busy.count_starting(start, end) >= cap:
+            if self._full(start, end, duration):
                 closed.append((start, end))
             current = current.add(days=1)
         return closed
 
-    def is_capped(self, minute: int) -> bool:
-        """True when the local date of ``minute`` already has the cap's number of bookings."""
-        cap = self.schedule.daily_cap if self.schedule is not None else None
-        if cap is None:
+    def _full(self, start: int, end: int, duration: int) -> bool:
+        # Whether a day [start, end) takes no booking of ``duration`` minutes more.
+        schedule = self.schedule
+        assert schedule is not None
+        cap, minutes = schedule.daily_cap, schedule.daily_minutes_cap
+        if cap is not None and self.busy.count_starting(start, end) >= cap:
+            return True
+        return minutes is not None and self.busy.minutes_starting(start, end) + duration > minutes
+
+    def is_capped(self, minute: int, duration: int = 0) -> bool:
+        """True when the local date of ``minute`` already has the cap's number of bookings,
+        or a booking of ``duration`` minutes would pass its cap of booked minutes."""
+        schedule = self.schedule
+        if schedule is None or (schedule.daily_cap is None and schedule.daily_minutes_cap is None):
             return False
         local = from_epoch_minutes(minute, self.technician.time_zone).date()
         tz = self.technician.time_zone
         start, end = local_midnight(tz, local), local_midnight(tz, local.add(days=1))
-        return self.busy.count_starting(start, end) >= cap
+        return self._full(start, end, duration)
 
     def travel_before(
         self,

@@ -45,8 +45,6 @@ from booking_core.scheduling.technician import Technician
 
 __all__ = ["OfferMemo", "OfferQuestion", "offered_minutes"]
 
-_DAY = 24 * 60
-
 
 @attrs.frozen
 class OfferQuestion:
@@ -81,13 +79,17 @@ def offered_minutes(
     schedule: WorkSchedule | None,
     bookings: Sequence[Booking],
     question: OfferQuestion,
+    busy: Sequence[tuple[int, int]] = (),
 ) -> list[int]:
     """The starts ``technician`` offers over ``question.days``, from ``bookings`` as storage
-    lists them (active, by blocked start): the engine's answer, nothing remembered."""
+    lists them (active, by blocked start) and his outside ``busy`` time (busy blocks'
+    minutes): the engine's answer, nothing remembered."""
     agenda = TechnicianAgenda(
         technician,
         schedule,
-        BusyIndex.of_sorted(bookings, now=question.now, customer_id=question.customer_id),
+        BusyIndex.of_sorted(
+            bookings, now=question.now, customer_id=question.customer_id, busy=busy
+        ),
     )
     return _offered(agenda, question, question.days)
 
@@ -179,7 +181,9 @@ class OfferMemo:
         customer = question.customer_id
         policy = question.policy
         minute = question.now_minute
-        unclamped = (minute + policy.notice_minutes, minute + policy.window_days * _DAY)
+        notice = minute + policy.notice_minutes
+        # The window's last start: the same for all under a rolling window, per zone else.
+        last_starts: dict[str, int] = {}
         with self._lock:
             days = []
             for day in question.days:
@@ -190,6 +194,11 @@ class OfferMemo:
             for technician in technicians:
                 tid = technician.id
                 version = versions.get(tid, 0)
+                zone = technician.time_zone
+                last = last_starts.get(zone)
+                if last is None:
+                    last = last_starts[zone] = policy.last_start(minute, zone)
+                unclamped = (notice, last)
                 minutes: list[int] = []
                 for answers in days:
                     answer = answers.get(tid)
@@ -211,17 +220,19 @@ class OfferMemo:
         bookings: Sequence[Booking],
         version: int,
         question: OfferQuestion,
+        busy: Sequence[tuple[int, int]] = (),
     ) -> list[int]:
         """The engine's answer (as :func:`offered_minutes`), remembered under ``version``
-        — the technician's agenda version read before ``schedule`` and ``bookings``."""
+        — the technician's agenda version read before ``schedule``, ``bookings`` and his
+        outside ``busy`` time (busy blocks' minutes)."""
         counted = [
             b for b in bookings if b.hold_expires_at is not None and b.counts_at(question.now)
         ]
         holders = frozenset(b.holder for b in counted if b.holder is not None)
         if question.customer_id is not None and question.customer_id in holders:
-            return offered_minutes(technician, schedule, bookings, question)
+            return offered_minutes(technician, schedule, bookings, question, busy)
         agenda = TechnicianAgenda(
-            technician, schedule, BusyIndex.of_sorted(bookings, now=question.now)
+            technician, schedule, BusyIndex.of_sorted(bookings, now=question.now, busy=busy)
         )
         expires = min(
             (b.hold_expires_at.int_timestamp for b in counted if b.hold_expires_at is not None),
@@ -239,7 +250,9 @@ class OfferMemo:
                 span=span,
                 bounds=None
                 if span is None
-                else start_bounds(*span, question.now_minute, question.policy),
+                else start_bounds(
+                    *span, question.now_minute, question.policy, technician.time_zone
+                ),
                 expires=expires,
                 holders=holders,
             )

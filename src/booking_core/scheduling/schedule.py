@@ -143,6 +143,15 @@ def _positive_cap(_: object, attribute: attrs.Attribute[int | None], value: int 
         )
 
 
+def _minutes_cap(_: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and (type(value) is not int or not 1 <= value <= 24 * 60):
+        raise InvalidSchedule(
+            "A daily cap of booked minutes is a whole number from 1 to 1440 (or none); "
+            f"got {value!r}.",
+            details={"field": "daily_minutes_cap"},
+        )
+
+
 def _unique_override_days(
     _: object, attribute: attrs.Attribute[tuple[DateOverride, ...]], value: tuple[DateOverride, ...]
 ) -> None:
@@ -193,7 +202,9 @@ class WorkSchedule:
     """Everything beyond weekly hours that shapes one technician's availability.
 
     One per technician (an empty one when nothing was set); saved with optimistic
-    concurrency on ``version``.
+    concurrency on ``version``. ``daily_cap`` is the most bookings starting on one local
+    day; ``daily_minutes_cap`` the most minutes of service booked on one (a booking that
+    would pass it is not offered).
     """
 
     technician_id: TechnicianId
@@ -209,6 +220,7 @@ class WorkSchedule:
     daily_cap: int | None = attrs.field(default=None, validator=_positive_cap)
     status: WorkStatus = WorkStatus.OFFLINE
     version: int = 0
+    daily_minutes_cap: int | None = attrs.field(default=None, validator=_minutes_cap)
     _override_by_day: dict[_dt.date, DateOverride] = attrs.field(
         init=False, eq=False, repr=False, factory=dict
     )
@@ -298,6 +310,11 @@ class WorkSchedule:
     def with_daily_cap(self, cap: int | None) -> WorkSchedule:
         """This schedule with at most ``cap`` bookings per local day (None: no cap)."""
         return attrs.evolve(self, daily_cap=cap)
+
+    def with_daily_minutes_cap(self, minutes: int | None) -> WorkSchedule:
+        """This schedule with at most ``minutes`` of service booked per local day (None:
+        no cap)."""
+        return attrs.evolve(self, daily_minutes_cap=minutes)
 
     def with_status(self, status: WorkStatus) -> WorkSchedule:
         """This schedule with the technician's self-set status."""

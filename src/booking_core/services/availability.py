@@ -29,6 +29,7 @@ from booking_core.scheduling.availability import (
     ServiceTiming,
     from_epoch_minutes,
 )
+from booking_core.scheduling.busy_block import BusyBlock
 from booking_core.scheduling.geo import GeoPoint
 from booking_core.scheduling.offer_memo import OfferMemo, OfferQuestion, offered_minutes
 from booking_core.scheduling.profile import Gender
@@ -234,7 +235,7 @@ class AvailabilityService:
             candidates = [t for t in uow.technicians.list() if _matches(t, service, search)]
             # His tier may widen the window: a policy of its own, a memo key of its own.
             window = self._reservations.window(
-                self._reservations.extra_days(uow, search.customer_id)
+                self._reservations.extra_days(uow, search.customer_id), service
             )
             question = OfferQuestion(
                 service_timing(service, self._policy),
@@ -257,6 +258,12 @@ class AvailabilityService:
                 if ids
                 else {}
             )
+            # Outside busy time (one statement more, only for technicians not remembered).
+            busy: dict[TechnicianId, list[tuple[int, int]]] = {}
+            within = reach(search.first_day, last_day)
+            blocks = uow.busy_blocks.list_many(ids, within) if ids else []
+            for block in blocks:
+                busy.setdefault(block.technician_id, []).append(block.minutes)
         for technician in missing:
             known[technician.id] = self._memo.compute(
                 technician,
@@ -264,6 +271,7 @@ class AvailabilityService:
                 bookings.get(technician.id, ()),
                 versions.get(technician.id, 0),
                 question,
+                busy.get(technician.id, ()),
             )
         return merge_offers(candidates, known, service, question.timing)
 
@@ -319,12 +327,14 @@ def find_offered_slots(
     location: GeoPoint | None = None,
     travel: TravelTime | None = None,
     customer_id: CustomerId | None = None,
+    busy_blocks: Mapping[TechnicianId, Sequence[BusyBlock]] | None = None,
 ) -> list[OfferedSlot]:
     """The engine's answer for many technicians, merged by start (pure: no storage, nothing
     remembered).
 
     ``bookings`` holds each technician's active bookings as storage lists them (by blocked
-    start): only those near the days searched are looked at.
+    start): only those near the days searched are looked at. ``busy_blocks``: each
+    technician's busy blocks from outside calendars.
     """
     question = OfferQuestion(
         service_timing(service, policy),
@@ -335,8 +345,15 @@ def find_offered_slots(
         travel=travel.minutes if travel is not None else None,
         customer_id=customer_id,
     )
+    blocks = busy_blocks or {}
     answers = {
-        t.id: offered_minutes(t, schedules.get(t.id), bookings.get(t.id, ()), question)
+        t.id: offered_minutes(
+            t,
+            schedules.get(t.id),
+            bookings.get(t.id, ()),
+            question,
+            [b.minutes for b in blocks.get(t.id, ())],
+        )
         for t in technicians
     }
     return merge_offers(technicians, answers, service, question.timing)

@@ -199,6 +199,23 @@ class ScheduleService:
             actor, technician_id, lambda s: s.with_daily_cap(cap), expected=expected_version
         )
 
+    def set_daily_minutes_cap(
+        self,
+        actor: Actor,
+        technician_id: TechnicianId,
+        minutes: int | None,
+        *,
+        expected_version: int | None = None,
+    ) -> WorkSchedule:
+        """At most ``minutes`` of service booked per local day (None: no cap); a booking
+        that would pass it is not offered (``daily_cap_reached`` when asked for)."""
+        return self._change(
+            actor,
+            technician_id,
+            lambda s: s.with_daily_minutes_cap(minutes),
+            expected=expected_version,
+        )
+
     def set_status(
         self,
         actor: Actor,

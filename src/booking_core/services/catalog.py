@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import attrs
 
-from booking_core.catalog import Category, Service
+from booking_core.catalog import BookingRules, Category, Service
 from booking_core.ids import CategoryId, ServiceId
 from booking_core.money import Money
 from booking_core.orders.actor import Actor
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.scheduling.availability import BookingPolicy
 from booking_core.services._access import require_permission
 from booking_core.services.steps.audit import AuditTrail
 from booking_core.staff import Permission
@@ -39,15 +40,25 @@ class CreateService:
     description: str = ""
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
+    rules: BookingRules | None = None
 
 
 class CatalogService:
     """Creates and reads categories and services."""
 
-    def __init__(self, uow: UnitOfWorkFactory, ids: IdSource, *, audit: AuditTrail) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        ids: IdSource,
+        *,
+        audit: AuditTrail,
+        booking_policy: BookingPolicy | None = None,
+    ) -> None:
+        # ``booking_policy``: the platform's, which a service's own rules must combine with.
         self._uow = uow
         self._ids = ids
         self._audit = audit
+        self._booking_policy = booking_policy or BookingPolicy()
 
     def create_category(self, command: CreateCategory, actor: Actor) -> Category:
         """Create a category.
@@ -74,8 +85,11 @@ class CatalogService:
         Raises:
             PermissionDenied: the actor is not platform staff with the catalog permission.
             NotFound: the category does not exist.
+            InvalidSchedule: its booking rules with the platform's book nothing (a notice
+                as long as the window).
         """
         require_permission(actor, Permission.CATALOG, "manages the catalog")
+        self._booking_policy.with_rules(command.rules)  # refused now, not at the first query
         service = Service(
             id=ServiceId(self._ids.new_id("svc")),
             category_id=command.category_id,
@@ -85,6 +99,7 @@ class CatalogService:
             description=command.description,
             buffer_before_minutes=command.buffer_before_minutes,
             buffer_after_minutes=command.buffer_after_minutes,
+            rules=command.rules,
         )
         with self._uow() as uow:
             uow.categories.get(command.category_id)

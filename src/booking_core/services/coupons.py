@@ -13,11 +13,18 @@ from __future__ import annotations
 import attrs
 from pendulum import DateTime
 
+from booking_core.errors import (
+    CouponLimitReached,
+    CouponNotClaimable,
+    CouponOutOfStock,
+    NotFound,
+)
 from booking_core.ids import CustomerId, OrderId
 from booking_core.orders.actor import Actor, Role
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWorkFactory
+from booking_core.pricing import coupon_usable
 from booking_core.promotions import (
     Coupon,
     CouponId,
@@ -36,6 +43,7 @@ from booking_core.services.steps.coupons import (
 from booking_core.staff import Permission
 
 __all__ = [
+    "CouponCheck",
     "CouponService",
     "TemplateStock",
     "WalletCoupon",
@@ -63,6 +71,25 @@ class WalletCoupon:
 
     coupon: Coupon
     status: CouponStatus
+
+
+@attrs.frozen
+class CouponCheck:
+    """The answer to "may this customer claim / use this coupon now?".
+
+    Attributes:
+        allowed: Yes or no.
+        reason: Why not, a stable code (None when allowed). Claiming:
+            ``out_of_stock``, ``limit_reached``, or why the template is not claimable
+            (``inactive``, ``channel``, ``not_started``, ``ended``, ``expired``). Using:
+            a :class:`~booking_core.pricing.RejectionReason` value (``not_available``,
+            ``not_started``, ``expired``, ``new_customers_only``, ``tier_required``).
+        message: A sentence a customer can act on (None when allowed).
+    """
+
+    allowed: bool
+    reason: str | None = None
+    message: str | None = None
 
 
 def _shown_status(coupon: Coupon, now: DateTime) -> CouponStatus:
@@ -174,6 +201,62 @@ class CouponService:
             self._audit.record(uow, actor, "coupon.issue", ("coupon", coupon.id), after=coupon)
             uow.commit()
         return coupon
+
+    def can_claim(self, actor: Actor, template_id: CouponTemplateId) -> CouponCheck:
+        """Whether the acting customer may claim a coupon of the template now: the checks
+        of :meth:`CouponTemplate.check_issue` over the counts stored now; nothing is
+        written (a claim made next may still meet a stock another customer just took).
+
+        Raises:
+            PermissionDenied: the actor is not a customer.
+            NotFound: (``coupon_template_not_found``).
+        """
+        require_role(actor, Role.CUSTOMER, "claims coupons")
+        customer_id = CustomerId(actor.id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            template = uow.coupon_templates.get(template_id)
+            issued = uow.coupon_templates.issued_count(template_id)
+            held = sum(
+                1
+                for c in uow.coupons.list_for_customer(customer_id)
+                if c.template_id == template_id
+            )
+        try:
+            template.check_issue(
+                channel=IssueChannel.CLAIM, at=now, issued_so_far=issued, held_by_customer=held
+            )
+        except CouponNotClaimable as refused:
+            return CouponCheck(False, str(refused.details["reason"]), refused.message)
+        except CouponOutOfStock as refused:
+            return CouponCheck(False, "out_of_stock", refused.message)
+        except CouponLimitReached as refused:
+            return CouponCheck(False, "limit_reached", refused.message)
+        return CouponCheck(True)
+
+    def can_use(self, actor: Actor, coupon_id: CouponId) -> CouponCheck:
+        """Whether the acting customer may use his coupon now, whatever the cart: it is
+        available and within validity, and he is eligible (new customer, tier) as stored
+        (:func:`~booking_core.pricing.coupon_usable`); nothing is written. Whether it
+        applies to a cart is what a quote says (``PricedCart.coupons``).
+
+        Raises:
+            PermissionDenied: the actor is not a customer.
+            NotFound: (``coupon_not_found``) no such coupon, or someone else's.
+        """
+        require_role(actor, Role.CUSTOMER, "uses coupons")
+        customer_id = CustomerId(actor.id)
+        with self._uow() as uow:
+            coupon = next(
+                (c for c in uow.coupons.list_for_customer(customer_id) if c.id == coupon_id), None
+            )
+            if coupon is None:
+                raise NotFound("coupon", coupon_id)
+            standing = uow.customers.standing(customer_id)
+        rejection = coupon_usable(coupon, standing.pricing_profile(), self._clock.now())
+        if rejection is None:
+            return CouponCheck(True)
+        return CouponCheck(False, rejection.reason.value, rejection.message)
 
     def wallet(self, actor: Actor) -> list[WalletCoupon]:
         """The acting customer's coupons with their status now, in issue order.

@@ -46,6 +46,7 @@ class JobKind(StrEnum):
     PAY_WITHDRAWAL = "pay_withdrawal"  # send an approved withdrawal to the payout provider
     SETTLE_COMMISSIONS = "settle_commissions"  # settle the commissions due (a batch at a time)
     CHECK_STATEMENT = "check_statement"  # match a provider's statement of a day (daily)
+    REFRESH_CALENDAR = "refresh_calendar"  # read a technician's calendar feed (periodic)
 
 
 JobHandler = Callable[[Job, DateTime], DateTime | None]

@@ -524,15 +524,7 @@ class PaymentService:
         # A hold captured, all or part (the rest went back to the customer's card); a
         # provider that captures all or nothing took more than was due: that goes back.
         order.end_hold(attempt.amount, attempt.captured_amount)
-        order.raise_event(
-            PaymentCaptured(
-                occurred_at=now,
-                order_id=order.id,
-                payment_key=attempt.key,
-                purpose=attempt.purpose.value,
-                amount=attempt.captured_amount,
-            )
-        )
+        _raise_captured(order, attempt, now)
         self.books.captured(uow, order, attempt, now)
         if order.state in CLOSED_STATES:
             self.books.fee_kept(uow, order, now)  # the cancellation fee it was captured for
@@ -553,15 +545,7 @@ class PaymentService:
         self, uow: UnitOfWork, order: Order, attempt: PaymentAttempt, now: DateTime
     ) -> tuple[Money, str] | None:
         order.record_capture(attempt.amount)
-        order.raise_event(
-            PaymentCaptured(
-                occurred_at=now,
-                order_id=order.id,
-                payment_key=attempt.key,
-                purpose=attempt.purpose.value,
-                amount=attempt.amount,
-            )
-        )
+        _raise_captured(order, attempt, now)
         if order.state in CLOSED_STATES:
             order.raise_event(
                 OrderNeedsAttention(
@@ -951,6 +935,18 @@ def _purpose(order: Order) -> PaymentPurpose:
     if order.state in (OrderState.ARRIVED, OrderState.IN_SERVICE):
         return PaymentPurpose.BALANCE
     return PaymentPurpose.SUPPLEMENT
+
+
+def _raise_captured(order: Order, attempt: PaymentAttempt, now: DateTime) -> None:
+    order.raise_event(
+        PaymentCaptured(
+            occurred_at=now,
+            order_id=order.id,
+            payment_key=attempt.key,
+            purpose=attempt.purpose.value,
+            amount=attempt.captured_amount,
+        )
+    )
 
 
 def _hold_target(order: Order, attempt: PaymentAttempt) -> Money | None:

@@ -20,9 +20,11 @@ from booking_core.pricing import (
     CouponEvaluation,
     CustomerProfile,
     PricingRules,
+    PromotionReport,
     Quote,
     best_coupon,
     evaluate_coupons,
+    explain_promotions,
     quote,
 )
 from booking_core.promotions import Campaign, Coupon, CouponId, CouponStatus
@@ -59,7 +61,8 @@ def rules_with_campaigns(rules: PricingRules, campaigns: Iterable[Campaign]) -> 
 
 @attrs.frozen
 class PricedCart:
-    """A quote and the explanation of every coupon the customer could use.
+    """A quote, the explanation of every coupon the customer could use, and of every 满减
+    offer, campaign and the travel fee waiver of the rules.
 
     Attributes:
         quote: The itemized price (with the chosen coupon, if any).
@@ -70,12 +73,16 @@ class PricedCart:
             quoted: ``quote.payable`` at the platform's earning rate and his tier's points
             multiplier (:meth:`~booking_core.loyalty.TierPrivilege.points_for`, one floor).
             An estimate: the tier stored when the order completes decides.
+        promotions: Why each 满减 offer, campaign and the travel fee waiver did or did not
+            apply (:func:`~booking_core.pricing.explain_promotions`; None only when built
+            without it).
     """
 
     quote: Quote
     coupons: tuple[CouponEvaluation, ...]
     best_coupon_id: CouponId | None
     points_to_earn: int = 0
+    promotions: PromotionReport | None = None
 
 
 def _usable_now(coupon: Coupon, order_id: OrderId | None) -> bool:
@@ -178,4 +185,5 @@ class QuoteService:
         # From the tier in the standing already read: no statement more.
         privilege = self._loyalty.privileges.for_tier(customer.tier)
         earn = privilege.points_for(self._loyalty.earning, priced.payable)
-        return PricedCart(priced, evaluations, best_coupon(evaluations), earn)
+        report = explain_promotions(cart, customer, rules, at=now)
+        return PricedCart(priced, evaluations, best_coupon(evaluations), earn, report)

@@ -1,5 +1,6 @@
 """What users test with: in-memory adapters, fakes, strategies and contract suites."""
 
+from booking_core.testing.calendars import ScriptedCalendarSource
 from booking_core.testing.clock import FrozenClock
 from booking_core.testing.ids import SequentialIds
 from booking_core.testing.memory import InMemoryStore, InMemoryUnitOfWork
@@ -12,6 +13,7 @@ __all__ = [
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "RecordingNotifier",
+    "ScriptedCalendarSource",
     "ScriptedPaymentGateway",
     "ScriptedPayoutGateway",
     "SequentialIds",

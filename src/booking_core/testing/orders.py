@@ -45,6 +45,7 @@ from booking_core.ports.payouts import PayoutGateway
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.promotions import CouponId
+from booking_core.reviews import ReviewPolicy
 from booking_core.routing import PaymentRouting
 from booking_core.scheduling import WeeklyHours
 from booking_core.scheduling.availability import BookingPolicy
@@ -211,13 +212,15 @@ def order_world(
     withdrawal_rules: WithdrawalRules | None = None,
     payouts: PayoutGateway | None = None,
     routes: Mapping[PaymentChannel, ScriptedPaymentGateway] | None = None,
+    review_policy: ReviewPolicy | None = None,
 ) -> OrderWorld:
     """A fresh world on Monday 2 March 2026, 08:00 Shanghai (pricing without discounts and
     the default rates unless ``pricing_rules`` and ``rates`` say otherwise; bookings an hour
     ahead and up to 14 days out unless ``booking_policy`` says otherwise; notifications kept
     in inboxes only, unless ``channels`` (reached at ``address_book``) are given; withdrawals
     under ``withdrawal_rules`` paid out through ``payouts``, as ``build`` takes them;
-    payments through ``gateway``, or the gateway of their channel in ``routes``)."""
+    payments through ``gateway``, or the gateway of their channel in ``routes``; reviews
+    under ``review_policy``)."""
     factory = uow if uow is not None else (store or InMemoryStore()).unit_of_work
     clock = FrozenClock(at(2, 8))
     gateway = gateway or ScriptedPaymentGateway(clock=clock)
@@ -235,6 +238,7 @@ def order_world(
         dispatch_policy=dispatch_policy,
         withdrawal_rules=withdrawal_rules,
         payouts=payouts,
+        review_policy=review_policy,
     )
     category = app.catalog.create_category(CreateCategory("按摩 Massage"), OPERATOR)
     tuina = app.catalog.create_service(

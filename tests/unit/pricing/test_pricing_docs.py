@@ -21,4 +21,4 @@ def test_every_pricing_example_runs_and_prints_what_the_page_shows(
         if printed:
             assert out == printed
 
-    assert len(blocks) == 5
+    assert len(blocks) == 9

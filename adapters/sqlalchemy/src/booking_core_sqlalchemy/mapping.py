@@ -19,7 +19,7 @@ from sqlalchemy import Row
 
 from booking_core.accounts import Account as LoginAccount
 from booking_core.accounts import AccountId, LoginSession, OneTimeCode, SessionId
-from booking_core.catalog import Category, Service
+from booking_core.catalog import BookingRules, Category, Service
 from booking_core.customers import Customer
 from booking_core.dispatch.metrics import DispatchMetrics
 from booking_core.ids import (
@@ -27,7 +27,6 @@ from booking_core.ids import (
     CategoryId,
     CustomerId,
     OrderId,
-    ReviewId,
     ServiceId,
     StoreId,
     TechnicianId,
@@ -165,7 +164,27 @@ def service_to_row(service: Service) -> Values:
         "buffer_after_minutes": service.buffer_after_minutes,
         "price_amount": service.price.amount,
         "price_currency": service.price.currency,
+        **_rules_columns(service.rules),
     }
+
+
+def _rules_columns(rules: BookingRules | None) -> Values:
+    rules = rules or BookingRules()
+    kind = rules.window_kind
+    return {
+        "rules_step_minutes": rules.slot_step_minutes,
+        "rules_notice_minutes": rules.notice_minutes,
+        "rules_window_days": rules.window_days,
+        "rules_window_kind": None if kind is None else kind.value,
+    }
+
+
+def _rules(row: RowLike) -> BookingRules | None:
+    rules = BookingRules(
+        row.rules_step_minutes, row.rules_notice_minutes, row.rules_window_days,
+        row.rules_window_kind,
+    )  # fmt: skip
+    return None if rules.is_empty else rules
 
 
 def service_to_domain(row: RowLike) -> Service:
@@ -179,6 +198,7 @@ def service_to_domain(row: RowLike) -> Service:
         description=row.description,
         buffer_before_minutes=row.buffer_before_minutes,
         buffer_after_minutes=row.buffer_after_minutes,
+        rules=_rules(row),
     )
 
 
@@ -488,8 +508,16 @@ def dispatch_metrics_to_domain(row: Row[Any]) -> DispatchMetrics:
     )
 
 
+#: The review's key columns; the rest of it travels in ``document`` (revision 0024).
+_REVIEW_COLUMNS = ("id", "order_id", "customer_id", "technician_id", "stars", "text",
+                   "created_at", "version")  # fmt: skip
+
+
 def review_to_row(review: Review) -> Values:
-    """Column values of ``review``."""
+    """Column values of ``review``: key columns, the moderation state, and the converter
+    document of everything else (ratings, tags, photos, anonymity, reply, follow-up,
+    moderation)."""
+    plain = _converter.unstructure(review, Review)
     return {
         "id": review.id,
         "order_id": review.order_id,
@@ -498,19 +526,27 @@ def review_to_row(review: Review) -> Values:
         "stars": review.stars,
         "text": review.text,
         "created_at": review.created_at,
+        "version": review.version,
+        "moderation_state": None if review.moderation is None else review.moderation.state.value,
+        "document": {k: v for k, v in plain.items() if k not in _REVIEW_COLUMNS},
     }
 
 
 def review_to_domain(row: Row[Any]) -> Review:
     """The review in ``row``."""
-    return Review(
-        id=ReviewId(row.id),
-        order_id=OrderId(row.order_id),
-        customer_id=CustomerId(row.customer_id),
-        technician_id=TechnicianId(row.technician_id),
-        stars=row.stars,
-        text=row.text,
-        created_at=row.created_at,
+    return _converter.structure(
+        {
+            **row.document,
+            "id": row.id,
+            "order_id": row.order_id,
+            "customer_id": row.customer_id,
+            "technician_id": row.technician_id,
+            "stars": row.stars,
+            "text": row.text,
+            "created_at": _converter.unstructure(row.created_at),
+            "version": row.version,
+        },
+        Review,
     )
 
 

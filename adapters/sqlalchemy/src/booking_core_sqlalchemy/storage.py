@@ -24,6 +24,8 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyApplicationRepository,
     SqlAlchemyAuditLog,
     SqlAlchemyBookingRepository,
+    SqlAlchemyBusyBlockRepository,
+    SqlAlchemyCalendarFeedRepository,
     SqlAlchemyCampaignRepository,
     SqlAlchemyCategoryRepository,
     SqlAlchemyCommissionRepository,
@@ -228,6 +230,8 @@ class SqlAlchemyUnitOfWork:
     campaigns = _repository(SqlAlchemyCampaignRepository)
     ledger = _repository(SqlAlchemyLedgerRepository)
     idempotency_keys = _repository(SqlAlchemyIdempotencyKeyRepository)
+    busy_blocks = _repository(SqlAlchemyBusyBlockRepository)
+    calendar_feeds = _repository(SqlAlchemyCalendarFeedRepository)
     locks = _Lazy(lambda uow: SqlAlchemyLocks(uow, postgres=uow._postgres, held=uow._held_locks))
     bookings = _Lazy(
         lambda uow: SqlAlchemyBookingRepository(uow, postgres=uow._postgres, locks=uow.locks)

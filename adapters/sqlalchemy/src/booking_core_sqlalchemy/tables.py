@@ -55,6 +55,8 @@ __all__ = [
     "AuditEntryRow",
     "Base",
     "BookingRow",
+    "BusyBlockRow",
+    "CalendarFeedRow",
     "CampaignRow",
     "CategoryRow",
     "CommissionRow",
@@ -108,6 +110,8 @@ __all__ = [
     "agenda_versions",
     "audit_entries",
     "bookings",
+    "busy_blocks",
+    "calendar_feeds",
     "campaigns",
     "categories",
     "commissions",
@@ -276,6 +280,11 @@ class ServiceRow(Base):
     buffer_after_minutes: Mapped[int] = mapped_column(Integer)
     price_amount: Mapped[int] = mapped_column(BigInteger)
     price_currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    # Its own booking rules (revision 0026); null: the platform's.
+    rules_step_minutes: Mapped[int | None] = mapped_column(Integer)
+    rules_notice_minutes: Mapped[int | None] = mapped_column(Integer)
+    rules_window_days: Mapped[int | None] = mapped_column(Integer)
+    rules_window_kind: Mapped[str | None] = mapped_column(Text)
 
 
 class TechnicianRow(Base):
@@ -652,6 +661,11 @@ class ReviewRow(Base):
     stars: Mapped[int] = mapped_column(SmallInteger)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    # Revision 0024: ratings, tags, photos, anonymity, reply, follow-up and moderation in
+    # the converter's document; the moderation state beside it for the staff's queue.
+    document: Mapped[dict[str, Any]] = mapped_column(json_type(), server_default="{}")
+    moderation_state: Mapped[str | None] = mapped_column(Text, index=True)
+    version: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class OutboxMessageRow(Base):
@@ -1178,6 +1192,47 @@ class RewardRedemptionRow(Base):
     document: Mapped[dict[str, Any]] = mapped_column(json_type())
 
 
+class BusyBlockRow(Base):
+    """A row of ``busy_blocks``: a technician's busy time from outside the platform
+    (revision 0025). ``blocked_*`` is the span widened by the block's own buffers, kept so
+    the agenda read filters on it as it does on bookings'."""
+
+    __tablename__ = "busy_blocks"
+    __table_args__ = (
+        CheckConstraint("span_end > span_start", name="span_not_empty"),
+        CheckConstraint("blocked_end > blocked_start", name="blocked_not_empty"),
+    )
+
+    technician_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    source: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    uid: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    span_start: Mapped[DateTime] = mapped_column(UtcDateTime())
+    span_end: Mapped[DateTime] = mapped_column(UtcDateTime())
+    blocked_start: Mapped[DateTime] = mapped_column(UtcDateTime())
+    blocked_end: Mapped[DateTime] = mapped_column(UtcDateTime())
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+
+class CalendarFeedRow(Base):
+    """A row of ``calendar_feeds``: a technician's registered iCalendar feed (revision
+    0025)."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    technician_id: Mapped[str] = mapped_column(key_type(), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    refresh_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer)
+    time_zone: Mapped[str | None] = mapped_column(Text)
+    last_refreshed_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    failures: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 def _table(row_class: type[Base]) -> Table:
     table = row_class.__table__
     assert isinstance(table, Table)
@@ -1245,6 +1300,11 @@ withdrawals: Final = _table(WithdrawalRow)
 reward_gifts: Final = _table(RewardGiftRow)
 reward_exchanges: Final = _table(RewardExchangeRow)
 reward_redemptions: Final = _table(RewardRedemptionRow)
+busy_blocks: Final = _table(BusyBlockRow)
+calendar_feeds: Final = _table(CalendarFeedRow)
+# A technician's blocks by blocked start: what the agenda read and the listings ask for.
+Index("ix_busy_blocks_technician_blocked_start", busy_blocks.c.technician_id,
+      busy_blocks.c.blocked_start)  # fmt: skip
 
 # Dialect-specific schema objects, attached to the tables so that metadata and migrations agree.
 Index(

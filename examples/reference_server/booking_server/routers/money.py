@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from booking_core.api import CartItem, CartRequest
+from booking_core.errors import InvalidCart
 from booking_core.ids import CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.ledger import Account
 from booking_core.money import Money
@@ -27,6 +28,7 @@ from booking_server.schemas import (
     CampaignIn,
     CampaignList,
     CampaignOut,
+    CouponCheckOut,
     CouponList,
     CouponOut,
     CouponTemplateIn,
@@ -59,11 +61,19 @@ def price_cart(body: QuoteIn, app: Booking, actor: CurrentActor) -> QuoteOut:
     new until an order of his is paid): per line the tier or campaign price,
     满减, the chosen coupon, and what the customer pays; plus, for every coupon in the
     customer's wallet, what it would take off or why it does not apply. Booking the same
-    service with the same technician and coupon then charges ``payable``.
+    service with the same technician and coupon then charges ``payable``. The travel fee is
+    its own line (``travel``, with its waiver and discounts); ``promotions`` says why each
+    满减 offer, campaign and the fee waiver applied or not; each line echoes its
+    ``line_id``.
 
     422 ``coupon_not_applicable`` when the chosen coupon does not apply (``reason`` says why);
-    422 ``service_not_offered`` when the technician does not perform a service.
+    422 ``service_not_offered`` when the technician does not perform a service; 422
+    ``invalid_cart`` when two lines share a ``line_id``.
     """
+    line_ids = [line.line_id for line in body.lines]
+    given = [i for i in line_ids if i is not None]
+    if len(given) != len(set(given)):
+        raise InvalidCart("Line ids are unique within a cart.", details={"field": "line_id"})
     request = CartRequest(
         tuple(CartItem(ServiceId(line.service_id), line.quantity) for line in body.lines),
         technician_id=None if body.technician_id is None else TechnicianId(body.technician_id),
@@ -71,7 +81,7 @@ def price_cart(body: QuoteIn, app: Booking, actor: CurrentActor) -> QuoteOut:
     )
     coupon_id = None if body.coupon_id is None else CouponId(body.coupon_id)
     priced = app.quotes.price(request, CustomerId(actor.id), actor=actor, coupon_id=coupon_id)
-    return QuoteOut.from_domain(priced)
+    return QuoteOut.from_domain(priced, line_ids)
 
 
 # --- coupons -----------------------------------------------------------------------------
@@ -149,6 +159,29 @@ def issue_coupon(
     not apply."""
     coupon = app.coupons.issue(actor, CouponTemplateId(template_id), CustomerId(body.customer_id))
     return CouponOut.from_domain(coupon)
+
+
+@router.get(
+    "/coupon-templates/{template_id}/can-claim",
+    summary="May I claim a coupon of this template now? (customer)",
+    responses=problem_responses(401, 403, 404),
+)
+def can_claim_coupon(template_id: str, app: Booking, actor: CurrentActor) -> CouponCheckOut:
+    """Yes, or why not (``out_of_stock``, ``limit_reached``, ``inactive``, ``channel``,
+    ``not_started``, ``ended``, ``expired``); nothing is claimed or written."""
+    return CouponCheckOut.from_domain(app.coupons.can_claim(actor, CouponTemplateId(template_id)))
+
+
+@router.get(
+    "/me/coupons/{coupon_id}/can-use",
+    summary="May I use this coupon now? (customer)",
+    responses=problem_responses(401, 403, 404),
+)
+def can_use_coupon(coupon_id: str, app: Booking, actor: CurrentActor) -> CouponCheckOut:
+    """Yes, or why not, whatever the cart (``not_available``, ``not_started``, ``expired``,
+    ``new_customers_only``, ``tier_required``); 404 ``coupon_not_found`` for someone else's.
+    Whether it applies to a cart is what ``POST /quotes`` says."""
+    return CouponCheckOut.from_domain(app.coupons.can_use(actor, CouponId(coupon_id)))
 
 
 @router.get("/me/coupons", summary="My coupons (customer)", responses=problem_responses(401, 403))

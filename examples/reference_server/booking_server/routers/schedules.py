@@ -29,6 +29,7 @@ from booking_server.schemas import (
     ID_PATTERN,
     CalendarOut,
     DailyCapIn,
+    DailyMinutesCapIn,
     DateOverrideIn,
     Day,
     ScheduleOut,
@@ -219,6 +220,31 @@ def set_daily_cap(
     refused with 409 ``daily_cap_reached``."""
     changed = app.schedules.set_daily_cap(
         actor, TechnicianId(technician_id), body.daily_cap, expected_version=_version(if_match)
+    )
+    return _out(app, changed, response)
+
+
+@router.put(
+    "/technicians/{technician_id}/schedule/daily-minutes-cap",
+    summary="Set his daily cap of booked minutes (he, his store or the platform)",
+    responses=_CHANGE,
+)
+def set_daily_minutes_cap(
+    technician_id: str,
+    body: DailyMinutesCapIn,
+    app: Booking,
+    actor: CurrentActor,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ScheduleOut:
+    """At most ``daily_minutes_cap`` minutes of service booked per local day (null: no
+    cap): a slot whose service would pass it is not offered, and booking it is refused with
+    409 ``daily_cap_reached``."""
+    changed = app.schedules.set_daily_minutes_cap(
+        actor,
+        TechnicianId(technician_id),
+        body.daily_minutes_cap,
+        expected_version=_version(if_match),
     )
     return _out(app, changed, response)
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import Field
+from annotated_types import Interval
+from pydantic import Field, StrictInt
 
-from booking_core.catalog import Category, Service
+from booking_core.catalog import BookingRules, Category, Service, WindowKind
 from booking_core.ids import CategoryId
 from booking_core.services.catalog import CreateCategory, CreateService
 from booking_server.paging import NextCursor
 from booking_server.schemas.common import (
+    TAKE_WHOLE_FLOATS,
     EntityId,
     InModel,
     MoneyIn,
@@ -21,6 +23,8 @@ from booking_server.schemas.common import (
 )
 
 __all__ = [
+    "BookingRulesIn",
+    "BookingRulesOut",
     "CategoryIn",
     "CategoryList",
     "CategoryOut",
@@ -65,6 +69,47 @@ class CategoryList(OutModel):
     next_cursor: NextCursor = None
 
 
+class BookingRulesIn(InModel):
+    """A service's own booking rules; each one absent (or null) is the platform's."""
+
+    slot_step_minutes: (
+        Annotated[StrictInt, Interval(ge=1, le=_MINUTES_PER_DAY), TAKE_WHOLE_FLOATS] | None
+    ) = None
+    notice_minutes: Annotated[StrictInt, Interval(ge=0), TAKE_WHOLE_FLOATS] | None = None
+    window_days: Annotated[StrictInt, Interval(ge=1, le=3650), TAKE_WHOLE_FLOATS] | None = None
+    window_kind: WindowKind | None = Field(
+        default=None,
+        description="rolling (24-hour periods), calendar_days (whole local days) or none "
+        "(no window).",
+    )
+
+    def to_domain(self) -> BookingRules:
+        """The core value."""
+        return BookingRules(
+            self.slot_step_minutes, self.notice_minutes, self.window_days, self.window_kind
+        )
+
+
+class BookingRulesOut(OutModel):
+    """A service's own booking rules (null: the platform's)."""
+
+    slot_step_minutes: int | None
+    notice_minutes: int | None
+    window_days: int | None
+    window_kind: str | None
+
+    @classmethod
+    def from_domain(cls, rules: BookingRules) -> BookingRulesOut:
+        """From the core value."""
+        kind = rules.window_kind
+        return cls(
+            slot_step_minutes=rules.slot_step_minutes,
+            notice_minutes=rules.notice_minutes,
+            window_days=rules.window_days,
+            window_kind=None if kind is None else kind.value,
+        )
+
+
 class ServiceIn(InModel):
     """Create a service in a category."""
 
@@ -79,6 +124,10 @@ class ServiceIn(InModel):
     buffer_after_minutes: WholeNumber = Field(
         default=0, ge=0, le=_MINUTES_PER_DAY, description="Time blocked after, not sold."
     )
+    rules: BookingRulesIn | None = Field(
+        default=None,
+        description="Its own step, notice and window where they differ from the platform's.",
+    )
 
     def to_command(self) -> CreateService:
         """The core command."""
@@ -90,6 +139,7 @@ class ServiceIn(InModel):
             description=self.description,
             buffer_before_minutes=self.buffer_before_minutes,
             buffer_after_minutes=self.buffer_after_minutes,
+            rules=None if self.rules is None else self.rules.to_domain(),
         )
 
 
@@ -104,6 +154,7 @@ class ServiceOut(OutModel):
     price: MoneyOut
     buffer_before_minutes: int
     buffer_after_minutes: int
+    rules: BookingRulesOut | None = None
 
     @classmethod
     def from_domain(cls, service: Service) -> ServiceOut:
@@ -117,6 +168,7 @@ class ServiceOut(OutModel):
             price=MoneyOut.from_domain(service.price),
             buffer_before_minutes=service.buffer_before_minutes,
             buffer_after_minutes=service.buffer_after_minutes,
+            rules=None if service.rules is None else BookingRulesOut.from_domain(service.rules),
         )
 
 

@@ -34,7 +34,7 @@ from booking_core.promotions import (
     Scope,
     Validity,
 )
-from booking_core.services.coupons import TemplateStock, WalletCoupon
+from booking_core.services.coupons import CouponCheck, TemplateStock, WalletCoupon
 from booking_server.paging import NextCursor
 from booking_server.schemas.common import (
     TAKE_WHOLE_FLOATS,
@@ -53,6 +53,7 @@ __all__ = [
     "CampaignIn",
     "CampaignList",
     "CampaignOut",
+    "CouponCheckOut",
     "CouponList",
     "CouponOut",
     "CouponTemplateIn",
@@ -141,7 +142,8 @@ class BenefitIn(InModel):
     ``min_spend`` and/or ``min_units``), ``percent_off`` (``rate``, optional
     ``max_discount``), ``nth_free`` (``nth``, optional ``once_per_order``), ``buy_x_get_y``
     (``buy_units``, ``free_units``, optional ``free_scope``), ``amount_off_each`` (``amount``
-    off each unit) or ``special_price`` (``unit_price``). ``max_units`` limits the units a
+    off each unit), ``special_price`` (``unit_price``) or ``free_travel`` (the travel fee
+    waived; with ``amount``, at most that off it). ``max_units`` limits the units a
     per-unit kind touches; ``min_units`` asks for that many eligible units (not on
     ``amount_off``)."""
 
@@ -190,6 +192,11 @@ class CouponTemplateIn(InModel):
     member_tiers: list[Name] = Field(default_factory=list, max_length=20)
     funded_by: Funding = Funding.PLATFORM
     excludes_campaign_lines: StrictBool = False
+    covers_travel_fee: StrictBool = Field(
+        default=False,
+        description="amount_off, threshold, percent_off: the discount may take off the "
+        "travel fee too (shared like one more line, never counted toward a minimum).",
+    )
     valid_days: _ValidDays | None = None
     valid_from: Instant | None = None
     valid_until: Instant | None = None
@@ -225,6 +232,7 @@ class CouponTemplateIn(InModel):
                 eligibility=eligibility,
                 funded_by=self.funded_by,
                 excludes_campaign_lines=self.excludes_campaign_lines,
+                covers_travel_fee=self.covers_travel_fee,
             ),
             validity=self._validity(),
             stock=self.stock,
@@ -253,6 +261,7 @@ class CouponTemplateOut(OutModel):
     unit_price: MoneyOut | None
     scope: ScopeOut
     funded_by: Funding
+    covers_travel_fee: bool
     stock: int | None
     per_customer_limit: int | None
     channels: list[IssueChannel]
@@ -285,6 +294,7 @@ class CouponTemplateOut(OutModel):
             unit_price=optional_money(benefit.unit_price),
             scope=ScopeOut.from_domain(template.terms.scope),
             funded_by=template.terms.funded_by,
+            covers_travel_fee=template.terms.covers_travel_fee,
             stock=template.stock,
             per_customer_limit=template.per_customer_limit,
             channels=sorted(template.channels),
@@ -344,6 +354,20 @@ class CouponOut(OutModel):
     def from_wallet(cls, entry: WalletCoupon) -> CouponOut:
         """From a wallet entry."""
         return cls.from_domain(entry.coupon, entry.status)
+
+
+class CouponCheckOut(OutModel):
+    """May the customer claim / use the coupon now: ``allowed``, or a stable ``reason`` code
+    and a ``message`` (nothing is written)."""
+
+    allowed: bool
+    reason: str | None
+    message: str | None
+
+    @classmethod
+    def from_domain(cls, check: CouponCheck) -> CouponCheckOut:
+        """From the service's CouponCheck."""
+        return cls(allowed=check.allowed, reason=check.reason, message=check.message)
 
 
 class CouponList(OutModel):

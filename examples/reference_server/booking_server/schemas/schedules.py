@@ -47,6 +47,7 @@ __all__ = [
     "CalendarEntryOut",
     "CalendarOut",
     "DailyCapIn",
+    "DailyMinutesCapIn",
     "DateOverrideIn",
     "DateOverrideOut",
     "ScheduleOut",
@@ -138,6 +139,14 @@ class DailyCapIn(InModel):
     )
 
 
+class DailyMinutesCapIn(InModel):
+    """At most this many minutes of service booked per local day (null: no cap)."""
+
+    daily_minutes_cap: (
+        Annotated[StrictInt, Interval(ge=1, le=24 * 60), TAKE_WHOLE_FLOATS] | None
+    ) = Field(examples=[360])
+
+
 class WorkStatusIn(InModel):
     """The status he sets in his app."""
 
@@ -224,6 +233,9 @@ class ScheduleOut(OutModel):
     time_off: list[TimeOffOut]
     shifts: list[ShiftOut]
     daily_cap: int | None
+    daily_minutes_cap: int | None = Field(
+        default=None, description="The most minutes of service booked per local day."
+    )
     status: WorkStatus
     version: int = Field(
         description='Goes up by one with every change; also the answer\'s `ETag` (`"3"`), '
@@ -240,6 +252,7 @@ class ScheduleOut(OutModel):
             time_off=[TimeOffOut.from_domain(t, time_zone) for t in schedule.time_off],
             shifts=[ShiftOut.from_domain(s) for s in schedule.shifts],
             daily_cap=schedule.daily_cap,
+            daily_minutes_cap=schedule.daily_minutes_cap,
             status=schedule.status,
             version=schedule.version,
         )

@@ -31,6 +31,7 @@ module                    holds
                           :class:`LoyaltyStore`
 ``rewards``               the gift catalog and its stock, coupon exchanges, redemptions —
                           :class:`RewardStore`
+``calendars``             technicians' busy blocks and calendar feeds — :class:`CalendarStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
 
@@ -72,6 +73,11 @@ guarantee covers them; an expired hold keeps blocking in storage until a command
 
 from booking_core.ports.storage.accounts import AccountRepository, AccountStore
 from booking_core.ports.storage.audit import AuditLog, AuditStore
+from booking_core.ports.storage.calendars import (
+    BusyBlockRepository,
+    CalendarFeedRepository,
+    CalendarStore,
+)
 from booking_core.ports.storage.catalog import (
     CatalogStore,
     CategoryRepository,
@@ -147,6 +153,9 @@ __all__ = [
     "AuditLog",
     "AuditStore",
     "BookingRepository",
+    "BusyBlockRepository",
+    "CalendarFeedRepository",
+    "CalendarStore",
     "CampaignRepository",
     "CatalogStore",
     "CategoryRepository",

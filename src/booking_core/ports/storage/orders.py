@@ -10,12 +10,13 @@ import attrs
 from pendulum import DateTime
 
 from booking_core.errors import InvalidInput
-from booking_core.ids import CustomerId, OrderId, StoreId, TechnicianId
+from booking_core.ids import CustomerId, OrderId, ReviewId, StoreId, TechnicianId
 from booking_core.orders.complaint import Complaint
 from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.order import Order, OrderState
 from booking_core.orders.review import Review
 from booking_core.orders.tracking import PositionReport
+from booking_core.reviews.review import ModerationState
 from booking_core.timerange import ensure_aware
 
 __all__ = [
@@ -267,7 +268,27 @@ class ReviewRepository(Protocol):
         ...
 
     def list_for_technician(self, technician_id: TechnicianId) -> list[Review]:
-        """The technician's reviews, newest first."""
+        """The technician's reviews, newest first (ties on the instant: the larger id
+        first), hidden ones included."""
+        ...
+
+    def get(self, review_id: ReviewId) -> Review:
+        """The review. Raises NotFound (``review_not_found``)."""
+        ...
+
+    def save(self, review: Review) -> Review:
+        """Compare-and-set on ``version``: store ``review`` if the stored one still has its
+        version; returns it at the next version.
+
+        Raises:
+            NotFound: no such review.
+            ConcurrentUpdate: someone saved it since it was read.
+        """
+        ...
+
+    def list_moderated(self, state: ModerationState) -> list[Review]:
+        """The reviews whose moderation is in ``state``, oldest first (by creation, then
+        id)."""
         ...
 
 

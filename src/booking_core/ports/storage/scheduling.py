@@ -16,6 +16,7 @@ import attrs
 from booking_core.catalog import Service
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.scheduling import Booking, Technician
+from booking_core.scheduling.busy_block import BusyBlock
 from booking_core.scheduling.schedule import WorkSchedule
 from booking_core.timerange import TimeRange
 
@@ -98,12 +99,15 @@ class StoredAgenda:
         bookings: His active bookings whose blocked range overlaps the range asked for,
             by blocked start.
         service: The service asked for with it, if one was.
+        busy_blocks: His busy blocks from outside calendars whose blocked range overlaps
+            the range asked for, by blocked start.
     """
 
     technician: Technician
     schedule: WorkSchedule
     bookings: tuple[Booking, ...]
     service: Service | None = None
+    busy_blocks: tuple[BusyBlock, ...] = ()
 
 
 class AgendaRepository(Protocol):
@@ -111,10 +115,10 @@ class AgendaRepository(Protocol):
 
     def versions(self, technician_ids: Collection[TechnicianId]) -> dict[TechnicianId, int]:
         """Each technician's *agenda version*: a number that changes whenever one of his
-        bookings is added or changed (released, a hold confirmed), his record is saved or
-        his schedule is saved — in the same transaction as the change, whoever writes it
-        (the SQLAlchemy adapter keeps it with triggers). Technicians never written have
-        none in the answer (read it as 0). One round trip.
+        bookings is added or changed (released, a hold confirmed), his record is saved,
+        his schedule is saved or his busy blocks are written — in the same transaction as
+        the change, whoever writes it (the SQLAlchemy adapter keeps it with triggers).
+        Technicians never written have none in the answer (read it as 0). One round trip.
 
         A search reads the versions *before* the data it computes from, and may reuse an
         earlier answer computed under the same version
@@ -130,8 +134,9 @@ class AgendaRepository(Protocol):
         service_id: ServiceId | None = None,
     ) -> StoredAgenda:
         """The technician, his schedule, his active bookings overlapping ``within`` (as
-        :meth:`BookingRepository.list_active`) and, with ``service_id``, that service — in
-        one round trip where the storage can.
+        :meth:`BookingRepository.list_active`), his busy blocks overlapping it (as
+        ``BusyBlockRepository.list_for``) and, with ``service_id``, that service — in one round
+        trip where the storage can.
 
         Raises:
             NotFound: (``technician_not_found``, ``service_not_found``) no such technician

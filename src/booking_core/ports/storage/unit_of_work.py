@@ -7,6 +7,7 @@ from typing import Protocol, Self
 
 from booking_core.ports.storage.accounts import AccountStore
 from booking_core.ports.storage.audit import AuditStore
+from booking_core.ports.storage.calendars import CalendarStore
 from booking_core.ports.storage.catalog import CatalogStore
 from booking_core.ports.storage.customers import CustomerStore
 from booking_core.ports.storage.dispatch import DispatchStore
@@ -46,6 +47,7 @@ class UnitOfWork(
     ReferralStore,
     LoyaltyStore,
     RewardStore,
+    CalendarStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

@@ -62,8 +62,8 @@ _EAST_SECONDS = 14 * 3600
 
 
 def service_timing(service: Service, policy: BookingPolicy) -> ServiceTiming:
-    """The service's duration and buffers under ``policy``."""
-    return policy.timing(
+    """The service's duration and buffers under ``policy`` (with the service's own rules)."""
+    return policy.with_rules(service.rules).timing(
         service.duration_minutes, service.buffer_before_minutes, service.buffer_after_minutes
     )
 
@@ -198,12 +198,14 @@ class Reservations:
             return 0
         return self.privileges.for_tier(tier).extra_window_days
 
-    def window(self, extra_days: int = 0) -> BookingPolicy:
-        """The booking rules with ``extra_days`` added to the window (a policy of its own,
-        so the offer memo files widened answers apart from the plain ones)."""
+    def window(self, extra_days: int = 0, service: Service | None = None) -> BookingPolicy:
+        """The booking rules of ``service`` (the platform's with the service's own in their
+        place) with ``extra_days`` added to the window (a policy of its own, so the offer
+        memo files widened answers apart from the plain ones)."""
+        policy = self.policy if service is None else self.policy.with_rules(service.rules)
         if extra_days <= 0:
-            return self.policy
-        return attrs.evolve(self.policy, window_days=self.policy.window_days + extra_days)
+            return policy
+        return attrs.evolve(policy, window_days=policy.window_days + extra_days)
 
     def agenda(
         self,
@@ -231,7 +233,13 @@ class Reservations:
             TechnicianAgenda(
                 stored.technician,
                 stored.schedule,
-                BusyIndex.build(stored.bookings, now=now, customer_id=customer_id, exclude=exclude),
+                BusyIndex.build(
+                    stored.bookings,
+                    now=now,
+                    customer_id=customer_id,
+                    exclude=exclude,
+                    busy=[b.minutes for b in stored.busy_blocks],
+                ),
             ),
         )
         ensure_offers(loaded.technician, loaded.service)
@@ -275,7 +283,7 @@ class Reservations:
             service_timing(loaded.service, self.policy),
             day,
             now_minute=now.int_timestamp // 60,  # seconds past the minute never make a slot earlier
-            policy=self.window(extra_days),
+            policy=self.window(extra_days, loaded.service),
             location=location,
             travel=self._estimate(location) if travel is None else travel,
         )
@@ -461,15 +469,22 @@ def _why_not(
             f"{technician.name} is already booked around {local}; pick another slot.",
             details=details,
         )
+    if any(block.blocked.overlaps(wanted) for block in loaded.stored.busy_blocks):
+        # Busy in his own calendar: what he does then is his, never the customer's to read.
+        return SlotTaken(
+            f"{technician.name} is busy around {local}; pick another slot.",
+            details={**details, "busy": "calendar"},
+        )
     if blocking:
         return SlotHeld(
             f"Another customer is holding {local} with {technician.name} during checkout; "
             "pick another slot or try again in a few minutes.",
             details=details,
         )
-    if agenda.is_capped(epoch_minutes(start)):
+    if agenda.is_capped(epoch_minutes(start), timing.duration):
         return DailyCapReached(
-            f"{technician.name} takes no more bookings on {local.date()}; pick another day.",
+            f"{technician.name} takes no more bookings on {local.date()} (his daily cap of "
+            "bookings or of booked minutes); pick another day or a shorter service.",
             details=details,
         )
     if location is not None:

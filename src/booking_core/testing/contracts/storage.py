@@ -12,7 +12,7 @@ import pendulum
 import pytest
 from pendulum import DateTime
 
-from booking_core.catalog import Category, Service
+from booking_core.catalog import BookingRules, Category, Service, WindowKind
 from booking_core.errors import (
     ConcurrentUpdate,
     DuplicateEntity,
@@ -33,6 +33,7 @@ from booking_core.money import Money
 from booking_core.orders import Actor, Order, OrderContact, Review
 from booking_core.outbox import OutboxMessage, OutboxState
 from booking_core.ports.storage import LockKey, StoredAgenda, UnitOfWorkFactory
+from booking_core.reviews import Moderation, ModerationState, Reply
 from booking_core.scheduling import Booking, DispatchSettings, Technician, WeeklyHours
 from booking_core.scheduling.geo import GeoPoint, ServiceArea
 from booking_core.scheduling.profile import Gender, TechnicianProfile
@@ -101,6 +102,12 @@ def _order(n: int, *, customer: str = "cus_1", at: DateTime = T0) -> Order:
     )
 
 
+#: The seeded service's own booking rules: every one set, so storage must keep each.
+RULES = BookingRules(
+    slot_step_minutes=30, notice_minutes=120, window_days=7, window_kind=WindowKind.CALENDAR_DAYS
+)
+
+
 class StorageContract(
     AccountStorageContract,
     AuditStorageContract,
@@ -139,6 +146,7 @@ class StorageContract(
                     Money(19900, "CNY"),
                     buffer_before_minutes=10,
                     buffer_after_minutes=15,
+                    rules=RULES,
                 )
             )
             for tid, name in ((TECH, "Li"), (OTHER_TECH, "Wang")):
@@ -170,6 +178,7 @@ class StorageContract(
             Money(19900, "CNY"),
             buffer_before_minutes=10,
             buffer_after_minutes=15,
+            rules=RULES,
         )
         assert technician.weekly_hours == WeeklyHours.every_day("09:00", "18:00")
         assert technician.time_zone == "Asia/Shanghai"
@@ -499,6 +508,54 @@ class StorageContract(
             assert caught.value.error_code == "review_exists"
             assert uow.reviews.for_order(OrderId("ord_1")) == review
             assert uow.reviews.list_for_technician(TECH) == [review]
+
+    def test_a_review_is_saved_by_compare_and_set(self, seeded: UnitOfWorkFactory) -> None:
+        review = Review(
+            ReviewId("rev_1"), OrderId("ord_1"), CustomerId("cus_1"), TECH, 4, "Good", T0,
+            ratings={"skill": 5, "attitude": 3}, tags=("on_time",), photos=("file_1",),
+            anonymous=True,
+        )  # fmt: skip
+        with seeded() as uow:
+            uow.reviews.add(review)
+            uow.commit()
+        replied = attrs.evolve(review, reply=Reply("Thank you", T0.add(hours=1)))
+        hidden = attrs.evolve(
+            review, moderation=Moderation(ModerationState.HIDDEN, "spam", "ops_1", T0)
+        )
+
+        with seeded() as uow:
+            saved = uow.reviews.save(replied)
+            with pytest.raises(ConcurrentUpdate):
+                uow.reviews.save(hidden)  # read at the version the reply replaced
+            uow.commit()
+
+        assert saved.version == review.version + 1
+        with seeded() as uow:
+            assert uow.reviews.get(review.id) == saved
+            assert uow.reviews.list_moderated(ModerationState.HIDDEN) == []
+            with pytest.raises(NotFound):
+                uow.reviews.get(ReviewId("rev_9"))
+
+    def test_moderated_reviews_are_listed_by_state_oldest_first(
+        self, seeded: UnitOfWorkFactory
+    ) -> None:
+        def hidden(n: int, state: ModerationState) -> Review:
+            return Review(
+                ReviewId(f"rev_{n}"), OrderId(f"ord_{n}"), CustomerId("cus_1"), TECH, 1, "",
+                T0.add(minutes=10 - n),
+                moderation=Moderation(state, "abuse", "ops_1", T0.add(hours=2)),
+            )  # fmt: skip
+
+        reviews = [hidden(1, ModerationState.APPEALED), hidden(2, ModerationState.HIDDEN),
+                   hidden(3, ModerationState.APPEALED)]  # fmt: skip
+        with seeded() as uow:
+            for review in reviews:
+                uow.reviews.add(review)
+            uow.commit()
+
+        with seeded() as uow:
+            appealed = uow.reviews.list_moderated(ModerationState.APPEALED)
+        assert appealed == [reviews[2], reviews[0]]
 
     def test_outbox_keeps_pending_messages_in_order(self, seeded: UnitOfWorkFactory) -> None:
         first = OutboxMessage("msg_1", "OrderPlaced", {"order_id": "ord_1"}, T0)

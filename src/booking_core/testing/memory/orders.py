@@ -8,12 +8,13 @@ import attrs
 from pendulum import DateTime
 
 from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound
-from booking_core.ids import CustomerId, OrderId, StoreId, TechnicianId
+from booking_core.ids import CustomerId, OrderId, ReviewId, StoreId, TechnicianId
 from booking_core.orders import Order, Review
 from booking_core.orders.complaint import Complaint
 from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.tracking import PositionReport
 from booking_core.ports.storage.orders import OrderQuery
+from booking_core.reviews import ModerationState
 from booking_core.scheduling import Technician
 from booking_core.testing.memory.table import Table
 
@@ -133,6 +134,25 @@ class InMemoryReviews(Table):
     def list_for_technician(self, technician_id: TechnicianId) -> list[Review]:
         found = [r for r in self.rows.values() if r.technician_id == technician_id]
         return sorted(found, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    def get(self, review_id: ReviewId) -> Review:
+        found: Review = self._get(review_id)
+        return found
+
+    def save(self, review: Review) -> Review:
+        stored: Review = self._get(review.id)
+        if stored.version != review.version:
+            raise ConcurrentUpdate(
+                f"Review {review.id} was changed by someone else; reload it and try again.",
+                details={"review_id": review.id},
+            )
+        saved = attrs.evolve(review, version=review.version + 1)
+        self.rows[review.id] = saved
+        return saved
+
+    def list_moderated(self, state: ModerationState) -> list[Review]:
+        found = [r for r in self.rows.values() if r.moderation and r.moderation.state == state]
+        return sorted(found, key=lambda r: (r.created_at, r.id))
 
 
 class InMemoryPositions(Table):

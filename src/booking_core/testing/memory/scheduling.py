@@ -135,11 +135,22 @@ class InMemoryAgendas(Table):
     ) -> StoredAgenda:
         technician = self._technicians.get(technician_id)
         service = None if service_id is None else self._services.get(service_id)
+        blocks = self.table("busy_blocks")
         return StoredAgenda(
             technician=technician,
             schedule=self._schedules.get(technician_id),
             bookings=tuple(self._bookings.list_active(technician_id, within)),
             service=service,
+            busy_blocks=tuple(
+                sorted(
+                    (
+                        b
+                        for b in blocks.values()
+                        if b.technician_id == technician_id and b.blocked.overlaps(within)
+                    ),
+                    key=lambda b: (b.blocked.start, b.source, b.uid),
+                )
+            ),
         )
 
 

@@ -14,6 +14,8 @@ from booking_core.ports.storage import (
     ApplicationRepository,
     AuditLog,
     BookingRepository,
+    BusyBlockRepository,
+    CalendarFeedRepository,
     CampaignRepository,
     CategoryRepository,
     CommissionRepository,
@@ -47,6 +49,7 @@ from booking_core.ports.storage import (
 )
 from booking_core.testing.memory.accounts import InMemoryAccounts
 from booking_core.testing.memory.audit import InMemoryAuditLog
+from booking_core.testing.memory.calendars import InMemoryBusyBlocks, InMemoryCalendarFeeds
 from booking_core.testing.memory.catalog import (
     InMemoryCategories,
     InMemoryServices,
@@ -143,6 +146,8 @@ _TABLES = (
     "reward_gifts",
     "reward_exchanges",
     "reward_redemptions",
+    "busy_blocks",
+    "calendar_feeds",
 )
 
 
@@ -233,6 +238,12 @@ class InMemoryUnitOfWork:
         self.points: PointsRepository = InMemoryPoints(self, "points_movements", "points_movement")
         self.tiers: TierRepository = InMemoryTiers(self, "tier_statuses", "tier_status")
         self.rewards: RewardRepository = InMemoryRewards(self, "reward_gifts", "gift")
+        self.busy_blocks: BusyBlockRepository = InMemoryBusyBlocks(
+            self, "busy_blocks", "busy_block"
+        )
+        self.calendar_feeds: CalendarFeedRepository = InMemoryCalendarFeeds(
+            self, "calendar_feeds", "calendar_feed"
+        )
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -136,6 +136,7 @@ def work_schedules(
         shifts=shifts,
         daily_cap=draw(st.none() | st.integers(1, 8)),
         status=draw(st.sampled_from(WorkStatus)),
+        daily_minutes_cap=draw(st.none() | st.integers(30, 600)),
     )
 
 

@@ -35,6 +35,10 @@ PostgreSQL (an exclusion constraint) and the serialized writer's on SQLite (see
 from booking_core_sqlalchemy.repositories._base import ConnectionSource
 from booking_core_sqlalchemy.repositories.accounts import SqlAlchemyAccountRepository
 from booking_core_sqlalchemy.repositories.audit import SqlAlchemyAuditLog
+from booking_core_sqlalchemy.repositories.calendars import (
+    SqlAlchemyBusyBlockRepository,
+    SqlAlchemyCalendarFeedRepository,
+)
 from booking_core_sqlalchemy.repositories.catalog import (
     SqlAlchemyCategoryRepository,
     SqlAlchemyServiceRepository,
@@ -97,6 +101,8 @@ __all__ = [
     "SqlAlchemyApplicationRepository",
     "SqlAlchemyAuditLog",
     "SqlAlchemyBookingRepository",
+    "SqlAlchemyBusyBlockRepository",
+    "SqlAlchemyCalendarFeedRepository",
     "SqlAlchemyCampaignRepository",
     "SqlAlchemyCategoryRepository",
     "SqlAlchemyCommissionRepository",

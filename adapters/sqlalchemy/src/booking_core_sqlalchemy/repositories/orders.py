@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import attrs
 from pendulum import DateTime
 from sqlalchemy import (
     BindParameter,
@@ -25,12 +26,13 @@ from booking_core.errors import (
     IdempotencyKeyInFlight,
     NotFound,
 )
-from booking_core.ids import CustomerId, OrderId, TechnicianId
+from booking_core.ids import CustomerId, OrderId, ReviewId, TechnicianId
 from booking_core.orders import Order, Review
 from booking_core.orders.complaint import Complaint, ComplaintState
 from booking_core.orders.idempotency import IdempotencyRecord
 from booking_core.orders.tracking import PositionReport
 from booking_core.ports.storage.orders import OrderQuery, OrderSort
+from booking_core.reviews import ModerationState
 from booking_core_sqlalchemy import mapping
 from booking_core_sqlalchemy.repositories._base import (
     IDEMPOTENCY_LOCK_CLASS,
@@ -345,8 +347,26 @@ _TECHNICIAN_REVIEWS: Final = (
 )
 
 
+_REVIEW: Final = select(reviews).where(reviews.c.id == bindparam("review_id"))
+_MODERATED_REVIEWS: Final = (
+    select(reviews)
+    .where(reviews.c.moderation_state == bindparam("state"))
+    .order_by(reviews.c.created_at, reviews.c.id)
+)
+_SAVE_REVIEW: Final = (
+    update(reviews)
+    .where(reviews.c.id == bindparam("cas_id"), reviews.c.version == bindparam("cas_version"))
+    .values(
+        document=bindparam("new_document", type_=reviews.c.document.type),
+        moderation_state=bindparam("new_moderation_state"),
+        version=reviews.c.version + 1,
+    )
+)
+
+
 class SqlAlchemyReviewRepository(Repository):
-    """Reviews in ``reviews`` (``order_id`` is unique)."""
+    """Reviews in ``reviews`` (``order_id`` is unique); compare-and-set on ``version``. The
+    stars, text and parties never change after the insert: a save writes the document."""
 
     entity = "review"
 
@@ -367,6 +387,29 @@ class SqlAlchemyReviewRepository(Repository):
     def list_for_technician(self, technician_id: TechnicianId) -> list[Review]:
         """The technician's reviews, newest first."""
         rows = self._conn.execute(_TECHNICIAN_REVIEWS, {"technician_id": technician_id})
+        return [mapping.review_to_domain(row) for row in rows]
+
+    def get(self, review_id: ReviewId) -> Review:
+        """The review. Raises NotFound (``review_not_found``)."""
+        return mapping.review_to_domain(self._one(_REVIEW, {"review_id": review_id}, review_id))
+
+    def save(self, review: Review) -> Review:
+        """Compare-and-set on ``version``; it at the next version.
+
+        Raises:
+            NotFound: no such review.
+            ConcurrentUpdate: someone saved it since it was read.
+        """
+        values = mapping.review_to_row(review)
+        params = {"cas_id": review.id, "cas_version": review.version,
+                  "new_document": values["document"],
+                  "new_moderation_state": values["moderation_state"]}  # fmt: skip
+        self._compare_and_set(_SAVE_REVIEW, params, review.id, self.get)
+        return attrs.evolve(review, version=review.version + 1)
+
+    def list_moderated(self, state: ModerationState) -> list[Review]:
+        """The reviews whose moderation is in ``state``, oldest first (creation, then id)."""
+        rows = self._conn.execute(_MODERATED_REVIEWS, {"state": state.value})
         return [mapping.review_to_domain(row) for row in rows]
 
 

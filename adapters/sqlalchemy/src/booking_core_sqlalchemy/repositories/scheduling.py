@@ -67,11 +67,13 @@ from booking_core_sqlalchemy.repositories._base import (
     json_as_text,
     rowcount,
 )
+from booking_core_sqlalchemy.repositories.calendars import busy_block_from_values
 from booking_core_sqlalchemy.repositories.catalog import TECHNICIAN_JSON
 from booking_core_sqlalchemy.tables import (
     UtcDateTime,
     agenda_versions,
     bookings,
+    busy_blocks,
     services,
     technicians,
     work_schedules,
@@ -436,6 +438,7 @@ _ServiceRow = namedtuple("_ServiceRow", services.c.keys())  # type: ignore[misc]
 _T_START = 1  # after the part
 _S_START = _T_START + len(technicians.c) + 2
 _B_START = _S_START + len(services.c)
+_K_START = _B_START + len(bookings.c)  # the busy block's columns (part 2)
 
 
 def _labeled(
@@ -477,6 +480,11 @@ def _agenda_query(postgres: bool) -> CompoundSelect[Any]:
             ),
             *_labeled("s_", services.c, empty=False),
             *_labeled("b_", bookings.c, empty=True, postgres=postgres),
+            # Typed NULLs: with three parts, PostgreSQL would resolve two untyped NULLs as text.
+            *(
+                cast(null(), _driver_type(c.type, postgres)).label(f"k_{c.key}")
+                for c in busy_blocks.c
+            ),
         )
         .select_from(
             technicians.outerjoin(
@@ -485,12 +493,21 @@ def _agenda_query(postgres: bool) -> CompoundSelect[Any]:
         )
         .where(technicians.c.id == _TECHNICIAN)
     )
-    # The head's columns, NULL; then the booking's.
+    # The head's columns, NULL; then the booking's (and NULL busy-block columns).
     placeholders: list[Any] = [null()] * (_B_START - _T_START)
-    blocking: Select[Any] = select(literal_column("1"), *placeholders, *bookings.c).where(
-        bookings.c.technician_id == _TECHNICIAN, _blocked_overlaps_within(postgres)
+    no_block: list[Any] = [null()] * len(busy_blocks.c)
+    blocking: Select[Any] = select(
+        literal_column("1"), *placeholders, *bookings.c, *no_block
+    ).where(bookings.c.technician_id == _TECHNICIAN, _blocked_overlaps_within(postgres))
+    # Part 2: his busy blocks from outside calendars overlapping the range (revision 0025),
+    # in the same statement: the agenda stays one round trip.
+    no_booking: list[Any] = [null()] * (_K_START - _T_START)
+    busy: Select[Any] = select(literal_column("2"), *no_booking, *busy_blocks.c).where(
+        busy_blocks.c.technician_id == _TECHNICIAN,
+        busy_blocks.c.blocked_start < _WITHIN_END,
+        busy_blocks.c.blocked_end > _WITHIN_START,
     )
-    return union_all(head, blocking).order_by(
+    return union_all(head, blocking, busy).order_by(
         literal_column("part"), literal_column("b_blocked_start"), literal_column("b_id")
     )
 
@@ -567,6 +584,14 @@ class SqlAlchemyAgendaRepository(Repository):
                 if document is None
                 else mapping.schedule_from_text(document, version, cache)
             ),
-            bookings=tuple(booking(tuple(row[_B_START:])) for row in rows[1:]),
+            bookings=tuple(
+                booking(tuple(row[_B_START:_K_START])) for row in rows[1:] if row.part == 1
+            ),
             service=service,
+            busy_blocks=tuple(
+                sorted(
+                    (busy_block_from_values(row[_K_START:]) for row in rows if row.part == 2),
+                    key=lambda b: (b.blocked.start, b.source, b.uid),
+                )
+            ),
         )
