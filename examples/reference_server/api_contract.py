@@ -10,9 +10,10 @@ computes: about 4-5 minutes in all here, one role alone 3-4). For each role it
    with a complaint on it, and one without a technician, paid and open for grabbing: the
    server dispatches by grabs, so the pool, the board, candidates, grabs and assignment
    have something to work on) and reserves a hold; credits the technician's earnings and
-   makes two withdrawals of his (one waiting for finance), so that generated requests can
-   name real technicians, services, orders, bookings, holds, complaints, withdrawals,
-   members and free slot starts (schemathesis draws ids from these lists most of the
+   makes two withdrawals of his (one waiting for finance); defines a package and records
+   the customer's purchase of it, so that generated requests can name real technicians,
+   services, orders, bookings, holds, complaints, withdrawals, members, packages, bought
+   packages and free slot starts (schemathesis draws ids from these lists most of the
    time, and makes up the rest);
 3. runs ``schemathesis run`` with every check and every phase, acting as that role with
    the headers :func:`booking_server.credentials.headers_for` gives (the customer's and the
@@ -177,8 +178,9 @@ def _apart(starts: Sequence[str], gap: dt.timedelta) -> list[str]:
 
 
 def prepare(app: FastAPI, base_url: str) -> World:
-    """Orders in four states, a complaint and a hold, made over HTTP at ``base_url``, where
-    ``app`` is served; the ids of everything real, and each role's credentials in ``app``."""
+    """Orders in four states, a complaint, a hold and a bought package, made over HTTP at
+    ``base_url``, where ``app`` is served; the ids of everything real, and each role's
+    credentials in ``app``."""
     customer = headers_for(app, Actor.customer(CUSTOMER))
     with httpx.Client(base_url=base_url, timeout=30) as http:
         categories = _ok(http.get("/categories"))["items"]
@@ -247,6 +249,15 @@ def prepare(app: FastAPI, base_url: str) -> World:
                 headers=customer,
             )
         )
+        # A package on sale (three visits at one visit's price), bought by the customer.
+        platform = headers_for(app, Actor.platform(PLATFORM))
+        price = next(s["price"] for s in services if s["id"] == service_id)
+        bundle = {"name": "API probe", "parts": [{"service_id": service_id, "visits": 3}]}
+        package = _ok(http.post("/packages", json={**bundle, "price": price}, headers=platform))
+        purchase = {"customer_id": CUSTOMER, "payment_reference": "api-probe", "paid": price}
+        holding = _ok(
+            http.post(f"/packages/{package['id']}/purchases", json=purchase, headers=platform)
+        )
         document = _ok(http.get("/openapi.json"))
         public = tuple(
             f"{method.upper()} {path}"
@@ -278,6 +289,8 @@ def prepare(app: FastAPI, base_url: str) -> World:
             "number": tuple(str(n) for n in numbers),
             "start": tuple(picked[5:8]),
             "complaint_id": (complaint["id"],),
+            "package_id": (package["id"],),
+            "holding_id": (holding["id"],),
             "job_id": jobs,
             "message_id": messages,
             "withdrawal_id": withdrawals,

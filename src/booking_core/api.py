@@ -14,9 +14,11 @@ this index is the documented, stable path (see ``docs/reference.md``).
   default source of pricing rules for :func:`build`.
 * **Commands** — the frozen values the services take: :class:`CreateCategory`,
   :class:`CreateService`, :class:`RegisterTechnician`, :class:`ApplyAsTechnician`,
-  :class:`SlotSearch`, :class:`HoldSlot`, :class:`PlaceOrder`, :class:`RescheduleBooking`,
+  :class:`SlotSearch`, :class:`HoldSlot`, :class:`PlaceOrder`, :class:`PlaceParty`,
+  :class:`RescheduleBooking`,
   :class:`CartRequest`, :class:`SubmitReview`, :class:`FileComplaint`.
 * **Results** — what the services return besides domain values: :class:`Placement`,
+  :class:`PartyPlacement`,
   :class:`OfferedSlot`, :class:`CancellationResult`, :class:`CalendarDay`,
   :class:`PoolEntry`, ...
 
@@ -80,11 +82,19 @@ from booking_core.services.notifications import NotificationService
 from booking_core.services.onboarding import ApplyAsTechnician, OnboardingService
 from booking_core.services.ordering import (
     OrderingService,
+    PartyPlacement,
     Placement,
     PlaceOrder,
+    PlaceParty,
     TechnicianView,
 )
 from booking_core.services.outside_calendars import OutsideCalendarService, RefreshOutcome
+from booking_core.services.packages import (
+    CreatePackage,
+    PackageService,
+    RecordPurchase,
+    RedeemVisit,
+)
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.payouts import PayoutService
 from booking_core.services.pricing import PricedCart, QuoteService, StaticPricingRules
@@ -141,6 +151,7 @@ __all__ = [
     "CouponCheck",
     "CouponService",
     "CreateCategory",
+    "CreatePackage",
     "CreateService",
     "CustomerService",
     "DeadLetterService",
@@ -171,15 +182,20 @@ __all__ = [
     "OrderingService",
     "OutboxRelay",
     "OutsideCalendarService",
+    "PackageService",
+    "PartyPlacement",
     "PaymentService",
     "PayoutService",
     "PlaceOrder",
+    "PlaceParty",
     "Placement",
     "PoolEntry",
     "Presence",
     "PricedCart",
     "QuoteService",
     "ReconcileReport",
+    "RecordPurchase",
+    "RedeemVisit",
     "ReferralService",
     "ReferralSummary",
     "RefreshOutcome",

@@ -61,6 +61,7 @@ from booking_core.services.notifications import NotificationService
 from booking_core.services.onboarding import OnboardingService
 from booking_core.services.ordering import OrderingService
 from booking_core.services.outside_calendars import OutsideCalendarService
+from booking_core.services.packages import PackageService
 from booking_core.services.payments import PaymentService
 from booking_core.services.payouts import DEFAULT_WITHDRAWAL_RULES, PayoutService
 from booking_core.services.pricing import QuoteService, StaticPricingRules
@@ -137,6 +138,7 @@ class BookingApp:
     statements: StatementService
     outside_calendars: OutsideCalendarService
     imports: BulkImportService
+    packages: PackageService
 
     def worker(self, name: str, *, lease: Duration | None = None) -> JobRunner:
         """A job runner for worker ``name`` with every job's handler, holding each claimed
@@ -422,4 +424,5 @@ def build(
         statements=statements,
         outside_calendars=outside_calendars,
         imports=BulkImportService(units, clock),
+        packages=PackageService(units, clock, ids, audit=trail),
     )

@@ -33,6 +33,8 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── InvalidReward             invalid_reward
     │   ├── PayerUnknown              payer_unknown
     │   ├── InvalidCalendar           invalid_calendar
+    │   ├── InvalidParty              invalid_party
+    │   ├── InvalidPackage            invalid_package
     │   └── InvalidLedgerEntry        invalid_ledger_entry
     │       └── UnbalancedTransaction unbalanced_transaction
     ├── NotFound                      <entity>_not_found
@@ -76,7 +78,8 @@ families below to HTTP statuses (RFC 9457 problem+json); an embedding app can do
     │   ├── GiftOutOfStock            gift_out_of_stock
     │   ├── GiftLimitReached          gift_limit_reached
     │   ├── RedemptionNotAllowed      redemption_not_allowed
-    │   └── BusyTimeConflict          busy_time_conflict
+    │   ├── BusyTimeConflict          busy_time_conflict
+    │   └── PackageNotRedeemable      package_not_redeemable
     ├── PermissionDenied              permission_denied
     ├── PaymentError                  payment_error  a dependency failed or refused
     ├── CalendarUnavailable           calendar_unavailable  an outside calendar did not answer
@@ -123,6 +126,8 @@ __all__ = [
     "InvalidLedgerEntry",
     "InvalidMoney",
     "InvalidOrderPolicy",
+    "InvalidPackage",
+    "InvalidParty",
     "InvalidPayoutDestination",
     "InvalidPromotion",
     "InvalidRates",
@@ -141,6 +146,7 @@ __all__ = [
     "OfferNotOpen",
     "OrderAlreadyTaken",
     "OutsideServiceArea",
+    "PackageNotRedeemable",
     "PayerUnknown",
     "PaymentError",
     "PermissionDenied",
@@ -707,6 +713,23 @@ class RedemptionNotAllowed(Conflict):
     code = "redemption_not_allowed"
 
 
+class InvalidPackage(InvalidInput):
+    """A package (套餐) breaks its own rules: no parts, a service twice, a part of no visits,
+    a price of zero or above what its parts cost one by one, parts in another currency, a
+    validity out of range; or a purchase whose amount is not the package's price."""
+
+    code = "invalid_package"
+
+
+class PackageNotRedeemable(Conflict):
+    """A visit of a bought package cannot be used: the package has expired, no visit of that
+    service is left, the package holds no such service, or it is not the customer's;
+    ``details["reason"]`` is ``expired``, ``none_left``, ``wrong_service`` or
+    ``not_holder``."""
+
+    code = "package_not_redeemable"
+
+
 class InvalidCalendar(InvalidInput):
     """An outside calendar's data is unusable: a feed URL that is not http(s), a busy block
     without a uid or with a buffer out of range, iCalendar text that does not parse."""
@@ -727,3 +750,11 @@ class CalendarUnavailable(BookingError):
     read from it last time stay in force and the refresh job tries again later."""
 
     code = "calendar_unavailable"
+
+
+class InvalidParty(InvalidInput):
+    """The technicians named do not fit the service: it needs ``details["needed"]``
+    technicians at once (book it as a party of that many, one per technician), a party was
+    asked of a service for one, or a technician is named twice."""
+
+    code = "invalid_party"

@@ -121,4 +121,8 @@ class TimeRange:
 
     def in_utc(self) -> TimeRange:
         """The same instants expressed in UTC (how storage keeps them)."""
-        return TimeRange(self.start.in_timezone("UTC"), self.end.in_timezone("UTC"))
+        return self.in_zone("UTC")
+
+    def in_zone(self, time_zone: str) -> TimeRange:
+        """The same instants shown in ``time_zone`` (an IANA name)."""
+        return TimeRange(self.start.in_timezone(time_zone), self.end.in_timezone(time_zone))

@@ -35,6 +35,7 @@ from booking_core.services.holds import HoldSlot
 from booking_core.services.ordering import PlaceOrder
 from booking_core.services.rescheduling import RescheduleBooking
 from booking_core.testing import FrozenClock, InMemoryStore, ScriptedPaymentGateway, SequentialIds
+from booking_core.timerange import TimeRange
 
 ZONE = "Asia/Shanghai"
 MONDAY = pendulum.date(2026, 3, 2)
@@ -383,6 +384,34 @@ def test_the_day_calendar_shows_booked_held_and_free_time(world: World) -> None:
         ("11:00", "12:00"),
     ]
     assert len(world.app.calendar.week(LI, MONDAY, Actor.platform())) == 7
+
+
+def test_the_day_calendar_shows_busy_time_from_his_own_calendar_and_frees_none_of_it(
+    world: World,
+) -> None:
+    li = Actor(LI, Role.TECHNICIAN)
+    order = world.app.ordering.place_order(
+        PlaceOrder(ALICE, LI, SERVICE, at("10:00")), Actor.customer(ALICE)
+    )
+    # The dentist 11:15–11:45, with 15 minutes to get there and back.
+    span = TimeRange(at("11:15"), at("11:45"))
+    world.app.outside_calendars.push_block(
+        li, LI, "dentist-1", span, summary="Dentist", buffer_before_minutes=15,
+        buffer_after_minutes=15,
+    )  # fmt: skip
+
+    day = world.app.calendar.day(LI, MONDAY, li)
+
+    assert [(e.kind, e.booking_id, e.busy, e.summary) for e in day.busy] == [
+        (EntryKind.BOOKING, order.booking_id, None, None),
+        (EntryKind.BUSY, None, ("api", "dentist-1"), "Dentist"),
+    ]
+    assert day.busy[1].slot == span
+    assert day.busy[1].blocked == TimeRange(at("11:00"), at("12:00"))
+    assert [(f.start.format("HH:mm"), f.end.format("HH:mm")) for f in day.free] == [
+        ("09:00", "10:00"),
+        ("12:00", "13:00"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 
 from booking_core import Money
 from booking_core.catalog import BookingRules, WindowKind
-from booking_core.errors import InvalidSchedule, SlotUnavailable
+from booking_core.errors import InvalidSchedule, PermissionDenied, SlotUnavailable
 from booking_core.ids import CustomerId, ServiceId, TechnicianId
 from booking_core.orders import Order
 from booking_core.scheduling import WeeklyHours
@@ -151,3 +151,32 @@ def test_the_platform_may_count_its_window_in_calendar_days_or_not_at_all() -> N
     assert starts(calendar, calendar.tuina, 3)[-1] == "20:00"
     assert starts(calendar, calendar.tuina, 4) == []
     assert starts(unlimited, unlimited.tuina, 30) != []
+
+
+def test_rules_set_later_apply_from_the_next_question_and_none_restores_the_platforms() -> None:
+    world = order_world()
+    own = with_service(world, None)  # every 60 minutes, like the platform
+    booked = book(world, own, at(3, 10))
+    before = starts(world, own, 3)[:3]
+
+    world.app.catalog.set_rules(own, BookingRules(slot_step_minutes=30), OPERATOR)
+    every_half_hour = starts(world, own, 3)[:3]
+    world.app.catalog.set_rules(own, None, OPERATOR)
+
+    assert before == ["09:00", "11:00", "12:00"]
+    assert every_half_hour == ["09:00", "11:00", "11:30"]
+    assert starts(world, own, 3)[:3] == before
+    assert world.get(booked.id).slot.start == at(3, 10)  # bookings keep their times
+    assert world.app.catalog.get_service(own).rules is None
+
+
+def test_rules_that_book_nothing_are_refused_and_change_nothing() -> None:
+    world = order_world()
+    own = with_service(world, BookingRules(slot_step_minutes=30))
+
+    with pytest.raises(InvalidSchedule):
+        world.app.catalog.set_rules(own, BookingRules(notice_minutes=14 * 24 * 60), OPERATOR)
+    with pytest.raises(PermissionDenied):
+        world.app.catalog.set_rules(own, None, CUSTOMER)
+
+    assert world.app.catalog.get_service(own).rules == BookingRules(slot_step_minutes=30)

@@ -467,3 +467,41 @@ def test_only_the_platform_imports() -> None:
     with pytest.raises(PermissionDenied):
         world.app.imports.run(Actor(world.li, Role.TECHNICIAN))
     assert world.app.imports.run(SYSTEM).rows == ()
+
+
+def test_the_feed_out_is_read_by_its_secret_and_a_new_secret_retires_the_old() -> None:
+    world = order_world()
+    world.place(start=at(3, 10))
+    calendars = world.app.outside_calendars
+    li = Actor(world.li, Role.TECHNICIAN)
+
+    with pytest.raises(NotFound):  # no link issued yet
+        calendars.feed_out_by_secret(world.li, "h-first")
+    calendars.set_feed_secret(li, world.li, "h-first")
+    first = calendars.feed_out_by_secret(world.li, "h-first")
+    calendars.set_feed_secret(OPERATOR, world.li, "h-second")
+
+    assert first == calendars.feed_out(li, world.li)
+    for wrong in ("h-first", "h-second-", ""):
+        with pytest.raises(NotFound) as refused:
+            calendars.feed_out_by_secret(world.li, wrong)
+        assert refused.value.error_code == "technician_not_found"
+    assert calendars.feed_out_by_secret(world.li, "h-second").count("BEGIN:VEVENT") == 1
+    calendars.set_feed_secret(li, world.li, None)
+    with pytest.raises(NotFound):
+        calendars.feed_out_by_secret(world.li, "h-second")
+
+
+def test_only_he_his_store_and_staff_issue_the_feed_link_and_a_bad_hash_is_refused() -> None:
+    world = order_world()
+    calendars = world.app.outside_calendars
+
+    with pytest.raises(PermissionDenied):
+        calendars.set_feed_secret(CUSTOMER, world.li, "h")
+    with pytest.raises(PermissionDenied):
+        calendars.set_feed_secret(Actor(world.wang, Role.TECHNICIAN), world.li, "h")
+    for bad in ("", "x" * 257, "a b", "中文"):
+        with pytest.raises(InvalidCalendar):
+            calendars.set_feed_secret(OPERATOR, world.li, bad)
+    with world.uow() as uow:
+        assert uow.feed_secrets.get(world.li) is None

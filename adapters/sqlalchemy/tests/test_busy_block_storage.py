@@ -133,3 +133,23 @@ def test_feeds_round_trip(seeded: SqlAlchemyStorage) -> None:
         uow.calendar_feeds.remove("cal_1")
         with pytest.raises(NotFound):
             uow.calendar_feeds.get("cal_1")
+
+
+def test_feed_secrets_are_set_replaced_and_cleared_per_technician(
+    seeded: SqlAlchemyStorage,
+) -> None:
+    with seeded.unit_of_work() as uow:
+        uow.feed_secrets.put(LI, "hash-1")
+        uow.feed_secrets.put(LI, "hash-2")  # a new link: the old one stops working
+        uow.feed_secrets.put(WANG, "hash-w")
+        uow.commit()
+    with seeded.unit_of_work() as uow:
+        before = (uow.feed_secrets.get(LI), uow.feed_secrets.get(WANG))
+        uow.feed_secrets.put(WANG, None)
+        uow.feed_secrets.put(TechnicianId("tec_nobody"), None)  # nothing to clear
+        uow.commit()
+    with seeded.unit_of_work() as uow:
+        after = (uow.feed_secrets.get(LI), uow.feed_secrets.get(WANG))
+
+    assert before == ("hash-2", "hash-w")
+    assert after == ("hash-2", None)

@@ -14,13 +14,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from booking_core.accounts import Account, LoginSession, OneTimeCode
-from booking_core.catalog import Category, Service
+from booking_core.catalog import Category, Package, PackagePart, Service
 from booking_core.dispatch.metrics import DispatchMetrics
 from booking_core.errors import ConcurrentUpdate, DuplicateEntity, NotFound, SlotTaken
 from booking_core.ids import BookingId, CategoryId, CustomerId, OrderId, ServiceId, TechnicianId
 from booking_core.money import Money
 from booking_core.notifications import Delivery, Notification, Preferences, QuietHours, Recipient
-from booking_core.orders import Actor, Order, OrderContact, Review, Role
+from booking_core.orders import Actor, Order, OrderContact, Party, Review, Role
 from booking_core.orders.order import TransitionRecord
 from booking_core.orders.payments import MoneyMovement, PaymentAttempt, RefundRecord
 from booking_core.orders.policy import PaymentMode
@@ -28,7 +28,7 @@ from booking_core.orders.statements import StatementCheck
 from booking_core.orders.tracking import PositionReport
 from booking_core.outbox import OutboxMessage
 from booking_core.ports.jobs import Job
-from booking_core.ports.storage import UnitOfWork
+from booking_core.ports.storage import OrderQuery, UnitOfWork
 from booking_core.pricing import Quote, QuoteLine
 from booking_core.promotions import CouponId
 from booking_core.scheduling import Booking, BusyBlock, CalendarFeed, Technician, WeeklyHours
@@ -278,15 +278,19 @@ def test_every_order_field_round_trips(storage: SqlAlchemyStorage) -> None:
         contact=OrderContact(
             "+8613812345678", "王女士", "上海市", "上海市", "黄浦区", "南京东路 1 号"
         ),
+        party=Party("pty_7", 2, 1),
     )
     with storage.unit_of_work() as uow:
         uow.orders.add(order)
+        uow.orders.add(attrs.evolve(_order(), id=OrderId("ord_solo"), number="x"))
         uow.commit()
 
     with storage.unit_of_work() as uow:
         loaded = uow.orders.get_by_number("260302-000127-4")
+        party = uow.orders.find(OrderQuery(party_id="pty_7"))
     fields = [f.name for f in attrs.fields(Order) if f.init and f.name != "timeline"]
     assert {n: getattr(loaded, n) for n in fields} == {n: getattr(order, n) for n in fields}
+    assert [o.id for o in party] == [order.id]
 
 
 def test_order_numbers_grow_and_unknown_numbers_are_not_found(
@@ -309,7 +313,7 @@ def test_order_numbers_grow_and_unknown_numbers_are_not_found(
 STORED_FIELDS = {
     Category: {"id", "name", "parent_id"},
     Service: {"id", "category_id", "name", "duration_minutes", "price", "description",
-              "buffer_before_minutes", "buffer_after_minutes", "rules"},
+              "buffer_before_minutes", "buffer_after_minutes", "rules", "technicians_needed"},
     Technician: {"id", "name", "time_zone", "weekly_hours", "service_ids", "profile"},
     Booking: {"id", "technician_id", "order_id", "slot", "blocked", "active", "service_id",
               "holder", "hold_expires_at", "location", "travel_minutes"},
@@ -317,7 +321,7 @@ STORED_FIELDS = {
             "time_zone", "price", "placed_at", "state", "paid", "version", "timeline", "number",
             "payment_mode", "upfront", "refunded", "destination", "late_minutes",
             "cancel_cause", "cancellation_fee", "review_closed", "quote", "contact",
-            "dispatch", "held"},
+            "dispatch", "held", "party"},
     TransitionRecord: {"sequence", "event", "from_state", "to_state", "actor", "at", "reason"},
     Review: {"id", "order_id", "customer_id", "technician_id", "stars", "text", "created_at",
              "ratings", "tags", "photos", "anonymous", "reply", "follow_up", "moderation",
@@ -353,7 +357,10 @@ STORED_FIELDS = {
     CalendarFeed: {"id", "technician_id", "url", "refresh_minutes", "buffer_before_minutes",
                    "buffer_after_minutes", "time_zone", "last_refreshed_at", "failures",
                    "last_error"},
-    # Stored as converter documents, so new fields travel by themselves: WorkSchedule,
+    Package: {"id", "name", "parts", "price", "valid_days", "active"},
+    PackagePart: {"service_id", "visits", "unit_price"},
+    # Stored as converter documents, so new fields travel by themselves: PackageHolding,
+    # WorkSchedule,
     # a review's reply, follow-up and moderation (Reply, FollowUp, Moderation),
     # TechnicianProfile, Complaint, DispatchState, a statement check's differences.
 }  # fmt: skip

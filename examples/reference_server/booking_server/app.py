@@ -56,6 +56,11 @@ their lifecycle, payment through the configured gateway, and reviews.
 _TAGS: Final = [
     {"name": "auth", "description": "Sign in and out: tokens, phone codes, WeChat, accounts."},
     {"name": "catalog", "description": "Categories and services (platform manages)."},
+    {
+        "name": "packages",
+        "description": "Packages (套餐): defined by the platform, purchases recorded, "
+        "visits used order by order.",
+    },
     {"name": "technicians", "description": "Technicians, weekly hours and free slots."},
     {
         "name": "schedules",

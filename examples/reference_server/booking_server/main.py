@@ -29,6 +29,7 @@ import attrs
 from fastapi import FastAPI
 
 from booking_core.bootstrap import BookingApp, build
+from booking_core.ports.calendars import CalendarSource
 from booking_core.ports.payments import PaymentGateway
 from booking_core.ports.storage import UnitOfWorkFactory
 from booking_core.routing import PaymentRouting
@@ -133,7 +134,19 @@ def build_booking_app(
         channels=channels_for(settings),
         address_book=address_book(storage.unit_of_work),
         dispatch_policy=settings.dispatch_policy(),
+        calendar_source=calendar_source(),
     )
+
+
+def calendar_source() -> CalendarSource | None:
+    """Technicians' own iCalendar feeds read over HTTP(S) when the ``ical`` extra
+    (booking-core-sdk-ical) is installed; without it feeds can be registered but are never
+    read (busy blocks pushed through the API still count)."""
+    try:
+        from booking_core_ical import IcalCalendarSource
+    except ImportError:
+        return None
+    return IcalCalendarSource()
 
 
 def resolve_webhook_secret(settings: Settings) -> bytes:

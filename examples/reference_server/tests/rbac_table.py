@@ -169,6 +169,11 @@ _ADDRESS: Final = {
 #: Thursday 10:00 local: free for the technician, his colleague and the holds.
 _THURSDAY: Final = "2026-03-05T10:00:00+08:00"
 _NEW_ORDER: Final = {"technician_id": "$technician", "service_id": "$service", "start": _THURSDAY}
+_NEW_PARTY: Final = {
+    "service_id": "$couples_service",
+    "technician_ids": ["$technician", "$other_technician"],
+    "start": _THURSDAY,
+}
 _TEMPLATE: Final = {
     "id": "tpl_new",
     "name": "满200减30",
@@ -221,6 +226,58 @@ ROWS: Final[tuple[Row, ...]] = (
     ),
     Row("GET /services", ok=EVERYONE),
     Row("GET /services/{service_id}", ok=EVERYONE),
+    # --- packages: the catalog defines them; order staff record purchases; the holder uses -
+    Row(
+        "POST /packages",
+        ok=staff_with(Permission.CATALOG),
+        body={
+            "name": "足疗 5 次",
+            "parts": [{"service_id": "$other_service", "visits": 5}],
+            "price": _money(60000),
+            "valid_days": 180,
+        },
+    ),
+    Row("GET /packages", ok=EVERYONE),
+    Row("GET /packages/{package_id}", ok=EVERYONE, path={"package_id": "$package"}),
+    Row(
+        "POST /packages/{package_id}/deactivate",
+        ok=staff_with(Permission.CATALOG),
+        path={"package_id": "$package"},
+    ),
+    Row(
+        "POST /packages/{package_id}/purchases",
+        ok=staff_with(Permission.ORDERS),
+        path={"package_id": "$package"},
+        body={"customer_id": "$customer", "payment_reference": "wx_new", "paid": _money(45000)},
+    ),
+    Row(
+        "GET /customers/{customer_id}/package-holdings",
+        ok=(CUSTOMER, *staff_with(Permission.ORDERS)),
+    ),
+    Row(
+        "GET /package-holdings/{holding_id}",
+        ok=(CUSTOMER, *staff_with(Permission.ORDERS)),
+        hidden=(OTHER_CUSTOMER,),
+        path={"holding_id": "$holding"},
+    ),
+    Row(
+        "PUT /package-holdings/{holding_id}/redemptions/{order_id}",
+        # A second visit for the order with the technician; another's holding is hidden.
+        ok=(CUSTOMER, *staff_with(Permission.ORDERS)),
+        hidden=(OTHER_CUSTOMER,),
+        path={"holding_id": "$holding", "order_id": "$accepted_order"},
+        body={"service_id": "$service"},
+    ),
+    Row(
+        "DELETE /package-holdings/{holding_id}/redemptions/{order_id}",
+        ok=staff_with(Permission.ORDERS),
+        path={"holding_id": "$holding"},
+    ),
+    Row(
+        "PUT /services/{service_id}/rules",
+        ok=staff_with(Permission.CATALOG),
+        body={"slot_step_minutes": 30},
+    ),
     # --- technicians --------------------------------------------------------------------
     Row(
         "POST /technicians",
@@ -337,6 +394,8 @@ ROWS: Final[tuple[Row, ...]] = (
         path={"uid": "$busy_block"},
     ),
     Row("GET /technicians/{technician_id}/calendar.ics", ok=CALENDAR_KEEPERS),
+    Row("POST /technicians/{technician_id}/calendar-link", ok=CALENDAR_KEEPERS),
+    Row("DELETE /technicians/{technician_id}/calendar-link", ok=CALENDAR_KEEPERS),
     Row(
         "POST /imports",
         ok=staff_with(Permission.TECHNICIANS),
@@ -494,6 +553,14 @@ ROWS: Final[tuple[Row, ...]] = (
     # --- orders -------------------------------------------------------------------------
     Row("POST /orders", ok=CUSTOMERS, body=_NEW_ORDER),
     Row("GET /orders", ok=SIGNED_IN),
+    Row("POST /parties", ok=CUSTOMERS, body=_NEW_PARTY),
+    Row(
+        "GET /parties/{party_id}",
+        # A technician sees his own seat, the store its member's.
+        ok=(*ORDER_VIEWERS, OTHER_TECHNICIAN),
+        hidden=(OTHER_CUSTOMER, OTHER_STORE),
+        path={"party_id": "$party"},
+    ),
     Row("GET /orders/{order_id}", ok=ORDER_VIEWERS, hidden=ORDER_STRANGERS),
     Row("GET /orders/by-number/{number}", ok=ORDER_VIEWERS, hidden=ORDER_STRANGERS),
     Row("GET /orders/{order_id}/lifecycle", ok=ORDER_VIEWERS, hidden=ORDER_STRANGERS),

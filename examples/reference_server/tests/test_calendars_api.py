@@ -788,3 +788,47 @@ def test_an_outside_calendar_that_fails_is_a_bad_gateway() -> None:
     # The family map: a calendar we read for the client failed (no route raises it today:
     # a feed's read reports its failure in a 200 answer).
     assert status_for(CalendarUnavailable("the host answered 503")) == 502
+
+
+def test_a_calendar_app_subscribes_to_his_link_without_signing_in(
+    client: TestClient,
+    technician: Headers,
+    alice: Headers,
+    paths: dict[str, str],
+    place: Callable[..., Json],
+) -> None:
+    # given a booking and a link he made
+    place(_at(10))
+    link = f"{paths['ics'].rsplit('/', 1)[0]}/calendar-link"
+    made = client.post(link, headers=technician)
+    assert made.status_code == 201, made.text
+    url, key = made.json()["url"], made.json()["key"]
+
+    # when a calendar app reads it with no credentials; then a new link; then none
+    subscribed = client.get(url)
+    anonymous = client.get(paths["ics"])
+    newer = client.post(link, headers=technician).json()
+    retired = client.get(paths["ics"], params={"key": key})
+    current = client.get(newer["url"])
+    assert client.delete(link, headers=technician).status_code == 204
+    after_delete = client.get(newer["url"])
+
+    # then the link reads the feed; without it a sign-in is needed; an old key is 404
+    assert url.endswith(f"/calendar.ics?key={key}")
+    assert len(key) >= 43
+    assert subscribed.status_code == 200
+    assert subscribed.text.count("BEGIN:VEVENT") == 1
+    assert subscribed.text == client.get(paths["ics"], headers=technician).text
+    assert anonymous.status_code == 401
+    assert (retired.status_code, retired.json()["code"]) == (404, "technician_not_found")
+    assert current.status_code == 200
+    assert after_delete.status_code == 404
+    assert client.post(link, headers=alice).status_code == 403
+
+
+def test_the_server_reads_feeds_with_the_ical_adapter_when_it_is_installed() -> None:
+    from booking_core_ical import IcalCalendarSource
+
+    from booking_server.main import calendar_source
+
+    assert isinstance(calendar_source(), IcalCalendarSource)

@@ -203,12 +203,20 @@ class _Builder:
                 "price": {"amount": price, "currency": "CNY"},
             }
             ids[key] = self.call("super_admin", "POST", "/services", service, 201)["id"]
+        couples = {
+            "category_id": ids["category"],
+            "name": "双人按摩 Couple's massage",
+            "duration_minutes": 60,
+            "price": {"amount": 19900, "currency": "CNY"},
+            "technicians_needed": 2,
+        }
+        ids["couples_service"] = self.call("super_admin", "POST", "/services", couples, 201)["id"]
         for key, name in (("technician", "李伟 Li Wei"), ("other_technician", "王芳 Wang Fang")):
             technician = {
                 "name": name,
                 "time_zone": ZONE,
                 "weekly_hours": _HOURS,
-                "service_ids": [ids["service"], ids["other_service"]],
+                "service_ids": [ids["service"], ids["other_service"], ids["couples_service"]],
             }
             ids[key] = self.call("super_admin", "POST", "/technicians", technician, 201)["id"]
         # The technician in the store (which may set its own prices), his colleague in none
@@ -231,7 +239,32 @@ class _Builder:
         self._orders()
         self._dispatch()
         self._account()
+        self._packages()
         return ids
+
+    def _packages(self) -> None:
+        """A package on sale (two tuina and a foot massage), bought by the customer, one
+        visit of it used for the paid order."""
+        ids = self.ids
+        package = {
+            "name": "推拿足疗 3 次",
+            "parts": [
+                {"service_id": ids["service"], "visits": 2},
+                {"service_id": ids["other_service"], "visits": 1},
+            ],
+            "price": {"amount": 45000, "currency": "CNY"},
+        }
+        ids["package"] = self.call("super_admin", "POST", "/packages", package, 201)["id"]
+        purchase = {
+            "customer_id": ids["customer"],
+            "payment_reference": "wx_rbac_world",
+            "paid": {"amount": 45000, "currency": "CNY"},
+        }
+        url = f"/packages/{ids['package']}/purchases"
+        ids["holding"] = self.call("super_admin", "POST", url, purchase, 201)["id"]
+        use = {"service_id": ids["service"]}
+        url = f"/package-holdings/{ids['holding']}/redemptions/{ids['paid_order']}"
+        self.call("customer", "PUT", url, use)
 
     def _dispatch(self) -> None:
         """Both technicians online and serving the customer's home; on Thursday an order
@@ -403,6 +436,13 @@ class _Builder:
             "start": _at(5, 11).isoformat(),
         }
         ids["hold"] = self.call("customer", "POST", "/holds", hold, 201)["id"]
+        # Thursday 13:00: a couple's massage with both technicians.
+        party = {
+            "service_id": ids["couples_service"],
+            "technician_ids": [ids["technician"], ids["other_technician"]],
+            "start": _at(5, 13).isoformat(),
+        }
+        ids["party"] = self.call("customer", "POST", "/parties", party, 201)["party_id"]
 
     def _reviews(self, orders: list[str]) -> None:
         # A shown review, one hidden by staff and one hidden and appealed (the completed

@@ -111,6 +111,7 @@ def test_the_server_pages_exist_and_the_operations_are_read() -> None:
         "loyalty.md",
         "notifications.md",
         "onboarding.md",
+        "packages.md",
         "payments.md",
         "promotions.md",
         "referrals.md",

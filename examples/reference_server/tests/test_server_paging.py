@@ -109,6 +109,31 @@ def _services(client: TestClient, platform: Headers, **_: Any) -> Listing:
     return Listing("/services", {"category_id": category}, None, _by_name(names, ids))
 
 
+def _packages(client: TestClient, shop: dict[str, str], platform: Headers, **_: Any) -> Listing:
+    names = ["b", LONGEST_NAME, "a", "b"]
+    part = [{"service_id": shop["service_id"], "visits": 2}]
+    bodies = [{"name": n, "parts": part, "price": _cny(30000)} for n in names]
+    ids = _created(client, "/packages", bodies, platform)
+    # on sale only: a package no longer sold is left out
+    (stopped,) = _created(client, "/packages", [{**bodies[0], "name": "0"}], platform)
+    assert client.post(f"/packages/{stopped}/deactivate", headers=platform).status_code == 200
+    return Listing("/packages", {}, None, _by_name(names, ids))
+
+
+def _package_holdings(
+    client: TestClient, shop: dict[str, str], platform: Headers, alice: Headers, **_: Any
+) -> Listing:
+    part = [{"service_id": shop["service_id"], "visits": 1}]
+    body = {"name": "推拿 1 次", "parts": part, "price": _cny(15000)}
+    (package,) = _created(client, "/packages", [body], platform)
+    bought = {"customer_id": "cus-alice", "paid": _cny(15000)}
+    path = f"/packages/{package}/purchases"
+    purchases = [{**bought, "payment_reference": f"wx_{n}"} for n in range(4)]
+    # by purchase instant, then id (the frozen clock: all at once, so by id)
+    ids = _created(client, path, purchases, platform)
+    return Listing("/customers/cus-alice/package-holdings", {}, alice, ids)
+
+
 def _technicians(client: TestClient, platform: Headers, **_: Any) -> Listing:
     names = ["王芳", "李伟", "李伟", "Anna"]
     bodies = [
@@ -607,6 +632,8 @@ LISTINGS: dict[str, Callable[..., Listing]] = {
     "technician applications by state": _applications_by_state,
     "categories": _categories,
     "services": _services,
+    "packages": _packages,
+    "package holdings": _package_holdings,
     "technicians": _technicians,
     "day slots": _day_slots,
     "reviews": _reviews,

@@ -14,6 +14,7 @@ from booking_core.orders.contact import OrderContact
 from booking_core.orders.dispatching import DispatchMode, DispatchState, Offer, OfferEnd
 from booking_core.orders.hoarding import UnpaidCount
 from booking_core.orders.order import Order, OrderState, TransitionRecord, check_seat
+from booking_core.orders.party import Party
 from booking_core.orders.payments import (
     PaymentAttempt,
     PaymentPurpose,
@@ -65,6 +66,7 @@ __all__ = [
     "Order",
     "OrderContact",
     "OrderState",
+    "Party",
     "PaymentAttempt",
     "PaymentMode",
     "PaymentPurpose",

@@ -25,6 +25,7 @@ from booking_core.orders.contact import OrderContact
 from booking_core.orders.dispatching import DispatchMode, DispatchState, OfferEnd
 from booking_core.orders.events import OrderModified, OrderPlaced, OrderStateChanged
 from booking_core.orders.lifecycle import GUARD_EXPLANATIONS, OrderLifecycle
+from booking_core.orders.party import Party
 from booking_core.orders.permissions import check_event
 from booking_core.orders.policy import OrderPolicy, PaymentMode
 from booking_core.orders.timing import TIME_GUARDS, explain, not_before
@@ -182,6 +183,8 @@ class Order:
     its ``payable``, and the books settle and refund the order by it. Orders stored before
     quotes were kept have none. ``contact`` is the address and phone copied from the
     customer's address book at placement (None: placed with a bare location or none).
+    ``party`` ties the orders of a service served by several technicians at once, one
+    order per technician (None: a service for one).
     """
 
     id: OrderId
@@ -210,6 +213,7 @@ class Order:
     contact: OrderContact | None = None
     dispatch: DispatchState | None = None
     held: Money | None = None
+    party: Party | None = None
     _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
 
     @classmethod
@@ -232,6 +236,7 @@ class Order:
         quote: Quote | None = None,
         contact: OrderContact | None = None,
         dispatch: DispatchState | None = None,
+        party: Party | None = None,
     ) -> Order:
         """A new order awaiting payment; raises the ``OrderPlaced`` event. Without a
         ``technician_id`` it waits for ``dispatch`` (which it then needs).
@@ -267,6 +272,7 @@ class Order:
             quote=quote,
             contact=contact,
             dispatch=dispatch,
+            party=party,
         )
         order._events.append(
             OrderPlaced(

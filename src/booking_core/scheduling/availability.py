@@ -175,6 +175,20 @@ class BookingPolicy:
         }
         return attrs.evolve(self, **changes)  # type: ignore[arg-type]
 
+    def on_shared_grid(self, duration: int) -> BookingPolicy:
+        """This policy for a service that several technicians serve together: starts on
+        every point of the clock grid of its step (:func:`clock_grid`: a 90-minute step
+        offers every 30 minutes), counted from local midnight, never restarted after a busy
+        block — so every technician's starts lie on one grid and a start where all of them
+        are free is found wherever it is."""
+        step = self.slot_step_minutes or duration
+        return attrs.evolve(
+            self,
+            slot_step_minutes=clock_grid(step),
+            slot_alignment=SlotAlignment.CLOCK,
+            restart_after_busy=False,
+        )
+
     def timing(self, duration: int, buffer_before: int = 0, buffer_after: int = 0) -> ServiceTiming:
         """The integer timing of a service under this policy."""
         return ServiceTiming(

@@ -94,3 +94,14 @@ class Booking:
     def release(self) -> Booking:
         """The same booking, no longer holding time."""
         return attrs.evolve(self, active=False)
+
+    def in_utc(self) -> Booking:
+        """The same booking with its instants in UTC (how answers about bookings and holds
+        show them: docs/availability.md, "Time zones in answers")."""
+        expires = self.hold_expires_at
+        return attrs.evolve(
+            self,
+            slot=self.slot.in_utc(),
+            blocked=self.blocked.in_utc(),
+            hold_expires_at=None if expires is None else expires.in_timezone("UTC"),
+        )

@@ -34,8 +34,13 @@ from booking_core.scheduling.geo import GeoPoint
 from booking_core.scheduling.offer_memo import OfferMemo, OfferQuestion, offered_minutes
 from booking_core.scheduling.profile import Gender
 from booking_core.scheduling.schedule import WorkSchedule
-from booking_core.services.steps.reservations import Reservations, reach, service_timing
-from booking_core.timerange import TimeRange
+from booking_core.services.steps.reservations import (
+    Reservations,
+    candidate_days,
+    reach,
+    service_timing,
+)
+from booking_core.timerange import TimeRange, zone
 
 __all__ = [
     "AvailabilityService",
@@ -43,6 +48,7 @@ __all__ = [
     "SlotSearch",
     "TechnicianOffer",
     "find_offered_slots",
+    "local_days",
     "merge_offers",
 ]
 
@@ -58,14 +64,28 @@ def _string_set(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
 
 
+def _window_or_none(value: object) -> TimeRange | None:
+    if value is None or isinstance(value, TimeRange):
+        return value
+    raise InvalidTimeRange(
+        f"A search window is a TimeRange of aware instants; got {value!r}.",
+        details={"value": repr(value)},
+    )
+
+
 @attrs.frozen
 class SlotSearch:
     """An "any technician" search: free slots for a service across technicians.
+
+    The time searched is given either by local dates (``first_day``/``last_day``) or by
+    instants (``window``), exactly one of the two.
 
     Attributes:
         service_id: The service wanted.
         first_day: First local date (in each technician's zone) to search.
         last_day: Last local date, inclusive (None: ``first_day``).
+        window: Instead of dates: the slots whose *start* lies in ``[window.start,
+            window.end)``, whatever the technicians' zones (at most 62 days long).
         location: The customer's address; only technicians whose service area (or shift
             area) contains it are offered, travel time is counted from and to their jobs.
         max_distance_km: Only technicians whose service-area centre is this close.
@@ -81,7 +101,7 @@ class SlotSearch:
     """
 
     service_id: ServiceId
-    first_day: Date
+    first_day: Date | None = None
     last_day: Date | None = None
     location: GeoPoint | None = None
     max_distance_km: float | None = None
@@ -93,9 +113,24 @@ class SlotSearch:
     store_id: StoreId | None = None
     technician_ids: frozenset[TechnicianId] | None = None
     customer_id: CustomerId | None = None
+    window: TimeRange | None = attrs.field(default=None, converter=_window_or_none)
 
     def __attrs_post_init__(self) -> None:
-        _check_days(self.first_day, self.last_day or self.first_day)
+        if self.window is not None:
+            if self.first_day is not None or self.last_day is not None:
+                raise InvalidInput(
+                    "Search either by local dates (first_day, last_day) or by instants "
+                    "(window), not both.",
+                    details={"field": "window"},
+                )
+            _check_window(self.window)
+        elif self.first_day is None:
+            raise InvalidInput(
+                "Say what time to search: first_day (and last_day), or a window of instants.",
+                details={"field": "first_day"},
+            )
+        else:
+            _check_days(self.first_day, self.last_day or self.first_day)
         if self.max_distance_km is not None and self.location is None:
             raise InvalidInput(
                 "A distance filter needs the customer's address (location).",
@@ -125,16 +160,42 @@ def _check_days(first: Date, last: Date) -> None:
         )
 
 
+def _check_window(window: TimeRange) -> None:
+    if window.duration.total_seconds() > MAX_SEARCH_DAYS * 86400:
+        raise InvalidTimeRange(
+            f"Search at most {MAX_SEARCH_DAYS} days at a time; got {window.start} to {window.end}.",
+            details={"from": window.start.isoformat(), "to": window.end.isoformat()},
+        )
+
+
 def _days(first: Date, last: Date) -> list[Date]:
     return [first.add(days=n) for n in range((last - first).in_days() + 1)]
 
 
+def local_days(window: TimeRange, time_zone: str) -> tuple[Date, Date]:
+    """The first and last local day (in ``time_zone``) whose slots may start in
+    ``window``: from the day before the local date of ``window.start`` (a working range
+    running past midnight lists its slots under the day it starts on) to the local date of
+    the window's last instant (``window.end`` itself is outside the window)."""
+    tz = zone(time_zone)
+    first = window.start.in_timezone(tz).date().subtract(days=1)
+    last = window.end.subtract(microseconds=1).in_timezone(tz).date()
+    return Date(first.year, first.month, first.day), Date(last.year, last.month, last.day)
+
+
+def _starting_in(window: TimeRange, slots: Iterable[TimeRange]) -> list[TimeRange]:
+    # A slot is in the window when its START is: [from, to), the end may run past ``to``.
+    return sorted((s for s in slots if window.contains(s.start)), key=lambda s: s.start)
+
+
 @attrs.frozen
 class TechnicianOffer:
-    """One technician who can take an offered slot, at his price."""
+    """One technician who can take an offered slot, at his price; ``time_zone`` is his
+    IANA zone, the one to show the (UTC) slot in to a person booking him."""
 
     technician_id: TechnicianId
     price: Money
+    time_zone: str
 
 
 @attrs.frozen
@@ -201,6 +262,56 @@ class AvailabilityService:
             NotFound, ServiceNotOffered.
         """
         _check_days(first_day, last_day)
+        return self._listed(
+            technician_id, service_id, first_day, last_day, None, customer_id, location
+        )
+
+    def free_slots_in(
+        self,
+        technician_id: TechnicianId,
+        service_id: ServiceId,
+        window: TimeRange,
+        *,
+        customer_id: CustomerId | None = None,
+        location: GeoPoint | None = None,
+    ) -> list[TimeRange]:
+        """Free slots of a technician whose **start** lies in ``window`` (``[from, to)``:
+        one starting exactly at ``window.end`` is left out, one may end after it), by
+        start, in his zone.
+
+        The same answer as :meth:`free_slots_between` over the local days that cover the
+        window (:func:`local_days`), kept to the starts inside it; ``customer_id`` and
+        ``location`` as there.
+
+        Raises:
+            InvalidTimeRange: ``window`` is not a range of aware instants (a naive time) or
+                is longer than 62 days.
+            NotFound, ServiceNotOffered.
+        """
+        if not isinstance(window, TimeRange):
+            raise InvalidTimeRange(
+                f"The window must be a TimeRange of aware instants; got {window!r}.",
+                details={"value": repr(window)},
+            )
+        _check_window(window)
+        # Days covering the window in every zone: the agenda is read once, before his zone
+        # is known; only his own local days are then asked.
+        first, last = candidate_days(window.start)[0], candidate_days(window.end)[1]
+        return self._listed(
+            technician_id, service_id, Date(first.year, first.month, first.day),
+            Date(last.year, last.month, last.day), window, customer_id, location,
+        )  # fmt: skip
+
+    def _listed(
+        self,
+        technician_id: TechnicianId,
+        service_id: ServiceId,
+        first_day: Date,
+        last_day: Date,
+        window: TimeRange | None,
+        customer_id: CustomerId | None,
+        location: GeoPoint | None,
+    ) -> list[TimeRange]:
         now = self._clock.now()
         minutes: list[int] = []
         with self._uow() as uow:
@@ -209,30 +320,35 @@ class AvailabilityService:
                 uow, technician_id, service_id, first_day, last_day, now=now,
                 customer_id=customer_id,
             )  # fmt: skip
+        tz = loaded.technician.time_zone
+        if window is not None:
+            first_day, last_day = local_days(window, tz)
         for day in _days(first_day, last_day):
             minutes.extend(self._reservations.offered_on(loaded, day, now=now, location=location,
                                                          extra_days=extra))  # fmt: skip
-        tz = loaded.technician.time_zone
         timing = service_timing(loaded.service, self._policy)
-        return [
+        slots = [
             TimeRange(from_epoch_minutes(m, tz), from_epoch_minutes(m + timing.duration, tz))
             for m in minutes
         ]
+        return slots if window is None else _starting_in(window, slots)
 
     def search(self, search: SlotSearch) -> list[OfferedSlot]:
         """Free slots for a service across every technician matching the filters.
 
-        Each slot lists the technicians who can take it (sorted by id); slots are sorted by
-        start. Times are shown in UTC (technicians may live in different zones). Answers
-        of technicians whose agenda has not changed come from the app's
-        :class:`~booking_core.scheduling.offer_memo.OfferMemo`; only the others' schedules
-        and bookings are read.
+        Each slot lists the technicians who can take it (sorted by id), each with his zone;
+        slots are sorted by start. Times are in UTC (technicians may live in different
+        zones): show a slot to a person in ``offer.time_zone``. With ``search.window``,
+        only slots whose start lies in it. Answers of technicians whose agenda has not
+        changed come from the app's :class:`~booking_core.scheduling.offer_memo.OfferMemo`;
+        only the others' schedules and bookings are read.
         """
         now = self._clock.now()
-        last_day = search.last_day or search.first_day
         with self._uow() as uow:
             service = uow.services.get(search.service_id)
-            candidates = [t for t in uow.technicians.list() if _matches(t, service, search)]
+            offering = [t for t in uow.technicians.list() if t.offers(service.id)]
+            days = _search_days(search, offering)
+            candidates = [t for t in offering if _matches(t, service, search, days[0])]
             # His tier may widen the window: a policy of its own, a memo key of its own.
             window = self._reservations.window(
                 self._reservations.extra_days(uow, search.customer_id), service
@@ -240,7 +356,7 @@ class AvailabilityService:
             question = OfferQuestion(
                 service_timing(service, self._policy),
                 window,
-                tuple(_days(search.first_day, last_day)),
+                tuple(days),
                 now,
                 location=search.location,
                 travel=self._travel.minutes,
@@ -250,17 +366,11 @@ class AvailabilityService:
             versions = uow.agendas.versions([t.id for t in candidates])
             known, missing = self._memo.recall(candidates, versions, question)
             ids = [t.id for t in missing]
+            within = reach(days[0], days[-1])
             schedules = uow.schedules.get_many(ids) if ids else {}
-            bookings = (
-                _by_technician(
-                    uow.bookings.list_active_many(ids, reach(search.first_day, last_day))
-                )
-                if ids
-                else {}
-            )
+            bookings = _by_technician(uow.bookings.list_active_many(ids, within)) if ids else {}
             # Outside busy time (one statement more, only for technicians not remembered).
             busy: dict[TechnicianId, list[tuple[int, int]]] = {}
-            within = reach(search.first_day, last_day)
             blocks = uow.busy_blocks.list_many(ids, within) if ids else []
             for block in blocks:
                 busy.setdefault(block.technician_id, []).append(block.minutes)
@@ -273,7 +383,26 @@ class AvailabilityService:
                 question,
                 busy.get(technician.id, ()),
             )
-        return merge_offers(candidates, known, service, question.timing)
+        found = merge_offers(candidates, known, service, question.timing)
+        if search.window is None:
+            return found
+        kept = search.window
+        return [s for s in found if kept.contains(s.slot.start)]
+
+
+def _search_days(search: SlotSearch, technicians: Iterable[Technician]) -> list[Date]:
+    """The local days to ask every technician for: the dates searched, or for a window the
+    days covering it in each technician's zone (one list for all: the memo files answers
+    per day; a technician asked a day outside his own cover offers nothing in the window
+    there, and is filtered out with the rest)."""
+    if search.window is None:
+        first = search.first_day
+        assert first is not None  # SlotSearch holds dates or a window
+        return _days(first, search.last_day or first)
+    wanted: set[Date] = set()
+    for time_zone in {t.time_zone for t in technicians} or {"UTC"}:
+        wanted.update(_days(*local_days(search.window, time_zone)))
+    return sorted(wanted)
 
 
 def _by_technician(bookings: Iterable[Booking]) -> dict[TechnicianId, list[Booking]]:
@@ -283,13 +412,13 @@ def _by_technician(bookings: Iterable[Booking]) -> dict[TechnicianId, list[Booki
     return grouped
 
 
-def _matches(technician: Technician, service: Service, search: SlotSearch) -> bool:
+def _matches(technician: Technician, service: Service, search: SlotSearch, first: Date) -> bool:
     profile = technician.profile
     if not technician.offers(service.id):
         return False
     # Not verified on the first day is not verified on any later one: left out unread. One
     # whose document expires within the days searched stays; the engine stops at the expiry.
-    if not profile.verification.is_verified_on(search.first_day):
+    if not profile.verification.is_verified_on(first):
         return False
     if search.technician_ids is not None and technician.id not in search.technician_ids:
         return False
@@ -366,14 +495,17 @@ def merge_offers(
     timing: ServiceTiming,
 ) -> list[OfferedSlot]:
     """Each technician's offered starts (epoch minutes) merged into slots by start, the
-    technicians of a slot sorted by id, each at his price for ``service``."""
+    technicians of a slot sorted by id, each at his price for ``service``. A service for
+    several technicians at once is offered only where that many are free together."""
     by_start: dict[int, list[TechnicianOffer]] = {}
     for technician in sorted(technicians, key=lambda t: t.id):
         minutes = answers.get(technician.id)
         if not minutes:
             continue
         offer = TechnicianOffer(
-            technician.id, technician.profile.price_for(service.id, service.price)
+            technician.id,
+            technician.profile.price_for(service.id, service.price),
+            technician.time_zone,
         )
         for minute in minutes:
             by_start.setdefault(minute, []).append(offer)
@@ -383,4 +515,5 @@ def merge_offers(
             tuple(by_start[m]),
         )
         for m in sorted(by_start)
+        if len(by_start[m]) >= service.technicians_needed
     ]

@@ -21,6 +21,7 @@ from booking_core.ports.clock import Clock
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.scheduling import Booking, Technician
 from booking_core.scheduling.availability import day_ranges, from_epoch_minutes, local_midnight
+from booking_core.scheduling.busy_block import BusyBlock
 from booking_core.scheduling.schedule import DateOverride, Shift, TimeOff, WorkSchedule, WorkStatus
 from booking_core.services._access import check_staff, require_permission
 from booking_core.services.steps.audit import AuditTrail
@@ -305,21 +306,31 @@ class ScheduleService:
 
 
 class EntryKind(StrEnum):
-    """What takes a piece of the technician's time on his calendar."""
+    """What takes a piece of the technician's time on his calendar: a booking, a live
+    checkout hold, or busy time from his own calendar (a busy block)."""
 
     BOOKING = "booking"
     HOLD = "hold"
+    BUSY = "busy"
 
 
 @attrs.frozen
 class CalendarEntry:
-    """A booking or live hold on the calendar: its whole blocked time and service time."""
+    """A booking, live hold or busy block on the calendar: its whole blocked time and its
+    own time (the service's slot; a busy block's span).
+
+    ``booking_id`` and ``order_id`` name a booking's; ``busy`` names a busy block by its
+    ``(source, uid)``, with the ``summary`` he wrote (the calendar is his, his store's and
+    the platform's only).
+    """
 
     kind: EntryKind
     blocked: TimeRange
     slot: TimeRange
-    booking_id: BookingId
+    booking_id: BookingId | None
     order_id: OrderId | None
+    busy: tuple[str, str] | None = None
+    summary: str | None = None
 
 
 @attrs.frozen
@@ -403,10 +414,11 @@ class CalendarService:
             bookings = [
                 b for b in uow.bookings.list_active(technician_id, within) if b.counts_at(now)
             ]
+            busy = uow.busy_blocks.list_many([technician_id], within)
         result = []
         day = first_day
         while day <= last_day:
-            result.append(_calendar_day(technician, schedule, bookings, day))
+            result.append(_calendar_day(technician, schedule, bookings, busy, day))
             day = day.add(days=1)
         return result
 
@@ -453,14 +465,21 @@ def _status(uow: UnitOfWork, technician: Technician, now: DateTime) -> Technicia
 
 
 def _calendar_day(
-    technician: Technician, schedule: WorkSchedule, bookings: list[Booking], day: Date
+    technician: Technician,
+    schedule: WorkSchedule,
+    bookings: list[Booking],
+    busy: list[BusyBlock],
+    day: Date,
 ) -> CalendarDay:
     tz = technician.time_zone
     ranges = day_ranges(technician, schedule, day)
     start, end = local_midnight(tz, day), local_midnight(tz, day.add(days=1))
-    mine = [b for b in bookings if b.blocked.overlaps(_range(start, end, tz))]
+    day_range = _range(start, end, tz)
+    mine = [b for b in bookings if b.blocked.overlaps(day_range)]
+    outside = [b for b in busy if b.blocked.overlaps(day_range)]
     blocks = sorted(
-        (b.blocked.start.int_timestamp // 60, -(-b.blocked.end.int_timestamp // 60)) for b in mine
+        [(b.blocked.start.int_timestamp // 60, -(-b.blocked.end.int_timestamp // 60)) for b in mine]
+        + [b.minutes for b in outside]
     )
     free: list[TimeRange] = []
     for work_start, work_end, _, _ in ranges:
@@ -473,23 +492,39 @@ def _calendar_day(
             cursor = max(cursor, block_end)
         if cursor < work_end:
             free.append(_range(cursor, work_end, tz))
-    day_range = _range(start, end, tz)
+    entries = [
+        CalendarEntry(
+            EntryKind.HOLD if b.is_hold else EntryKind.BOOKING,
+            b.blocked.in_zone(tz),
+            b.slot.in_zone(tz),
+            b.id,
+            b.order_id,
+        )
+        for b in mine
+    ] + [
+        CalendarEntry(
+            EntryKind.BUSY,
+            b.blocked.in_zone(tz),
+            b.span.in_zone(tz),
+            None,
+            None,
+            busy=(b.source, b.uid),
+            summary=b.summary,
+        )
+        for b in outside
+    ]
     return CalendarDay(
         day=day,
         working=tuple(_range(r[0], r[1], tz) for r in ranges),
-        busy=tuple(
-            CalendarEntry(
-                EntryKind.HOLD if b.is_hold else EntryKind.BOOKING,
-                TimeRange(b.blocked.start.in_timezone(tz), b.blocked.end.in_timezone(tz)),
-                TimeRange(b.slot.start.in_timezone(tz), b.slot.end.in_timezone(tz)),
-                b.id,
-                b.order_id,
-            )
-            for b in sorted(mine, key=lambda b: (b.blocked.start, b.id))
-        ),
+        busy=tuple(sorted(entries, key=_entry_order)),
         free=tuple(free),
         time_off=tuple(t for t in schedule.time_off if t.period.overlaps(day_range)),
     )
+
+
+def _entry_order(entry: CalendarEntry) -> tuple[DateTime, str, str]:
+    own = entry.booking_id if entry.booking_id is not None else "~".join(entry.busy or ())
+    return (entry.blocked.start, entry.kind.value, own)
 
 
 def _range(start: int, end: int, tz: str) -> TimeRange:

@@ -41,6 +41,7 @@ class CreateService:
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
     rules: BookingRules | None = None
+    technicians_needed: int = 1
 
 
 class CatalogService:
@@ -100,6 +101,7 @@ class CatalogService:
             buffer_before_minutes=command.buffer_before_minutes,
             buffer_after_minutes=command.buffer_after_minutes,
             rules=command.rules,
+            technicians_needed=command.technicians_needed,
         )
         with self._uow() as uow:
             uow.categories.get(command.category_id)
@@ -109,6 +111,29 @@ class CatalogService:
             )
             uow.commit()
         return service
+
+    def set_rules(self, service_id: ServiceId, rules: BookingRules | None, actor: Actor) -> Service:
+        """Give a service booking rules of its own (step, notice, window), or the
+        platform's again (None). From the next question on, its slots, holds and bookings
+        follow them; bookings already made keep their times.
+
+        Raises:
+            PermissionDenied: the actor is not platform staff with the catalog permission.
+            NotFound: no such service.
+            InvalidSchedule: the rules with the platform's book nothing; nothing changes.
+        """
+        require_permission(actor, Permission.CATALOG, "manages the catalog")
+        self._booking_policy.with_rules(rules)  # refused before anything is read
+        with self._uow() as uow:
+            before = uow.services.get(service_id)
+            after = attrs.evolve(before, rules=rules)
+            uow.services.save(after)
+            self._audit.record(
+                uow, actor, "catalog.service.rules", ("service", service_id),
+                before=before.rules, after=after.rules,
+            )  # fmt: skip
+            uow.commit()
+        return after
 
     def get_service(self, service_id: ServiceId) -> Service:
         """One service. Raises NotFound."""

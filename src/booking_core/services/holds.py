@@ -53,6 +53,7 @@ class HoldService:
 
     def hold(self, command: HoldSlot, actor: Actor) -> Booking:
         """Hold an offered slot for ``policy.hold_minutes``; the same rules as booking it.
+        The hold comes back with its instants in UTC, whatever zone ``command.start`` is in.
 
         A customer holding the same time again gets a fresh hold (his old one is released).
 
@@ -79,7 +80,7 @@ class HoldService:
                 extra_days=self._reservations.extra_days(uow, command.customer_id),
             ).booking
             uow.commit()
-        return hold
+        return hold.in_utc()
 
     def release(self, hold_id: BookingId, actor: Actor) -> None:
         """Give the held time back (idempotent: releasing twice, or after expiry, is fine).
@@ -110,4 +111,4 @@ class HoldService:
             hold = uow.bookings.get(hold_id)
         if not hold.is_hold or hold.holder != customer_id:
             raise NotFound("hold", hold_id)
-        return hold
+        return hold.in_utc()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import attrs
 from pendulum import DateTime
 
-from booking_core.errors import TransitionNotAllowed
+from booking_core.errors import InvalidParty, TransitionNotAllowed
 from booking_core.ids import BookingId, OrderId, ServiceId, TechnicianId
 from booking_core.orders import Actor, Order, OrderState
 from booking_core.orders.order import NOT_STARTED_STATES
@@ -132,6 +132,7 @@ class ModificationService:
         with self._uow() as uow:
             order = visible_order(uow, order_id, actor)
             self._ensure_changeable(uow, order)
+            _check_party_change(order, change)
             facts = order_facts(order)
             reservation = self._reservations.reserve(
                 uow,
@@ -152,6 +153,12 @@ class ModificationService:
                 reservation.technician,
                 reservation.service,
             )
+            if service.technicians_needed != (1 if order.party is None else order.party.size):
+                raise InvalidParty(
+                    f"{service.name} is served by {service.technicians_needed} technicians "
+                    "at once: book it as a party, not by changing this order's service.",
+                    details={"service_id": service.id, "needed": service.technicians_needed},
+                )
             if change == "time" and order.quote is not None:
                 quote = order.quote  # same service, same technician: the price stands
             else:
@@ -160,7 +167,7 @@ class ModificationService:
             if change == "technician":
                 order.reassign(technician.id, booking.id, actor=actor, at=now,
                                reason=f"technician → {technician.name}")  # fmt: skip
-                order.slot = booking.slot
+                order.slot = booking.slot.in_zone(order.time_zone)
                 order.price = price
                 order.upfront = self._orders.upfront(order.payment_mode, price)
                 order.quote = quote
@@ -173,7 +180,7 @@ class ModificationService:
                     before=before,
                     after=after,
                     booking_id=booking.id,
-                    slot=booking.slot,
+                    slot=booking.slot.in_zone(order.time_zone),
                     service_id=service.id,
                     price=price,
                     upfront=self._orders.upfront(order.payment_mode, price),
@@ -231,3 +238,15 @@ def _describe(order: Order, change: str, start: DateTime, service_id: str) -> tu
             start.in_timezone(zone).isoformat(),
         )
     return order.service_id, service_id
+
+
+def _check_party_change(order: Order, change: str) -> None:
+    """A seat of a party changes its technician alone; its time or service would leave
+    the party's technicians apart."""
+    if order.party is not None and change != "technician":
+        raise InvalidParty(
+            f"Order {order.id} is seat {order.party.seat} of party {order.party.id}, served "
+            f"together: its {change} cannot change alone. Cancel the party's orders and book "
+            "again.",
+            details={"order_id": order.id, "party_id": order.party.id, "change": change},
+        )

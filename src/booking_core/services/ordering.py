@@ -16,18 +16,20 @@ import cattrs
 import pendulum
 from pendulum import DateTime
 
+from booking_core.catalog import Service
 from booking_core.customers import CustomerStanding
 from booking_core.dispatch.metrics import DispatchOutcome
 from booking_core.errors import (
     IdempotencyKeyReused,
     InvalidInput,
+    InvalidParty,
     NoTechnicianAvailable,
     NotFound,
     PermissionDenied,
     TransitionNotAllowed,
 )
 from booking_core.ids import BookingId, CustomerId, OrderId, ServiceId, StoreId, TechnicianId
-from booking_core.orders import Actor, Order, OrderContact, OrderState, Role
+from booking_core.orders import Actor, Order, OrderContact, OrderState, Party, Role
 from booking_core.orders.dispatching import DispatchState
 from booking_core.orders.events import (
     OrderNeedsAttention,
@@ -75,7 +77,9 @@ from booking_core.timerange import ensure_aware
 __all__ = [
     "DEDICATED_COMMANDS",
     "OrderingService",
+    "PartyPlacement",
     "PlaceOrder",
+    "PlaceParty",
     "Placement",
     "TechnicianView",
 ]
@@ -130,6 +134,88 @@ class PlaceOrder:
     #: The most points to redeem as cash (积分抵现): the quote's caps decide how many are
     #: spent; they are taken from his balance with the order (docs/loyalty.md).
     points: int = 0
+
+
+def _technicians(value: object) -> tuple[TechnicianId, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise InvalidParty(
+            f"Name the technicians of the party as a list; got {value!r}.",
+            details={"field": "technician_ids"},
+        )
+    return tuple(TechnicianId(t) for t in value)
+
+
+@attrs.frozen
+class PlaceParty:
+    """Book ``service_id`` — a service that needs several technicians at once (a couple's
+    massage) — with every one of ``technician_ids`` starting at ``start``: one order per
+    technician, all placed or none (:meth:`OrderingService.place_party`).
+
+    Each technician's order is priced at his own price, and each is paid on its own
+    (``payment_mode``); ``address_id`` / ``location`` as for :class:`PlaceOrder` (every
+    technician travels there, each from his own previous job). A party takes no coupon
+    and redeems no points. ``idempotency_key`` as for :class:`PlaceOrder`.
+    """
+
+    customer_id: CustomerId
+    service_id: ServiceId
+    technician_ids: tuple[TechnicianId, ...] = attrs.field(converter=_technicians)
+    start: DateTime = attrs.field(converter=_aware)
+    location: GeoPoint | None = None
+    payment_mode: PaymentMode = PaymentMode.FULL
+    idempotency_key: str | None = attrs.field(default=None, converter=_key)
+    address_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if len(set(self.technician_ids)) != len(self.technician_ids):
+            raise InvalidParty(
+                "Each technician takes one seat of a party; "
+                f"{', '.join(self.technician_ids)} names one twice.",
+                details={"field": "technician_ids"},
+            )
+
+    def seat(self, technician_id: TechnicianId) -> PlaceOrder:
+        """The placement of one seat: this party's order for ``technician_id``."""
+        return PlaceOrder(
+            customer_id=self.customer_id,
+            technician_id=technician_id,
+            service_id=self.service_id,
+            start=self.start,
+            location=self.location,
+            payment_mode=self.payment_mode,
+            address_id=self.address_id,
+        )
+
+
+@attrs.frozen
+class PartyPlacement:
+    """What :meth:`OrderingService.place_party` did: the party's orders by seat (the
+    technicians' order in the command), and whether an earlier request placed them."""
+
+    orders: tuple[Order, ...]
+    replayed: bool
+
+    @property
+    def party_id(self) -> str:
+        """The id the orders share."""
+        party = self.orders[0].party
+        assert party is not None
+        return party.id
+
+
+def _check_party_size(service: Service, party: Party | None) -> None:
+    size = 1 if party is None else party.size
+    if size != service.technicians_needed:
+        needed = service.technicians_needed
+        advice = (
+            f"place a party of {needed} technicians (place_party)"
+            if needed > 1
+            else "place one order (place)"
+        )
+        raise InvalidParty(
+            f"{service.name} is served by {needed} technician(s) at once, not {size}: {advice}.",
+            details={"service_id": service.id, "needed": needed, "asked": size},
+        )
 
 
 #: Fields added to :class:`PlaceOrder` with a default of zero: left out of the idempotency
@@ -358,6 +444,82 @@ class OrderingService:
             return self._place_dispatched(command, now)
         return self._place_with(command, command.technician_id, now, None)
 
+    def place_party(self, command: PlaceParty, actor: Actor) -> PartyPlacement:
+        """Book a service that needs several technicians at once: one order per technician
+        in ``command.technician_ids``, all in one transaction — every seat's time is
+        reserved (under the same rules and exclusion constraint as :meth:`place`, each
+        technician's travel counted from his own previous job), or nothing is stored.
+
+        The orders share a :class:`~booking_core.orders.Party` (its id, its size, the
+        seat of each); after placement each lives on its own: paid, accepted, served,
+        cancelled and settled like any order. :meth:`party` lists them.
+
+        Raises:
+            InvalidParty: the service does not need that many technicians at once.
+            SlotTaken, SlotHeld, SlotUnavailable, DailyCapReached, OutsideServiceArea,
+                ServiceNotOffered, TooManyUnpaidOrders, NotFound: as :meth:`place`, for
+                any seat; nothing is stored.
+            IdempotencyKeyReused, IdempotencyKeyInFlight: as :meth:`place`.
+            PermissionDenied: ``actor`` is not the customer ``command.customer_id``.
+        """
+        require_customer(actor, command.customer_id, "places orders")
+        now = self._clock.now()
+        party_id = self._ids.new_id("pty")
+        size = len(command.technician_ids)
+        seat_ids = [
+            (OrderId(self._ids.new_id("ord")), BookingId(self._ids.new_id("bkg")))
+            for _ in command.technician_ids
+        ]
+        with self._uow() as uow:
+            if command.idempotency_key is not None:
+                earlier = self._claim_key(uow, command, seat_ids[0][0], now)
+                if earlier is not None:
+                    return PartyPlacement(self._party_of(uow, earlier), replayed=True)
+            # Refused before any seat is reserved; a party of one is no party.
+            _check_party_size(uow.services.get(command.service_id), _party(party_id, size))
+            # The customer, then every seat's technician by id, in one call: two parties
+            # naming the same technicians in another order wait for each other instead of
+            # deadlocking on their bookings.
+            uow.locks.take(
+                LockKey.customer(command.customer_id),
+                *(LockKey.technician(t) for t in sorted(command.technician_ids)),
+            )
+            placed = tuple(
+                self._place_in(
+                    uow,
+                    command.seat(technician_id),
+                    technician_id,
+                    ids,
+                    now,
+                    None,
+                    Party(party_id, size, seat),
+                )
+                for seat, (technician_id, ids) in enumerate(
+                    zip(command.technician_ids, seat_ids, strict=True)
+                )
+            )
+            uow.commit()
+        return PartyPlacement(placed, replayed=False)
+
+    def party(self, party_id: str, actor: Actor) -> list[Order]:
+        """The orders of a party by seat, those ``actor`` may see (the customer all of
+        them, a technician his own seat). Raises NotFound when he may see none."""
+        with self._uow() as uow:
+            orders = [
+                order
+                for order in uow.orders.find(OrderQuery(party_id=party_id, limit=16))
+                if may_see(uow, order, actor)
+            ]
+        if not orders:
+            raise NotFound("party", party_id)
+        return sorted(orders, key=_seat)
+
+    def _party_of(self, uow: UnitOfWork, order: Order) -> tuple[Order, ...]:
+        if order.party is None:
+            return (order,)
+        found = uow.orders.find(OrderQuery(party_id=order.party.id, limit=16))
+        return tuple(sorted(found, key=_seat))
+
     def _place_dispatched(self, command: PlaceOrder, now: DateTime) -> Placement:
         """Place an order without a chosen technician: its time is held on the best free
         candidate (the first whose agenda takes it), priced at the catalog price, and
@@ -400,80 +562,100 @@ class OrderingService:
                 earlier = self._claim_key(uow, command, order_id, now)
                 if earlier is not None:
                     return Placement(earlier, replayed=True)
-            standing = self._standing(uow, command, technician_id, order_id)
-            contact, location = _service_address(uow, command)
-            reservation = self._reservations.reserve(
-                uow,
-                technician_id,
-                command.service_id,
-                command.start,
-                booking_id=booking_id,
-                order_id=order_id,
-                now=now,
-                customer_id=command.customer_id,  # converts his own checkout hold
-                location=location,
-                # His tier's window days, from the standing just read (no statement more).
-                extra_days=self._reservations.privileges.for_tier(standing.tier).extra_window_days,
+            order = self._place_in(
+                uow, command, technician_id, (order_id, booking_id), now, dispatch
             )
-            technician, service, booking = (
-                reservation.technician,
-                reservation.service,
-                reservation.booking,
-            )
-            profile = standing.pricing_profile()
-            if command.points:
-                # Read only for an order that redeems (a plain one sends no statement more),
-                # and locked: a concurrent spend of his waits until this order commits.
-                usable = uow.points.account(command.customer_id, lock=True).usable(now)
-                profile = attrs.evolve(profile, points_balance=max(usable, 0))
-            quote = self.books.checkout(
-                uow,
-                order_id=order_id,
-                customer=profile,
-                technician=technician if dispatch is None else catalog_priced(technician),
-                service=service,
-                coupon_id=command.coupon_id,
-                at=now,
-                points=command.points,
-            )
-            if quote.points_redeemed:
-                self._points.spend(uow, command.customer_id, order_id, quote.points_redeemed, now)
-            price = quote.payable
-            number = format_order_number(
-                now.in_timezone(technician.time_zone).date(), uow.orders.next_sequence()
-            )
-            order = Order.place(
-                order_id=order_id,
-                customer_id=command.customer_id,
-                technician_id=technician.id if dispatch is None else None,
-                service_id=service.id,
-                booking_id=booking_id,
-                slot=booking.slot,
-                time_zone=technician.time_zone,
-                price=price,
-                at=now,
-                number=number,
-                payment_mode=command.payment_mode,
-                upfront=self._orders.upfront(command.payment_mode, price),
-                destination=location,
-                quote=quote,
-                contact=contact,
-                dispatch=None if dispatch is None else dispatch.held_by(technician.id),
-            )
-            if order.upfront_covered():
-                order.transition(
-                    "pay", actor=Actor.system("checkout"), at=now, reason="nothing due up front"
-                )
-                self._dispatching.opened(uow, order, now)
-            else:
-                due = now + pendulum.duration(minutes=self._orders.unpaid_timeout_minutes)
-                uow.jobs.schedule(_job(JobKind.EXPIRE_UNPAID, order_id, due))
-            uow.orders.add(order)
             uow.commit()
         return Placement(order, replayed=False)
 
+    def _place_in(
+        self,
+        uow: UnitOfWork,
+        command: PlaceOrder,
+        technician_id: TechnicianId,
+        ids: tuple[OrderId, BookingId],
+        now: DateTime,
+        dispatch: DispatchState | None,
+        party: Party | None = None,
+    ) -> Order:
+        """Reserve, price and add one order in ``uow`` (the caller commits): a whole
+        placement, or one seat of a party."""
+        order_id, booking_id = ids
+        standing = self._standing(uow, command, technician_id, order_id)
+        contact, location = _service_address(uow, command)
+        reservation = self._reservations.reserve(
+            uow,
+            technician_id,
+            command.service_id,
+            command.start,
+            booking_id=booking_id,
+            order_id=order_id,
+            now=now,
+            customer_id=command.customer_id,  # converts his own checkout hold
+            location=location,
+            # His tier's window days, from the standing just read (no statement more).
+            extra_days=self._reservations.privileges.for_tier(standing.tier).extra_window_days,
+        )
+        technician, service, booking = (
+            reservation.technician,
+            reservation.service,
+            reservation.booking,
+        )
+        _check_party_size(service, party)
+        profile = standing.pricing_profile()
+        if command.points:
+            # Read only for an order that redeems (a plain one sends no statement more),
+            # and locked: a concurrent spend of his waits until this order commits.
+            usable = uow.points.account(command.customer_id, lock=True).usable(now)
+            profile = attrs.evolve(profile, points_balance=max(usable, 0))
+        quote = self.books.checkout(
+            uow,
+            order_id=order_id,
+            customer=profile,
+            technician=technician if dispatch is None else catalog_priced(technician),
+            service=service,
+            coupon_id=command.coupon_id,
+            at=now,
+            points=command.points,
+        )
+        if quote.points_redeemed:
+            self._points.spend(uow, command.customer_id, order_id, quote.points_redeemed, now)
+        price = quote.payable
+        number = format_order_number(
+            now.in_timezone(technician.time_zone).date(), uow.orders.next_sequence()
+        )
+        order = Order.place(
+            order_id=order_id,
+            customer_id=command.customer_id,
+            technician_id=technician.id if dispatch is None else None,
+            service_id=service.id,
+            booking_id=booking_id,
+            slot=booking.slot.in_zone(technician.time_zone),  # his zone, whoever asked
+            time_zone=technician.time_zone,
+            price=price,
+            at=now,
+            number=number,
+            payment_mode=command.payment_mode,
+            upfront=self._orders.upfront(command.payment_mode, price),
+            destination=location,
+            quote=quote,
+            contact=contact,
+            dispatch=None if dispatch is None else dispatch.held_by(technician.id),
+            party=party,
+        )
+        if order.upfront_covered():
+            order.transition(
+                "pay", actor=Actor.system("checkout"), at=now, reason="nothing due up front"
+            )
+            self._dispatching.opened(uow, order, now)
+        else:
+            due = now + pendulum.duration(minutes=self._orders.unpaid_timeout_minutes)
+            uow.jobs.schedule(_job(JobKind.EXPIRE_UNPAID, order_id, due))
+        uow.orders.add(order)
+        return order
+
     def _claim_key(
-        self, uow: UnitOfWork, command: PlaceOrder, order_id: OrderId, now: DateTime
+        self, uow: UnitOfWork, command: PlaceOrder | PlaceParty, order_id: OrderId, now: DateTime
     ) -> Order | None:
         """Claim the command's key for ``order_id``; the earlier order if it was used."""
         assert command.idempotency_key is not None
@@ -775,6 +957,14 @@ class OrderingService:
             uow.orders.save(order)
             uow.commit()
         return None
+
+
+def _party(party_id: str, size: int) -> Party | None:
+    return None if size < 2 else Party(party_id, size, 0)
+
+
+def _seat(order: Order) -> int:
+    return 0 if order.party is None else order.party.seat
 
 
 def _job(kind: JobKind, order_id: str, due: DateTime) -> Job:

@@ -14,6 +14,7 @@ reservation does, so a pushed block and a booking of the same time never both su
 from __future__ import annotations
 
 import contextlib
+import hmac
 
 import attrs
 import pendulum
@@ -386,18 +387,68 @@ class OutsideCalendarService:
         Raises:
             NotFound, PermissionDenied.
         """
-        now = self._clock.now()
-        within = TimeRange(now.subtract(days=days_back), now.add(days=days_ahead))
         with self._uow() as uow:
             technician = uow.technicians.get(technician_id)
             _may_manage(actor, technician, "read the calendar")
-            bookings = [b for b in uow.bookings.list_active(technician_id, within) if not b.is_hold]
-            names: dict[ServiceId, str] = {}
-            for service_id in {b.service_id for b in bookings if b.service_id is not None}:
-                try:
-                    names[service_id] = uow.services.get(service_id).name
-                except NotFound:
-                    names[service_id] = "Booking"
+            return self._feed(uow, technician, days_back, days_ahead)
+
+    def set_feed_secret(
+        self, actor: Actor, technician_id: TechnicianId, secret_hash: str | None
+    ) -> None:
+        """Keep the hash of the secret a calendar app presents to read his feed out without
+        signing in (:meth:`feed_out_by_secret`), replacing the one before — the old link
+        stops working — or clear it (None: no link works). The caller makes the secret
+        (long, random) and its hash; only the hash is stored.
+
+        Raises:
+            NotFound, PermissionDenied (he, his store, staff with ``technicians``).
+            InvalidCalendar: a hash that is empty, longer than 256 characters or not
+                visible ASCII.
+        """
+        if secret_hash is not None and not _is_hash(secret_hash):
+            raise InvalidCalendar(
+                "A feed secret's hash is 1 to 256 visible ASCII characters.",
+                details={"field": "secret_hash"},
+            )
+        with self._uow() as uow:
+            _may_manage(actor, uow.technicians.get(technician_id), "issue the feed's link")
+            uow.feed_secrets.put(technician_id, secret_hash)
+            uow.commit()
+
+    def feed_out_by_secret(
+        self,
+        technician_id: TechnicianId,
+        secret_hash: str,
+        *,
+        days_back: int = 30,
+        days_ahead: int = 180,
+    ) -> str:
+        """:meth:`feed_out` for whoever presents the secret whose hash is stored for him (a
+        calendar app subscribed to the link; no actor).
+
+        Raises:
+            NotFound: (``technician_not_found``) no such technician, no secret issued, or
+                another secret — one answer for all three, so a guess learns nothing.
+        """
+        with self._uow() as uow:
+            stored = uow.feed_secrets.get(technician_id)
+            if stored is None or not hmac.compare_digest(stored, secret_hash):
+                raise NotFound("technician", technician_id)
+            technician = uow.technicians.get(technician_id)
+            return self._feed(uow, technician, days_back, days_ahead)
+
+    def _feed(
+        self, uow: UnitOfWork, technician: Technician, days_back: int, days_ahead: int
+    ) -> str:
+        now = self._clock.now()
+        within = TimeRange(now.subtract(days=days_back), now.add(days=days_ahead))
+        bookings = [b for b in uow.bookings.list_active(technician.id, within) if not b.is_hold]
+        names: dict[ServiceId, str] = {}
+        for service_id in {b.service_id for b in bookings if b.service_id is not None}:
+            try:
+                names[service_id] = uow.services.get(service_id).name
+            except NotFound:
+                names[service_id] = "Booking"
         events = [
             FeedEvent(
                 f"{b.id}@booking-core",
@@ -407,6 +458,10 @@ class OutsideCalendarService:
             for b in bookings
         ]
         return ical_feed(f"{technician.name} — bookings", events, stamp=now)
+
+
+def _is_hash(value: str) -> bool:
+    return 1 <= len(value) <= 256 and value.isascii() and value.isprintable() and " " not in value
 
 
 def _booking_over(uow: UnitOfWork, block: BusyBlock, now: DateTime) -> Booking | None:

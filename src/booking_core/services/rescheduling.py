@@ -64,7 +64,8 @@ class ReschedulingService:
         self._modification = modification
 
     def reschedule(self, command: RescheduleBooking) -> Booking:
-        """Move the booking; return the new booking (its order now points to it).
+        """Move the booking; return the new booking (its order now points to it), its
+        instants in UTC.
 
         Raises:
             NotFound: no such active booking (or its order is not visible to the actor).
@@ -79,10 +80,10 @@ class ReschedulingService:
             if not booking.active or booking.is_hold:
                 raise NotFound("booking", booking.id)
             if booking.order_id is None:
-                return self._move_unordered(uow, booking, command)
+                return self._move_unordered(uow, booking, command).in_utc()
         order = self._modification.change_time(booking.order_id, actor, command.new_start)
         with self._uow() as uow:
-            return uow.bookings.get(order.booking_id)
+            return uow.bookings.get(order.booking_id).in_utc()
 
     def _move_unordered(
         self, uow: UnitOfWork, booking: Booking, command: RescheduleBooking

@@ -122,6 +122,36 @@ class OrderWorld:
         )
         return order.id
 
+    def couples_service(self) -> ServiceId:
+        """A 90-minute couple's massage (双人按摩) for two technicians at once, 199.00 per
+        technician (Wang asks 219.00 for his seat), with 15 minutes of preparation before
+        and 10 of clean-up after (its blocked range is longer than its slot); Li and Wang
+        offer it."""
+        service = self.app.catalog.create_service(
+            CreateService(
+                self.app.catalog.get_service(self.tuina).category_id,
+                "Couple's massage 双人按摩",
+                90,
+                Money(19900, "CNY"),
+                buffer_before_minutes=15,
+                buffer_after_minutes=10,
+                technicians_needed=2,
+            ),
+            OPERATOR,
+        )
+        with self.uow() as uow:  # registration is the only command that sets services
+            for technician_id in (self.li, self.wang):
+                technician = uow.technicians.get(technician_id)
+                offered = technician.service_ids | {service.id}
+                uow.technicians.save(attrs.evolve(technician, service_ids=offered))
+            uow.commit()
+        wang = self.app.technicians.get(self.wang)
+        prices = {**wang.profile.prices, service.id: Money(21900, "CNY")}
+        self.app.technicians.update_profile(
+            self.wang, attrs.evolve(wang.profile, prices=prices), OPERATOR
+        )
+        return service.id
+
     def paid_order(
         self,
         start: DateTime | None = None,

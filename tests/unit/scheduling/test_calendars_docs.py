@@ -9,7 +9,7 @@ from tests.docs_examples import DOCS, examples
 DOC = DOCS / "calendars.md"
 
 
-@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize("index", [0, 1, 2])
 def test_each_example_prints_what_the_page_shows(
     index: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -22,4 +22,4 @@ def test_each_example_prints_what_the_page_shows(
 
 
 def test_the_page_has_exactly_these_examples() -> None:
-    assert len(examples(DOC)) == 2
+    assert len(examples(DOC)) == 3

@@ -34,7 +34,7 @@ from booking_core.ids import (
 from booking_core.ledger import Account, AccountKind, Posting, Transaction, TransactionKind
 from booking_core.ledger import TransactionId as LedgerTransactionId
 from booking_core.money import Money
-from booking_core.orders import Actor, Order, OrderContact, Review
+from booking_core.orders import Actor, Order, OrderContact, Party, Review
 from booking_core.orders.actor import Role
 from booking_core.orders.complaint import Complaint
 from booking_core.orders.dispatching import DispatchState
@@ -165,6 +165,7 @@ def service_to_row(service: Service) -> Values:
         "price_amount": service.price.amount,
         "price_currency": service.price.currency,
         **_rules_columns(service.rules),
+        "technicians_needed": service.technicians_needed,
     }
 
 
@@ -199,6 +200,7 @@ def service_to_domain(row: RowLike) -> Service:
         buffer_before_minutes=row.buffer_before_minutes,
         buffer_after_minutes=row.buffer_after_minutes,
         rules=_rules(row),
+        technicians_needed=row.technicians_needed,
     )
 
 
@@ -409,7 +411,14 @@ def order_to_row(order: Order) -> Values:
         "dispatch": None
         if order.dispatch is None
         else _converter.unstructure(order.dispatch, DispatchState),
+        **_party_columns(order.party),
     }
+
+
+def _party_columns(party: Party | None) -> Values:
+    if party is None:
+        return {"party_id": None, "party_size": None, "party_seat": None}
+    return {"party_id": party.id, "party_size": party.size, "party_seat": party.seat}
 
 
 def transition_to_row(order_id: OrderId, record: TransitionRecord) -> Values:
@@ -471,6 +480,7 @@ def order_to_domain(row: Row[Any], timeline: list[Row[Any]]) -> Order:
         quote=None if row.quote is None else _converter.structure(row.quote, Quote),
         contact=None if row.contact is None else _converter.structure(row.contact, OrderContact),
         dispatch=None if row.dispatch is None else _dispatch_to_domain(row.dispatch, tz),
+        party=None if row.party_id is None else Party(row.party_id, row.party_size, row.party_seat),
     )
 
 

@@ -34,6 +34,8 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyCouponTemplateRepository,
     SqlAlchemyCustomerRepository,
     SqlAlchemyDispatchMetricsRepository,
+    SqlAlchemyFeedSecretRepository,
+    SqlAlchemyHoldingRepository,
     SqlAlchemyIdempotencyKeyRepository,
     SqlAlchemyJobRepository,
     SqlAlchemyLedgerRepository,
@@ -42,6 +44,7 @@ from booking_core_sqlalchemy.repositories import (
     SqlAlchemyNotificationRepository,
     SqlAlchemyOrderRepository,
     SqlAlchemyOutboxRepository,
+    SqlAlchemyPackageRepository,
     SqlAlchemyPaymentRepository,
     SqlAlchemyPointsRepository,
     SqlAlchemyPositionRepository,
@@ -232,6 +235,9 @@ class SqlAlchemyUnitOfWork:
     idempotency_keys = _repository(SqlAlchemyIdempotencyKeyRepository)
     busy_blocks = _repository(SqlAlchemyBusyBlockRepository)
     calendar_feeds = _repository(SqlAlchemyCalendarFeedRepository)
+    feed_secrets = _repository(SqlAlchemyFeedSecretRepository)
+    packages = _repository(SqlAlchemyPackageRepository)
+    holdings = _repository(SqlAlchemyHoldingRepository)
     locks = _Lazy(lambda uow: SqlAlchemyLocks(uow, postgres=uow._postgres, held=uow._held_locks))
     bookings = _Lazy(
         lambda uow: SqlAlchemyBookingRepository(uow, postgres=uow._postgres, locks=uow.locks)

@@ -67,6 +67,7 @@ __all__ = [
     "CustomerRow",
     "DispatchMetricsRow",
     "DistributorRow",
+    "FeedSecretRow",
     "IdempotencyKeyRow",
     "JobRow",
     "LedgerPostingRow",
@@ -80,6 +81,8 @@ __all__ = [
     "OrderRow",
     "OrderTransitionRow",
     "OutboxMessageRow",
+    "PackageHoldingRow",
+    "PackageRow",
     "PaymentAttemptRow",
     "PointsAccountRow",
     "PointsCheckInRow",
@@ -122,6 +125,7 @@ __all__ = [
     "customers",
     "dispatch_metrics",
     "distributors",
+    "feed_secrets",
     "idempotency_keys",
     "jobs",
     "ledger_postings",
@@ -137,6 +141,8 @@ __all__ = [
     "order_transitions",
     "orders",
     "outbox_messages",
+    "package_holdings",
+    "packages",
     "payment_attempts",
     "points_accounts",
     "points_check_ins",
@@ -285,6 +291,8 @@ class ServiceRow(Base):
     rules_notice_minutes: Mapped[int | None] = mapped_column(Integer)
     rules_window_days: Mapped[int | None] = mapped_column(Integer)
     rules_window_kind: Mapped[str | None] = mapped_column(Text)
+    # How many technicians serve it at once (revision 0027).
+    technicians_needed: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class TechnicianRow(Base):
@@ -417,6 +425,7 @@ class OrderRow(Base):
     __table_args__ = (
         Index(None, "customer_id", "placed_at"),
         Index(None, "technician_id", "slot_start"),
+        Index(None, "party_id"),
     )
 
     id: Mapped[str] = mapped_column(key_type(), primary_key=True)
@@ -453,6 +462,10 @@ class OrderRow(Base):
     quote: Mapped[dict[str, Any] | None] = mapped_column(json_type())
     contact: Mapped[dict[str, Any] | None] = mapped_column(json_type())
     dispatch: Mapped[dict[str, Any] | None] = mapped_column(nullable_json_type())
+    # The party of a service for several technicians (revision 0027); null: none.
+    party_id: Mapped[str | None] = mapped_column(key_type())
+    party_size: Mapped[int | None] = mapped_column(Integer)
+    party_seat: Mapped[int | None] = mapped_column(Integer)
 
 
 class CounterRow(Base):
@@ -1233,6 +1246,54 @@ class CalendarFeedRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class FeedSecretRow(Base):
+    """A row of ``feed_secrets`` (revision 0029): the hash of the secret in the URL of a
+    technician's feed out."""
+
+    __tablename__ = "feed_secrets"
+
+    technician_id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(Text)
+
+
+class PackageRow(Base):
+    """A row of ``packages`` (revision 0028): a package (套餐); its parts in the converter's
+    wire form."""
+
+    __tablename__ = "packages"
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    name: Mapped[str] = mapped_column(key_type())
+    active: Mapped[bool] = mapped_column(Boolean)
+    price_amount: Mapped[int] = mapped_column(BigInteger)
+    price_currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    valid_days: Mapped[int | None] = mapped_column(Integer)
+    parts: Mapped[list[Any]] = mapped_column(json_type())
+
+
+class PackageHoldingRow(Base):
+    """A row of ``package_holdings`` (revision 0028): key columns and the converter document
+    of a bought package, compare-and-set on ``version``. ``payment_reference`` is unique: one
+    holding per payment."""
+
+    __tablename__ = "package_holdings"
+    __table_args__ = (
+        UniqueConstraint("payment_reference"),
+        Index(None, "customer_id", "purchased_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(key_type(), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(key_type())
+    package_id: Mapped[str] = mapped_column(key_type())
+    payment_reference: Mapped[str] = mapped_column(key_type())
+    purchased_at: Mapped[DateTime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[DateTime | None] = mapped_column(UtcDateTime())
+    paid_amount: Mapped[int] = mapped_column(BigInteger)
+    paid_currency: Mapped[str] = mapped_column(postgresql.CHAR(3))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
 def _table(row_class: type[Base]) -> Table:
     table = row_class.__table__
     assert isinstance(table, Table)
@@ -1302,6 +1363,9 @@ reward_exchanges: Final = _table(RewardExchangeRow)
 reward_redemptions: Final = _table(RewardRedemptionRow)
 busy_blocks: Final = _table(BusyBlockRow)
 calendar_feeds: Final = _table(CalendarFeedRow)
+feed_secrets: Final = _table(FeedSecretRow)
+packages: Final = _table(PackageRow)
+package_holdings: Final = _table(PackageHoldingRow)
 # A technician's blocks by blocked start: what the agenda read and the listings ask for.
 Index("ix_busy_blocks_technician_blocked_start", busy_blocks.c.technician_id,
       busy_blocks.c.blocked_start)  # fmt: skip

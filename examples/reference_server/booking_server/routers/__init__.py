@@ -28,6 +28,7 @@ from booking_server.routers import (
     notifications,
     onboarding,
     orders,
+    packages,
     payments,
     referrals,
     reviews,
@@ -45,6 +46,7 @@ __all__ = ["ROUTERS"]
 ROUTERS: Final[tuple[APIRouter, ...]] = (
     auth.router,
     catalog.router,
+    packages.router,
     technicians.router,
     schedules.router,
     calendars.router,

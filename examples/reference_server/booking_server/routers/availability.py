@@ -22,6 +22,7 @@ from booking_core.scheduling.profile import Gender
 from booking_core.services.availability import SlotSearch
 from booking_core.services.holds import HoldSlot
 from booking_core.services.rescheduling import RescheduleBooking
+from booking_core.timerange import TimeRange
 from booking_server.actors import CurrentActor, current_actor
 from booking_server.auth.current import BEARER, Accounts
 from booking_server.dependencies import Booking
@@ -34,10 +35,12 @@ from booking_server.schemas import (
     BookingOut,
     Day,
     HoldIn,
+    Instant,
     RangeOut,
     RescheduleIn,
     TechnicianOfferOut,
     TechnicianSlotsOut,
+    in_zone,
 )
 
 __all__ = ["router"]
@@ -74,6 +77,56 @@ def _point(lat: float | None, lon: float | None) -> GeoPoint | None:
     return None if lat is None or lon is None else GeoPoint(lat, lon)
 
 
+From = Annotated[
+    Instant | None,
+    Query(
+        alias="from",
+        description="Instead of first_day/last_day: slots starting at or after this instant "
+        "(ISO 8601 with an offset), with `to`.",
+    ),
+]
+To = Annotated[
+    Instant | None,
+    Query(
+        alias="to",
+        description="With `from`: slots starting before this instant (exclusive); at most 31 "
+        "days after `from`.",
+    ),
+]
+
+
+def _window(
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> TimeRange | None:
+    """The instants asked for (``from``/``to``), or None when the dates are; exactly one of
+    the two, a window bounded like a date range."""
+    if start is None and end is None:
+        if first_day is None:
+            raise InvalidInput(
+                "Say what time to search: first_day (and last_day), or from and to.",
+                details={"field": "first_day"},
+            )
+        return None
+    if start is None or end is None:
+        raise InvalidInput("Give both from and to, or neither.", details={"field": "from"})
+    if first_day is not None or last_day is not None:
+        raise InvalidInput(
+            "Search either by days (first_day, last_day) or by instants (from, to), not both.",
+            details={"field": "from"},
+        )
+    window = TimeRange(pendulum.instance(start), pendulum.instance(end))
+    if window.duration.total_seconds() > MAX_SEARCH_DAYS * 86400:
+        raise DateOutOfRange(
+            f"A search covers at most {MAX_SEARCH_DAYS} days; {start.isoformat()}…"
+            f"{end.isoformat()} is longer. Search a shorter range.",
+            details={"max_days": MAX_SEARCH_DAYS},
+        )
+    return window
+
+
 def _date(value: dt.date) -> pendulum.Date:
     return pendulum.Date(value.year, value.month, value.day)
 
@@ -106,28 +159,45 @@ def technician_slots(
     page: Page,
     customer_id: AskingCustomer,
     service_id: Annotated[str, Query(pattern=ID_PATTERN)],
-    first_day: Annotated[Day, Query(description="His local day, YYYY-MM-DD.")],
+    first_day: Annotated[
+        Day | None, Query(description="His local day, YYYY-MM-DD (or from and to).")
+    ] = None,
     last_day: Annotated[
         Day | None, Query(description="Inclusive; default first_day; at most 31 days on.")
     ] = None,
+    start: From = None,
+    end: To = None,
     lat: Latitude = None,
     lon: Longitude = None,
 ) -> TechnicianSlotsOut:
     """Free slots in the technician's zone; with an address, only where he serves, with
-    travel time from and to his other jobs counted."""
-    first, last_date = _days(first_day, last_day)
-    last = last_day or first_day
+    travel time from and to his other jobs counted. With ``from`` and ``to`` instead of
+    days: the slots whose start lies in ``[from, to)``; ``first_day``/``last_day`` then
+    say his local days from ``from`` to the last instant before ``to``."""
+    window = _window(first_day, last_day, start, end)
     technician = app.technicians.get(TechnicianId(technician_id))
-    slots = app.availability.free_slots_between(
-        technician.id, ServiceId(service_id), first, last_date, location=_point(lat, lon),
-        customer_id=customer_id,
-    )  # fmt: skip
+    tz = technician.time_zone
+    if window is None:
+        assert first_day is not None  # _window refuses neither days nor instants
+        first, last_date = _days(first_day, last_day)
+        slots = app.availability.free_slots_between(
+            technician.id, ServiceId(service_id), first, last_date, location=_point(lat, lon),
+            customer_id=customer_id,
+        )  # fmt: skip
+        shown_first, shown_last = first_day, last_day or first_day
+    else:
+        slots = app.availability.free_slots_in(
+            technician.id, ServiceId(service_id), window, location=_point(lat, lon),
+            customer_id=customer_id,
+        )  # fmt: skip
+        shown_first = window.start.in_timezone(tz).date()
+        shown_last = window.end.subtract(microseconds=1).in_timezone(tz).date()
     shown, next_cursor = page.of(slots, by_start)
     return TechnicianSlotsOut(
         technician_id=technician.id,
         service_id=service_id,
-        first_day=first_day,
-        last_day=last,
+        first_day=shown_first,
+        last_day=shown_last,
         time_zone=technician.time_zone,
         items=[RangeOut.of(s, technician.time_zone) for s in shown],
         next_cursor=next_cursor,
@@ -144,10 +214,12 @@ def any_technician_slots(
     page: Page,
     customer_id: AskingCustomer,
     service_id: Annotated[str, Query(pattern=ID_PATTERN)],
-    first_day: Annotated[Day, Query(description="YYYY-MM-DD.")],
+    first_day: Annotated[Day | None, Query(description="YYYY-MM-DD (or from and to).")] = None,
     last_day: Annotated[
         Day | None, Query(description="Inclusive; default first_day; at most 31 days on.")
     ] = None,
+    start: From = None,
+    end: To = None,
     lat: Latitude = None,
     lon: Longitude = None,
     max_distance_km: Annotated[float | None, Query(gt=0, le=1000)] = None,
@@ -160,13 +232,21 @@ def any_technician_slots(
     store_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> AnySlotsOut:
     """Each slot lists the technicians who can take it (filters: gender, skills, rating,
-    price range, store, distance from the address within their service area)."""
-    first, last = _days(first_day, last_day)
+    price range, store, distance from the address within their service area). Times in
+    UTC; each technician with his zone and the slot's local time there. With ``from`` and
+    ``to`` instead of days: the slots whose start lies in ``[from, to)``."""
+    window = _window(first_day, last_day, start, end)
+    first: pendulum.Date | None = None
+    last: pendulum.Date | None = None
+    if window is None:
+        assert first_day is not None  # _window refuses neither days nor instants
+        first, last = _days(first_day, last_day)
     found = app.availability.search(
         SlotSearch(
             service_id=ServiceId(service_id),
             first_day=first,
             last_day=last,
+            window=window,
             location=_point(lat, lon),
             max_distance_km=max_distance_km,
             gender=gender,
@@ -192,6 +272,9 @@ def any_technician_slots(
                         technician_id=o.technician_id,
                         price_amount=o.price.amount,
                         price_currency=o.price.currency,
+                        time_zone=o.time_zone,
+                        local_start=in_zone(s.slot.start, o.time_zone),
+                        local_end=in_zone(s.slot.end, o.time_zone),
                     )
                     for o in s.technicians
                 ],
@@ -222,7 +305,7 @@ def hold_slot(body: HoldIn, app: Booking, actor: CurrentActor) -> BookingOut:
         ),
         actor,
     )
-    return BookingOut.of(hold)
+    return BookingOut.of(hold, app.technicians.get(hold.technician_id).time_zone)
 
 
 @router.delete(
@@ -249,4 +332,4 @@ def reschedule(
     moved = app.rescheduling.reschedule(
         RescheduleBooking(BookingId(booking_id), pendulum.instance(body.start), actor)
     )
-    return BookingOut.of(moved)
+    return BookingOut.of(moved, app.technicians.get(moved.technician_id).time_zone)

@@ -12,10 +12,12 @@ his (404 ``calendar_feed_not_found`` otherwise) before acting on it.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Annotated, Final
 
 import pendulum
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from booking_core.bootstrap import BookingApp
 from booking_core.errors import NotFound
@@ -24,10 +26,10 @@ from booking_core.orders import Actor
 from booking_core.scheduling.busy_block import BusyBlock
 from booking_core.scheduling.calendar_feed import CalendarFeed
 from booking_core.timerange import TimeRange
-from booking_server.actors import CurrentActor
+from booking_server.actors import CurrentActor, OptionalActor
 from booking_server.dependencies import Booking
 from booking_server.paging import Page, SortKey, micros
-from booking_server.problems import problem_responses
+from booking_server.problems import Unauthenticated, problem_responses
 from booking_server.schemas.calendars import (
     BUSY_SOURCE_PATTERN,
     UID_PATTERN,
@@ -37,6 +39,7 @@ from booking_server.schemas.calendars import (
     CalendarFeedIn,
     CalendarFeedList,
     CalendarFeedOut,
+    CalendarLinkOut,
     FeedRefreshOut,
     ImportIn,
     ImportReportOut,
@@ -284,23 +287,80 @@ def busy_blocks(
 def calendar_feed_out(
     technician_id: str,
     app: Booking,
-    actor: CurrentActor,
+    actor: OptionalActor,
     days_back: Annotated[
         int, Query(ge=0, le=MAX_FEED_DAYS, description="From this many days ago.")
     ] = 30,
     days_ahead: Annotated[
         int, Query(ge=0, le=MAX_FEED_DAYS, description="To this many days ahead.")
     ] = 180,
+    key: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=128,
+            description="The secret of the link from POST …/calendar-link: with it no "
+            "sign-in is needed (a calendar app subscribes to the link).",
+        ),
+    ] = None,
 ) -> Response:
     """``text/calendar``: one ``VEVENT`` per booking (checkout holds left out), ``UID``
     ``<booking id>@booking-core``, times in UTC, the service's name as the summary and no
-    customer data. Needs an authenticated caller like every route here (a calendar app
-    that cannot send ``Authorization`` cannot subscribe to it directly)."""
-    text = app.outside_calendars.feed_out(
-        actor, TechnicianId(technician_id), days_back=days_back, days_ahead=days_ahead
-    )
+    customer data. Signed in (he, his store, the platform), or with the ``key`` of his
+    current link (``POST /technicians/{technician_id}/calendar-link``) and no sign-in —
+    what a calendar app that cannot send ``Authorization`` subscribes to; a wrong or
+    retired key is 404."""
+    technician = TechnicianId(technician_id)
+    if key is not None:
+        text = app.outside_calendars.feed_out_by_secret(
+            technician, _secret_hash(key), days_back=days_back, days_ahead=days_ahead
+        )
+    elif actor is None:
+        raise Unauthenticated(
+            "Sign in first, or use the calendar link (POST "
+            f"/technicians/{technician_id}/calendar-link) with its key."
+        )
+    else:
+        text = app.outside_calendars.feed_out(
+            actor, technician, days_back=days_back, days_ahead=days_ahead
+        )
     # Personal data of one caller's view: no shared cache keeps it.
     return Response(text, media_type=ICAL_MEDIA_TYPE, headers={"Cache-Control": "private"})
+
+
+def _secret_hash(key: str) -> str:
+    # Only the hash is stored: a copy of the database does not open anyone's feed.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@router.post(
+    "/technicians/{technician_id}/calendar-link",
+    status_code=status.HTTP_201_CREATED,
+    summary="A new secret link to his feed out (he, his store or the platform)",
+    responses=problem_responses(401, 403, 404),
+)
+def new_calendar_link(
+    technician_id: str, request: Request, app: Booking, actor: CurrentActor
+) -> CalendarLinkOut:
+    """A new link to his bookings' iCalendar feed that works without signing in, for a
+    calendar app to subscribe to; the link before stops working. The key is shown once
+    (only its hash is kept): to see a link again, make a new one."""
+    key = secrets.token_urlsafe(32)
+    app.outside_calendars.set_feed_secret(actor, TechnicianId(technician_id), _secret_hash(key))
+    url = request.url_for("calendar_feed_out", technician_id=technician_id)
+    return CalendarLinkOut(url=f"{url}?key={key}", key=key)
+
+
+@router.delete(
+    "/technicians/{technician_id}/calendar-link",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Retire his feed link (he, his store or the platform)",
+    responses=problem_responses(401, 403, 404),
+)
+def retire_calendar_link(technician_id: str, app: Booking, actor: CurrentActor) -> Response:
+    """No link opens his feed any more (signed-in reads still do)."""
+    app.outside_calendars.set_feed_secret(actor, TechnicianId(technician_id), None)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # --- bulk import -----------------------------------------------------------------------------

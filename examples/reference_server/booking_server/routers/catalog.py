@@ -13,6 +13,7 @@ from booking_server.dependencies import Booking
 from booking_server.paging import Page, SortKey
 from booking_server.problems import problem_responses
 from booking_server.schemas import (
+    BookingRulesIn,
     CategoryIn,
     CategoryList,
     CategoryOut,
@@ -58,6 +59,22 @@ def _by_name(entry: Category | Service) -> SortKey:
 def create_service(body: ServiceIn, app: Booking, actor: CurrentActor) -> ServiceOut:
     """Create a bookable service in a category, with its duration and exact price."""
     return ServiceOut.from_domain(app.catalog.create_service(body.to_command(), actor))
+
+
+@router.put(
+    "/services/{service_id}/rules",
+    summary="Set a service's own booking rules (platform)",
+    responses=problem_responses(401, 403, 404),
+)
+def set_service_rules(
+    service_id: str, body: BookingRulesIn, app: Booking, actor: CurrentActor
+) -> ServiceOut:
+    """Replace the service's own step, notice and window (each absent or null: the
+    platform's; ``{}``: the platform's for all). The next slot question and booking follow
+    them; bookings already made keep their times. 422 ``invalid_schedule`` when they would
+    book nothing (a notice as long as the window): nothing changes."""
+    service = app.catalog.set_rules(ServiceId(service_id), body.to_domain(), actor)
+    return ServiceOut.from_domain(service)
 
 
 @router.get("/services", summary="List services")

@@ -12,7 +12,7 @@ from typing import Annotated, Final
 
 import attrs
 import pendulum
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import BaseModel
 
 from booking_core.errors import InvalidInput
@@ -21,7 +21,7 @@ from booking_core.orders import OrderState
 from booking_core.ports.storage import OrderCursor, OrderQuery, OrderSort
 from booking_core.promotions import CouponId
 from booking_core.scheduling.geo import GeoPoint
-from booking_core.services.ordering import PlaceOrder, TechnicianView
+from booking_core.services.ordering import PlaceOrder, PlaceParty, TechnicianView
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
 from booking_server.paging import InvalidCursor, Page, PageRequest, micros
@@ -30,9 +30,11 @@ from booking_server.ratelimit import RATE_LIMITED_RESPONSES, enforce
 from booking_server.schemas import (
     OrderList,
     OrderOut,
+    PartyPlacementOut,
     PayIn,
     PaymentOut,
     PlaceOrderIn,
+    PlacePartyIn,
     TransitionIn,
 )
 from booking_server.schemas.common import ID_PATTERN, Instant
@@ -133,6 +135,81 @@ def place_order(
         OrderOut.from_domain(placement.order, actor),
         status.HTTP_200_OK if placement.replayed else status.HTTP_201_CREATED,
         {REPLAYED_HEADER: "true"} if placement.replayed else None,
+    )
+
+
+@router.post(
+    "/parties",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PartyPlacementOut,
+    summary="Book a service for several technicians at once (customer)",
+    responses={
+        status.HTTP_200_OK: {
+            "model": PartyPlacementOut,
+            "description": "A retry with the same `Idempotency-Key` and body: the orders "
+            "the first request placed, as they are now.",
+        },
+        **problem_responses(409),
+        **RATE_LIMITED_RESPONSES,
+    },
+)
+def place_party(
+    request: Request,
+    body: PlacePartyIn,
+    app: Booking,
+    actor: CurrentActor,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", description=_IDEMPOTENCY_KEY_DOC)
+    ] = None,
+) -> Response:
+    """Book a service that several technicians serve together (a couple's massage) with
+    each of ``technician_ids`` at one start, in one transaction: one order per technician
+    (each at his own price, each travelling from his own previous job, each paid alone
+    with ``POST /orders/{id}/payments``), or nothing at all.
+
+    409 ``slot_taken`` / ``slot_unavailable`` when any of them cannot take the start
+    (nothing is stored); 422 ``invalid_party`` when the service needs another number of
+    technicians at once (or a technician is named twice); otherwise as ``POST /orders``,
+    the ``Idempotency-Key`` header included.
+    """
+    enforce(request, "orders", actor.id)
+    placement = app.ordering.place_party(
+        PlaceParty(
+            customer_id=CustomerId(actor.id),
+            service_id=ServiceId(body.service_id),
+            technician_ids=tuple(TechnicianId(t) for t in body.technician_ids),
+            start=body.start_instant(),
+            location=None if body.address is None else GeoPoint(body.address.lat, body.address.lon),
+            payment_mode=body.payment_mode,
+            address_id=body.address_id,
+            idempotency_key=_unquoted(idempotency_key),
+        ),
+        actor,
+    )
+    out = PartyPlacementOut(
+        party_id=placement.party_id,
+        orders=[OrderOut.from_domain(o, actor) for o in placement.orders],
+    )
+    return _json(
+        out,
+        status.HTTP_200_OK if placement.replayed else status.HTTP_201_CREATED,
+        {REPLAYED_HEADER: "true"} if placement.replayed else None,
+    )
+
+
+@router.get(
+    "/parties/{party_id}",
+    response_model=PartyPlacementOut,
+    summary="Get a party's orders (its customer, its technicians, the platform)",
+)
+def get_party(
+    party_id: Annotated[str, Path(pattern=ID_PATTERN)], app: Booking, actor: CurrentActor
+) -> PartyPlacementOut:
+    """The orders of a party by seat, those the caller may see: its customer all of them,
+    a technician his own seat, the platform every one. 404 when he may see none."""
+    orders = app.ordering.party(party_id, actor)
+    return PartyPlacementOut(
+        party_id=party_id, orders=[OrderOut.from_domain(o, actor) for o in orders]
     )
 
 

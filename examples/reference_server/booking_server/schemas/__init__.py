@@ -11,6 +11,7 @@ module        holds
 common        validated scalars (instants, days, ids, whole numbers), money, base models
 auth          tokens, one-time codes, WeChat login, accounts
 catalog       categories and services
+packages      packages (套餐), their purchases, bought packages and the visits used
 customers     customers, their address book, favourites, tier and standing
 stores        stores, their members, own prices and announcements
 technicians   technicians, weekly hours, profiles and service areas
@@ -77,6 +78,7 @@ from booking_server.schemas.availability import (
 )
 from booking_server.schemas.cancellation import CancellationOut, CancellationQuoteOut
 from booking_server.schemas.catalog import (
+    BookingRulesIn,
     CategoryIn,
     CategoryList,
     CategoryOut,
@@ -164,9 +166,25 @@ from booking_server.schemas.orders import (
     OfferOut,
     OrderList,
     OrderOut,
+    PartyOut,
+    PartyPlacementOut,
     PlaceOrderIn,
+    PlacePartyIn,
     TransitionIn,
     TransitionOut,
+)
+from booking_server.schemas.packages import (
+    HeldPartOut,
+    HoldingList,
+    HoldingOut,
+    PackageIn,
+    PackageList,
+    PackageOut,
+    PackagePartIn,
+    PackagePartOut,
+    PurchaseIn,
+    RedemptionIn,
+    VisitUseOut,
 )
 from booking_server.schemas.payments import (
     MoneyViewOut,
@@ -299,6 +317,7 @@ __all__ = [
     "BoardEntryOut",
     "BoardList",
     "BookingOut",
+    "BookingRulesIn",
     "CalendarDayOut",
     "CalendarEntryOut",
     "CalendarOut",
@@ -343,7 +362,10 @@ __all__ = [
     "EntityId",
     "FactorOut",
     "FavouritesIn",
+    "HeldPartOut",
     "HoldIn",
+    "HoldingList",
+    "HoldingOut",
     "InModel",
     "Instant",
     "InvitationIn",
@@ -370,11 +392,19 @@ __all__ = [
     "OrderOut",
     "OutModel",
     "OwnPricesAllowedIn",
+    "PackageIn",
+    "PackageList",
+    "PackageOut",
+    "PackagePartIn",
+    "PackagePartOut",
+    "PartyOut",
+    "PartyPlacementOut",
     "PasswordIn",
     "PayIn",
     "PaymentAttemptOut",
     "PaymentOut",
     "PlaceOrderIn",
+    "PlacePartyIn",
     "PoolEntryOut",
     "PoolList",
     "PositionIn",
@@ -383,6 +413,7 @@ __all__ = [
     "ProfileIn",
     "ProfileOut",
     "PromotionsOut",
+    "PurchaseIn",
     "QuoteIn",
     "QuoteLineIn",
     "QuoteLineOut",
@@ -390,6 +421,7 @@ __all__ = [
     "RangeOut",
     "Rate",
     "Rating",
+    "RedemptionIn",
     "RefreshIn",
     "RefundOut",
     "RefuseIn",
@@ -447,6 +479,7 @@ __all__ = [
     "TransitionOut",
     "TravelFeeOut",
     "VerificationOut",
+    "VisitUseOut",
     "WaiverEvaluationOut",
     "WeChatLoginIn",
     "WeeklyHoursSpec",

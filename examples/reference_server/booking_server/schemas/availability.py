@@ -1,6 +1,8 @@
 """Free slots, checkout holds and rescheduling (FEATURES C4–C6, C9).
 
-Times of one technician are shown in his zone; searches across technicians in UTC.
+Times of one technician are shown in his zone; searches across technicians, holds and
+bookings in UTC, each with the technician's zone and the local time beside
+(docs/availability.md, "Time zones in answers").
 """
 
 from __future__ import annotations
@@ -77,11 +79,15 @@ class TechnicianSlotsOut(OutModel):
 
 
 class TechnicianOfferOut(OutModel):
-    """A technician who can take a slot, at his price (minor units)."""
+    """A technician who can take a slot, at his price (minor units), and the slot in his
+    zone (the time to show a person booking him)."""
 
     technician_id: str
     price_amount: int
     price_currency: str
+    time_zone: str = Field(description="His IANA zone.")
+    local_start: AwareDatetime = Field(description="The slot's start in his zone.")
+    local_end: AwareDatetime = Field(description="The slot's end in his zone.")
 
 
 class AnySlotOut(OutModel):
@@ -117,7 +123,8 @@ class HoldIn(InModel):
 
 
 class BookingOut(OutModel):
-    """A booking or hold: its service time, the whole blocked time, and a hold's expiry."""
+    """A booking or hold: its service time, the whole blocked time, and a hold's expiry (in
+    UTC); the service time again in the technician's zone, and the zone."""
 
     id: str
     technician_id: str
@@ -125,17 +132,25 @@ class BookingOut(OutModel):
     slot: RangeOut
     blocked: RangeOut
     hold_expires_at: AwareDatetime | None
+    time_zone: str = Field(description="The technician's IANA zone.")
+    local_start: AwareDatetime = Field(description="The service's start in his zone.")
+    local_end: AwareDatetime = Field(description="The service's end in his zone.")
 
     @classmethod
-    def of(cls, booking: BookingValue) -> BookingOut:
-        """From the domain booking (times in UTC)."""
+    def of(cls, booking: BookingValue, time_zone: str) -> BookingOut:
+        """From the domain booking (times in UTC), shown also in ``time_zone`` (his)."""
         return cls(
             id=booking.id,
             technician_id=booking.technician_id,
             order_id=booking.order_id,
             slot=RangeOut.of(booking.slot, "UTC"),
             blocked=RangeOut.of(booking.blocked, "UTC"),
-            hold_expires_at=booking.hold_expires_at,
+            hold_expires_at=in_zone(booking.hold_expires_at, "UTC")
+            if booking.hold_expires_at is not None
+            else None,
+            time_zone=time_zone,
+            local_start=in_zone(booking.slot.start, time_zone),
+            local_end=in_zone(booking.slot.end, time_zone),
         )
 
 

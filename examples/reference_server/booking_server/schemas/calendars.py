@@ -54,6 +54,7 @@ __all__ = [
     "CalendarFeedIn",
     "CalendarFeedList",
     "CalendarFeedOut",
+    "CalendarLinkOut",
     "FeedRefreshOut",
     "ImportBookingIn",
     "ImportBusyBlockIn",
@@ -176,6 +177,14 @@ class CalendarFeedList(OutModel):
     technician_id: str
     items: list[CalendarFeedOut]
     next_cursor: NextCursor = None
+
+
+class CalendarLinkOut(OutModel):
+    """A secret link to a technician's bookings as an iCalendar feed, for his calendar app
+    to subscribe to without signing in. Shown once: only the key's hash is kept."""
+
+    url: str = Field(description="The link: the feed's URL with its key.")
+    key: str = Field(description="The secret in it (43 URL-safe characters).")
 
 
 class FeedRefreshOut(OutModel):

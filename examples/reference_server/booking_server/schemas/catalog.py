@@ -8,6 +8,7 @@ from annotated_types import Interval
 from pydantic import Field, StrictInt
 
 from booking_core.catalog import BookingRules, Category, Service, WindowKind
+from booking_core.catalog.service import MAX_TECHNICIANS_NEEDED
 from booking_core.ids import CategoryId
 from booking_core.services.catalog import CreateCategory, CreateService
 from booking_server.paging import NextCursor
@@ -128,6 +129,13 @@ class ServiceIn(InModel):
         default=None,
         description="Its own step, notice and window where they differ from the platform's.",
     )
+    technicians_needed: WholeNumber = Field(
+        default=1,
+        ge=1,
+        le=MAX_TECHNICIANS_NEEDED,
+        description="How many technicians serve it together, at the same time (2: a "
+        "couple's massage); more than 1 is booked with POST /parties.",
+    )
 
     def to_command(self) -> CreateService:
         """The core command."""
@@ -140,6 +148,7 @@ class ServiceIn(InModel):
             buffer_before_minutes=self.buffer_before_minutes,
             buffer_after_minutes=self.buffer_after_minutes,
             rules=None if self.rules is None else self.rules.to_domain(),
+            technicians_needed=self.technicians_needed,
         )
 
 
@@ -155,6 +164,9 @@ class ServiceOut(OutModel):
     buffer_before_minutes: int
     buffer_after_minutes: int
     rules: BookingRulesOut | None = None
+    technicians_needed: int = Field(
+        default=1, description="How many technicians serve it together (POST /parties)."
+    )
 
     @classmethod
     def from_domain(cls, service: Service) -> ServiceOut:
@@ -169,6 +181,7 @@ class ServiceOut(OutModel):
             buffer_before_minutes=service.buffer_before_minutes,
             buffer_after_minutes=service.buffer_after_minutes,
             rules=None if service.rules is None else BookingRulesOut.from_domain(service.rules),
+            technicians_needed=service.technicians_needed,
         )
 
 

@@ -15,6 +15,7 @@ import pendulum
 from pendulum import DateTime
 from pydantic import AwareDatetime, Field
 
+from booking_core.catalog.service import MAX_TECHNICIANS_NEEDED
 from booking_core.orders import Actor, Order, Role, TransitionRecord
 from booking_core.orders.dispatching import DispatchMode, DispatchState
 from booking_core.orders.policy import PaymentMode
@@ -28,7 +29,10 @@ __all__ = [
     "OfferOut",
     "OrderList",
     "OrderOut",
+    "PartyOut",
+    "PartyPlacementOut",
     "PlaceOrderIn",
+    "PlacePartyIn",
     "TransitionIn",
     "TransitionOut",
     "sees_dispatch",
@@ -78,6 +82,43 @@ class PlaceOrderIn(InModel):
     def start_instant(self) -> DateTime:
         """The start as the pendulum DateTime the core works with."""
         return pendulum.instance(self.start)
+
+
+class PlacePartyIn(InModel):
+    """Book a service that several technicians serve together (a couple's massage) with
+    each of ``technician_ids`` at one start: one order per technician, all or none."""
+
+    service_id: EntityId
+    technician_ids: list[EntityId] = Field(
+        min_length=2,
+        max_length=MAX_TECHNICIANS_NEEDED,
+        description="Who serves it, one seat each, as many as the service needs "
+        "(technicians_needed; GET /slots lists who is free together).",
+    )
+    start: Instant = Field(
+        description="A start from GET /slots for the service, ISO 8601 with offset.",
+        examples=["2026-03-03T12:00:00+08:00"],
+    )
+    payment_mode: PaymentMode = Field(
+        default=PaymentMode.FULL, description="As for POST /orders; each order is paid alone."
+    )
+    address: Address | None = Field(
+        default=None, description="Where the service happens, as for POST /orders."
+    )
+    address_id: EntityId | None = Field(
+        default=None, description="An entry of the customer's address book, as for POST /orders."
+    )
+
+    def start_instant(self) -> DateTime:
+        """The start as the pendulum DateTime the core works with."""
+        return pendulum.instance(self.start)
+
+
+class PartyPlacementOut(OutModel):
+    """A party's orders by seat."""
+
+    party_id: str
+    orders: list[OrderOut]
 
 
 class TransitionIn(InModel):
@@ -201,6 +242,15 @@ class TransitionOut(OutModel):
         )
 
 
+class PartyOut(OutModel):
+    """The party an order fills a seat of: the orders of one booking of a service that
+    several technicians serve together (GET /parties/{party_id})."""
+
+    id: str
+    size: int = Field(description="How many seats (technicians) the party has.")
+    seat: int = Field(description="This order's seat, 0 to size - 1.")
+
+
 class OrderOut(OutModel):
     """An order with its state and timeline; times in the technician's zone."""
 
@@ -231,6 +281,11 @@ class OrderOut(OutModel):
         description="How an order placed without a technician finds one (null: placed "
         "with a chosen technician). Dispatchers see all of it, others its outline.",
     )
+    party: PartyOut | None = Field(
+        default=None,
+        description="The party it is a seat of (a service for several technicians at "
+        "once, POST /parties); null: a service for one.",
+    )
 
     @classmethod
     def from_domain(cls, order: Order, viewer: Actor) -> OrderOut:
@@ -253,6 +308,9 @@ class OrderOut(OutModel):
             placed_at=in_zone(order.placed_at, zone),
             timeline=[TransitionOut.from_domain(r, zone) for r in order.timeline],
             dispatch=None if dispatch is None else DispatchOut.from_domain(dispatch, zone, viewer),
+            party=None
+            if order.party is None
+            else PartyOut(id=order.party.id, size=order.party.size, seat=order.party.seat),
         )
 
 

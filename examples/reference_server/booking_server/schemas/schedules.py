@@ -259,13 +259,18 @@ class ScheduleOut(OutModel):
 
 
 class CalendarEntryOut(OutModel):
-    """A booking or a live checkout hold on his calendar."""
+    """A booking, a live checkout hold or busy time from his own calendar on his calendar."""
 
     kind: EntryKind
     blocked: RangeOut = Field(description="All the time it takes: travel, buffers, service.")
-    slot: RangeOut = Field(description="The service itself.")
-    booking_id: str
-    order_id: str | None = Field(description="Null for a hold.")
+    slot: RangeOut = Field(description="The service itself (a busy block: its own span).")
+    booking_id: str | None = Field(description="Null for a busy block.")
+    order_id: str | None = Field(description="Null for a hold or a busy block.")
+    busy_source: str | None = Field(
+        default=None, description="A busy block's source: a feed id, api or import."
+    )
+    busy_uid: str | None = Field(default=None, description="A busy block's uid in its source.")
+    summary: str | None = Field(default=None, description="What he wrote on a busy block.")
 
     @classmethod
     def from_domain(cls, entry: CalendarEntry, time_zone: str) -> CalendarEntryOut:
@@ -276,6 +281,9 @@ class CalendarEntryOut(OutModel):
             slot=RangeOut.of(entry.slot, time_zone),
             booking_id=entry.booking_id,
             order_id=entry.order_id,
+            busy_source=None if entry.busy is None else entry.busy[0],
+            busy_uid=None if entry.busy is None else entry.busy[1],
+            summary=entry.summary,
         )
 
 

@@ -32,6 +32,8 @@ module                    holds
 ``rewards``               the gift catalog and its stock, coupon exchanges, redemptions —
                           :class:`RewardStore`
 ``calendars``             technicians' busy blocks and calendar feeds — :class:`CalendarStore`
+``packages``              packages (套餐) and the packages customers bought —
+                          :class:`PackageStore`
 ``unit_of_work``          :class:`UnitOfWork` (every store plus the transaction) and its factory
 ========================  ==================================================================
 
@@ -58,6 +60,8 @@ adapter runs it. Guarantees it proves under concurrency:
   and :meth:`PointsRepository.save` is compare-and-set on his journal's sequence, so a
   points balance never goes below zero; a movement id is stored once and a check-in once per
   customer and local day (INVARIANTS I17, I19);
+* :meth:`HoldingRepository.save` is compare-and-set on ``version`` (of concurrent uses of
+  a bought package's last visit exactly one wins) and a payment reference is stored once;
 * :meth:`RewardRepository.take_stock` never takes a gift's stock below zero: of concurrent
   redemptions of its last unit exactly one wins;
 * :meth:`Locks.take` with a customer's key serializes his placements, so a limit counted
@@ -77,6 +81,7 @@ from booking_core.ports.storage.calendars import (
     BusyBlockRepository,
     CalendarFeedRepository,
     CalendarStore,
+    FeedSecretRepository,
 )
 from booking_core.ports.storage.catalog import (
     CatalogStore,
@@ -101,6 +106,11 @@ from booking_core.ports.storage.orders import (
     OrderStore,
     PositionRepository,
     ReviewRepository,
+)
+from booking_core.ports.storage.packages import (
+    HoldingRepository,
+    PackageRepository,
+    PackageStore,
 )
 from booking_core.ports.storage.payments import (
     MoneyMovementRepository,
@@ -167,6 +177,8 @@ __all__ = [
     "CustomerStore",
     "DispatchMetricsRepository",
     "DispatchStore",
+    "FeedSecretRepository",
+    "HoldingRepository",
     "IdempotencyKeyRepository",
     "LedgerRepository",
     "LedgerStore",
@@ -185,6 +197,8 @@ __all__ = [
     "OrderSort",
     "OrderStore",
     "OutboxRepository",
+    "PackageRepository",
+    "PackageStore",
     "PaymentRepository",
     "PaymentStore",
     "PayoutStore",

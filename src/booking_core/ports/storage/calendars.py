@@ -14,7 +14,12 @@ from booking_core.scheduling.busy_block import BusyBlock
 from booking_core.scheduling.calendar_feed import CalendarFeed
 from booking_core.timerange import TimeRange
 
-__all__ = ["BusyBlockRepository", "CalendarFeedRepository", "CalendarStore"]
+__all__ = [
+    "BusyBlockRepository",
+    "CalendarFeedRepository",
+    "CalendarStore",
+    "FeedSecretRepository",
+]
 
 
 class BusyBlockRepository(Protocol):
@@ -82,6 +87,19 @@ class CalendarFeedRepository(Protocol):
         ...
 
 
+class FeedSecretRepository(Protocol):
+    """The secret of each technician's feed out (the key of the URL a calendar app
+    subscribes to), kept as a hash only."""
+
+    def get(self, technician_id: TechnicianId) -> str | None:
+        """The hash of his secret; None when none is issued."""
+        ...
+
+    def put(self, technician_id: TechnicianId, secret_hash: str | None) -> None:
+        """Set the hash of his secret (replacing the one before), or clear it (None)."""
+        ...
+
+
 class CalendarStore(Protocol):
     """The outside-calendar part of a unit of work."""
 
@@ -89,3 +107,5 @@ class CalendarStore(Protocol):
     def busy_blocks(self) -> BusyBlockRepository: ...
     @property
     def calendar_feeds(self) -> CalendarFeedRepository: ...
+    @property
+    def feed_secrets(self) -> FeedSecretRepository: ...

@@ -42,6 +42,14 @@ class ServiceRepository(Protocol):
         """Services (of one category if given), ordered by name then id."""
         ...
 
+    def save(self, service: Service) -> None:
+        """Replace the stored service with the same id (last writer wins).
+
+        Raises:
+            NotFound: (code ``service_not_found``) if no service has the id.
+        """
+        ...
+
 
 class TechnicianRepository(Protocol):
     """Technicians."""

@@ -116,6 +116,8 @@ class OrderQuery:
         limit: At most this many orders (1 to :attr:`MAX_LIMIT`).
         waiting: True: only orders waiting for dispatch to find a technician (placed
             without one, and none assigned now); False: only the others; None: both.
+        party_id: Only the orders of this party (the seats of one booking of a service
+            for several technicians).
     """
 
     #: The most orders one query returns.
@@ -133,6 +135,7 @@ class OrderQuery:
     after: OrderCursor | None = None
     limit: int = attrs.field(default=100, validator=_check_limit)
     waiting: bool | None = None
+    party_id: str | None = None
 
     def admits(self, order: Order, technician_store: StoreId | None) -> bool:
         """Whether ``order`` passes every filter and lies after the cursor (the reference
@@ -147,12 +150,17 @@ class OrderQuery:
             and _within(order.slot.start, self.slot_from, self.slot_until)
             and (self.after is None or self._beyond(order, self.after))
             and (self.waiting is None or self.waiting == _waits(order))
+            and (self.party_id is None or _party_id(order) == self.party_id)
         )
 
     def _beyond(self, order: Order, cursor: OrderCursor) -> bool:
         key = (self.sort.instant(order), order.id)
         edge = (cursor.at, cursor.order_id)
         return key < edge if self.sort.descending else key > edge
+
+
+def _party_id(order: Order) -> str | None:
+    return None if order.party is None else order.party.id
 
 
 def _waits(order: Order) -> bool:

@@ -17,6 +17,7 @@ from booking_core.ports.storage.messaging import MessagingStore
 from booking_core.ports.storage.notifications import NotificationStore
 from booking_core.ports.storage.onboarding import OnboardingStore
 from booking_core.ports.storage.orders import OrderStore
+from booking_core.ports.storage.packages import PackageStore
 from booking_core.ports.storage.payments import PaymentStore
 from booking_core.ports.storage.payouts import PayoutStore
 from booking_core.ports.storage.promotions import PromotionStore
@@ -48,6 +49,7 @@ class UnitOfWork(
     LoyaltyStore,
     RewardStore,
     CalendarStore,
+    PackageStore,
     Protocol,
 ):
     """One transaction: ``with uow: ...; uow.commit()``. Leaving without commit rolls back.

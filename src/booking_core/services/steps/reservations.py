@@ -52,6 +52,7 @@ __all__ = [
     "ensure_offers",
     "ensure_verified",
     "reach",
+    "service_policy",
     "service_timing",
 ]
 
@@ -61,9 +62,16 @@ _WEST_SECONDS = 12 * 3600
 _EAST_SECONDS = 14 * 3600
 
 
+def service_policy(service: Service, policy: BookingPolicy) -> BookingPolicy:
+    """``policy`` with the service's own rules in place, on the shared grid of a service
+    for several technicians (:meth:`BookingPolicy.on_shared_grid`)."""
+    own = policy.with_rules(service.rules)
+    return own if service.technicians_needed == 1 else own.on_shared_grid(service.duration_minutes)
+
+
 def service_timing(service: Service, policy: BookingPolicy) -> ServiceTiming:
     """The service's duration and buffers under ``policy`` (with the service's own rules)."""
-    return policy.with_rules(service.rules).timing(
+    return service_policy(service, policy).timing(
         service.duration_minutes, service.buffer_before_minutes, service.buffer_after_minutes
     )
 
@@ -202,7 +210,7 @@ class Reservations:
         """The booking rules of ``service`` (the platform's with the service's own in their
         place) with ``extra_days`` added to the window (a policy of its own, so the offer
         memo files widened answers apart from the plain ones)."""
-        policy = self.policy if service is None else self.policy.with_rules(service.rules)
+        policy = self.policy if service is None else service_policy(service, self.policy)
         if extra_days <= 0:
             return policy
         return attrs.evolve(policy, window_days=policy.window_days + extra_days)

@@ -147,6 +147,7 @@ class StorageContract(
                     buffer_before_minutes=10,
                     buffer_after_minutes=15,
                     rules=RULES,
+                    technicians_needed=2,
                 )
             )
             for tid, name in ((TECH, "Li"), (OTHER_TECH, "Wang")):
@@ -179,11 +180,25 @@ class StorageContract(
             buffer_before_minutes=10,
             buffer_after_minutes=15,
             rules=RULES,
+            technicians_needed=2,
         )
         assert technician.weekly_hours == WeeklyHours.every_day("09:00", "18:00")
         assert technician.time_zone == "Asia/Shanghai"
         assert technician.service_ids == frozenset({SERVICE})
         assert category == Category(CATEGORY, "Massage")
+
+    def test_a_saved_service_replaces_the_stored_one(self, seeded: UnitOfWorkFactory) -> None:
+        with seeded() as uow:
+            before = uow.services.get(SERVICE)
+            uow.services.save(attrs.evolve(before, rules=None, technicians_needed=1))
+            uow.commit()
+
+        with seeded() as uow:
+            after = uow.services.get(SERVICE)
+            with pytest.raises(NotFound) as missing:
+                uow.services.save(attrs.evolve(after, id=ServiceId("svc_nope")))
+        assert (after.rules, after.technicians_needed, after.name) == (None, 1, before.name)
+        assert missing.value.error_code == "service_not_found"
 
     def test_lists_are_ordered_and_filtered(self, seeded: UnitOfWorkFactory) -> None:
         with seeded() as uow:

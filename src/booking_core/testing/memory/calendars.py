@@ -11,7 +11,12 @@ from booking_core.testing.memory.scheduling import bump_agenda_version
 from booking_core.testing.memory.table import Table
 from booking_core.timerange import TimeRange
 
-__all__ = ["InMemoryBusyBlocks", "InMemoryCalendarFeeds", "busy_blocks_of"]
+__all__ = [
+    "InMemoryBusyBlocks",
+    "InMemoryCalendarFeeds",
+    "InMemoryFeedSecrets",
+    "busy_blocks_of",
+]
 
 
 def _key(technician_id: str, source: str, uid: str) -> str:
@@ -113,3 +118,17 @@ class InMemoryCalendarFeeds(Table):
             (f for f in self.rows.values() if f.technician_id == technician_id),
             key=lambda f: f.id,
         )
+
+
+class InMemoryFeedSecrets(Table):
+    """:class:`~booking_core.ports.storage.FeedSecretRepository` over a snapshot."""
+
+    def get(self, technician_id: TechnicianId) -> str | None:
+        found: str | None = self.rows.get(technician_id)
+        return found
+
+    def put(self, technician_id: TechnicianId, secret_hash: str | None) -> None:
+        if secret_hash is None:
+            self.rows.pop(technician_id, None)
+        else:
+            self.rows[technician_id] = secret_hash

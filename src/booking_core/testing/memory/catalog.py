@@ -39,6 +39,10 @@ class InMemoryServices(Table):
         found = [s for s in self.rows.values() if category_id in (None, s.category_id)]
         return sorted(found, key=lambda s: (s.name, s.id))
 
+    def save(self, service: Service) -> None:
+        self._get(service.id)
+        self.rows[service.id] = service
+
 
 class InMemoryTechnicians(Table):
     """:class:`~booking_core.ports.storage.TechnicianRepository` over a snapshot."""

@@ -24,6 +24,8 @@ from booking_core.ports.storage import (
     CouponTemplateRepository,
     CustomerRepository,
     DispatchMetricsRepository,
+    FeedSecretRepository,
+    HoldingRepository,
     IdempotencyKeyRepository,
     LedgerRepository,
     Locks,
@@ -31,6 +33,7 @@ from booking_core.ports.storage import (
     NotificationRepository,
     OrderRepository,
     OutboxRepository,
+    PackageRepository,
     PaymentRepository,
     PointsRepository,
     PositionRepository,
@@ -49,7 +52,11 @@ from booking_core.ports.storage import (
 )
 from booking_core.testing.memory.accounts import InMemoryAccounts
 from booking_core.testing.memory.audit import InMemoryAuditLog
-from booking_core.testing.memory.calendars import InMemoryBusyBlocks, InMemoryCalendarFeeds
+from booking_core.testing.memory.calendars import (
+    InMemoryBusyBlocks,
+    InMemoryCalendarFeeds,
+    InMemoryFeedSecrets,
+)
 from booking_core.testing.memory.catalog import (
     InMemoryCategories,
     InMemoryServices,
@@ -69,6 +76,7 @@ from booking_core.testing.memory.orders import (
     InMemoryPositions,
     InMemoryReviews,
 )
+from booking_core.testing.memory.packages import InMemoryHoldings, InMemoryPackages
 from booking_core.testing.memory.payments import (
     InMemoryMovements,
     InMemoryPayments,
@@ -148,6 +156,9 @@ _TABLES = (
     "reward_redemptions",
     "busy_blocks",
     "calendar_feeds",
+    "feed_secrets",
+    "packages",
+    "package_holdings",
 )
 
 
@@ -243,6 +254,13 @@ class InMemoryUnitOfWork:
         )
         self.calendar_feeds: CalendarFeedRepository = InMemoryCalendarFeeds(
             self, "calendar_feeds", "calendar_feed"
+        )
+        self.feed_secrets: FeedSecretRepository = InMemoryFeedSecrets(
+            self, "feed_secrets", "feed_secret"
+        )
+        self.packages: PackageRepository = InMemoryPackages(self, "packages", "package")
+        self.holdings: HoldingRepository = InMemoryHoldings(
+            self, "package_holdings", "package_holding"
         )
 
     def __enter__(self) -> Self:

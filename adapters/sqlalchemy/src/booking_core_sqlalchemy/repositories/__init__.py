@@ -8,7 +8,8 @@ agendas, locks), :mod:`.orders` (orders, idempotency keys, reviews, positions, c
 :mod:`.onboarding` (technicians' applications), :mod:`.stores` (stores, announcements),
 :mod:`.audit` (the audit log), :mod:`.accounts` (sign-in accounts, sessions, one-time
 codes), :mod:`.notifications` (the inbox, deliveries, preferences, subscription grants),
-:mod:`.dispatch` (dispatch counts per technician), :mod:`.payouts` (withdrawals), :mod:`.loyalty`
+:mod:`.dispatch` (dispatch counts per technician), :mod:`.packages` (packages and
+bought packages), :mod:`.payouts` (withdrawals), :mod:`.loyalty`
 (points and tiers), :mod:`.referrals` (invite codes, bindings, distributors, commissions) and
 :mod:`.jobs` (jobs and the outbox);
 :mod:`._base` holds what they share. Every public name is re-exported here.
@@ -38,6 +39,7 @@ from booking_core_sqlalchemy.repositories.audit import SqlAlchemyAuditLog
 from booking_core_sqlalchemy.repositories.calendars import (
     SqlAlchemyBusyBlockRepository,
     SqlAlchemyCalendarFeedRepository,
+    SqlAlchemyFeedSecretRepository,
 )
 from booking_core_sqlalchemy.repositories.catalog import (
     SqlAlchemyCategoryRepository,
@@ -63,6 +65,10 @@ from booking_core_sqlalchemy.repositories.orders import (
     SqlAlchemyOrderRepository,
     SqlAlchemyPositionRepository,
     SqlAlchemyReviewRepository,
+)
+from booking_core_sqlalchemy.repositories.packages import (
+    SqlAlchemyHoldingRepository,
+    SqlAlchemyPackageRepository,
 )
 from booking_core_sqlalchemy.repositories.payments import (
     SqlAlchemyMoneyMovementRepository,
@@ -111,6 +117,8 @@ __all__ = [
     "SqlAlchemyCouponTemplateRepository",
     "SqlAlchemyCustomerRepository",
     "SqlAlchemyDispatchMetricsRepository",
+    "SqlAlchemyFeedSecretRepository",
+    "SqlAlchemyHoldingRepository",
     "SqlAlchemyIdempotencyKeyRepository",
     "SqlAlchemyJobRepository",
     "SqlAlchemyLedgerRepository",
@@ -119,6 +127,7 @@ __all__ = [
     "SqlAlchemyNotificationRepository",
     "SqlAlchemyOrderRepository",
     "SqlAlchemyOutboxRepository",
+    "SqlAlchemyPackageRepository",
     "SqlAlchemyPaymentRepository",
     "SqlAlchemyPointsRepository",
     "SqlAlchemyPositionRepository",

@@ -25,11 +25,18 @@ from booking_core_sqlalchemy.repositories._base import (
     rowcount,
     update_columns,
 )
-from booking_core_sqlalchemy.tables import UtcDateTime, busy_blocks, calendar_feeds, utc_instant
+from booking_core_sqlalchemy.tables import (
+    UtcDateTime,
+    busy_blocks,
+    calendar_feeds,
+    feed_secrets,
+    utc_instant,
+)
 
 __all__ = [
     "SqlAlchemyBusyBlockRepository",
     "SqlAlchemyCalendarFeedRepository",
+    "SqlAlchemyFeedSecretRepository",
     "busy_block_from_values",
     "busy_block_to_row",
 ]
@@ -258,3 +265,39 @@ class SqlAlchemyCalendarFeedRepository(Repository):
     def list_for(self, technician_id: TechnicianId) -> list[CalendarFeed]:
         """The technician's feeds, by id."""
         return [_feed(r) for r in self._conn.execute(_FEEDS_OF, {"technician_id": technician_id})]
+
+
+def _upsert_secret(dialect: Any) -> Any:
+    statement = dialect.insert(feed_secrets)
+    return statement.on_conflict_do_update(
+        index_elements=["technician_id"],
+        set_={"secret_hash": statement.excluded.secret_hash},
+    )
+
+
+_PUT_SECRET: Final = PerDialect(sqlite=_upsert_secret(sqlite), postgres=_upsert_secret(postgresql))
+_SECRET: Final = select(feed_secrets.c.secret_hash).where(
+    feed_secrets.c.technician_id == bindparam("technician_id")
+)
+_CLEAR_SECRET: Final = delete(feed_secrets).where(
+    feed_secrets.c.technician_id == bindparam("technician_id")
+)
+
+
+class SqlAlchemyFeedSecretRepository(Repository):
+    """The hashes of the feed-out secrets in ``feed_secrets``, one row per technician."""
+
+    entity = "feed_secret"
+
+    def get(self, technician_id: TechnicianId) -> str | None:
+        """The hash of his secret; None when none is issued."""
+        found = self._conn.execute(_SECRET, {"technician_id": technician_id}).scalar_one_or_none()
+        return None if found is None else str(found)
+
+    def put(self, technician_id: TechnicianId, secret_hash: str | None) -> None:
+        """Set the hash of his secret (one upsert), or clear it."""
+        if secret_hash is None:
+            self._conn.execute(_CLEAR_SECRET, {"technician_id": technician_id})
+            return
+        values = {"technician_id": technician_id, "secret_hash": secret_hash}
+        self._conn.execute(_PUT_SECRET.on(self._postgres), values)

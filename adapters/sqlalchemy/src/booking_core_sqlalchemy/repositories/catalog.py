@@ -57,6 +57,9 @@ def _technicians_as_text(postgres: bool) -> Select[Any]:
 _TECHNICIANS: Final = PerDialect(
     sqlite=_technicians_as_text(postgres=False), postgres=_technicians_as_text(postgres=True)
 )
+_SAVE_SERVICE: Final = update_columns(
+    services, services.c.id == bindparam("service_id"), keep=["id"]
+)
 _SAVE_TECHNICIAN: Final = update_columns(
     technicians, technicians.c.id == bindparam("technician_id"), keep=["id"]
 )
@@ -100,6 +103,15 @@ class SqlAlchemyServiceRepository(Repository):
         else:
             rows = self._conn.execute(_SERVICES_OF, {"category_id": category_id})
         return [mapping.service_to_domain(row) for row in rows]
+
+    def save(self, service: Service) -> None:
+        """Replace the stored service with the same id (last writer wins).
+
+        Raises:
+            NotFound: (code ``service_not_found``) if no service has the id.
+        """
+        params = new_values(mapping.service_to_row(service), service_id=service.id)
+        self._update_one(_SAVE_SERVICE, params, service.id)
 
 
 class SqlAlchemyTechnicianRepository(Repository):

@@ -127,7 +127,11 @@ def _find(query: OrderQuery) -> tuple[Any, dict[str, Any]]:
     c = orders.c
     conditions: list[Any] = []
     params: dict[str, Any] = {}
-    for name, column in (("customer_id", c.customer_id), ("technician_id", c.technician_id)):
+    for name, column in (
+        ("customer_id", c.customer_id),
+        ("technician_id", c.technician_id),
+        ("party_id", c.party_id),
+    ):
         if getattr(query, name) is not None:
             conditions.append(column == bindparam(name))
             params[name] = getattr(query, name)
