@@ -203,6 +203,17 @@ def test_a_service_for_two_is_not_placed_as_one_order_nor_a_service_for_one_as_a
     assert _order_count(world) == 0
 
 
+@pytest.mark.parametrize("count", [0, 9])
+def test_a_party_of_no_technicians_or_more_than_any_service_needs_is_refused(count: int) -> None:
+    with pytest.raises(InvalidParty, match="2 to 8 technicians"):
+        PlaceParty(
+            CustomerId("cus_1"),
+            ServiceId("svc_x"),
+            tuple(TechnicianId(f"tec_{n}") for n in range(count)),
+            at(3, 12),
+        )
+
+
 def test_a_technician_named_twice_is_refused() -> None:
     with pytest.raises(InvalidParty, match="names one twice"):
         PlaceParty(

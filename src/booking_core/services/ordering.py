@@ -17,6 +17,7 @@ import pendulum
 from pendulum import DateTime
 
 from booking_core.catalog import Service
+from booking_core.catalog.service import MAX_TECHNICIANS_NEEDED
 from booking_core.customers import CustomerStanding
 from booking_core.dispatch.metrics import DispatchOutcome
 from booking_core.errors import (
@@ -167,6 +168,12 @@ class PlaceParty:
     address_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        if not 1 <= len(self.technician_ids) <= MAX_TECHNICIANS_NEEDED:
+            raise InvalidParty(
+                f"A party names 2 to {MAX_TECHNICIANS_NEEDED} technicians, one per seat; "
+                f"got {len(self.technician_ids)}.",
+                details={"field": "technician_ids"},
+            )
         if len(set(self.technician_ids)) != len(self.technician_ids):
             raise InvalidParty(
                 "Each technician takes one seat of a party; "

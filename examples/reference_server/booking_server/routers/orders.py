@@ -131,11 +131,7 @@ def place_order(
         ),
         actor,
     )
-    return _json(
-        OrderOut.from_domain(placement.order, actor),
-        status.HTTP_200_OK if placement.replayed else status.HTTP_201_CREATED,
-        {REPLAYED_HEADER: "true"} if placement.replayed else None,
-    )
+    return _placed(OrderOut.from_domain(placement.order, actor), replayed=placement.replayed)
 
 
 @router.post(
@@ -190,11 +186,7 @@ def place_party(
         party_id=placement.party_id,
         orders=[OrderOut.from_domain(o, actor) for o in placement.orders],
     )
-    return _json(
-        out,
-        status.HTTP_200_OK if placement.replayed else status.HTTP_201_CREATED,
-        {REPLAYED_HEADER: "true"} if placement.replayed else None,
-    )
+    return _placed(out, replayed=placement.replayed)
 
 
 @router.get(
@@ -211,6 +203,13 @@ def get_party(
     return PartyPlacementOut(
         party_id=party_id, orders=[OrderOut.from_domain(o, actor) for o in orders]
     )
+
+
+def _placed(model: BaseModel, *, replayed: bool) -> Response:
+    # 201 for what this request placed; 200 and the header for what a retry finds placed.
+    if replayed:
+        return _json(model, status.HTTP_200_OK, {REPLAYED_HEADER: "true"})
+    return _json(model, status.HTTP_201_CREATED)
 
 
 def _json(model: BaseModel, status_code: int, headers: dict[str, str] | None = None) -> Response:
