@@ -366,3 +366,42 @@ def test_an_appeal_says_why_and_a_note_is_not_too_long(world: OrderWorld) -> Non
     stored = world.app.reviews.for_technician(world.li)[0].moderation
     assert stored is not None
     assert stored.state is ModerationState.APPEALED
+
+
+# --- who is told --------------------------------------------------------------------------
+
+
+def test_each_step_of_a_reviews_life_tells_the_one_it_concerns(world: OrderWorld) -> None:
+    review = _review(world, stars=4, anonymous=True)
+    world.app.reviews.reply(ReplyToReview(review.id, "谢谢惠顾"), world.tech)
+    world.app.reviews.follow_up(
+        FollowUpReview(review.id, CustomerId("cus_1"), "第二次也很好"), Actor.customer("cus_1")
+    )
+    world.app.reviews.hide(HideReview(review.id, "contains a phone number"), OPERATIONS)
+    world.app.reviews.appeal(AppealReview(review.id, "号码是店里的"), world.tech)
+    world.app.reviews.decide_appeal(DecideAppeal(review.id, False, "规则如此"), OPERATIONS)
+
+    world.app.relay.run()
+
+    def told(actor: Actor) -> list[tuple[str, dict[str, str]]]:
+        inbox = world.app.notifications.inbox(actor, limit=100)
+        return [
+            (n.template, {k: v for k, v in n.params.items() if k in ("stars", "review_id",
+                                                                     "reason", "outcome")})
+            for n in sorted(inbox, key=lambda n: n.id)
+            if n.template.startswith("review_")
+        ]  # fmt: skip
+
+    assert told(world.tech) == [
+        ("review_received", {"stars": "4"}),
+        ("review_followed_up", {"review_id": review.id}),
+        ("review_hidden", {"review_id": review.id, "reason": "contains a phone number"}),
+        ("review_appeal_decided", {"review_id": review.id, "outcome": "kept_hidden"}),
+    ]
+    assert told(Actor.customer("cus_1")) == [("review_replied", {"review_id": review.id})]
+    assert told(Actor.platform("cs_1", StaffRole.CUSTOMER_SERVICE)) == [
+        ("review_appealed", {"review_id": review.id})
+    ]
+    # an anonymous review names nobody to the technician
+    received = world.app.notifications.inbox(world.tech, limit=100)
+    assert not any("cus_1" in str(n.params) for n in received if n.template == "review_received")

@@ -50,6 +50,12 @@ _ORDER_EVENTS = frozenset(
         "ComplaintFiled",
         "ComplaintStateChanged",
         "TipReceived",
+        "OrderReviewed",
+        "ReviewReplied",
+        "ReviewFollowedUp",
+        "ReviewHidden",
+        "ReviewAppealed",
+        "ReviewAppealDecided",
     }
 )
 
@@ -242,6 +248,40 @@ def _tipped(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice
     return [Notice(tipped, "tip_received", params, f.order_id)]
 
 
+def _reviewed(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    # The technician reviewed; never who wrote it (a review may be anonymous).
+    f = _need(facts)
+    params = f.params(stars=str(payload["stars"]))
+    reviewed = Recipient("technician", payload["technician_id"])
+    return [Notice(reviewed, "review_received", params, f.order_id)]
+
+
+def _review_told(template: str, whom: str, *more: str) -> Rule:
+    """A rule telling ``whom`` (``"customer"``, ``"technician"`` — the review's — or
+    ``"customer_service"``) of a review's later life, with the review's id and ``more``."""
+
+    def rule(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+        f = _need(facts)
+        params = f.params(review_id=payload["review_id"], **{m: str(payload[m]) for m in more})
+        if whom == "customer":
+            told = _customer(f)
+        elif whom == "technician":
+            told = Recipient("technician", payload["technician_id"])
+        else:
+            told = CUSTOMER_SERVICE
+        return [Notice(told, template, params, payload["review_id"])]
+
+    return rule
+
+
+def _appeal_decided(payload: Mapping[str, Any], facts: OrderFacts | None) -> list[Notice]:
+    f = _need(facts)
+    outcome = "restored" if payload["restored"] else "kept_hidden"
+    params = f.params(review_id=payload["review_id"], outcome=outcome)
+    technician = Recipient("technician", payload["technician_id"])
+    return [Notice(technician, "review_appeal_decided", params, payload["review_id"])]
+
+
 def _withdrawal_params(payload: Mapping[str, Any], **more: str) -> dict[str, str]:
     return {
         "withdrawal_id": payload["withdrawal_id"],
@@ -270,7 +310,7 @@ def _withdrawal_told(template: str, *reason: str) -> Rule:
     return rule
 
 
-#: event name → rule. Events not named here (reviews, lateness …) notify nobody.
+#: event name → rule. Events not named here (lateness …) notify nobody.
 DEFAULT_RULES: Mapping[str, Rule] = MappingProxyType(
     {
         "OrderPlaced": _placed,
@@ -286,6 +326,12 @@ DEFAULT_RULES: Mapping[str, Rule] = MappingProxyType(
         "ApplicationStateChanged": _application_decided,
         "TechnicianDocumentExpiring": _document_expiring,
         "TipReceived": _tipped,
+        "OrderReviewed": _reviewed,
+        "ReviewReplied": _review_told("review_replied", "customer"),
+        "ReviewFollowedUp": _review_told("review_followed_up", "technician"),
+        "ReviewHidden": _review_told("review_hidden", "technician", "reason"),
+        "ReviewAppealed": _review_told("review_appealed", "customer_service"),
+        "ReviewAppealDecided": _appeal_decided,
         "WithdrawalRequested": _withdrawal_requested,
         "WithdrawalApproved": _withdrawal_told("withdrawal_approved"),
         "WithdrawalRejected": _withdrawal_told("withdrawal_rejected", "reason"),

@@ -139,6 +139,36 @@ _ZH_CN = {
         "顾客为订单 {{ order_number }}（{{ service }}，{{ start }}）打赏了 {{ amount }}，"
         "已全额计入您的收入。" + _ZH_ORDER,
     ),
+    "review_received": TemplateText(
+        "您收到一条 {{ stars }} 星评价",
+        "顾客对订单 {{ order_number }}（{{ service }}，{{ start }}）给出了 {{ stars }} 星评价，"
+        "可在评价中回复。" + _ZH_ORDER,
+    ),
+    "review_replied": TemplateText(
+        "技师回复了您的评价",
+        "您对订单 {{ order_number }}（{{ service }}，{{ start }}）的评价 {{ review_id }} "
+        "收到了技师的回复。" + _ZH_ORDER,
+    ),
+    "review_followed_up": TemplateText(
+        "顾客追加了评价",
+        "顾客对订单 {{ order_number }}（{{ service }}，{{ start }}）的评价 {{ review_id }} "
+        "追加了评价。" + _ZH_ORDER,
+    ),
+    "review_hidden": TemplateText(
+        "一条评价已被隐藏",
+        "订单 {{ order_number }}（{{ service }}，{{ start }}）的评价 {{ review_id }} 已被平台"
+        "隐藏，原因：{{ reason }}。如有异议可提出申诉。" + _ZH_ORDER,
+    ),
+    "review_appealed": TemplateText(
+        "评价申诉待处理 {{ review_id }}",
+        "技师对订单 {{ order_number }}（{{ service }}，{{ start }}）被隐藏的评价 "
+        "{{ review_id }} 提出申诉，请处理。" + _ZH_ORDER,
+    ),
+    "review_appeal_decided": TemplateText(
+        "评价申诉结果：{{ outcome }}",
+        "您对订单 {{ order_number }}（{{ service }}，{{ start }}）评价 {{ review_id }} "
+        "的申诉已处理：{{ outcome }}。" + _ZH_ORDER,
+    ),
     "withdrawal_to_approve": TemplateText(
         "提现待审核 {{ withdrawal_id }}",
         "{{ payee }} 申请提现 {{ amount }}（到账 {{ net }}），超过自动审核额度，请审核。",
@@ -272,6 +302,36 @@ _EN = {
         "You were tipped {{ amount }}",
         "A customer tipped you {{ amount }} for order {{ order_number }} ({{ service }}, "
         "{{ start }}); all of it is added to your earnings." + _EN_ORDER,
+    ),
+    "review_received": TemplateText(
+        "You received a {{ stars }}-star review",
+        "A customer gave order {{ order_number }} ({{ service }}, {{ start }}) {{ stars }} "
+        "stars; you may reply to the review." + _EN_ORDER,
+    ),
+    "review_replied": TemplateText(
+        "The technician replied to your review",
+        "Your review {{ review_id }} of order {{ order_number }} ({{ service }}, {{ start }}) "
+        "has a reply from the technician." + _EN_ORDER,
+    ),
+    "review_followed_up": TemplateText(
+        "A customer added to a review",
+        "The customer added a follow-up to review {{ review_id }} of order "
+        "{{ order_number }} ({{ service }}, {{ start }})." + _EN_ORDER,
+    ),
+    "review_hidden": TemplateText(
+        "A review was hidden",
+        "Review {{ review_id }} of order {{ order_number }} ({{ service }}, {{ start }}) was "
+        "hidden by the platform: {{ reason }}. You may appeal." + _EN_ORDER,
+    ),
+    "review_appealed": TemplateText(
+        "Review appeal {{ review_id }} to decide",
+        "The technician appealed the hiding of review {{ review_id }} of order "
+        "{{ order_number }} ({{ service }}, {{ start }}). Please decide." + _EN_ORDER,
+    ),
+    "review_appeal_decided": TemplateText(
+        "Review appeal decided: {{ outcome }}",
+        "Your appeal for review {{ review_id }} of order {{ order_number }} ({{ service }}, "
+        "{{ start }}) was decided: {{ outcome }}." + _EN_ORDER,
     ),
     "withdrawal_to_approve": TemplateText(
         "Withdrawal {{ withdrawal_id }} to approve",
