@@ -171,6 +171,7 @@ def test_the_catalog_reads_back_what_the_platform_created(
         "buffer_before_minutes": 0,
         "buffer_after_minutes": 0,
         "rules": None,
+        "technicians_needed": 1,
     }
 
 
