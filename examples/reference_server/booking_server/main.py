@@ -134,18 +134,25 @@ def build_booking_app(
         channels=channels_for(settings),
         address_book=address_book(storage.unit_of_work),
         dispatch_policy=settings.dispatch_policy(),
-        calendar_source=calendar_source(),
+        calendar_source=calendar_source() if settings.calendar_feeds else None,
     )
 
 
-def calendar_source() -> CalendarSource | None:
-    """Technicians' own iCalendar feeds read over HTTP(S) when the ``ical`` extra
-    (booking-core-sdk-ical) is installed; without it feeds can be registered but are never
-    read (busy blocks pushed through the API still count)."""
+def calendar_source() -> CalendarSource:
+    """Technicians' own iCalendar feeds read over HTTP(S) (``BOOKING_CORE_CALENDAR_FEEDS=on``,
+    which needs the ``ical`` extra, booking-core-sdk-ical). Off, feeds can be registered but
+    are never read (busy blocks pushed through the API still count).
+
+    Raises:
+        RuntimeError: the extra is not installed.
+    """
     try:
         from booking_core_ical import IcalCalendarSource
-    except ImportError:
-        return None
+    except ImportError as missing:
+        raise RuntimeError(
+            "BOOKING_CORE_CALENDAR_FEEDS=on needs the ical extra: "
+            'pip install "booking-core-sdk-server[ical]".'
+        ) from missing
     return IcalCalendarSource()
 
 

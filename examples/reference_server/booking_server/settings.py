@@ -243,6 +243,9 @@ class Settings:
     #: The TOML file of the payment providers (:mod:`booking_server.providers`); None: the
     #: fake gateway, as in the demo.
     payments_file: str | None = None
+    #: Read technicians' own iCalendar feeds over HTTP(S) (the ``ical`` extra); off: feeds
+    #: are kept but never read, pushed busy blocks count either way.
+    calendar_feeds: bool = False
 
     def __attrs_post_init__(self) -> None:
         unknown = set(self.channels) - set(CHANNELS)
@@ -317,6 +320,7 @@ class Settings:
             db_lock_ms=_positive(env, "BOOKING_CORE_DB_LOCK_MS", defaults.db_lock_ms),
             db_busy_ms=_positive(env, "BOOKING_CORE_DB_BUSY_MS", defaults.db_busy_ms),
             rate_limits=_switch(env, "BOOKING_CORE_RATE_LIMITS", defaults.rate_limits),
+            calendar_feeds=_switch(env, "BOOKING_CORE_CALENDAR_FEEDS", defaults.calendar_feeds),
             token_secret=_token_secret(env),
             access_token_minutes=_positive(
                 env, "BOOKING_CORE_ACCESS_TOKEN_MINUTES", defaults.access_token_minutes

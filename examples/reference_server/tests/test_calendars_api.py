@@ -826,9 +826,12 @@ def test_a_calendar_app_subscribes_to_his_link_without_signing_in(
     assert client.post(link, headers=alice).status_code == 403
 
 
-def test_the_server_reads_feeds_with_the_ical_adapter_when_it_is_installed() -> None:
+def test_the_server_reads_feeds_with_the_ical_adapter_only_when_told_to() -> None:
     from booking_core_ical import IcalCalendarSource
 
     from booking_server.main import calendar_source
+    from booking_server.settings import Settings
 
     assert isinstance(calendar_source(), IcalCalendarSource)
+    assert Settings.from_env({}).calendar_feeds is False
+    assert Settings.from_env({"BOOKING_CORE_CALENDAR_FEEDS": "on"}).calendar_feeds is True
