@@ -210,8 +210,8 @@ class PartyPlacement:
         return party.id
 
 
-def _check_party_size(service: Service, party: Party | None) -> None:
-    size = 1 if party is None else party.size
+def _check_party_size(service: Service, size: int) -> None:
+    # ``size``: how many technicians the placement names (1: a single order).
     if size != service.technicians_needed:
         needed = service.technicians_needed
         advice = (
@@ -483,7 +483,7 @@ class OrderingService:
                 if earlier is not None:
                     return PartyPlacement(self._party_of(uow, earlier), replayed=True)
             # Refused before any seat is reserved; a party of one is no party.
-            _check_party_size(uow.services.get(command.service_id), _party(party_id, size))
+            _check_party_size(uow.services.get(command.service_id), size)
             # The customer, then every seat's technician by id, in one call: two parties
             # naming the same technicians in another order wait for each other instead of
             # deadlocking on their bookings.
@@ -608,7 +608,7 @@ class OrderingService:
             reservation.service,
             reservation.booking,
         )
-        _check_party_size(service, party)
+        _check_party_size(service, 1 if party is None else party.size)
         profile = standing.pricing_profile()
         if command.points:
             # Read only for an order that redeems (a plain one sends no statement more),
@@ -964,10 +964,6 @@ class OrderingService:
             uow.orders.save(order)
             uow.commit()
         return None
-
-
-def _party(party_id: str, size: int) -> Party | None:
-    return None if size < 2 else Party(party_id, size, 0)
 
 
 def _seat(order: Order) -> int:
