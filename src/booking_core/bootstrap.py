@@ -271,7 +271,9 @@ def build(
     loyalty_policy = loyalty_policy or LoyaltyPolicy()
     commissions = Commissions(referral_policy, rates)
     order_points = OrderPoints(loyalty_policy)
-    refunds = Refunds(ids, order_policy, points=order_points, rules=pricing_rules)
+    refunds = Refunds(
+        ids, order_policy, points=order_points, rules=pricing_rules, commissions=commissions
+    )
     loyalty = LoyaltyService(units, clock, loyalty_policy, audit=trail)
     payments_service = PaymentService(
         units, clock, payments, order_policy, books=books, refunds=refunds, audit=trail,

@@ -279,6 +279,7 @@ def test_every_order_field_round_trips(storage: SqlAlchemyStorage) -> None:
             "+8613812345678", "王女士", "上海市", "上海市", "黄浦区", "南京东路 1 号"
         ),
         party=Party("pty_7", 2, 1),
+        holding_id="pkh_3",
     )
     with storage.unit_of_work() as uow:
         uow.orders.add(order)
@@ -321,7 +322,7 @@ STORED_FIELDS = {
             "time_zone", "price", "placed_at", "state", "paid", "version", "timeline", "number",
             "payment_mode", "upfront", "refunded", "destination", "late_minutes",
             "cancel_cause", "cancellation_fee", "review_closed", "quote", "contact",
-            "dispatch", "held", "party"},
+            "dispatch", "held", "party", "holding_id"},
     TransitionRecord: {"sequence", "event", "from_state", "to_state", "actor", "at", "reason"},
     Review: {"id", "order_id", "customer_id", "technician_id", "stars", "text", "created_at",
              "ratings", "tags", "photos", "anonymous", "reply", "follow_up", "moderation",

@@ -37,6 +37,8 @@ class AccountKind(StrEnum):
     """Liability, per beneficiary: settled referral commissions owed (withdrawable)."""
     COMMISSION_EXPENSE = "commission_expense"
     """Expense: what referral commissions cost the platform."""
+    PREPAID_PACKAGES = "prepaid_packages"
+    """Liability: money paid for package visits (套餐) not yet used."""
 
     @property
     def debit_normal(self) -> bool:
@@ -101,6 +103,11 @@ class Account:
     def platform_revenue(cls) -> Account:
         """The platform's earnings."""
         return cls(AccountKind.PLATFORM_REVENUE)
+
+    @classmethod
+    def prepaid_packages(cls) -> Account:
+        """Money paid for package visits not yet used (owed as visits, or refunded)."""
+        return cls(AccountKind.PREPAID_PACKAGES)
 
     @classmethod
     def promotion_expense(cls) -> Account:

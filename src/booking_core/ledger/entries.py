@@ -15,6 +15,12 @@ idempotent by transaction id).
                                                      Cr platform_revenue
     refund             Dr <each account the order holds, in proportion>
                                                      Cr payments_clearing
+    package sold       Dr payments_clearing          Cr prepaid_packages
+    package visit      Dr prepaid_packages           Cr customer_funds
+    used (its order's
+    payment)
+    visit returned     Dr <each account the order holds, in proportion>
+    (its refund)                                     Cr prepaid_packages
 
 After a cancellation fee was retained, a refund comes out of customer funds first (what the
 cancellation left refundable) and only beyond that out of the fee's shares, in proportion.
@@ -45,6 +51,8 @@ __all__ = [
     "SettlementLine",
     "cancellation_fee_retained",
     "order_completed",
+    "package_sold",
+    "package_visit_used",
     "payment_captured",
     "refund_issued",
     "refundable",
@@ -124,6 +132,45 @@ def payment_captured(
         at=at,
         postings=(
             Posting.debit(Account.payments_clearing(), amount),
+            Posting.credit(Account.customer_funds(), amount),
+        ),
+        order_id=order_id,
+    )
+
+
+def package_sold(*, transaction_id: TransactionId, amount: Money, at: DateTime) -> Transaction:
+    """A package's price was paid: owed to the customer as visits until each is used (it
+    belongs to no order yet).
+
+    Raises:
+        InvalidLedgerEntry: if ``amount`` is not above zero.
+    """
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.PACKAGE_SOLD,
+        at=at,
+        postings=(
+            Posting.debit(Account.payments_clearing(), amount),
+            Posting.credit(Account.prepaid_packages(), amount),
+        ),
+    )
+
+
+def package_visit_used(
+    *, transaction_id: TransactionId, order_id: OrderId, amount: Money, at: DateTime
+) -> Transaction:
+    """A package visit worth ``amount`` paid for ``order_id``: held for the order until
+    completion, like a captured payment.
+
+    Raises:
+        InvalidLedgerEntry: if ``amount`` is not above zero.
+    """
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.PACKAGE_VISIT_USED,
+        at=at,
+        postings=(
+            Posting.debit(Account.prepaid_packages(), amount),
             Posting.credit(Account.customer_funds(), amount),
         ),
         order_id=order_id,
@@ -344,8 +391,13 @@ def refund_issued(
     amount: Money,
     at: DateTime,
     history: Iterable[Transaction],
+    source: Account | None = None,
 ) -> Transaction:
     """Refund ``amount`` of ``order_id``, reversing everything it created in proportion.
+
+    ``source`` is where the order's money came from and goes back to: payments clearing
+    (None, the default), or prepaid packages for an order a package visit paid (the visit
+    is given back).
 
     Before completion that is the money held for the order; after it, each party's share
     and the promotion expense, each in proportion to what the order still holds in it
@@ -364,7 +416,7 @@ def refund_issued(
     history = list(history)
     position = order_position(history, order_id)
     currency = amount.currency
-    clearing = Account.payments_clearing()
+    clearing = Account.payments_clearing() if source is None else source
     left = position.get((clearing, currency), 0)
     if amount.amount > left:
         raise RefundExceedsCaptured(

@@ -36,6 +36,8 @@ class TransactionKind(StrEnum):
     COMMISSION_CANCELLED = "commission_cancelled"
     TIP = "tip"  # a customer's tip, all of it to the technician's payable (no platform take)
     COMMISSION_TRANSFERRED = "commission_transferred"  # settled commissions a withdrawal draws
+    PACKAGE_SOLD = "package_sold"  # a package's price, owed as its visits until they are used
+    PACKAGE_VISIT_USED = "package_visit_used"  # a visit's value paying its order
 
 
 @attrs.frozen

@@ -218,3 +218,16 @@ class CancellationQuote:
     fee: Money
     refund: Money
     rule: str
+
+    def whole_visit(self) -> CancellationQuote:
+        """This quote for an order a package visit paid: a visit is not divided, so a
+        cancellation that keeps any fee keeps the whole visit (扣次), and one that keeps
+        none gives the whole visit back."""
+        if not self.fee:
+            return self
+        return attrs.evolve(
+            self,
+            fee=self.paid,
+            refund=Money.zero(self.paid.currency),
+            rule=f"{self.rule}; a package visit is not divided: the visit is used",
+        )

@@ -184,7 +184,9 @@ class Order:
     quotes were kept have none. ``contact`` is the address and phone copied from the
     customer's address book at placement (None: placed with a bare location or none).
     ``party`` ties the orders of a service served by several technicians at once, one
-    order per technician (None: a service for one).
+    order per technician (None: a service for one). ``holding_id`` names the bought
+    package (套餐) one of whose visits paid the order (None: paid with money); such an
+    order's money comes from and goes back to that visit (docs/packages.md).
     """
 
     id: OrderId
@@ -214,6 +216,7 @@ class Order:
     dispatch: DispatchState | None = None
     held: Money | None = None
     party: Party | None = None
+    holding_id: str | None = None
     _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
 
     @classmethod
@@ -237,6 +240,7 @@ class Order:
         contact: OrderContact | None = None,
         dispatch: DispatchState | None = None,
         party: Party | None = None,
+        holding_id: str | None = None,
     ) -> Order:
         """A new order awaiting payment; raises the ``OrderPlaced`` event. Without a
         ``technician_id`` it waits for ``dispatch`` (which it then needs).
@@ -273,6 +277,7 @@ class Order:
             contact=contact,
             dispatch=dispatch,
             party=party,
+            holding_id=holding_id,
         )
         order._events.append(
             OrderPlaced(

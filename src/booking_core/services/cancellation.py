@@ -22,6 +22,7 @@ import attrs
 import pendulum
 from pendulum import DateTime
 
+from booking_core.catalog import HoldingId
 from booking_core.errors import AlreadyCancelled, TransitionNotAllowed
 from booking_core.ids import OrderId
 from booking_core.orders import Actor, Order, OrderState, Role
@@ -36,6 +37,7 @@ from booking_core.services.payments import PaymentService
 from booking_core.services.steps.audit import AuditTrail, order_facts
 from booking_core.services.steps.commissions import Commissions
 from booking_core.services.steps.orders import visible_order
+from booking_core.services.steps.packages import release_visit
 from booking_core.services.steps.points import OrderPoints
 from booking_core.services.steps.refunds import Refunds
 from booking_core.staff import Permission
@@ -202,13 +204,14 @@ class CancellationService:
         return CancellationCause.CUSTOMER
 
     def _quote(self, order: Order, cause: CancellationCause, at: DateTime) -> CancellationQuote:
-        return self._policy.cancellation.quote(
+        quote = self._policy.cancellation.quote(
             cause=cause,
             paid=order.secured,  # a hold counts: the fee is taken from it first
             by_deposit=order.payment_mode is PaymentMode.DEPOSIT,
             start=order.slot.start,
             at=at,
         )
+        return quote if order.holding_id is None else quote.whole_visit()
 
     def _cancel(
         self,
@@ -262,6 +265,9 @@ class CancellationService:
                 uow, order, quote.refund - released, reason=f"cancelled ({cause.value})",
                 actor=actor, at=now,
             )  # fmt: skip
+            if order.holding_id is not None and not quote.fee:
+                # Given back even when it was worth nothing (no refund to carry it).
+                release_visit(uow, HoldingId(order.holding_id), order.id)
             if held.amount > 0:  # captured or voided after commit, or by this job
                 self._refunds.schedule_reconcile(uow, order.id, now)
             uow.orders.save(order)

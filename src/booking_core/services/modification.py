@@ -24,7 +24,7 @@ from __future__ import annotations
 import attrs
 from pendulum import DateTime
 
-from booking_core.errors import InvalidParty, TransitionNotAllowed
+from booking_core.errors import InvalidInput, InvalidParty, TransitionNotAllowed
 from booking_core.ids import BookingId, OrderId, ServiceId, TechnicianId
 from booking_core.orders import Actor, Order, OrderState
 from booking_core.orders.order import NOT_STARTED_STATES
@@ -133,6 +133,7 @@ class ModificationService:
             order = visible_order(uow, order_id, actor)
             self._ensure_changeable(uow, order)
             _check_party_change(order, change)
+            _check_visit_change(order, change)
             facts = order_facts(order)
             reservation = self._reservations.reserve(
                 uow,
@@ -159,8 +160,9 @@ class ModificationService:
                     "at once: book it as a party, not by changing this order's service.",
                     details={"service_id": service.id, "needed": service.technicians_needed},
                 )
-            if change == "time" and order.quote is not None:
-                quote = order.quote  # same service, same technician: the price stands
+            if (change == "time" or order.holding_id is not None) and order.quote is not None:
+                # Same service and technician, or paid by a package visit: the price stands.
+                quote = order.quote
             else:
                 quote = self._payments.books.reprice(uow, order, technician, service, now)
             price = quote.payable
@@ -238,6 +240,16 @@ def _describe(order: Order, change: str, start: DateTime, service_id: str) -> tu
             start.in_timezone(zone).isoformat(),
         )
     return order.service_id, service_id
+
+
+def _check_visit_change(order: Order, change: str) -> None:
+    """A package visit pays for one service: the order paid by it keeps its service."""
+    if order.holding_id is not None and change == "service":
+        raise InvalidInput(
+            f"Order {order.id} is paid by a visit of package {order.holding_id}, which is "
+            "for its service: cancel it (the visit comes back) and book the other service.",
+            details={"order_id": order.id, "holding_id": order.holding_id, "field": "service_id"},
+        )
 
 
 def _check_party_change(order: Order, change: str) -> None:

@@ -16,7 +16,7 @@ import cattrs
 import pendulum
 from pendulum import DateTime
 
-from booking_core.catalog import Service
+from booking_core.catalog import HoldingId, Service, VisitUse
 from booking_core.catalog.service import MAX_TECHNICIANS_NEEDED
 from booking_core.customers import CustomerStanding
 from booking_core.dispatch.metrics import DispatchOutcome
@@ -61,7 +61,7 @@ from booking_core.services.jobs import JobKind
 from booking_core.services.loyalty import LoyaltyService
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.steps.audit import AuditTrail, order_facts
-from booking_core.services.steps.books import OrderBooks
+from booking_core.services.steps.books import OrderBooks, visit_quote
 from booking_core.services.steps.commissions import Commissions
 from booking_core.services.steps.dispatching import (
     RESERVATION_REFUSALS,
@@ -69,7 +69,9 @@ from booking_core.services.steps.dispatching import (
     Wanted,
     catalog_priced,
 )
+from booking_core.services.steps.ledger import post_visit_used
 from booking_core.services.steps.orders import may_see, visible_order
+from booking_core.services.steps.packages import redeem_visit
 from booking_core.services.steps.points import OrderPoints
 from booking_core.services.steps.reservations import Reservations
 from booking_core.staff import Permission
@@ -135,6 +137,26 @@ class PlaceOrder:
     #: The most points to redeem as cash (积分抵现): the quote's caps decide how many are
     #: spent; they are taken from his balance with the order (docs/loyalty.md).
     points: int = 0
+    #: A bought package (套餐) of the customer's whose visit pays the order: it is priced at
+    #: the visit's allocated value and paid by it at placement (docs/packages.md). Without
+    #: a coupon or points, paid in full.
+    holding_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.holding_id is None:
+            return
+        if self.coupon_id is not None or self.points:
+            raise InvalidInput(
+                "An order paid by a package visit takes no coupon and redeems no points: the "
+                "visit is the package's discounted price already.",
+                details={"field": "holding_id"},
+            )
+        if self.payment_mode is not PaymentMode.FULL:
+            raise InvalidInput(
+                "An order paid by a package visit is paid in full by it at placement; leave "
+                f"the payment mode {PaymentMode.FULL.value!r}.",
+                details={"field": "payment_mode"},
+            )
 
 
 def _technicians(value: object) -> tuple[TechnicianId, ...]:
@@ -609,22 +631,30 @@ class OrderingService:
             reservation.booking,
         )
         _check_party_size(service, 1 if party is None else party.size)
-        profile = standing.pricing_profile()
-        if command.points:
-            # Read only for an order that redeems (a plain one sends no statement more),
-            # and locked: a concurrent spend of his waits until this order commits.
-            usable = uow.points.account(command.customer_id, lock=True).usable(now)
-            profile = attrs.evolve(profile, points_balance=max(usable, 0))
-        quote = self.books.checkout(
-            uow,
-            order_id=order_id,
-            customer=profile,
-            technician=technician if dispatch is None else catalog_priced(technician),
-            service=service,
-            coupon_id=command.coupon_id,
-            at=now,
-            points=command.points,
-        )
+        use = None
+        if command.holding_id is not None:
+            use = redeem_visit(
+                uow, HoldingId(command.holding_id), customer_id=command.customer_id,
+                service_id=service.id, order_id=order_id, at=now,
+            )  # fmt: skip
+            quote = visit_quote(service.id, use.value, now)
+        else:
+            profile = standing.pricing_profile()
+            if command.points:
+                # Read only for an order that redeems (a plain one sends no statement
+                # more), and locked: a concurrent spend of his waits until this commits.
+                usable = uow.points.account(command.customer_id, lock=True).usable(now)
+                profile = attrs.evolve(profile, points_balance=max(usable, 0))
+            quote = self.books.checkout(
+                uow,
+                order_id=order_id,
+                customer=profile,
+                technician=technician if dispatch is None else catalog_priced(technician),
+                service=service,
+                coupon_id=command.coupon_id,
+                at=now,
+                points=command.points,
+            )
         if quote.points_redeemed:
             self._points.spend(uow, command.customer_id, order_id, quote.points_redeemed, now)
         price = quote.payable
@@ -649,8 +679,11 @@ class OrderingService:
             contact=contact,
             dispatch=None if dispatch is None else dispatch.held_by(technician.id),
             party=party,
+            holding_id=command.holding_id,
         )
-        if order.upfront_covered():
+        if use is not None:
+            self._pay_with_visit(uow, order, use, now)
+        elif order.upfront_covered():
             order.transition(
                 "pay", actor=Actor.system("checkout"), at=now, reason="nothing due up front"
             )
@@ -660,6 +693,18 @@ class OrderingService:
             uow.jobs.schedule(_job(JobKind.EXPIRE_UNPAID, order_id, due))
         uow.orders.add(order)
         return order
+
+    def _pay_with_visit(self, uow: UnitOfWork, order: Order, use: VisitUse, now: DateTime) -> None:
+        """The package visit pays the order in full now: held for it in the books like a
+        captured payment, its commissions frozen on the visit's value."""
+        if use.value.amount > 0:
+            order.record_capture(use.value)
+            post_visit_used(uow, order.id, use.value, at=now)
+        order.transition(
+            "pay", actor=Actor.system("package"), at=now, reason=f"package {order.holding_id}"
+        )
+        self._dispatching.opened(uow, order, now)
+        self._commissions.on_captured(uow, order, now)
 
     def _claim_key(
         self, uow: UnitOfWork, command: PlaceOrder | PlaceParty, order_id: OrderId, now: DateTime

@@ -30,6 +30,7 @@ from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.services._access import require_customer, require_permission
 from booking_core.services.steps.audit import AuditTrail
+from booking_core.services.steps.ledger import post_package_sold
 from booking_core.services.steps.packages import redeem_visit, release_visit
 from booking_core.staff import Permission
 
@@ -180,6 +181,8 @@ class PackageService:
                 if earlier is None:
                     raise
                 return earlier
+            # The price is owed to the customer as visits until each is used.
+            post_package_sold(uow, stored.id, stored.paid, at=stored.purchased_at)
             self._audit.record(
                 uow, actor, "package.purchase.record", ("package_holding", stored.id), after=stored
             )

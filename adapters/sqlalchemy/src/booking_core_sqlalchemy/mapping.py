@@ -412,6 +412,7 @@ def order_to_row(order: Order) -> Values:
         if order.dispatch is None
         else _converter.unstructure(order.dispatch, DispatchState),
         **_party_columns(order.party),
+        "holding_id": order.holding_id,
     }
 
 
@@ -481,6 +482,7 @@ def order_to_domain(row: Row[Any], timeline: list[Row[Any]]) -> Order:
         contact=None if row.contact is None else _converter.structure(row.contact, OrderContact),
         dispatch=None if row.dispatch is None else _dispatch_to_domain(row.dispatch, tz),
         party=None if row.party_id is None else Party(row.party_id, row.party_size, row.party_seat),
+        holding_id=row.holding_id,
     )
 
 

@@ -466,6 +466,8 @@ class OrderRow(Base):
     party_id: Mapped[str | None] = mapped_column(key_type())
     party_size: Mapped[int | None] = mapped_column(Integer)
     party_seat: Mapped[int | None] = mapped_column(Integer)
+    # The package holding whose visit paid the order (revision 0030); null: paid with money.
+    holding_id: Mapped[str | None] = mapped_column(key_type())
 
 
 class CounterRow(Base):

@@ -39,7 +39,7 @@ from pendulum import DateTime
 
 from booking_core.catalog import Service
 from booking_core.errors import InvalidLedgerEntry, NotFound, PointsNotRedeemable
-from booking_core.ids import OrderId
+from booking_core.ids import OrderId, ServiceId
 from booking_core.ledger import OrderParties, RateTable, Transaction
 from booking_core.money import Money
 from booking_core.orders import Order
@@ -65,7 +65,7 @@ from booking_core.services.steps.ledger import (
     post_refund,
 )
 
-__all__ = ["OrderBooks", "list_price_quote"]
+__all__ = ["OrderBooks", "list_price_quote", "visit_quote"]
 
 
 def list_price_quote(order: Order) -> Quote:
@@ -75,6 +75,14 @@ def list_price_quote(order: Order) -> Quote:
     zero = Money.zero(price.currency)
     line = QuoteLine(0, order.service_id, 1, price, zero, zero, zero, zero, zero, price, zero, None)
     return Quote(price.currency, order.placed_at, (line,), zero)
+
+
+def visit_quote(service_id: ServiceId, value: Money, at: DateTime) -> Quote:
+    """A one-line quote at a package visit's allocated value: how an order a visit pays is
+    priced (no discount applies on top; it earns points and commissions on that value)."""
+    zero = Money.zero(value.currency)
+    line = QuoteLine(0, service_id, 1, value, zero, zero, zero, zero, zero, value, zero, None)
+    return Quote(value.currency, at, (line,), zero)
 
 
 class OrderBooks:

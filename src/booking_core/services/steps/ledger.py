@@ -29,6 +29,8 @@ from booking_core.ledger import (
     TransactionKind,
     cancellation_fee_retained,
     order_completed,
+    package_sold,
+    package_visit_used,
     payment_captured,
     refund_issued,
     settlement_lines,
@@ -41,16 +43,15 @@ __all__ = [
     "held_for_order",
     "post_cancellation_fee",
     "post_order_completed",
+    "post_package_sold",
     "post_payment_captured",
     "post_refund",
+    "post_visit_used",
 ]
 
 
-def _clearing(transaction: Transaction) -> Money | None:
-    return next(
-        (-p.amount for p in transaction.postings if p.account == Account.payments_clearing()),
-        None,
-    )
+def _credited(transaction: Transaction, account: Account) -> Money | None:
+    return next((-p.amount for p in transaction.postings if p.account == account), None)
 
 
 def _post_once(
@@ -100,11 +101,55 @@ def post_payment_captured(
     )
 
 
+def post_visit_used(
+    uow: UnitOfWork, order_id: OrderId, amount: Money, *, at: DateTime
+) -> tuple[Transaction, bool]:
+    """Inside ``uow``: post a package visit paying for the order (Dr prepaid packages, Cr
+    customer funds) under the id ``visit:<order>``. Returns the transaction and whether it
+    is new.
+
+    Raises:
+        IdempotencyConflict: the order's visit was posted with another amount.
+        ConcurrentUpdate: as :func:`post_payment_captured`.
+    """
+    transaction_id = TransactionId(f"visit:{order_id}")
+    return _post_once(
+        uow,
+        order_id,
+        transaction_id,
+        lambda history: package_visit_used(
+            transaction_id=transaction_id, order_id=order_id, amount=amount, at=at
+        ),
+        same=lambda t: t.postings[0].amount == amount,
+    )
+
+
+def post_package_sold(uow: UnitOfWork, holding_id: str, amount: Money, *, at: DateTime) -> bool:
+    """Inside ``uow``: post a package's price as owed in visits (Dr payments clearing, Cr
+    prepaid packages) under the id ``package:<holding>``; False if it was posted before.
+
+    Raises:
+        IdempotencyConflict: the holding was posted with another amount.
+    """
+    entry = package_sold(
+        transaction_id=TransactionId(f"package:{holding_id}"), amount=amount, at=at
+    )
+    return uow.ledger.record(entry)
+
+
 def post_refund(
-    uow: UnitOfWork, order_id: OrderId, amount: Money, *, key: str, at: DateTime
+    uow: UnitOfWork,
+    order_id: OrderId,
+    amount: Money,
+    *,
+    key: str,
+    at: DateTime,
+    source: Account | None = None,
 ) -> tuple[Transaction, bool]:
     """Inside ``uow``: post a refund under the id ``refund:<key>``, reversing every account
-    of the order in proportion (I13). Returns the transaction and whether it is new.
+    of the order in proportion (I13), back to ``source`` (payments clearing when None;
+    prepaid packages to give a package visit back). Returns the transaction and whether it
+    is new.
 
     Raises:
         RefundExceedsCaptured: more than was captured and not refunded.
@@ -122,8 +167,9 @@ def post_refund(
             amount=amount,
             at=at,
             history=history,
+            source=source,
         ),
-        same=lambda t: _clearing(t) == -amount,
+        same=lambda t: _credited(t, source or Account.payments_clearing()) == amount,
     )
 
 

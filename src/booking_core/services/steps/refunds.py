@@ -13,6 +13,9 @@ from typing import Final
 import pendulum
 from pendulum import DateTime
 
+from booking_core.catalog import HoldingId
+from booking_core.errors import InvalidInput
+from booking_core.ledger import Account
 from booking_core.loyalty import MovementKind
 from booking_core.money import Money
 from booking_core.orders import Actor, Order, OrderState, Role
@@ -24,6 +27,9 @@ from booking_core.ports.jobs import Job
 from booking_core.ports.pricing import PricingRulesSource
 from booking_core.ports.storage import UnitOfWork
 from booking_core.services.jobs import JobKind
+from booking_core.services.steps.commissions import Commissions
+from booking_core.services.steps.ledger import post_refund
+from booking_core.services.steps.packages import release_visit
 from booking_core.services.steps.points import OrderPoints
 
 __all__ = ["PAYMENTS_ACTOR", "Refunds"]
@@ -42,7 +48,9 @@ class Refunds:
         *,
         points: OrderPoints | None = None,
         rules: PricingRulesSource | None = None,
+        commissions: Commissions | None = None,
     ) -> None:
+        self._commissions = commissions
         self._ids = ids
         self._policy = policy
         self._points = points
@@ -73,6 +81,9 @@ class Refunds:
             RefundExceedsCaptured: the amount exceeds what remains refundable (I13).
         """
         if amount.amount <= 0:
+            return []
+        if order.holding_id is not None:
+            self._give_visit_back(uow, order, amount, reason=reason, actor=actor, at=at)
             return []
         existing = uow.refunds.for_order(order.id)
         kept = self._undo_points(uow, order, amount, at)
@@ -107,6 +118,35 @@ class Refunds:
         elif order.state == OrderState.REFUNDING:  # all of it kept for points: done now
             order.transition("settle_refund", actor=PAYMENTS_ACTOR, at=at, reason="refund kept")
         return records
+
+    def _give_visit_back(
+        self, uow: UnitOfWork, order: Order, amount: Money, *, reason: str, actor: Actor,
+        at: DateTime,
+    ) -> None:  # fmt: skip
+        """An order a package visit paid is refunded by giving the visit back, whole and at
+        once: its value returns to prepaid packages, reversing every party in proportion
+        (before completion, what customer funds hold; after it, each share)."""
+        assert order.holding_id is not None
+        if amount != order.refundable:
+            raise InvalidInput(
+                f"Order {order.id} was paid by a package visit, which is given back whole: "
+                f"refund {order.refundable} (all of it) or nothing.",
+                details={"field": "refund", "refundable": order.refundable.amount},
+            )
+        held_before = order.refundable
+        self._undo_points(uow, order, amount, at)  # a visit is not divided: nothing kept
+        release_visit(uow, HoldingId(order.holding_id), order.id)
+        post_refund(
+            uow, order.id, amount, key=f"{order.id}:visit", at=at,
+            source=Account.prepaid_packages(),
+        )  # fmt: skip
+        if self._commissions is not None:
+            self._commissions.on_refunded(uow, order, amount, at, held_before=held_before)
+        order.reserve_refund(amount)
+        if order.state in (OrderState.CANCELLED, OrderState.COMPLETED):
+            by = actor if actor.role in (Role.PLATFORM, Role.SYSTEM) else PAYMENTS_ACTOR
+            order.transition("refund", actor=by, at=at, reason=reason)
+            order.transition("settle_refund", actor=PAYMENTS_ACTOR, at=at, reason="visit back")
 
     def _undo_points(self, uow: UnitOfWork, order: Order, amount: Money, at: DateTime) -> Money:
         """Give back the spent points and claw back the earned ones that ``amount`` undoes
