@@ -86,7 +86,8 @@ def test_a_visit_pays_the_order_at_its_allocated_value_with_nothing_asked_of_the
     assert order.state == OrderState.PENDING_ACCEPTANCE
     assert (order.price.amount, order.paid_amount.amount) == (TUINA_VISIT, TUINA_VISIT)
     assert order.holding_id == holding
-    assert order.quote is not None and order.quote.lines[0].base.amount == TUINA_VISIT
+    assert order.quote is not None
+    assert order.quote.lines[0].base.amount == TUINA_VISIT
     assert world.journal(order.id) == [
         (f"visit:{order.id}", {"prepaid_packages": TUINA_VISIT, "customer_funds": -TUINA_VISIT})
     ]
@@ -213,7 +214,8 @@ def test_a_dispatched_order_is_paid_by_the_visit_too() -> None:
     world.run_jobs()  # auto-assign
     order = world.get(order_id)
 
-    assert order.technician_id is not None and order.dispatch is not None
+    assert order.technician_id is not None
+    assert order.dispatch is not None
     assert (order.state, order.price.amount) == (OrderState.PENDING_ACCEPTANCE, TUINA_VISIT)
     assert order.paid_amount.amount == TUINA_VISIT
 
