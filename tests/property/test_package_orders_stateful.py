@@ -23,8 +23,8 @@ from booking_core.errors import BookingError, ComplaintNotAllowed
 from booking_core.ids import CustomerId, OrderId
 from booking_core.money import Money
 from booking_core.orders import Actor, OrderState, Role
-from booking_core.orders.order import ACTIVE_STATES
 from booking_core.orders.complaint import Decision, Remedy
+from booking_core.orders.order import ACTIVE_STATES
 from booking_core.services.aftersales import FileComplaint
 from booking_core.services.ordering import PlaceOrder
 from booking_core.services.packages import CreatePackage, RecordPurchase
@@ -139,7 +139,8 @@ class PackageOrders(RuleBasedStateMachine):
     @invariant()
     def prepaid_packages_owe_every_unused_visit(self) -> None:
         with self.world.uow() as uow:
-            unused = sum(uow.holdings.get(HoldingId(h)).refund_value().amount for h in self.holdings)
+            holdings = [uow.holdings.get(HoldingId(h)) for h in self.holdings]
+        unused = sum(h.refund_value().amount for h in holdings)
         assert -self.world.balances().get("prepaid_packages", 0) == unused
 
     @invariant()
