@@ -22,7 +22,7 @@ from booking_core.orders.complaint import Decision, Remedy
 from booking_core.orders.policy import PaymentMode
 from booking_core.services.aftersales import FileComplaint
 from booking_core.services.ordering import PlaceOrder
-from booking_core.services.packages import CreatePackage, RecordPurchase
+from booking_core.services.packages import CreatePackage, RecordPurchase, RedeemVisit
 from booking_core.testing.dispatch import dispatch_world
 from booking_core.testing.orders import CUSTOMER, HOME, OPERATOR, OrderWorld, at, order_world
 
@@ -289,3 +289,48 @@ def test_the_last_visit_pays_once(world: OrderWorld) -> None:
     assert caught.value.details["reason"] == "none_left"
     with world.uow() as uow:
         assert len(uow.orders.list_for_customer(CustomerId("cus_1"))) == 2
+
+
+def test_a_visit_used_outside_the_core_is_platform_revenue_until_given_back(
+    world: OrderWorld,
+) -> None:
+    holding = _buy(world)
+    walk_in = OrderId("store-walk-in-7")
+    visit = RedeemVisit(holding, world.tuina, walk_in)
+
+    world.app.packages.redeem(visit, OPERATOR)
+    world.app.packages.redeem(visit, OPERATOR)  # the same order again: nothing more
+    used = world.balances()
+    world.app.packages.release(holding, walk_in, OPERATOR)
+    world.app.packages.release(holding, walk_in, OPERATOR)
+    released = world.balances()
+    world.app.packages.redeem(visit, OPERATOR)
+
+    assert used == {
+        "payments_clearing": 50000,
+        "prepaid_packages": -(50000 - TUINA_VISIT),
+        "platform_revenue": -TUINA_VISIT,
+    }
+    assert released == {"payments_clearing": 50000, "prepaid_packages": -50000}
+    assert [entry for entry, _ in world.journal(walk_in)] == [
+        f"visit:{walk_in}:1",
+        f"visit:{walk_in}:1:back",
+        f"visit:{walk_in}:2",
+    ]
+    assert _holding(world, holding).remaining(world.tuina) == 2
+
+
+def test_an_order_of_the_core_is_not_given_a_visit_or_its_visit_back_by_hand(
+    world: OrderWorld,
+) -> None:
+    holding = _buy(world)
+    paid_by_visit = _place(world, holding)
+    plain = world.place(at(3, 14))
+
+    with pytest.raises(InvalidInput) as redeemed:
+        world.app.packages.redeem(RedeemVisit(holding, world.tuina, plain), OPERATOR)
+    with pytest.raises(InvalidInput) as released:
+        world.app.packages.release(holding, paid_by_visit, OPERATOR)
+
+    assert redeemed.value.details["field"] == released.value.details["field"] == "order_id"
+    assert _holding(world, holding).remaining(world.tuina) == 2

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pendulum
@@ -219,3 +220,35 @@ def test_a_deactivated_package_is_no_longer_listed_nor_sold(
     assert client.get(f"/packages/{package['id']}").json()["active"] is False
     assert client.get("/packages").json()["items"] == []
     assert (sold.status_code, sold.json()["code"]) == (422, "invalid_package")
+
+
+def test_an_order_paid_by_a_visit_waits_for_acceptance_at_the_visit_value(
+    client: TestClient,
+    package: Json,
+    platform: Headers,
+    alice: Headers,
+    order_body: Callable[..., Json],
+) -> None:
+    # given Alice's package of three tuina visits (166.67, 166.67, 166.66)
+    holding = _buy(client, package, platform)
+
+    # when she books a tuina paid by a visit, and again with a coupon as well
+    body = {**order_body(), "holding_id": holding["id"]}
+    placed = client.post("/orders", json=body, headers=alice)
+    with_coupon = client.post("/orders", json={**body, "coupon_id": "cpn_1"}, headers=alice)
+    after = client.get(f"/package-holdings/{holding['id']}", headers=alice).json()
+    by_hand = client.put(
+        f"/package-holdings/{holding['id']}/redemptions/{placed.json()['id']}",
+        json={"service_id": body["service_id"]},
+        headers=alice,
+    )
+
+    # then the order is paid by the first visit and waits for the technician; a coupon is
+    # refused, and the order's visit is not moved by hand
+    order = placed.json()
+    assert placed.status_code == 201, order
+    assert (order["state"], order["holding_id"]) == ("pending_acceptance", holding["id"])
+    assert (order["price"], order["paid"]) == (_cny(16667), _cny(16667))
+    assert (with_coupon.status_code, with_coupon.json()["code"]) == (422, "invalid_input")
+    assert [u["order_id"] for u in after["uses"]] == [order["id"]]
+    assert (by_hand.status_code, by_hand.json()["details"]["field"]) == (422, "order_id")

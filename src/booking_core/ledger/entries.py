@@ -157,10 +157,16 @@ def package_sold(*, transaction_id: TransactionId, amount: Money, at: DateTime) 
 
 
 def package_visit_used(
-    *, transaction_id: TransactionId, order_id: OrderId, amount: Money, at: DateTime
+    *,
+    transaction_id: TransactionId,
+    order_id: OrderId,
+    amount: Money,
+    at: DateTime,
+    into: Account | None = None,
 ) -> Transaction:
-    """A package visit worth ``amount`` paid for ``order_id``: held for the order until
-    completion, like a captured payment.
+    """A package visit worth ``amount`` paid for ``order_id``: held for the order in
+    customer funds until completion, like a captured payment — or, for a visit used outside
+    the core's orders, earned at once by ``into`` (the platform's revenue).
 
     Raises:
         InvalidLedgerEntry: if ``amount`` is not above zero.
@@ -171,7 +177,7 @@ def package_visit_used(
         at=at,
         postings=(
             Posting.debit(Account.prepaid_packages(), amount),
-            Posting.credit(Account.customer_funds(), amount),
+            Posting.credit(into or Account.customer_funds(), amount),
         ),
         order_id=order_id,
     )

@@ -21,7 +21,7 @@ from booking_core.catalog import (
     PackagePart,
     VisitUse,
 )
-from booking_core.errors import DuplicateEntity, IdempotencyConflict, NotFound
+from booking_core.errors import DuplicateEntity, IdempotencyConflict, InvalidInput, NotFound
 from booking_core.ids import CustomerId, OrderId, ServiceId
 from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
@@ -30,7 +30,7 @@ from booking_core.ports.ids import IdSource
 from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
 from booking_core.services._access import require_customer, require_permission
 from booking_core.services.steps.audit import AuditTrail
-from booking_core.services.steps.ledger import post_package_sold
+from booking_core.services.steps.ledger import post_outside_visit, post_package_sold
 from booking_core.services.steps.packages import redeem_visit, release_visit
 from booking_core.staff import Permission
 
@@ -72,6 +72,20 @@ class RedeemVisit:
     holding_id: HoldingId
     service_id: ServiceId
     order_id: OrderId
+
+
+def _check_outside(uow: UnitOfWork, order_id: OrderId) -> None:
+    """Refuse an order of the core: its visit moves with the order (placement, cancellation,
+    refund), not by hand."""
+    try:
+        uow.orders.get(order_id)
+    except NotFound:
+        return
+    raise InvalidInput(
+        f"Order {order_id} is an order of the platform: it is paid by a visit when placed "
+        "(holding_id), and its visit comes back when it is cancelled or refunded.",
+        details={"field": "order_id", "order_id": order_id},
+    )
 
 
 class PackageService:
@@ -228,13 +242,16 @@ class PackageService:
         return holding
 
     def redeem(self, command: RedeemVisit, actor: Actor) -> VisitUse:
-        """Use one visit for an order, in a unit of work of its own (the order flow uses
-        :func:`~booking_core.services.steps.packages.redeem_visit` in its own); the use,
-        the earlier one if the order used a visit already.
+        """Use one visit for an order served outside the core (a walk-in at the store, an
+        order of the app's own), in a unit of work of its own; the use, the earlier one if
+        the order used a visit already. The visit's value is the platform's revenue at once
+        (docs/packages.md). The core's own orders are paid by a visit when placed
+        (``PlaceOrder.holding_id``).
 
         Raises:
             PermissionDenied: neither a customer nor staff with the orders permission.
             NotFound: (``package_holding_not_found``).
+            InvalidInput: ``order_id`` is an order of the core (``field: order_id``).
             PackageNotRedeemable: ``not_holder``, ``wrong_service``, ``expired``,
                 ``none_left`` (``details["reason"]``).
         """
@@ -246,28 +263,37 @@ class PackageService:
                 if actor.role is Role.CUSTOMER
                 else uow.holdings.get(command.holding_id).customer_id
             )
+            _check_outside(uow, command.order_id)
+            now = self._clock.now()
             use = redeem_visit(
                 uow,
                 command.holding_id,
                 customer_id=customer_id,
                 service_id=command.service_id,
                 order_id=command.order_id,
-                at=self._clock.now(),
+                at=now,
             )
+            post_outside_visit(uow, command.order_id, use.value, at=now)
             uow.commit()
         return use
 
     def release(self, holding_id: HoldingId, order_id: OrderId, actor: Actor) -> PackageHolding:
-        """Give back the visit an order used (the order was cancelled); the holding after.
-        Idempotent.
+        """Give back the visit an order outside the core used (it was called off); the
+        holding after, and the revenue its value became is reversed. Idempotent.
 
         Raises:
             PermissionDenied: not platform staff with the orders permission.
             NotFound: (``package_holding_not_found``).
+            InvalidInput: ``order_id`` is an order of the core: cancelling or refunding it
+                gives its visit back (``field: order_id``).
         """
         require_permission(actor, Permission.ORDERS, "gives back package visits")
         with self._uow() as uow:
+            _check_outside(uow, order_id)
+            before = uow.holdings.get(holding_id).use_of(order_id)
             holding = release_visit(uow, holding_id, order_id)
+            if before is not None:
+                post_outside_visit(uow, order_id, before.value, at=self._clock.now(), back=True)
             uow.commit()
         return holding
 

@@ -13,13 +13,16 @@ from tests.docs_examples import DOCS, examples
 DOC = DOCS / "packages.md"
 
 
-def test_the_example_prints_what_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
-    ((code, printed),) = examples(DOC)
+def test_the_examples_print_what_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = examples(DOC)
+    namespace: dict[str, object] = {}
 
-    exec(code, {})
+    for code, printed in blocks:
+        exec(code, namespace)
+        assert printed
+        assert capsys.readouterr().out == printed
 
-    assert printed
-    assert capsys.readouterr().out == printed
+    assert len(blocks) == 2
 
 
 def test_the_tie_example_of_the_page() -> None:

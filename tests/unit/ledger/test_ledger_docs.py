@@ -19,4 +19,4 @@ def test_every_ledger_example_runs_and_prints_what_the_page_shows(
         exec(code, namespace)
         assert capsys.readouterr().out == printed
 
-    assert len(blocks) == 4
+    assert len(blocks) == 5

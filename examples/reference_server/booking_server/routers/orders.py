@@ -115,6 +115,9 @@ def place_order(
 
     429 ``rate_limited`` when the customer has placed too many orders lately (each request
     counts, a retry too); ``Retry-After`` says when to try again.
+
+    With ``holding_id`` a visit of the customer's bought package pays the order at once
+    (docs: packages.md).
     """
     enforce(request, "orders", actor.id)
     placement = app.ordering.place(
@@ -128,6 +131,7 @@ def place_order(
             address_id=body.address_id,
             coupon_id=None if body.coupon_id is None else CouponId(body.coupon_id),
             idempotency_key=_unquoted(idempotency_key),
+            holding_id=body.holding_id,
         ),
         actor,
     )

@@ -78,6 +78,14 @@ class PlaceOrderIn(InModel):
         "the order keeps a copy of it and of whom to call there, and is served at its point "
         "(give it instead of address; 404 address_not_found for an id not in the book).",
     )
+    holding_id: EntityId | None = Field(
+        default=None,
+        description="One of the customer's bought packages (GET /customers/{id}/"
+        "package-holdings): a visit of it pays the order at once, at the visit's value, and "
+        "the order waits for acceptance. Not with coupon_id or a payment_mode other than "
+        "full (422 invalid_input); 409 package_not_redeemable when no visit of the service "
+        "is left, the package expired or holds none (details.reason).",
+    )
 
     def start_instant(self) -> DateTime:
         """The start as the pendulum DateTime the core works with."""
@@ -286,6 +294,10 @@ class OrderOut(OutModel):
         description="The party it is a seat of (a service for several technicians at "
         "once, POST /parties); null: a service for one.",
     )
+    holding_id: str | None = Field(
+        default=None,
+        description="The bought package whose visit paid the order; null: paid with money.",
+    )
 
     @classmethod
     def from_domain(cls, order: Order, viewer: Actor) -> OrderOut:
@@ -311,6 +323,7 @@ class OrderOut(OutModel):
             party=None
             if order.party is None
             else PartyOut(id=order.party.id, size=order.party.size, seat=order.party.seat),
+            holding_id=order.holding_id,
         )
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "held_for_order",
     "post_cancellation_fee",
     "post_order_completed",
+    "post_outside_visit",
     "post_package_sold",
     "post_payment_captured",
     "post_refund",
@@ -122,6 +123,39 @@ def post_visit_used(
         ),
         same=lambda t: t.postings[0].amount == amount,
     )
+
+
+def post_outside_visit(
+    uow: UnitOfWork, order_id: OrderId, amount: Money, *, at: DateTime, back: bool = False
+) -> Transaction | None:
+    """Inside ``uow``: a visit used for an order outside the core (``back``: given back).
+
+    Its value is the platform's revenue at once — the core knows no technician to share it
+    with (Dr prepaid packages, Cr platform revenue, id ``visit:<order>:<n>``); given back,
+    that entry is reversed (``visit:<order>:<n>:back``). Either happens once: the entry
+    (None: nothing to post) — using a visit already used, or giving back one not used,
+    posts nothing.
+    """
+    history = uow.ledger.for_order(order_id)
+    reversed_ids = {t.reverses for t in history}
+    used = [t for t in history if t.kind is TransactionKind.PACKAGE_VISIT_USED]
+    standing = next((t for t in used if t.id not in reversed_ids), None)
+    if back:
+        if standing is None:
+            return None
+        entry = standing.reversal(transaction_id=TransactionId(f"{standing.id}:back"), at=at)
+    elif standing is not None or amount.amount == 0:
+        return None
+    else:
+        entry = package_visit_used(
+            transaction_id=TransactionId(f"visit:{order_id}:{len(used) + 1}"),
+            order_id=order_id,
+            amount=amount,
+            at=at,
+            into=Account.platform_revenue(),
+        )
+    uow.ledger.record(entry, after=len(history))
+    return entry
 
 
 def post_package_sold(uow: UnitOfWork, holding_id: str, amount: Money, *, at: DateTime) -> bool:
