@@ -94,6 +94,7 @@ from booking_core.services.packages import (
     PackageService,
     RecordPurchase,
     RedeemVisit,
+    RefundPackage,
 )
 from booking_core.services.payments import PaymentService, ReconcileReport
 from booking_core.services.payouts import PayoutService
@@ -199,6 +200,7 @@ __all__ = [
     "ReferralService",
     "ReferralSummary",
     "RefreshOutcome",
+    "RefundPackage",
     "RegisterTechnician",
     "RelayRun",
     "ReplyToReview",

@@ -723,9 +723,9 @@ class InvalidPackage(InvalidInput):
 
 class PackageNotRedeemable(Conflict):
     """A visit of a bought package cannot be used: the package has expired, no visit of that
-    service is left, the package holds no such service, or it is not the customer's;
-    ``details["reason"]`` is ``expired``, ``none_left``, ``wrong_service`` or
-    ``not_holder``."""
+    service is left, the package holds no such service, it was refunded, or it is not the
+    customer's; ``details["reason"]`` is ``expired``, ``none_left``, ``wrong_service``,
+    ``refunded`` or ``not_holder``."""
 
     code = "package_not_redeemable"
 

@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 from booking_core.catalog import HoldingId, PackageHolding
-from booking_core.errors import InvalidInput, PackageNotRedeemable
+from booking_core.errors import InvalidInput, PackageNotRedeemable, PermissionDenied
 from booking_core.ids import CustomerId, OrderId
 from booking_core.money import Money
 from booking_core.orders import Actor, OrderState
@@ -22,7 +22,12 @@ from booking_core.orders.complaint import Decision, Remedy
 from booking_core.orders.policy import PaymentMode
 from booking_core.services.aftersales import FileComplaint
 from booking_core.services.ordering import PlaceOrder
-from booking_core.services.packages import CreatePackage, RecordPurchase, RedeemVisit
+from booking_core.services.packages import (
+    CreatePackage,
+    RecordPurchase,
+    RedeemVisit,
+    RefundPackage,
+)
 from booking_core.testing.dispatch import dispatch_world
 from booking_core.testing.orders import CUSTOMER, HOME, OPERATOR, OrderWorld, at, order_world
 
@@ -334,3 +339,28 @@ def test_an_order_of_the_core_is_not_given_a_visit_or_its_visit_back_by_hand(
 
     assert redeemed.value.details["field"] == released.value.details["field"] == "order_id"
     assert _holding(world, holding).remaining(world.tuina) == 2
+
+
+def test_a_refund_of_the_rest_pays_back_the_unused_visits_and_closes_the_package(
+    world: OrderWorld,
+) -> None:
+    holding = _buy(world)
+    order_id = _place(world, holding)
+
+    refund = world.app.packages.record_refund(RefundPackage(holding, "wx-back-1"), OPERATOR)
+    after_refund = world.balances()
+    with pytest.raises(PackageNotRedeemable) as closed:
+        _place(world, holding, start=at(3, 14))
+    world.app.cancellation.cancel(order_id, CUSTOMER)  # its visit comes back: owed again
+    owed_again = world.balances()
+    second = world.app.packages.record_refund(RefundPackage(holding, "wx-back-2"), OPERATOR)
+    with pytest.raises(PermissionDenied):
+        world.app.packages.record_refund(RefundPackage(holding, "wx-back-3"), CUSTOMER)
+
+    assert refund.amount.amount == 50000 - TUINA_VISIT
+    assert after_refund == {"payments_clearing": TUINA_VISIT, "customer_funds": -TUINA_VISIT}
+    assert closed.value.details["reason"] == "refunded"
+    assert owed_again == {"payments_clearing": TUINA_VISIT, "prepaid_packages": -TUINA_VISIT}
+    assert second.amount.amount == TUINA_VISIT
+    assert world.balances() == {}
+    assert _holding(world, holding).refund_value().amount == 0

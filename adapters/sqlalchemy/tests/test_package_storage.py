@@ -90,6 +90,23 @@ def test_holdings_round_trip_once_per_payment_and_save_compare_and_set(
     assert saved.refund_value() == Money(50000 - 12516, "CNY")
 
 
+def test_a_refunded_holding_round_trips_with_its_refund(storage: SqlAlchemyStorage) -> None:
+    used, _ = _holding().redeem(ServiceId("svc_a"), OrderId("o1"), T0, customer_id=CUS)
+    refunded, refund = used.refund("wx_back_1", T0.add(days=3))
+    with storage.unit_of_work() as uow:
+        uow.holdings.add(refunded)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        loaded = uow.holdings.get(refunded.id)
+
+    assert loaded.refunds == (refund,)
+    assert refund.visits == (("svc_a", 1), ("svc_a", 2), ("svc_b", 0), ("svc_b", 1))
+    assert (loaded.refund_value(), loaded.remaining(ServiceId("svc_a"))) == (
+        Money(0, "CNY"),
+        0,
+    )
+
+
 def _app(storage: SqlAlchemyStorage) -> tuple[BookingApp, PackageHolding, ServiceId]:
     app = build(uow=storage.unit_of_work, payments=ScriptedPaymentGateway(),
                 clock=FrozenClock(T0))  # fmt: skip

@@ -262,16 +262,22 @@ ROWS: Final[tuple[Row, ...]] = (
     ),
     Row(
         "PUT /package-holdings/{holding_id}/redemptions/{order_id}",
-        # A second visit for the order with the technician; another's holding is hidden.
+        # A visit for a walk-in served outside the platform; another's holding is hidden.
         ok=(CUSTOMER, *staff_with(Permission.ORDERS)),
         hidden=(OTHER_CUSTOMER,),
-        path={"holding_id": "$holding", "order_id": "$accepted_order"},
+        path={"holding_id": "$holding", "order_id": "walkin_1"},
         body={"service_id": "$service"},
     ),
     Row(
         "DELETE /package-holdings/{holding_id}/redemptions/{order_id}",
         ok=staff_with(Permission.ORDERS),
+        path={"holding_id": "$holding", "order_id": "walkin_1"},
+    ),
+    Row(
+        "POST /package-holdings/{holding_id}/refunds",
+        ok=staff_with(Permission.ORDERS),
         path={"holding_id": "$holding"},
+        body={"refund_reference": "wx_back_1"},
     ),
     Row(
         "PUT /services/{service_id}/rules",

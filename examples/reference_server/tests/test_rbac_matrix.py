@@ -244,7 +244,7 @@ class _Builder:
 
     def _packages(self) -> None:
         """A package on sale (two tuina and a foot massage), bought by the customer, one
-        visit of it used for the paid order."""
+        visit of it used for a walk-in served in the store (not a platform order)."""
         ids = self.ids
         package = {
             "name": "推拿足疗 3 次",
@@ -263,7 +263,7 @@ class _Builder:
         url = f"/packages/{ids['package']}/purchases"
         ids["holding"] = self.call("super_admin", "POST", url, purchase, 201)["id"]
         use = {"service_id": ids["service"]}
-        url = f"/package-holdings/{ids['holding']}/redemptions/{ids['paid_order']}"
+        url = f"/package-holdings/{ids['holding']}/redemptions/walkin_0"  # served in store
         self.call("customer", "PUT", url, use)
 
     def _dispatch(self) -> None:

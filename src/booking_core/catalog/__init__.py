@@ -2,7 +2,13 @@
 
 from booking_core.catalog.booking_rules import BookingRules, WindowKind
 from booking_core.catalog.category import Category
-from booking_core.catalog.holding import HeldPart, HoldingId, PackageHolding, VisitUse
+from booking_core.catalog.holding import (
+    HeldPart,
+    HoldingId,
+    PackageHolding,
+    PackageRefund,
+    VisitUse,
+)
 from booking_core.catalog.package import Package, PackageId, PackagePart
 from booking_core.catalog.service import Service
 
@@ -15,6 +21,7 @@ __all__ = [
     "PackageHolding",
     "PackageId",
     "PackagePart",
+    "PackageRefund",
     "Service",
     "VisitUse",
     "WindowKind",

@@ -5,7 +5,9 @@ The holding copies, at purchase, each visit's allocated value
 what it is worth never changes with the package or the catalog afterwards. A visit is used
 for one order: using it again for that order changes nothing (idempotent by order id), and
 giving it back (the order was cancelled) frees it for another. Of a part, the unused visit
-with the lowest number is used next.
+with the lowest number is used next. A refund of the rest covers every visit unused then
+and closes the holding: no visit is used after it, and a visit given back later is only
+refunded (another refund).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from booking_core.errors import InvalidPackage, PackageNotRedeemable
 from booking_core.ids import CustomerId, OrderId, ServiceId
 from booking_core.money import Money
 
-__all__ = ["HeldPart", "HoldingId", "PackageHolding", "VisitUse"]
+__all__ = ["HeldPart", "HoldingId", "PackageHolding", "PackageRefund", "VisitUse"]
 
 HoldingId = NewType("HoldingId", str)
 
@@ -64,6 +66,25 @@ class VisitUse:
     at: DateTime
 
 
+def _pairs(value: Iterable[tuple[ServiceId, int]]) -> tuple[tuple[ServiceId, int], ...]:
+    return tuple((ServiceId(service), int(visit)) for service, visit in value)
+
+
+def _refunds(value: Iterable[PackageRefund]) -> tuple[PackageRefund, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class PackageRefund:
+    """A refund of a holding's unused visits: the app's reference for the payout, the
+    visits it covered (service, visit number), what they were worth together, when."""
+
+    reference: str
+    visits: tuple[tuple[ServiceId, int], ...] = attrs.field(converter=_pairs)
+    amount: Money
+    at: DateTime
+
+
 @attrs.frozen
 class PackageHolding:
     """A customer's bought package.
@@ -83,6 +104,7 @@ class PackageHolding:
     expires_at: DateTime | None
     parts: tuple[HeldPart, ...] = attrs.field(converter=_held)
     uses: tuple[VisitUse, ...] = attrs.field(default=(), converter=_uses)
+    refunds: tuple[PackageRefund, ...] = attrs.field(default=(), converter=_refunds)
     version: int = 0
 
     @classmethod
@@ -142,10 +164,13 @@ class PackageHolding:
         return next((p for p in self.parts if p.service_id == service_id), None)
 
     def _used(self, service_id: ServiceId) -> set[int]:
-        return {u.visit for u in self.uses if u.service_id == service_id}
+        """The visits of ``service_id`` used, or refunded (either way gone)."""
+        refunded = {v for r in self.refunds for s, v in r.visits if s == service_id}
+        return {u.visit for u in self.uses if u.service_id == service_id} | refunded
 
     def remaining(self, service_id: ServiceId) -> int:
-        """How many visits of ``service_id`` are unused (0 if it holds none)."""
+        """How many visits of ``service_id`` are neither used nor refunded (0 if it holds
+        none)."""
         part = self.part(service_id)
         return 0 if part is None else part.visits - len(self._used(service_id))
 
@@ -182,6 +207,10 @@ class PackageHolding:
             raise self._refusal(
                 "wrong_service", f"Package {self.package_name!r} holds no visit of {service_id}."
             )
+        if self.refunds:
+            raise self._refusal(
+                "refunded", f"Package {self.package_name!r} was refunded: it pays for no visit."
+            )
         if self.is_expired(at):
             assert self.expires_at is not None
             raise self._refusal(
@@ -203,9 +232,40 @@ class PackageHolding:
         package's visit is given back too: it is then part of what a refund returns."""
         return attrs.evolve(self, uses=tuple(u for u in self.uses if u.order_id != order_id))
 
+    def refund(self, reference: str, at: DateTime) -> tuple[PackageHolding, PackageRefund]:
+        """Refund every visit unused now, and close the holding to new uses: the holding
+        after, and the refund. Idempotent by ``reference``: a refund recorded under it
+        already is returned with this holding unchanged.
+
+        Raises:
+            InvalidPackage: the reference is blank, or no visit is left to refund
+                (``details["reason"]``: ``nothing_to_refund``).
+        """
+        if not reference.strip():
+            raise InvalidPackage(
+                "A refund names the payout it is paid with (refund_reference).",
+                details={"field": "refund_reference"},
+            )
+        earlier = next((r for r in self.refunds if r.reference == reference), None)
+        if earlier is not None:
+            return self, earlier
+        visits = tuple(
+            (part.service_id, n)
+            for part in self.parts
+            for n in range(part.visits)
+            if n not in self._used(part.service_id)
+        )
+        if not visits:
+            raise InvalidPackage(
+                f"Package {self.package_name!r} has no visit left to refund.",
+                details={"field": "holding_id", "reason": "nothing_to_refund"},
+            )
+        refund = PackageRefund(reference, visits, self.refund_value(), at)
+        return attrs.evolve(self, refunds=(*self.refunds, refund)), refund
+
     def refund_value(self) -> Money:
-        """What the unused visits are worth: the sum of their allocated values (what a
-        refund of the rest of the package gives back)."""
+        """What the visits neither used nor refunded are worth: the sum of their allocated
+        values (what a refund of the rest of the package gives back)."""
         unused = [
             value
             for part in self.parts

@@ -16,6 +16,7 @@ idempotent by transaction id).
     refund             Dr <each account the order holds, in proportion>
                                                      Cr payments_clearing
     package sold       Dr payments_clearing          Cr prepaid_packages
+    package refunded   Dr prepaid_packages           Cr payments_clearing
     package visit      Dr prepaid_packages           Cr customer_funds
     used (its order's
     payment)
@@ -51,6 +52,7 @@ __all__ = [
     "SettlementLine",
     "cancellation_fee_retained",
     "order_completed",
+    "package_refunded",
     "package_sold",
     "package_visit_used",
     "payment_captured",
@@ -152,6 +154,23 @@ def package_sold(*, transaction_id: TransactionId, amount: Money, at: DateTime) 
         postings=(
             Posting.debit(Account.payments_clearing(), amount),
             Posting.credit(Account.prepaid_packages(), amount),
+        ),
+    )
+
+
+def package_refunded(*, transaction_id: TransactionId, amount: Money, at: DateTime) -> Transaction:
+    """A package's unused visits were paid back: no longer owed (it belongs to no order).
+
+    Raises:
+        InvalidLedgerEntry: if ``amount`` is not above zero.
+    """
+    return Transaction(
+        id=transaction_id,
+        kind=TransactionKind.PACKAGE_REFUNDED,
+        at=at,
+        postings=(
+            Posting.debit(Account.prepaid_packages(), amount),
+            Posting.credit(Account.payments_clearing(), amount),
         ),
     )
 

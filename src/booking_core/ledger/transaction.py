@@ -38,6 +38,7 @@ class TransactionKind(StrEnum):
     COMMISSION_TRANSFERRED = "commission_transferred"  # settled commissions a withdrawal draws
     PACKAGE_SOLD = "package_sold"  # a package's price, owed as its visits until they are used
     PACKAGE_VISIT_USED = "package_visit_used"  # a visit's value paying its order
+    PACKAGE_REFUNDED = "package_refunded"  # the unused visits of a package paid back
 
 
 @attrs.frozen

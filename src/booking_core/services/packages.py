@@ -19,6 +19,7 @@ from booking_core.catalog import (
     PackageHolding,
     PackageId,
     PackagePart,
+    PackageRefund,
     VisitUse,
 )
 from booking_core.errors import DuplicateEntity, IdempotencyConflict, InvalidInput, NotFound
@@ -27,14 +28,18 @@ from booking_core.money import Money
 from booking_core.orders.actor import Actor, Role
 from booking_core.ports.clock import Clock
 from booking_core.ports.ids import IdSource
-from booking_core.ports.storage import UnitOfWork, UnitOfWorkFactory
+from booking_core.ports.storage import LockKey, UnitOfWork, UnitOfWorkFactory
 from booking_core.services._access import require_customer, require_permission
 from booking_core.services.steps.audit import AuditTrail
-from booking_core.services.steps.ledger import post_outside_visit, post_package_sold
+from booking_core.services.steps.ledger import (
+    post_outside_visit,
+    post_package_refunded,
+    post_package_sold,
+)
 from booking_core.services.steps.packages import redeem_visit, release_visit
 from booking_core.staff import Permission
 
-__all__ = ["CreatePackage", "PackageService", "RecordPurchase", "RedeemVisit"]
+__all__ = ["CreatePackage", "PackageService", "RecordPurchase", "RedeemVisit", "RefundPackage"]
 
 
 def _visits(value: Iterable[tuple[ServiceId, int]]) -> tuple[tuple[ServiceId, int], ...]:
@@ -72,6 +77,16 @@ class RedeemVisit:
     holding_id: HoldingId
     service_id: ServiceId
     order_id: OrderId
+
+
+@attrs.frozen
+class RefundPackage:
+    """Refund the unused visits of holding ``holding_id``: the embedding application pays
+    them back under its payout ``refund_reference`` (unique per holding: recording it again
+    returns the same refund)."""
+
+    holding_id: HoldingId
+    refund_reference: str
 
 
 def _check_outside(uow: UnitOfWork, order_id: OrderId) -> None:
@@ -296,6 +311,35 @@ class PackageService:
                 post_outside_visit(uow, order_id, before.value, at=self._clock.now(), back=True)
             uow.commit()
         return holding
+
+    def record_refund(self, command: RefundPackage, actor: Actor) -> PackageRefund:
+        """Refund every visit of the holding neither used nor refunded, at their allocated
+        values, and close it to new uses: the refund (its ``amount`` is what the app pays
+        back, under ``refund_reference``). Recorded first, paid out after: the amount is
+        fixed here, under the holder's lock, so a visit used meanwhile is not paid twice.
+        Posts ``package_refund:<reference>`` (Dr prepaid packages, Cr payments clearing).
+
+        Raises:
+            PermissionDenied: not platform staff with the orders permission.
+            NotFound: (``package_holding_not_found``).
+            InvalidPackage: blank reference; no visit left to refund
+                (``details["reason"]``: ``nothing_to_refund``).
+        """
+        require_permission(actor, Permission.ORDERS, "refunds packages")
+        with self._uow() as uow:
+            customer_id = uow.holdings.get(command.holding_id).customer_id
+            uow.locks.take(LockKey.customer(customer_id))
+            holding = uow.holdings.get(command.holding_id)  # read again under the lock
+            after, refund = holding.refund(command.refund_reference, self._clock.now())
+            if after is not holding:
+                uow.holdings.save(after)
+                post_package_refunded(uow, refund.reference, refund.amount, at=refund.at)
+                self._audit.record(
+                    uow, actor, "package.refund.record", ("package_holding", holding.id),
+                    before=holding, after=after,
+                )  # fmt: skip
+                uow.commit()
+        return refund
 
     @staticmethod
     def _check_reader(actor: Actor, customer_id: CustomerId) -> None:

@@ -190,6 +190,39 @@ def test_a_released_visit_is_free_again_and_a_second_release_changes_nothing() -
     assert released.redeem(FOOT, OrderId("o2"), T0, customer_id=CUS)[1].visit == 0
 
 
+def test_a_refund_takes_every_visit_left_and_closes_the_holding() -> None:
+    h, _ = holding().redeem(TUINA, OrderId("o1"), T0, customer_id=CUS)
+
+    refunded, refund = h.refund("back_1", T0.add(days=1))
+    again, same = refunded.refund("back_1", T0.add(days=2))
+
+    assert refund.visits == ((TUINA, 1), (FOOT, 0))
+    assert refund.amount == cny(16016 + 7968) == h.refund_value()
+    assert (again, same) == (refunded, refund)
+    assert (refunded.remaining(TUINA), refunded.refund_value()) == (0, cny(0))
+    with pytest.raises(PackageNotRedeemable) as closed:
+        refunded.release(OrderId("o1")).redeem(TUINA, OrderId("o2"), T0, customer_id=CUS)
+    assert closed.value.details["reason"] == "refunded"
+
+
+def test_a_visit_given_back_after_a_refund_is_refunded_by_another() -> None:
+    h, _ = holding().redeem(TUINA, OrderId("o1"), T0, customer_id=CUS)
+    refunded, _ = h.refund("back_1", T0)
+
+    back = refunded.release(OrderId("o1"))  # o1 was cancelled after the refund
+    closed, second = back.refund("back_2", T0)
+
+    assert back.refund_value() == cny(16016)
+    assert second.visits == ((TUINA, 0),)
+    assert second.amount == cny(16016)
+    with pytest.raises(InvalidPackage) as nothing:
+        closed.refund("back_3", T0)
+    assert nothing.value.details["reason"] == "nothing_to_refund"
+    with pytest.raises(InvalidPackage) as blank:
+        h.refund(" ", T0)
+    assert blank.value.details["field"] == "refund_reference"
+
+
 # -- the service ------------------------------------------------------------------------
 
 

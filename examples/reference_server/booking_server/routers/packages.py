@@ -18,7 +18,7 @@ from fastapi import APIRouter, Path, status
 
 from booking_core.catalog import HoldingId, Package, PackageHolding, PackageId
 from booking_core.ids import CustomerId, OrderId, ServiceId
-from booking_core.services.packages import RecordPurchase, RedeemVisit
+from booking_core.services.packages import RecordPurchase, RedeemVisit, RefundPackage
 from booking_server.actors import CurrentActor
 from booking_server.dependencies import Booking
 from booking_server.paging import Page, SortKey, micros
@@ -32,6 +32,8 @@ from booking_server.schemas.packages import (
     PackageOut,
     PurchaseIn,
     RedemptionIn,
+    RefundIn,
+    RefundOut,
     VisitUseOut,
 )
 
@@ -184,3 +186,19 @@ def release_visit(
     permission; idempotent (an order that used no visit changes nothing)."""
     holding = app.packages.release(HoldingId(holding_id), OrderId(order_id), actor)
     return HoldingOut.from_domain(holding, app.clock.now())
+
+
+@router.post(
+    "/package-holdings/{holding_id}/refunds",
+    status_code=status.HTTP_201_CREATED,
+    summary="Refund the rest of a bought package (platform)",
+    responses=problem_responses(401, 403, 404),
+)
+def refund_package(holding_id: str, body: RefundIn, app: Booking, actor: CurrentActor) -> RefundOut:
+    """Every visit neither used nor refunded, at its value; the package is closed to new
+    orders. Record it first, then pay ``amount`` back under ``refund_reference``: the
+    amount is fixed here. Staff with the ``orders`` permission; the same reference again
+    answers the same refund. 422 ``invalid_package`` with ``details.reason``
+    ``nothing_to_refund`` when no visit is left."""
+    command = RefundPackage(HoldingId(holding_id), body.refund_reference)
+    return RefundOut.from_domain(holding_id, app.packages.record_refund(command, actor))

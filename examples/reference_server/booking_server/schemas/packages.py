@@ -15,7 +15,14 @@ from annotated_types import Interval
 from pendulum import DateTime
 from pydantic import AwareDatetime, Field, StrictInt
 
-from booking_core.catalog import HeldPart, Package, PackageHolding, PackagePart, VisitUse
+from booking_core.catalog import (
+    HeldPart,
+    Package,
+    PackageHolding,
+    PackagePart,
+    PackageRefund,
+    VisitUse,
+)
 from booking_core.catalog.package import MAX_PARTS, MAX_VALID_DAYS, MAX_VISITS
 from booking_core.ids import ServiceId
 from booking_core.money import Money
@@ -43,6 +50,8 @@ __all__ = [
     "PackagePartOut",
     "PurchaseIn",
     "RedemptionIn",
+    "RefundIn",
+    "RefundOut",
     "VisitUseOut",
 ]
 
@@ -177,6 +186,42 @@ class VisitUseOut(OutModel):
         )
 
 
+class RefundIn(InModel):
+    """Refund the rest of a bought package: the id of the payout in the application's own
+    checkout (recording it again answers the same refund)."""
+
+    refund_reference: str = Field(min_length=1, max_length=128, examples=["wx_refund_4200001"])
+
+
+class RefundedVisitOut(OutModel):
+    """A visit a refund paid back: its service and its number in the part (0 the first)."""
+
+    service_id: str
+    visit: int
+
+
+class RefundOut(OutModel):
+    """A refund of a bought package: the visits it covered (service and visit number), what
+    they were worth together (what the application pays back), when."""
+
+    holding_id: str
+    refund_reference: str
+    visits: list[RefundedVisitOut]
+    amount: MoneyOut
+    at: AwareDatetime
+
+    @classmethod
+    def from_domain(cls, holding_id: str, refund: PackageRefund) -> RefundOut:
+        """From the domain PackageRefund."""
+        return cls(
+            holding_id=holding_id,
+            refund_reference=refund.reference,
+            visits=[RefundedVisitOut(service_id=s, visit=v) for s, v in refund.visits],
+            amount=MoneyOut.from_domain(refund.amount),
+            at=refund.at,
+        )
+
+
 class HeldPartOut(OutModel):
     """A part of a bought package: each visit's value, how many are left and which are used
     (their numbers, 0 the first)."""
@@ -202,8 +247,8 @@ class HeldPartOut(OutModel):
 class HoldingOut(OutModel):
     """A customer's bought package: what was paid (and the payment's reference), when it
     expires (null: never; ``expired`` now), its parts with the visits left, the visits used
-    and ``refund_value`` (the unused visits' values: what a refund of the rest gives
-    back)."""
+    and ``refund_value`` (the values of the visits neither used nor refunded: what a refund
+    of the rest gives back), and the refunds recorded."""
 
     id: str
     customer_id: str
@@ -217,6 +262,10 @@ class HoldingOut(OutModel):
     parts: list[HeldPartOut]
     uses: list[VisitUseOut]
     refund_value: MoneyOut
+    refunds: list[RefundOut] = Field(
+        default_factory=list,
+        description="Refunds of the rest, in order; after the first no visit is used.",
+    )
 
     @classmethod
     def from_domain(cls, holding: PackageHolding, now: DateTime) -> HoldingOut:
@@ -234,6 +283,7 @@ class HoldingOut(OutModel):
             parts=[HeldPartOut.from_domain(p, holding) for p in holding.parts],
             uses=[VisitUseOut.from_domain(holding.id, u) for u in holding.uses],
             refund_value=MoneyOut.from_domain(holding.refund_value()),
+            refunds=[RefundOut.from_domain(holding.id, r) for r in holding.refunds],
         )
 
 

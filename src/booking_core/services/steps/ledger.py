@@ -29,6 +29,7 @@ from booking_core.ledger import (
     TransactionKind,
     cancellation_fee_retained,
     order_completed,
+    package_refunded,
     package_sold,
     package_visit_used,
     payment_captured,
@@ -44,6 +45,7 @@ __all__ = [
     "post_cancellation_fee",
     "post_order_completed",
     "post_outside_visit",
+    "post_package_refunded",
     "post_package_sold",
     "post_payment_captured",
     "post_refund",
@@ -156,6 +158,17 @@ def post_outside_visit(
         )
     uow.ledger.record(entry, after=len(history))
     return entry
+
+
+def post_package_refunded(uow: UnitOfWork, reference: str, amount: Money, *, at: DateTime) -> bool:
+    """Inside ``uow``: post a package's unused visits paid back (Dr prepaid packages, Cr
+    payments clearing) under the id ``package_refund:<reference>``; False if posted before.
+
+    Raises:
+        IdempotencyConflict: the reference was posted with another amount.
+    """
+    transaction_id = TransactionId(f"package_refund:{reference}")
+    return uow.ledger.record(package_refunded(transaction_id=transaction_id, amount=amount, at=at))
 
 
 def post_package_sold(uow: UnitOfWork, holding_id: str, amount: Money, *, at: DateTime) -> bool:
