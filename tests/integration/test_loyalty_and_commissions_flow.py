@@ -19,6 +19,7 @@ from booking_core.ledger import Account
 from booking_core.loyalty import LoyaltyPolicy, MovementKind, Tier, TierLadder, TierMetric
 from booking_core.money import Money
 from booking_core.orders import Actor, Role
+from booking_core.orders.complaint import Decision, Remedy
 from booking_core.orders.idempotency import fingerprint
 from booking_core.ports.payments import WebhookKind
 from booking_core.ports.storage import CommissionRepository
@@ -31,8 +32,10 @@ from booking_core.referrals import (
 )
 from booking_core.scheduling import WeeklyHours
 from booking_core.scheduling.availability import BookingPolicy
+from booking_core.services.aftersales import FileComplaint
 from booking_core.services.catalog import CreateCategory, CreateService
 from booking_core.services.ordering import PlaceOrder
+from booking_core.services.packages import CreatePackage, RecordPurchase
 from booking_core.services.pricing import StaticPricingRules
 from booking_core.services.steps.points import OrderPoints
 from booking_core.services.technicians import RegisterTechnician
@@ -417,3 +420,38 @@ def test_refunds_kept_whole_for_points_each_claw_back_their_own_share() -> None:
     assert (clawed, records) == ([-1, -2], [])
     assert world.app.ordering.get_order(order_id, ME).refunded_amount == cny(3_00)
     assert world.points() == 0
+
+
+def test_an_order_paid_by_a_package_visit_earns_and_commissions_on_the_visit_value(
+    world: World,
+) -> None:
+    # given three tuina visits (597.00 one by one) bought for 500.00: 166.67 the first
+    package = world.app.packages.create_package(
+        CreatePackage("Tuina 3", ((world.tuina, 3),), cny(500_00)), STAFF
+    )
+    holding = world.app.packages.record_purchase(
+        RecordPurchase(package.id, CUS, "wx-pkg", cny(500_00)), STAFF
+    )
+
+    # when an order is paid by a visit and completed, then refunded in full by a complaint
+    command = PlaceOrder(CUS, world.li, world.tuina, at(3, 10), location=HOME,
+                         holding_id=holding.id)  # fmt: skip
+    order_id = world.app.ordering.place_order(command, ME).id
+    frozen = world.commissions(order_id)
+    world.complete(order_id)
+    earned = world.points() - 500
+    complaint = world.app.aftersales.file(
+        FileComplaint(order_id, CUS, "Too short", Remedy.FULL_REFUND), ME
+    )
+    world.app.aftersales.take_up(complaint.id, STAFF)
+    world.app.aftersales.resolve(complaint.id, STAFF, decision=Decision.FULL_REFUND)
+
+    # then 10 % and 5 % of 166.67 are frozen at placement (it is paid then), 166 points
+    # are earned on it, and the refund takes all of both back
+    assert frozen == [("customer:a", "frozen", 16_67), ("customer:b", "frozen", 8_33)]
+    assert earned == 166
+    assert [c[2] for c in world.commissions(order_id)] == [0, 0]
+    assert world.points() == 500
+    balances = world.balances()
+    assert "commission_expense" not in balances
+    assert balances["prepaid_packages"] == -500_00
