@@ -128,14 +128,27 @@ def payment_captured(
     Raises:
         InvalidLedgerEntry: if ``amount`` is not above zero.
     """
+    return _moved(
+        transaction_id, TransactionKind.PAYMENT_CAPTURED, at, amount,
+        Account.payments_clearing(), Account.customer_funds(), order_id,
+    )  # fmt: skip
+
+
+def _moved(
+    transaction_id: TransactionId,
+    kind: TransactionKind,
+    at: DateTime,
+    amount: Money,
+    debit: Account,
+    credit: Account,
+    order_id: OrderId | None = None,
+) -> Transaction:
+    """``amount`` moved from ``credit`` to ``debit``: the two-posting entry."""
     return Transaction(
         id=transaction_id,
-        kind=TransactionKind.PAYMENT_CAPTURED,
+        kind=kind,
         at=at,
-        postings=(
-            Posting.debit(Account.payments_clearing(), amount),
-            Posting.credit(Account.customer_funds(), amount),
-        ),
+        postings=(Posting.debit(debit, amount), Posting.credit(credit, amount)),
         order_id=order_id,
     )
 
@@ -147,15 +160,10 @@ def package_sold(*, transaction_id: TransactionId, amount: Money, at: DateTime) 
     Raises:
         InvalidLedgerEntry: if ``amount`` is not above zero.
     """
-    return Transaction(
-        id=transaction_id,
-        kind=TransactionKind.PACKAGE_SOLD,
-        at=at,
-        postings=(
-            Posting.debit(Account.payments_clearing(), amount),
-            Posting.credit(Account.prepaid_packages(), amount),
-        ),
-    )
+    return _moved(
+        transaction_id, TransactionKind.PACKAGE_SOLD, at, amount,
+        Account.payments_clearing(), Account.prepaid_packages(),
+    )  # fmt: skip
 
 
 def package_refunded(*, transaction_id: TransactionId, amount: Money, at: DateTime) -> Transaction:
@@ -164,15 +172,10 @@ def package_refunded(*, transaction_id: TransactionId, amount: Money, at: DateTi
     Raises:
         InvalidLedgerEntry: if ``amount`` is not above zero.
     """
-    return Transaction(
-        id=transaction_id,
-        kind=TransactionKind.PACKAGE_REFUNDED,
-        at=at,
-        postings=(
-            Posting.debit(Account.prepaid_packages(), amount),
-            Posting.credit(Account.payments_clearing(), amount),
-        ),
-    )
+    return _moved(
+        transaction_id, TransactionKind.PACKAGE_REFUNDED, at, amount,
+        Account.prepaid_packages(), Account.payments_clearing(),
+    )  # fmt: skip
 
 
 def package_visit_used(
@@ -190,16 +193,10 @@ def package_visit_used(
     Raises:
         InvalidLedgerEntry: if ``amount`` is not above zero.
     """
-    return Transaction(
-        id=transaction_id,
-        kind=TransactionKind.PACKAGE_VISIT_USED,
-        at=at,
-        postings=(
-            Posting.debit(Account.prepaid_packages(), amount),
-            Posting.credit(into or Account.customer_funds(), amount),
-        ),
-        order_id=order_id,
-    )
+    return _moved(
+        transaction_id, TransactionKind.PACKAGE_VISIT_USED, at, amount,
+        Account.prepaid_packages(), into or Account.customer_funds(), order_id,
+    )  # fmt: skip
 
 
 def order_completed(
