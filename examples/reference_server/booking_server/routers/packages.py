@@ -30,10 +30,10 @@ from booking_server.schemas.packages import (
     PackageIn,
     PackageList,
     PackageOut,
+    PackageRefundIn,
+    PackageRefundOut,
     PurchaseIn,
     RedemptionIn,
-    RefundIn,
-    RefundOut,
     VisitUseOut,
 )
 
@@ -194,11 +194,13 @@ def release_visit(
     summary="Refund the rest of a bought package (platform)",
     responses=problem_responses(401, 403, 404),
 )
-def refund_package(holding_id: str, body: RefundIn, app: Booking, actor: CurrentActor) -> RefundOut:
+def refund_package(
+    holding_id: str, body: PackageRefundIn, app: Booking, actor: CurrentActor
+) -> PackageRefundOut:
     """Every visit neither used nor refunded, at its value; the package is closed to new
     orders. Record it first, then pay ``amount`` back under ``refund_reference``: the
     amount is fixed here. Staff with the ``orders`` permission; the same reference again
     answers the same refund. 422 ``invalid_package`` with ``details.reason``
     ``nothing_to_refund`` when no visit is left."""
     command = RefundPackage(HoldingId(holding_id), body.refund_reference)
-    return RefundOut.from_domain(holding_id, app.packages.record_refund(command, actor))
+    return PackageRefundOut.from_domain(holding_id, app.packages.record_refund(command, actor))

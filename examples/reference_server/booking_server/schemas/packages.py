@@ -48,10 +48,10 @@ __all__ = [
     "PackageOut",
     "PackagePartIn",
     "PackagePartOut",
+    "PackageRefundIn",
+    "PackageRefundOut",
     "PurchaseIn",
     "RedemptionIn",
-    "RefundIn",
-    "RefundOut",
     "VisitUseOut",
 ]
 
@@ -186,7 +186,7 @@ class VisitUseOut(OutModel):
         )
 
 
-class RefundIn(InModel):
+class PackageRefundIn(InModel):
     """Refund the rest of a bought package: the id of the payout in the application's own
     checkout (recording it again answers the same refund)."""
 
@@ -200,7 +200,7 @@ class RefundedVisitOut(OutModel):
     visit: int
 
 
-class RefundOut(OutModel):
+class PackageRefundOut(OutModel):
     """A refund of a bought package: the visits it covered (service and visit number), what
     they were worth together (what the application pays back), when."""
 
@@ -211,7 +211,7 @@ class RefundOut(OutModel):
     at: AwareDatetime
 
     @classmethod
-    def from_domain(cls, holding_id: str, refund: PackageRefund) -> RefundOut:
+    def from_domain(cls, holding_id: str, refund: PackageRefund) -> PackageRefundOut:
         """From the domain PackageRefund."""
         return cls(
             holding_id=holding_id,
@@ -262,7 +262,7 @@ class HoldingOut(OutModel):
     parts: list[HeldPartOut]
     uses: list[VisitUseOut]
     refund_value: MoneyOut
-    refunds: list[RefundOut] = Field(
+    refunds: list[PackageRefundOut] = Field(
         default_factory=list,
         description="Refunds of the rest, in order; after the first no visit is used.",
     )
@@ -283,7 +283,7 @@ class HoldingOut(OutModel):
             parts=[HeldPartOut.from_domain(p, holding) for p in holding.parts],
             uses=[VisitUseOut.from_domain(holding.id, u) for u in holding.uses],
             refund_value=MoneyOut.from_domain(holding.refund_value()),
-            refunds=[RefundOut.from_domain(holding.id, r) for r in holding.refunds],
+            refunds=[PackageRefundOut.from_domain(holding.id, r) for r in holding.refunds],
         )
 
 
