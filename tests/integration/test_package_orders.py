@@ -364,3 +364,20 @@ def test_a_refund_of_the_rest_pays_back_the_unused_visits_and_closes_the_package
     assert second.amount.amount == TUINA_VISIT
     assert world.balances() == {}
     assert _holding(world, holding).refund_value().amount == 0
+
+
+def test_two_packages_refunded_under_one_payout_reference_are_both_in_the_books(
+    world: OrderWorld,
+) -> None:
+    # An app may pay two packages back in one payout: the reference is unique per holding.
+    first = _buy(world)
+    second = world.app.packages.record_purchase(
+        RecordPurchase(_holding(world, first).package_id, CustomerId("cus_2"), "wx-2",
+                       Money(50000, "CNY")),
+        OPERATOR,
+    ).id  # fmt: skip
+
+    for holding in (first, second):
+        world.app.packages.record_refund(RefundPackage(holding, "payout-7"), OPERATOR)
+
+    assert world.balances() == {}

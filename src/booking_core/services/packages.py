@@ -317,7 +317,7 @@ class PackageService:
         values, and close it to new uses: the refund (its ``amount`` is what the app pays
         back, under ``refund_reference``). Recorded first, paid out after: the amount is
         fixed here, under the holder's lock, so a visit used meanwhile is not paid twice.
-        Posts ``package_refund:<reference>`` (Dr prepaid packages, Cr payments clearing).
+        Posts ``package_refund:<holding>:<reference>`` (Dr prepaid packages, Cr payments clearing).
 
         Raises:
             PermissionDenied: not platform staff with the orders permission.
@@ -333,7 +333,9 @@ class PackageService:
             after, refund = holding.refund(command.refund_reference, self._clock.now())
             if after is not holding:
                 uow.holdings.save(after)
-                post_package_refunded(uow, refund.reference, refund.amount, at=refund.at)
+                post_package_refunded(
+                    uow, holding.id, refund.reference, refund.amount, at=refund.at
+                )
                 self._audit.record(
                     uow, actor, "package.refund.record", ("package_holding", holding.id),
                     before=holding, after=after,

@@ -160,14 +160,17 @@ def post_outside_visit(
     return entry
 
 
-def post_package_refunded(uow: UnitOfWork, reference: str, amount: Money, *, at: DateTime) -> bool:
+def post_package_refunded(
+    uow: UnitOfWork, holding_id: str, reference: str, amount: Money, *, at: DateTime
+) -> bool:
     """Inside ``uow``: post a package's unused visits paid back (Dr prepaid packages, Cr
-    payments clearing) under the id ``package_refund:<reference>``; False if posted before.
+    payments clearing) under the id ``package_refund:<holding>:<reference>`` (a reference
+    is unique per holding only); False if posted before.
 
     Raises:
-        IdempotencyConflict: the reference was posted with another amount.
+        IdempotencyConflict: the refund was posted with another amount.
     """
-    transaction_id = TransactionId(f"package_refund:{reference}")
+    transaction_id = TransactionId(f"package_refund:{holding_id}:{reference}")
     return uow.ledger.record(package_refunded(transaction_id=transaction_id, amount=amount, at=at))
 
 
