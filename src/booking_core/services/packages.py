@@ -33,6 +33,7 @@ from booking_core.services._access import require_customer, require_permission
 from booking_core.services.steps.audit import AuditTrail
 from booking_core.services.steps.ledger import (
     post_outside_visit,
+    post_outside_visit_back,
     post_package_refunded,
     post_package_sold,
 )
@@ -305,10 +306,8 @@ class PackageService:
         require_permission(actor, Permission.ORDERS, "gives back package visits")
         with self._uow() as uow:
             _check_outside(uow, order_id)
-            before = uow.holdings.get(holding_id).use_of(order_id)
             holding = release_visit(uow, holding_id, order_id)
-            if before is not None:
-                post_outside_visit(uow, order_id, before.value, at=self._clock.now(), back=True)
+            post_outside_visit_back(uow, order_id, at=self._clock.now())
             uow.commit()
         return holding
 

@@ -45,6 +45,7 @@ __all__ = [
     "post_cancellation_fee",
     "post_order_completed",
     "post_outside_visit",
+    "post_outside_visit_back",
     "post_package_refunded",
     "post_package_sold",
     "post_payment_captured",
@@ -127,35 +128,48 @@ def post_visit_used(
     )
 
 
-def post_outside_visit(
-    uow: UnitOfWork, order_id: OrderId, amount: Money, *, at: DateTime, back: bool = False
-) -> Transaction | None:
-    """Inside ``uow``: a visit used for an order outside the core (``back``: given back).
-
-    Its value is the platform's revenue at once — the core knows no technician to share it
-    with (Dr prepaid packages, Cr platform revenue, id ``visit:<order>:<n>``); given back,
-    that entry is reversed (``visit:<order>:<n>:back``). Either happens once: the entry
-    (None: nothing to post) — using a visit already used, or giving back one not used,
-    posts nothing.
-    """
+def _outside_visits(
+    uow: UnitOfWork, order_id: OrderId
+) -> tuple[list[Transaction], list[Transaction], Transaction | None]:
+    """The order's history, its visit entries, and the one standing (not reversed)."""
     history = uow.ledger.for_order(order_id)
     reversed_ids = {t.reverses for t in history}
     used = [t for t in history if t.kind is TransactionKind.PACKAGE_VISIT_USED]
-    standing = next((t for t in used if t.id not in reversed_ids), None)
-    if back:
-        if standing is None:
-            return None
-        entry = standing.reversal(transaction_id=TransactionId(f"{standing.id}:back"), at=at)
-    elif standing is not None or amount.amount == 0:
+    return history, used, next((t for t in used if t.id not in reversed_ids), None)
+
+
+def post_outside_visit(
+    uow: UnitOfWork, order_id: OrderId, amount: Money, *, at: DateTime
+) -> Transaction | None:
+    """Inside ``uow``: a visit worth ``amount`` used for an order outside the core.
+
+    Its value is the platform's revenue at once — the core knows no technician to share it
+    with (Dr prepaid packages, Cr platform revenue, id ``visit:<order>:<n>``). Posted once:
+    the entry, or None when the order's visit stands already (or is worth nothing).
+    """
+    history, used, standing = _outside_visits(uow, order_id)
+    if standing is not None or amount.amount == 0:
         return None
-    else:
-        entry = package_visit_used(
-            transaction_id=TransactionId(f"visit:{order_id}:{len(used) + 1}"),
-            order_id=order_id,
-            amount=amount,
-            at=at,
-            into=Account.platform_revenue(),
-        )
+    entry = package_visit_used(
+        transaction_id=TransactionId(f"visit:{order_id}:{len(used) + 1}"),
+        order_id=order_id,
+        amount=amount,
+        at=at,
+        into=Account.platform_revenue(),
+    )
+    uow.ledger.record(entry, after=len(history))
+    return entry
+
+
+def post_outside_visit_back(
+    uow: UnitOfWork, order_id: OrderId, *, at: DateTime
+) -> Transaction | None:
+    """Inside ``uow``: the visit of an order outside the core given back — its entry
+    reversed (``visit:<order>:<n>:back``); None when no visit of the order stands."""
+    history, _, standing = _outside_visits(uow, order_id)
+    if standing is None:
+        return None
+    entry = standing.reversal(transaction_id=TransactionId(f"{standing.id}:back"), at=at)
     uow.ledger.record(entry, after=len(history))
     return entry
 
